@@ -1,0 +1,141 @@
+import { z } from "zod";
+
+/**
+ * Environment parsing shared by every process. Each app parses its environment
+ * once at start-up with one of the schemas below and exits non-zero with a
+ * message naming every bad variable.
+ */
+
+export interface EnvProblem {
+  variable: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: EnvProblem[]) {
+    super(
+      "Invalid configuration:\n" +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Treat empty strings as unset, so `PORT= npm start` means "use the default". */
+function withoutEmpty(env: Env): Env {
+  const out: Env = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== "") out[k] = v;
+  return out;
+}
+
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
+  const result = schema.safeParse(withoutEmpty(env));
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => ({
+    variable: String(issue.path[0] ?? "(environment)"),
+    message: issue.message,
+  }));
+  throw new ConfigError(problems);
+}
+
+export const portVar = (name: string, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,5}$/, `${name} must be a whole number between 0 and 65535`)
+    .transform(Number)
+    .refine((n) => n >= 0 && n <= 65535, `${name} must be a whole number between 0 and 65535`)
+    .default(fallback);
+
+export const databaseUrlVar = z
+  .string()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "";
+    } catch {
+      return false;
+    }
+  }, "DATABASE_URL must be a connection URL like postgresql://user:password@host:5432/offshift");
+
+const logLevelVar = z
+  .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+    error: "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent",
+  })
+  .default("info");
+
+const timeZoneVar = z
+  .string()
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat("en-GB", { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "ORG_TIMEZONE must be an IANA time zone such as Europe/London")
+  .default("Europe/London");
+
+const httpUrlVar = (name: string) =>
+  z.string().refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === "http:" || url.protocol === "https:";
+    } catch {
+      return false;
+    }
+  }, `${name} must be an http(s) URL`);
+
+const nodeEnvVar = z.enum(["development", "production", "test"]).default("development");
+
+/** `npm start` / `npm run dev`: the launcher that runs database, realtime and web. */
+export const launcherEnvSchema = z.object({
+  NODE_ENV: nodeEnvVar,
+  PORT: portVar("PORT", 3000),
+  REALTIME_PORT: portVar("REALTIME_PORT", 3001),
+  HOST: z.string().default("0.0.0.0"),
+  DATABASE_URL: databaseUrlVar.optional(),
+  DATA_DIR: z.string().default("data"),
+  EMBEDDED_PG_PORT: portVar("EMBEDDED_PG_PORT", 0),
+  SEED_DEMO_DATA: z
+    .enum(["true", "false"], { error: "SEED_DEMO_DATA must be true or false" })
+    .default("true")
+    .transform((v) => v === "true"),
+  DB_CONNECT_TIMEOUT_MS: z
+    .string()
+    .regex(/^\d+$/, "DB_CONNECT_TIMEOUT_MS must be a whole number of milliseconds")
+    .transform(Number)
+    .default(60_000),
+  LOG_LEVEL: logLevelVar,
+  ORG_TIMEZONE: timeZoneVar,
+  PUBLIC_REALTIME_URL: httpUrlVar("PUBLIC_REALTIME_URL").optional(),
+});
+export type LauncherEnv = z.output<typeof launcherEnvSchema>;
+
+export const realtimeEnvSchema = z.object({
+  NODE_ENV: nodeEnvVar,
+  DATABASE_URL: databaseUrlVar,
+  PORT: portVar("PORT", 3001),
+  HOST: z.string().default("0.0.0.0"),
+  /** Comma-separated browser origins allowed to connect; "*" reflects any origin (development). */
+  CORS_ORIGINS: z.string().default("*"),
+  /** Identifies this realtime node in logs and live-room state. */
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "NODE_ID may contain letters, digits, '.', '_' and '-' (max 64)")
+    .optional(),
+  LOG_LEVEL: logLevelVar,
+});
+export type RealtimeEnv = z.output<typeof realtimeEnvSchema>;
+
+export const webEnvSchema = z.object({
+  NODE_ENV: nodeEnvVar,
+  DATABASE_URL: databaseUrlVar,
+  /** Where browsers reach realtime. Unset: same host as the page, on REALTIME_PORT. */
+  PUBLIC_REALTIME_URL: httpUrlVar("PUBLIC_REALTIME_URL").optional(),
+  REALTIME_PORT: portVar("REALTIME_PORT", 3001),
+  ORG_TIMEZONE: timeZoneVar,
+  LOG_LEVEL: logLevelVar,
+});
+export type WebEnv = z.output<typeof webEnvSchema>;

@@ -1,0 +1,11 @@
+import { z } from "zod";
+
+/** "Count me in" / "Not any more" on one occurrence, from the Tonight page. */
+export const attendanceIntentInput = z.object({
+  occurrenceId: z.uuid({ error: "That session could not be found" }),
+  intent: z.enum(["join", "leave"], { error: "Choose whether you plan to come" }),
+});
+export type AttendanceIntentInput = z.infer<typeof attendanceIntentInput>;
+
+/** An anonymous per-browser key; generated server-side, checked on every use. */
+export const browserKey = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, "Invalid browser key");

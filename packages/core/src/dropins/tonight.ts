@@ -1,0 +1,83 @@
+import { wallTimeAt, type WallTime } from "../time/zoned.js";
+
+/**
+ * "It's 23:50, I've just finished: is there a session on now or soon?"
+ * Pure rules for what the Tonight page shows and how times are labelled.
+ */
+
+export const LOBBY_OPENS_MINUTES_BEFORE = 10;
+export const STARTING_SOON_MINUTES = 60;
+/** A night runs from noon until 06:00 the next morning, local time. */
+export const NIGHT_ENDS_AT_HOUR = 6;
+export const UPCOMING_DAYS = 7;
+
+export type TonightBucket = "live" | "soon" | "later" | "week";
+
+export interface Timed {
+  startsAt: Date;
+  endsAt: Date;
+}
+
+const MINUTE = 60_000;
+const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+function weekdayOf(w: WallTime): string {
+  return WEEKDAYS[new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay()]!;
+}
+
+/** Calendar date (as a UTC midnight) of the night a local wall time belongs to. */
+function nightOf(w: WallTime): number {
+  const day = Date.UTC(w.year, w.month - 1, w.day);
+  return w.hour < NIGHT_ENDS_AT_HOUR ? day - 86_400_000 : day;
+}
+
+export function isLobbyOpen(occ: Timed, now: Date): boolean {
+  return now.getTime() >= occ.startsAt.getTime() - LOBBY_OPENS_MINUTES_BEFORE * MINUTE && now < occ.endsAt;
+}
+
+/** Which section of Tonight an occurrence belongs in, or null if past or too far ahead. */
+export function bucketFor(occ: Timed, now: Date, timeZone: string): TonightBucket | null {
+  if (occ.endsAt <= now) return null;
+  if (occ.startsAt <= now) return "live";
+  if (occ.startsAt.getTime() - now.getTime() <= STARTING_SOON_MINUTES * MINUTE) return "soon";
+  if (nightOf(wallTimeAt(occ.startsAt, timeZone)) === nightOf(wallTimeAt(now, timeZone))) {
+    // Same night only while it is still that night (before 06:00 the next morning).
+    return "later";
+  }
+  if (occ.startsAt.getTime() - now.getTime() <= UPCOMING_DAYS * 86_400_000) return "week";
+  return null;
+}
+
+/**
+ * "Tuesday night, 00:30" for a session after midnight (it belongs to the night
+ * before), "Tuesday, 22:00" otherwise. "Tonight" when it is the current night.
+ */
+export function nightLabel(startsAt: Date, now: Date, timeZone: string): { day: string; time: string } {
+  const w = wallTimeAt(startsAt, timeZone);
+  const time = `${String(w.hour).padStart(2, "0")}:${String(w.minute).padStart(2, "0")}`;
+  const night = nightOf(w);
+  const currentNight = nightOf(wallTimeAt(now, timeZone));
+  const afterMidnight = w.hour < NIGHT_ENDS_AT_HOUR;
+  if (night === currentNight && (afterMidnight || w.hour >= 17)) return { day: "Tonight", time };
+  if (night === currentNight + 86_400_000 && (afterMidnight || w.hour >= 17)) return { day: "Tomorrow night", time };
+  const nightWeekday = WEEKDAYS[new Date(night).getUTCDay()]!;
+  if (afterMidnight) return { day: `${nightWeekday} night`, time };
+  return { day: weekdayOf(w), time };
+}
+
+export interface Grouped<T> {
+  live: T[];
+  soon: T[];
+  later: T[];
+  week: T[];
+}
+
+export function groupForTonight<T extends Timed>(items: readonly T[], now: Date, timeZone: string): Grouped<T> {
+  const groups: Grouped<T> = { live: [], soon: [], later: [], week: [] };
+  const sorted = [...items].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
+  for (const item of sorted) {
+    const bucket = bucketFor(item, now, timeZone);
+    if (bucket) groups[bucket].push(item);
+  }
+  return groups;
+}

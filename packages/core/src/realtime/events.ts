@@ -1,0 +1,35 @@
+/**
+ * Typed Socket.IO event maps shared by realtime, web (emitter) and the browser.
+ * Types do not validate input: every client-to-server payload also has a zod
+ * schema next to its handler.
+ */
+
+export interface AttendanceChanged {
+  occurrenceId: string;
+  /** How many people have said they plan to come. */
+  planning: number;
+}
+
+export interface Welcome {
+  nodeId: string;
+  serverTime: string;
+}
+
+export interface ServerToClientEvents {
+  welcome: (payload: Welcome) => void;
+  "dropin:attendance": (payload: AttendanceChanged) => void;
+}
+
+/** Browsers only listen for now; live rooms add their commands here. */
+export type ClientToServerEvents = Record<never, never>;
+
+export interface InterServerEvents {
+  ping: () => void;
+}
+
+export interface SocketData {
+  connectedAt: number;
+}
+
+/** Rooms every node understands. */
+export const PUBLIC_ROOM = "public";
