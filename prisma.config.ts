@@ -16,6 +16,8 @@ export default defineConfig({
   async adapter() {
     const connectionString = process.env.DATABASE_URL;
     if (!connectionString) throw new Error("DATABASE_URL is required for Prisma CLI commands");
-    return new PrismaPg({ connectionString });
+    // A short idle timeout lets the CLI exit as soon as it is done (the pg
+    // default keeps the process alive for 10 s after the last query).
+    return new PrismaPg({ connectionString, idleTimeoutMillis: 50 });
   },
 });

