@@ -16,7 +16,8 @@ export interface EmbeddedPostgresHandle {
  * resolves once it accepts connections, with the database created.
  */
 export function startEmbeddedPostgres(req: EmbeddedRequest): Promise<EmbeddedPostgresHandle> {
-  const entry = fileURLToPath(new URL("./embedded-server.js", import.meta.url));
+  // Always the compiled entry, so this also works when tests import src/.
+  const entry = fileURLToPath(new URL("../../dist/launcher/embedded-server.js", import.meta.url));
   const child: ChildProcess = fork(entry, [], {
     env: { ...process.env, OFFSHIFT_EMBEDDED_PG: JSON.stringify(req) },
     // Own process group: Ctrl-C in the terminal reaches the launcher, which

@@ -1,0 +1,48 @@
+import { hostname } from "node:os";
+import { ConfigError, parseEnv, realtimeEnvSchema } from "@offshift/core";
+import { redactUrl, waitForDatabase } from "@offshift/db/launcher";
+import { createLogger } from "./logger.js";
+import { createRealtimeServer } from "./server.js";
+
+async function main() {
+  let env;
+  try {
+    env = parseEnv(realtimeEnvSchema, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`offshift realtime: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const nodeId = env.NODE_ID ?? `${hostname()}-${process.pid}`;
+  const logger = createLogger({ level: env.LOG_LEVEL, nodeId });
+
+  await waitForDatabase(env.DATABASE_URL, {
+    timeoutMs: 120_000,
+    onWaiting: ({ reason, elapsedMs }) =>
+      logger.warn({ database: redactUrl(env.DATABASE_URL), reason, waitedSeconds: Math.round(elapsedMs / 1000) }, "waiting for database"),
+  });
+
+  const origins = env.CORS_ORIGINS.trim() === "*" ? "*" : env.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean);
+  const server = createRealtimeServer({ databaseUrl: env.DATABASE_URL, nodeId, corsOrigins: origins, logger });
+  const port = await server.listen(env.PORT, env.HOST);
+  logger.info({ port }, "realtime listening");
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "realtime stopping");
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    void server.close().then(() => process.exit(0));
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  console.error(`offshift realtime: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,137 @@
+import { createServer, type Server as HttpServer } from "node:http";
+// Pinned to 0.3.x: from 0.4 the adapter is built on ClusterAdapter, which drops
+// messages without a top-level `nsp`, and the official @socket.io/postgres-emitter
+// (0.1.1, which web publishes with) does not send one.
+import { createAdapter } from "@socket.io/postgres-adapter";
+import express from "express";
+import pg from "pg";
+import type { Logger } from "pino";
+import { Server } from "socket.io";
+import {
+  PUBLIC_ROOM,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type ServerToClientEvents,
+  type SocketData,
+} from "@offshift/core";
+import { createMetrics } from "./metrics.js";
+
+export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export interface RealtimeOptions {
+  databaseUrl: string;
+  nodeId: string;
+  /** "*" reflects any origin; otherwise an allow-list of exact origins. */
+  corsOrigins: string[] | "*";
+  logger: Logger;
+}
+
+export interface RealtimeServer {
+  http: HttpServer;
+  io: RealtimeIo;
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+const READY_CHECK_TIMEOUT_MS = 2000;
+
+export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
+  const { logger, nodeId } = options;
+  const metrics = createMetrics();
+  const startedAt = Date.now();
+
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: 5,
+    connectionTimeoutMillis: READY_CHECK_TIMEOUT_MS,
+  });
+  // A database restart must never take this process down: errors on idle or
+  // checked-out clients (the adapter's LISTEN client) are logged, and the
+  // adapter reconnects on its own.
+  pool.on("error", (err) => logger.warn({ err: err.message }, "database connection lost"));
+  pool.on("connect", (client) => client.on("error", (err) => logger.warn({ err: err.message }, "database client error")));
+
+  const app = express();
+  app.disable("x-powered-by");
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok", nodeId, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
+  });
+
+  app.get("/readyz", async (_req, res) => {
+    try {
+      await Promise.race([
+        pool.query("select 1"),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("timed out")), READY_CHECK_TIMEOUT_MS)),
+      ]);
+      metrics.databaseUp.set(1);
+      res.json({ status: "ready", nodeId, database: "up" });
+    } catch (err) {
+      metrics.databaseUp.set(0);
+      res.status(503).json({
+        status: "not_ready",
+        nodeId,
+        database: "down",
+        reason: err instanceof Error ? err.message : "unknown",
+      });
+    }
+  });
+
+  app.get("/metrics", async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: "NOT_FOUND" });
+  });
+
+  const http = createServer(app);
+  const io: RealtimeIo = new Server(http, {
+    cors: { origin: options.corsOrigins === "*" ? true : options.corsOrigins, credentials: true },
+    adapter: createAdapter(pool, {
+      errorHandler: (err) => logger.warn({ err: err.message }, "cluster adapter error"),
+    }),
+    // Phones on mobile data drop briefly; keep the session through short gaps.
+    pingInterval: 20_000,
+    pingTimeout: 20_000,
+  });
+
+  io.on("connection", (socket) => {
+    socket.data.connectedAt = Date.now();
+    metrics.connectionsTotal.inc();
+    metrics.socketsConnected.inc();
+    void socket.join(PUBLIC_ROOM);
+    socket.emit("welcome", { nodeId, serverTime: new Date().toISOString() });
+    logger.debug({ socketId: socket.id }, "socket connected");
+    socket.on("disconnect", (reason) => {
+      metrics.socketsConnected.dec();
+      logger.debug({ socketId: socket.id, reason }, "socket disconnected");
+    });
+  });
+
+  return {
+    http,
+    io,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        const onError = (err: NodeJS.ErrnoException) => {
+          if (err.code === "EADDRINUSE") reject(new Error(`PORT ${port} is already in use: choose another with PORT=...`));
+          else if (err.code === "EACCES") reject(new Error(`PORT ${port} needs privileges this user does not have`));
+          else reject(err);
+        };
+        http.once("error", onError);
+        http.listen(port, host, () => {
+          http.off("error", onError);
+          const address = http.address();
+          resolve(typeof address === "object" && address ? address.port : port);
+        });
+      });
+    },
+    async close() {
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      // The adapter's LISTEN client may still be connecting and would hold
+      // pool.end() open; do not let shutdown wait on it for ever.
+      await Promise.race([pool.end().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { io as connect, type Socket } from "socket.io-client";
+import pino from "pino";
+import type { ClientToServerEvents, ServerToClientEvents } from "@offshift/core";
+import { createRealtimeServer, type RealtimeServer } from "./server.js";
+
+export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export const silentLogger = pino({ level: "silent" });
+
+export async function startNode(databaseUrl: string, nodeId: string): Promise<{ server: RealtimeServer; url: string }> {
+  const server = createRealtimeServer({ databaseUrl, nodeId, corsOrigins: "*", logger: silentLogger });
+  const port = await server.listen(0, "127.0.0.1");
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+export function client(url: string): Client {
+  return connect(url, { transports: ["websocket"], reconnection: false, forceNew: true });
+}
+
+export function waitFor<T>(socket: Client, event: keyof ServerToClientEvents, timeoutMs = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${String(event)}`)), timeoutMs);
+    socket.once(event, ((payload: T) => {
+      clearTimeout(timer);
+      resolve(payload);
+    }) as never);
+  });
+}
+
+export async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { wallTimeAt } from "@offshift/core";
+import { createDb, type Db } from "../client.js";
+import { createTestDatabase } from "../testing/index.js";
+import { materializeOccurrences } from "./materialize.js";
+import { listUpcomingOccurrences } from "./queries.js";
+import { setAttendanceIntent } from "./mutations.js";
+import { seedDemoData } from "../seed.js";
+
+let db: Db;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  const t = await createTestDatabase(inject("pgAdminUrl"), "dropins");
+  drop = t.drop;
+  db = createDb(t.url);
+});
+afterAll(async () => {
+  await db.$disconnect();
+  await drop();
+});
+
+async function makeSeries(overrides: Partial<{ rrule: string; startsOnLocal: string; durationMinutes: number }> = {}) {
+  const facilitator = await db.person.create({
+    data: { displayName: "Rosa Fictional Facilitator", roles: ["FACILITATOR"], status: "APPROVED" },
+  });
+  return db.dropInSeries.create({
+    data: {
+      title: "Lone working at night",
+      theme: "Lone working at night",
+      description: "Test series",
+      capacity: 10,
+      durationMinutes: overrides.durationMinutes ?? 60,
+      rrule: overrides.rrule ?? "FREQ=WEEKLY;BYDAY=TU,TH",
+      startsOnLocal: overrides.startsOnLocal ?? "2026-01-06T22:00:00",
+      facilitatorId: facilitator.id,
+    },
+  });
+}
+
+describe("materializeOccurrences", () => {
+  it("stores a weekly 22:00 London session at 22:00 local across the October clock change, idempotently", async () => {
+    const series = await makeSeries();
+    const from = new Date("2026-10-13T00:00:00Z");
+    const first = await materializeOccurrences(db, series.id, from, 21);
+    const again = await materializeOccurrences(db, series.id, from, 21);
+    expect(first).toBe(6);
+    expect(again).toBe(0);
+    const rows = await db.dropInOccurrence.findMany({ where: { seriesId: series.id }, orderBy: { startsAt: "asc" } });
+    expect(rows.map((r) => r.startsAt.toISOString())).toEqual([
+      "2026-10-13T21:00:00.000Z",
+      "2026-10-15T21:00:00.000Z",
+      "2026-10-20T21:00:00.000Z",
+      "2026-10-22T21:00:00.000Z",
+      "2026-10-27T22:00:00.000Z", // after the clocks go back: still 22:00 local
+      "2026-10-29T22:00:00.000Z",
+    ]);
+    for (const r of rows) expect(wallTimeAt(r.startsAt, "Europe/London").hour).toBe(22);
+  });
+});
+
+describe("Tonight listing and attendance intent", () => {
+  it("lists only scheduled, unfinished sessions with the facilitator's first name only", async () => {
+    const series = await makeSeries({ rrule: "FREQ=DAILY", startsOnLocal: "2026-11-01T22:00:00" });
+    const now = new Date("2026-11-24T21:50:00Z");
+    await materializeOccurrences(db, series.id, new Date("2026-11-23T00:00:00Z"), 5);
+    const cancelled = await db.dropInOccurrence.findFirstOrThrow({
+      where: { seriesId: series.id, startsAt: new Date("2026-11-25T22:00:00Z") },
+    });
+    await db.dropInOccurrence.update({ where: { id: cancelled.id }, data: { status: "CANCELLED" } });
+
+    const items = (await listUpcomingOccurrences(db, { now, days: 3 })).filter((i) => i.title === series.title);
+    const starts = items.map((i) => i.startsAt.toISOString());
+    expect(starts).toContain("2026-11-24T22:00:00.000Z");
+    expect(starts).not.toContain("2026-11-23T22:00:00.000Z"); // ended
+    expect(starts).not.toContain("2026-11-25T22:00:00.000Z"); // cancelled
+    expect(items.every((i) => i.facilitatorFirstName === "Rosa")).toBe(true);
+  });
+
+  it("records intent once per browser even when clicked twice at once, and withdraws it", async () => {
+    const series = await makeSeries({ rrule: "FREQ=DAILY", startsOnLocal: "2026-11-01T23:00:00" });
+    await materializeOccurrences(db, series.id, new Date("2026-11-24T00:00:00Z"), 2);
+    const occ = await db.dropInOccurrence.findFirstOrThrow({ where: { seriesId: series.id }, orderBy: { startsAt: "asc" } });
+    const now = new Date("2026-11-24T20:00:00Z");
+    const key = "browser-key-aaaaaaaaaaaaaaaa";
+
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        setAttendanceIntent(db, { occurrenceId: occ.id, intent: "join", browserKey: key, now }),
+      ),
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    await setAttendanceIntent(db, { occurrenceId: occ.id, intent: "join", browserKey: "browser-key-bbbbbbbbbbbbbbbb", now });
+    expect(await db.attendanceIntent.count({ where: { occurrenceId: occ.id } })).toBe(2);
+
+    const left = await setAttendanceIntent(db, { occurrenceId: occ.id, intent: "leave", browserKey: key, now });
+    expect(left).toEqual({ ok: true, occurrenceId: occ.id, planning: 1, planningFromHere: false });
+
+    const listed = await listUpcomingOccurrences(db, { now, days: 1, browserKey: "browser-key-bbbbbbbbbbbbbbbb" });
+    const mine = listed.find((i) => i.occurrenceId === occ.id)!;
+    expect(mine.planning).toBe(1);
+    expect(mine.planningFromHere).toBe(true);
+  });
+
+  it("refuses unknown, cancelled and finished sessions without changing anything", async () => {
+    const series = await makeSeries({ rrule: "FREQ=DAILY", startsOnLocal: "2026-11-01T21:00:00" });
+    await materializeOccurrences(db, series.id, new Date("2026-11-24T00:00:00Z"), 2);
+    const [a, b] = await db.dropInOccurrence.findMany({ where: { seriesId: series.id }, orderBy: { startsAt: "asc" } });
+    await db.dropInOccurrence.update({ where: { id: b!.id }, data: { status: "CANCELLED" } });
+    const key = "browser-key-cccccccccccccccc";
+    const before = await db.attendanceIntent.count();
+
+    expect(
+      await setAttendanceIntent(db, { occurrenceId: "00000000-0000-4000-8000-000000000000", intent: "join", browserKey: key, now: new Date("2026-11-24T12:00:00Z") }),
+    ).toEqual({ ok: false, reason: "not_found" });
+    expect(await setAttendanceIntent(db, { occurrenceId: b!.id, intent: "join", browserKey: key, now: new Date("2026-11-24T12:00:00Z") })).toEqual({
+      ok: false,
+      reason: "cancelled",
+    });
+    expect(await setAttendanceIntent(db, { occurrenceId: a!.id, intent: "join", browserKey: key, now: new Date("2026-11-26T12:00:00Z") })).toEqual({
+      ok: false,
+      reason: "ended",
+    });
+    expect(await db.attendanceIntent.count()).toBe(before);
+  });
+});
+
+describe("seedDemoData", () => {
+  it("seeds drop-ins for tonight, volunteers with patterns and a rota with gaps, once", async () => {
+    const t = await createTestDatabase(inject("pgAdminUrl"), "seed");
+    const seedDb = createDb(t.url);
+    try {
+      const now = new Date("2026-11-24T19:00:00Z");
+      expect(await seedDemoData(seedDb, { now, timeZone: "Europe/London" })).toBe(true);
+      expect(await seedDemoData(seedDb, { now, timeZone: "Europe/London" })).toBe(false);
+      const tonight = await listUpcomingOccurrences(seedDb, { now, days: 0.5 });
+      expect(tonight.length).toBeGreaterThanOrEqual(3);
+      expect(await seedDb.workPattern.count()).toBeGreaterThanOrEqual(5);
+      const slots = await seedDb.rotaSlot.findMany({ include: { _count: { select: { assignments: true } } } });
+      const gaps = slots.filter((s) => s._count.assignments === 0);
+      expect(gaps.length).toBeGreaterThan(0);
+      expect(gaps.length).toBeLessThan(slots.length);
+      expect(await seedDb.person.count()).toBe(7);
+    } finally {
+      await seedDb.$disconnect();
+      await t.drop();
+    }
+  });
+});

@@ -1,0 +1,18 @@
+import type {} from "vitest";
+import type { TestProject } from "vitest/node";
+import { startTestCluster } from "./index.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+  }
+}
+
+/** Vitest globalSetup: one PostgreSQL for the whole run of a package's tests. */
+export default async function setup(project: TestProject) {
+  const cluster = await startTestCluster();
+  project.provide("pgAdminUrl", cluster.adminUrl);
+  return async () => {
+    await cluster.stop();
+  };
+}
