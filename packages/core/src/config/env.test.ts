@@ -22,7 +22,7 @@ describe("parseEnv", () => {
 
   it("rejects out-of-range ports and requires DATABASE_URL where needed", () => {
     expect(() => parseEnv(launcherEnvSchema, { PORT: "70000" })).toThrow(/PORT/);
-    expect(() => parseEnv(realtimeEnvSchema, {})).toThrow(/DATABASE_URL/);
+    expect(() => parseEnv(realtimeEnvSchema, {})).toThrow("DATABASE_URL: DATABASE_URL is required");
     expect(parseEnv(realtimeEnvSchema, { DATABASE_URL: "postgresql://u:p@db:5432/x" }).PORT).toBe(3001);
   });
 

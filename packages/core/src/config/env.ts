@@ -31,12 +31,14 @@ function withoutEmpty(env: Env): Env {
 }
 
 export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
-  const result = schema.safeParse(withoutEmpty(env));
+  const cleaned = withoutEmpty(env);
+  const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => ({
-    variable: String(issue.path[0] ?? "(environment)"),
-    message: issue.message,
-  }));
+  const problems = result.error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? "(environment)");
+    const missing = issue.code === "invalid_type" && cleaned[variable] === undefined;
+    return { variable, message: missing ? `${variable} is required` : issue.message };
+  });
   throw new ConfigError(problems);
 }
 

@@ -1,10 +1,12 @@
-import rrulePkg from "rrule";
+import * as rruleModule from "rrule";
 import type { RRule as RRuleType } from "rrule";
 import { DomainError } from "../errors.js";
 import { formatFloating, instantFromWallTime, parseFloating, wallTimeAt, type WallTime } from "./zoned.js";
 
-// rrule ships CommonJS; its named ESM exports are not reliable under Node.
-const { RRule } = rrulePkg as unknown as { RRule: typeof RRuleType };
+// Under Node, rrule's CommonJS bundle exposes its API only on `default`;
+// bundlers (Vite) load its ESM build, which has named exports only.
+const rrule = rruleModule as unknown as { RRule?: typeof RRuleType; default?: { RRule: typeof RRuleType } };
+const RRule = (rrule.RRule ?? rrule.default?.RRule)!;
 
 /**
  * Recurrences are expanded in floating local time and converted to instants

@@ -1,0 +1,25 @@
+import { Emitter } from "@socket.io/postgres-emitter";
+import pg from "pg";
+import { PUBLIC_ROOM, type AttendanceChanged, type ServerToClientEvents } from "@offshift/core";
+import { env } from "./env.js";
+import { logger } from "./logger.js";
+
+/**
+ * Domain events leave web through the official Socket.IO Postgres emitter;
+ * every realtime node's adapter hears them and delivers to its browsers.
+ * Web never calls realtime directly.
+ */
+let emitter: Emitter<ServerToClientEvents> | undefined;
+
+function getEmitter(): Emitter<ServerToClientEvents> {
+  if (!emitter) {
+    const pool = new pg.Pool({ connectionString: env().DATABASE_URL, max: 2 });
+    pool.on("error", (err) => logger.warn({ err: err.message }, "event pool error"));
+    emitter = new Emitter<ServerToClientEvents>(pool);
+  }
+  return emitter;
+}
+
+export function publishAttendanceChanged(payload: AttendanceChanged): void {
+  getEmitter().to(PUBLIC_ROOM).emit("dropin:attendance", payload);
+}

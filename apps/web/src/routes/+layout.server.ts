@@ -1,0 +1,8 @@
+import { env } from "$lib/server/env.js";
+import type { LayoutServerLoad } from "./$types";
+
+export const load: LayoutServerLoad = () => {
+  const e = env();
+  // Without PUBLIC_REALTIME_URL the browser uses the page's own host on REALTIME_PORT.
+  return { realtime: { url: e.PUBLIC_REALTIME_URL ?? null, port: e.REALTIME_PORT } };
+};

@@ -1,0 +1,71 @@
+import { fail } from "@sveltejs/kit";
+import {
+  UPCOMING_DAYS,
+  attendanceIntentInput,
+  groupForTonight,
+  isLobbyOpen,
+  nightLabel,
+} from "@offshift/core";
+import { listUpcomingOccurrences, setAttendanceIntent, type TonightItem } from "@offshift/db";
+import { getDb } from "$lib/server/db.js";
+import { env } from "$lib/server/env.js";
+import { publishAttendanceChanged } from "$lib/server/events.js";
+import type { Actions, PageServerLoad } from "./$types";
+
+function toView(item: TonightItem, now: Date, timeZone: string) {
+  return {
+    id: item.occurrenceId,
+    title: item.title,
+    theme: item.theme,
+    description: item.description,
+    language: item.language,
+    facilitator: item.facilitatorFirstName,
+    capacity: item.capacity,
+    planning: item.planning,
+    planningFromHere: item.planningFromHere,
+    startsAt: item.startsAt.toISOString(),
+    endsAt: item.endsAt.toISOString(),
+    when: nightLabel(item.startsAt, now, timeZone),
+    lobbyOpen: isLobbyOpen(item, now),
+  };
+}
+export type SessionView = ReturnType<typeof toView>;
+
+export const load: PageServerLoad = async ({ locals }) => {
+  const now = new Date();
+  const timeZone = env().ORG_TIMEZONE;
+  const items = await listUpcomingOccurrences(getDb(), { now, days: UPCOMING_DAYS, browserKey: locals.browserKey });
+  const groups = groupForTonight(items, now, timeZone);
+  const view = (list: TonightItem[]) => list.map((i) => toView(i, now, timeZone));
+  return {
+    groups: { live: view(groups.live), soon: view(groups.soon), later: view(groups.later), week: view(groups.week) },
+  };
+};
+
+const refusal = {
+  not_found: { status: 404, message: "That session could not be found." },
+  cancelled: { status: 409, message: "That session has been cancelled." },
+  ended: { status: 409, message: "That session has already finished." },
+} as const;
+
+export const actions: Actions = {
+  intent: async ({ request, locals }) => {
+    const form = Object.fromEntries(await request.formData());
+    const occurrenceId = typeof form.occurrenceId === "string" ? form.occurrenceId.slice(0, 64) : "";
+    const parsed = attendanceIntentInput.safeParse(form);
+    if (!parsed.success) {
+      return fail(400, { occurrenceId, error: parsed.error.issues[0]?.message ?? "Invalid request" });
+    }
+    const result = await setAttendanceIntent(getDb(), {
+      ...parsed.data,
+      browserKey: locals.browserKey,
+      now: new Date(),
+    });
+    if (!result.ok) {
+      const r = refusal[result.reason];
+      return fail(r.status, { occurrenceId, error: r.message });
+    }
+    publishAttendanceChanged({ occurrenceId: result.occurrenceId, planning: result.planning });
+    return { occurrenceId, planning: result.planning, planningFromHere: result.planningFromHere };
+  },
+};

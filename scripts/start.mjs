@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// `npm start` (production build) and `npm run dev` (hot reload).
+//
+// 1. builds whatever is not built (turbo's cache makes this quick after the first time)
+// 2. parses the environment; a bad variable stops here with its name
+// 3. PostgreSQL: DATABASE_URL if set, else an embedded server with data under DATA_DIR
+// 4. `prisma migrate deploy`, then demo data on the first run only
+// 5. starts realtime and web, waits until both answer, prints the URL
+// 6. SIGINT/SIGTERM: stops web and realtime, then PostgreSQL, and exits
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const args = new Set(process.argv.slice(2));
+const dev = args.has("--dev");
+/** A package file as npm installed it, hoisted or not. */
+function installed(fromDir, file) {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "node_modules", file);
+    if (existsSync(candidate)) return candidate;
+    if (dir === path.dirname(dir)) throw new Error(`${file} is not installed; run npm install`);
+  }
+}
+const say = (msg) => console.log(`[offshift] ${msg}`);
+const fail = (msg) => {
+  console.error(`[offshift] ${msg}`);
+  process.exit(1);
+};
+
+if (!args.has("--no-build")) {
+  const tasks = dev ? ["build", "--filter=@offshift/core", "--filter=@offshift/db"] : ["build"];
+  const built = spawnSync(process.execPath, [installed(root, "turbo/bin/turbo"), "run", ...tasks, "--output-logs=errors-only"], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+  });
+  if (built.status !== 0) fail("The build failed; see the errors above.");
+}
+
+const { ConfigError, launcherEnvSchema, parseEnv } = await import("@offshift/core");
+let env;
+try {
+  env = parseEnv(launcherEnvSchema, process.env);
+} catch (err) {
+  if (err instanceof ConfigError) fail(err.message);
+  throw err;
+}
+const { migrateDeploy, redactUrl, startEmbeddedPostgres, waitForDatabase } = await import("@offshift/db/launcher");
+const { createDb, seedDemoData } = await import("@offshift/db");
+
+function portFree(port, host) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+for (const [name, port] of [["PORT", env.PORT], ["REALTIME_PORT", env.REALTIME_PORT]]) {
+  if (port !== 0 && !(await portFree(port, env.HOST))) {
+    fail(`${name} ${port} is already in use. Stop whatever is using it, or choose another with ${name}=<port>.`);
+  }
+}
+
+const children = new Map();
+let database;
+let stopping = false;
+
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  say("Stopping…");
+  await Promise.all(
+    [...children.values()].map(
+      (child) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill("SIGTERM");
+        }),
+    ),
+  );
+  await database?.stop();
+  say("Stopped.");
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+
+let databaseUrl = env.DATABASE_URL;
+try {
+  if (databaseUrl) {
+    say(`Using PostgreSQL at ${redactUrl(databaseUrl)}`);
+    await waitForDatabase(databaseUrl, {
+      timeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+      onWaiting: ({ reason, elapsedMs }) =>
+        say(`Waiting for PostgreSQL (${reason}); retrying with backoff${elapsedMs ? `, ${Math.round(elapsedMs / 1000)} s so far` : ""}…`),
+    });
+  } else {
+    const dataDir = path.resolve(root, env.DATA_DIR);
+    database = await startEmbeddedPostgres({ dataDir, port: env.EMBEDDED_PG_PORT, database: "offshift" });
+    databaseUrl = database.url;
+    say(`${database.initialised ? "Created" : "Started"} embedded PostgreSQL on 127.0.0.1:${database.port} (data in ${path.relative(root, dataDir) || "."}/pg)`);
+  }
+  await migrateDeploy(databaseUrl);
+  say("Database schema is up to date.");
+  if (env.SEED_DEMO_DATA) {
+    const db = createDb(databaseUrl, { maxConnections: 2 });
+    try {
+      if (await seedDemoData(db, { now: new Date(), timeZone: env.ORG_TIMEZONE })) say("Added demo data (first run).");
+    } finally {
+      await db.$disconnect();
+    }
+  }
+} catch (err) {
+  console.error(`[offshift] ${err instanceof Error ? err.message : String(err)}`);
+  await database?.stop();
+  process.exit(1);
+}
+
+const common = {
+  NODE_ENV: dev ? "development" : env.NODE_ENV === "development" ? "production" : env.NODE_ENV,
+  DATABASE_URL: databaseUrl,
+  HOST: env.HOST,
+  LOG_LEVEL: env.LOG_LEVEL,
+  ORG_TIMEZONE: env.ORG_TIMEZONE,
+  REALTIME_PORT: String(env.REALTIME_PORT),
+  ...(env.PUBLIC_REALTIME_URL ? { PUBLIC_REALTIME_URL: env.PUBLIC_REALTIME_URL } : {}),
+};
+
+function launch(name, command, commandArgs, extraEnv, cwd = root) {
+  const child = spawn(command, commandArgs, { cwd, stdio: "inherit", env: { ...process.env, ...common, ...extraEnv } });
+  children.set(name, child);
+  child.on("exit", (code, signal) => {
+    if (stopping) return;
+    console.error(`[offshift] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping.`);
+    void stop(1);
+  });
+  return child;
+}
+
+if (dev) {
+  launch("realtime", process.execPath, [installed(path.join(root, "apps/realtime"), "tsx/dist/cli.mjs"), "watch", "src/main.ts"], { PORT: String(env.REALTIME_PORT) }, path.join(root, "apps/realtime"));
+  launch("web", process.execPath, [installed(path.join(root, "apps/web"), "vite/bin/vite.js"), "dev", "--port", String(env.PORT), "--strictPort", "--host", env.HOST], {}, path.join(root, "apps/web"));
+} else {
+  launch("realtime", process.execPath, ["apps/realtime/dist/main.js"], { PORT: String(env.REALTIME_PORT) });
+  launch("web", process.execPath, ["apps/web/build/index.js"], { PORT: String(env.PORT) });
+}
+
+async function answers(url) {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
+  }
+}
+const local = (port) => `http://${env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST}:${port}`;
+const deadline = Date.now() + 120_000;
+while (!stopping) {
+  const [web, rt] = await Promise.all([answers(`${local(env.PORT)}/healthz`), answers(`${local(env.REALTIME_PORT)}/healthz`)]);
+  if (web && rt) break;
+  if (Date.now() > deadline) {
+    console.error("[offshift] web or realtime did not become healthy within 2 minutes; stopping.");
+    await stop(1);
+  }
+  await new Promise((r) => setTimeout(r, 250));
+}
+if (!stopping) say(`Offshift is running at ${local(env.PORT)}  (Ctrl-C to stop)`);
