@@ -150,7 +150,9 @@ if (dev) {
   launch("web", process.execPath, [installed(path.join(root, "apps/web"), "vite/bin/vite.js"), "dev", "--port", String(env.PORT), "--strictPort", "--host", env.HOST], {}, path.join(root, "apps/web"));
 } else {
   launch("realtime", process.execPath, ["apps/realtime/dist/main.js"], { PORT: String(env.REALTIME_PORT) });
-  launch("web", process.execPath, ["apps/web/build/index.js"], { PORT: String(env.PORT) });
+  // adapter-node assumes https unless told the origin; form posts check it.
+  const origin = env.ORIGIN ?? `http://localhost:${env.PORT}`;
+  launch("web", process.execPath, ["apps/web/build/index.js"], { PORT: String(env.PORT), ORIGIN: origin });
 }
 
 async function answers(url) {

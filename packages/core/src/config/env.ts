@@ -112,6 +112,8 @@ export const launcherEnvSchema = z.object({
   LOG_LEVEL: logLevelVar,
   ORG_TIMEZONE: timeZoneVar,
   PUBLIC_REALTIME_URL: httpUrlVar("PUBLIC_REALTIME_URL").optional(),
+  /** The address people use to reach web; form posts from elsewhere are refused. */
+  ORIGIN: httpUrlVar("ORIGIN").optional(),
 });
 export type LauncherEnv = z.output<typeof launcherEnvSchema>;
 
