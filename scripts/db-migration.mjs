@@ -32,7 +32,9 @@ const previous = readdirSync(migrationsDir, { withFileTypes: true })
   .sort()
   .reverse()
   .find((d) => existsSync(path.join(migrationsDir, d, "schema.snapshot.prisma")));
-const from = previous ? ["--from-schema-datamodel", path.join("prisma/migrations", previous, "schema.snapshot.prisma")] : ["--from-empty"];
+const from = previous
+  ? ["--from-schema-datamodel", path.join("prisma/migrations", previous, "schema.snapshot.prisma")]
+  : ["--from-empty"];
 
 let pg;
 let scratch;
@@ -57,7 +59,9 @@ try {
     mkdirSync(dir);
     writeFileSync(path.join(dir, "migration.sql"), sql + "\n");
     copyFileSync(path.join(root, "prisma/schema.prisma"), path.join(dir, "schema.snapshot.prisma"));
-    console.log(`Created ${path.relative(root, dir)}/migration.sql. Review it, then commit it with schema.snapshot.prisma.`);
+    console.log(
+      `Created ${path.relative(root, dir)}/migration.sql. Review it, then commit it with schema.snapshot.prisma.`,
+    );
   }
 } catch (err) {
   console.error(`db:migration failed: ${err instanceof Error ? err.message : err}`);

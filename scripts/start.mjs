@@ -32,11 +32,15 @@ const fail = (msg) => {
 
 if (!args.has("--no-build")) {
   const tasks = dev ? ["build", "--filter=@offshift/core", "--filter=@offshift/db"] : ["build"];
-  const built = spawnSync(process.execPath, [installed(root, "turbo/bin/turbo"), "run", ...tasks, "--output-logs=errors-only"], {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
-  });
+  const built = spawnSync(
+    process.execPath,
+    [installed(root, "turbo/bin/turbo"), "run", ...tasks, "--output-logs=errors-only"],
+    {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+    },
+  );
   if (built.status !== 0) fail("The build failed; see the errors above.");
 }
 
@@ -58,7 +62,10 @@ function portFree(port, host) {
     server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }
-for (const [name, port] of [["PORT", env.PORT], ["REALTIME_PORT", env.REALTIME_PORT]]) {
+for (const [name, port] of [
+  ["PORT", env.PORT],
+  ["REALTIME_PORT", env.REALTIME_PORT],
+]) {
   if (port !== 0 && !(await portFree(port, env.HOST))) {
     fail(`${name} ${port} is already in use. Stop whatever is using it, or choose another with ${name}=<port>.`);
   }
@@ -100,13 +107,17 @@ try {
     await waitForDatabase(databaseUrl, {
       timeoutMs: env.DB_CONNECT_TIMEOUT_MS,
       onWaiting: ({ reason, elapsedMs }) =>
-        say(`Waiting for PostgreSQL (${reason}); retrying with backoff${elapsedMs ? `, ${Math.round(elapsedMs / 1000)} s so far` : ""}…`),
+        say(
+          `Waiting for PostgreSQL (${reason}); retrying with backoff${elapsedMs ? `, ${Math.round(elapsedMs / 1000)} s so far` : ""}…`,
+        ),
     });
   } else {
     const dataDir = path.resolve(root, env.DATA_DIR);
     database = await startEmbeddedPostgres({ dataDir, port: env.EMBEDDED_PG_PORT, database: "offshift" });
     databaseUrl = database.url;
-    say(`${database.initialised ? "Created" : "Started"} embedded PostgreSQL on 127.0.0.1:${database.port} (data in ${path.relative(root, dataDir) || "."}/pg)`);
+    say(
+      `${database.initialised ? "Created" : "Started"} embedded PostgreSQL on 127.0.0.1:${database.port} (data in ${path.relative(root, dataDir) || "."}/pg)`,
+    );
   }
   await migrateDeploy(databaseUrl);
   say("Database schema is up to date.");
@@ -146,8 +157,28 @@ function launch(name, command, commandArgs, extraEnv, cwd = root) {
 }
 
 if (dev) {
-  launch("realtime", process.execPath, [installed(path.join(root, "apps/realtime"), "tsx/dist/cli.mjs"), "watch", "src/main.ts"], { PORT: String(env.REALTIME_PORT) }, path.join(root, "apps/realtime"));
-  launch("web", process.execPath, [installed(path.join(root, "apps/web"), "vite/bin/vite.js"), "dev", "--port", String(env.PORT), "--strictPort", "--host", env.HOST], {}, path.join(root, "apps/web"));
+  launch(
+    "realtime",
+    process.execPath,
+    [installed(path.join(root, "apps/realtime"), "tsx/dist/cli.mjs"), "watch", "src/main.ts"],
+    { PORT: String(env.REALTIME_PORT) },
+    path.join(root, "apps/realtime"),
+  );
+  launch(
+    "web",
+    process.execPath,
+    [
+      installed(path.join(root, "apps/web"), "vite/bin/vite.js"),
+      "dev",
+      "--port",
+      String(env.PORT),
+      "--strictPort",
+      "--host",
+      env.HOST,
+    ],
+    {},
+    path.join(root, "apps/web"),
+  );
 } else {
   launch("realtime", process.execPath, ["apps/realtime/dist/main.js"], { PORT: String(env.REALTIME_PORT) });
   // adapter-node assumes https unless told the origin; form posts check it.
@@ -165,7 +196,10 @@ async function answers(url) {
 const local = (port) => `http://${env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST}:${port}`;
 const deadline = Date.now() + 120_000;
 while (!stopping) {
-  const [web, rt] = await Promise.all([answers(`${local(env.PORT)}/healthz`), answers(`${local(env.REALTIME_PORT)}/healthz`)]);
+  const [web, rt] = await Promise.all([
+    answers(`${local(env.PORT)}/healthz`),
+    answers(`${local(env.REALTIME_PORT)}/healthz`),
+  ]);
   if (web && rt) break;
   if (Date.now() > deadline) {
     console.error("[offshift] web or realtime did not become healthy within 2 minutes; stopping.");

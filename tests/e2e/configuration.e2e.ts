@@ -39,7 +39,11 @@ describe("start-up configuration and failures", () => {
 
   it("an unwritable data directory gets a clear message", async () => {
     // A path below a regular file can never be created, even by root.
-    const r = await fails({ DATA_DIR: "/etc/hostname/offshift-data", PORT: String(await freePort()), REALTIME_PORT: String(await freePort()) });
+    const r = await fails({
+      DATA_DIR: "/etc/hostname/offshift-data",
+      PORT: String(await freePort()),
+      REALTIME_PORT: String(await freePort()),
+    });
     expect(r.code).toBe(1);
     expect(r.output).toContain('DATA_DIR "/etc/hostname/offshift-data" is not writable');
   });
@@ -55,7 +59,9 @@ describe("start-up configuration and failures", () => {
     });
     expect(r.code).toBe(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(3500);
-    expect(r.output).toContain(`Could not reach the database at postgresql://offshift:****@127.0.0.1:${closed}/offshift`);
+    expect(r.output).toContain(
+      `Could not reach the database at postgresql://offshift:****@127.0.0.1:${closed}/offshift`,
+    );
     expect(r.output).not.toContain("secret");
     // One waiting line, not one per attempt.
     expect(r.output.match(/Waiting for PostgreSQL/g)?.length).toBe(1);

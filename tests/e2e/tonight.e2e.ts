@@ -49,7 +49,8 @@ describe("Tonight on a fresh start with embedded PostgreSQL", () => {
     // Mark the watcher's document: a reload would lose the mark.
     await watcher.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
 
-    const card = (page: typeof actor) => page.locator("[data-testid=session-card]").filter({ hasText: "Lone working at night" }).first();
+    const card = (page: typeof actor) =>
+      page.locator("[data-testid=session-card]").filter({ hasText: "Lone working at night" }).first();
     const occurrenceId = await card(actor).getAttribute("data-occurrence-id");
     const watched = watcher.locator(`[data-occurrence-id="${occurrenceId}"] [data-testid=planning-count]`);
     expect(await watched.textContent()).toContain("0 people plan to come");

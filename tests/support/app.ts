@@ -13,7 +13,9 @@ export async function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -32,7 +34,11 @@ export interface RunningApp {
 }
 
 /** Runs the launcher exactly as `npm start` does (the build is done once by turbo beforehand). */
-export function launch(env: Record<string, string>): { process: ChildProcess; output(): string; exited: Promise<number | null> } {
+export function launch(env: Record<string, string>): {
+  process: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+} {
   const child = spawn(process.execPath, [path.join(repoRoot, "scripts/start.mjs"), "--no-build"], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", LOG_LEVEL: "warn", ...env },
@@ -85,7 +91,11 @@ export function descendants(pid: number): number[] {
   }
   const found: number[] = [];
   const walk = (p: number) => {
-    for (const [child, parent] of parentOf) if (parent === p) (found.push(child), walk(child));
+    for (const [child, parent] of parentOf) {
+      if (parent !== p) continue;
+      found.push(child);
+      walk(child);
+    }
   };
   walk(pid);
   return found;

@@ -4,7 +4,11 @@ import { describe, expect, it } from "vitest";
 
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const run = (env: Record<string, string>) =>
-  spawnSync(process.execPath, [main], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", timeout: 15_000 });
+  spawnSync(process.execPath, [main], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+    timeout: 15_000,
+  });
 
 describe("realtime start-up configuration", () => {
   it("exits non-zero naming PORT when it is not a number", () => {

@@ -21,10 +21,18 @@ async function main() {
   await waitForDatabase(env.DATABASE_URL, {
     timeoutMs: 120_000,
     onWaiting: ({ reason, elapsedMs }) =>
-      logger.warn({ database: redactUrl(env.DATABASE_URL), reason, waitedSeconds: Math.round(elapsedMs / 1000) }, "waiting for database"),
+      logger.warn(
+        { database: redactUrl(env.DATABASE_URL), reason, waitedSeconds: Math.round(elapsedMs / 1000) },
+        "waiting for database",
+      ),
   });
 
-  const origins = env.CORS_ORIGINS.trim() === "*" ? "*" : env.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean);
+  const origins =
+    env.CORS_ORIGINS.trim() === "*"
+      ? "*"
+      : env.CORS_ORIGINS.split(",")
+          .map((o) => o.trim())
+          .filter(Boolean);
   const server = createRealtimeServer({ databaseUrl: env.DATABASE_URL, nodeId, corsOrigins: origins, logger });
   const port = await server.listen(env.PORT, env.HOST);
   logger.info({ port }, "realtime listening");

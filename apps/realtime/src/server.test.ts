@@ -3,7 +3,7 @@ import { Emitter } from "@socket.io/postgres-emitter";
 import pg from "pg";
 import type { ServerToClientEvents } from "@offshift/core";
 import { createTestDatabase } from "@offshift/db/testing";
-import { client, eventually, startNode, waitFor, type Client } from "./test-helpers.js";
+import { client, startNode, waitFor, type Client } from "./test-helpers.js";
 import type { RealtimeServer } from "./server.js";
 
 let databaseUrl: string;

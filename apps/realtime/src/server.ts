@@ -49,7 +49,9 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
   // checked-out clients (the adapter's LISTEN client) are logged, and the
   // adapter reconnects on its own.
   pool.on("error", (err) => logger.warn({ err: err.message }, "database connection lost"));
-  pool.on("connect", (client) => client.on("error", (err) => logger.warn({ err: err.message }, "database client error")));
+  pool.on("connect", (client) =>
+    client.on("error", (err) => logger.warn({ err: err.message }, "database client error")),
+  );
 
   const app = express();
   app.disable("x-powered-by");
@@ -115,7 +117,8 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     listen(port, host) {
       return new Promise((resolve, reject) => {
         const onError = (err: NodeJS.ErrnoException) => {
-          if (err.code === "EADDRINUSE") reject(new Error(`PORT ${port} is already in use: choose another with PORT=...`));
+          if (err.code === "EADDRINUSE")
+            reject(new Error(`PORT ${port} is already in use: choose another with PORT=...`));
           else if (err.code === "EACCES") reject(new Error(`PORT ${port} needs privileges this user does not have`));
           else reject(err);
         };

@@ -32,7 +32,8 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => bool
   for (;;) {
     const value = await fn();
     if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -44,7 +44,12 @@ export const handle: Handle = async ({ event, resolve }) => {
 
 export const handleError: HandleServerError = ({ error, event, status }) => {
   if (status !== 404) {
-    logger.error({ err: error instanceof Error ? error.message : String(error), path: event.url.pathname, status }, "request failed");
+    logger.error(
+      { err: error instanceof Error ? error.message : String(error), path: event.url.pathname, status },
+      "request failed",
+    );
   }
-  return { message: status === 404 ? "We could not find that page." : "Something went wrong on our side. Please try again." };
+  return {
+    message: status === 404 ? "We could not find that page." : "Something went wrong on our side. Please try again.",
+  };
 };

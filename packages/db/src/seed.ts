@@ -28,9 +28,21 @@ export async function seedDemoData(db: Db, options: { now: Date; timeZone: strin
     });
 
   const people = await db.$transaction(async (tx) => {
-    const make = (displayName: string, email: string, roles: ("VOLUNTEER" | "FACILITATOR" | "COORDINATOR")[], extra: { languages?: string[]; experience?: string[] } = {}) =>
+    const make = (
+      displayName: string,
+      email: string,
+      roles: ("VOLUNTEER" | "FACILITATOR" | "COORDINATOR")[],
+      extra: { languages?: string[]; experience?: string[] } = {},
+    ) =>
       tx.person.create({
-        data: { displayName, email, roles, status: "APPROVED", languages: extra.languages ?? ["en"], experience: extra.experience ?? [] },
+        data: {
+          displayName,
+          email,
+          roles,
+          status: "APPROVED",
+          languages: extra.languages ?? ["en"],
+          experience: extra.experience ?? [],
+        },
       });
     return {
       coordinator: await make("Priya Coordinator", "priya@offshift.example", ["COORDINATOR"]),
@@ -38,9 +50,13 @@ export async function seedDemoData(db: Db, options: { now: Date; timeZone: strin
         languages: ["en", "pt"],
         experience: ["nights", "overseas-recruited"],
       }),
-      dev: await make("Dev Patel", "dev@offshift.example", ["VOLUNTEER", "FACILITATOR"], { experience: ["bereavement"] }),
+      dev: await make("Dev Patel", "dev@offshift.example", ["VOLUNTEER", "FACILITATOR"], {
+        experience: ["bereavement"],
+      }),
       joanne: await make("Joanne Hughes", "joanne@offshift.example", ["FACILITATOR"], { experience: ["lone working"] }),
-      kwame: await make("Kwame Mensah", "kwame@offshift.example", ["VOLUNTEER"], { experience: ["nights", "lone working"] }),
+      kwame: await make("Kwame Mensah", "kwame@offshift.example", ["VOLUNTEER"], {
+        experience: ["nights", "lone working"],
+      }),
       agnieszka: await make("Agnieszka Nowak", "agnieszka@offshift.example", ["VOLUNTEER"], {
         languages: ["en", "pl"],
         experience: ["new to care"],
@@ -118,22 +134,91 @@ export async function seedDemoData(db: Db, options: { now: Date; timeZone: strin
   }
 
   const patterns = [
-    { personId: people.maria.id, label: "Nights Fri-Sat", recurrence: "RRULE:FREQ=WEEKLY;BYDAY=FR,SA", start: startAt(22, 0), minutes: 9 * 60 },
-    { personId: people.dev.id, label: "Lates Mon-Wed", recurrence: "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE", start: startAt(14, 0), minutes: 8 * 60 },
-    { personId: people.kwame.id, label: "Long days, week A", recurrence: "RRULE:FREQ=WEEKLY;INTERVAL=2;WKST=MO;BYDAY=MO,TU,FR", start: startAt(7, 0), minutes: 12 * 60 },
-    { personId: people.kwame.id, label: "Long days, week B", recurrence: "RRULE:FREQ=WEEKLY;INTERVAL=2;WKST=MO;BYDAY=WE,TH,SA,SU", start: startAt(7, 0), minutes: 12 * 60 },
-    { personId: people.agnieszka.id, label: "Split shift (morning)", recurrence: "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", start: startAt(7, 0), minutes: 5 * 60 },
-    { personId: people.agnieszka.id, label: "Split shift (evening)", recurrence: "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", start: startAt(16, 0), minutes: 5 * 60 },
-    { personId: people.sam.id, label: "Earlies", recurrence: "RRULE:FREQ=WEEKLY;BYDAY=TU,WE,TH,FR,SA", start: startAt(7, 0), minutes: 7 * 60 },
+    {
+      personId: people.maria.id,
+      label: "Nights Fri-Sat",
+      recurrence: "RRULE:FREQ=WEEKLY;BYDAY=FR,SA",
+      start: startAt(22, 0),
+      minutes: 9 * 60,
+    },
+    {
+      personId: people.dev.id,
+      label: "Lates Mon-Wed",
+      recurrence: "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE",
+      start: startAt(14, 0),
+      minutes: 8 * 60,
+    },
+    {
+      personId: people.kwame.id,
+      label: "Long days, week A",
+      recurrence: "RRULE:FREQ=WEEKLY;INTERVAL=2;WKST=MO;BYDAY=MO,TU,FR",
+      start: startAt(7, 0),
+      minutes: 12 * 60,
+    },
+    {
+      personId: people.kwame.id,
+      label: "Long days, week B",
+      recurrence: "RRULE:FREQ=WEEKLY;INTERVAL=2;WKST=MO;BYDAY=WE,TH,SA,SU",
+      start: startAt(7, 0),
+      minutes: 12 * 60,
+    },
+    {
+      personId: people.agnieszka.id,
+      label: "Split shift (morning)",
+      recurrence: "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+      start: startAt(7, 0),
+      minutes: 5 * 60,
+    },
+    {
+      personId: people.agnieszka.id,
+      label: "Split shift (evening)",
+      recurrence: "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+      start: startAt(16, 0),
+      minutes: 5 * 60,
+    },
+    {
+      personId: people.sam.id,
+      label: "Earlies",
+      recurrence: "RRULE:FREQ=WEEKLY;BYDAY=TU,WE,TH,FR,SA",
+      start: startAt(7, 0),
+      minutes: 7 * 60,
+    },
   ];
   await db.workPattern.createMany({
-    data: patterns.map((p) => ({ personId: p.personId, label: p.label, recurrence: p.recurrence, startsOnLocal: p.start, durationMinutes: p.minutes })),
+    data: patterns.map((p) => ({
+      personId: p.personId,
+      label: p.label,
+      recurrence: p.recurrence,
+      startsOnLocal: p.start,
+      durationMinutes: p.minutes,
+    })),
   });
 
   const templates = [
-    { name: "Talk line late", rrule: "FREQ=DAILY", startsOnLocal: startAt(21, 30), durationMinutes: 180, minVolunteers: 2, maxVolunteers: 3 },
-    { name: "Talk line early", rrule: "FREQ=DAILY", startsOnLocal: startAt(6, 30), durationMinutes: 90, minVolunteers: 1, maxVolunteers: 2 },
-    { name: "Split-shift gap", rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", startsOnLocal: startAt(13, 0), durationMinutes: 120, minVolunteers: 1, maxVolunteers: 2 },
+    {
+      name: "Talk line late",
+      rrule: "FREQ=DAILY",
+      startsOnLocal: startAt(21, 30),
+      durationMinutes: 180,
+      minVolunteers: 2,
+      maxVolunteers: 3,
+    },
+    {
+      name: "Talk line early",
+      rrule: "FREQ=DAILY",
+      startsOnLocal: startAt(6, 30),
+      durationMinutes: 90,
+      minVolunteers: 1,
+      maxVolunteers: 2,
+    },
+    {
+      name: "Split-shift gap",
+      rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+      startsOnLocal: startAt(13, 0),
+      durationMinutes: 120,
+      minVolunteers: 1,
+      maxVolunteers: 2,
+    },
   ];
   const volunteers = [people.maria, people.dev, people.kwame, people.agnieszka, people.sam];
   let turn = 0;

@@ -1,11 +1,5 @@
 import { fail } from "@sveltejs/kit";
-import {
-  UPCOMING_DAYS,
-  attendanceIntentInput,
-  groupForTonight,
-  isLobbyOpen,
-  nightLabel,
-} from "@offshift/core";
+import { UPCOMING_DAYS, attendanceIntentInput, groupForTonight, isLobbyOpen, nightLabel } from "@offshift/core";
 import { listUpcomingOccurrences, setAttendanceIntent, type TonightItem } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";

@@ -13,10 +13,7 @@ export interface EnvProblem {
 
 export class ConfigError extends Error {
   constructor(readonly problems: EnvProblem[]) {
-    super(
-      "Invalid configuration:\n" +
-        problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n"),
-    );
+    super("Invalid configuration:\n" + problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n"));
     this.name = "ConfigError";
   }
 }
@@ -50,16 +47,14 @@ export const portVar = (name: string, fallback: number) =>
     .refine((n) => n >= 0 && n <= 65535, `${name} must be a whole number between 0 and 65535`)
     .default(fallback);
 
-export const databaseUrlVar = z
-  .string()
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "";
-    } catch {
-      return false;
-    }
-  }, "DATABASE_URL must be a connection URL like postgresql://user:password@host:5432/offshift");
+export const databaseUrlVar = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}, "DATABASE_URL must be a connection URL like postgresql://user:password@host:5432/offshift");
 
 const logLevelVar = z
   .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {

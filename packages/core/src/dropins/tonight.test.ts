@@ -27,7 +27,10 @@ describe("Tonight buckets", () => {
 
   it("groups in start order", () => {
     const g = groupForTonight([session("2026-11-25T00:30:00Z"), session("2026-11-24T23:30:00Z")], now, LONDON);
-    expect(g.later.map((s) => s.startsAt.toISOString())).toEqual(["2026-11-24T23:30:00.000Z", "2026-11-25T00:30:00.000Z"]);
+    expect(g.later.map((s) => s.startsAt.toISOString())).toEqual([
+      "2026-11-24T23:30:00.000Z",
+      "2026-11-25T00:30:00.000Z",
+    ]);
   });
 
   it("opens the lobby 10 minutes before start", () => {

@@ -82,7 +82,11 @@ describe("expandBetween", () => {
       expandBetween({ ...base, rule: "DTSTART;TZID=Europe/London:20260106T220000" }, new Date(), new Date()),
     ).toThrow(/DTSTART or TZID/);
     expect(() =>
-      expandBetween({ rule: "FREQ=DAILY", startsOnLocal: "2026-13-01T22:00", timeZone: LONDON }, new Date(), new Date()),
+      expandBetween(
+        { rule: "FREQ=DAILY", startsOnLocal: "2026-13-01T22:00", timeZone: LONDON },
+        new Date(),
+        new Date(),
+      ),
     ).toThrow(/not a valid local date/);
   });
 
@@ -120,7 +124,8 @@ describe("expandBetween", () => {
             expect(o.start >= from && o.start < to).toBe(true);
           }
           // No gaps: with interval 1 every week in the window has each chosen day.
-          if (interval === 1) expect(occ.length).toBeGreaterThanOrEqual(Math.floor(120 / 7) * days.length - days.length);
+          if (interval === 1)
+            expect(occ.length).toBeGreaterThanOrEqual(Math.floor(120 / 7) * days.length - days.length);
         },
       ),
       { numRuns: 150 },

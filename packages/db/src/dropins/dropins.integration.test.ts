@@ -80,7 +80,10 @@ describe("Tonight listing and attendance intent", () => {
   it("records intent once per browser even when clicked twice at once, and withdraws it", async () => {
     const series = await makeSeries({ rrule: "FREQ=DAILY", startsOnLocal: "2026-11-01T23:00:00" });
     await materializeOccurrences(db, series.id, new Date("2026-11-24T00:00:00Z"), 2);
-    const occ = await db.dropInOccurrence.findFirstOrThrow({ where: { seriesId: series.id }, orderBy: { startsAt: "asc" } });
+    const occ = await db.dropInOccurrence.findFirstOrThrow({
+      where: { seriesId: series.id },
+      orderBy: { startsAt: "asc" },
+    });
     const now = new Date("2026-11-24T20:00:00Z");
     const key = "browser-key-aaaaaaaaaaaaaaaa";
 
@@ -90,7 +93,12 @@ describe("Tonight listing and attendance intent", () => {
       ),
     );
     expect(results.every((r) => r.ok)).toBe(true);
-    await setAttendanceIntent(db, { occurrenceId: occ.id, intent: "join", browserKey: "browser-key-bbbbbbbbbbbbbbbb", now });
+    await setAttendanceIntent(db, {
+      occurrenceId: occ.id,
+      intent: "join",
+      browserKey: "browser-key-bbbbbbbbbbbbbbbb",
+      now,
+    });
     expect(await db.attendanceIntent.count({ where: { occurrenceId: occ.id } })).toBe(2);
 
     const left = await setAttendanceIntent(db, { occurrenceId: occ.id, intent: "leave", browserKey: key, now });
@@ -111,13 +119,32 @@ describe("Tonight listing and attendance intent", () => {
     const before = await db.attendanceIntent.count();
 
     expect(
-      await setAttendanceIntent(db, { occurrenceId: "00000000-0000-4000-8000-000000000000", intent: "join", browserKey: key, now: new Date("2026-11-24T12:00:00Z") }),
+      await setAttendanceIntent(db, {
+        occurrenceId: "00000000-0000-4000-8000-000000000000",
+        intent: "join",
+        browserKey: key,
+        now: new Date("2026-11-24T12:00:00Z"),
+      }),
     ).toEqual({ ok: false, reason: "not_found" });
-    expect(await setAttendanceIntent(db, { occurrenceId: b!.id, intent: "join", browserKey: key, now: new Date("2026-11-24T12:00:00Z") })).toEqual({
+    expect(
+      await setAttendanceIntent(db, {
+        occurrenceId: b!.id,
+        intent: "join",
+        browserKey: key,
+        now: new Date("2026-11-24T12:00:00Z"),
+      }),
+    ).toEqual({
       ok: false,
       reason: "cancelled",
     });
-    expect(await setAttendanceIntent(db, { occurrenceId: a!.id, intent: "join", browserKey: key, now: new Date("2026-11-26T12:00:00Z") })).toEqual({
+    expect(
+      await setAttendanceIntent(db, {
+        occurrenceId: a!.id,
+        intent: "join",
+        browserKey: key,
+        now: new Date("2026-11-26T12:00:00Z"),
+      }),
+    ).toEqual({
       ok: false,
       reason: "ended",
     });

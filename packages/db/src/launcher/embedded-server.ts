@@ -21,8 +21,7 @@ export interface EmbeddedRequest {
 }
 
 export type EmbeddedMessage =
-  | { type: "ready"; url: string; port: number; initialised: boolean }
-  | { type: "failed"; message: string };
+  { type: "ready"; url: string; port: number; initialised: boolean } | { type: "failed"; message: string };
 
 const send = (message: EmbeddedMessage) => process.send?.(message);
 
@@ -33,7 +32,9 @@ async function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -55,7 +56,9 @@ async function ensureWritable(dir: string): Promise<void> {
     await unlink(probe);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`DATA_DIR "${dir}" is not writable (${reason}). Choose another folder with DATA_DIR=/path/to/folder.`);
+    throw new Error(
+      `DATA_DIR "${dir}" is not writable (${reason}). Choose another folder with DATA_DIR=/path/to/folder.`,
+    );
   }
 }
 
@@ -92,7 +95,8 @@ async function run(req: EmbeddedRequest): Promise<EmbeddedPostgres> {
 
   let port = req.port;
   if (port === 0) port = await freePort();
-  else if (await portInUse(port)) throw new Error(`EMBEDDED_PG_PORT ${port} is already in use. Pick another port or leave it unset for a free one.`);
+  else if (await portInUse(port))
+    throw new Error(`EMBEDDED_PG_PORT ${port} is already in use. Pick another port or leave it unset for a free one.`);
 
   const logs: string[] = [];
   const remember = (m: unknown) => {

@@ -18,7 +18,10 @@ export function redactUrl(databaseUrl: string): string {
   }
 }
 
-export async function canConnect(databaseUrl: string, timeoutMs = 3000): Promise<{ ok: true } | { ok: false; reason: string }> {
+export async function canConnect(
+  databaseUrl: string,
+  timeoutMs = 3000,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs });
   client.on("error", () => undefined);
   try {

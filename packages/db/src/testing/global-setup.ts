@@ -1,12 +1,5 @@
-import type {} from "vitest";
 import type { TestProject } from "vitest/node";
 import { startTestCluster } from "./index.js";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    pgAdminUrl: string;
-  }
-}
 
 /** Vitest globalSetup: one PostgreSQL for the whole run of a package's tests. */
 export default async function setup(project: TestProject) {

@@ -11,6 +11,14 @@ import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../launcher/embedded.js";
 import { migrateDeploy } from "../launcher/migrate.js";
+import type {} from "vitest";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Maintenance-database URL of the run's PostgreSQL (see global-setup). */
+    pgAdminUrl: string;
+  }
+}
 
 export const TEMPLATE_DB = "offshift_template";
 
@@ -44,8 +52,14 @@ export function withDatabase(url: string, database: string): string {
 }
 
 /** A new, migrated, empty database for one test file. */
-export async function createTestDatabase(adminUrl: string, label = "t"): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `${label.replace(/[^a-z0-9_]/gi, "_").toLowerCase().slice(0, 30)}_${randomBytes(4).toString("hex")}`;
+export async function createTestDatabase(
+  adminUrl: string,
+  label = "t",
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${label
+    .replace(/[^a-z0-9_]/gi, "_")
+    .toLowerCase()
+    .slice(0, 30)}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
