@@ -116,7 +116,7 @@ try {
     database = await startEmbeddedPostgres({ dataDir, port: env.EMBEDDED_PG_PORT, database: "offshift" });
     databaseUrl = database.url;
     say(
-      `${database.initialised ? "Created" : "Started"} embedded PostgreSQL on 127.0.0.1:${database.port} (data in ${path.relative(root, dataDir) || "."}/pg)`,
+      `${database.initialised ? "Created" : "Started"} embedded PostgreSQL on 127.0.0.1:${database.port} (data in ${path.join(path.relative(root, dataDir).startsWith("..") ? dataDir : path.relative(root, dataDir), "pg")})`,
     );
   }
   await migrateDeploy(databaseUrl);
