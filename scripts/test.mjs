@@ -20,6 +20,7 @@ const turbo = spawnSync(
     "check",
     "test",
     "--concurrency=2",
+    "--continue",
     ...process.argv.slice(2),
   ],
   { cwd: root, stdio: "inherit", env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" } },
