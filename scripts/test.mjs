@@ -16,6 +16,7 @@ const turbo = spawnSync(
   [
     path.join(root, "node_modules/turbo/bin/turbo"),
     "run",
+    "format:check",
     "lint",
     "check",
     "test",
