@@ -5,3 +5,5 @@ export * from "./time/recurrence.js";
 export * from "./dropins/tonight.js";
 export * from "./dropins/schema.js";
 export * from "./realtime/events.js";
+export * from "./access/can.js";
+export * from "./people/schema.js";

@@ -1,0 +1,87 @@
+/**
+ * Authorization: one pure function used by every page, action, API route and
+ * socket event. Nobody sees or does more than their role needs.
+ */
+
+export type Role = "WORKER" | "VOLUNTEER" | "FACILITATOR" | "COORDINATOR";
+export type PersonStatus = "APPLIED" | "APPROVED" | "SUSPENDED";
+
+export type Actor =
+  | { kind: "visitor" }
+  | { kind: "guest"; guestId: string }
+  | { kind: "person"; personId: string; roles: readonly Role[]; status: PersonStatus };
+
+export const ACTIONS = [
+  "dropin.view",
+  "dropin.join",
+  "dropin.markIntent",
+  "talk.request",
+  "guest.create",
+  "volunteer.apply",
+  "volunteer.home",
+  "rota.signUp",
+  "oncall.start",
+  "series.manage",
+  "room.moderate",
+  "safeguarding.flag",
+  "safeguarding.review",
+  "application.review",
+  "person.suspend",
+  "attendance.viewAggregate",
+  "account.manageOwn",
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export interface Resource {
+  /** The person a record belongs to (own data). */
+  ownerPersonId?: string;
+  /** Facilitators of the session concerned (lead and backup). */
+  facilitatorIds?: readonly string[];
+}
+
+const hasRole = (actor: Actor, role: Role) =>
+  actor.kind === "person" && actor.status === "APPROVED" && actor.roles.includes(role);
+
+export function can(actor: Actor, action: Action, resource: Resource = {}): boolean {
+  // A suspended or not-yet-approved account has no more rights than a visitor
+  // (it cannot sign in; this covers a session that outlives a suspension).
+  const active = actor.kind === "person" && actor.status === "APPROVED";
+  const isCoordinator = hasRole(actor, "COORDINATOR");
+
+  switch (action) {
+    case "dropin.view":
+    case "dropin.markIntent":
+      return true;
+    case "guest.create":
+      return actor.kind !== "person" || !active;
+    case "volunteer.apply":
+      return actor.kind !== "person";
+    case "dropin.join":
+    case "talk.request":
+      return actor.kind === "guest" || active;
+    case "volunteer.home":
+      return hasRole(actor, "VOLUNTEER") || hasRole(actor, "FACILITATOR");
+    case "rota.signUp":
+    case "oncall.start":
+      return hasRole(actor, "VOLUNTEER");
+    case "series.manage":
+      return hasRole(actor, "FACILITATOR") || isCoordinator;
+    case "room.moderate":
+      return (
+        isCoordinator ||
+        (hasRole(actor, "FACILITATOR") &&
+          actor.kind === "person" &&
+          (resource.facilitatorIds ?? []).includes(actor.personId))
+      );
+    case "safeguarding.flag":
+      return hasRole(actor, "VOLUNTEER") || hasRole(actor, "FACILITATOR") || isCoordinator;
+    case "safeguarding.review":
+    case "application.review":
+    case "person.suspend":
+    case "attendance.viewAggregate":
+      return isCoordinator;
+    case "account.manageOwn":
+      // Own data only; a suspended person may still download or erase it.
+      return actor.kind === "person" && resource.ownerPersonId === actor.personId;
+  }
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { fieldErrors, guestJoinInput, signInRequestInput, volunteerApplicationInput } from "./schema.js";
+
+const errorsOf = (result: { success: boolean; error?: unknown }) =>
+  result.success ? {} : fieldErrors(result.error as Parameters<typeof fieldErrors>[0]);
+
+describe("guest join", () => {
+  it("needs only a nickname and the agreement", () => {
+    expect(guestJoinInput.parse({ nickname: "  Night Owl ", agreement: "on" })).toEqual({
+      nickname: "Night Owl",
+      agreement: true,
+    });
+  });
+  it("explains each problem", () => {
+    expect(errorsOf(guestJoinInput.safeParse({ nickname: "x" }))).toEqual({
+      nickname: "Your nickname needs at least 2 characters",
+      agreement: "Please accept the group agreement to join",
+    });
+    expect(errorsOf(guestJoinInput.safeParse({ nickname: "<script>", agreement: "on" })).nickname).toBe(
+      "Use letters, numbers, spaces and . ' _ - only",
+    );
+    expect(errorsOf(guestJoinInput.safeParse({ nickname: "a".repeat(25), agreement: "on" })).nickname).toMatch(/24/);
+  });
+  it("accepts names in other scripts", () => {
+    expect(guestJoinInput.safeParse({ nickname: "Zofia Łęcka", agreement: "on" }).success).toBe(true);
+  });
+});
+
+describe("volunteer application", () => {
+  const valid = {
+    name: "Ama Owusu",
+    email: "Ama@Example.org",
+    languages: ["en", "tw"],
+    experience: ["nights"],
+    codeOfConduct: "on",
+  };
+  it("normalises the email", () => {
+    expect(volunteerApplicationInput.parse(valid).email).toBe("ama@example.org");
+  });
+  it("gives field-level errors", () => {
+    const e = errorsOf(
+      volunteerApplicationInput.safeParse({
+        name: "<b>Ama</b>",
+        email: "not-an-email",
+        languages: ["klingon"],
+        experience: ["astronaut"],
+      }),
+    );
+    expect(e).toEqual({
+      name: "Your name cannot contain < or >",
+      email: "Enter an email address like name@example.org",
+      languages: "Choose languages from the list",
+      experience: "Choose experience from the list",
+      codeOfConduct: "Please agree to the volunteer code of conduct",
+    });
+    expect(errorsOf(volunteerApplicationInput.safeParse({ ...valid, name: "A".repeat(81) })).name).toMatch(/80/);
+    expect(errorsOf(volunteerApplicationInput.safeParse({ ...valid, languages: [] })).languages).toMatch(
+      /at least one/,
+    );
+  });
+});
+
+describe("sign-in request", () => {
+  it("rejects malformed and over-long emails", () => {
+    expect(signInRequestInput.safeParse({ email: "a@b" }).success).toBe(false);
+    expect(signInRequestInput.safeParse({ email: `${"a".repeat(250)}@x.org` }).success).toBe(false);
+    expect(signInRequestInput.parse({ email: " Sam@Offshift.Example " }).email).toBe("sam@offshift.example");
+  });
+});
