@@ -5,3 +5,15 @@ export { setAttendanceIntent, type SetAttendanceResult } from "./dropins/mutatio
 export { materializeOccurrences, OCCURRENCE_HORIZON_DAYS } from "./dropins/materialize.js";
 export { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./rota/materialize.js";
 export { seedDemoData, DEMO_SEEDED_KEY } from "./seed.js";
+export { createGuest, findGuestByToken, renameGuest, hashToken, type GuestIdentity } from "./people/guests.js";
+export {
+  submitVolunteerApplication,
+  listVolunteers,
+  decideApplication,
+  type ApplicationRow,
+  type Decision,
+  type DecisionResult,
+} from "./people/applications.js";
+export { exportPersonData, erasePerson, endAllSessions } from "./people/account.js";
+export { consumeTicket } from "./people/tickets.js";
+export { storeDevMail, listDevMail } from "./people/mail.js";

@@ -1,0 +1,60 @@
+import type { Db } from "../client.js";
+
+/** Everything Offshift holds about a person, for download. */
+export async function exportPersonData(db: Db, personId: string) {
+  const person = await db.person.findUnique({
+    where: { id: personId },
+    select: {
+      id: true,
+      displayName: true,
+      email: true,
+      roles: true,
+      status: true,
+      languages: true,
+      experience: true,
+      codeOfConductAcceptedAt: true,
+      createdAt: true,
+      workPatterns: { select: { label: true, recurrence: true, startsOnLocal: true, durationMinutes: true } },
+      rotaAssignments: {
+        select: { slot: { select: { startsAt: true, endsAt: true, template: { select: { name: true } } } } },
+      },
+      facilitatedSeries: { select: { title: true } },
+      sessions: { select: { createdAt: true, expiresAt: true } },
+    },
+  });
+  if (!person) return null;
+  return { exportedAt: new Date().toISOString(), person };
+}
+
+/**
+ * Erasure: personal data is removed, anonymous aggregates stay. The row is
+ * kept as an anonymous shell only so that sessions they ran still count in
+ * totals; it can never sign in again.
+ */
+export async function erasePerson(db: Db, personId: string, now = new Date()): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const updated = await tx.person.updateMany({
+      where: { id: personId, erasedAt: null },
+      data: {
+        displayName: "Former volunteer",
+        email: null,
+        image: null,
+        languages: [],
+        experience: [],
+        status: "SUSPENDED",
+        erasedAt: now,
+      },
+    });
+    if (updated.count === 0) return false;
+    await tx.session.deleteMany({ where: { userId: personId } });
+    await tx.account.deleteMany({ where: { userId: personId } });
+    await tx.workPattern.deleteMany({ where: { personId } });
+    await tx.rotaAssignment.deleteMany({ where: { personId, slot: { startsAt: { gt: now } } } });
+    await tx.auditEvent.create({ data: { action: "account.erased", subjectPersonId: personId } });
+    return true;
+  });
+}
+
+export async function endAllSessions(db: Db, personId: string): Promise<number> {
+  return (await db.session.deleteMany({ where: { userId: personId } })).count;
+}

@@ -1,0 +1,33 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { GuestJoinInput } from "@offshift/core";
+import type { Db } from "../client.js";
+
+export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
+export interface GuestIdentity {
+  id: string;
+  nickname: string;
+}
+
+/** A new anonymous worker. The returned token goes in an httpOnly cookie; only its hash is stored. */
+export async function createGuest(
+  db: Db,
+  input: GuestJoinInput,
+  now = new Date(),
+): Promise<{ guest: GuestIdentity; token: string }> {
+  const token = randomBytes(32).toString("base64url");
+  const guest = await db.guest.create({
+    data: { nickname: input.nickname, tokenHash: hashToken(token), agreementAcceptedAt: now },
+    select: { id: true, nickname: true },
+  });
+  return { guest, token };
+}
+
+export async function findGuestByToken(db: Db, token: string | undefined): Promise<GuestIdentity | null> {
+  if (!token || token.length > 100) return null;
+  return db.guest.findUnique({ where: { tokenHash: hashToken(token) }, select: { id: true, nickname: true } });
+}
+
+export async function renameGuest(db: Db, guestId: string, nickname: string): Promise<GuestIdentity> {
+  return db.guest.update({ where: { id: guestId }, data: { nickname }, select: { id: true, nickname: true } });
+}

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createDb, type Db } from "../client.js";
+import { createTestDatabase } from "../testing/index.js";
+import { createGuest, findGuestByToken, hashToken } from "./guests.js";
+import { decideApplication, submitVolunteerApplication } from "./applications.js";
+import { erasePerson, exportPersonData } from "./account.js";
+import { consumeTicket } from "./tickets.js";
+
+let db: Db;
+let drop: () => Promise<void>;
+let coordinatorId: string;
+
+beforeAll(async () => {
+  const t = await createTestDatabase(inject("pgAdminUrl"), "people");
+  drop = t.drop;
+  db = createDb(t.url);
+  coordinatorId = (
+    await db.person.create({
+      data: {
+        displayName: "Test Coordinator",
+        email: "coord@test.example",
+        roles: ["COORDINATOR"],
+        status: "APPROVED",
+      },
+    })
+  ).id;
+});
+afterAll(async () => {
+  await db.$disconnect();
+  await drop();
+});
+
+const application = (email: string) => ({
+  name: "Ama Owusu",
+  email,
+  languages: ["en" as const],
+  experience: ["nights" as const],
+  codeOfConduct: true as const,
+});
+
+describe("guests", () => {
+  it("stores only a hash of the cookie token and finds the guest by it", async () => {
+    const { guest, token } = await createGuest(db, { nickname: "Night Owl", agreement: true });
+    const row = await db.guest.findUniqueOrThrow({ where: { id: guest.id } });
+    expect(row.tokenHash).toBe(hashToken(token));
+    expect(JSON.stringify(row)).not.toContain(token);
+    expect(await findGuestByToken(db, token)).toEqual({ id: guest.id, nickname: "Night Owl" });
+    expect(await findGuestByToken(db, token + "x")).toBeNull();
+    expect(await findGuestByToken(db, undefined)).toBeNull();
+  });
+});
+
+describe("applications and decisions", () => {
+  it("does not create a second person for a known email, and says so only to the server", async () => {
+    const first = await submitVolunteerApplication(db, application("dup@test.example"));
+    const again = await submitVolunteerApplication(db, { ...application("dup@test.example"), name: "Someone Else" });
+    expect(first.created).toBe(true);
+    expect(again.created).toBe(false);
+    expect(await db.person.count({ where: { email: "dup@test.example" } })).toBe(1);
+    expect((await db.person.findUniqueOrThrow({ where: { email: "dup@test.example" } })).displayName).toBe("Ama Owusu");
+  });
+
+  it("approves once even when two coordinators click at the same moment, and audits it", async () => {
+    const { personId } = await submitVolunteerApplication(db, application("race@test.example"));
+    const results = await Promise.all([
+      decideApplication(db, { actorPersonId: coordinatorId, personId: personId!, decision: "approve" }),
+      decideApplication(db, { actorPersonId: coordinatorId, personId: personId!, decision: "approve" }),
+    ]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, reason: "not_allowed_in_this_state" }]);
+    expect(await db.auditEvent.count({ where: { subjectPersonId: personId!, action: "application.approve" } })).toBe(1);
+  });
+
+  it("suspending ends every session at once", async () => {
+    const { personId } = await submitVolunteerApplication(db, application("suspend@test.example"));
+    await decideApplication(db, { actorPersonId: coordinatorId, personId: personId!, decision: "approve" });
+    await db.session.createMany({
+      data: [
+        { id: "s1", token: "t1", userId: personId!, expiresAt: new Date(Date.now() + 86_400_000) },
+        { id: "s2", token: "t2", userId: personId!, expiresAt: new Date(Date.now() + 86_400_000) },
+      ],
+    });
+    const r = await decideApplication(db, { actorPersonId: coordinatorId, personId: personId!, decision: "suspend" });
+    expect(r).toMatchObject({ ok: true, endedSessions: 2, person: { status: "SUSPENDED" } });
+    expect(await db.session.count({ where: { userId: personId! } })).toBe(0);
+  });
+
+  it("refuses unknown people, wrong states and deciding about oneself, changing nothing", async () => {
+    expect(
+      await decideApplication(db, {
+        actorPersonId: coordinatorId,
+        personId: "00000000-0000-4000-8000-000000000000",
+        decision: "approve",
+      }),
+    ).toEqual({ ok: false, reason: "not_found" });
+    expect(
+      await decideApplication(db, { actorPersonId: coordinatorId, personId: coordinatorId, decision: "suspend" }),
+    ).toEqual({
+      ok: false,
+      reason: "own_account",
+    });
+    const { personId } = await submitVolunteerApplication(db, application("state@test.example"));
+    expect(
+      await decideApplication(db, { actorPersonId: coordinatorId, personId: personId!, decision: "suspend" }),
+    ).toEqual({
+      ok: false,
+      reason: "not_allowed_in_this_state",
+    });
+    expect((await db.person.findUniqueOrThrow({ where: { id: personId! } })).status).toBe("APPLIED");
+  });
+});
+
+describe("privacy", () => {
+  it("exports a person's data and erases it, keeping an anonymous shell", async () => {
+    const { personId } = await submitVolunteerApplication(db, application("erase@test.example"));
+    const exported = await exportPersonData(db, personId!);
+    expect(exported?.person).toMatchObject({
+      email: "erase@test.example",
+      displayName: "Ama Owusu",
+      languages: ["en"],
+    });
+    await db.session.create({
+      data: { id: "s3", token: "t3", userId: personId!, expiresAt: new Date(Date.now() + 1e6) },
+    });
+
+    expect(await erasePerson(db, personId!)).toBe(true);
+    expect(await erasePerson(db, personId!)).toBe(false);
+    const row = await db.person.findUniqueOrThrow({ where: { id: personId! } });
+    expect(row).toMatchObject({
+      email: null,
+      displayName: "Former volunteer",
+      languages: [],
+      experience: [],
+      status: "SUSPENDED",
+    });
+    expect(await db.session.count({ where: { userId: personId! } })).toBe(0);
+  });
+});
+
+describe("socket tickets", () => {
+  it("can be used once", async () => {
+    const exp = new Date(Date.now() + 60_000);
+    const results = await Promise.all([consumeTicket(db, "jti-1", exp), consumeTicket(db, "jti-1", exp)]);
+    expect(results.sort()).toEqual([false, true]);
+    expect(await consumeTicket(db, "jti-1", exp)).toBe(false);
+    expect(await consumeTicket(db, "jti-2", exp)).toBe(true);
+  });
+});
