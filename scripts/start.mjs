@@ -8,7 +8,8 @@
 // 5. starts realtime and web, waits until both answer, prints the URL
 // 6. SIGINT/SIGTERM: stops web and realtime, then PostgreSQL, and exits
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -135,8 +136,39 @@ try {
   process.exit(1);
 }
 
+/**
+ * Secrets default to values generated on the first run and kept (mode 600) in
+ * DATA_DIR/secrets.json, so sign-ins survive restarts. Production sets them.
+ */
+function secrets() {
+  const file = path.join(path.resolve(root, env.DATA_DIR), "secrets.json");
+  let stored = {};
+  if (existsSync(file)) stored = JSON.parse(readFileSync(file, "utf8"));
+  const wanted = { AUTH_SECRET: env.AUTH_SECRET, REALTIME_TICKET_SECRET: env.REALTIME_TICKET_SECRET };
+  let changed = false;
+  for (const name of Object.keys(wanted)) {
+    if (wanted[name]) continue;
+    if (!stored[name]) {
+      stored[name] = randomBytes(32).toString("base64url");
+      changed = true;
+    }
+    wanted[name] = stored[name];
+  }
+  if (changed) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(stored, null, 2) + "\n", { mode: 0o600 });
+  }
+  return wanted;
+}
+
 const common = {
-  NODE_ENV: dev ? "development" : env.NODE_ENV === "development" ? "production" : env.NODE_ENV,
+  ...secrets(),
+  ...(env.SMTP_URL ? { SMTP_URL: env.SMTP_URL } : {}),
+  ...(env.MAIL_FROM ? { MAIL_FROM: env.MAIL_FROM } : {}),
+  // The build is always the production build; NODE_ENV=production is the
+  // deployment posture (Secure cookies, HSTS, SMTP required), which plain
+  // http://localhost cannot meet, so it is only set when asked for.
+  NODE_ENV: dev ? "development" : env.NODE_ENV,
   DATABASE_URL: databaseUrl,
   HOST: env.HOST,
   LOG_LEVEL: env.LOG_LEVEL,
@@ -156,6 +188,8 @@ function launch(name, command, commandArgs, extraEnv, cwd = root) {
   return child;
 }
 
+// adapter-node assumes https unless told the origin; form posts and sign-in links use it.
+const origin = env.ORIGIN ?? `http://localhost:${env.PORT}`;
 if (dev) {
   launch(
     "realtime",
@@ -176,13 +210,11 @@ if (dev) {
       "--host",
       env.HOST,
     ],
-    {},
+    { ORIGIN: origin },
     path.join(root, "apps/web"),
   );
 } else {
   launch("realtime", process.execPath, ["apps/realtime/dist/main.js"], { PORT: String(env.REALTIME_PORT) });
-  // adapter-node assumes https unless told the origin; form posts check it.
-  const origin = env.ORIGIN ?? `http://localhost:${env.PORT}`;
   launch("web", process.execPath, ["apps/web/build/index.js"], { PORT: String(env.PORT), ORIGIN: origin });
 }
 

@@ -12,7 +12,11 @@ const run = (env: Record<string, string>) =>
 
 describe("realtime start-up configuration", () => {
   it("exits non-zero naming PORT when it is not a number", () => {
-    const r = run({ DATABASE_URL: "postgresql://u:p@127.0.0.1:1/x", PORT: "abc" });
+    const r = run({
+      DATABASE_URL: "postgresql://u:p@127.0.0.1:1/x",
+      PORT: "abc",
+      REALTIME_TICKET_SECRET: "x".repeat(32),
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("PORT: PORT must be a whole number");
   });

@@ -33,7 +33,13 @@ async function main() {
       : env.CORS_ORIGINS.split(",")
           .map((o) => o.trim())
           .filter(Boolean);
-  const server = createRealtimeServer({ databaseUrl: env.DATABASE_URL, nodeId, corsOrigins: origins, logger });
+  const server = createRealtimeServer({
+    databaseUrl: env.DATABASE_URL,
+    nodeId,
+    corsOrigins: origins,
+    ticketSecret: env.REALTIME_TICKET_SECRET,
+    logger,
+  });
   const port = await server.listen(env.PORT, env.HOST);
   logger.info({ port }, "realtime listening");
 

@@ -15,6 +15,12 @@ export function createMetrics() {
       help: "Socket.IO connections accepted since start",
       registers: [registry],
     }),
+    ticketsRejected: new Counter({
+      name: "offshift_realtime_tickets_rejected_total",
+      help: "Socket connections refused at the handshake, by reason",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
     databaseUp: new Gauge({
       name: "offshift_realtime_database_up",
       help: "1 when the last readiness check reached PostgreSQL, else 0",

@@ -62,8 +62,14 @@ describe("HTTP operations endpoints", () => {
     const address = server.http.address();
     const port = typeof address === "object" && address ? address.port : 0;
     const { createRealtimeServer } = await import("./server.js");
-    const { silentLogger } = await import("./test-helpers.js");
-    const second = createRealtimeServer({ databaseUrl, nodeId: "dup", corsOrigins: "*", logger: silentLogger });
+    const { silentLogger, TICKET_SECRET } = await import("./test-helpers.js");
+    const second = createRealtimeServer({
+      databaseUrl,
+      nodeId: "dup",
+      corsOrigins: "*",
+      ticketSecret: TICKET_SECRET,
+      logger: silentLogger,
+    });
     await expect(second.listen(port, "127.0.0.1")).rejects.toThrow(`PORT ${port} is already in use`);
     await second.close();
   });

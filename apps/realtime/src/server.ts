@@ -4,16 +4,19 @@ import { createServer, type Server as HttpServer } from "node:http";
 // (0.1.1, which web publishes with) does not send one.
 import { createAdapter } from "@socket.io/postgres-adapter";
 import express from "express";
+import helmet from "helmet";
 import pg from "pg";
 import type { Logger } from "pino";
 import { Server } from "socket.io";
 import {
   PUBLIC_ROOM,
+  verifyTicket,
   type ClientToServerEvents,
   type InterServerEvents,
   type ServerToClientEvents,
   type SocketData,
 } from "@offshift/core";
+import { consumeTicket, createDb } from "@offshift/db";
 import { createMetrics } from "./metrics.js";
 
 export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -23,6 +26,8 @@ export interface RealtimeOptions {
   nodeId: string;
   /** "*" reflects any origin; otherwise an allow-list of exact origins. */
   corsOrigins: string[] | "*";
+  /** Shared with web; verifies socket tickets. */
+  ticketSecret: string;
   logger: Logger;
 }
 
@@ -53,8 +58,11 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     client.on("error", (err) => logger.warn({ err: err.message }, "database client error")),
   );
 
+  const db = createDb(options.databaseUrl, { maxConnections: 5 });
+
   const app = express();
   app.disable("x-powered-by");
+  app.use(helmet());
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", nodeId, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
@@ -98,11 +106,33 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     pingTimeout: 20_000,
   });
 
+  // Every connection presents a 60-second ticket signed by web, once.
+  io.use(async (socket, next) => {
+    const auth = socket.handshake.auth as { ticket?: unknown } | undefined;
+    const verified = await verifyTicket(options.ticketSecret, auth?.ticket);
+    if (!verified.ok) {
+      metrics.ticketsRejected.inc({ reason: verified.reason });
+      return next(new Error(`UNAUTHORIZED: ticket ${verified.reason}`));
+    }
+    try {
+      if (!(await consumeTicket(db, verified.ticket.jti, verified.ticket.expiresAt))) {
+        metrics.ticketsRejected.inc({ reason: "replayed" });
+        return next(new Error("UNAUTHORIZED: ticket already used"));
+      }
+    } catch (err) {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, "ticket check failed");
+      return next(new Error("UNAVAILABLE: please retry"));
+    }
+    socket.data.actor = verified.ticket.actor;
+    socket.data.identityRoom = verified.ticket.identityRoom;
+    next();
+  });
+
   io.on("connection", (socket) => {
     socket.data.connectedAt = Date.now();
     metrics.connectionsTotal.inc();
     metrics.socketsConnected.inc();
-    void socket.join(PUBLIC_ROOM);
+    void socket.join([PUBLIC_ROOM, socket.data.identityRoom]);
     socket.emit("welcome", { nodeId, serverTime: new Date().toISOString() });
     logger.debug({ socketId: socket.id }, "socket connected");
     socket.on("disconnect", (reason) => {
@@ -135,6 +165,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
       // The adapter's LISTEN client may still be connecting and would hold
       // pool.end() open; do not let shutdown wait on it for ever.
       await Promise.race([pool.end().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await db.$disconnect();
     },
   };
 }

@@ -2,6 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { Handle, HandleServerError } from "@sveltejs/kit";
 import { building } from "$app/environment";
 import { browserKey as browserKeySchema, wallTimeAt } from "@offshift/core";
+import { findGuestByToken } from "@offshift/db";
+import { getDb } from "$lib/server/db.js";
+import { GUEST_COOKIE } from "$lib/server/guest.js";
 import { env } from "$lib/server/env.js";
 import { logger } from "$lib/server/logger.js";
 
@@ -32,6 +35,10 @@ export const handle: Handle = async ({ event, resolve }) => {
     });
   }
   event.locals.browserKey = key;
+
+  event.locals.guest = await findGuestByToken(getDb(), event.cookies.get(GUEST_COOKIE));
+  event.locals.person = null;
+  event.locals.actor = event.locals.guest ? { kind: "guest", guestId: event.locals.guest.id } : { kind: "visitor" };
 
   const theme = themeFor(event.cookies.get(THEME_COOKIE));
   const response = await resolve(event, {

@@ -7,3 +7,4 @@ export * from "./dropins/schema.js";
 export * from "./realtime/events.js";
 export * from "./access/can.js";
 export * from "./people/schema.js";
+export * from "./realtime/ticket.js";

@@ -17,14 +17,31 @@ class RealtimeConnection {
       transports: ["websocket", "polling"],
       withCredentials: true,
       reconnectionDelayMax: 10_000,
+      // A fresh single-use ticket from web on every (re)connection.
+      auth: (cb) => {
+        fetch("/api/realtime-ticket", { credentials: "same-origin", cache: "no-store" })
+          .then((r) => r.json() as Promise<{ ticket: string }>)
+          .then(({ ticket }) => cb({ ticket }))
+          .catch(() => cb({}));
+      },
     });
     socket.on("connect", () => (this.state = "live"));
     socket.on("disconnect", () => (this.state = "reconnecting"));
     socket.io.on("reconnect_attempt", () => (this.state = "reconnecting"));
     socket.io.on("reconnect_failed", () => (this.state = "offline"));
+    let retryDelay = 1000;
+    socket.on("connect", () => (retryDelay = 1000));
     socket.on("connect_error", () => {
-      if (!socket.active) this.state = "offline";
-      else this.state = "reconnecting";
+      if (socket.active) {
+        this.state = "reconnecting";
+        return;
+      }
+      // Refused at the handshake (e.g. a ticket that expired on a slow
+      // network): Socket.IO does not retry these itself, so try again with a
+      // new ticket, backing off.
+      this.state = "offline";
+      setTimeout(() => socket.connect(), retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 30_000);
     });
     this.socket = socket;
     return socket;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, launcherEnvSchema, parseEnv, realtimeEnvSchema } from "./env.js";
+import { ConfigError, launcherEnvSchema, parseEnv, realtimeEnvSchema, webEnvSchema } from "./env.js";
 
 describe("parseEnv", () => {
   it("applies defaults", () => {
@@ -23,10 +23,33 @@ describe("parseEnv", () => {
   it("rejects out-of-range ports and requires DATABASE_URL where needed", () => {
     expect(() => parseEnv(launcherEnvSchema, { PORT: "70000" })).toThrow(/PORT/);
     expect(() => parseEnv(realtimeEnvSchema, {})).toThrow("DATABASE_URL: DATABASE_URL is required");
-    expect(parseEnv(realtimeEnvSchema, { DATABASE_URL: "postgresql://u:p@db:5432/x" }).PORT).toBe(3001);
+    const secret = "s".repeat(32);
+    expect(
+      parseEnv(realtimeEnvSchema, { DATABASE_URL: "postgresql://u:p@db:5432/x", REALTIME_TICKET_SECRET: secret }).PORT,
+    ).toBe(3001);
+    expect(() =>
+      parseEnv(realtimeEnvSchema, { DATABASE_URL: "postgresql://u:p@db:5432/x", REALTIME_TICKET_SECRET: "short" }),
+    ).toThrow("REALTIME_TICKET_SECRET must be at least 32 characters");
   });
 
   it("treats empty values as unset", () => {
     expect(parseEnv(launcherEnvSchema, { PORT: "" }).PORT).toBe(3000);
+  });
+});
+
+describe("web environment", () => {
+  const base = {
+    DATABASE_URL: "postgresql://u:p@db:5432/x",
+    AUTH_SECRET: "a".repeat(32),
+    REALTIME_TICKET_SECRET: "b".repeat(32),
+  };
+  it("needs SMTP_URL in production only", () => {
+    expect(parseEnv(webEnvSchema, base).SMTP_URL).toBeUndefined();
+    expect(() => parseEnv(webEnvSchema, { ...base, NODE_ENV: "production" })).toThrow(
+      "SMTP_URL: SMTP_URL is required in production",
+    );
+    expect(() => parseEnv(webEnvSchema, { ...base, SMTP_URL: "http://mail" })).toThrow(
+      "SMTP_URL must look like smtp://",
+    );
   });
 });

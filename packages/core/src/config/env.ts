@@ -84,6 +84,9 @@ const httpUrlVar = (name: string) =>
     }
   }, `${name} must be an http(s) URL`);
 
+const secretVar = (name: string) =>
+  z.string().min(32, `${name} must be at least 32 characters (e.g. openssl rand -base64 32)`);
+
 const nodeEnvVar = z.enum(["development", "production", "test"]).default("development");
 
 /** `npm start` / `npm run dev`: the launcher that runs database, realtime and web. */
@@ -109,6 +112,14 @@ export const launcherEnvSchema = z.object({
   PUBLIC_REALTIME_URL: httpUrlVar("PUBLIC_REALTIME_URL").optional(),
   /** The address people use to reach web; form posts from elsewhere are refused. */
   ORIGIN: httpUrlVar("ORIGIN").optional(),
+  /** Unset: generated on first run and kept in DATA_DIR/secrets.json. */
+  AUTH_SECRET: secretVar("AUTH_SECRET").optional(),
+  REALTIME_TICKET_SECRET: secretVar("REALTIME_TICKET_SECRET").optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/.+/, "SMTP_URL must look like smtp://user:pass@host:587 or smtps://...")
+    .optional(),
+  MAIL_FROM: z.string().optional(),
 });
 export type LauncherEnv = z.output<typeof launcherEnvSchema>;
 
@@ -119,6 +130,8 @@ export const realtimeEnvSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   /** Comma-separated browser origins allowed to connect; "*" reflects any origin (development). */
   CORS_ORIGINS: z.string().default("*"),
+  /** Shared with web: verifies the 60-second socket tickets web issues. */
+  REALTIME_TICKET_SECRET: secretVar("REALTIME_TICKET_SECRET"),
   /** Identifies this realtime node in logs and live-room state. */
   NODE_ID: z
     .string()
@@ -128,13 +141,30 @@ export const realtimeEnvSchema = z.object({
 });
 export type RealtimeEnv = z.output<typeof realtimeEnvSchema>;
 
-export const webEnvSchema = z.object({
-  NODE_ENV: nodeEnvVar,
-  DATABASE_URL: databaseUrlVar,
-  /** Where browsers reach realtime. Unset: same host as the page, on REALTIME_PORT. */
-  PUBLIC_REALTIME_URL: httpUrlVar("PUBLIC_REALTIME_URL").optional(),
-  REALTIME_PORT: portVar("REALTIME_PORT", 3001),
-  ORG_TIMEZONE: timeZoneVar,
-  LOG_LEVEL: logLevelVar,
-});
+export const webEnvSchema = z
+  .object({
+    NODE_ENV: nodeEnvVar,
+    DATABASE_URL: databaseUrlVar,
+    /** The public address of web; sign-in links point here. */
+    ORIGIN: httpUrlVar("ORIGIN").default("http://localhost:3000"),
+    /** Signs sign-in sessions (better-auth). */
+    AUTH_SECRET: secretVar("AUTH_SECRET"),
+    /** Shared with realtime: signs socket tickets. */
+    REALTIME_TICKET_SECRET: secretVar("REALTIME_TICKET_SECRET"),
+    /** Outgoing mail. Unset in development: mail is shown at /dev/mailbox instead. */
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/.+/, "SMTP_URL must look like smtp://user:pass@host:587 or smtps://...")
+      .optional(),
+    MAIL_FROM: z.string().default("Offshift <no-reply@offshift.localhost>"),
+    /** Where browsers reach realtime. Unset: same host as the page, on REALTIME_PORT. */
+    PUBLIC_REALTIME_URL: httpUrlVar("PUBLIC_REALTIME_URL").optional(),
+    REALTIME_PORT: portVar("REALTIME_PORT", 3001),
+    ORG_TIMEZONE: timeZoneVar,
+    LOG_LEVEL: logLevelVar,
+  })
+  .refine((env) => env.NODE_ENV !== "production" || env.SMTP_URL, {
+    path: ["SMTP_URL"],
+    message: "SMTP_URL is required in production (sign-in links are sent by email)",
+  });
 export type WebEnv = z.output<typeof webEnvSchema>;

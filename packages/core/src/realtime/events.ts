@@ -1,3 +1,5 @@
+import type { Actor } from "../access/can.js";
+
 /**
  * Typed Socket.IO event maps shared by realtime, web (emitter) and the browser.
  * Types do not validate input: every client-to-server payload also has a zod
@@ -29,6 +31,10 @@ export interface InterServerEvents {
 
 export interface SocketData {
   connectedAt: number;
+  /** Who this socket is, from its verified ticket. */
+  actor: Actor;
+  /** "person:<id>", "guest:<id>" or "visitor:<key>": reaches all of one identity's sockets. */
+  identityRoom: string;
 }
 
 /** Rooms every node understands. */

@@ -1,0 +1,44 @@
+import { fail } from "@sveltejs/kit";
+import { can, fieldErrors, guestJoinInput, nicknameField } from "@offshift/core";
+import { createGuest, renameGuest } from "@offshift/db";
+import { getDb } from "$lib/server/db.js";
+import { redirectTo, safeNext } from "$lib/server/forms.js";
+import { setGuestCookie } from "$lib/server/guest.js";
+import type { Actions, PageServerLoad } from "./$types";
+
+export const load: PageServerLoad = ({ locals, url }) => ({
+  guest: locals.guest,
+  signedIn: locals.person !== null,
+  next: safeNext(url.searchParams.get("next")),
+});
+
+export const actions: Actions = {
+  join: async ({ request, locals, cookies }) => {
+    const form = Object.fromEntries(await request.formData());
+    if (!can(locals.actor, "guest.create"))
+      return fail(403, { errors: { form: "You are already signed in." }, values: {} });
+    const parsed = guestJoinInput.safeParse(form);
+    if (!parsed.success) {
+      return fail(400, {
+        errors: fieldErrors(parsed.error),
+        values: { nickname: String(form.nickname ?? "").slice(0, 60) },
+      });
+    }
+    const { token } = await createGuest(getDb(), parsed.data);
+    setGuestCookie(cookies, token);
+    redirectTo(form.next);
+  },
+  rename: async ({ request, locals }) => {
+    const form = Object.fromEntries(await request.formData());
+    if (!locals.guest) return fail(403, { errors: { form: "Choose a nickname first." }, values: {} });
+    const parsed = nicknameField.safeParse(form.nickname);
+    if (!parsed.success) {
+      return fail(400, {
+        errors: { nickname: parsed.error.issues[0]!.message },
+        values: { nickname: String(form.nickname ?? "").slice(0, 60) },
+      });
+    }
+    await renameGuest(getDb(), locals.guest.id, parsed.data);
+    return { renamed: true };
+  },
+};

@@ -1,0 +1,91 @@
+import { SignJWT, jwtVerify, errors } from "jose";
+import { z } from "zod";
+import type { Actor } from "../access/can.js";
+
+/**
+ * The socket handshake ticket: web signs a 60-second ticket for the current
+ * person, guest or visitor; realtime verifies it on connect (and marks its
+ * jti used, so a ticket works once).
+ */
+export const TICKET_TTL_SECONDS = 60;
+const ISSUER = "offshift-web";
+const AUDIENCE = "offshift-realtime";
+
+const claimsSchema = z.object({
+  sub: z.string().regex(/^(person|guest|visitor):[A-Za-z0-9_-]{1,64}$/),
+  jti: z.string().min(16).max(64),
+  exp: z.number(),
+  roles: z.array(z.enum(["WORKER", "VOLUNTEER", "FACILITATOR", "COORDINATOR"])).optional(),
+  status: z.enum(["APPLIED", "APPROVED", "SUSPENDED"]).optional(),
+});
+
+export interface VerifiedTicket {
+  actor: Actor;
+  /** Room that reaches every socket of this person or guest (for disconnects). */
+  identityRoom: string;
+  jti: string;
+  expiresAt: Date;
+}
+
+export type TicketFailure = "missing" | "malformed" | "bad_signature" | "expired" | "wrong_audience";
+
+const key = (secret: string) => new TextEncoder().encode(secret);
+
+function subjectOf(actor: Actor, visitorKey: string): string {
+  if (actor.kind === "person") return `person:${actor.personId}`;
+  if (actor.kind === "guest") return `guest:${actor.guestId}`;
+  return `visitor:${visitorKey}`;
+}
+
+export async function issueTicket(secret: string, actor: Actor, visitorKey: string, now = new Date()): Promise<string> {
+  const iat = Math.floor(now.getTime() / 1000);
+  const jwt = new SignJWT(actor.kind === "person" ? { roles: [...actor.roles], status: actor.status } : {})
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(subjectOf(actor, visitorKey))
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + TICKET_TTL_SECONDS)
+    .setJti(crypto.randomUUID());
+  return jwt.sign(key(secret));
+}
+
+export async function verifyTicket(
+  secret: string,
+  token: unknown,
+  now = new Date(),
+): Promise<{ ok: true; ticket: VerifiedTicket } | { ok: false; reason: TicketFailure }> {
+  if (typeof token !== "string" || token.length === 0) return { ok: false, reason: "missing" };
+  if (token.length > 2048) return { ok: false, reason: "malformed" };
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, key(secret), {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ["HS256"],
+      currentDate: now,
+      maxTokenAge: TICKET_TTL_SECONDS + 5,
+    }));
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) return { ok: false, reason: "expired" };
+    if (err instanceof errors.JWTClaimValidationFailed) return { ok: false, reason: "wrong_audience" };
+    if (err instanceof errors.JWSSignatureVerificationFailed) return { ok: false, reason: "bad_signature" };
+    return { ok: false, reason: "malformed" };
+  }
+  const claims = claimsSchema.safeParse(payload);
+  if (!claims.success) return { ok: false, reason: "malformed" };
+  const [kind, id] = claims.data.sub.split(":") as ["person" | "guest" | "visitor", string];
+  const actor: Actor =
+    kind === "person"
+      ? { kind: "person", personId: id, roles: claims.data.roles ?? [], status: claims.data.status ?? "APPLIED" }
+      : kind === "guest"
+        ? { kind: "guest", guestId: id }
+        : { kind: "visitor" };
+  return {
+    ok: true,
+    ticket: { actor, identityRoom: claims.data.sub, jti: claims.data.jti, expiresAt: new Date(claims.data.exp * 1000) },
+  };
+}
+
+export const identityRoomFor = (actor: Actor): string | null =>
+  actor.kind === "person" ? `person:${actor.personId}` : actor.kind === "guest" ? `guest:${actor.guestId}` : null;
