@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Handle, HandleServerError } from "@sveltejs/kit";
 import { building } from "$app/environment";
+import { svelteKitHandler } from "better-auth/svelte-kit";
+import { auth } from "$lib/server/auth.js";
 import { browserKey as browserKeySchema, wallTimeAt } from "@offshift/core";
 import { findGuestByToken } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
@@ -22,6 +24,15 @@ function themeFor(choice: string | undefined): "dark" | "light" {
   return hour >= 19 || hour < 7 ? "dark" : "light";
 }
 
+/** Where this page's browser will open its socket (see lib/realtime.svelte.ts). */
+function realtimeOrigins(pageUrl: URL): string {
+  const base = env().PUBLIC_REALTIME_URL
+    ? new URL(env().PUBLIC_REALTIME_URL!)
+    : new URL(`${pageUrl.protocol}//${pageUrl.hostname}:${env().REALTIME_PORT}`);
+  const ws = `${base.protocol === "https:" ? "wss:" : "ws:"}//${base.host}`;
+  return `${base.origin} ${ws}`;
+}
+
 export const handle: Handle = async ({ event, resolve }) => {
   let key = event.cookies.get(BROWSER_KEY_COOKIE);
   if (!key || !browserKeySchema.safeParse(key).success) {
@@ -36,16 +47,56 @@ export const handle: Handle = async ({ event, resolve }) => {
   }
   event.locals.browserKey = key;
 
-  event.locals.guest = await findGuestByToken(getDb(), event.cookies.get(GUEST_COOKIE));
   event.locals.person = null;
-  event.locals.actor = event.locals.guest ? { kind: "guest", guestId: event.locals.guest.id } : { kind: "visitor" };
+  const session = await auth().api.getSession({ headers: event.request.headers });
+  if (session) {
+    const person = await getDb().person.findUnique({
+      where: { id: session.user.id },
+      select: { id: true, displayName: true, email: true, roles: true, status: true, erasedAt: true },
+    });
+    // A suspension ends sessions in the database; this also covers a session
+    // read a moment before that.
+    if (person && person.status === "APPROVED" && !person.erasedAt) {
+      event.locals.person = {
+        id: person.id,
+        displayName: person.displayName,
+        email: person.email,
+        roles: person.roles,
+        status: person.status,
+      };
+    }
+  }
+  event.locals.guest = event.locals.person ? null : await findGuestByToken(getDb(), event.cookies.get(GUEST_COOKIE));
+  event.locals.actor = event.locals.person
+    ? {
+        kind: "person",
+        personId: event.locals.person.id,
+        roles: event.locals.person.roles,
+        status: event.locals.person.status,
+      }
+    : event.locals.guest
+      ? { kind: "guest", guestId: event.locals.guest.id }
+      : { kind: "visitor" };
 
   const theme = themeFor(event.cookies.get(THEME_COOKIE));
-  const response = await resolve(event, {
-    transformPageChunk: ({ html }) => html.replace("%offshift.theme%", theme),
+  const response = await svelteKitHandler({
+    event,
+    auth: auth(),
+    building,
+    resolve: (e) => resolve(e, { transformPageChunk: ({ html }) => html.replace("%offshift.theme%", theme) }),
   });
+  const csp = response.headers.get("content-security-policy");
+  if (csp)
+    response.headers.set(
+      "content-security-policy",
+      csp.replace("connect-src 'self'", `connect-src 'self' ${realtimeOrigins(event.url)}`),
+    );
   response.headers.set("X-Content-Type-Options", "nosniff");
-  response.headers.set("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: with no-referrer browsers send "Origin: null"
+  // on form posts, which the CSRF check rightly refuses.
+  response.headers.set("Referrer-Policy", "same-origin");
+  if (env().NODE_ENV === "production")
+    response.headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   return response;
 };
 

@@ -1,8 +1,12 @@
 import { env } from "$lib/server/env.js";
 import type { LayoutServerLoad } from "./$types";
 
-export const load: LayoutServerLoad = () => {
+export const load: LayoutServerLoad = ({ locals }) => {
   const e = env();
   // Without PUBLIC_REALTIME_URL the browser uses the page's own host on REALTIME_PORT.
-  return { realtime: { url: e.PUBLIC_REALTIME_URL ?? null, port: e.REALTIME_PORT } };
+  return {
+    realtime: { url: e.PUBLIC_REALTIME_URL ?? null, port: e.REALTIME_PORT },
+    // First name only in the header; guests by nickname.
+    viewer: { person: locals.person?.displayName.split(/\s+/)[0] ?? null, guest: locals.guest?.nickname ?? null },
+  };
 };

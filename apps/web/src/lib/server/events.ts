@@ -23,3 +23,8 @@ function getEmitter(): Emitter<ServerToClientEvents> {
 export function publishAttendanceChanged(payload: AttendanceChanged): void {
   getEmitter().to(PUBLIC_ROOM).emit("dropin:attendance", payload);
 }
+
+/** Ends every open socket of one person or guest, on every realtime node. */
+export function disconnectIdentity(room: string): void {
+  getEmitter().in(room).disconnectSockets(true);
+}

@@ -1,0 +1,23 @@
+import nodemailer, { type Transporter } from "nodemailer";
+import { storeDevMail } from "@offshift/db";
+import { getDb } from "./db.js";
+import { env } from "./env.js";
+import { logger } from "./logger.js";
+
+let transport: Transporter | undefined;
+
+/**
+ * Sends through SMTP_URL. Without it (development only; production refuses to
+ * start), mail is kept for the /dev/mailbox page instead.
+ */
+export async function sendMail(mail: { to: string; subject: string; text: string }): Promise<void> {
+  const e = env();
+  if (e.SMTP_URL) {
+    transport ??= nodemailer.createTransport(e.SMTP_URL);
+    await transport.sendMail({ from: e.MAIL_FROM, ...mail });
+    logger.info({ subject: mail.subject }, "mail sent");
+    return;
+  }
+  await storeDevMail(getDb(), mail);
+  logger.info({ subject: mail.subject }, "no SMTP_URL: mail kept in the development mailbox at /dev/mailbox");
+}

@@ -1,0 +1,41 @@
+import { fail, redirect } from "@sveltejs/kit";
+import { z } from "zod";
+import { erasePerson } from "@offshift/db";
+import { auth } from "$lib/server/auth.js";
+import { getDb } from "$lib/server/db.js";
+import { disconnectIdentity } from "$lib/server/events.js";
+import { requireCan } from "$lib/server/guard.js";
+import type { Actions, PageServerLoad } from "./$types";
+
+export const load: PageServerLoad = ({ locals }) => {
+  if (!locals.person) redirect(303, "/signin");
+  const person = requireCan(locals, "account.manageOwn", { ownerPersonId: locals.person.id })!;
+  return { displayName: person.displayName, email: person.email, roles: person.roles };
+};
+
+const confirmDelete = z.object({
+  confirm: z.literal("on", { error: "Tick the box to confirm you want to delete your account" }),
+});
+
+export const actions: Actions = {
+  signOut: async ({ request }) => {
+    await auth().api.signOut({ headers: request.headers });
+    redirect(303, "/");
+  },
+  signOutEverywhere: async ({ request, locals }) => {
+    if (!locals.person) redirect(303, "/signin");
+    await auth().api.revokeSessions({ headers: request.headers });
+    disconnectIdentity(`person:${locals.person.id}`);
+    redirect(303, "/signin");
+  },
+  delete: async ({ request, locals, cookies }) => {
+    if (!locals.person) redirect(303, "/signin");
+    const person = requireCan(locals, "account.manageOwn", { ownerPersonId: locals.person.id })!;
+    const parsed = confirmDelete.safeParse(Object.fromEntries(await request.formData()));
+    if (!parsed.success) return fail(400, { error: parsed.error.issues[0]!.message });
+    await erasePerson(getDb(), person.id);
+    disconnectIdentity(`person:${person.id}`);
+    for (const c of cookies.getAll()) if (c.name.startsWith("offshift.")) cookies.delete(c.name, { path: "/" });
+    redirect(303, "/?account=deleted");
+  },
+};

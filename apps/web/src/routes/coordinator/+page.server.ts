@@ -1,0 +1,72 @@
+import { fail } from "@sveltejs/kit";
+import { applicationDecisionInput, fieldErrors } from "@offshift/core";
+import { decideApplication, listVolunteers } from "@offshift/db";
+import { sendSignInLink } from "$lib/server/auth.js";
+import { getDb } from "$lib/server/db.js";
+import { disconnectIdentity } from "$lib/server/events.js";
+import { requireCan } from "$lib/server/guard.js";
+import { sendMail } from "$lib/server/mail.js";
+import type { Actions, PageServerLoad } from "./$types";
+
+export const load: PageServerLoad = async ({ locals }) => {
+  requireCan(locals, "application.review");
+  const db = getDb();
+  const people = await listVolunteers(db);
+  // Attendance as aggregates only: never who, only how many.
+  const since = new Date(Date.now() - 7 * 86_400_000);
+  const perSeries = await db.dropInSeries.findMany({
+    select: {
+      title: true,
+      occurrences: { where: { startsAt: { gte: since } }, select: { _count: { select: { intents: true } } } },
+    },
+    orderBy: { title: "asc" },
+  });
+  return {
+    people: people.map((p) => ({ ...p, createdAt: p.createdAt.toISOString() })),
+    attendance: perSeries.map((s) => ({
+      title: s.title,
+      sessions: s.occurrences.length,
+      planning: s.occurrences.reduce((n, o) => n + o._count.intents, 0),
+    })),
+  };
+};
+
+const refusal = {
+  not_found: "That person could not be found.",
+  not_allowed_in_this_state:
+    "That decision no longer applies: someone may have decided already. The list is up to date now.",
+  own_account: "You can't make decisions about your own account.",
+} as const;
+
+export const actions: Actions = {
+  decide: async ({ request, locals }) => {
+    const coordinator = requireCan(locals, "application.review")!;
+    const form = Object.fromEntries(await request.formData());
+    const parsed = applicationDecisionInput.safeParse(form);
+    if (!parsed.success) return fail(400, { error: Object.values(fieldErrors(parsed.error))[0] });
+    const result = await decideApplication(getDb(), { actorPersonId: coordinator.id, ...parsed.data });
+    if (!result.ok) return fail(409, { error: refusal[result.reason], personId: parsed.data.personId });
+
+    const { person } = result;
+    if (parsed.data.decision === "suspend" || parsed.data.decision === "reject")
+      disconnectIdentity(`person:${person.id}`);
+    if (person.email) {
+      if (parsed.data.decision === "approve" || parsed.data.decision === "reinstate") {
+        await sendSignInLink(person.email, request.headers, "approved");
+      } else {
+        await sendMail({
+          to: person.email,
+          subject:
+            parsed.data.decision === "reject"
+              ? "Your Offshift volunteer application"
+              : "Your Offshift account is paused",
+          text:
+            parsed.data.decision === "reject"
+              ? "Thank you for applying to volunteer with Offshift. We're not able to take your application forward at the moment."
+              : "Your Offshift volunteer account has been paused by a coordinator, and you have been signed out. A coordinator will be in touch.",
+        });
+      }
+    }
+    return { decided: parsed.data.decision, personId: person.id };
+  },
+};

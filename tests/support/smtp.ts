@@ -1,0 +1,59 @@
+import { simpleParser } from "mailparser";
+import { SMTPServer } from "smtp-server";
+
+export interface ReceivedMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** A real SMTP server on localhost that keeps what it receives (a sink). */
+export async function startSmtpSink(): Promise<{
+  url: string;
+  mail: ReceivedMail[];
+  waitFor(to: string, subject: RegExp, timeoutMs?: number): Promise<ReceivedMail>;
+  stop(): Promise<void>;
+}> {
+  const mail: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((parsed) => {
+          for (const rcpt of session.envelope.rcptTo) {
+            mail.push({ to: rcpt.address, subject: parsed.subject ?? "", text: parsed.text ?? "" });
+          }
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    mail,
+    async waitFor(to, subject, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = mail.filter((m) => m.to === to && subject.test(m.subject)).at(-1);
+        if (found) return found;
+        if (Date.now() > deadline)
+          throw new Error(
+            `no mail to ${to} matching ${subject}; got ${JSON.stringify(mail.map((m) => [m.to, m.subject]))}`,
+          );
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export const linkIn = (text: string) => {
+  const m = /(https?:\/\/\S+)/.exec(text);
+  if (!m) throw new Error(`no link in: ${text}`);
+  return m[1]!;
+};
