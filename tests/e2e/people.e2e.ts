@@ -184,3 +184,42 @@ describe("workers join as guests", () => {
     expect(await seriousA11yViolations(page)).toEqual([]);
   });
 });
+
+describe("optional worker accounts and limits", () => {
+  it("a worker can add an email for reminders, download their data and delete it all", async () => {
+    const email = "night.owl@example.org";
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${app.url}/reminders`);
+    await page.getByLabel("Nickname").fill("Night Owl");
+    await page.getByLabel("Email address").fill(email);
+    await page.getByRole("button", { name: "Email me a link" }).click();
+    await page.getByTestId("link-sent").waitFor();
+    await page.goto(linkIn((await smtp.waitFor(email, /sign-in link/)).text));
+    await page.waitForURL(`${app.url}/account`);
+    expect(await page.getByTestId("signed-in-as").textContent()).toBe("Night");
+
+    const exported = await page.evaluate(async () => (await fetch("/account/export")).json());
+    expect(exported.person).toMatchObject({ displayName: "Night Owl", email, roles: ["WORKER"] });
+
+    await page.getByRole("button", { name: "Delete my account" }).click();
+    expect(await page.getByRole("alert").textContent()).toContain("Tick the box to confirm");
+    await page.getByLabel(/I understand, delete my account/).check();
+    await page.getByRole("button", { name: "Delete my account" }).click();
+    await page.waitForURL(`${app.url}/?account=deleted`);
+    const left = await sql.query(`select email, "displayName" from "Person" where id = $1`, [exported.person.id]);
+    expect(left.rows[0]).toEqual({ email: null, displayName: "Former volunteer" });
+    expect(await page.getByRole("link", { name: "Sign in" }).count()).toBe(1);
+  });
+
+  it("limits sign-in link requests per email", async () => {
+    const email = "limit-me@example.org";
+    for (let i = 0; i < 3; i++) await signInByEmail(email);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${app.url}/signin`);
+    await page.getByLabel("Email address").fill(email);
+    await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+    expect(await page.locator("#email-error").textContent()).toBe(
+      "Too many sign-in requests. Please wait 15 minutes and try again.",
+    );
+  });
+});

@@ -34,6 +34,10 @@ describe("HTTP operations endpoints", () => {
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "ok", nodeId: "ops-1" });
+    // helmet's protective headers.
+    expect(health.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(health.headers.get("content-security-policy")).toContain("default-src 'self'");
+    expect(health.headers.get("x-powered-by")).toBeNull();
 
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);

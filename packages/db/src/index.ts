@@ -10,6 +10,7 @@ export {
   submitVolunteerApplication,
   listVolunteers,
   decideApplication,
+  createWorkerAccount,
   type ApplicationRow,
   type Decision,
   type DecisionResult,

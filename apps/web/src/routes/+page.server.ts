@@ -1,5 +1,5 @@
 import { fail } from "@sveltejs/kit";
-import { UPCOMING_DAYS, attendanceIntentInput, groupForTonight, isLobbyOpen, nightLabel } from "@offshift/core";
+import { UPCOMING_DAYS, attendanceIntentInput, can, groupForTonight, isLobbyOpen, nightLabel } from "@offshift/core";
 import { listUpcomingOccurrences, setAttendanceIntent, type TonightItem } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
@@ -46,6 +46,7 @@ export const actions: Actions = {
   intent: async ({ request, locals }) => {
     const form = Object.fromEntries(await request.formData());
     const occurrenceId = typeof form.occurrenceId === "string" ? form.occurrenceId.slice(0, 64) : "";
+    if (!can(locals.actor, "dropin.markIntent")) return fail(403, { occurrenceId, error: "You can't do that." });
     const parsed = attendanceIntentInput.safeParse(form);
     if (!parsed.success) {
       return fail(400, { occurrenceId, error: parsed.error.issues[0]?.message ?? "Invalid request" });

@@ -68,6 +68,9 @@ export type VolunteerApplicationInput = z.infer<typeof volunteerApplicationInput
 
 export const signInRequestInput = z.object({ email: emailField });
 
+/** A worker who wants reminders: an email and a nickname, nothing else. */
+export const workerAccountInput = z.object({ email: emailField, nickname: nicknameField });
+
 export const applicationDecisionInput = z.object({
   personId: z.uuid({ error: "Unknown applicant" }),
   decision: z.enum(["approve", "reject", "suspend", "reinstate"], { error: "Unknown decision" }),

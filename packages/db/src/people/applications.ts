@@ -116,3 +116,20 @@ export async function decideApplication(
     return { ok: true, person, endedSessions: ended.count } as const;
   });
 }
+
+/**
+ * An optional worker account (for reminders). Approved at once: workers are
+ * not vetted. An email already in use is left as it is, and the caller
+ * answers the same either way.
+ */
+export async function createWorkerAccount(
+  db: Db,
+  input: { email: string; nickname: string },
+): Promise<{ created: boolean }> {
+  const rows = await db.person.createManyAndReturn({
+    data: [{ displayName: input.nickname, email: input.email, roles: ["WORKER"], status: "APPROVED" }],
+    skipDuplicates: true,
+    select: { id: true },
+  });
+  return { created: rows.length === 1 };
+}

@@ -19,5 +19,10 @@ export async function sendMail(mail: { to: string; subject: string; text: string
     return;
   }
   await storeDevMail(getDb(), mail);
-  logger.info({ subject: mail.subject }, "no SMTP_URL: mail kept in the development mailbox at /dev/mailbox");
+  // Development only: the link itself is logged so it can be followed from the terminal.
+  const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
+  logger.info(
+    { subject: mail.subject, ...(link ? { link } : {}) },
+    "no SMTP_URL: mail kept in the development mailbox at /dev/mailbox",
+  );
 }
