@@ -115,8 +115,9 @@ describe("volunteer application, approval and email-link sign-in", () => {
     expect(await reuse.getByRole("link", { name: "Sign in" }).count()).toBe(1); // not signed in
 
     // 5. An expired link fails.
+    const seen = smtp.mail.length;
     await signInByEmail(VOLUNTEER);
-    const fresh = linkIn((await smtp.waitFor(VOLUNTEER, /sign-in link/)).text);
+    const fresh = linkIn((await smtp.waitFor(VOLUNTEER, /sign-in link/, seen)).text);
     const stored = await sql.query(
       `update "Verification" set "expiresAt" = now() - interval '1 minute' where identifier like 'magic-link%' returning id`,
     );
@@ -197,6 +198,21 @@ describe("optional worker accounts and limits", () => {
     await page.goto(linkIn((await smtp.waitFor(email, /sign-in link/)).text));
     await page.waitForURL(`${app.url}/account`);
     expect(await page.getByTestId("signed-in-as").textContent()).toBe("Night");
+
+    // A second device, then "sign out on every device" from the first.
+    const phone = await (await browser.newContext()).newPage();
+    let seen = smtp.mail.length;
+    await signInByEmail(email);
+    await phone.goto(linkIn((await smtp.waitFor(email, /sign-in link/, seen)).text));
+    await phone.waitForURL(`${app.url}/account`);
+    await phone.getByRole("button", { name: "Sign out on every device" }).click();
+    await phone.waitForURL(`${app.url}/signin`);
+    await page.reload();
+    await page.waitForURL(`${app.url}/signin`);
+    seen = smtp.mail.length;
+    await signInByEmail(email);
+    await page.goto(linkIn((await smtp.waitFor(email, /sign-in link/, seen)).text));
+    await page.waitForURL(`${app.url}/account`);
 
     const exported = await page.evaluate(async () => (await fetch("/account/export")).json());
     expect(exported.person).toMatchObject({ displayName: "Night Owl", email, roles: ["WORKER"] });

@@ -11,7 +11,7 @@ export interface ReceivedMail {
 export async function startSmtpSink(): Promise<{
   url: string;
   mail: ReceivedMail[];
-  waitFor(to: string, subject: RegExp, timeoutMs?: number): Promise<ReceivedMail>;
+  waitFor(to: string, subject: RegExp, after?: number): Promise<ReceivedMail>;
   stop(): Promise<void>;
 }> {
   const mail: ReceivedMail[] = [];
@@ -36,10 +36,14 @@ export async function startSmtpSink(): Promise<{
   return {
     url: `smtp://127.0.0.1:${port}`,
     mail,
-    async waitFor(to, subject, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
+    /** The newest matching mail received after the first `after` mails. */
+    async waitFor(to, subject, after = 0) {
+      const deadline = Date.now() + 15_000;
       for (;;) {
-        const found = mail.filter((m) => m.to === to && subject.test(m.subject)).at(-1);
+        const found = mail
+          .slice(after)
+          .filter((m) => m.to === to && subject.test(m.subject))
+          .at(-1);
         if (found) return found;
         if (Date.now() > deadline)
           throw new Error(

@@ -67,3 +67,17 @@ describe("sign-in request", () => {
     expect(signInRequestInput.parse({ email: " Sam@Offshift.Example " }).email).toBe("sam@offshift.example");
   });
 });
+
+describe("coordinator decisions", () => {
+  it("accept only known decisions about a real id", async () => {
+    const { applicationDecisionInput } = await import("./schema.js");
+    const id = "3f1c2b0e-2d9b-4d7e-9f0a-6b1e3c5d7a90";
+    expect(applicationDecisionInput.safeParse({ personId: id, decision: "approve" }).success).toBe(true);
+    expect(errorsOf(applicationDecisionInput.safeParse({ personId: id, decision: "make-admin" }))).toEqual({
+      decision: "Unknown decision",
+    });
+    expect(errorsOf(applicationDecisionInput.safeParse({ personId: "1; drop table", decision: "approve" }))).toEqual({
+      personId: "Unknown applicant",
+    });
+  });
+});

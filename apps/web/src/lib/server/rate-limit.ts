@@ -3,7 +3,8 @@ import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import { env } from "./env.js";
 
 /**
- * Sign-in link requests: at most 3 per email and 10 per IP address in 15
+ * Sign-in link requests: at most 3 per email and 20 per IP address (care homes
+ * and shared housing sit behind one address) in 15
  * minutes, counted in PostgreSQL so every web instance shares the count.
  */
 let limiters: { email: RateLimiterPostgres; ip: RateLimiterPostgres } | undefined;
@@ -20,7 +21,7 @@ function get() {
     };
     limiters = {
       email: new RateLimiterPostgres({ ...common, keyPrefix: "signin-email", points: 3 }),
-      ip: new RateLimiterPostgres({ ...common, keyPrefix: "signin-ip", points: 10 }),
+      ip: new RateLimiterPostgres({ ...common, keyPrefix: "signin-ip", points: 20 }),
     };
   }
   return limiters;
