@@ -24,6 +24,8 @@ beforeAll(async () => {
   await sql.connect();
 });
 afterAll(async () => {
+  // Kept for diagnosing failures: the app's own output.
+  if (app) (await import("node:fs")).writeFileSync(`${dataDir}/../offshift-people-app.log`, app.output());
   await sql?.end();
   await browser?.close();
   await app?.stop();
@@ -41,7 +43,17 @@ async function signInByEmail(email: string) {
   await page.goto(`${app.url}/signin`);
   await page.getByLabel("Email address").fill(email);
   await page.getByRole("button", { name: "Email me a sign-in link" }).click();
-  await page.getByTestId("link-sent").waitFor();
+  try {
+    await page.getByTestId("link-sent").waitFor({ timeout: 20_000 });
+  } catch (err) {
+    const body = await page
+      .locator("main")
+      .innerText()
+      .catch(() => "(no main)");
+    throw new Error(`sign-in request for ${email} did not confirm; at ${page.url()}:\n${body.slice(0, 600)}`, {
+      cause: err,
+    });
+  }
   return page;
 }
 
@@ -183,6 +195,25 @@ describe("workers join as guests", () => {
     await page.goto(`${app.url}/join`);
     expect(await page.getByTestId("guest-nickname").textContent()).toContain("Night Owl");
     expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+});
+
+describe("typing while the page is still starting", () => {
+  it("keeps what someone typed as the page's scripts take over", async () => {
+    // Inputs once bound `value`, which hydration could reset under someone's
+    // fingers: 2 of 25 fast loads lost the typing before the fix, 0 after.
+    // The race is timing-dependent, so this test makes many fast attempts.
+    const lost: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${app.url}/signin`);
+      await page.getByLabel("Email address").fill(`early${i}@example.org`);
+      await page.waitForTimeout(150);
+      if ((await page.getByLabel("Email address").inputValue()) !== `early${i}@example.org`) lost.push(i);
+      await context.close();
+    }
+    expect(lost).toEqual([]);
   });
 });
 

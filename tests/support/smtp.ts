@@ -17,6 +17,8 @@ export async function startSmtpSink(): Promise<{
   const mail: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
+    // No reverse DNS for the client: lookups can stall on a machine without DNS.
+    disableReverseLookup: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
     onData(stream, session, callback) {

@@ -13,7 +13,12 @@ let transport: Transporter | undefined;
 export async function sendMail(mail: { to: string; subject: string; text: string }): Promise<void> {
   const e = env();
   if (e.SMTP_URL) {
-    transport ??= nodemailer.createTransport(e.SMTP_URL);
+    // Bounded waits: a slow relay must not hold a sign-in request for minutes.
+    transport ??= nodemailer.createTransport(e.SMTP_URL, {
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 20_000,
+    });
     await transport.sendMail({ from: e.MAIL_FROM, ...mail });
     logger.info({ subject: mail.subject }, "mail sent");
     return;
