@@ -5,7 +5,8 @@ export default defineConfig({
   plugins: [sveltekit()],
   ssr: {
     // Loaded from node_modules at run time: the Prisma client carries a WASM
-    // query compiler that is not meant to be bundled.
-    external: ["@offshift/db", "@offshift/db/launcher"],
+    // query compiler, and core's calendar reads VTIMEZONE data files from its
+    // dependency's folder; neither survives bundling.
+    external: ["@offshift/db", "@offshift/db/launcher", "@offshift/core"],
   },
 });

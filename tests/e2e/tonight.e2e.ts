@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
+import ICAL from "ical.js";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
 
@@ -93,6 +94,38 @@ describe("Tonight on a fresh start with embedded PostgreSQL", () => {
     await page.getByRole("button", { name: "Need help right now?" }).click();
     expect(await seriousA11yViolations(page)).toEqual([]);
     await page.close();
+  });
+
+  it("offers calendar files that agree with what the page shows", async () => {
+    const page = await browser.newPage();
+    await page.goto(app.url);
+    const cards = await page.locator("[data-testid=session-card]").evaluateAll((els) =>
+      els.map((el) => ({
+        id: el.getAttribute("data-occurrence-id")!,
+        start: el.querySelector("time")!.getAttribute("datetime")!,
+        title: el.querySelector("h3")!.textContent!.trim(),
+      })),
+    );
+    await page.close();
+    const parse = (text: string) => {
+      const comp = new ICAL.Component(ICAL.parse(text));
+      ICAL.TimezoneService.register(comp.getFirstSubcomponent("vtimezone")!);
+      return new Map(
+        comp.getAllSubcomponents("vevent").map((v) => {
+          const e = new ICAL.Event(v);
+          return [e.uid, { start: e.startDate.toJSDate().toISOString(), summary: e.summary }];
+        }),
+      );
+    };
+    const feed = await fetch(`${app.url}/sessions.ics`);
+    expect(feed.headers.get("content-type")).toContain("text/calendar");
+    const all = parse(await feed.text());
+    for (const card of cards) {
+      expect(all.get(`${card.id}@offshift`)).toEqual({ start: card.start, summary: `${card.title} (Offshift)` });
+    }
+    const one = parse(await (await fetch(`${app.url}/sessions/${cards[0]!.id}.ics`)).text());
+    expect([...one.keys()]).toEqual([`${cards[0]!.id}@offshift`]);
+    expect((await fetch(`${app.url}/sessions/not-a-session.ics`)).status).toBe(404);
   });
 
   it("answers web /healthz and realtime /readyz", async () => {

@@ -8,3 +8,5 @@ export * from "./realtime/events.js";
 export * from "./access/can.js";
 export * from "./people/schema.js";
 export * from "./realtime/ticket.js";
+export * from "./dropins/series.js";
+export * from "./dropins/calendar.js";

@@ -1,6 +1,11 @@
 export { createDb, type Db } from "./client.js";
 export * from "./generated/prisma/enums.js";
-export { listUpcomingOccurrences, type TonightItem } from "./dropins/queries.js";
+export {
+  listUpcomingOccurrences,
+  listCalendarSessions,
+  type TonightItem,
+  type CalendarRow,
+} from "./dropins/queries.js";
 export { setAttendanceIntent, type SetAttendanceResult } from "./dropins/mutations.js";
 export { materializeOccurrences, OCCURRENCE_HORIZON_DAYS } from "./dropins/materialize.js";
 export { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./rota/materialize.js";
@@ -18,3 +23,4 @@ export {
 export { exportPersonData, erasePerson, endAllSessions } from "./people/account.js";
 export { consumeTicket } from "./people/tickets.js";
 export { storeDevMail, listDevMail } from "./people/mail.js";
+export { createSeries, cancelOccurrence, type CreateSeriesResult, type CancelResult } from "./dropins/series.js";

@@ -7,8 +7,11 @@ export const OCCURRENCE_HORIZON_DAYS = 56;
  * Materialises a series' occurrences in [from, from + horizon). Idempotent:
  * existing occurrences (including cancelled or moved ones) are left as they are.
  */
+/** The parts of a client (or transaction) that materialising needs. */
+type OccurrenceWriter = Pick<Db, "dropInSeries" | "dropInOccurrence">;
+
 export async function materializeOccurrences(
-  db: Db,
+  db: OccurrenceWriter,
   seriesId: string,
   from: Date,
   horizonDays = OCCURRENCE_HORIZON_DAYS,

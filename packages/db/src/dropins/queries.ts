@@ -48,3 +48,59 @@ export async function listUpcomingOccurrences(
     planningFromHere: Array.isArray(row.intents) && row.intents.length > 0,
   }));
 }
+
+export interface CalendarRow {
+  occurrenceId: string;
+  seriesId: string;
+  title: string;
+  theme: string;
+  description: string;
+  startsAt: Date;
+  endsAt: Date;
+  cancelled: boolean;
+  updatedAt: Date;
+}
+
+/**
+ * Occurrences for calendar feeds, including cancelled ones (so subscribed
+ * calendars remove them), from a week ago to `days` ahead.
+ */
+export async function listCalendarSessions(
+  db: Db,
+  input: { now: Date; days: number; seriesId?: string; occurrenceId?: string },
+): Promise<CalendarRow[]> {
+  const rows = await db.dropInOccurrence.findMany({
+    where: {
+      ...(input.occurrenceId
+        ? { id: input.occurrenceId }
+        : {
+            startsAt: {
+              gte: new Date(input.now.getTime() - 7 * 86_400_000),
+              lt: new Date(input.now.getTime() + input.days * 86_400_000),
+            },
+            ...(input.seriesId ? { seriesId: input.seriesId } : {}),
+          }),
+    },
+    orderBy: { startsAt: "asc" },
+    select: {
+      id: true,
+      seriesId: true,
+      startsAt: true,
+      endsAt: true,
+      status: true,
+      updatedAt: true,
+      series: { select: { title: true, theme: true, description: true, updatedAt: true } },
+    },
+  });
+  return rows.map((r) => ({
+    occurrenceId: r.id,
+    seriesId: r.seriesId,
+    title: r.series.title,
+    theme: r.series.theme,
+    description: r.series.description,
+    startsAt: r.startsAt,
+    endsAt: r.endsAt,
+    cancelled: r.status === "CANCELLED",
+    updatedAt: r.updatedAt > r.series.updatedAt ? r.updatedAt : r.series.updatedAt,
+  }));
+}

@@ -1,0 +1,5 @@
+import { calendarResponse } from "$lib/server/calendar.js";
+import type { RequestHandler } from "./$types";
+
+/** Subscribable feed of one series. */
+export const GET: RequestHandler = ({ params }) => calendarResponse({ seriesId: params.id }, "Offshift series");

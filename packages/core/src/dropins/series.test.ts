@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import { buildRule, firstClash, seriesInput, type RecurrenceBuilder } from "./series.js";
+import { expandBetween } from "../time/recurrence.js";
+import { wallTimeAt } from "../time/zoned.js";
+import { fieldErrors } from "../people/schema.js";
+
+const weekly = (over: Partial<RecurrenceBuilder> = {}): RecurrenceBuilder =>
+  ({
+    pattern: "weekly",
+    days: ["TH", "TU"],
+    everyWeeks: 1,
+    startsOn: "2026-12-01",
+    time: "22:00",
+    ends: { kind: "never" },
+    ...over,
+  }) as RecurrenceBuilder;
+
+describe("recurrence builder", () => {
+  it("builds weekly, fortnightly and monthly rules", () => {
+    expect(buildRule(weekly())).toEqual({
+      ok: true,
+      rule: "FREQ=WEEKLY;INTERVAL=1;WKST=MO;BYDAY=TU,TH",
+      startsOnLocal: "2026-12-01T22:00:00",
+    });
+    expect(buildRule(weekly({ everyWeeks: 2, ends: { kind: "count", count: 6 } }))).toMatchObject({
+      rule: "FREQ=WEEKLY;INTERVAL=2;WKST=MO;BYDAY=TU,TH;COUNT=6",
+    });
+    expect(
+      buildRule({
+        pattern: "monthly",
+        nth: -1,
+        day: "FR",
+        startsOn: "2026-12-01",
+        time: "21:30",
+        ends: { kind: "until", until: "2027-06-30" },
+      }),
+    ).toMatchObject({ rule: "FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20270630T235959" });
+  });
+
+  it("refuses an end before the start and impossible dates", () => {
+    expect(buildRule(weekly({ ends: { kind: "until", until: "2026-11-01" } }))).toEqual({
+      ok: false,
+      field: "until",
+      message: "The end date is before the start date",
+    });
+    expect(buildRule(weekly({ startsOn: "2026-02-30" }))).toMatchObject({ ok: false, field: "startsOn" });
+  });
+
+  it("produces rules whose sessions are 22:00 London time either side of the clock change, and stop at UNTIL", () => {
+    const built = buildRule(weekly({ startsOn: "2027-03-16", ends: { kind: "until", until: "2027-04-08" } }));
+    if (!built.ok) throw new Error(built.message);
+    const occ = expandBetween(
+      { rule: built.rule, startsOnLocal: built.startsOnLocal, timeZone: "Europe/London" },
+      new Date("2027-03-01Z"),
+      new Date("2027-05-01Z"),
+    );
+    expect(occ.map((o) => o.start.toISOString())).toEqual([
+      "2027-03-16T22:00:00.000Z",
+      "2027-03-18T22:00:00.000Z",
+      "2027-03-23T22:00:00.000Z",
+      "2027-03-25T22:00:00.000Z",
+      "2027-03-30T21:00:00.000Z",
+      "2027-04-01T21:00:00.000Z",
+      "2027-04-06T21:00:00.000Z",
+      "2027-04-08T21:00:00.000Z",
+    ]);
+    for (const o of occ) expect(wallTimeAt(o.start, "Europe/London").hour).toBe(22);
+  });
+});
+
+describe("series input", () => {
+  const base = {
+    title: "Lone working at night",
+    theme: "Lone working at night",
+    description: "Driving between calls in the dark: what helps.",
+    language: "en",
+    capacity: "12",
+    roomStyle: "HAND_RAISE",
+    durationMinutes: "60",
+    facilitatorId: "3f1c2b0e-2d9b-4d7e-9f0a-6b1e3c5d7a90",
+    recurrence: weekly(),
+  };
+  it("accepts a good series", () => {
+    expect(seriesInput.parse(base).capacity).toBe(12);
+  });
+  it("explains zero or huge capacity, HTML in titles, the same backup, unknown themes", () => {
+    const errors = (v: object) => {
+      const r = seriesInput.safeParse(v);
+      return r.success ? {} : fieldErrors(r.error);
+    };
+    expect(errors({ ...base, capacity: "0" }).capacity).toBe("At least 2 people");
+    expect(errors({ ...base, capacity: "5000" }).capacity).toMatch(/At most 50/);
+    expect(errors({ ...base, title: "<img src=x onerror=alert(1)>" }).title).toBe("A title cannot contain < or >");
+    expect(errors({ ...base, backupFacilitatorId: base.facilitatorId }).backupFacilitatorId).toBe(
+      "The backup must be someone other than the facilitator",
+    );
+    expect(errors({ ...base, theme: "Crypto tips" }).theme).toBe("Choose a theme from the list");
+    expect(errors({ ...base, recurrence: { ...weekly(), days: [] } }).recurrence).toBe("Choose at least one day");
+  });
+});
+
+describe("double booking", () => {
+  const s = (title: string, rule: string, start: string, minutes = 60) => ({
+    title,
+    rule,
+    startsOnLocal: start,
+    timeZone: "Europe/London",
+    durationMinutes: minutes,
+  });
+  const from = new Date("2026-12-01T00:00:00Z");
+  it("finds an overlap with an existing series", () => {
+    const clash = firstClash(
+      s("New", "FREQ=WEEKLY;BYDAY=TH", "2026-12-03T21:30:00"),
+      [s("Old", "FREQ=DAILY", "2026-11-01T22:00:00")],
+      from,
+    );
+    expect(clash).toEqual({ with: "Old", at: new Date("2026-12-03T21:30:00Z") });
+  });
+  it("allows back-to-back sessions", () => {
+    expect(
+      firstClash(s("New", "FREQ=DAILY", "2026-12-01T23:00:00"), [s("Old", "FREQ=DAILY", "2026-11-01T22:00:00")], from),
+    ).toBeNull();
+  });
+});

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { RecurrenceBuilder, SeriesInput } from "@offshift/core";
+import { createDb, type Db } from "../client.js";
+import { createTestDatabase } from "../testing/index.js";
+import { cancelOccurrence, createSeries } from "./series.js";
+
+let db: Db;
+let drop: () => Promise<void>;
+let facilitatorId: string;
+let otherFacilitatorId: string;
+let volunteerId: string;
+const now = new Date("2026-11-30T12:00:00Z");
+
+beforeAll(async () => {
+  const t = await createTestDatabase(inject("pgAdminUrl"), "series");
+  drop = t.drop;
+  db = createDb(t.url);
+  const mk = (displayName: string, roles: ("FACILITATOR" | "VOLUNTEER")[]) =>
+    db.person.create({ data: { displayName, roles, status: "APPROVED" }, select: { id: true } });
+  facilitatorId = (await mk("Fay Facilitator", ["FACILITATOR"])).id;
+  otherFacilitatorId = (await mk("Bo Backup", ["FACILITATOR"])).id;
+  volunteerId = (await mk("Val Volunteer", ["VOLUNTEER"])).id;
+});
+afterAll(async () => {
+  await db.$disconnect();
+  await drop();
+});
+
+const recurrence = (over: Partial<RecurrenceBuilder> = {}): RecurrenceBuilder =>
+  ({
+    pattern: "weekly",
+    days: ["TU", "TH"],
+    everyWeeks: 1,
+    startsOn: "2026-12-01",
+    time: "22:00",
+    ends: { kind: "never" },
+    ...over,
+  }) as RecurrenceBuilder;
+const series = (over: Partial<SeriesInput> = {}): SeriesInput & { timeZone: string; now: Date } => ({
+  title: "Lone working at night",
+  theme: "Lone working at night",
+  description: "Driving between calls in the dark.",
+  language: "en",
+  capacity: 12,
+  roomStyle: "HAND_RAISE",
+  durationMinutes: 60,
+  facilitatorId,
+  recurrence: recurrence(),
+  timeZone: "Europe/London",
+  now,
+  ...over,
+});
+
+describe("createSeries", () => {
+  it("creates the series and materialises 8 weeks of occurrences", async () => {
+    const r = await createSeries(db, series());
+    expect(r).toMatchObject({ ok: true, occurrences: 16 });
+  });
+
+  it("refuses double booking the facilitator, even when two requests race", async () => {
+    const clash = await createSeries(
+      db,
+      series({ title: "Clashing", recurrence: recurrence({ days: ["TH"], time: "22:30" }) }),
+    );
+    expect(clash).toMatchObject({ ok: false, field: "recurrence" });
+    expect(!clash.ok && clash.message).toContain("already running “Lone working at night”");
+
+    const both = await Promise.all([
+      createSeries(db, series({ title: "Race A", recurrence: recurrence({ days: ["MO"], time: "20:00" }) })),
+      createSeries(db, series({ title: "Race B", recurrence: recurrence({ days: ["MO"], time: "20:30" }) })),
+    ]);
+    expect(both.filter((r) => r.ok)).toHaveLength(1);
+    expect(await db.dropInSeries.count({ where: { title: { in: ["Race A", "Race B", "Clashing"] } } })).toBe(1);
+  });
+
+  it("refuses people who are not approved facilitators and ends before the start, saving nothing", async () => {
+    const before = await db.dropInSeries.count();
+    expect(await createSeries(db, series({ facilitatorId: volunteerId }))).toMatchObject({
+      ok: false,
+      field: "facilitatorId",
+    });
+    expect(
+      await createSeries(db, series({ backupFacilitatorId: volunteerId, recurrence: recurrence({ days: ["SU"] }) })),
+    ).toMatchObject({
+      ok: false,
+      field: "backupFacilitatorId",
+    });
+    expect(
+      await createSeries(
+        db,
+        series({ recurrence: recurrence({ days: ["SA"], ends: { kind: "until", until: "2026-11-01" } }) }),
+      ),
+    ).toMatchObject({
+      ok: false,
+      field: "until",
+    });
+    expect(await db.dropInSeries.count()).toBe(before);
+  });
+});
+
+describe("cancelOccurrence", () => {
+  it("cancels one occurrence only, by its facilitator or a coordinator, once", async () => {
+    const r = await createSeries(
+      db,
+      series({ title: "Cancel me", facilitatorId: otherFacilitatorId, recurrence: recurrence({ days: ["WE"] }) }),
+    );
+    if (!r.ok) throw new Error(r.message);
+    const [first, second] = await db.dropInOccurrence.findMany({
+      where: { seriesId: r.seriesId },
+      orderBy: { startsAt: "asc" },
+    });
+    expect(
+      await cancelOccurrence(db, { occurrenceId: first!.id, byPersonId: volunteerId, isCoordinator: false, now }),
+    ).toEqual({
+      ok: false,
+      reason: "forbidden",
+    });
+    expect(
+      await cancelOccurrence(db, {
+        occurrenceId: first!.id,
+        byPersonId: otherFacilitatorId,
+        isCoordinator: false,
+        now,
+      }),
+    ).toEqual({
+      ok: true,
+      occurrenceId: first!.id,
+    });
+    expect(
+      await cancelOccurrence(db, { occurrenceId: first!.id, byPersonId: volunteerId, isCoordinator: true, now }),
+    ).toEqual({
+      ok: false,
+      reason: "already_cancelled",
+    });
+    expect((await db.dropInOccurrence.findUniqueOrThrow({ where: { id: second!.id } })).status).toBe("SCHEDULED");
+  });
+});
