@@ -17,7 +17,15 @@ export interface Welcome {
   serverTime: string;
 }
 
+/** Something about the schedule changed: pages showing sessions reload their data. */
+export interface ScheduleChanged {
+  occurrenceId?: string;
+  seriesId?: string;
+  change: "cancelled" | "created";
+}
+
 export interface ServerToClientEvents {
+  "dropin:schedule": (payload: ScheduleChanged) => void;
   welcome: (payload: Welcome) => void;
   "dropin:attendance": (payload: AttendanceChanged) => void;
 }

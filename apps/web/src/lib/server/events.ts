@@ -1,6 +1,6 @@
 import { Emitter } from "@socket.io/postgres-emitter";
 import pg from "pg";
-import { PUBLIC_ROOM, type AttendanceChanged, type ServerToClientEvents } from "@offshift/core";
+import { PUBLIC_ROOM, type AttendanceChanged, type ScheduleChanged, type ServerToClientEvents } from "@offshift/core";
 import { env } from "./env.js";
 import { logger } from "./logger.js";
 
@@ -27,4 +27,8 @@ export function publishAttendanceChanged(payload: AttendanceChanged): void {
 /** Ends every open socket of one person or guest, on every realtime node. */
 export function disconnectIdentity(room: string): void {
   getEmitter().in(room).disconnectSockets(true);
+}
+
+export function publishScheduleChanged(payload: ScheduleChanged): void {
+  getEmitter().to(PUBLIC_ROOM).emit("dropin:schedule", payload);
 }
