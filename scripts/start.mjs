@@ -54,7 +54,7 @@ try {
   throw err;
 }
 const { migrateDeploy, redactUrl, startEmbeddedPostgres, waitForDatabase } = await import("@offshift/db/launcher");
-const { createDb, seedDemoData } = await import("@offshift/db");
+const { createDb, extendHorizon, seedDemoData } = await import("@offshift/db");
 
 function portFree(port, host) {
   return new Promise((resolve) => {
@@ -126,6 +126,15 @@ try {
     const db = createDb(databaseUrl, { maxConnections: 2 });
     try {
       if (await seedDemoData(db, { now: new Date(), timeZone: env.ORG_TIMEZONE })) say("Added demo data (first run).");
+    } finally {
+      await db.$disconnect();
+    }
+  }
+  {
+    // Sessions 8 weeks ahead, even after a long time switched off.
+    const db = createDb(databaseUrl, { maxConnections: 2 });
+    try {
+      await extendHorizon(db, new Date());
     } finally {
       await db.$disconnect();
     }

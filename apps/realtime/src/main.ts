@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { ConfigError, parseEnv, realtimeEnvSchema } from "@offshift/core";
 import { redactUrl, waitForDatabase } from "@offshift/db/launcher";
 import { createLogger } from "./logger.js";
+import { startHorizonJob } from "./jobs.js";
 import { createRealtimeServer } from "./server.js";
 
 async function main() {
@@ -42,6 +43,7 @@ async function main() {
   });
   const port = await server.listen(env.PORT, env.HOST);
   logger.info({ port }, "realtime listening");
+  const stopJobs = startHorizonJob(env.DATABASE_URL, logger);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -50,7 +52,7 @@ async function main() {
     logger.info({ signal }, "realtime stopping");
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    void server.close().then(() => process.exit(0));
+    void Promise.all([server.close(), stopJobs()]).then(() => process.exit(0));
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

@@ -7,7 +7,7 @@ export {
   type CalendarRow,
 } from "./dropins/queries.js";
 export { setAttendanceIntent, type SetAttendanceResult } from "./dropins/mutations.js";
-export { materializeOccurrences, OCCURRENCE_HORIZON_DAYS } from "./dropins/materialize.js";
+export { materializeOccurrences, extendHorizon, OCCURRENCE_HORIZON_DAYS } from "./dropins/materialize.js";
 export { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./rota/materialize.js";
 export { seedDemoData, DEMO_SEEDED_KEY } from "./seed.js";
 export { createGuest, findGuestByToken, renameGuest, hashToken, type GuestIdentity } from "./people/guests.js";
@@ -23,4 +23,12 @@ export {
 export { exportPersonData, erasePerson, endAllSessions } from "./people/account.js";
 export { consumeTicket } from "./people/tickets.js";
 export { storeDevMail, listDevMail } from "./people/mail.js";
-export { createSeries, cancelOccurrence, type CreateSeriesResult, type CancelResult } from "./dropins/series.js";
+export {
+  createSeries,
+  cancelOccurrence,
+  moveOccurrence,
+  reassignOccurrence,
+  type CreateSeriesResult,
+  type CancelResult,
+  type ChangeOccurrenceResult,
+} from "./dropins/series.js";

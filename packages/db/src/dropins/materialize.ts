@@ -34,3 +34,15 @@ export async function materializeOccurrences(
   });
   return result.count;
 }
+
+/**
+ * Keeps every series materialised to the rolling horizon. Idempotent and safe
+ * to run from several processes at once (the unique (series, original start)
+ * key absorbs duplicates); realtime runs it hourly and the launcher at start.
+ */
+export async function extendHorizon(db: Db, now: Date, horizonDays = OCCURRENCE_HORIZON_DAYS): Promise<number> {
+  const series = await db.dropInSeries.findMany({ select: { id: true } });
+  let created = 0;
+  for (const s of series) created += await materializeOccurrences(db, s.id, now, horizonDays);
+  return created;
+}

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { RecurrenceBuilder, SeriesInput } from "@offshift/core";
 import { createDb, type Db } from "../client.js";
 import { createTestDatabase } from "../testing/index.js";
-import { cancelOccurrence, createSeries } from "./series.js";
+import { cancelOccurrence, createSeries, moveOccurrence, reassignOccurrence } from "./series.js";
+import { extendHorizon, materializeOccurrences } from "./materialize.js";
 
 let db: Db;
 let drop: () => Promise<void>;
@@ -133,5 +134,79 @@ describe("cancelOccurrence", () => {
       reason: "already_cancelled",
     });
     expect((await db.dropInOccurrence.findUniqueOrThrow({ where: { id: second!.id } })).status).toBe("SCHEDULED");
+  });
+});
+
+describe("one occurrence at a time", () => {
+  it("moves one occurrence without touching the others, and never into the past", async () => {
+    const r = await createSeries(
+      db,
+      series({ title: "Move me", facilitatorId: otherFacilitatorId, recurrence: recurrence({ days: ["FR"] }) }),
+    );
+    if (!r.ok) throw new Error(r.message);
+    const [a, b] = await db.dropInOccurrence.findMany({
+      where: { seriesId: r.seriesId },
+      orderBy: { startsAt: "asc" },
+    });
+    const later = new Date(a!.startsAt.getTime() + 30 * 60_000);
+    expect(
+      await moveOccurrence(db, {
+        occurrenceId: a!.id,
+        startsAt: later,
+        byPersonId: otherFacilitatorId,
+        isCoordinator: false,
+        now,
+      }),
+    ).toEqual({
+      ok: true,
+      occurrenceId: a!.id,
+    });
+    const moved = await db.dropInOccurrence.findUniqueOrThrow({ where: { id: a!.id } });
+    expect(moved.startsAt).toEqual(later);
+    expect(moved.endsAt.getTime() - moved.startsAt.getTime()).toBe(60 * 60_000);
+    expect(moved.originalStart).toEqual(a!.originalStart);
+    expect((await db.dropInOccurrence.findUniqueOrThrow({ where: { id: b!.id } })).startsAt).toEqual(b!.startsAt);
+    expect(
+      await moveOccurrence(db, {
+        occurrenceId: b!.id,
+        startsAt: new Date(now.getTime() - 1),
+        byPersonId: otherFacilitatorId,
+        isCoordinator: false,
+        now,
+      }),
+    ).toEqual({
+      ok: false,
+      reason: "in_the_past",
+    });
+    // Re-materialising does not bring back the original slot.
+    await materializeOccurrences(db, r.seriesId, now);
+    expect(await db.dropInOccurrence.count({ where: { seriesId: r.seriesId, startsAt: a!.startsAt } })).toBe(0);
+  });
+
+  it("reassigns one occurrence to a free facilitator only", async () => {
+    const r = await createSeries(
+      db,
+      series({
+        title: "Reassign me",
+        facilitatorId: otherFacilitatorId,
+        recurrence: recurrence({ days: ["SA"], time: "19:00" }),
+      }),
+    );
+    if (!r.ok) throw new Error(r.message);
+    const [a] = await db.dropInOccurrence.findMany({ where: { seriesId: r.seriesId }, orderBy: { startsAt: "asc" } });
+    const base = { occurrenceId: a!.id, byPersonId: otherFacilitatorId, isCoordinator: false, now };
+    expect(await reassignOccurrence(db, { ...base, facilitatorId: volunteerId })).toEqual({
+      ok: false,
+      reason: "not_a_facilitator",
+    });
+    expect(await reassignOccurrence(db, { ...base, facilitatorId })).toEqual({ ok: true, occurrenceId: a!.id });
+    expect((await db.dropInOccurrence.findUniqueOrThrow({ where: { id: a!.id } })).facilitatorId).toBe(facilitatorId);
+  });
+
+  it("extends every series to the rolling horizon, idempotently", async () => {
+    const later = new Date(now.getTime() + 28 * 86_400_000);
+    const created = await extendHorizon(db, later);
+    expect(created).toBeGreaterThan(0);
+    expect(await extendHorizon(db, later)).toBe(0);
   });
 });

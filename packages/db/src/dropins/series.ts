@@ -121,3 +121,93 @@ export async function cancelOccurrence(
   });
   return { ok: true, occurrenceId: occ.id };
 }
+
+export type ChangeOccurrenceResult =
+  | { ok: true; occurrenceId: string }
+  | {
+      ok: false;
+      reason: "not_found" | "forbidden" | "ended" | "cancelled" | "in_the_past" | "not_a_facilitator" | "clash";
+    };
+
+async function loadForChange(db: Db, occurrenceId: string, byPersonId: string, isCoordinator: boolean, now: Date) {
+  const occ = await db.dropInOccurrence.findUnique({
+    where: { id: occurrenceId },
+    select: {
+      id: true,
+      status: true,
+      startsAt: true,
+      endsAt: true,
+      facilitatorId: true,
+      series: { select: { facilitatorId: true, backupFacilitatorId: true } },
+    },
+  });
+  if (!occ) return { ok: false, reason: "not_found" } as const;
+  const runs = [occ.facilitatorId, occ.series.facilitatorId, occ.series.backupFacilitatorId].includes(byPersonId);
+  if (!runs && !isCoordinator) return { ok: false, reason: "forbidden" } as const;
+  if (occ.endsAt <= now) return { ok: false, reason: "ended" } as const;
+  if (occ.status === "CANCELLED") return { ok: false, reason: "cancelled" } as const;
+  return { ok: true, occ } as const;
+}
+
+/**
+ * Moves one occurrence (the rest of the series is untouched; it keeps its
+ * original start as identity, so re-materialising never duplicates it).
+ */
+export async function moveOccurrence(
+  db: Db,
+  input: { occurrenceId: string; startsAt: Date; byPersonId: string; isCoordinator: boolean; now: Date },
+): Promise<ChangeOccurrenceResult> {
+  const loaded = await loadForChange(db, input.occurrenceId, input.byPersonId, input.isCoordinator, input.now);
+  if (!loaded.ok) return loaded;
+  if (input.startsAt <= input.now) return { ok: false, reason: "in_the_past" };
+  const length = loaded.occ.endsAt.getTime() - loaded.occ.startsAt.getTime();
+  await db.dropInOccurrence.update({
+    where: { id: loaded.occ.id },
+    data: { startsAt: input.startsAt, endsAt: new Date(input.startsAt.getTime() + length) },
+  });
+  await db.auditEvent.create({
+    data: {
+      action: "occurrence.move",
+      actorPersonId: input.byPersonId,
+      details: { occurrenceId: loaded.occ.id, startsAt: input.startsAt.toISOString() },
+    },
+  });
+  return { ok: true, occurrenceId: loaded.occ.id };
+}
+
+/** Gives one occurrence another facilitator, who must be free then. */
+export async function reassignOccurrence(
+  db: Db,
+  input: { occurrenceId: string; facilitatorId: string; byPersonId: string; isCoordinator: boolean; now: Date },
+): Promise<ChangeOccurrenceResult> {
+  const loaded = await loadForChange(db, input.occurrenceId, input.byPersonId, input.isCoordinator, input.now);
+  if (!loaded.ok) return loaded;
+  const person = await db.person.findFirst({
+    where: { id: input.facilitatorId, status: "APPROVED", roles: { has: "FACILITATOR" }, erasedAt: null },
+    select: { id: true },
+  });
+  if (!person) return { ok: false, reason: "not_a_facilitator" };
+  const busy = await db.dropInOccurrence.count({
+    where: {
+      id: { not: loaded.occ.id },
+      status: "SCHEDULED",
+      startsAt: { lt: loaded.occ.endsAt },
+      endsAt: { gt: loaded.occ.startsAt },
+      OR: [
+        { facilitatorId: input.facilitatorId },
+        { facilitatorId: null, series: { facilitatorId: input.facilitatorId } },
+      ],
+    },
+  });
+  if (busy > 0) return { ok: false, reason: "clash" };
+  await db.dropInOccurrence.update({ where: { id: loaded.occ.id }, data: { facilitatorId: input.facilitatorId } });
+  await db.auditEvent.create({
+    data: {
+      action: "occurrence.reassign",
+      actorPersonId: input.byPersonId,
+      subjectPersonId: input.facilitatorId,
+      details: { occurrenceId: loaded.occ.id },
+    },
+  });
+  return { ok: true, occurrenceId: loaded.occ.id };
+}
