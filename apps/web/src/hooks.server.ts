@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { now as clockNow } from "$lib/server/clock.js";
 import type { Handle, HandleServerError } from "@sveltejs/kit";
 import { building } from "$app/environment";
 import { svelteKitHandler } from "better-auth/svelte-kit";
@@ -20,7 +21,7 @@ const ONE_YEAR = 60 * 60 * 24 * 365;
 /** Dark from 19:00 to 07:00 in the organisation's zone unless the person chose. */
 function themeFor(choice: string | undefined): "dark" | "light" {
   if (choice === "dark" || choice === "light") return choice;
-  const hour = wallTimeAt(new Date(), env().ORG_TIMEZONE).hour;
+  const hour = wallTimeAt(clockNow(), env().ORG_TIMEZONE).hour;
   return hour >= 19 || hour < 7 ? "dark" : "light";
 }
 

@@ -3,6 +3,7 @@ export * from "./generated/prisma/enums.js";
 export {
   listUpcomingOccurrences,
   listCalendarSessions,
+  findOccurrence,
   type TonightItem,
   type CalendarRow,
 } from "./dropins/queries.js";

@@ -1,4 +1,5 @@
 import { fail } from "@sveltejs/kit";
+import { now as clockNow } from "$lib/server/clock.js";
 import { UPCOMING_DAYS, attendanceIntentInput, can, groupForTonight, isLobbyOpen, nightLabel } from "@offshift/core";
 import { listUpcomingOccurrences, setAttendanceIntent, type TonightItem } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
@@ -26,7 +27,7 @@ function toView(item: TonightItem, now: Date, timeZone: string) {
 export type SessionView = ReturnType<typeof toView>;
 
 export const load: PageServerLoad = async ({ locals }) => {
-  const now = new Date();
+  const now = clockNow();
   const timeZone = env().ORG_TIMEZONE;
   const items = await listUpcomingOccurrences(getDb(), { now, days: UPCOMING_DAYS, browserKey: locals.browserKey });
   const groups = groupForTonight(items, now, timeZone);
@@ -54,7 +55,7 @@ export const actions: Actions = {
     const result = await setAttendanceIntent(getDb(), {
       ...parsed.data,
       browserKey: locals.browserKey,
-      now: new Date(),
+      now: clockNow(),
     });
     if (!result.ok) {
       const r = refusal[result.reason];

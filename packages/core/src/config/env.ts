@@ -162,6 +162,12 @@ export const webEnvSchema = z
     REALTIME_PORT: portVar("REALTIME_PORT", 3001),
     ORG_TIMEZONE: timeZoneVar,
     LOG_LEVEL: logLevelVar,
+    /** Tests only: a file holding the ISO time the app should treat as now. */
+    OFFSHIFT_TEST_CLOCK_FILE: z.string().optional(),
+  })
+  .refine((env) => env.NODE_ENV === "test" || !env.OFFSHIFT_TEST_CLOCK_FILE, {
+    path: ["OFFSHIFT_TEST_CLOCK_FILE"],
+    message: "OFFSHIFT_TEST_CLOCK_FILE is only allowed with NODE_ENV=test",
   })
   .refine((env) => env.NODE_ENV !== "production" || env.SMTP_URL, {
     path: ["SMTP_URL"],

@@ -18,6 +18,34 @@ export interface TonightItem {
 
 const firstName = (displayName: string) => displayName.trim().split(/\s+/)[0] ?? displayName;
 
+/** One occurrence as the session page shows it, or null. Cancelled ones are returned (and said so). */
+export async function findOccurrence(db: Db, occurrenceId: string) {
+  const row = await db.dropInOccurrence.findUnique({
+    where: { id: occurrenceId },
+    include: {
+      series: { include: { facilitator: { select: { displayName: true } } } },
+      facilitator: { select: { displayName: true } },
+      _count: { select: { intents: true } },
+    },
+  });
+  if (!row) return null;
+  return {
+    occurrenceId: row.id,
+    seriesId: row.seriesId,
+    title: row.series.title,
+    theme: row.series.theme,
+    description: row.series.description,
+    language: row.series.language,
+    roomStyle: row.series.roomStyle,
+    startsAt: row.startsAt,
+    endsAt: row.endsAt,
+    capacity: row.series.capacity,
+    cancelled: row.status === "CANCELLED",
+    facilitatorFirstName: firstName((row.facilitator ?? row.series.facilitator).displayName),
+    planning: row._count.intents,
+  };
+}
+
 /** Scheduled occurrences that have not ended and start within `days`. */
 export async function listUpcomingOccurrences(
   db: Db,

@@ -1,4 +1,5 @@
 import { error } from "@sveltejs/kit";
+import { now as clockNow } from "$lib/server/clock.js";
 import { sessionsCalendar } from "@offshift/core";
 import { listCalendarSessions } from "@offshift/db";
 import { getDb } from "./db.js";
@@ -14,7 +15,7 @@ export async function calendarResponse(
   const uuid = /^[0-9a-f-]{36}$/i;
   if ((scope.seriesId && !uuid.test(scope.seriesId)) || (scope.occurrenceId && !uuid.test(scope.occurrenceId)))
     error(404, "Not found");
-  const sessions = await listCalendarSessions(getDb(), { now: new Date(), days: FEED_DAYS, ...scope });
+  const sessions = await listCalendarSessions(getDb(), { now: clockNow(), days: FEED_DAYS, ...scope });
   if ((scope.seriesId || scope.occurrenceId) && sessions.length === 0) error(404, "Not found");
   const body = sessionsCalendar({
     name: scope.occurrenceId ? sessions[0]!.title : scope.seriesId ? `${sessions[0]!.title} (Offshift)` : name,

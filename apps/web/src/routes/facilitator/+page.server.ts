@@ -1,4 +1,5 @@
 import { fail } from "@sveltejs/kit";
+import { now as clockNow } from "$lib/server/clock.js";
 import { can, nightLabel } from "@offshift/core";
 import { cancelOccurrence } from "@offshift/db";
 import { z } from "zod";
@@ -10,7 +11,7 @@ import type { Actions, PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = async ({ locals }) => {
   const me = requireCan(locals, "series.manage")!;
-  const now = new Date();
+  const now = clockNow();
   const tz = env().ORG_TIMEZONE;
   const series = await getDb().dropInSeries.findMany({
     where: { OR: [{ facilitatorId: me.id }, { backupFacilitatorId: me.id }] },
@@ -59,7 +60,7 @@ export const actions: Actions = {
       occurrenceId: parsed.data.occurrenceId,
       byPersonId: me.id,
       isCoordinator: can(locals.actor, "application.review"),
-      now: new Date(),
+      now: clockNow(),
     });
     if (!result.ok)
       return fail(result.reason === "not_found" ? 404 : result.reason === "forbidden" ? 403 : 409, {

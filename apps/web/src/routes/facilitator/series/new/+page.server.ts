@@ -1,4 +1,5 @@
 import { fail, redirect } from "@sveltejs/kit";
+import { now as clockNow } from "$lib/server/clock.js";
 import { LANGUAGES, THEMES, WEEKDAYS, seriesInput } from "@offshift/core";
 import { createSeries } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
@@ -30,7 +31,7 @@ export const actions: Actions = {
     const raw = seriesFormToInput(await request.formData(), me.id);
     const parsed = seriesInput.safeParse(raw);
     if (!parsed.success) return fail(400, { errors: seriesFieldErrors(parsed.error.issues), values: raw });
-    const result = await createSeries(getDb(), { ...parsed.data, timeZone: env().ORG_TIMEZONE, now: new Date() });
+    const result = await createSeries(getDb(), { ...parsed.data, timeZone: env().ORG_TIMEZONE, now: clockNow() });
     if (!result.ok) return fail(409, { errors: { [result.field]: result.message }, values: raw });
     publishScheduleChanged({ seriesId: result.seriesId, change: "created" });
     redirect(303, "/facilitator");
