@@ -114,7 +114,12 @@ try {
     });
   } else {
     const dataDir = path.resolve(root, env.DATA_DIR);
-    database = await startEmbeddedPostgres({ dataDir, port: env.EMBEDDED_PG_PORT, database: "offshift" });
+    database = await startEmbeddedPostgres({
+      dataDir,
+      port: env.EMBEDDED_PG_PORT,
+      database: "offshift",
+      avoidPorts: [env.PORT, env.REALTIME_PORT],
+    });
     databaseUrl = database.url;
     say(
       `${database.initialised ? "Created" : "Started"} embedded PostgreSQL on 127.0.0.1:${database.port} (data in ${path.join(path.relative(root, dataDir).startsWith("..") ? dataDir : path.relative(root, dataDir), "pg")})`,

@@ -53,7 +53,8 @@ export function launch(env: Record<string, string>): {
 
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
   const port = Number(env.PORT ?? (await freePort()));
-  const realtimePort = Number(env.REALTIME_PORT ?? (await freePort()));
+  let realtimePort = Number(env.REALTIME_PORT ?? (await freePort()));
+  while (realtimePort === port) realtimePort = await freePort();
   const run = launch({ PORT: String(port), REALTIME_PORT: String(realtimePort), HOST: "127.0.0.1", ...env });
   const deadline = Date.now() + 90_000;
   while (!run.output().includes("Offshift is running at")) {

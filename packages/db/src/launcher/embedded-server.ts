@@ -18,6 +18,8 @@ export interface EmbeddedRequest {
   dataDir: string;
   port: number;
   database: string;
+  /** Ports promised to other processes (web, realtime) that a free-port pick must not take. */
+  avoidPorts?: number[];
 }
 
 export type EmbeddedMessage =
@@ -94,8 +96,11 @@ async function run(req: EmbeddedRequest): Promise<EmbeddedPostgres> {
   }
 
   let port = req.port;
-  if (port === 0) port = await freePort();
-  else if (await portInUse(port))
+  if (port === 0) {
+    // The OS may hand back a port another process is about to bind.
+    do port = await freePort();
+    while (req.avoidPorts?.includes(port));
+  } else if (await portInUse(port))
     throw new Error(`EMBEDDED_PG_PORT ${port} is already in use. Pick another port or leave it unset for a free one.`);
 
   const logs: string[] = [];
