@@ -122,3 +122,50 @@ describe("double booking", () => {
     ).toBeNull();
   });
 });
+
+describe("monthly rules (property)", () => {
+  it("every occurrence is the chosen nth (or last) weekday of its month, at the chosen London time, 2026-2030", async () => {
+    const fc = (await import("fast-check")).default;
+    const { WEEKDAYS } = await import("./series.js");
+    fc.assert(
+      fc.property(
+        fc.constantFrom(1, 2, 3, 4, -1),
+        fc.constantFrom(...WEEKDAYS),
+        fc.integer({ min: 0, max: 23 }).filter((h) => h !== 1), // 01:xx can fall in the spring gap (tested separately)
+        fc.constantFrom("00", "30"),
+        fc.integer({ min: 2026, max: 2029 }),
+        (nth, day, hour, minute, year) => {
+          const time = `${String(hour).padStart(2, "0")}:${minute}`;
+          const built = buildRule({
+            pattern: "monthly",
+            nth,
+            day,
+            startsOn: `${year}-01-01`,
+            time,
+            ends: { kind: "never" },
+          });
+          if (!built.ok) throw new Error(built.message);
+          const occ = expandBetween(
+            { rule: built.rule, startsOnLocal: built.startsOnLocal, timeZone: "Europe/London" },
+            new Date(Date.UTC(year, 0, 1)),
+            new Date(Date.UTC(year + 1, 0, 1)),
+          );
+          expect(occ.length).toBeGreaterThanOrEqual(11); // one a month (the first may fall just before the window)
+          const dayIndex = WEEKDAYS.indexOf(day);
+          for (const o of occ) {
+            const w = wallTimeAt(o.start, "Europe/London");
+            expect([w.hour, w.minute]).toEqual([hour, Number(minute)]);
+            const weekday = (new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay() + 6) % 7;
+            expect(weekday).toBe(dayIndex);
+            const daysInMonth = new Date(Date.UTC(w.year, w.month, 0)).getUTCDate();
+            if (nth === -1) expect(w.day + 7).toBeGreaterThan(daysInMonth);
+            else expect(Math.ceil(w.day / 7)).toBe(nth);
+          }
+          const months = occ.map((o) => wallTimeAt(o.start, "Europe/London").month);
+          expect(new Set(months).size).toBe(months.length); // once a month, no duplicates
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+});
