@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the Prisma CLI from the repository root (where prisma.config.ts is).
 // Prisma 6 reads DATABASE_URL while parsing the schema even for commands that
-// never connect (generate, offline diff), so a placeholder is supplied for those.
+// never connect (generate, offline diff), so a stand-in URL is supplied for those.
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";

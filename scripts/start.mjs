@@ -10,7 +10,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -53,16 +52,10 @@ try {
   if (err instanceof ConfigError) fail(err.message);
   throw err;
 }
-const { migrateDeploy, redactUrl, startEmbeddedPostgres, waitForDatabase } = await import("@offshift/db/launcher");
+const { migrateDeploy, portFree, redactUrl, startEmbeddedPostgres, waitForDatabase } =
+  await import("@offshift/db/launcher");
 const { createDb, extendHorizon, seedDemoData } = await import("@offshift/db");
 
-function portFree(port, host) {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, host, () => server.close(() => resolve(true)));
-  });
-}
 for (const [name, port] of [
   ["PORT", env.PORT],
   ["REALTIME_PORT", env.REALTIME_PORT],

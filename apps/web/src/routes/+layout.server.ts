@@ -1,3 +1,4 @@
+import { firstName } from "@offshift/core";
 import { env } from "$lib/server/env.js";
 import type { LayoutServerLoad } from "./$types";
 
@@ -7,6 +8,9 @@ export const load: LayoutServerLoad = ({ locals }) => {
   return {
     realtime: { url: e.PUBLIC_REALTIME_URL ?? null, port: e.REALTIME_PORT },
     // First name only in the header; guests by nickname.
-    viewer: { person: locals.person?.displayName.split(/\s+/)[0] ?? null, guest: locals.guest?.nickname ?? null },
+    viewer: {
+      person: locals.person ? firstName(locals.person.displayName) : null,
+      guest: locals.guest?.nickname ?? null,
+    },
   };
 };

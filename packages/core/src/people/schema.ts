@@ -85,3 +85,9 @@ export function fieldErrors(error: z.ZodError): Record<string, string> {
   }
   return out;
 }
+
+/** Worker-facing pages show volunteers and staff by first name only. */
+export const firstName = (displayName: string): string => displayName.trim().split(/\s+/)[0] || displayName;
+
+/** Whether a route parameter is a well-formed id (anything else is simply "not found"). */
+export const isId = (value: string): boolean => z.uuid().safeParse(value).success;

@@ -1,3 +1,4 @@
+import { firstName, type CalendarSession } from "@offshift/core";
 import type { Db } from "../client.js";
 
 export interface TonightItem {
@@ -15,8 +16,6 @@ export interface TonightItem {
   /** Whether this browser said so. */
   planningFromHere: boolean;
 }
-
-const firstName = (displayName: string) => displayName.trim().split(/\s+/)[0] ?? displayName;
 
 /** One occurrence as the session page shows it, or null. Cancelled ones are returned (and said so). */
 export async function findOccurrence(db: Db, occurrenceId: string) {
@@ -77,17 +76,8 @@ export async function listUpcomingOccurrences(
   }));
 }
 
-export interface CalendarRow {
-  occurrenceId: string;
-  seriesId: string;
-  title: string;
-  theme: string;
-  description: string;
-  startsAt: Date;
-  endsAt: Date;
-  cancelled: boolean;
-  updatedAt: Date;
-}
+/** A calendar entry (core's CalendarSession) and the series it belongs to. */
+export type CalendarRow = CalendarSession & { seriesId: string };
 
 /**
  * Occurrences for calendar feeds, including cancelled ones (so subscribed

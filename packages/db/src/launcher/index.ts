@@ -2,3 +2,4 @@ export { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./embedded.j
 export { migrateDeploy, runPrismaCli } from "./migrate.js";
 export { waitForDatabase, canConnect, redactUrl } from "./wait.js";
 export { repoRoot } from "./paths.js";
+export { freePort, portFree } from "./ports.js";

@@ -1,6 +1,6 @@
 import { error } from "@sveltejs/kit";
 import { now as clockNow } from "$lib/server/clock.js";
-import { sessionsCalendar } from "@offshift/core";
+import { isId, sessionsCalendar } from "@offshift/core";
 import { listCalendarSessions } from "@offshift/db";
 import { getDb } from "./db.js";
 import { env } from "./env.js";
@@ -12,8 +12,7 @@ export async function calendarResponse(
   scope: { seriesId?: string; occurrenceId?: string },
   name: string,
 ): Promise<Response> {
-  const uuid = /^[0-9a-f-]{36}$/i;
-  if ((scope.seriesId && !uuid.test(scope.seriesId)) || (scope.occurrenceId && !uuid.test(scope.occurrenceId)))
+  if ((scope.seriesId && !isId(scope.seriesId)) || (scope.occurrenceId && !isId(scope.occurrenceId)))
     error(404, "Not found");
   const sessions = await listCalendarSessions(getDb(), { now: clockNow(), days: FEED_DAYS, ...scope });
   if ((scope.seriesId || scope.occurrenceId) && sessions.length === 0) error(404, "Not found");

@@ -1,5 +1,5 @@
 import { error } from "@sveltejs/kit";
-import { LOBBY_OPENS_MINUTES_BEFORE, isLobbyOpen, nightLabel } from "@offshift/core";
+import { LOBBY_OPENS_MINUTES_BEFORE, firstName, isId, isLobbyOpen, nightLabel } from "@offshift/core";
 import { findOccurrence } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
@@ -7,7 +7,7 @@ import { env } from "$lib/server/env.js";
 import type { PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = async ({ params, locals }) => {
-  if (!/^[0-9a-f-]{36}$/i.test(params.id)) error(404, "We could not find that session.");
+  if (!isId(params.id)) error(404, "We could not find that session.");
   const occ = await findOccurrence(getDb(), params.id);
   if (!occ) error(404, "We could not find that session.");
   const now = clockNow();
@@ -35,6 +35,6 @@ export const load: PageServerLoad = async ({ params, locals }) => {
       lobbyOpensAt: nightLabel(lobbyOpensAt, now, tz).time,
       state,
     },
-    joinedAs: locals.person?.displayName.split(/\s+/)[0] ?? locals.guest?.nickname ?? null,
+    joinedAs: (locals.person && firstName(locals.person.displayName)) ?? locals.guest?.nickname ?? null,
   };
 };
