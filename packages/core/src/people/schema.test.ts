@@ -81,3 +81,35 @@ describe("coordinator decisions", () => {
     });
   });
 });
+
+describe("worker reminders account", () => {
+  it("needs a real email and a valid nickname, nothing else", async () => {
+    const { workerAccountInput } = await import("./schema.js");
+    expect(workerAccountInput.parse({ email: " Owl@Example.org ", nickname: "Night Owl" })).toEqual({
+      email: "owl@example.org",
+      nickname: "Night Owl",
+    });
+    expect(errorsOf(workerAccountInput.safeParse({ email: "owl@", nickname: "<b>" }))).toEqual({
+      email: "Enter an email address like name@example.org",
+      nickname: "Use letters, numbers, spaces and . ' _ - only",
+    });
+  });
+});
+
+describe("names and ids", () => {
+  it("shows first names only and treats malformed ids as not found", async () => {
+    const { firstName, isId } = await import("./schema.js");
+    expect(firstName("  Maria   Santos ")).toBe("Maria");
+    expect(firstName("Priya")).toBe("Priya");
+    expect(isId("3f1c2b0e-2d9b-4d7e-9f0a-6b1e3c5d7a90")).toBe(true);
+    for (const bad of [
+      "",
+      "not-a-session",
+      "3f1c2b0e-2d9b-4d7e-9f0a-6b1e3c5d7a9",
+      "../../etc/passwd",
+      "'; drop table x; --",
+    ]) {
+      expect(isId(bad)).toBe(false);
+    }
+  });
+});
