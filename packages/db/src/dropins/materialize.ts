@@ -1,15 +1,28 @@
 import { expandBetween } from "@offshift/core";
 import type { Db } from "../client.js";
+import type { DropInSeries } from "../generated/prisma/client.js";
 
 export const OCCURRENCE_HORIZON_DAYS = 56;
+
+/** The parts of a client (or transaction) that materialising needs. */
+type OccurrenceWriter = Pick<Db, "dropInSeries" | "dropInOccurrence">;
+
+/** What an occurrence copies from its series when made (and, for future ones, when the series is edited). */
+export const occurrenceDetails = (
+  s: Pick<DropInSeries, "title" | "theme" | "description" | "language" | "capacity" | "roomStyle">,
+) => ({
+  title: s.title,
+  theme: s.theme,
+  description: s.description,
+  language: s.language,
+  capacity: s.capacity,
+  roomStyle: s.roomStyle,
+});
 
 /**
  * Materialises a series' occurrences in [from, from + horizon). Idempotent:
  * existing occurrences (including cancelled or moved ones) are left as they are.
  */
-/** The parts of a client (or transaction) that materialising needs. */
-type OccurrenceWriter = Pick<Db, "dropInSeries" | "dropInOccurrence">;
-
 export async function materializeOccurrences(
   db: OccurrenceWriter,
   seriesId: string,
@@ -29,6 +42,8 @@ export async function materializeOccurrences(
       originalStart: o.start,
       startsAt: o.start,
       endsAt: new Date(o.start.getTime() + series.durationMinutes * 60_000),
+      facilitatorId: series.facilitatorId,
+      ...occurrenceDetails(series),
     })),
     skipDuplicates: true,
   });
