@@ -9,3 +9,11 @@ export type AttendanceIntentInput = z.infer<typeof attendanceIntentInput>;
 
 /** An anonymous per-browser key; generated server-side, checked on every use. */
 export const browserKey = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, "Invalid browser key");
+
+/** "Email me before this session" / "…before every session of this series", and taking it back. */
+export const reminderInput = z.object({
+  occurrenceId: z.uuid({ error: "That session could not be found" }),
+  scope: z.enum(["occurrence", "series"], { error: "Choose this session or every session in the series" }),
+});
+export type ReminderInput = z.infer<typeof reminderInput>;
+export type ReminderScope = ReminderInput["scope"];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildRule, firstClash, seriesInput, type RecurrenceBuilder } from "./series.js";
+import fc from "fast-check";
+import { buildRule, builderFromRule, firstClash, seriesInput, WEEKDAYS, type RecurrenceBuilder } from "./series.js";
 import { expandBetween } from "../time/recurrence.js";
 import { wallTimeAt } from "../time/zoned.js";
 import { fieldErrors } from "../people/schema.js";
@@ -124,9 +125,7 @@ describe("double booking", () => {
 });
 
 describe("monthly rules (property)", () => {
-  it("every occurrence is the chosen nth (or last) weekday of its month, at the chosen London time, 2026-2030", async () => {
-    const fc = (await import("fast-check")).default;
-    const { WEEKDAYS } = await import("./series.js");
+  it("every occurrence is the chosen nth (or last) weekday of its month, at the chosen London time, 2026-2030", () => {
     fc.assert(
       fc.property(
         fc.constantFrom(1, 2, 3, 4, -1),
@@ -167,5 +166,57 @@ describe("monthly rules (property)", () => {
       ),
       { numRuns: 120 },
     );
+  });
+});
+
+describe("builderFromRule (edit forms start from the stored rule)", () => {
+  const day = fc.constantFrom(...WEEKDAYS);
+  const date = fc
+    .date({ min: new Date("2026-01-01T00:00:00Z"), max: new Date("2030-12-31T00:00:00Z"), noInvalidDate: true })
+    .map((d) => d.toISOString().slice(0, 10));
+  const builder: fc.Arbitrary<RecurrenceBuilder> = fc
+    .record({
+      repeat: fc.oneof(
+        fc.record({
+          pattern: fc.constant("weekly" as const),
+          days: fc.uniqueArray(day, { minLength: 1, maxLength: 7 }),
+          everyWeeks: fc.integer({ min: 1, max: 4 }),
+        }),
+        fc.record({
+          pattern: fc.constant("monthly" as const),
+          nth: fc.constantFrom(1, 2, 3, 4, -1),
+          day,
+        }),
+      ),
+      startsOn: date,
+      time: fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(
+        ([h, m]) => `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`,
+      ),
+      ends: fc.oneof(
+        fc.constant({ kind: "never" as const }),
+        fc.integer({ min: 1, max: 200 }).map((count) => ({ kind: "count" as const, count })),
+        fc.constant({ kind: "until" as const, until: "2031-06-30" }),
+      ),
+    })
+    .map(({ repeat, ...rest }) => ({ ...repeat, ...rest }) as RecurrenceBuilder);
+
+  it("gives back a choice that builds the very same rule", () => {
+    fc.assert(
+      fc.property(builder, (b) => {
+        const built = buildRule(b);
+        if (!built.ok) return;
+        const back = builderFromRule(built.rule, built.startsOnLocal);
+        expect(back).not.toBeNull();
+        expect(buildRule(back!)).toEqual(built);
+      }),
+    );
+  });
+
+  it("refuses rules the builder never writes", () => {
+    expect(builderFromRule("FREQ=DAILY", "2026-12-01T22:00:00")).toBeNull();
+    expect(builderFromRule("FREQ=WEEKLY;BYDAY=XX", "2026-12-01T22:00:00")).toBeNull();
+    expect(builderFromRule("FREQ=MONTHLY;BYDAY=5TU", "2026-12-01T22:00:00")).toBeNull();
+    expect(builderFromRule("FREQ=WEEKLY;BYDAY=TU;UNTIL=20270101", "2026-12-01T22:00:00")).toBeNull();
+    expect(builderFromRule("FREQ=WEEKLY;BYDAY=TU", "not a date")).toBeNull();
   });
 });

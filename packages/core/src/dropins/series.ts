@@ -95,6 +95,42 @@ export function buildRule(
   return { ok: true, rule: parts.join(";"), startsOnLocal };
 }
 
+/**
+ * The builder choice a stored rule came from, so an edit form can start from
+ * what is there. Only rules `buildRule` writes are understood; anything else
+ * gives null (the series can still be shown, but not edited in the builder).
+ */
+export function builderFromRule(rule: string, startsOnLocal: string): RecurrenceBuilder | null {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}):00$/.exec(startsOnLocal);
+  if (!m) return null;
+  const parts = new Map(
+    rule.split(";").map((p) => {
+      const [k, v] = p.split("=");
+      return [k ?? "", v ?? ""] as const;
+    }),
+  );
+  const untilRaw = parts.get("UNTIL");
+  const until = untilRaw && /^(\d{4})(\d{2})(\d{2})T235959$/.exec(untilRaw);
+  if (untilRaw && !until) return null;
+  const ends: RecurrenceBuilder["ends"] = until
+    ? { kind: "until", until: `${until[1]}-${until[2]}-${until[3]}` }
+    : parts.has("COUNT")
+      ? { kind: "count", count: Number(parts.get("COUNT")) }
+      : { kind: "never" };
+  const common = { startsOn: m[1]!, time: m[2]!, ends };
+  const byDay = parts.get("BYDAY") ?? "";
+  if (parts.get("FREQ") === "WEEKLY") {
+    const days = byDay.split(",").filter((d): d is Weekday => (WEEKDAYS as readonly string[]).includes(d));
+    if (days.length === 0 || days.length !== byDay.split(",").length) return null;
+    return { pattern: "weekly", days, everyWeeks: Number(parts.get("INTERVAL") ?? "1"), ...common };
+  }
+  const monthly = /^(-1|[1-4])(MO|TU|WE|TH|FR|SA|SU)$/.exec(byDay);
+  if (parts.get("FREQ") === "MONTHLY" && monthly) {
+    return { pattern: "monthly", nth: Number(monthly[1]), day: monthly[2] as Weekday, ...common };
+  }
+  return null;
+}
+
 export const seriesInput = z
   .object({
     title: plainText("a title", 120, 3),

@@ -81,3 +81,48 @@ export function groupForTonight<T extends Timed>(items: readonly T[], now: Date,
   }
   return groups;
 }
+
+/**
+ * How long after the start workers wait for a facilitator before the lobby
+ * says plainly that the session is not going ahead. The backup facilitator is
+ * alerted at the start time itself.
+ */
+export const FACILITATOR_GRACE_MINUTES = 15;
+
+/**
+ * What the lobby tells a worker, honestly. A room is never "live" without a
+ * facilitator: until one opens it, the lobby says who is expected and what
+ * is being done about a late start.
+ * - upcoming: the lobby is not open yet
+ * - lobby: open, waiting for the start (facilitator not in yet)
+ * - open: a facilitator opened the room
+ * - late: start time passed, room still closed; the backup has been alerted
+ * - not-running: still closed FACILITATOR_GRACE_MINUTES after the start
+ */
+export type RoomState = "cancelled" | "ended" | "upcoming" | "lobby" | "open" | "late" | "not-running";
+
+export function roomState(
+  occ: Timed & { cancelled: boolean; openedAt: Date | null },
+  now: Date,
+): RoomState {
+  if (occ.cancelled) return "cancelled";
+  if (occ.endsAt <= now) return "ended";
+  if (!isLobbyOpen(occ, now)) return "upcoming";
+  if (occ.openedAt) return "open";
+  if (now < occ.startsAt) return "lobby";
+  if (now.getTime() < occ.startsAt.getTime() + FACILITATOR_GRACE_MINUTES * MINUTE) return "late";
+  return "not-running";
+}
+
+/** The next instant at which `roomState` could change by the clock alone, or null. */
+export function nextRoomStateChange(occ: Timed & { cancelled: boolean; openedAt: Date | null }, now: Date): Date | null {
+  if (occ.cancelled) return null;
+  const lobby = occ.startsAt.getTime() - LOBBY_OPENS_MINUTES_BEFORE * MINUTE;
+  const grace = occ.startsAt.getTime() + FACILITATOR_GRACE_MINUTES * MINUTE;
+  const marks = occ.openedAt ? [lobby, occ.endsAt.getTime()] : [lobby, occ.startsAt.getTime(), grace, occ.endsAt.getTime()];
+  const next = marks.filter((t) => t > now.getTime()).sort((a, b) => a - b)[0];
+  return next === undefined ? null : new Date(next);
+}
+
+/** Places left, from what is known before the room opens (people who said they plan to come). */
+export const placesLeft = (capacity: number, expected: number) => Math.max(0, capacity - expected);

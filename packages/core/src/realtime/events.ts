@@ -21,7 +21,7 @@ export interface Welcome {
 export interface ScheduleChanged {
   occurrenceId?: string;
   seriesId?: string;
-  change: "cancelled" | "created";
+  change: "cancelled" | "created" | "updated" | "moved" | "reassigned" | "opened" | "facilitator-late";
 }
 
 export interface ServerToClientEvents {

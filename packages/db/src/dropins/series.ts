@@ -1,6 +1,6 @@
-import { buildRule, firstClash, type SeriesInput } from "@offshift/core";
+import { buildRule, expandBetween, firstClash, isLobbyOpen, type SeriesInput } from "@offshift/core";
 import type { Db } from "../client.js";
-import { materializeOccurrences } from "./materialize.js";
+import { OCCURRENCE_HORIZON_DAYS, materializeOccurrences, occurrenceDetails } from "./materialize.js";
 
 export type CreateSeriesResult =
   { ok: true; seriesId: string; occurrences: number } | { ok: false; field: string; message: string };
@@ -86,6 +86,137 @@ export async function createSeries(
     });
     const occurrences = await materializeOccurrences(tx, series.id, input.now);
     return { ok: true, seriesId: series.id, occurrences } as const;
+  });
+}
+
+export type UpdateSeriesResult =
+  | { ok: true; seriesId: string; added: number; removed: number; updated: number }
+  | { ok: false; field: string; message: string }
+  | { ok: false; reason: "not_found" | "forbidden" };
+
+/**
+ * Edits a series. Only sessions that have not started change: they take the
+ * new details, and the new timing (sessions the new rule no longer produces
+ * are removed, new ones are made). Sessions that started or finished keep
+ * what they were. One-off changes stay: a moved or cancelled session keeps
+ * its own time and status; a reassigned one keeps its facilitator.
+ */
+export async function updateSeries(
+  db: Db,
+  input: SeriesInput & {
+    seriesId: string;
+    byPersonId: string;
+    isCoordinator: boolean;
+    timeZone: string;
+    now: Date;
+  },
+): Promise<UpdateSeriesResult> {
+  const current = await db.dropInSeries.findUnique({
+    where: { id: input.seriesId },
+    select: { id: true, facilitatorId: true, backupFacilitatorId: true },
+  });
+  if (!current) return { ok: false, reason: "not_found" };
+  const runs = [current.facilitatorId, current.backupFacilitatorId].includes(input.byPersonId);
+  if (!runs && !input.isCoordinator) return { ok: false, reason: "forbidden" };
+  const built = buildRule(input.recurrence);
+  if (!built.ok) return { ok: false, field: built.field, message: built.message };
+  // The lead stays the lead: handing a whole series over is a coordinator's job, not an edit.
+  const leadId = current.facilitatorId;
+  if (input.backupFacilitatorId) {
+    if (input.backupFacilitatorId === leadId)
+      return {
+        ok: false,
+        field: "backupFacilitatorId",
+        message: "The backup must be someone other than the facilitator",
+      };
+    const backup = await db.person.findFirst({
+      where: { id: input.backupFacilitatorId, status: "APPROVED", roles: { has: "FACILITATOR" }, erasedAt: null },
+      select: { id: true },
+    });
+    if (!backup)
+      return { ok: false, field: "backupFacilitatorId", message: "Choose an approved facilitator as backup" };
+  }
+
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`series:${leadId}`}))`;
+    const others = await tx.dropInSeries.findMany({
+      where: { facilitatorId: leadId, id: { not: input.seriesId } },
+      select: { title: true, rrule: true, startsOnLocal: true, timeZone: true, durationMinutes: true },
+    });
+    const clash = firstClash(
+      {
+        title: input.title,
+        rule: built.rule,
+        startsOnLocal: built.startsOnLocal,
+        timeZone: input.timeZone,
+        durationMinutes: input.durationMinutes,
+      },
+      others.map((e) => ({
+        title: e.title,
+        rule: e.rrule,
+        startsOnLocal: e.startsOnLocal,
+        timeZone: e.timeZone,
+        durationMinutes: e.durationMinutes,
+      })),
+      input.now,
+    );
+    if (clash) {
+      return {
+        ok: false,
+        field: "recurrence",
+        message: `The facilitator is already running “${clash.with}” then (${whenLabel(clash.at, input.timeZone)})`,
+      } as const;
+    }
+    const series = await tx.dropInSeries.update({
+      where: { id: input.seriesId },
+      data: {
+        title: input.title,
+        theme: input.theme,
+        description: input.description,
+        language: input.language,
+        capacity: input.capacity,
+        roomStyle: input.roomStyle,
+        durationMinutes: input.durationMinutes,
+        rrule: built.rule,
+        startsOnLocal: built.startsOnLocal,
+        timeZone: input.timeZone,
+        backupFacilitatorId: input.backupFacilitatorId ?? null,
+      },
+    });
+    const future = await tx.dropInOccurrence.findMany({
+      where: { seriesId: series.id, startsAt: { gt: input.now } },
+      select: { id: true, originalStart: true, startsAt: true },
+    });
+    const horizonEnd = new Date(input.now.getTime() + OCCURRENCE_HORIZON_DAYS * 86_400_000);
+    const wanted = new Set(
+      expandBetween(
+        { rule: series.rrule, startsOnLocal: series.startsOnLocal, timeZone: series.timeZone },
+        input.now,
+        horizonEnd,
+      ).map((o) => o.start.getTime()),
+    );
+    const moved = (o: (typeof future)[number]) => o.startsAt.getTime() !== o.originalStart.getTime();
+    const stale = future.filter((o) => !wanted.has(o.originalStart.getTime()) && !moved(o)).map((o) => o.id);
+    const keep = future.filter((o) => !stale.includes(o.id));
+    if (stale.length > 0) await tx.dropInOccurrence.deleteMany({ where: { id: { in: stale } } });
+    for (const o of keep) {
+      await tx.dropInOccurrence.update({
+        where: { id: o.id },
+        data: {
+          ...occurrenceDetails(series),
+          endsAt: new Date(o.startsAt.getTime() + series.durationMinutes * 60_000),
+        },
+      });
+    }
+    const added = await materializeOccurrences(tx, series.id, input.now);
+    await tx.auditEvent.create({
+      data: {
+        action: "series.update",
+        actorPersonId: input.byPersonId,
+        details: { seriesId: series.id, added, removed: stale.length, updated: keep.length },
+      },
+    });
+    return { ok: true, seriesId: series.id, added, removed: stale.length, updated: keep.length } as const;
   });
 }
 
@@ -210,4 +341,46 @@ export async function reassignOccurrence(
     },
   });
   return { ok: true, occurrenceId: loaded.occ.id };
+}
+
+export type OpenRoomResult =
+  | { ok: true; occurrenceId: string; alreadyOpen: boolean }
+  | { ok: false; reason: "not_found" | "forbidden" | "cancelled" | "ended" | "too_early" };
+
+/**
+ * A facilitator opens the room: from the moment the lobby opens until the
+ * end. The lead, the backup or whoever the occurrence was given to may open
+ * it; whoever does becomes the facilitator workers see. Opening twice is fine.
+ */
+export async function openRoom(
+  db: Db,
+  input: { occurrenceId: string; byPersonId: string; now: Date },
+): Promise<OpenRoomResult> {
+  const occ = await db.dropInOccurrence.findUnique({
+    where: { id: input.occurrenceId },
+    select: {
+      id: true,
+      status: true,
+      startsAt: true,
+      endsAt: true,
+      openedAt: true,
+      facilitatorId: true,
+      series: { select: { facilitatorId: true, backupFacilitatorId: true } },
+    },
+  });
+  if (!occ) return { ok: false, reason: "not_found" };
+  const runs = [occ.facilitatorId, occ.series.facilitatorId, occ.series.backupFacilitatorId].includes(input.byPersonId);
+  if (!runs) return { ok: false, reason: "forbidden" };
+  if (occ.status === "CANCELLED") return { ok: false, reason: "cancelled" };
+  if (occ.endsAt <= input.now) return { ok: false, reason: "ended" };
+  if (!isLobbyOpen(occ, input.now)) return { ok: false, reason: "too_early" };
+  const updated = await db.dropInOccurrence.updateMany({
+    where: { id: occ.id, openedAt: null, status: "SCHEDULED" },
+    data: { openedAt: input.now, openedById: input.byPersonId, facilitatorId: input.byPersonId },
+  });
+  if (updated.count === 0) return { ok: true, occurrenceId: occ.id, alreadyOpen: true };
+  await db.auditEvent.create({
+    data: { action: "room.open", actorPersonId: input.byPersonId, details: { occurrenceId: occ.id } },
+  });
+  return { ok: true, occurrenceId: occ.id, alreadyOpen: false };
 }
