@@ -1,8 +1,17 @@
 import { defineConfig } from "vitest/config";
 
+// Everything runs in the machine's zone; time and rota tests run again with the
+// process in UTC and in New York, to show results do not depend on it. One
+// JSON report covers all runs (scripts/test.mjs sums it).
+const zoneSensitive = ["src/time/**/*.test.ts", "src/rota/**/*.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts"],
     reporters: ["default", ["json", { outputFile: "../../.reports/core.json" }]],
+    projects: [
+      { extends: true, test: { name: "core", include: ["src/**/*.test.ts"] } },
+      { extends: true, test: { name: "TZ=UTC", include: zoneSensitive, env: { TZ: "UTC" } } },
+      { extends: true, test: { name: "TZ=America/New_York", include: zoneSensitive, env: { TZ: "America/New_York" } } },
+    ],
   },
 });

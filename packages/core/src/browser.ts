@@ -1,0 +1,7 @@
+/**
+ * The part of core that browser code may import: no rrule, iCalendar or
+ * time-zone data, so pages stay small on slow mobile data. Everything here is
+ * also exported from the main entry.
+ */
+export { placesLeft } from "./dropins/places.js";
+export type * from "./realtime/events.js";
