@@ -202,7 +202,8 @@ if (dev) {
     "realtime",
     process.execPath,
     [installed(path.join(root, "apps/realtime"), "tsx/dist/cli.mjs"), "watch", "src/main.ts"],
-    { PORT: String(env.REALTIME_PORT) },
+    // Realtime's jobs send reminder and room-alert mail with links to web.
+    { PORT: String(env.REALTIME_PORT), ORIGIN: origin },
     path.join(root, "apps/realtime"),
   );
   launch(
@@ -221,7 +222,10 @@ if (dev) {
     path.join(root, "apps/web"),
   );
 } else {
-  launch("realtime", process.execPath, ["apps/realtime/dist/main.js"], { PORT: String(env.REALTIME_PORT) });
+  launch("realtime", process.execPath, ["apps/realtime/dist/main.js"], {
+    PORT: String(env.REALTIME_PORT),
+    ORIGIN: origin,
+  });
   launch("web", process.execPath, ["apps/web/build/index.js"], { PORT: String(env.PORT), ORIGIN: origin });
 }
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { formatFloating, instantFromWallTime, wallTimeAt } from "@offshift/core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
@@ -36,6 +36,7 @@ const tuesdayDate = formatFloating({
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 let app: RunningApp;
 let browser: Browser;
+let sessionUrl: string;
 
 beforeAll(async () => {
   setClock(at(19, 0));
@@ -58,12 +59,7 @@ afterAll(async () => {
 describe("Tonight with a controllable clock", () => {
   it("Tue/Thu 22:00 series: later tonight at 19:00, join the lobby at 21:52, a cancelled Thursday disappears", async () => {
     // The facilitator (Maria, seeded) creates the series.
-    const facilitator = await (await browser.newContext()).newPage();
-    await facilitator.goto(`${app.url}/signin`);
-    await facilitator.getByLabel("Email address").fill("maria@offshift.example");
-    await facilitator.getByRole("button", { name: "Email me a sign-in link" }).click();
-    await facilitator.getByTestId("link-sent").waitFor();
-    await facilitator.goto(linkIn((await smtp.waitFor("maria@offshift.example", /sign-in link/)).text));
+    const facilitator = await signIn("maria@offshift.example");
     await facilitator.waitForURL(/\/volunteer$/);
     await facilitator.goto(`${app.url}/facilitator/series/new`);
     await facilitator.getByLabel("Title").fill("Tuesday late check-in");
@@ -101,6 +97,7 @@ describe("Tonight with a controllable clock", () => {
     await worker.getByLabel(/I agree to the group agreement/).check();
     await worker.getByRole("button", { name: "Join" }).click();
     await worker.waitForURL(/\/sessions\/[0-9a-f-]{36}$/);
+    sessionUrl = worker.url();
     expect(await worker.getByTestId("lobby-status").textContent()).toContain("You're in the lobby as Night Owl");
     expect(await seriousA11yViolations(worker)).toEqual([]);
 
@@ -113,9 +110,119 @@ describe("Tonight with a controllable clock", () => {
       .filter({ hasText: "Tuesday late check-in" });
     expect(await thursday.count()).toBe(1);
     await facilitator.reload();
-    const row = facilitator.locator(`[data-testid=my-occurrence]:has(time[datetime="${thursdayStart}"])`);
+    const row = facilitator
+      .locator("[data-testid=my-series]")
+      .filter({ hasText: "Tuesday late check-in" })
+      .locator(`[data-testid=my-occurrence]:has(time[datetime="${thursdayStart}"])`);
+    await row.locator("summary").click();
     await row.getByRole("button", { name: /Cancel Tuesday late check-in/ }).click();
     await expect.poll(() => thursday.count(), { timeout: 10_000 }).toBe(0);
     expect(await card().count()).toBeGreaterThanOrEqual(1); // Tuesday itself is still there
   });
+
+  it("the lobby is honest when the facilitator is late, and goes live when they open the room", async () => {
+    setClock(at(21, 55));
+    const ctx = await browser.newContext();
+    const worker = await ctx.newPage();
+    await worker.goto(sessionUrl);
+    const status = worker.getByTestId("lobby-status");
+    expect(await status.getAttribute("data-state")).toBe("lobby");
+    expect(await worker.getByTestId("places-left").textContent()).toMatch(/^\d+ places? left of 12$/);
+    await expect.poll(() => worker.getByTestId("connection-status").textContent()).toContain("Live");
+
+    // 22:03 and nobody has opened the room: say so, and who has been told.
+    setClock(at(22, 3));
+    await worker.reload();
+    expect(await status.getAttribute("data-state")).toBe("late");
+    expect(await status.textContent()).toContain("Maria hasn't opened the room yet. We've let the coordinators know.");
+    // No backup on this series, so realtime's job emails the coordinator (once), with a link to the session.
+    const alert = await smtp.waitFor("priya@offshift.example", /^Room not opened: Tuesday late check-in$/);
+    expect(alert.text).toContain(sessionUrl.replace(/^http:\/\/[^/]+/, ""));
+    expect(await seriousA11yViolations(worker)).toEqual([]);
+    await expect.poll(() => worker.getByTestId("connection-status").textContent()).toContain("Live");
+
+    // Maria opens it; the worker's page changes by itself.
+    const facilitator = await signIn("maria@offshift.example");
+    await facilitator.goto(sessionUrl);
+    await facilitator.getByTestId("open-room").click();
+    await expect.poll(() => status.getAttribute("data-state"), { timeout: 10_000 }).toBe("open");
+    expect(await status.textContent()).toContain("Maria has opened the room.");
+    // Workers cannot open rooms.
+    expect(await worker.getByTestId("open-room").count()).toBe(0);
+    await ctx.close();
+  });
+
+  it("edits a series for future sessions only, and moves or hands over one session", async () => {
+    const facilitator = await signIn("maria@offshift.example");
+    await facilitator.goto(`${app.url}/facilitator`);
+    const series = facilitator.locator("[data-testid=my-series]").filter({ hasText: "Tuesday late check-in" });
+    await series.getByRole("link", { name: "Change series" }).click();
+    // The form starts from what is stored.
+    expect(await facilitator.getByLabel("Tue", { exact: true }).isChecked()).toBe(true);
+    expect(await facilitator.getByLabel("Thu", { exact: true }).isChecked()).toBe(true);
+    expect(await facilitator.getByLabel("At", { exact: true }).inputValue()).toBe("22:00");
+    // Bad input: nothing saved, the typed values stay.
+    await facilitator.getByLabel("Title").fill("<i>Late</i>");
+    await facilitator.getByRole("button", { name: "Save changes" }).click();
+    await expect.poll(() => facilitator.locator("#title-error").textContent()).toContain("cannot contain < or >");
+    expect(await facilitator.getByLabel("Title").inputValue()).toBe("<i>Late</i>");
+    await facilitator.getByLabel("Title").fill("Late-shift check-in");
+    await facilitator.getByRole("button", { name: "Save changes" }).click();
+    await facilitator.waitForURL(`${app.url}/facilitator?updated`);
+
+    // Tonight's session has started: it keeps its title. Next week's has the new one.
+    const worker = await (await browser.newContext()).newPage();
+    await worker.goto(sessionUrl);
+    expect(await worker.locator("h1").textContent()).toBe("Tuesday late check-in");
+    await worker.goto(app.url);
+    const nextTuesday = worker.locator(
+      `[data-testid=session-card]:has(time[datetime="${at(22, 0, 7).toISOString()}"])`,
+    );
+    expect(await nextTuesday.filter({ hasText: "Late-shift check-in" }).count()).toBe(1);
+
+    // Move next Tuesday to 19:00; hand it to Dev, who is free then.
+    await facilitator.goto(`${app.url}/facilitator`);
+    const row = (iso: string) =>
+      facilitator
+        .locator("[data-testid=my-series]")
+        .filter({ hasText: "Late-shift check-in" })
+        .locator(`[data-testid=my-occurrence]:has(time[datetime="${iso}"])`);
+    const tue = row(at(22, 0, 7).toISOString());
+    await tue.locator("summary").click();
+    const nextTuesdayDate = at(12, 0, 7).toISOString().slice(0, 10);
+    await tue.getByLabel("New start").fill(`${nextTuesdayDate}T19:00`);
+    await tue.getByRole("button", { name: "Move" }).click();
+    const moved = row(at(19, 0, 7).toISOString());
+    await expect.poll(() => moved.count()).toBe(1);
+    expect(await moved.textContent()).toContain("moved");
+    // The same row, re-rendered in place: its "Change this one" panel is still open.
+    expect(await moved.locator("details").evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    await moved.getByLabel("Facilitator").selectOption({ label: "Dev Patel" });
+    await moved.getByRole("button", { name: "Hand over" }).click();
+    await expect.poll(() => moved.textContent()).toContain("with Dev");
+
+    // Next Thursday Dev is already running "After a death" at 21:30: refused, nothing changes.
+    const thu = row(at(22, 0, 9).toISOString());
+    await thu.locator("summary").click();
+    await thu.getByLabel("Facilitator").selectOption({ label: "Dev Patel" });
+    await thu.getByRole("button", { name: "Hand over" }).click();
+    await expect.poll(() => thu.getByRole("alert").textContent()).toContain("already running a session then");
+    await facilitator.reload();
+    expect(await row(at(22, 0, 9).toISOString()).textContent()).not.toContain("with Dev");
+    expect(await seriousA11yViolations(facilitator)).toEqual([]);
+  });
 });
+
+/** Maria, signed in once for the later tests (sign-in requests are rate limited per address). */
+let maria: Page | undefined;
+async function signIn(email: string) {
+  if (email === "maria@offshift.example" && maria) return maria;
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${app.url}/signin`);
+  await page.getByLabel("Email address").fill(email);
+  const after = smtp.mail.length;
+  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await page.goto(linkIn((await smtp.waitFor(email, /sign-in link/, after)).text));
+  if (email === "maria@offshift.example") maria = page;
+  return page;
+}

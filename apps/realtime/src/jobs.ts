@@ -1,5 +1,14 @@
 import type { Logger } from "pino";
-import { createDb, extendHorizon } from "@offshift/db";
+import { PUBLIC_ROOM } from "@offshift/core";
+import {
+  alertUnopenedSessions,
+  createDb,
+  createMailSender,
+  deliverDueMail,
+  enqueueDueReminders,
+  extendHorizon,
+} from "@offshift/db";
+import type { RealtimeIo } from "./server.js";
 
 /**
  * Keeps drop-in occurrences materialised 8 weeks ahead. Runs on every
@@ -20,6 +29,86 @@ export function startHorizonJob(databaseUrl: string, logger: Logger, everyMs = 6
   timer.unref();
   return async () => {
     clearInterval(timer);
+    await db.$disconnect();
+  };
+}
+
+export interface MailJobOptions {
+  databaseUrl: string;
+  logger: Logger;
+  /** Where "facilitator-late" schedule changes are announced (every node, through the adapter). */
+  io?: RealtimeIo;
+  /** Unset: mail is kept for /dev/mailbox (development). */
+  smtpUrl?: string | undefined;
+  mailFrom: string;
+  /** ORG_TIMEZONE: session times in mail are written in it. */
+  timeZone: string;
+  /** Web's public address, for links in mail. */
+  origin: string;
+  /** The clock (tests: the shared test clock file). */
+  now?: () => Date;
+  everyMs?: number;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Every `everyMs` (15 s): alert backups (or coordinators) about sessions whose
+ * room has not been opened, queue due session reminders, and deliver the mail
+ * outbox. Runs on every realtime node: claims and dedupe keys live in
+ * PostgreSQL, so more nodes never mean more mail. A failing step is logged and
+ * retried on the next tick; runs never overlap. Returns a stop function that
+ * waits for a run in progress.
+ */
+export function startMailJob(options: MailJobOptions): () => Promise<void> {
+  const { logger, io } = options;
+  const now = options.now ?? (() => new Date());
+  const db = createDb(options.databaseUrl, { maxConnections: 3 });
+  const sender = createMailSender({ smtpUrl: options.smtpUrl, from: options.mailFrom, db, log: logger });
+  const where = { timeZone: options.timeZone, origin: options.origin };
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  const step = async (name: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      logger.warn({ job: name, err: errorText(err) }, "mail job step failed; will retry");
+    }
+  };
+
+  const run = async () => {
+    await step("room-alerts", async () => {
+      const ids = await alertUnopenedSessions(db, now(), where);
+      if (ids.length === 0) return;
+      logger.info({ sessions: ids.length }, "room not opened at start time: backup alerted");
+      for (const occurrenceId of ids)
+        io?.to(PUBLIC_ROOM).emit("dropin:schedule", { occurrenceId, change: "facilitator-late" });
+    });
+    await step("reminders", async () => {
+      const queued = await enqueueDueReminders(db, now(), where);
+      if (queued > 0) logger.info({ queued }, "session reminders queued");
+    });
+    await step("outbox", async () => {
+      const r = await deliverDueMail(db, sender.send, now());
+      if (r.sent + r.dropped + r.retrying > 0) logger.info(r, "outbox delivered");
+    });
+  };
+
+  const tick = () => {
+    if (running || stopped) return;
+    running = run().finally(() => {
+      running = undefined;
+    });
+  };
+  tick();
+  const timer = setInterval(tick, options.everyMs ?? 15_000);
+  timer.unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+    sender.close();
     await db.$disconnect();
   };
 }

@@ -1,8 +1,8 @@
 import { hostname } from "node:os";
 import { ConfigError, parseEnv, realtimeEnvSchema } from "@offshift/core";
-import { redactUrl, waitForDatabase } from "@offshift/db/launcher";
+import { readClock, redactUrl, waitForDatabase } from "@offshift/db/launcher";
 import { createLogger } from "./logger.js";
-import { startHorizonJob } from "./jobs.js";
+import { startHorizonJob, startMailJob } from "./jobs.js";
 import { createRealtimeServer } from "./server.js";
 
 async function main() {
@@ -43,7 +43,19 @@ async function main() {
   });
   const port = await server.listen(env.PORT, env.HOST);
   logger.info({ port }, "realtime listening");
-  const stopJobs = startHorizonJob(env.DATABASE_URL, logger);
+  const stopHorizon = startHorizonJob(env.DATABASE_URL, logger);
+  const clockFile = env.OFFSHIFT_TEST_CLOCK_FILE;
+  const stopMail = startMailJob({
+    databaseUrl: env.DATABASE_URL,
+    logger,
+    io: server.io,
+    smtpUrl: env.SMTP_URL,
+    mailFrom: env.MAIL_FROM,
+    timeZone: env.ORG_TIMEZONE,
+    origin: env.ORIGIN,
+    now: () => readClock(clockFile),
+  });
+  const stopJobs = () => Promise.all([stopHorizon(), stopMail()]);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -37,3 +37,23 @@ export {
   type CancelResult,
   type ChangeOccurrenceResult,
 } from "./dropins/series.js";
+export {
+  enqueueMail,
+  deliverDueMail,
+  MAX_MAIL_ATTEMPTS,
+  type OutgoingMail,
+  type SendMail,
+  type EnqueueMailInput,
+  type DeliveryResult,
+} from "./mail/outbox.js";
+export { createMailSender, type MailSender, type MailLog } from "./mail/transport.js";
+export {
+  requestReminder,
+  cancelReminder,
+  reminderStatus,
+  enqueueDueReminders,
+  type ReminderStatus,
+  type ReminderResult,
+  type ReminderRefusal,
+} from "./dropins/reminders.js";
+export { alertUnopenedSessions } from "./dropins/room.js";

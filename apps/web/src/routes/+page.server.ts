@@ -1,6 +1,14 @@
 import { fail } from "@sveltejs/kit";
 import { now as clockNow } from "$lib/server/clock.js";
-import { UPCOMING_DAYS, attendanceIntentInput, can, groupForTonight, isLobbyOpen, nightLabel } from "@offshift/core";
+import {
+  UPCOMING_DAYS,
+  attendanceIntentInput,
+  can,
+  groupForTonight,
+  isLobbyOpen,
+  nightLabel,
+  roomState,
+} from "@offshift/core";
 import { listUpcomingOccurrences, setAttendanceIntent, type TonightItem } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
@@ -22,6 +30,7 @@ function toView(item: TonightItem, now: Date, timeZone: string) {
     endsAt: item.endsAt.toISOString(),
     when: nightLabel(item.startsAt, now, timeZone),
     lobbyOpen: isLobbyOpen(item, now),
+    room: roomState({ ...item, cancelled: false }, now),
   };
 }
 export type SessionView = ReturnType<typeof toView>;

@@ -45,6 +45,7 @@ const matrix: Record<Action, string> = {
   "person.suspend":                  ".   .   .   .   .   .   Y   .   .    .",
   "attendance.viewAggregate":        ".   .   .   .   .   .   Y   .   .    .",
   "account.manageOwn":               ".   .   Y   Y   Y   Y   Y   Y   Y    Y",
+  "reminder.manage":                 ".   .   Y   Y   Y   Y   Y   .   .    .",
 };
 
 describe("can(): every role x action", () => {

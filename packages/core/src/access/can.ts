@@ -29,6 +29,7 @@ export const ACTIONS = [
   "person.suspend",
   "attendance.viewAggregate",
   "account.manageOwn",
+  "reminder.manage",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -80,6 +81,9 @@ export function can(actor: Actor, action: Action, resource: Resource = {}): bool
     case "person.suspend":
     case "attendance.viewAggregate":
       return isCoordinator;
+    case "reminder.manage":
+      // Email reminders need an account (the use case also checks it has an email).
+      return active;
     case "account.manageOwn":
       // Own data only; a suspended person may still download or erase it.
       return actor.kind === "person" && resource.ownerPersonId === actor.personId;

@@ -53,3 +53,65 @@ describe("web environment", () => {
     );
   });
 });
+
+describe("realtime environment: mail, links and the test clock", () => {
+  const base = { DATABASE_URL: "postgresql://u:p@db:5432/x", REALTIME_TICKET_SECRET: "r".repeat(32) };
+
+  it("has defaults for mail, the organisation's zone and the web address", () => {
+    const env = parseEnv(realtimeEnvSchema, base);
+    expect(env).toMatchObject({
+      MAIL_FROM: "Offshift <no-reply@offshift.localhost>",
+      ORG_TIMEZONE: "Europe/London",
+      ORIGIN: "http://localhost:3000",
+    });
+    expect(env.SMTP_URL).toBeUndefined();
+    expect(env.OFFSHIFT_TEST_CLOCK_FILE).toBeUndefined();
+  });
+
+  it("takes SMTP_URL, MAIL_FROM, ORG_TIMEZONE and ORIGIN", () => {
+    const env = parseEnv(realtimeEnvSchema, {
+      ...base,
+      SMTP_URL: "smtps://u:p@mail.example:465",
+      MAIL_FROM: "Offshift <hello@offshift.example>",
+      ORG_TIMEZONE: "Europe/Dublin",
+      ORIGIN: "https://offshift.example",
+    });
+    expect(env).toMatchObject({
+      SMTP_URL: "smtps://u:p@mail.example:465",
+      MAIL_FROM: "Offshift <hello@offshift.example>",
+      ORG_TIMEZONE: "Europe/Dublin",
+      ORIGIN: "https://offshift.example",
+    });
+  });
+
+  it("names each bad value", () => {
+    expect(() => parseEnv(realtimeEnvSchema, { ...base, SMTP_URL: "http://mail" })).toThrow(
+      "SMTP_URL: SMTP_URL must look like smtp://",
+    );
+    expect(() => parseEnv(realtimeEnvSchema, { ...base, ORG_TIMEZONE: "Mars/Olympus" })).toThrow(
+      "ORG_TIMEZONE: ORG_TIMEZONE must be an IANA time zone",
+    );
+    expect(() => parseEnv(realtimeEnvSchema, { ...base, ORIGIN: "offshift.example" })).toThrow(
+      "ORIGIN: ORIGIN must be an http(s) URL",
+    );
+  });
+
+  it("needs SMTP_URL in production", () => {
+    expect(() => parseEnv(realtimeEnvSchema, { ...base, NODE_ENV: "production" })).toThrow(
+      "SMTP_URL: SMTP_URL is required in production",
+    );
+    expect(parseEnv(realtimeEnvSchema, { ...base, NODE_ENV: "production", SMTP_URL: "smtp://mail:25" }).SMTP_URL).toBe(
+      "smtp://mail:25",
+    );
+  });
+
+  it("allows OFFSHIFT_TEST_CLOCK_FILE only with NODE_ENV=test", () => {
+    expect(() => parseEnv(realtimeEnvSchema, { ...base, OFFSHIFT_TEST_CLOCK_FILE: "/tmp/clock" })).toThrow(
+      "OFFSHIFT_TEST_CLOCK_FILE: OFFSHIFT_TEST_CLOCK_FILE is only allowed with NODE_ENV=test",
+    );
+    expect(
+      parseEnv(realtimeEnvSchema, { ...base, NODE_ENV: "test", OFFSHIFT_TEST_CLOCK_FILE: "/tmp/clock" })
+        .OFFSHIFT_TEST_CLOCK_FILE,
+    ).toBe("/tmp/clock");
+  });
+});

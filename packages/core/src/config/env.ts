@@ -87,6 +87,10 @@ const httpUrlVar = (name: string) =>
 const secretVar = (name: string) =>
   z.string().min(32, `${name} must be at least 32 characters (e.g. openssl rand -base64 32)`);
 
+const smtpUrlVar = z
+  .string()
+  .regex(/^smtps?:\/\/.+/, "SMTP_URL must look like smtp://user:pass@host:587 or smtps://...");
+
 const nodeEnvVar = z.enum(["development", "production", "test"]).default("development");
 
 /** `npm start` / `npm run dev`: the launcher that runs database, realtime and web. */
@@ -123,22 +127,40 @@ export const launcherEnvSchema = z.object({
 });
 export type LauncherEnv = z.output<typeof launcherEnvSchema>;
 
-export const realtimeEnvSchema = z.object({
-  NODE_ENV: nodeEnvVar,
-  DATABASE_URL: databaseUrlVar,
-  PORT: portVar("PORT", 3001),
-  HOST: z.string().default("0.0.0.0"),
-  /** Comma-separated browser origins allowed to connect; "*" reflects any origin (development). */
-  CORS_ORIGINS: z.string().default("*"),
-  /** Shared with web: verifies the 60-second socket tickets web issues. */
-  REALTIME_TICKET_SECRET: secretVar("REALTIME_TICKET_SECRET"),
-  /** Identifies this realtime node in logs and live-room state. */
-  NODE_ID: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "NODE_ID may contain letters, digits, '.', '_' and '-' (max 64)")
-    .optional(),
-  LOG_LEVEL: logLevelVar,
-});
+export const realtimeEnvSchema = z
+  .object({
+    NODE_ENV: nodeEnvVar,
+    DATABASE_URL: databaseUrlVar,
+    PORT: portVar("PORT", 3001),
+    HOST: z.string().default("0.0.0.0"),
+    /** Comma-separated browser origins allowed to connect; "*" reflects any origin (development). */
+    CORS_ORIGINS: z.string().default("*"),
+    /** Shared with web: verifies the 60-second socket tickets web issues. */
+    REALTIME_TICKET_SECRET: secretVar("REALTIME_TICKET_SECRET"),
+    /** Identifies this realtime node in logs and live-room state. */
+    NODE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, "NODE_ID may contain letters, digits, '.', '_' and '-' (max 64)")
+      .optional(),
+    LOG_LEVEL: logLevelVar,
+    /** Outgoing mail (reminders, room alerts). Unset in development: kept for /dev/mailbox. */
+    SMTP_URL: smtpUrlVar.optional(),
+    MAIL_FROM: z.string().default("Offshift <no-reply@offshift.localhost>"),
+    /** Zone in which session times are written in reminder mail. */
+    ORG_TIMEZONE: timeZoneVar,
+    /** The public address of web; links in mail point here. */
+    ORIGIN: httpUrlVar("ORIGIN").default("http://localhost:3000"),
+    /** Tests only: a file holding the ISO time the jobs should treat as now (same file as web). */
+    OFFSHIFT_TEST_CLOCK_FILE: z.string().optional(),
+  })
+  .refine((env) => env.NODE_ENV === "test" || !env.OFFSHIFT_TEST_CLOCK_FILE, {
+    path: ["OFFSHIFT_TEST_CLOCK_FILE"],
+    message: "OFFSHIFT_TEST_CLOCK_FILE is only allowed with NODE_ENV=test",
+  })
+  .refine((env) => env.NODE_ENV !== "production" || env.SMTP_URL, {
+    path: ["SMTP_URL"],
+    message: "SMTP_URL is required in production (reminders and room alerts are sent by email)",
+  });
 export type RealtimeEnv = z.output<typeof realtimeEnvSchema>;
 
 export const webEnvSchema = z

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FACILITATOR_GRACE_MINUTES, nextRoomStateChange, placesLeft, roomState } from "./tonight.js";
+import { placesLeft } from "./places.js";
+import { FACILITATOR_GRACE_MINUTES, nextRoomStateChange, roomState } from "./tonight.js";
 
 const start = new Date("2026-11-24T22:00:00Z");
 const occ = (over: Partial<{ cancelled: boolean; openedAt: Date | null }> = {}) => ({

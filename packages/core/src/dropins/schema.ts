@@ -17,3 +17,17 @@ export const reminderInput = z.object({
 });
 export type ReminderInput = z.infer<typeof reminderInput>;
 export type ReminderScope = ReminderInput["scope"];
+
+/** Moving one session: a new local start in the organisation's zone, from a datetime-local input. */
+export const moveOccurrenceInput = z.object({
+  occurrenceId: z.uuid({ error: "That session could not be found" }),
+  startsAt: z
+    .string({ error: "Choose a new date and time" })
+    .regex(/^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d$/, "Choose a new date and time"),
+});
+
+/** Giving one session to another facilitator. */
+export const reassignOccurrenceInput = z.object({
+  occurrenceId: z.uuid({ error: "That session could not be found" }),
+  facilitatorId: z.uuid({ error: "Choose a facilitator" }),
+});

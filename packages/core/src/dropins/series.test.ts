@@ -189,9 +189,9 @@ describe("builderFromRule (edit forms start from the stored rule)", () => {
         }),
       ),
       startsOn: date,
-      time: fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(
-        ([h, m]) => `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`,
-      ),
+      time: fc
+        .tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
+        .map(([h, m]) => `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`),
       ends: fc.oneof(
         fc.constant({ kind: "never" as const }),
         fc.integer({ min: 1, max: 200 }).map((count) => ({ kind: "count" as const, count })),

@@ -101,10 +101,7 @@ export const FACILITATOR_GRACE_MINUTES = 15;
  */
 export type RoomState = "cancelled" | "ended" | "upcoming" | "lobby" | "open" | "late" | "not-running";
 
-export function roomState(
-  occ: Timed & { cancelled: boolean; openedAt: Date | null },
-  now: Date,
-): RoomState {
+export function roomState(occ: Timed & { cancelled: boolean; openedAt: Date | null }, now: Date): RoomState {
   if (occ.cancelled) return "cancelled";
   if (occ.endsAt <= now) return "ended";
   if (!isLobbyOpen(occ, now)) return "upcoming";
@@ -115,14 +112,16 @@ export function roomState(
 }
 
 /** The next instant at which `roomState` could change by the clock alone, or null. */
-export function nextRoomStateChange(occ: Timed & { cancelled: boolean; openedAt: Date | null }, now: Date): Date | null {
+export function nextRoomStateChange(
+  occ: Timed & { cancelled: boolean; openedAt: Date | null },
+  now: Date,
+): Date | null {
   if (occ.cancelled) return null;
   const lobby = occ.startsAt.getTime() - LOBBY_OPENS_MINUTES_BEFORE * MINUTE;
   const grace = occ.startsAt.getTime() + FACILITATOR_GRACE_MINUTES * MINUTE;
-  const marks = occ.openedAt ? [lobby, occ.endsAt.getTime()] : [lobby, occ.startsAt.getTime(), grace, occ.endsAt.getTime()];
+  const marks = occ.openedAt
+    ? [lobby, occ.endsAt.getTime()]
+    : [lobby, occ.startsAt.getTime(), grace, occ.endsAt.getTime()];
   const next = marks.filter((t) => t > now.getTime()).sort((a, b) => a - b)[0];
   return next === undefined ? null : new Date(next);
 }
-
-/** Places left, from what is known before the room opens (people who said they plan to come). */
-export const placesLeft = (capacity: number, expected: number) => Math.max(0, capacity - expected);

@@ -15,6 +15,8 @@ export interface TonightItem {
   planning: number;
   /** Whether this browser said so. */
   planningFromHere: boolean;
+  /** When a facilitator opened the room, if they have. */
+  openedAt: Date | null;
 }
 
 /** One occurrence as the session page shows it, or null. Cancelled ones are returned (and said so). */
@@ -22,12 +24,18 @@ export async function findOccurrence(db: Db, occurrenceId: string) {
   const row = await db.dropInOccurrence.findUnique({
     where: { id: occurrenceId },
     include: {
-      series: { include: { facilitator: { select: { displayName: true } } } },
+      series: {
+        include: {
+          facilitator: { select: { displayName: true } },
+          backupFacilitator: { select: { displayName: true } },
+        },
+      },
       facilitator: { select: { displayName: true } },
       _count: { select: { intents: true } },
     },
   });
   if (!row) return null;
+  const backup = row.series.backupFacilitator;
   return {
     occurrenceId: row.id,
     seriesId: row.seriesId,
@@ -41,6 +49,14 @@ export async function findOccurrence(db: Db, occurrenceId: string) {
     capacity: row.capacity,
     cancelled: row.status === "CANCELLED",
     facilitatorFirstName: firstName((row.facilitator ?? row.series.facilitator).displayName),
+    /** The people who may open the room. */
+    runnerIds: [row.facilitatorId, row.series.facilitatorId, row.series.backupFacilitatorId].filter(
+      (id): id is string => id !== null,
+    ),
+    backupFirstName:
+      backup && row.series.backupFacilitatorId !== row.facilitatorId ? firstName(backup.displayName) : null,
+    openedAt: row.openedAt,
+    backupAlertedAt: row.backupAlertedAt,
     planning: row._count.intents,
   };
 }
@@ -73,6 +89,7 @@ export async function listUpcomingOccurrences(
     facilitatorFirstName: firstName((row.facilitator ?? row.series.facilitator).displayName),
     planning: row._count.intents,
     planningFromHere: Array.isArray(row.intents) && row.intents.length > 0,
+    openedAt: row.openedAt,
   }));
 }
 

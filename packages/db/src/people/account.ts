@@ -19,6 +19,14 @@ export async function exportPersonData(db: Db, personId: string) {
         select: { slot: { select: { startsAt: true, endsAt: true, template: { select: { name: true } } } } },
       },
       facilitatedSeries: { select: { title: true } },
+      reminderRequests: {
+        select: {
+          series: { select: { title: true } },
+          occurrence: { select: { startsAt: true } },
+          leadMinutes: true,
+          createdAt: true,
+        },
+      },
       sessions: { select: { createdAt: true, expiresAt: true } },
     },
   });
@@ -33,6 +41,8 @@ export async function exportPersonData(db: Db, personId: string) {
  */
 export async function erasePerson(db: Db, personId: string, now = new Date()): Promise<boolean> {
   return db.$transaction(async (tx) => {
+    // Read before the address is cleared: undelivered mail to it goes too.
+    const before = await tx.person.findUnique({ where: { id: personId }, select: { email: true } });
     const updated = await tx.person.updateMany({
       where: { id: personId, erasedAt: null },
       data: {
@@ -50,6 +60,12 @@ export async function erasePerson(db: Db, personId: string, now = new Date()): P
     await tx.account.deleteMany({ where: { userId: personId } });
     await tx.workPattern.deleteMany({ where: { personId } });
     await tx.rotaAssignment.deleteMany({ where: { personId, slot: { startsAt: { gt: now } } } });
+    await tx.reminderRequest.deleteMany({ where: { personId } });
+    if (before?.email) {
+      await tx.outboxMail.deleteMany({
+        where: { to: { equals: before.email, mode: "insensitive" }, sentAt: null, droppedAt: null },
+      });
+    }
     await tx.auditEvent.create({ data: { action: "account.erased", subjectPersonId: personId } });
     return true;
   });

@@ -146,3 +146,63 @@ describe("socket tickets", () => {
     expect(await consumeTicket(db, "jti-2", exp)).toBe(true);
   });
 });
+
+describe("erasure and reminders", () => {
+  it("deletes the person's reminder requests and undelivered mail to their address, and nobody else's", async () => {
+    const make = (email: string) =>
+      db.person.create({ data: { displayName: "Reminder Worker", email, roles: ["WORKER"], status: "APPROVED" } });
+    const leaving = await make("leaving@test.example");
+    const staying = await make("staying@test.example");
+    const series = await db.dropInSeries.create({
+      data: {
+        title: "After a death",
+        theme: "Bereavement",
+        description: "x",
+        capacity: 8,
+        durationMinutes: 45,
+        rrule: "FREQ=WEEKLY;BYDAY=MO",
+        startsOnLocal: "2026-01-05T21:00:00",
+        facilitatorId: coordinatorId,
+      },
+    });
+    const startsAt = new Date("2026-12-07T21:00:00Z");
+    const occ = await db.dropInOccurrence.create({
+      data: {
+        seriesId: series.id,
+        originalStart: startsAt,
+        startsAt,
+        endsAt: new Date(startsAt.getTime() + 45 * 60_000),
+        title: series.title,
+        theme: series.theme,
+        description: series.description,
+        capacity: 8,
+      },
+    });
+    for (const p of [leaving, staying]) {
+      await db.reminderRequest.createMany({
+        data: [
+          { personId: p.id, seriesId: series.id, occurrenceId: occ.id },
+          { personId: p.id, seriesId: series.id, occurrenceId: null },
+        ],
+      });
+      await db.outboxMail.createMany({
+        data: [
+          { dedupeKey: `reminder:${p.id}:${occ.id}`, to: p.email!, subject: "Reminder", text: "x" },
+          { dedupeKey: `sent:${p.id}`, to: p.email!, subject: "Sent", text: "x", sentAt: new Date() },
+        ],
+      });
+    }
+    // Addresses are compared without regard to case.
+    await db.outboxMail.create({
+      data: { dedupeKey: "upper", to: "Leaving@Test.Example", subject: "Reminder", text: "x" },
+    });
+
+    expect(await erasePerson(db, leaving.id)).toBe(true);
+    expect(await db.reminderRequest.count({ where: { personId: leaving.id } })).toBe(0);
+    expect(await db.reminderRequest.count({ where: { personId: staying.id } })).toBe(2);
+    const left = await db.outboxMail.findMany({ select: { dedupeKey: true }, orderBy: { dedupeKey: "asc" } });
+    expect(left.map((m) => m.dedupeKey).sort()).toEqual(
+      [`reminder:${staying.id}:${occ.id}`, `sent:${leaving.id}`, `sent:${staying.id}`].sort(),
+    );
+  });
+});

@@ -1,3 +1,8 @@
+import { LANGUAGES, THEMES, WEEKDAYS, builderFromRule } from "@offshift/core";
+import type { SeriesFormValues } from "$lib/components/SeriesForm.svelte";
+import { getDb } from "./db.js";
+import { env } from "./env.js";
+
 /** Turns the flat "new series" form into the nested shape `seriesInput` parses. */
 export function seriesFormToInput(data: FormData, facilitatorId: string) {
   const text = (k: string) => {
@@ -41,4 +46,106 @@ export function seriesFieldErrors(issues: { path: PropertyKey[]; message: string
     out[key] ??= i.message;
   }
   return out;
+}
+
+/** The flat, string-valued fields the series form shows (echoed back after an error). */
+export function seriesFormValues(data: FormData): SeriesFormValues {
+  const text = (k: string, fallback = "") => {
+    const v = data.get(k);
+    return typeof v === "string" ? v.slice(0, 2000) : fallback;
+  };
+  return {
+    title: text("title"),
+    theme: text("theme"),
+    description: text("description"),
+    language: text("language", "en"),
+    capacity: text("capacity"),
+    durationMinutes: text("durationMinutes"),
+    roomStyle: text("roomStyle", "OPEN"),
+    backupFacilitatorId: text("backupFacilitatorId"),
+    pattern: text("pattern", "weekly"),
+    days: data.getAll("days").map(String).slice(0, 7),
+    everyWeeks: text("everyWeeks", "1"),
+    nth: text("nth", "1"),
+    monthDay: text("monthDay", "MO"),
+    startsOn: text("startsOn"),
+    time: text("time", "22:00"),
+    endsKind: text("endsKind", "never"),
+    until: text("until"),
+    count: text("count"),
+  };
+}
+
+export const newSeriesValues = (startsOn: string): SeriesFormValues => ({
+  title: "",
+  theme: THEMES[0],
+  description: "",
+  language: "en",
+  capacity: "12",
+  durationMinutes: "60",
+  roomStyle: "OPEN",
+  backupFacilitatorId: "",
+  pattern: "weekly",
+  days: [],
+  everyWeeks: "1",
+  nth: "1",
+  monthDay: "MO",
+  startsOn,
+  time: "22:00",
+  endsKind: "never",
+  until: "",
+  count: "",
+});
+
+/** A stored series as the form's fields, or null if its rule did not come from the builder. */
+export function seriesValues(s: {
+  title: string;
+  theme: string;
+  description: string;
+  language: string;
+  capacity: number;
+  durationMinutes: number;
+  roomStyle: string;
+  backupFacilitatorId: string | null;
+  rrule: string;
+  startsOnLocal: string;
+}): SeriesFormValues | null {
+  const b = builderFromRule(s.rrule, s.startsOnLocal);
+  if (!b) return null;
+  return {
+    title: s.title,
+    theme: s.theme,
+    description: s.description,
+    language: s.language,
+    capacity: String(s.capacity),
+    durationMinutes: String(s.durationMinutes),
+    roomStyle: s.roomStyle,
+    backupFacilitatorId: s.backupFacilitatorId ?? "",
+    pattern: b.pattern,
+    days: b.pattern === "weekly" ? b.days : [],
+    everyWeeks: b.pattern === "weekly" ? String(b.everyWeeks) : "1",
+    nth: b.pattern === "monthly" ? String(b.nth) : "1",
+    monthDay: b.pattern === "monthly" ? b.day : "MO",
+    startsOn: b.startsOn,
+    time: b.time,
+    endsKind: b.ends.kind,
+    until: b.ends.kind === "until" ? b.ends.until : "",
+    count: b.ends.kind === "count" ? String(b.ends.count) : "",
+  };
+}
+
+/** Choices the form offers: themes, days, languages, and the other facilitators who could be backup. */
+export async function seriesFormOptions(leadId: string) {
+  const others = await getDb().person.findMany({
+    where: { id: { not: leadId }, status: "APPROVED", roles: { has: "FACILITATOR" }, erasedAt: null },
+    orderBy: { displayName: "asc" },
+    select: { id: true, displayName: true },
+  });
+  return {
+    themes: [...THEMES] as string[],
+    weekdays: [...WEEKDAYS] as string[],
+    languages: Object.entries(LANGUAGES).map(([code, name]) => ({ code, name })),
+    backups: others,
+    timeZone: env().ORG_TIMEZONE,
+  };
 }

@@ -1,10 +1,22 @@
-import { error } from "@sveltejs/kit";
-import { LOBBY_OPENS_MINUTES_BEFORE, firstName, isId, isLobbyOpen, nightLabel } from "@offshift/core";
-import { findOccurrence } from "@offshift/db";
+import { error, fail } from "@sveltejs/kit";
+import { z } from "zod";
+import {
+  LOBBY_OPENS_MINUTES_BEFORE,
+  firstName,
+  isId,
+  nextRoomStateChange,
+  nightLabel,
+  placesLeft,
+  roomState,
+} from "@offshift/core";
+import { findOccurrence, openRoom } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
-import type { PageServerLoad } from "./$types";
+import { publishScheduleChanged } from "$lib/server/events.js";
+import { requireCan } from "$lib/server/guard.js";
+import { reminderView } from "$lib/server/reminders.js";
+import type { Actions, PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = async ({ params, locals }) => {
   if (!isId(params.id)) error(404, "We could not find that session.");
@@ -13,13 +25,8 @@ export const load: PageServerLoad = async ({ params, locals }) => {
   const now = clockNow();
   const tz = env().ORG_TIMEZONE;
   const lobbyOpensAt = new Date(occ.startsAt.getTime() - LOBBY_OPENS_MINUTES_BEFORE * 60_000);
-  const state = occ.cancelled
-    ? "cancelled"
-    : occ.endsAt <= now
-      ? "ended"
-      : isLobbyOpen(occ, now)
-        ? "lobby"
-        : "upcoming";
+  const state = roomState(occ, now);
+  const next = nextRoomStateChange(occ, now);
   return {
     session: {
       id: occ.occurrenceId,
@@ -28,13 +35,44 @@ export const load: PageServerLoad = async ({ params, locals }) => {
       theme: occ.theme,
       description: occ.description,
       facilitator: occ.facilitatorFirstName,
+      backup: occ.backupFirstName,
       capacity: occ.capacity,
       planning: occ.planning,
+      placesLeft: placesLeft(occ.capacity, occ.planning),
       startsAt: occ.startsAt.toISOString(),
       when: nightLabel(occ.startsAt, now, tz),
       lobbyOpensAt: nightLabel(lobbyOpensAt, now, tz).time,
       state,
+      /** Milliseconds until the state can next change by the clock alone (the page refreshes then). */
+      refreshInMs: next ? next.getTime() - now.getTime() : null,
     },
+    /** Facilitators of this session see the "Open the room" control. */
+    canOpen: !!locals.person && occ.runnerIds.includes(locals.person.id),
     joinedAs: (locals.person && firstName(locals.person.displayName)) ?? locals.guest?.nickname ?? null,
+    /** The email-reminder control (ReminderControl). */
+    reminder: await reminderView(locals, occ.occurrenceId),
   };
+};
+
+const refusal = {
+  not_found: "We could not find that session.",
+  forbidden: "Only this session's facilitators can open the room.",
+  cancelled: "This session has been cancelled.",
+  ended: "This session has finished.",
+  too_early: `The room can be opened from ${LOBBY_OPENS_MINUTES_BEFORE} minutes before the start.`,
+} as const;
+
+export const actions: Actions = {
+  open: async ({ params, locals }) => {
+    const me = requireCan(locals, "series.manage")!;
+    const id = z.uuid().safeParse(params.id);
+    if (!id.success) return fail(404, { error: refusal.not_found });
+    const result = await openRoom(getDb(), { occurrenceId: id.data, byPersonId: me.id, now: clockNow() });
+    if (!result.ok) {
+      const status = result.reason === "not_found" ? 404 : result.reason === "forbidden" ? 403 : 409;
+      return fail(status, { error: refusal[result.reason] });
+    }
+    if (!result.alreadyOpen) publishScheduleChanged({ occurrenceId: result.occurrenceId, change: "opened" });
+    return { opened: true };
+  },
 };

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createDb, type Db } from "../client.js";
+import { createTestDatabase } from "../testing/index.js";
+import { createMailSender } from "./transport.js";
+
+let db: Db;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  const t = await createTestDatabase(inject("pgAdminUrl"), "transport");
+  drop = t.drop;
+  db = createDb(t.url);
+});
+afterAll(async () => {
+  await db.$disconnect();
+  await drop();
+});
+
+describe("createMailSender without SMTP_URL", () => {
+  it("keeps mail for /dev/mailbox and logs the subject and link, never the address or body", async () => {
+    const logged: Record<string, unknown>[] = [];
+    const sender = createMailSender({
+      from: "Offshift <no-reply@test.example>",
+      db,
+      log: { info: (obj, msg) => logged.push({ ...obj, msg }) },
+    });
+    await sender.send({
+      to: "someone@test.example",
+      subject: "Your sign-in link",
+      text: "Hello Maria, sign in: http://localhost:3000/auth/x?token=abc then carry on",
+    });
+    sender.close();
+    const rows = await db.devMail.findMany();
+    expect(rows.map((r) => [r.to, r.subject])).toEqual([["someone@test.example", "Your sign-in link"]]);
+    expect(logged).toEqual([
+      {
+        subject: "Your sign-in link",
+        link: "http://localhost:3000/auth/x?token=abc",
+        msg: "no SMTP_URL: mail kept in the development mailbox at /dev/mailbox",
+      },
+    ]);
+    expect(JSON.stringify(logged)).not.toMatch(/someone@|Maria/);
+  });
+});
