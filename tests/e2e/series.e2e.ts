@@ -80,6 +80,7 @@ describe("facilitators schedule drop-in series", () => {
 
     // Cancel one occurrence: it disappears from Tonight; the next one stays.
     const secondId = (await sessions.nth(1).getAttribute("data-occurrence-id"))!;
+    await sessions.first().locator("summary").click();
     await sessions
       .first()
       .getByRole("button", { name: /Cancel Late shift check-in/ })
