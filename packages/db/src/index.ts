@@ -57,3 +57,4 @@ export {
   type ReminderRefusal,
 } from "./dropins/reminders.js";
 export { alertUnopenedSessions } from "./dropins/room.js";
+export { loadBoard, loadRotaDefaults, ROTA_DEFAULTS_KEY, type LoadedBoard } from "./rota/board.js";

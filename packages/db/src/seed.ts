@@ -1,6 +1,15 @@
-import { formatFloating, wallTimeAt } from "@offshift/core";
+import {
+  SHIFT_PRESETS,
+  autoFill,
+  buildWorkPattern,
+  formatFloating,
+  wallTimeAt,
+  type Weekday,
+  type WorkPatternBuilder,
+} from "@offshift/core";
 import type { Db } from "./client.js";
 import { materializeOccurrences } from "./dropins/materialize.js";
+import { loadBoard } from "./rota/board.js";
 import { materializeRotaSlots } from "./rota/materialize.js";
 
 export const DEMO_SEEDED_KEY = "demo_seeded_at";
@@ -133,71 +142,36 @@ export async function seedDemoData(db: Db, options: { now: Date; timeZone: strin
     await materializeOccurrences(db, created.id, new Date(now.getTime() - 86_400_000));
   }
 
-  const patterns = [
+  // Work patterns from core's builder (presets: early, late, night, split, long day).
+  const monday = startAt(0, 0).slice(0, 10);
+  const week = (days: Weekday[], shiftId: string, w = 1) => days.map((day) => ({ week: w, day, shiftId }));
+  const patterns: { personId: string; everyWeeks: number; shifts: WorkPatternBuilder["shifts"] }[] = [
+    { personId: people.maria.id, everyWeeks: 1, shifts: week(["FR", "SA"], "night") },
+    { personId: people.dev.id, everyWeeks: 1, shifts: week(["MO", "TU", "WE"], "late") },
     {
-      personId: people.maria.id,
-      label: "Nights Fri-Sat",
-      recurrence: "RRULE:FREQ=WEEKLY;BYDAY=FR,SA",
-      start: startAt(22, 0),
-      minutes: 9 * 60,
-    },
-    {
-      personId: people.dev.id,
-      label: "Lates Mon-Wed",
-      recurrence: "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE",
-      start: startAt(14, 0),
-      minutes: 8 * 60,
-    },
-    {
+      // A two-week rotation: long days Mon, Tue, Fri in week 1; Wed, Thu, Sat, Sun in week 2.
       personId: people.kwame.id,
-      label: "Long days, week A",
-      recurrence: "RRULE:FREQ=WEEKLY;INTERVAL=2;WKST=MO;BYDAY=MO,TU,FR",
-      start: startAt(7, 0),
-      minutes: 12 * 60,
+      everyWeeks: 2,
+      shifts: [...week(["MO", "TU", "FR"], "long-day", 1), ...week(["WE", "TH", "SA", "SU"], "long-day", 2)],
     },
-    {
-      personId: people.kwame.id,
-      label: "Long days, week B",
-      recurrence: "RRULE:FREQ=WEEKLY;INTERVAL=2;WKST=MO;BYDAY=WE,TH,SA,SU",
-      start: startAt(7, 0),
-      minutes: 12 * 60,
-    },
-    {
-      personId: people.agnieszka.id,
-      label: "Split shift (morning)",
-      recurrence: "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
-      start: startAt(7, 0),
-      minutes: 5 * 60,
-    },
-    {
-      personId: people.agnieszka.id,
-      label: "Split shift (evening)",
-      recurrence: "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
-      start: startAt(16, 0),
-      minutes: 5 * 60,
-    },
-    {
-      personId: people.sam.id,
-      label: "Earlies",
-      recurrence: "RRULE:FREQ=WEEKLY;BYDAY=TU,WE,TH,FR,SA",
-      start: startAt(7, 0),
-      minutes: 7 * 60,
-    },
+    { personId: people.agnieszka.id, everyWeeks: 1, shifts: week(["MO", "TU", "WE", "TH", "FR"], "split") },
+    { personId: people.sam.id, everyWeeks: 1, shifts: week(["TU", "WE", "TH", "FR", "SA"], "early") },
   ];
-  await db.workPattern.createMany({
-    data: patterns.map((p) => ({
-      personId: p.personId,
-      label: p.label,
-      recurrence: p.recurrence,
-      startsOnLocal: p.start,
-      durationMinutes: p.minutes,
-    })),
-  });
+  const shifts = [...SHIFT_PRESETS];
+  for (const p of patterns) {
+    const pattern = buildWorkPattern(
+      { cycleStartsOn: monday, everyWeeks: p.everyWeeks, shifts: p.shifts, changes: [] },
+      shifts,
+    );
+    await db.volunteerRota.create({
+      data: { personId: p.personId, shifts: shifts as unknown as object, pattern: pattern as unknown as object },
+    });
+  }
 
   const templates = [
     {
       name: "Talk line late",
-      rrule: "FREQ=DAILY",
+      rrule: "FREQ=WEEKLY;INTERVAL=1;WKST=MO;BYDAY=MO,TU,WE,TH,FR,SA,SU",
       startsOnLocal: startAt(21, 30),
       durationMinutes: 180,
       minVolunteers: 2,
@@ -205,7 +179,7 @@ export async function seedDemoData(db: Db, options: { now: Date; timeZone: strin
     },
     {
       name: "Talk line early",
-      rrule: "FREQ=DAILY",
+      rrule: "FREQ=WEEKLY;INTERVAL=1;WKST=MO;BYDAY=MO,TU,WE,TH,FR,SA,SU",
       startsOnLocal: startAt(6, 30),
       durationMinutes: 90,
       minVolunteers: 1,
@@ -213,25 +187,28 @@ export async function seedDemoData(db: Db, options: { now: Date; timeZone: strin
     },
     {
       name: "Split-shift gap",
-      rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+      rrule: "FREQ=WEEKLY;INTERVAL=1;WKST=MO;BYDAY=MO,TU,WE,TH,FR",
       startsOnLocal: startAt(13, 0),
       durationMinutes: 120,
       minVolunteers: 1,
       maxVolunteers: 2,
     },
   ];
-  const volunteers = [people.maria, people.dev, people.kwame, people.agnieszka, people.sam];
-  let turn = 0;
   for (const t of templates) {
     const template = await db.rotaTemplate.create({ data: { ...t, timeZone } });
-    await materializeRotaSlots(db, template.id, new Date(now.getTime() - 86_400_000), 14);
-    const slots = await db.rotaSlot.findMany({ where: { templateId: template.id }, orderBy: { startsAt: "asc" } });
-    // Fill roughly two slots in three with one volunteer each, leaving real gaps.
-    const assignments = slots
-      .filter((_, i) => i % 3 !== 2)
-      .map((slot) => ({ slotId: slot.id, personId: volunteers[turn++ % volunteers.length]!.id }));
-    await db.rotaAssignment.createMany({ data: assignments });
+    await materializeRotaSlots(db, template.id, new Date(now.getTime() - 86_400_000));
   }
+  // Fill the next week with the engine's fair auto-fill, then leave every
+  // third proposal out so the coordinator's gap list has real gaps.
+  const from = new Date(now.getTime() - 86_400_000);
+  const { board, slotIds } = await loadBoard(db, { from, to: new Date(now.getTime() + 7 * 86_400_000), timeZone });
+  const proposals = autoFill(board).proposals.filter((_, i) => i % 3 !== 2);
+  await db.rotaAssignment.createMany({
+    data: proposals
+      .filter((p) => slotIds.has(p.slotId))
+      .map((p) => ({ slotId: slotIds.get(p.slotId)!, personId: p.volunteerId, source: "AUTOFILL" as const })),
+    skipDuplicates: true,
+  });
 
   await db.appMeta.create({ data: { key: DEMO_SEEDED_KEY, value: now.toISOString() } });
   return true;

@@ -162,7 +162,7 @@ describe("seedDemoData", () => {
       expect(await seedDemoData(seedDb, { now, timeZone: "Europe/London" })).toBe(false);
       const tonight = await listUpcomingOccurrences(seedDb, { now, days: 0.5 });
       expect(tonight.length).toBeGreaterThanOrEqual(3);
-      expect(await seedDb.workPattern.count()).toBeGreaterThanOrEqual(5);
+      expect(await seedDb.volunteerRota.count()).toBeGreaterThanOrEqual(5);
       const slots = await seedDb.rotaSlot.findMany({ include: { _count: { select: { assignments: true } } } });
       const gaps = slots.filter((s) => s._count.assignments === 0);
       expect(gaps.length).toBeGreaterThan(0);

@@ -14,7 +14,7 @@ export async function exportPersonData(db: Db, personId: string) {
       experience: true,
       codeOfConductAcceptedAt: true,
       createdAt: true,
-      workPatterns: { select: { label: true, recurrence: true, startsOnLocal: true, durationMinutes: true } },
+      volunteerRota: { select: { shifts: true, pattern: true, preferences: true } },
       rotaAssignments: {
         select: { slot: { select: { startsAt: true, endsAt: true, template: { select: { name: true } } } } },
       },
@@ -58,7 +58,11 @@ export async function erasePerson(db: Db, personId: string, now = new Date()): P
     if (updated.count === 0) return false;
     await tx.session.deleteMany({ where: { userId: personId } });
     await tx.account.deleteMany({ where: { userId: personId } });
-    await tx.workPattern.deleteMany({ where: { personId } });
+    await tx.volunteerRota.deleteMany({ where: { personId } });
+    await tx.rotaSwapOffer.updateMany({
+      where: { fromId: personId, status: "OPEN" },
+      data: { status: "WITHDRAWN", decidedAt: now },
+    });
     await tx.rotaAssignment.deleteMany({ where: { personId, slot: { startsAt: { gt: now } } } });
     await tx.reminderRequest.deleteMany({ where: { personId } });
     if (before?.email) {
