@@ -10,6 +10,8 @@ import type { Logger } from "pino";
 import { Server } from "socket.io";
 import {
   PUBLIC_ROOM,
+  ROTA_ROOM,
+  can,
   verifyTicket,
   type ClientToServerEvents,
   type InterServerEvents,
@@ -132,7 +134,8 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     socket.data.connectedAt = Date.now();
     metrics.connectionsTotal.inc();
     metrics.socketsConnected.inc();
-    void socket.join([PUBLIC_ROOM, socket.data.identityRoom]);
+    const rota = can(socket.data.actor, "rota.signUp") || can(socket.data.actor, "rota.manage");
+    void socket.join([PUBLIC_ROOM, socket.data.identityRoom, ...(rota ? [ROTA_ROOM] : [])]);
     socket.emit("welcome", { nodeId, serverTime: new Date().toISOString() });
     logger.debug({ socketId: socket.id }, "socket connected");
     socket.on("disconnect", (reason) => {

@@ -46,6 +46,7 @@ const matrix: Record<Action, string> = {
   "attendance.viewAggregate":        ".   .   .   .   .   .   Y   .   .    .",
   "account.manageOwn":               ".   .   Y   Y   Y   Y   Y   Y   Y    Y",
   "reminder.manage":                 ".   .   Y   Y   Y   Y   Y   .   .    .",
+  "rota.manage":                     ".   .   .   .   .   .   Y   .   .    .",
 };
 
 describe("can(): every role x action", () => {

@@ -30,6 +30,7 @@ export const ACTIONS = [
   "attendance.viewAggregate",
   "account.manageOwn",
   "reminder.manage",
+  "rota.manage",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -78,6 +79,7 @@ export function can(actor: Actor, action: Action, resource: Resource = {}): bool
       return hasRole(actor, "VOLUNTEER") || hasRole(actor, "FACILITATOR") || isCoordinator;
     case "safeguarding.review":
     case "application.review":
+    case "rota.manage":
     case "person.suspend":
     case "attendance.viewAggregate":
       return isCoordinator;

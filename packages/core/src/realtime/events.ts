@@ -24,7 +24,15 @@ export interface ScheduleChanged {
   change: "cancelled" | "created" | "updated" | "moved" | "reassigned" | "opened" | "facilitator-late";
 }
 
+/** The rota changed (sign-up, drop, swap, auto-fill, templates): rota pages reload their data. */
+export interface RotaChanged {
+  /** Database slot ids concerned; empty means "anything may have changed". */
+  slotIds: string[];
+  change: "signup" | "drop" | "swap" | "offer" | "autofill" | "template";
+}
+
 export interface ServerToClientEvents {
+  "rota:changed": (payload: RotaChanged) => void;
   "dropin:schedule": (payload: ScheduleChanged) => void;
   welcome: (payload: Welcome) => void;
   "dropin:attendance": (payload: AttendanceChanged) => void;
@@ -47,3 +55,5 @@ export interface SocketData {
 
 /** Rooms every node understands. */
 export const PUBLIC_ROOM = "public";
+/** Volunteers and coordinators: rota changes. Nothing in it names anyone. */
+export const ROTA_ROOM = "rota";

@@ -1,6 +1,13 @@
 import { Emitter } from "@socket.io/postgres-emitter";
 import pg from "pg";
-import { PUBLIC_ROOM, type AttendanceChanged, type ScheduleChanged, type ServerToClientEvents } from "@offshift/core";
+import {
+  PUBLIC_ROOM,
+  ROTA_ROOM,
+  type AttendanceChanged,
+  type RotaChanged,
+  type ScheduleChanged,
+  type ServerToClientEvents,
+} from "@offshift/core";
 import { env } from "./env.js";
 import { logger } from "./logger.js";
 
@@ -31,4 +38,9 @@ export function disconnectIdentity(room: string): void {
 
 export function publishScheduleChanged(payload: ScheduleChanged): void {
   getEmitter().to(PUBLIC_ROOM).emit("dropin:schedule", payload);
+}
+
+/** Tells open rota pages (volunteers and coordinators only) to fetch their data again. */
+export function publishRotaChanged(payload: RotaChanged): void {
+  getEmitter().to(ROTA_ROOM).emit("rota:changed", payload);
 }
