@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Benchmark runner: `npm run bench` runs every *.bench.mjs here, prints the
 // results beside the recorded baseline (baseline.json) and writes
-// results/latest.json. `npm run bench -- --save-baseline` records a new baseline.
+// results/latest.json. `npm run bench -- --save-baseline` records a new baseline
+// (for the benches that ran; `npm run bench -- tonight --save-baseline` updates one).
 // Timing assertions never live in tests; regressions show up here.
 import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
@@ -46,7 +47,11 @@ const record = {
 mkdirSync(path.join(here, "results"), { recursive: true });
 writeFileSync(path.join(here, "results/latest.json"), JSON.stringify(record, null, 2) + "\n");
 if (saveBaseline) {
-  writeFileSync(baselineFile, JSON.stringify(record, null, 2) + "\n");
+  // Merge: saving after running one bench keeps the others' baselines.
+  writeFileSync(
+    baselineFile,
+    JSON.stringify({ ...record, results: { ...baseline, ...results } }, null, 2) + "\n",
+  );
   console.log("\nBaseline saved to bench/baseline.json");
 }
 console.log(

@@ -128,6 +128,21 @@ describe("Tonight on a fresh start with embedded PostgreSQL", () => {
     expect((await fetch(`${app.url}/sessions/not-a-session.ics`)).status).toBe(404);
   });
 
+  it("compresses pages for slow mobile data, and serves them plain to clients that cannot decode", async () => {
+    const plain = await fetch(app.url, { headers: { "accept-encoding": "identity" } });
+    const plainHtml = await plain.text();
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    for (const encoding of ["br", "gzip"]) {
+      const res = await fetch(app.url, { headers: { "accept-encoding": encoding } });
+      expect(res.headers.get("content-encoding")).toBe(encoding);
+      expect(res.headers.get("vary")).toMatch(/Accept-Encoding/i);
+      // fetch decodes it: the same page, with its session cards.
+      const html = await res.text();
+      expect(html).toContain('data-testid="session-card"');
+      expect(html.length).toBeGreaterThan(plainHtml.length * 0.9);
+    }
+  });
+
   it("answers web /healthz and realtime /readyz", async () => {
     expect(await (await fetch(`${app.url}/healthz`)).json()).toEqual({ status: "ok", service: "web" });
     expect(await (await fetch(`${app.realtimeUrl}/readyz`)).json()).toMatchObject({ status: "ready", database: "up" });

@@ -10,6 +10,7 @@ import { getDb } from "$lib/server/db.js";
 import { GUEST_COOKIE } from "$lib/server/guest.js";
 import { env } from "$lib/server/env.js";
 import { logger } from "$lib/server/logger.js";
+import { compressResponse } from "$lib/server/compress.js";
 
 // Parse the environment at start-up, not on the first request.
 if (!building) env();
@@ -98,7 +99,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   response.headers.set("Referrer-Policy", "same-origin");
   if (env().NODE_ENV === "production")
     response.headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
-  return response;
+  return compressResponse(event.request, response);
 };
 
 export const handleError: HandleServerError = ({ error, event, status }) => {
