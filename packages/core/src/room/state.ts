@@ -1,0 +1,243 @@
+import type { RoomCommand, RoomError } from "./commands.js";
+
+/**
+ * A live drop-in room as a pure state machine. Realtime keeps this state in
+ * PostgreSQL (so a restart or a second node loses nothing), loads it, applies
+ * one command with `applyRoomCommand`, and writes the result back in the
+ * same transaction. Every client resynchronises from `roomSnapshot`.
+ */
+
+export type RoomPhase = "lobby" | "live" | "ended";
+
+export interface RoomMember {
+  /** "person:<uuid>" or "guest:<uuid>": the identity, stable across reconnects. */
+  id: string;
+  /** First name or nickname: never an email or full name. */
+  name: string;
+  facilitator: boolean;
+  /** Their own microphone switch. */
+  muted: boolean;
+  /** Muted by a facilitator: enforced, and only a facilitator lifts it (by unmuting is not offered: they ask). */
+  mutedByFacilitator: boolean;
+  listenOnly: boolean;
+  status: "ok" | "need-a-minute";
+  joinedAt: number;
+}
+
+export interface RoomState {
+  occurrenceId: string;
+  phase: RoomPhase;
+  locked: boolean;
+  capacity: number;
+  /** In join order. */
+  members: RoomMember[];
+  /** Member ids with a raised hand, in the order they raised it. */
+  hands: string[];
+  /** Identities removed by a facilitator: they cannot rejoin this occurrence. */
+  removed: string[];
+  /** Sequence number of the last side-chat line (lines live in a bounded buffer beside the state). */
+  chatSeq: number;
+}
+
+/** Who is acting, as the room sees it. */
+export interface RoomActor {
+  id: string;
+  name: string;
+  /** Runs this session (lead, backup or the person it was handed to). */
+  facilitator: boolean;
+}
+
+export type RoomEffect =
+  | { kind: "chat"; seq: number; from: string; name: string; text: string; at: number }
+  | { kind: "removed"; memberId: string }
+  | { kind: "muted"; memberId: string }
+  | { kind: "ended" }
+  | { kind: "flag"; category: string; subjectId: string | null };
+
+export type RoomResult = { ok: true; state: RoomState; effects: RoomEffect[] } | { ok: false; error: RoomError };
+
+export const emptyRoom = (occurrenceId: string, capacity: number, phase: RoomPhase = "lobby"): RoomState => ({
+  occurrenceId,
+  phase,
+  locked: false,
+  capacity,
+  members: [],
+  hands: [],
+  removed: [],
+  chatSeq: 0,
+});
+
+const fail = (code: RoomError["code"], message: string): RoomResult => ({ ok: false, error: { code, message } });
+const ok = (state: RoomState, effects: RoomEffect[] = []): RoomResult => ({ ok: true, state, effects });
+
+const member = (s: RoomState, id: string) => s.members.find((m) => m.id === id);
+const withMember = (s: RoomState, id: string, change: Partial<RoomMember>): RoomState => ({
+  ...s,
+  members: s.members.map((m) => (m.id === id ? { ...m, ...change } : m)),
+});
+const withoutHand = (hands: string[], id: string) => hands.filter((h) => h !== id);
+
+/**
+ * Applies one parsed command. Refusals change nothing. Rules:
+ * - only facilitators open the room, moderate and end it;
+ * - workers may wait in the lobby; once ended nobody joins;
+ * - a locked room admits facilitators only; a removed identity never returns;
+ * - capacity counts everyone except facilitators;
+ * - a hand is raised once and keeps its place; leaving lowers it;
+ * - a facilitator's mute is enforced: the member cannot unmute themselves.
+ */
+export function applyRoomCommand(state: RoomState, actor: RoomActor, command: RoomCommand, now: number): RoomResult {
+  if (state.phase === "ended" && command.name !== "room:sync" && command.name !== "room:leave")
+    return fail("ended", "This session has ended.");
+  const me = member(state, actor.id);
+  const isFacilitator = actor.facilitator;
+
+  switch (command.name) {
+    case "room:join": {
+      if (command.payload.occurrenceId !== state.occurrenceId)
+        return fail("not_found", "That session could not be found.");
+      if (state.removed.includes(actor.id)) return fail("removed", "A facilitator asked you to leave this session.");
+      if (me) return ok(state); // a reconnect: same seat, same hand, same mute
+      if (state.locked && !isFacilitator)
+        return fail("locked", "The facilitator has locked the room for now. Please try again shortly.");
+      const seated = state.members.filter((m) => !m.facilitator).length;
+      if (!isFacilitator && seated >= state.capacity)
+        return fail("full", "The room is full. Please try another session.");
+      const joined: RoomMember = {
+        id: actor.id,
+        name: actor.name,
+        facilitator: isFacilitator,
+        muted: command.payload.listenOnly,
+        mutedByFacilitator: false,
+        listenOnly: command.payload.listenOnly,
+        status: "ok",
+        joinedAt: now,
+      };
+      return ok({ ...state, members: [...state.members, joined] });
+    }
+    case "room:sync":
+      return ok(state);
+    case "room:leave":
+      if (!me) return ok(state);
+      return ok({
+        ...state,
+        members: state.members.filter((m) => m.id !== actor.id),
+        hands: withoutHand(state.hands, actor.id),
+      });
+    case "mod:open":
+      if (!isFacilitator) return fail("forbidden", "Only a facilitator can open the room.");
+      return ok({ ...state, phase: "live" });
+    default:
+      break;
+  }
+
+  if (!me) return fail("not_in_room", "Join the session first.");
+
+  switch (command.name) {
+    case "room:hand": {
+      if (state.phase !== "live") return fail("not_open", "Hands go up once the facilitator opens the room.");
+      const up = state.hands.includes(actor.id);
+      if (command.payload.raised === up) return ok(state);
+      return ok({ ...state, hands: up ? withoutHand(state.hands, actor.id) : [...state.hands, actor.id] });
+    }
+    case "room:status":
+      return ok(withMember(state, actor.id, { status: command.payload.status }));
+    case "room:mute":
+      if (!command.payload.muted && me.mutedByFacilitator)
+        return fail("forbidden", "The facilitator has muted you. Raise your hand or use the chat.");
+      if (!command.payload.muted && me.listenOnly)
+        return ok(withMember(state, actor.id, { muted: false, listenOnly: false }));
+      return ok(withMember(state, actor.id, { muted: command.payload.muted }));
+    case "room:chat": {
+      if (state.phase !== "live") return fail("not_open", "The chat opens with the room.");
+      const seq = state.chatSeq + 1;
+      return ok({ ...state, chatSeq: seq }, [
+        { kind: "chat", seq, from: actor.id, name: me.name, text: command.payload.text, at: now },
+      ]);
+    }
+    default:
+      break;
+  }
+
+  if (!isFacilitator) return fail("forbidden", "Only a facilitator can do that.");
+
+  switch (command.name) {
+    case "mod:mute": {
+      const target = member(state, command.payload.participantId);
+      if (!target) return fail("not_in_room", "That person is no longer in the room.");
+      if (target.facilitator) return fail("forbidden", "Facilitators cannot be muted.");
+      return ok(withMember(state, target.id, { muted: true, mutedByFacilitator: true }), [
+        { kind: "muted", memberId: target.id },
+      ]);
+    }
+    case "mod:lower-hand":
+      if (!state.hands.includes(command.payload.participantId)) return ok(state);
+      return ok({ ...state, hands: withoutHand(state.hands, command.payload.participantId) });
+    case "mod:lower-all-hands":
+      return ok({ ...state, hands: [] });
+    case "mod:remove": {
+      const id = command.payload.participantId;
+      const target = member(state, id);
+      if (target?.facilitator) return fail("forbidden", "Facilitators cannot be removed.");
+      if (state.removed.includes(id)) return ok(state);
+      return ok(
+        {
+          ...state,
+          members: state.members.filter((m) => m.id !== id),
+          hands: withoutHand(state.hands, id),
+          removed: [...state.removed, id],
+        },
+        [{ kind: "removed", memberId: id }],
+      );
+    }
+    case "mod:lock":
+      return ok({ ...state, locked: command.payload.locked });
+    case "mod:end":
+      return ok({ ...state, phase: "ended", members: [], hands: [], locked: false }, [{ kind: "ended" }]);
+    case "mod:flag": {
+      const subject = command.payload.participantId ?? null;
+      if (subject && !member(state, subject) && !state.removed.includes(subject))
+        return fail("not_in_room", "That person is not in this session.");
+      return ok(state, [{ kind: "flag", category: command.payload.category, subjectId: subject }]);
+    }
+  }
+  return fail("invalid", "Unknown request");
+}
+
+/** What every client sees (and resynchronises from): no identities beyond names, nothing about removals but a count. */
+export function roomSnapshot(state: RoomState, viewerId: string) {
+  return {
+    occurrenceId: state.occurrenceId,
+    phase: state.phase,
+    locked: state.locked,
+    capacity: state.capacity,
+    placesLeft: Math.max(0, state.capacity - state.members.filter((m) => !m.facilitator).length),
+    members: state.members.map((m) => ({
+      id: m.id,
+      name: m.name,
+      facilitator: m.facilitator,
+      muted: m.muted || m.mutedByFacilitator,
+      mutedByFacilitator: m.mutedByFacilitator,
+      listenOnly: m.listenOnly,
+      status: m.status,
+      handPosition: state.hands.indexOf(m.id) + 1 || null,
+      you: m.id === viewerId,
+    })),
+    chatSeq: state.chatSeq,
+  };
+}
+export type RoomSnapshot = ReturnType<typeof roomSnapshot>;
+
+/** Invariants that hold for every reachable state (checked by the property tests). */
+export function roomInvariantProblems(s: RoomState): string[] {
+  const problems: string[] = [];
+  const ids = s.members.map((m) => m.id);
+  if (new Set(ids).size !== ids.length) problems.push("a member is seated twice");
+  if (new Set(s.hands).size !== s.hands.length) problems.push("a hand is queued twice");
+  if (s.hands.some((h) => !ids.includes(h))) problems.push("a hand belongs to someone not in the room");
+  if (s.removed.some((r) => ids.includes(r))) problems.push("a removed person is in the room");
+  if (s.members.filter((m) => !m.facilitator).length > s.capacity) problems.push("over capacity");
+  if (s.phase === "ended" && s.members.length > 0) problems.push("members in an ended room");
+  if (s.members.some((m) => m.mutedByFacilitator && !m.muted)) problems.push("a facilitator's mute was lifted");
+  return problems;
+}
