@@ -40,11 +40,12 @@ async function main() {
     corsOrigins: origins,
     ticketSecret: env.REALTIME_TICKET_SECRET,
     logger,
+    now: () => readClock(env.OFFSHIFT_TEST_CLOCK_FILE),
   });
   const port = await server.listen(env.PORT, env.HOST);
   logger.info({ port }, "realtime listening");
-  const stopHorizon = startHorizonJob(env.DATABASE_URL, logger);
   const clockFile = env.OFFSHIFT_TEST_CLOCK_FILE;
+  const stopHorizon = startHorizonJob(env.DATABASE_URL, logger, undefined, () => readClock(clockFile));
   const stopMail = startMailJob({
     databaseUrl: env.DATABASE_URL,
     logger,

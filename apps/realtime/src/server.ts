@@ -20,6 +20,7 @@ import {
 } from "@offshift/core";
 import { consumeTicket, createDb } from "@offshift/db";
 import { createMetrics } from "./metrics.js";
+import { registerRoomHandlers, startRoomKeeper, type RoomDeps } from "./rooms.js";
 
 export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -28,9 +29,11 @@ export interface RealtimeOptions {
   nodeId: string;
   /** "*" reflects any origin; otherwise an allow-list of exact origins. */
   corsOrigins: string[] | "*";
-  /** Shared with web; verifies socket tickets. */
+  /** Shared with web; verifies socket tickets (and keys per-room member aliases). */
   ticketSecret: string;
   logger: Logger;
+  /** The time for room rules (a test clock in e2e). */
+  now?: () => Date;
 }
 
 export interface RealtimeServer {
@@ -130,7 +133,18 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     next();
   });
 
+  const roomDeps: RoomDeps = {
+    io,
+    db,
+    nodeId,
+    aliasSecret: options.ticketSecret,
+    logger,
+    now: options.now ?? (() => new Date()),
+  };
+  const stopKeeper = startRoomKeeper(roomDeps);
+
   io.on("connection", (socket) => {
+    registerRoomHandlers(socket, roomDeps);
     socket.data.connectedAt = Date.now();
     metrics.connectionsTotal.inc();
     metrics.socketsConnected.inc();
@@ -164,6 +178,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
       });
     },
     async close() {
+      stopKeeper();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // The adapter's LISTEN client may still be connecting and would hold
       // pool.end() open; do not let shutdown wait on it for ever.

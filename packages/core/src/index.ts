@@ -17,3 +17,5 @@ export * from "./rota/reasons.js";
 export * from "./rota/engine.js";
 export * from "./rota/templates.js";
 export { zoneClock, expandInstants, type ZoneClock } from "./rota/fast-time.js";
+export * from "./room/commands.js";
+export * from "./room/state.js";

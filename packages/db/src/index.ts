@@ -58,3 +58,17 @@ export {
 } from "./dropins/reminders.js";
 export { alertUnopenedSessions } from "./dropins/room.js";
 export { loadBoard, loadRotaDefaults, ROTA_DEFAULTS_KEY, type LoadedBoard } from "./rota/board.js";
+export {
+  loadRoomContext,
+  runRoomCommand,
+  readRoom,
+  chatSince,
+  touchPresence,
+  dropPresence,
+  heartbeatNode,
+  reapStaleMembers,
+  roomIdentity,
+  CHAT_BUFFER,
+  type RoomContext,
+  type RoomRunResult,
+} from "./room/live.js";

@@ -1,4 +1,6 @@
 import type { Actor } from "../access/can.js";
+import type { RoomAck, RoomCommandName } from "../room/commands.js";
+import type { RoomSnapshot } from "../room/state.js";
 
 /**
  * Typed Socket.IO event maps shared by realtime, web (emitter) and the browser.
@@ -32,14 +34,48 @@ export interface RotaChanged {
 }
 
 export interface ServerToClientEvents {
+  "room:state": (snapshot: RoomSnapshot) => void;
+  "room:chat": (line: RoomChatLine) => void;
+  /** You were removed by a facilitator (sent to the removed member's sockets only). */
+  "room:removed": (payload: { occurrenceId: string }) => void;
+  "room:ended": (payload: { occurrenceId: string }) => void;
+  "rtc:signal": (signal: RtcSignal) => void;
   "rota:changed": (payload: RotaChanged) => void;
   "dropin:schedule": (payload: ScheduleChanged) => void;
   welcome: (payload: Welcome) => void;
   "dropin:attendance": (payload: AttendanceChanged) => void;
 }
 
-/** Browsers only listen for now; live rooms add their commands here. */
-export type ClientToServerEvents = Record<never, never>;
+/** Live-room commands: a payload (validated by its zod schema) and a typed acknowledgement. */
+export type ClientToServerEvents = {
+  [K in RoomCommandName]: (payload: unknown, ack?: (reply: RoomAck<RoomReply>) => void) => void;
+} & {
+  /** Mesh audio signalling to one member of the same room (relayed, never stored). */
+  "rtc:signal": (payload: unknown, ack?: (reply: RoomAck) => void) => void;
+};
+
+/** What a successful room command answers with. */
+export interface RoomReply {
+  snapshot: RoomSnapshot;
+  /** The caller's own alias in this room. */
+  memberId: string;
+  /** Side-chat lines after the client's last one (on join and sync). */
+  chat?: RoomChatLine[];
+}
+
+export interface RoomChatLine {
+  seq: number;
+  from: string;
+  name: string;
+  text: string;
+  at: number;
+}
+
+export interface RtcSignal {
+  from: string;
+  description?: { type: "offer" | "answer" | "pranswer" | "rollback"; sdp?: string };
+  candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | null;
+}
 
 export interface InterServerEvents {
   ping: () => void;
@@ -51,6 +87,8 @@ export interface SocketData {
   actor: Actor;
   /** "person:<id>", "guest:<id>" or "visitor:<key>": reaches all of one identity's sockets. */
   identityRoom: string;
+  /** The live room this socket is in, and its alias there. */
+  room?: { occurrenceId: string; memberId: string };
 }
 
 /** Rooms every node understands. */

@@ -6,9 +6,13 @@ import { z } from "zod";
  * typed error in the acknowledgement and changes nothing.
  */
 
-export const participantId = z
-  .string({ error: "Choose a participant" })
-  .regex(/^(person|guest):[0-9a-f-]{36}$/, "Choose a participant");
+/**
+ * Members are known in a room by a per-room alias ("m_" + 16 hex) that the
+ * server derives from their identity with a keyed hash: stable for one person
+ * in one session (so a removal sticks), unlinkable across sessions.
+ */
+export const MEMBER_ID = /^m_[0-9a-f]{16}$/;
+export const participantId = z.string({ error: "Choose a participant" }).regex(MEMBER_ID, "Choose a participant");
 
 export const SAFEGUARDING_CATEGORIES = [
   "risk-to-self",

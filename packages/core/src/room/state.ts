@@ -10,7 +10,7 @@ import type { RoomCommand, RoomError } from "./commands.js";
 export type RoomPhase = "lobby" | "live" | "ended";
 
 export interface RoomMember {
-  /** "person:<uuid>" or "guest:<uuid>": the identity, stable across reconnects. */
+  /** The member's per-room alias (see MEMBER_ID): stable across reconnects, unlinkable across sessions. */
   id: string;
   /** First name or nickname: never an email or full name. */
   name: string;
@@ -24,7 +24,7 @@ export interface RoomMember {
   joinedAt: number;
 }
 
-export interface RoomState {
+export interface LiveRoomState {
   occurrenceId: string;
   phase: RoomPhase;
   locked: boolean;
@@ -54,9 +54,9 @@ export type RoomEffect =
   | { kind: "ended" }
   | { kind: "flag"; category: string; subjectId: string | null };
 
-export type RoomResult = { ok: true; state: RoomState; effects: RoomEffect[] } | { ok: false; error: RoomError };
+export type RoomResult = { ok: true; state: LiveRoomState; effects: RoomEffect[] } | { ok: false; error: RoomError };
 
-export const emptyRoom = (occurrenceId: string, capacity: number, phase: RoomPhase = "lobby"): RoomState => ({
+export const emptyRoom = (occurrenceId: string, capacity: number, phase: RoomPhase = "lobby"): LiveRoomState => ({
   occurrenceId,
   phase,
   locked: false,
@@ -68,10 +68,10 @@ export const emptyRoom = (occurrenceId: string, capacity: number, phase: RoomPha
 });
 
 const fail = (code: RoomError["code"], message: string): RoomResult => ({ ok: false, error: { code, message } });
-const ok = (state: RoomState, effects: RoomEffect[] = []): RoomResult => ({ ok: true, state, effects });
+const ok = (state: LiveRoomState, effects: RoomEffect[] = []): RoomResult => ({ ok: true, state, effects });
 
-const member = (s: RoomState, id: string) => s.members.find((m) => m.id === id);
-const withMember = (s: RoomState, id: string, change: Partial<RoomMember>): RoomState => ({
+const member = (s: LiveRoomState, id: string) => s.members.find((m) => m.id === id);
+const withMember = (s: LiveRoomState, id: string, change: Partial<RoomMember>): LiveRoomState => ({
   ...s,
   members: s.members.map((m) => (m.id === id ? { ...m, ...change } : m)),
 });
@@ -86,7 +86,7 @@ const withoutHand = (hands: string[], id: string) => hands.filter((h) => h !== i
  * - a hand is raised once and keeps its place; leaving lowers it;
  * - a facilitator's mute is enforced: the member cannot unmute themselves.
  */
-export function applyRoomCommand(state: RoomState, actor: RoomActor, command: RoomCommand, now: number): RoomResult {
+export function applyRoomCommand(state: LiveRoomState, actor: RoomActor, command: RoomCommand, now: number): RoomResult {
   if (state.phase === "ended" && command.name !== "room:sync" && command.name !== "room:leave")
     return fail("ended", "This session has ended.");
   const me = member(state, actor.id);
@@ -204,8 +204,8 @@ export function applyRoomCommand(state: RoomState, actor: RoomActor, command: Ro
   return fail("invalid", "Unknown request");
 }
 
-/** What every client sees (and resynchronises from): no identities beyond names, nothing about removals but a count. */
-export function roomSnapshot(state: RoomState, viewerId: string) {
+/** What every client in the room sees (and resynchronises from): aliases and first names only. */
+export function roomSnapshot(state: LiveRoomState, version: number) {
   return {
     occurrenceId: state.occurrenceId,
     phase: state.phase,
@@ -221,15 +221,16 @@ export function roomSnapshot(state: RoomState, viewerId: string) {
       listenOnly: m.listenOnly,
       status: m.status,
       handPosition: state.hands.indexOf(m.id) + 1 || null,
-      you: m.id === viewerId,
     })),
+    hands: [...state.hands],
     chatSeq: state.chatSeq,
+    version,
   };
 }
 export type RoomSnapshot = ReturnType<typeof roomSnapshot>;
 
 /** Invariants that hold for every reachable state (checked by the property tests). */
-export function roomInvariantProblems(s: RoomState): string[] {
+export function roomInvariantProblems(s: LiveRoomState): string[] {
   const problems: string[] = [];
   const ids = s.members.map((m) => m.id);
   if (new Set(ids).size !== ids.length) problems.push("a member is seated twice");

@@ -1,0 +1,221 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ROOM_COMMANDS, type Actor, type RoomAck, type RoomReply, type RoomSnapshot } from "@offshift/core";
+import { createDb, readRoom, type Db } from "@offshift/db";
+import { createTestDatabase } from "@offshift/db/testing";
+import { client, eventually, startNode, waitFor, type Client } from "./test-helpers.js";
+import type { RealtimeServer } from "./server.js";
+
+let db: Db;
+let drop: () => Promise<void>;
+const nodes: RealtimeServer[] = [];
+let urlA: string;
+let urlB: string;
+let occurrenceId: string;
+let facilitator: Actor;
+const guests: Actor[] = [];
+const sockets: Client[] = [];
+
+beforeAll(async () => {
+  const t = await createTestDatabase(inject("pgAdminUrl"), "rooms");
+  drop = t.drop;
+  db = createDb(t.url);
+  const lead = await db.person.create({
+    data: { displayName: "Maria Santos", roles: ["FACILITATOR"], status: "APPROVED" },
+    select: { id: true },
+  });
+  facilitator = { kind: "person", personId: lead.id, roles: ["FACILITATOR"], status: "APPROVED" };
+  const series = await db.dropInSeries.create({
+    data: {
+      title: "Lone working at night",
+      theme: "Lone working at night",
+      description: "Driving between calls in the dark.",
+      capacity: 3,
+      durationMinutes: 60,
+      rrule: "FREQ=WEEKLY;BYDAY=MO",
+      startsOnLocal: "2026-11-30T22:00:00",
+      facilitatorId: lead.id,
+    },
+  });
+  const startsAt = new Date(Date.now() + 5 * 60_000); // the lobby is open
+  const occ = await db.dropInOccurrence.create({
+    data: {
+      seriesId: series.id,
+      originalStart: startsAt,
+      startsAt,
+      endsAt: new Date(startsAt.getTime() + 3_600_000),
+      title: series.title,
+      theme: series.theme,
+      description: series.description,
+      capacity: 3,
+      facilitatorId: lead.id,
+    },
+  });
+  occurrenceId = occ.id;
+  for (const nickname of ["Night Owl", "Kit", "Robin"]) {
+    const g = await db.guest.create({
+      data: { nickname, tokenHash: `hash-${nickname}`, agreementAcceptedAt: new Date() },
+      select: { id: true },
+    });
+    guests.push({ kind: "guest", guestId: g.id });
+  }
+  const a = await startNode(t.url, "node-a");
+  const b = await startNode(t.url, "node-b");
+  nodes.push(a.server, b.server);
+  urlA = a.url;
+  urlB = b.url;
+});
+afterAll(async () => {
+  sockets.forEach((s) => s.disconnect());
+  await Promise.all(nodes.map((n) => n.close()));
+  await db.$disconnect();
+  await drop();
+});
+
+async function connected(url: string, actor: Actor): Promise<Client> {
+  const s = client(url, actor);
+  sockets.push(s);
+  await waitFor(s, "welcome");
+  return s;
+}
+function send(s: Client, event: string, payload: unknown): Promise<RoomAck<RoomReply>> {
+  return new Promise((resolve) =>
+    (s.emit as (e: string, p: unknown, ack: (r: RoomAck<RoomReply>) => void) => void)(event, payload, resolve),
+  );
+}
+const join = (s: Client) => send(s, "room:join", { occurrenceId });
+/** The first room snapshot a socket receives that satisfies `ok`. */
+function stateWhere(s: Client, ok: (snap: RoomSnapshot) => boolean, timeoutMs = 5000): Promise<RoomSnapshot> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no matching room state")), timeoutMs);
+    const on = (snap: RoomSnapshot) => {
+      if (!ok(snap)) return;
+      clearTimeout(timer);
+      s.off("room:state", on);
+      resolve(snap);
+    };
+    s.on("room:state", on);
+  });
+}
+
+describe("live room over Socket.IO, across two realtime nodes", () => {
+  let maria: Client;
+  let owl: Client;
+  let kit: Client;
+  let owlId: string;
+  let kitId: string;
+
+  it("facilitator and guests on different nodes join, and opening the room reaches everyone", async () => {
+    maria = await connected(urlA, facilitator);
+    owl = await connected(urlB, guests[0]!);
+    kit = await connected(urlA, guests[1]!);
+    const m = await join(maria);
+    expect(m).toMatchObject({ ok: true, data: { snapshot: { phase: "lobby" } } });
+    const o = await join(owl);
+    const k = await join(kit);
+    if (!o.ok || !k.ok) throw new Error("join refused");
+    owlId = o.data!.memberId;
+    kitId = k.data!.memberId;
+    expect(o.data!.snapshot.members.map((x) => x.name)).toEqual(["Maria", "Night Owl"]);
+
+    const seenByOwl = stateWhere(owl, (snap) => snap.phase === "live");
+    expect(await send(maria, "mod:open", {})).toMatchObject({ ok: true });
+    expect(await seenByOwl).toMatchObject({ phase: "live" });
+    expect((await db.dropInOccurrence.findUniqueOrThrow({ where: { id: occurrenceId } })).openedAt).not.toBeNull();
+  });
+
+  it("hand queue order and side-chat reach members on the other node", async () => {
+    const state = stateWhere(maria, (snap) => snap.hands.length === 2);
+    await send(kit, "room:hand", { raised: true });
+    await send(owl, "room:hand", { raised: true });
+    expect((await state).hands).toEqual([kitId, owlId]);
+    const line = waitFor<{ text: string; name: string }>(maria, "room:chat");
+    expect(await send(owl, "room:chat", { text: "can't talk, in the car park" })).toMatchObject({ ok: true });
+    expect(await line).toMatchObject({ name: "Night Owl", text: "can't talk, in the car park" });
+  });
+
+  it("a facilitator's mute is enforced, and only facilitators moderate", async () => {
+    expect(await send(owl, "mod:mute", { participantId: kitId })).toMatchObject({
+      ok: false,
+      error: { code: "forbidden" },
+    });
+    expect(await send(maria, "mod:mute", { participantId: kitId })).toMatchObject({ ok: true });
+    expect(await send(kit, "room:mute", { muted: false })).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect((await readRoom(db, occurrenceId))!.members.find((x) => x.id === kitId)).toMatchObject({
+      muted: true,
+      mutedByFacilitator: true,
+    });
+  });
+
+  it("relays mesh signalling to one member only", async () => {
+    const got = waitFor<{ from: string; description: { type: string } }>(owl, "rtc:signal");
+    let kitGotIt = false;
+    kit.once("rtc:signal", () => (kitGotIt = true));
+    expect(await send(maria, "rtc:signal", { to: owlId, description: { type: "offer", sdp: "v=0" } })).toMatchObject({
+      ok: true,
+    });
+    expect(await got).toMatchObject({ description: { type: "offer" } });
+    expect(kitGotIt).toBe(false);
+  });
+
+  it("a removed guest is told, taken out, and cannot rejoin", async () => {
+    const told = waitFor<{ occurrenceId: string }>(kit, "room:removed");
+    expect(await send(maria, "mod:remove", { participantId: kitId })).toMatchObject({ ok: true });
+    expect(await told).toEqual({ occurrenceId });
+    // Out of the room's channel: no more chat for them.
+    let heard = false;
+    kit.on("room:chat", () => (heard = true));
+    await send(owl, "room:chat", { text: "after the removal" });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(heard).toBe(false);
+    expect(await join(kit)).toMatchObject({ ok: false, error: { code: "removed" } });
+    const fresh = await connected(urlB, guests[1]!); // even from a new connection on the other node
+    expect(await join(fresh)).toMatchObject({ ok: false, error: { code: "removed" } });
+  });
+
+  it("visitors cannot join; a guest cannot end the session", async () => {
+    const visitor = await connected(urlA, { kind: "visitor" });
+    expect(await join(visitor)).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await send(owl, "mod:end", {})).toMatchObject({ ok: false, error: { code: "forbidden" } });
+  });
+
+  it("fuzz: random payloads on every event get a typed error and change nothing", async () => {
+    const fuzzer = await connected(urlB, guests[2]!);
+    const before = (await readRoom(db, occurrenceId))!.version;
+    const events = [...ROOM_COMMANDS, "rtc:signal"].filter((e) => e !== "room:join" && e !== "room:leave");
+    const payload = fc.oneof(
+      fc.anything(),
+      fc.record({ participantId: fc.string(), raised: fc.anything(), text: fc.anything(), to: fc.string() }),
+    );
+    const samples = fc.sample(fc.tuple(fc.constantFrom(...events), payload), 60);
+    for (const [event, p] of samples) {
+      const ack = await send(fuzzer, event, p);
+      expect(ack.ok).toBe(false);
+      if (!ack.ok) expect(["invalid", "not_in_room", "forbidden", "rate_limited"]).toContain(ack.error.code);
+    }
+    expect((await readRoom(db, occurrenceId))!.version).toBe(before);
+    // And the server is still serving the room.
+    const sync = await send(owl, "room:sync", { afterChatSeq: 0 });
+    expect(sync.ok && sync.data!.chat!.map((l) => l.text)).toEqual([
+      "can't talk, in the car park",
+      "after the removal",
+    ]);
+    // A client that saw line 1 gets only what it missed.
+    const missed = await send(owl, "room:sync", { afterChatSeq: 1 });
+    expect(missed.ok && missed.data!.chat!.map((l) => l.text)).toEqual(["after the removal"]);
+  });
+
+  it("rate limits a socket that floods", async () => {
+    const results = await Promise.all(Array.from({ length: 30 }, () => send(owl, "room:status", { status: "ok" })));
+    expect(results.some((r) => !r.ok && r.error.code === "rate_limited")).toBe(true);
+  });
+
+  it("ending the session closes it for everyone", async () => {
+    await eventually(
+      () => send(maria, "mod:end", {}),
+      (r) => r.ok,
+    );
+    expect((await readRoom(db, occurrenceId))!).toMatchObject({ phase: "ended", members: [] });
+    expect(await db.roomChatLine.count()).toBe(0);
+  });
+});

@@ -1,0 +1,230 @@
+import { createHmac } from "node:crypto";
+import type { Logger } from "pino";
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import { z } from "zod";
+import {
+  MEMBER_ID,
+  ROOM_COMMANDS,
+  can,
+  parseRoomCommand,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type RoomAck,
+  type RoomError,
+  type RoomReply,
+  type ServerToClientEvents,
+  type SocketData,
+} from "@offshift/core";
+import {
+  chatSince,
+  dropPresence,
+  heartbeatNode,
+  loadRoomContext,
+  readRoom,
+  reapStaleMembers,
+  roomIdentity,
+  runRoomCommand,
+  touchPresence,
+  type Db,
+} from "@offshift/db";
+import type { Socket as IoSocket } from "socket.io";
+import type { RealtimeIo } from "./server.js";
+
+type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export interface RoomDeps {
+  io: RealtimeIo;
+  db: Db;
+  nodeId: string;
+  /** Keys the per-room member aliases. */
+  aliasSecret: string;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** Socket.IO room names. */
+export const roomChannel = (occurrenceId: string) => `room:${occurrenceId}`;
+const memberChannel = (occurrenceId: string, memberId: string) => `room:${occurrenceId}:${memberId}`;
+
+/** A member's alias in one room: stable for one identity there, unlinkable across rooms. */
+export function memberAlias(secret: string, occurrenceId: string, identityKey: string): string {
+  return `m_${createHmac("sha256", secret).update(`${occurrenceId}\n${identityKey}`).digest("hex").slice(0, 16)}`;
+}
+
+const rtcSignal = z.object({
+  to: z.string().regex(MEMBER_ID, "Unknown participant"),
+  description: z
+    .object({ type: z.enum(["offer", "answer", "pranswer", "rollback"]), sdp: z.string().max(20_000).optional() })
+    .optional(),
+  candidate: z
+    .object({
+      candidate: z.string().max(2_000),
+      sdpMid: z.string().max(64).nullish(),
+      sdpMLineIndex: z.number().int().min(0).max(64).nullish(),
+    })
+    .nullish(),
+});
+
+const error = (code: RoomError["code"], message: string): RoomAck<never> => ({ ok: false, error: { code, message } });
+
+/**
+ * Live-room events on one socket: every payload is parsed by its core schema,
+ * rate limited per socket, authorised with can(), run against the room's
+ * state in PostgreSQL (core's rules under a row lock), and answered with a
+ * typed acknowledgement. Changes fan out to the room through the cluster
+ * adapter, so members on other nodes see them too.
+ */
+export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
+  const { io, db, logger } = deps;
+  // Per socket: bursts of clicks are fine, floods are not. Chat and signalling have their own budgets.
+  const commands = new RateLimiterMemory({ points: 20, duration: 10 });
+  const chat = new RateLimiterMemory({ points: 5, duration: 10 });
+  const signals = new RateLimiterMemory({ points: 200, duration: 10 });
+  const allowed = async (limiter: RateLimiterMemory) => {
+    try {
+      await limiter.consume(socket.id);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  for (const name of ROOM_COMMANDS) {
+    socket.on(name, async (payload: unknown, ack?: unknown) => {
+      const reply = (r: RoomAck<RoomReply>) => {
+        if (typeof ack === "function") (ack as (r: RoomAck<RoomReply>) => void)(r);
+      };
+      try {
+        if (!(await allowed(commands)) || (name === "room:chat" && !(await allowed(chat))))
+          return reply(error("rate_limited", "That was a lot at once. Please wait a few seconds."));
+        const parsed = parseRoomCommand(name, payload);
+        if (!parsed.ok) return reply({ ok: false, error: parsed.error });
+        const command = parsed.command;
+        const occurrenceId =
+          command.name === "room:join" ? command.payload.occurrenceId : socket.data.room?.occurrenceId;
+        if (!occurrenceId) return reply(error("not_in_room", "Join the session first."));
+        if (command.name === "room:join" && socket.data.room && socket.data.room.occurrenceId !== occurrenceId)
+          return reply(error("invalid", "Leave the other session first."));
+        const context = await loadRoomContext(db, occurrenceId);
+        if (!context) return reply(error("not_found", "That session could not be found."));
+        const action = name.startsWith("mod:") ? "room.moderate" : "dropin.join";
+        if (!can(socket.data.actor, action, { facilitatorIds: context.facilitatorIds }))
+          return reply(
+            error(
+              "forbidden",
+              action === "room.moderate"
+                ? "Only this session's facilitators can do that."
+                : "Choose a nickname to join.",
+            ),
+          );
+        const identity = await roomIdentity(db, socket.data.actor);
+        if (!identity) return reply(error("forbidden", "Choose a nickname to join."));
+        const memberId = memberAlias(deps.aliasSecret, occurrenceId, identity.key);
+        const facilitator = !!identity.personId && context.facilitatorIds.includes(identity.personId);
+        const now = deps.now();
+        const result = await runRoomCommand(db, {
+          context,
+          actor: { id: memberId, name: identity.name, facilitator, personId: identity.personId },
+          command,
+          now,
+        });
+        if (!result.ok) return reply(result);
+
+        const channel = roomChannel(occurrenceId);
+        if (command.name === "room:join") {
+          socket.data.room = { occurrenceId, memberId };
+          await socket.join([channel, memberChannel(occurrenceId, memberId)]);
+          await touchPresence(db, { socketId: socket.id, occurrenceId, memberId, nodeId: deps.nodeId, now });
+        } else if (command.name === "room:leave") {
+          socket.data.room = undefined;
+          await socket.leave(channel);
+          await socket.leave(memberChannel(occurrenceId, memberId));
+          await dropPresence(db, socket.id);
+        }
+        for (const effect of result.effects) {
+          if (effect.kind === "chat") {
+            io.to(channel).emit("room:chat", {
+              seq: effect.seq,
+              from: effect.from,
+              name: effect.name,
+              text: effect.text,
+              at: effect.at,
+            });
+          } else if (effect.kind === "removed") {
+            const target = memberChannel(occurrenceId, effect.memberId);
+            io.to(target).emit("room:removed", { occurrenceId });
+            // The adapter delivers broadcasts on the next tick: leave after, or they would miss the notice.
+            process.nextTick(() => io.in(target).socketsLeave([channel, target]));
+          } else if (effect.kind === "ended") {
+            io.to(channel).emit("room:ended", { occurrenceId });
+          } else if (effect.kind === "flag") {
+            logger.info({ occurrenceId, category: effect.category }, "safeguarding concern flagged");
+          }
+        }
+        if (result.changed) io.to(channel).emit("room:state", result.snapshot);
+        if (command.name === "mod:end") process.nextTick(() => io.in(channel).socketsLeave(channel));
+        const wantsChat = command.name === "room:join" || command.name === "room:sync";
+        const after = command.name === "room:sync" ? command.payload.afterChatSeq : 0;
+        reply({
+          ok: true,
+          data: {
+            snapshot: result.snapshot,
+            memberId,
+            ...(wantsChat ? { chat: await chatSince(db, occurrenceId, after) } : {}),
+          },
+        });
+      } catch (err) {
+        logger.warn({ err: err instanceof Error ? err.message : String(err), event: name }, "room command failed");
+        reply(error("invalid", "Something went wrong. Please try again."));
+      }
+    });
+  }
+
+  // Mesh audio: offers, answers and ICE candidates go to one member of the same room, never stored.
+  socket.on("rtc:signal", async (payload: unknown, ack?: unknown) => {
+    const reply = (r: RoomAck) => {
+      if (typeof ack === "function") (ack as (r: RoomAck) => void)(r);
+    };
+    if (!(await allowed(signals))) return reply(error("rate_limited", "Too many signals."));
+    const parsed = rtcSignal.safeParse(payload);
+    if (!parsed.success) return reply(error("invalid", parsed.error.issues[0]?.message ?? "Invalid signal"));
+    const room = socket.data.room;
+    if (!room) return reply(error("not_in_room", "Join the session first."));
+    const { to, ...signal } = parsed.data;
+    io.to(memberChannel(room.occurrenceId, to)).emit("rtc:signal", { from: room.memberId, ...signal });
+    reply({ ok: true });
+  });
+
+  socket.on("disconnect", () => {
+    if (socket.data.room) void dropPresence(db, socket.id).catch(() => undefined);
+  });
+}
+
+/**
+ * Heartbeat for this node's sockets and the reaper for members whose sockets
+ * are all gone (a crashed node, a phone that lost signal for good).
+ */
+export function startRoomKeeper(deps: RoomDeps, options: { everyMs?: number; staleMs?: number } = {}): () => void {
+  const everyMs = options.everyMs ?? 10_000;
+  const staleMs = options.staleMs ?? 30_000;
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const now = deps.now();
+      await heartbeatNode(deps.db, deps.nodeId, now);
+      for (const occurrenceId of await reapStaleMembers(deps.db, now, staleMs)) {
+        const snapshot = await readRoom(deps.db, occurrenceId);
+        if (snapshot) deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
+      }
+    } catch (err) {
+      deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "room keeper failed; will retry");
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

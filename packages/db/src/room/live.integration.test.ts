@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { RoomCommand } from "@offshift/core";
+import { createDb, type Db } from "../client.js";
+import { createTestDatabase } from "../testing/index.js";
+import { createSeries } from "../dropins/series.js";
+import {
+  CHAT_BUFFER,
+  chatSince,
+  loadRoomContext,
+  readRoom,
+  reapStaleMembers,
+  runRoomCommand,
+  touchPresence,
+  type RoomContext,
+} from "./live.js";
+
+let db: Db;
+let url: string;
+let drop: () => Promise<void>;
+let leadId: string;
+let ctx: RoomContext;
+const created = new Date("2026-11-30T12:00:00Z");
+
+beforeAll(async () => {
+  const t = await createTestDatabase(inject("pgAdminUrl"), "live_room");
+  drop = t.drop;
+  url = t.url;
+  db = createDb(t.url);
+  leadId = (
+    await db.person.create({
+      data: { displayName: "Lee Lead", roles: ["FACILITATOR"], status: "APPROVED" },
+      select: { id: true },
+    })
+  ).id;
+  const made = await createSeries(db, {
+    title: "Lone working at night",
+    theme: "Lone working at night",
+    description: "Driving between calls in the dark.",
+    language: "en",
+    capacity: 2,
+    roomStyle: "OPEN",
+    durationMinutes: 60,
+    facilitatorId: leadId,
+    recurrence: {
+      pattern: "weekly",
+      days: ["TU"],
+      everyWeeks: 1,
+      startsOn: "2026-12-01",
+      time: "22:00",
+      ends: { kind: "never" },
+    },
+    timeZone: "Europe/London",
+    now: created,
+  });
+  if (!made.ok) throw new Error(made.message);
+  const first = await db.dropInOccurrence.findFirstOrThrow({
+    where: { seriesId: made.seriesId },
+    orderBy: { startsAt: "asc" },
+  });
+  ctx = (await loadRoomContext(db, first.id))!;
+});
+afterAll(async () => {
+  await db.$disconnect();
+  await drop();
+});
+
+const at = (minutes: number) => new Date(ctx.startsAt.getTime() + minutes * 60_000);
+const alias = (n: number) => `m_${String(n).padStart(16, "0")}`;
+const facilitator = { id: alias(1), name: "Lee", facilitator: true };
+const worker = (n: number) => ({ id: alias(n), name: `Owl ${n}`, facilitator: false, personId: null });
+const run = (
+  actor: { id: string; name: string; facilitator: boolean; personId: string | null },
+  command: RoomCommand,
+  now: Date,
+) => runRoomCommand(db, { context: ctx, actor, command, now });
+const join = { name: "room:join", payload: { occurrenceId: "", listenOnly: false } } as const;
+const joinCmd = (): RoomCommand => ({ ...join, payload: { ...join.payload, occurrenceId: ctx.occurrenceId } });
+
+describe("live room state in PostgreSQL", () => {
+  it("refuses joining before the lobby opens and runs the room from the lobby on", async () => {
+    expect(await run(worker(2), joinCmd(), at(-11))).toMatchObject({ ok: false, error: { code: "not_open" } });
+    expect(await db.liveRoom.count()).toBe(0);
+    expect(await run(worker(2), joinCmd(), at(-9))).toMatchObject({ ok: true, snapshot: { phase: "lobby" } });
+    const lead = { ...facilitator, personId: leadId };
+    const opened = await run(lead, { name: "mod:open", payload: {} }, at(-1));
+    expect(opened).toMatchObject({ ok: true, snapshot: { phase: "live" } });
+    expect(await db.dropInOccurrence.findUniqueOrThrow({ where: { id: ctx.occurrenceId } })).toMatchObject({
+      openedAt: at(-1),
+      openedById: leadId,
+    });
+  });
+
+  it("seats exactly the capacity when many join at once (the room row is locked)", async () => {
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => run(worker(10 + i), joinCmd(), at(1))));
+    // One place was left (worker 2 is seated, capacity 2).
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok && r.error.code === "full")).toHaveLength(11);
+    const snap = (await readRoom(db, ctx.occurrenceId))!;
+    expect(snap.members.filter((m) => !m.facilitator)).toHaveLength(2);
+    expect(snap.placesLeft).toBe(0);
+  });
+
+  it("keeps a bounded side-chat buffer for replay", async () => {
+    for (let i = 0; i < CHAT_BUFFER + 5; i++)
+      expect(await run(worker(2), { name: "room:chat", payload: { text: `line ${i}` } }, at(2))).toMatchObject({
+        ok: true,
+      });
+    const all = await chatSince(db, ctx.occurrenceId, 0);
+    expect(all).toHaveLength(CHAT_BUFFER);
+    expect(all.at(-1)).toMatchObject({ seq: CHAT_BUFFER + 5, text: `line ${CHAT_BUFFER + 4}`, name: "Owl 2" });
+    expect(await chatSince(db, ctx.occurrenceId, CHAT_BUFFER + 3)).toHaveLength(2);
+  });
+
+  it("survives a restart: another client (another node) sees the same room", async () => {
+    const other = createDb(url);
+    try {
+      expect((await readRoom(other, ctx.occurrenceId))!.members.map((m) => m.name)).toContain("Owl 2");
+    } finally {
+      await other.$disconnect();
+    }
+  });
+
+  it("a removal sticks and is audited; a worker cannot remove anyone", async () => {
+    const lead = { ...facilitator, personId: leadId };
+    // Moderating needs the facilitator in the room.
+    expect(await run(lead, joinCmd(), at(3))).toMatchObject({ ok: true });
+    const target = (await readRoom(db, ctx.occurrenceId))!.members.find((m) => m.name === "Owl 2")!;
+    expect(await run(worker(3), { name: "mod:remove", payload: { participantId: target.id } }, at(3))).toMatchObject({
+      ok: false,
+    });
+    expect(await run(lead, { name: "mod:remove", payload: { participantId: target.id } }, at(3))).toMatchObject({
+      ok: true,
+      effects: [{ kind: "removed" }],
+    });
+    expect(await run(worker(2), joinCmd(), at(4))).toMatchObject({ ok: false, error: { code: "removed" } });
+    expect(await db.auditEvent.count({ where: { action: "room.remove" } })).toBe(1);
+  });
+
+  it("takes members with no live socket out of the room, but not those who reconnected", async () => {
+    const snap = (await readRoom(db, ctx.occurrenceId))!;
+    const stayer = snap.members.find((m) => !m.facilitator)!;
+    expect(snap.members.length).toBeGreaterThan(1);
+    await touchPresence(db, {
+      socketId: "s-new",
+      occurrenceId: ctx.occurrenceId,
+      memberId: stayer.id,
+      nodeId: "node-b",
+      now: at(10),
+    });
+    const changed = await reapStaleMembers(db, at(10), 30_000);
+    expect(changed).toEqual([ctx.occurrenceId]);
+    // The facilitator had no live socket either, so only the stayer remains.
+    expect((await readRoom(db, ctx.occurrenceId))!.members.map((m) => m.id)).toEqual([stayer.id]);
+  });
+
+  it("ending the session deletes side-chat and closes the room for good", async () => {
+    const lead = { ...facilitator, personId: leadId };
+    await run(lead, joinCmd(), at(20));
+    expect(await run(lead, { name: "mod:end", payload: {} }, at(21))).toMatchObject({
+      ok: true,
+      snapshot: { phase: "ended", members: [] },
+    });
+    expect(await db.roomChatLine.count({ where: { occurrenceId: ctx.occurrenceId } })).toBe(0);
+    expect(await run(worker(30), joinCmd(), at(22))).toMatchObject({ ok: false, error: { code: "ended" } });
+  });
+});

@@ -1,0 +1,324 @@
+import {
+  applyRoomCommand,
+  firstName,
+  emptyRoom,
+  isLobbyOpen,
+  roomSnapshot,
+  type RoomActor,
+  type RoomCommand,
+  type RoomEffect,
+  type RoomError,
+  type RoomSnapshot,
+  type LiveRoomState,
+} from "@offshift/core";
+import type { Db } from "../client.js";
+import type { Prisma } from "../generated/prisma/client.js";
+
+/** Side-chat lines kept for replay to reconnecting clients. */
+export const CHAT_BUFFER = 100;
+/** A room nobody ended closes this long after its scheduled end. */
+export const AUTO_END_AFTER_MINUTES = 15;
+
+type Tx = Prisma.TransactionClient;
+
+/** What the socket layer needs to authorise an event before running it. */
+export interface RoomContext {
+  occurrenceId: string;
+  /** People who run this session: the occurrence's facilitator, the series lead and backup. */
+  facilitatorIds: string[];
+  capacity: number;
+  startsAt: Date;
+  endsAt: Date;
+  cancelled: boolean;
+  openedAt: Date | null;
+}
+
+export async function loadRoomContext(db: Db, occurrenceId: string): Promise<RoomContext | null> {
+  const occ = await db.dropInOccurrence.findUnique({
+    where: { id: occurrenceId },
+    select: {
+      id: true,
+      capacity: true,
+      startsAt: true,
+      endsAt: true,
+      status: true,
+      openedAt: true,
+      facilitatorId: true,
+      series: { select: { facilitatorId: true, backupFacilitatorId: true } },
+    },
+  });
+  if (!occ) return null;
+  return {
+    occurrenceId: occ.id,
+    facilitatorIds: [occ.facilitatorId, occ.series.facilitatorId, occ.series.backupFacilitatorId].filter(
+      (id): id is string => !!id,
+    ),
+    capacity: occ.capacity,
+    startsAt: occ.startsAt,
+    endsAt: occ.endsAt,
+    cancelled: occ.status === "CANCELLED",
+    openedAt: occ.openedAt,
+  };
+}
+
+export type RoomRunResult =
+  { ok: true; snapshot: RoomSnapshot; effects: RoomEffect[]; changed: boolean } | { ok: false; error: RoomError };
+
+const refuse = (code: RoomError["code"], message: string): RoomRunResult => ({ ok: false, error: { code, message } });
+
+/**
+ * Runs one room command against the authoritative state in PostgreSQL: the
+ * room row is locked, core's pure rules decide, the new state and its side
+ * effects (chat line, removal audit, safeguarding flag, end) are written in
+ * the same transaction. Two nodes or two clicks at once are serialised by
+ * the row lock; a refusal writes nothing.
+ */
+export async function runRoomCommand(
+  db: Db,
+  input: {
+    context: RoomContext;
+    actor: RoomActor & { personId: string | null };
+    command: RoomCommand;
+    now: Date;
+  },
+): Promise<RoomRunResult> {
+  const { context: ctx, actor, command, now } = input;
+  if (ctx.cancelled) return refuse("ended", "This session has been cancelled.");
+  const late = now.getTime() > ctx.endsAt.getTime() + AUTO_END_AFTER_MINUTES * 60_000;
+  if (command.name === "room:join" && !late && !isLobbyOpen(ctx, now))
+    return refuse("not_open", "The lobby opens 10 minutes before the start.");
+  if (command.name === "mod:open" && !isLobbyOpen(ctx, now))
+    return refuse("not_open", "The room can be opened from 10 minutes before the start until the end.");
+
+  return db.$transaction(async (tx) => {
+    let { state, version } = await lockRoom(tx, ctx, now);
+    if (late && state.phase !== "ended") {
+      // Nobody ended it: close it now, as if the facilitator had.
+      ({ state, version } = await saveEnded(tx, ctx.occurrenceId, state, version, null));
+    }
+    const result = applyRoomCommand(state, actor, command, now.getTime());
+    if (!result.ok) return { ok: false, error: result.error } as const;
+    const changed = JSON.stringify(result.state) !== JSON.stringify(state);
+    if (!changed && result.effects.length === 0)
+      return { ok: true, snapshot: roomSnapshot(state, version), effects: [], changed: false } as const;
+
+    for (const effect of result.effects) await applyEffect(tx, ctx, actor, effect, now);
+    if (command.name === "mod:open" && !ctx.openedAt) {
+      await tx.dropInOccurrence.updateMany({
+        where: { id: ctx.occurrenceId, openedAt: null },
+        data: { openedAt: now, openedById: actor.personId, facilitatorId: actor.personId ?? undefined },
+      });
+    }
+    const next = version + 1;
+    await tx.liveRoom.update({
+      where: { occurrenceId: ctx.occurrenceId },
+      data: { state: result.state as unknown as Prisma.InputJsonValue, version: next },
+    });
+    return { ok: true, snapshot: roomSnapshot(result.state, next), effects: result.effects, changed: true } as const;
+  });
+}
+
+/** Loads (creating if needed) and locks the room row for this transaction. */
+async function lockRoom(tx: Tx, ctx: RoomContext, now: Date): Promise<{ state: LiveRoomState; version: number }> {
+  const initial = emptyRoom(ctx.occurrenceId, ctx.capacity, ctx.openedAt ? "live" : "lobby");
+  await tx.$executeRaw`
+    INSERT INTO "LiveRoom" ("occurrenceId", "state", "version", "updatedAt")
+    VALUES (${ctx.occurrenceId}::uuid, ${JSON.stringify(initial)}::jsonb, 0, ${now})
+    ON CONFLICT ("occurrenceId") DO NOTHING`;
+  const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
+    SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${ctx.occurrenceId}::uuid FOR UPDATE`;
+  const row = rows[0]!;
+  // The occurrence may have been opened by the page's "Open the room" button.
+  const state = ctx.openedAt && row.state.phase === "lobby" ? { ...row.state, phase: "live" as const } : row.state;
+  return { state, version: row.version };
+}
+
+async function saveEnded(tx: Tx, occurrenceId: string, state: LiveRoomState, version: number, by: string | null) {
+  const ended: LiveRoomState = { ...state, phase: "ended", members: [], hands: [], locked: false };
+  await tx.roomChatLine.deleteMany({ where: { occurrenceId } });
+  await tx.roomPresence.deleteMany({ where: { occurrenceId } });
+  await tx.liveRoom.update({
+    where: { occurrenceId },
+    data: { state: ended as unknown as Prisma.InputJsonValue, version: version + 1 },
+  });
+  await tx.auditEvent.create({ data: { action: "room.end", actorPersonId: by, details: { occurrenceId } } });
+  return { state: ended, version: version + 1 };
+}
+
+async function applyEffect(
+  tx: Tx,
+  ctx: RoomContext,
+  actor: RoomActor & { personId: string | null },
+  effect: RoomEffect,
+  now: Date,
+): Promise<void> {
+  const occurrenceId = ctx.occurrenceId;
+  switch (effect.kind) {
+    case "chat":
+      await tx.roomChatLine.create({
+        data: {
+          occurrenceId,
+          seq: effect.seq,
+          memberId: effect.from,
+          name: effect.name.slice(0, 40),
+          text: effect.text,
+          at: new Date(effect.at),
+        },
+      });
+      await tx.roomChatLine.deleteMany({ where: { occurrenceId, seq: { lte: effect.seq - CHAT_BUFFER } } });
+      return;
+    case "removed":
+      await tx.roomPresence.deleteMany({ where: { occurrenceId, memberId: effect.memberId } });
+      await tx.auditEvent.create({
+        data: {
+          action: "room.remove",
+          actorPersonId: actor.personId,
+          details: { occurrenceId, member: effect.memberId },
+        },
+      });
+      return;
+    case "muted":
+      await tx.auditEvent.create({
+        data: {
+          action: "room.mute",
+          actorPersonId: actor.personId,
+          details: { occurrenceId, member: effect.memberId },
+        },
+      });
+      return;
+    case "ended":
+      await tx.roomChatLine.deleteMany({ where: { occurrenceId } });
+      await tx.roomPresence.deleteMany({ where: { occurrenceId } });
+      await tx.auditEvent.create({
+        data: { action: "room.end", actorPersonId: actor.personId, details: { occurrenceId } },
+      });
+      return;
+    case "flag":
+      if (!actor.personId) return;
+      await tx.safeguardingFlag.create({
+        data: {
+          occurrenceId,
+          byPersonId: actor.personId,
+          category: effect.category,
+          subjectKey: effect.subjectId,
+          createdAt: now,
+        },
+      });
+      await tx.auditEvent.create({
+        data: {
+          action: "safeguarding.flag",
+          actorPersonId: actor.personId,
+          details: { occurrenceId, category: effect.category, member: effect.subjectId },
+        },
+      });
+      return;
+  }
+}
+
+/** Side-chat lines after `afterSeq` (at most the buffer), for a reconnecting client. */
+export async function chatSince(db: Db, occurrenceId: string, afterSeq: number) {
+  const lines = await db.roomChatLine.findMany({
+    where: { occurrenceId, seq: { gt: afterSeq } },
+    orderBy: { seq: "asc" },
+    take: CHAT_BUFFER,
+  });
+  return lines.map((l) => ({ seq: l.seq, from: l.memberId, name: l.name, text: l.text, at: l.at.getTime() }));
+}
+
+/** The current snapshot (for a client that syncs without changing anything). */
+export async function readRoom(db: Db, occurrenceId: string): Promise<RoomSnapshot | null> {
+  const row = await db.liveRoom.findUnique({ where: { occurrenceId } });
+  return row ? roomSnapshot(row.state as unknown as LiveRoomState, row.version) : null;
+}
+
+/** A member's socket is alive on this node (called on join and on every heartbeat). */
+export async function touchPresence(
+  db: Db,
+  input: { socketId: string; occurrenceId: string; memberId: string; nodeId: string; now: Date },
+): Promise<void> {
+  const { now, ...row } = input;
+  await db.roomPresence.upsert({
+    where: { socketId: row.socketId },
+    create: { ...row, heartbeatAt: now },
+    update: { heartbeatAt: now, nodeId: row.nodeId },
+  });
+}
+
+export async function dropPresence(db: Db, socketId: string): Promise<void> {
+  await db.roomPresence.deleteMany({ where: { socketId } });
+}
+
+/**
+ * Members with no live socket anywhere (every presence row older than
+ * `staleMs`, or none) leave their rooms: a crashed node's clients either
+ * reconnected elsewhere (fresh presence) or are gone. Returns the rooms that
+ * changed so their new snapshots can be sent.
+ */
+export async function reapStaleMembers(db: Db, now: Date, staleMs: number): Promise<string[]> {
+  const cutoff = new Date(now.getTime() - staleMs);
+  await db.roomPresence.deleteMany({ where: { heartbeatAt: { lt: cutoff } } });
+  const rooms = await db.liveRoom.findMany({ select: { occurrenceId: true, state: true } });
+  const changed: string[] = [];
+  for (const room of rooms) {
+    const quick = room.state as unknown as LiveRoomState;
+    if (quick.phase === "ended" || quick.members.length === 0) continue;
+    const left = await db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
+        SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${room.occurrenceId}::uuid FOR UPDATE`;
+      // Presence is read under the room lock: someone who just reconnected stays.
+      const present = new Set(
+        (
+          await tx.roomPresence.findMany({ where: { occurrenceId: room.occurrenceId }, select: { memberId: true } })
+        ).map((p) => p.memberId),
+      );
+      let s = rows[0]!.state;
+      const gone = s.members.filter((m) => !present.has(m.id) && now.getTime() - m.joinedAt > staleMs);
+      if (gone.length === 0) return false;
+      for (const m of gone) {
+        const r = applyRoomCommand(
+          s,
+          { id: m.id, name: m.name, facilitator: m.facilitator },
+          { name: "room:leave", payload: {} },
+          now.getTime(),
+        );
+        if (r.ok) s = r.state;
+      }
+      await tx.liveRoom.update({
+        where: { occurrenceId: room.occurrenceId },
+        data: { state: s as unknown as Prisma.InputJsonValue, version: rows[0]!.version + 1 },
+      });
+      return true;
+    });
+    if (left) changed.push(room.occurrenceId);
+  }
+  return changed;
+}
+
+/**
+ * Who someone is in a room: a stable identity key (aliased per room by the
+ * caller), the name others see (a first name or a nickname, never more), and
+ * the person id for facilitator checks. Visitors, erased or suspended people
+ * get null.
+ */
+export async function roomIdentity(
+  db: Db,
+  actor: { kind: "visitor" } | { kind: "guest"; guestId: string } | { kind: "person"; personId: string },
+): Promise<{ key: string; name: string; personId: string | null } | null> {
+  if (actor.kind === "guest") {
+    const guest = await db.guest.findUnique({ where: { id: actor.guestId }, select: { id: true, nickname: true } });
+    return guest ? { key: `guest:${guest.id}`, name: guest.nickname, personId: null } : null;
+  }
+  if (actor.kind === "person") {
+    const person = await db.person.findFirst({
+      where: { id: actor.personId, status: "APPROVED", erasedAt: null },
+      select: { id: true, displayName: true },
+    });
+    return person ? { key: `person:${person.id}`, name: firstName(person.displayName), personId: person.id } : null;
+  }
+  return null;
+}
+
+/** Every presence row of this node is alive (one query per heartbeat, whatever the number of sockets). */
+export async function heartbeatNode(db: Db, nodeId: string, now: Date): Promise<void> {
+  await db.roomPresence.updateMany({ where: { nodeId }, data: { heartbeatAt: now } });
+}
