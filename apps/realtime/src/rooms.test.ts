@@ -148,13 +148,22 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
   });
 
   it("relays mesh signalling to one member only", async () => {
-    const got = waitFor<{ from: string; description: { type: string } }>(owl, "rtc:signal");
+    const got = waitFor<{ from: string; signal: { kind: string } }>(owl, "rtc:signal");
     let kitGotIt = false;
     kit.once("rtc:signal", () => (kitGotIt = true));
-    expect(await send(maria, "rtc:signal", { to: owlId, description: { type: "offer", sdp: "v=0" } })).toMatchObject({
-      ok: true,
+    expect(
+      await send(maria, "rtc:signal", {
+        to: owlId,
+        signal: { kind: "description", session: "s1", to: "s2", description: { type: "offer", sdp: "v=0" } },
+      }),
+    ).toMatchObject({ ok: true });
+    const relayed = await got;
+    expect(relayed).toMatchObject({ signal: { kind: "description", description: { type: "offer" } } });
+    expect(relayed.from).toMatch(/^m_[0-9a-f]{16}$/);
+    expect(await send(maria, "rtc:signal", { to: owlId, signal: { kind: "shout", session: "s1" } })).toMatchObject({
+      ok: false,
+      error: { code: "invalid" },
     });
-    expect(await got).toMatchObject({ description: { type: "offer" } });
     expect(kitGotIt).toBe(false);
   });
 

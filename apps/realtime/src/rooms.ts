@@ -51,18 +51,25 @@ export function memberAlias(secret: string, occurrenceId: string, identityKey: s
   return `m_${createHmac("sha256", secret).update(`${occurrenceId}\n${identityKey}`).digest("hex").slice(0, 16)}`;
 }
 
+/** Mesh signalling: relayed as is to one member, so it is bounded and shaped here. */
 const rtcSignal = z.object({
   to: z.string().regex(MEMBER_ID, "Unknown participant"),
-  description: z
-    .object({ type: z.enum(["offer", "answer", "pranswer", "rollback"]), sdp: z.string().max(20_000).optional() })
-    .optional(),
-  candidate: z
-    .object({
-      candidate: z.string().max(2_000),
-      sdpMid: z.string().max(64).nullish(),
-      sdpMLineIndex: z.number().int().min(0).max(64).nullish(),
-    })
-    .nullish(),
+  signal: z.object({
+    kind: z.enum(["hello", "welcome", "bye", "description", "candidate"]),
+    session: z.string().min(1).max(100),
+    to: z.string().max(100).optional(),
+    description: z
+      .object({ type: z.enum(["offer", "answer", "pranswer", "rollback"]), sdp: z.string().max(20_000).optional() })
+      .optional(),
+    candidate: z
+      .object({
+        candidate: z.string().max(2_000),
+        sdpMid: z.string().max(64).nullish(),
+        sdpMLineIndex: z.number().int().min(0).max(64).nullish(),
+        usernameFragment: z.string().max(256).nullish(),
+      })
+      .optional(),
+  }),
 });
 
 const error = (code: RoomError["code"], message: string): RoomAck<never> => ({ ok: false, error: { code, message } });
@@ -190,8 +197,9 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
     if (!parsed.success) return reply(error("invalid", parsed.error.issues[0]?.message ?? "Invalid signal"));
     const room = socket.data.room;
     if (!room) return reply(error("not_in_room", "Join the session first."));
-    const { to, ...signal } = parsed.data;
-    io.to(memberChannel(room.occurrenceId, to)).emit("rtc:signal", { from: room.memberId, ...signal });
+    const { to, signal } = parsed.data;
+    // `from` is who the server knows sent it, never taken from the payload.
+    io.to(memberChannel(room.occurrenceId, to)).emit("rtc:signal", { from: room.memberId, signal });
     reply({ ok: true });
   });
 

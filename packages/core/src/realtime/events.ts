@@ -71,10 +71,16 @@ export interface RoomChatLine {
   at: number;
 }
 
+/** A mesh signalling message relayed from one member (`from`, set by the server) to another. */
 export interface RtcSignal {
   from: string;
-  description?: { type: "offer" | "answer" | "pranswer" | "rollback"; sdp?: string };
-  candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | null;
+  signal: {
+    kind: "hello" | "welcome" | "bye" | "description" | "candidate";
+    session: string;
+    to?: string;
+    description?: { type: "offer" | "answer" | "pranswer" | "rollback"; sdp?: string };
+    candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null };
+  };
 }
 
 export interface InterServerEvents {
