@@ -6,7 +6,8 @@
 // 3. PostgreSQL: DATABASE_URL if set, else an embedded server with data under DATA_DIR
 // 4. `prisma migrate deploy`, then demo data on the first run only
 // 5. starts realtime and web, waits until both answer, prints the URL
-// 6. SIGINT/SIGTERM: stops web and realtime, then PostgreSQL, and exits
+// 6. restarts web or realtime if one crashes once running (state is in PostgreSQL)
+// 7. SIGINT/SIGTERM: stops web and realtime, then PostgreSQL, and exits
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -184,13 +185,28 @@ const common = {
   ...(env.PUBLIC_REALTIME_URL ? { PUBLIC_REALTIME_URL: env.PUBLIC_REALTIME_URL } : {}),
 };
 
+// Once running, a crashed web or realtime process is started again (its state
+// is all in PostgreSQL; browsers reconnect on their own). A crash during
+// start-up, or more than 5 crashes in a minute, stops everything instead.
+let started = false;
+const crashes = new Map();
 function launch(name, command, commandArgs, extraEnv, cwd = root) {
   const child = spawn(command, commandArgs, { cwd, stdio: "inherit", env: { ...process.env, ...common, ...extraEnv } });
   children.set(name, child);
   child.on("exit", (code, signal) => {
     if (stopping) return;
-    console.error(`[offshift] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping.`);
-    void stop(1);
+    const why = signal ?? `code ${code}`;
+    const recent = [...(crashes.get(name) ?? []), Date.now()].filter((t) => Date.now() - t < 60_000);
+    crashes.set(name, recent);
+    if (!started || recent.length > 5) {
+      console.error(`[offshift] ${name} exited unexpectedly (${why}); stopping.`);
+      void stop(1);
+      return;
+    }
+    console.error(`[offshift] ${name} exited unexpectedly (${why}); starting it again.`);
+    setTimeout(() => {
+      if (!stopping) launch(name, command, commandArgs, extraEnv, cwd);
+    }, 250);
   });
   return child;
 }
@@ -250,4 +266,7 @@ while (!stopping) {
   }
   await new Promise((r) => setTimeout(r, 250));
 }
-if (!stopping) say(`Offshift is running at ${local(env.PORT)}  (Ctrl-C to stop)`);
+if (!stopping) {
+  started = true;
+  say(`Offshift is running at ${local(env.PORT)}  (Ctrl-C to stop)`);
+}

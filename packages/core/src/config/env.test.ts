@@ -52,6 +52,14 @@ describe("web environment", () => {
       "SMTP_URL must look like smtp://",
     );
   });
+
+  it("reads ICE servers for mesh audio as JSON, refusing anything else", () => {
+    expect(parseEnv(webEnvSchema, base).ICE_SERVERS).toEqual([]);
+    const turn = [{ urls: ["turn:turn.example.org:3478"], username: "u", credential: "p" }];
+    expect(parseEnv(webEnvSchema, { ...base, ICE_SERVERS: JSON.stringify(turn) }).ICE_SERVERS).toEqual(turn);
+    for (const bad of ["stun:x", "[{}]", '[{"urls":"http://x"}]', "{"])
+      expect(() => parseEnv(webEnvSchema, { ...base, ICE_SERVERS: bad })).toThrow("ICE_SERVERS must be a JSON array");
+  });
 });
 
 describe("realtime environment: mail, links and the test clock", () => {

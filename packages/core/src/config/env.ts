@@ -91,6 +91,29 @@ const smtpUrlVar = z
   .string()
   .regex(/^smtps?:\/\/.+/, "SMTP_URL must look like smtp://user:pass@host:587 or smtps://...");
 
+const iceServer = z.object({
+  urls: z.union([z.string().regex(/^(stun|turns?):/), z.array(z.string().regex(/^(stun|turns?):/)).min(1)]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+const iceServersVar = z
+  .string()
+  .default("[]")
+  .transform((value, ctx) => {
+    try {
+      const parsed = z.array(iceServer).max(10).safeParse(JSON.parse(value));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({
+      code: "custom",
+      message:
+        'ICE_SERVERS must be a JSON array like [{"urls":"stun:stun.example.org:3478"}] (stun:, turn: or turns: URLs)',
+    });
+    return z.NEVER;
+  });
+
 const nodeEnvVar = z.enum(["development", "production", "test"]).default("development");
 
 /** `npm start` / `npm run dev`: the launcher that runs database, realtime and web. */
@@ -186,6 +209,8 @@ export const webEnvSchema = z
     LOG_LEVEL: logLevelVar,
     /** Tests only: a file holding the ISO time the app should treat as now. */
     OFFSHIFT_TEST_CLOCK_FILE: z.string().optional(),
+    /** STUN/TURN servers for mesh audio, as JSON: [{"urls":"turn:turn.example.org:3478","username":"u","credential":"p"}]. */
+    ICE_SERVERS: iceServersVar,
   })
   .refine((env) => env.NODE_ENV === "test" || !env.OFFSHIFT_TEST_CLOCK_FILE, {
     path: ["OFFSHIFT_TEST_CLOCK_FILE"],

@@ -1,0 +1,252 @@
+import type { Socket } from "socket.io-client";
+import type {
+  ClientToServerEvents,
+  RoomAck,
+  RoomChatLine,
+  RoomReply,
+  RoomSnapshot,
+  RtcSignal,
+  ServerToClientEvents,
+} from "@offshift/core/browser";
+import { MeshTransport, isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
+import { isAudioJoinError, type AudioSnapshot } from "$lib/audio/transport.js";
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Side-chat lines kept on screen (the server's replay buffer is the same size). */
+const CHAT_ON_SCREEN = 100;
+
+/**
+ * The browser side of one live room: the authoritative snapshot from
+ * realtime (replaced on every change and after every reconnect), side-chat,
+ * and the audio transport. Components read its $state and call its methods;
+ * every rule is enforced by the server, this only reflects it.
+ */
+export class RoomClient {
+  snapshot = $state<RoomSnapshot | null>(null);
+  memberId = $state<string | null>(null);
+  chat = $state<RoomChatLine[]>([]);
+  audio = $state<AudioSnapshot | null>(null);
+  /** Why we are out: removed by a facilitator, the session ended, or we left. */
+  outcome = $state<"removed" | "ended" | "left" | null>(null);
+  error = $state<string | null>(null);
+  notice = $state<string | null>(null);
+  joining = $state(false);
+
+  readonly #socket: Client;
+  readonly #occurrenceId: string;
+  readonly #iceServers: RTCIceServer[];
+  #transport: MeshTransport | null = null;
+  #listenOnly = false;
+  #joined = false;
+  #signalListeners: ((from: string, signal: MeshSignal) => void)[] = [];
+  #peerLeftListeners: ((id: string) => void)[] = [];
+  #off: (() => void)[] = [];
+
+  constructor(socket: Client, occurrenceId: string, iceServers: RTCIceServer[]) {
+    this.#socket = socket;
+    this.#occurrenceId = occurrenceId;
+    this.#iceServers = iceServers;
+    const on = <E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E]) => {
+      socket.on(event, handler as never);
+      this.#off.push(() => socket.off(event, handler as never));
+    };
+    on("room:state", (s) => this.#apply(s));
+    on("room:chat", (line) => this.#addChat([line]));
+    on("room:removed", () => void this.#out("removed"));
+    on("room:ended", () => void this.#out("ended"));
+    on("rtc:signal", (m: RtcSignal) => {
+      if (!isMeshSignal(m.signal)) return;
+      for (const l of this.#signalListeners) l(m.from, m.signal as MeshSignal);
+    });
+    // After a reconnect (a dropped phone signal, a realtime restart): take the
+    // same seat again and fetch what we missed.
+    const onConnect = () => {
+      if (this.#joined) void this.#rejoin();
+    };
+    socket.on("connect", onConnect);
+    this.#off.push(() => socket.off("connect", onConnect));
+  }
+
+  get me() {
+    return this.snapshot?.members.find((m) => m.id === this.memberId) ?? null;
+  }
+
+  /** Joins the room, then its audio (the microphone is asked for only now, and never when listening only). */
+  async join(listenOnly: boolean): Promise<void> {
+    this.joining = true;
+    this.error = null;
+    try {
+      const reply = await this.#send("room:join", { occurrenceId: this.#occurrenceId, listenOnly });
+      if (!reply) return;
+      this.#joined = true;
+      this.#listenOnly = listenOnly;
+      this.#transport = new MeshTransport({ signaller: this.#signaller(), iceServers: this.#iceServers });
+      this.#transport.subscribe((a) => (this.audio = a));
+      try {
+        await this.#transport.join({ listenOnly, startMuted: listenOnly });
+      } catch (e) {
+        this.error = isAudioJoinError(e) ? e.message : "The audio could not start. You can still use the chat.";
+      }
+      this.#enforceMutes();
+    } finally {
+      this.joining = false;
+    }
+  }
+
+  async leave(): Promise<void> {
+    await this.#send("room:leave", {});
+    await this.#out("left");
+  }
+
+  async setMuted(muted: boolean): Promise<void> {
+    if (!muted && this.me?.mutedByFacilitator) {
+      this.error = "The facilitator has muted you. Raise your hand or use the chat.";
+      return;
+    }
+    try {
+      await this.#transport?.setMuted(muted);
+    } catch (e) {
+      this.error = isAudioJoinError(e) ? e.message : "The microphone could not start.";
+      return;
+    }
+    await this.#send("room:mute", { muted });
+  }
+
+  hand(raised: boolean) {
+    return this.#send("room:hand", { raised });
+  }
+  status(status: "ok" | "need-a-minute") {
+    return this.#send("room:status", { status });
+  }
+  async say(text: string): Promise<boolean> {
+    return (await this.#send("room:chat", { text })) !== null;
+  }
+  moderate(event: "mod:mute" | "mod:lower-hand" | "mod:remove", participantId: string) {
+    return this.#send(event, { participantId });
+  }
+  lowerAllHands() {
+    return this.#send("mod:lower-all-hands", {});
+  }
+  lock(locked: boolean) {
+    return this.#send("mod:lock", { locked });
+  }
+  open() {
+    return this.#send("mod:open", {});
+  }
+  end() {
+    return this.#send("mod:end", {});
+  }
+  async flag(category: string, participantId?: string): Promise<boolean> {
+    const ok = (await this.#send("mod:flag", participantId ? { category, participantId } : { category })) !== null;
+    if (ok) this.notice = "Concern recorded. A coordinator will see it.";
+    return ok;
+  }
+  startAudio() {
+    return this.#transport?.startAudio();
+  }
+  /** Inbound audio statistics (tests read these through window.offshiftRoom). */
+  stats() {
+    return this.#transport?.stats() ?? Promise.resolve([]);
+  }
+
+  destroy() {
+    for (const off of this.#off) off();
+    void this.#transport?.leave();
+  }
+
+  async #rejoin() {
+    const reply = await this.#send("room:join", { occurrenceId: this.#occurrenceId, listenOnly: this.#listenOnly });
+    if (!reply) return;
+    const sync = await this.#send("room:sync", { afterChatSeq: this.chat.at(-1)?.seq ?? 0 });
+    if (sync?.chat) this.#addChat(sync.chat);
+  }
+
+  #send(event: string, payload: unknown): Promise<RoomReply | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.error = "No answer from the server. Check your connection; we will keep trying.";
+        resolve(null);
+      }, 10_000);
+      (this.#socket.emit as (e: string, p: unknown, ack: (r: RoomAck<RoomReply>) => void) => void)(
+        event,
+        payload,
+        (reply) => {
+          clearTimeout(timer);
+          if (!reply.ok) {
+            if (reply.error.code === "removed") void this.#out("removed");
+            else if (reply.error.code === "ended") void this.#out("ended");
+            else this.error = reply.error.message;
+            resolve(null);
+            return;
+          }
+          this.error = null;
+          if (reply.data) {
+            this.memberId = reply.data.memberId;
+            this.#apply(reply.data.snapshot);
+            if (reply.data.chat) this.#addChat(reply.data.chat);
+          }
+          resolve(reply.data ?? null);
+        },
+      );
+    });
+  }
+
+  #apply(next: RoomSnapshot) {
+    if (this.snapshot && next.version < this.snapshot.version) return; // an older snapshot arriving late
+    const before = this.snapshot?.members.map((m) => m.id) ?? [];
+    this.snapshot = next;
+    const now = next.members.map((m) => m.id);
+    for (const id of before) if (!now.includes(id)) for (const l of this.#peerLeftListeners) l(id);
+    if (this.#joined && next.phase === "ended") void this.#out("ended");
+    this.#enforceMutes();
+  }
+
+  /** A facilitator's mute, enforced here too: nobody plays that person's audio, and their own microphone stops. */
+  #enforceMutes() {
+    const t = this.#transport;
+    if (!t || !this.snapshot) return;
+    for (const m of this.snapshot.members) {
+      if (m.id === this.memberId) {
+        if (m.mutedByFacilitator && !t.snapshot().muted) void t.setMuted(true);
+      } else if (m.mutedByFacilitator) t.blockPeer(m.id);
+      else t.unblockPeer(m.id);
+    }
+  }
+
+  #addChat(lines: RoomChatLine[]) {
+    const seen = this.chat.map((l) => l.seq);
+    const merged = [...this.chat, ...lines.filter((l) => !seen.includes(l.seq))].sort((a, b) => a.seq - b.seq);
+    this.chat = merged.slice(-CHAT_ON_SCREEN);
+  }
+
+  async #out(outcome: "removed" | "ended" | "left") {
+    this.#joined = false;
+    this.outcome = outcome;
+    const t = this.#transport;
+    this.#transport = null;
+    await t?.leave();
+    this.audio = null;
+  }
+
+  #signaller(): Signaller {
+    const selfId = () => this.memberId ?? "";
+    return {
+      get selfId() {
+        return selfId();
+      },
+      peers: () => (this.snapshot?.members ?? []).map((m) => m.id).filter((id) => id !== this.memberId),
+      send: (to, signal) => {
+        this.#socket.emit("rtc:signal", { to, signal });
+      },
+      onSignal: (listener) => {
+        this.#signalListeners.push(listener);
+        return () => (this.#signalListeners = this.#signalListeners.filter((l) => l !== listener));
+      },
+      onPeerLeft: (listener) => {
+        this.#peerLeftListeners.push(listener);
+        return () => (this.#peerLeftListeners = this.#peerLeftListeners.filter((l) => l !== listener));
+      },
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { error, redirect } from "@sveltejs/kit";
+import { SAFEGUARDING_CATEGORIES, can, firstName, isId, nightLabel, roomState } from "@offshift/core";
+import { findOccurrence } from "@offshift/db";
+import { now as clockNow } from "$lib/server/clock.js";
+import { getDb } from "$lib/server/db.js";
+import { env } from "$lib/server/env.js";
+import type { PageServerLoad } from "./$types";
+
+export const load: PageServerLoad = async ({ params, locals }) => {
+  if (!isId(params.id)) error(404, "We could not find that session.");
+  // A nickname (or an account) first: the room shows names, never anything else.
+  if (!can(locals.actor, "dropin.join")) redirect(303, `/join?next=/sessions/${params.id}/room`);
+  const occ = await findOccurrence(getDb(), params.id);
+  if (!occ) error(404, "We could not find that session.");
+  const now = clockNow();
+  const state = roomState(occ, now);
+  if (state === "upcoming" || state === "cancelled" || state === "ended") redirect(303, `/sessions/${params.id}`);
+  const e = env();
+  return {
+    session: {
+      id: occ.occurrenceId,
+      title: occ.title,
+      theme: occ.theme,
+      facilitator: occ.facilitatorFirstName,
+      roomStyle: occ.roomStyle,
+      when: nightLabel(occ.startsAt, now, e.ORG_TIMEZONE),
+    },
+    joinedAs: (locals.person && firstName(locals.person.displayName)) ?? locals.guest?.nickname ?? "",
+    isFacilitator: !!locals.person && occ.runnerIds.includes(locals.person.id),
+    iceServers: e.ICE_SERVERS,
+    categories: [...SAFEGUARDING_CATEGORIES],
+    /** Tests read audio statistics through window.offshiftRoom (NODE_ENV=test only). */
+    testHooks: e.NODE_ENV === "test",
+  };
+};

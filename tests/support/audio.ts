@@ -1,0 +1,233 @@
+import { writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { chromium, type Browser, type Page } from "playwright-core";
+import type { AudioHarness, JoinResult } from "./audio-harness.js";
+import type { MeshSignal } from "../../apps/web/src/lib/audio/mesh.js";
+import type { AudioSnapshot, JoinOptions, PeerAudioStats } from "../../apps/web/src/lib/audio/transport.js";
+
+/**
+ * A speech-like WAV for Chromium's fake microphone (16-bit PCM, 48 kHz, mono):
+ * "syllables" of a gliding voiced tone with harmonics, grouped into phrases
+ * separated by pauses. Made in Node so no espeak-ng/sox is needed; varying
+ * pitch and gaps keep WebRTC's noise suppression from treating it as noise.
+ */
+export function writeSpeechWav(path: string, seconds = 6): void {
+  const rate = 48_000;
+  const samples = Math.round(seconds * rate);
+  const pcm = Buffer.alloc(samples * 2);
+  const syllable = 0.22;
+  const phrase = [1, 1, 1, 1, 0, 1, 1, 1, 0, 0]; // 1 = voiced syllable, 0 = pause
+  let phase = 0;
+  for (let i = 0; i < samples; i++) {
+    const t = i / rate;
+    const slot = Math.floor(t / syllable);
+    const within = (t % syllable) / syllable;
+    const voiced = phrase[slot % phrase.length] === 1;
+    const pitch = 140 + 60 * Math.sin(slot * 1.7) + 40 * within; // glides like intonation
+    phase += (2 * Math.PI * pitch) / rate;
+    const envelope = voiced ? Math.sin(Math.PI * within) ** 2 : 0;
+    const voice = Math.sin(phase) + 0.6 * Math.sin(2 * phase) + 0.35 * Math.sin(3 * phase) + 0.2 * Math.sin(5 * phase);
+    const value = Math.max(-1, Math.min(1, 0.3 * envelope * voice));
+    pcm.writeInt16LE(Math.round(value * 32_767), i * 2);
+  }
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0, "ascii");
+  header.writeUInt32LE(36 + pcm.length, 4);
+  header.write("WAVE", 8, "ascii");
+  header.write("fmt ", 12, "ascii");
+  header.writeUInt32LE(16, 16); // fmt chunk size
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28); // byte rate
+  header.writeUInt16LE(2, 32); // block align
+  header.writeUInt16LE(16, 34); // bits per sample
+  header.write("data", 36, "ascii");
+  header.writeUInt32LE(pcm.length, 40);
+  writeFileSync(path, Buffer.concat([header, pcm]));
+}
+
+/**
+ * Bundles a harness (with the real transport it imports) for the browser, at
+ * test time: `audio-harness.ts` (mesh) or `audio-livekit-harness.ts`.
+ */
+export async function bundleAudioHarness(entry = "audio-harness.ts"): Promise<string> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL(`./${entry}`, import.meta.url))],
+    bundle: true,
+    format: "iife",
+    target: "chrome120",
+    write: false,
+    logLevel: "silent",
+  });
+  const file = result.outputFiles[0];
+  if (!file) throw new Error("esbuild produced no output");
+  return file.text;
+}
+
+export interface AudioPageServer {
+  url: string;
+  /** Every request path other than the page and its script, WebSocket upgrades included ("GET /x", "UPGRADE /y"). */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/** Serves the harness on http://localhost (a secure context, so getUserMedia works). */
+export async function startAudioPageServer(
+  script: string,
+  scripts: Record<string, string> = {},
+): Promise<AudioPageServer> {
+  const requests: string[] = [];
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>audio</title></head>
+<body><script src="/audio.js"></script></body></html>`;
+  const server: Server = createServer((request, response) => {
+    if (request.url === "/audio.js") {
+      response.writeHead(200, { "content-type": "text/javascript" }).end(script);
+    } else if (request.url === "/") {
+      response.writeHead(200, { "content-type": "text/html" }).end(html);
+    } else if (request.url?.endsWith(".js") && request.url.slice(1, -3) in scripts) {
+      response.writeHead(200, { "content-type": "text/javascript" }).end(scripts[request.url.slice(1, -3)]);
+    } else if (request.url && request.url.slice(1) in scripts) {
+      const page = html.replace("/audio.js", `${request.url}.js`);
+      response.writeHead(200, { "content-type": "text/html" }).end(page);
+    } else {
+      requests.push(`${request.method} ${request.url}`);
+      // LiveKit's client asks /rtc/validate after a failed upgrade; refusing the token ends its retries.
+      const refused = request.url?.startsWith("/rtc") && request.url.includes("/validate");
+      response
+        .writeHead(refused ? 401 : 404, { "access-control-allow-origin": "*" })
+        .end(refused ? "invalid token" : "");
+    }
+  });
+  // Stands in for a LiveKit server's signalling endpoint: note the upgrade, then hang up.
+  server.on("upgrade", (request, socket) => {
+    requests.push(`UPGRADE ${request.url}`);
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://localhost:${port}/`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Chromium with fake media devices whose microphone plays `wavPath` in a loop. */
+export function launchAudioBrowser(wavPath: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      // The usual flags (see browser.ts) ...
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+      // ... and fake media: no prompt, a fake microphone fed from the file, host candidates
+      // as plain IPs (mDNS names do not resolve here), playback without a gesture.
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-audio-capture=${wavPath}`,
+      "--disable-features=WebRtcHideLocalIpsWithMdns",
+      "--autoplay-policy=no-user-gesture-required",
+    ],
+  });
+}
+
+/** One participant: a page in its own browser context running the harness. */
+export class AudioParticipantPage {
+  constructor(
+    readonly id: string,
+    readonly page: Page,
+  ) {}
+
+  join(options: JoinOptions): Promise<JoinResult> {
+    return this.page.evaluate((o) => window.audioHarness.join(o), options);
+  }
+  leave(): Promise<void> {
+    return this.page.evaluate(() => window.audioHarness.leave());
+  }
+  setMuted(muted: boolean): Promise<void> {
+    return this.page.evaluate((m) => window.audioHarness.setMuted(m), muted);
+  }
+  blockPeer(id: string): Promise<void> {
+    return this.page.evaluate((p) => window.audioHarness.blockPeer(p), id);
+  }
+  unblockPeer(id: string): Promise<void> {
+    return this.page.evaluate((p) => window.audioHarness.unblockPeer(p), id);
+  }
+  snapshot(): Promise<AudioSnapshot> {
+    return this.page.evaluate(() => window.audioHarness.snapshot());
+  }
+  history(): Promise<AudioSnapshot[]> {
+    return this.page.evaluate(() => window.audioHarness.history());
+  }
+  getUserMediaCalls(): Promise<number> {
+    return this.page.evaluate(() => window.audioHarness.getUserMediaCalls());
+  }
+  audioElements(): Promise<string[]> {
+    return this.page.evaluate(() => window.audioHarness.audioElements());
+  }
+  /** Inbound audio from `peerId` (zeros when there is no link to them). */
+  async statsFrom(peerId: string): Promise<PeerAudioStats> {
+    const all = await this.page.evaluate(() => window.audioHarness.stats());
+    return (
+      all.find((s) => s.peerId === peerId) ?? {
+        peerId,
+        bytesReceived: 0,
+        packetsReceived: 0,
+        totalAudioEnergy: 0,
+        totalSamplesDuration: 0,
+        audioLevel: 0,
+      }
+    );
+  }
+}
+
+/**
+ * The in-test signaller: what Socket.IO does in the app. Signals from one
+ * page are delivered to the addressed page in the order they were sent.
+ */
+export class AudioRelay {
+  readonly #participants = new Map<string, { page: Page; queue: Promise<void> }>();
+  /** Signals sent, by kind, for the report. */
+  readonly counts = new Map<string, number>();
+
+  constructor(
+    readonly browser: Browser,
+    readonly url: string,
+  ) {}
+
+  async open(id: string, peers: string[]): Promise<AudioParticipantPage> {
+    const context = await this.browser.newContext();
+    const page = await context.newPage();
+    page.on("pageerror", (error) => console.error(`[${id}] ${error.message}`));
+    await page.exposeFunction("__audioSend", (to: string, signal: MeshSignal) => this.#relay(id, to, signal));
+    await page.goto(this.url);
+    await page.evaluate(([self, others]) => (window.audioHarness as AudioHarness).setup(self, others), [
+      id,
+      peers,
+    ] as const);
+    this.#participants.set(id, { page, queue: Promise.resolve() });
+    return new AudioParticipantPage(id, page);
+  }
+
+  #relay(from: string, to: string, signal: MeshSignal): void {
+    this.counts.set(signal.kind, (this.counts.get(signal.kind) ?? 0) + 1);
+    const target = this.#participants.get(to);
+    if (!target) return; // like a server relaying to someone who is not in the room
+    target.queue = target.queue
+      .then(() => target.page.evaluate(([f, s]) => window.audioHarness.deliver(f, s), [from, signal] as const))
+      .catch(() => undefined); // the page may have closed
+  }
+}
