@@ -47,4 +47,41 @@ describe("horizon job", () => {
       await stop();
     }
   });
+
+  it("materialises rota slots 28 days ahead for active templates only, from the clock it is given", async () => {
+    const active = await db.rotaTemplate.create({
+      data: {
+        name: "Job talk line",
+        rrule: "FREQ=WEEKLY;INTERVAL=1;WKST=MO;BYDAY=MO,TU,WE,TH,FR,SA,SU",
+        startsOnLocal: "2030-01-07T21:30:00",
+        durationMinutes: 180,
+      },
+    });
+    const retired = await db.rotaTemplate.create({
+      data: {
+        name: "Retired talk line",
+        rrule: "FREQ=WEEKLY;INTERVAL=1;WKST=MO;BYDAY=MO",
+        startsOnLocal: "2030-01-07T13:00:00",
+        durationMinutes: 60,
+        active: false,
+      },
+    });
+    const clock = new Date("2030-02-04T12:00:00Z");
+    const stop = startHorizonJob(url, silentLogger, 60_000, () => clock);
+    try {
+      const n = await eventually(
+        () => db.rotaSlot.count({ where: { templateId: active.id } }),
+        (count) => count >= 28,
+      );
+      expect(n).toBe(28);
+      const first = await db.rotaSlot.findFirstOrThrow({
+        where: { templateId: active.id },
+        orderBy: { startsAt: "asc" },
+      });
+      expect(first.startsAt.toISOString()).toBe("2030-02-04T21:30:00.000Z");
+      expect(await db.rotaSlot.count({ where: { templateId: retired.id } })).toBe(0);
+    } finally {
+      await stop();
+    }
+  });
 });

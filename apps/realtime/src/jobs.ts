@@ -6,22 +6,36 @@ import {
   createMailSender,
   deliverDueMail,
   enqueueDueReminders,
+  enqueueSlotReminders,
   extendHorizon,
+  extendRotaHorizon,
 } from "@offshift/db";
 import type { RealtimeIo } from "./server.js";
 
 /**
- * Keeps drop-in occurrences materialised 8 weeks ahead. Runs on every
- * realtime node: the work is idempotent, so more nodes only mean more checks.
+ * Keeps drop-in occurrences materialised 8 weeks ahead and active rota
+ * templates' slots 28 days ahead. Runs on every realtime node: the work is
+ * idempotent (unique keys), so more nodes only mean more checks.
  */
-export function startHorizonJob(databaseUrl: string, logger: Logger, everyMs = 60 * 60 * 1000): () => Promise<void> {
+export function startHorizonJob(
+  databaseUrl: string,
+  logger: Logger,
+  everyMs = 60 * 60 * 1000,
+  now: () => Date = () => new Date(),
+): () => Promise<void> {
   const db = createDb(databaseUrl, { maxConnections: 2 });
   const run = async () => {
     try {
-      const created = await extendHorizon(db, new Date());
+      const created = await extendHorizon(db, now());
       if (created > 0) logger.info({ created }, "materialised drop-in occurrences");
     } catch (err) {
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, "horizon job failed; will retry");
+    }
+    try {
+      const slots = await extendRotaHorizon(db, now());
+      if (slots > 0) logger.info({ slots }, "materialised rota slots");
+    } catch (err) {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, "rota horizon job failed; will retry");
     }
   };
   void run();
@@ -54,8 +68,8 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 
 /**
  * Every `everyMs` (15 s): alert backups (or coordinators) about sessions whose
- * room has not been opened, queue due session reminders, and deliver the mail
- * outbox. Runs on every realtime node: claims and dedupe keys live in
+ * room has not been opened, queue due session reminders and rota slot
+ * reminders (24 h and 1 h before), and deliver the mail outbox. Runs on every realtime node: claims and dedupe keys live in
  * PostgreSQL, so more nodes never mean more mail. A failing step is logged and
  * retried on the next tick; runs never overlap. Returns a stop function that
  * waits for a run in progress.
@@ -88,6 +102,10 @@ export function startMailJob(options: MailJobOptions): () => Promise<void> {
     await step("reminders", async () => {
       const queued = await enqueueDueReminders(db, now(), where);
       if (queued > 0) logger.info({ queued }, "session reminders queued");
+    });
+    await step("slot-reminders", async () => {
+      const queued = await enqueueSlotReminders(db, now(), where);
+      if (queued > 0) logger.info({ queued }, "rota slot reminders queued");
     });
     await step("outbox", async () => {
       const r = await deliverDueMail(db, sender.send, now());

@@ -183,4 +183,57 @@ describe("mail job", () => {
       await stop();
     }
   });
+
+  it("reminds a volunteer 24 hours and 1 hour before their rota slot, once each, with two nodes' jobs", async () => {
+    const clockFile = path.join(clockDir, "slot-now");
+    const start = new Date("2026-12-01T21:30:00Z");
+    writeFileSync(clockFile, new Date(start.getTime() - 23 * 3_600_000).toISOString());
+    const volunteer = await db.person.create({
+      data: { displayName: "Dev Volunteer", email: "dev@test.example", roles: ["VOLUNTEER"], status: "APPROVED" },
+    });
+    const template = await db.rotaTemplate.create({
+      data: {
+        name: "Talk line late",
+        rrule: "FREQ=WEEKLY;INTERVAL=1;WKST=MO;BYDAY=TU",
+        startsOnLocal: "2026-12-01T21:30:00",
+        durationMinutes: 180,
+      },
+    });
+    const slot = await db.rotaSlot.create({
+      data: { templateId: template.id, startsAt: start, endsAt: new Date(start.getTime() + 3 * 3_600_000) },
+    });
+    await db.rotaAssignment.create({ data: { slotId: slot.id, personId: volunteer.id } });
+    const job = () =>
+      startMailJob({
+        databaseUrl: url,
+        logger: silentLogger,
+        smtpUrl: sink.url,
+        mailFrom: "Offshift <no-reply@offshift.test>",
+        timeZone: "Europe/London",
+        origin: "https://offshift.example",
+        now: () => readClock(clockFile),
+        everyMs: 150,
+      });
+    const stops = [job(), job()];
+    const forDev = () => sink.mail.filter((m) => m.to === "dev@test.example");
+    try {
+      await eventually(
+        async () => forDev().length,
+        (n) => n >= 1,
+      );
+      writeFileSync(clockFile, new Date(start.getTime() - 45 * 60_000).toISOString());
+      await eventually(
+        async () => forDev().length,
+        (n) => n >= 2,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(forDev().map((m) => m.subject)).toEqual([
+        "Reminder: Talk line late, Tomorrow night at 21:30",
+        "In an hour: Talk line late, Tonight at 21:30",
+      ]);
+      expect(forDev()[1]!.text).toContain("https://offshift.example/rota");
+    } finally {
+      await Promise.all(stops.map((s) => s()));
+    }
+  });
 });

@@ -17,5 +17,8 @@ export * from "./rota/reasons.js";
 export * from "./rota/engine.js";
 export * from "./rota/templates.js";
 export { zoneClock, expandInstants, type ZoneClock } from "./rota/fast-time.js";
+export * from "./rota/coordinator.js";
+export * from "./rota/volunteer.js";
+export * from "./rota/calendar.js";
 export * from "./room/commands.js";
 export * from "./room/state.js";

@@ -59,6 +59,54 @@ export {
 export { alertUnopenedSessions } from "./dropins/room.js";
 export { loadBoard, loadRotaDefaults, ROTA_DEFAULTS_KEY, type LoadedBoard } from "./rota/board.js";
 export {
+  signUp,
+  drop,
+  offerCover,
+  withdrawOffer,
+  takeOffer,
+  type SignUpResult,
+  type DropResult,
+  type OfferCoverResult,
+  type WithdrawOfferResult,
+  type TakeOfferResult,
+} from "./rota/signup.js";
+export {
+  loadVolunteerRotaSettings,
+  saveWorkPattern,
+  savePreferences,
+  volunteerRotaView,
+  type VolunteerRotaSettings,
+  type SaveWorkPatternResult,
+  type VolunteerRotaView,
+  type VolunteerSlotView,
+  type MyShiftView,
+  type CoverOfferView,
+} from "./rota/volunteer.js";
+export { createFeedToken, turnOffFeed, loadVolunteerFeed, type VolunteerFeed } from "./rota/feed.js";
+export { extendRotaHorizon } from "./rota/materialize.js";
+export {
+  createRotaTemplate,
+  updateRotaTemplate,
+  retireRotaTemplate,
+  listRotaTemplates,
+  findRotaTemplate,
+  listCoverableSeries,
+  saveRotaDefaults,
+  listRotaGaps,
+  previewAutoFill,
+  applyAutoFill,
+  type CreateRotaTemplateResult,
+  type UpdateRotaTemplateResult,
+  type RetireRotaTemplateResult,
+  type RotaTemplateRow,
+  type ProposalRow,
+  type GapRow,
+  type AutoFillPreview,
+  type ApplyAutoFillResult,
+} from "./rota/coordinator.js";
+export { listRotaWeek, type RotaWeekSlot } from "./rota/week.js";
+export { enqueueSlotReminders, slotReminderMail } from "./rota/reminders.js";
+export {
   loadRoomContext,
   runRoomCommand,
   readRoom,

@@ -10,7 +10,7 @@ import { getVtimezoneComponent } from "@touch4it/ical-timezones";
  * subscribed calendars remove them.
  */
 /** Never silently omit VTIMEZONE: without it, calendars would guess the zone. */
-function vtimezone(zone: string): string {
+export function vtimezone(zone: string): string {
   const component = getVtimezoneComponent(zone);
   if (!component) throw new Error(`No VTIMEZONE data for ${zone}`);
   return component;

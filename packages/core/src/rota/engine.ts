@@ -531,7 +531,10 @@ function fnv(text: string): number {
   return h >>> 0;
 }
 
-function gapsFor(state: BoardState, loads: Load[], counts: number[]): RotaGap[] {
+/** In the gap list, an eligible volunteer whom auto-fill may not propose (see AutoFillOptions.candidates). */
+export const NOT_A_CANDIDATE_GROUP = "without a work pattern";
+
+function gapsFor(state: BoardState, loads: Load[], counts: number[], candidates?: ReadonlySet<string>): RotaGap[] {
   const gaps: RotaGap[] = [];
   state.infos.forEach((s, i) => {
     const filled = counts[i]!;
@@ -540,7 +543,9 @@ function gapsFor(state: BoardState, loads: Load[], counts: number[]): RotaGap[] 
     state.volunteers.forEach((v, j) => {
       if (loads[j]!.slotIds.has(s.slot.id)) return;
       const found = evaluate(v, loads[j]!, s, false);
-      groups.push(found.length ? found[0]!.group : "available");
+      groups.push(
+        found.length ? found[0]!.group : candidates && !candidates.has(v.id) ? NOT_A_CANDIDATE_GROUP : "available",
+      );
     });
     const counted = countReasonGroups(groups);
     gaps.push({
@@ -559,17 +564,23 @@ function gapsFor(state: BoardState, loads: Load[], counts: number[]): RotaGap[] 
 }
 
 /** Slots below their minimum as things stand, with everyone's main reason counted. */
-export function listGaps(board: RotaBoard): RotaGap[] {
+export function listGaps(board: RotaBoard, options: Pick<AutoFillOptions, "candidates"> = {}): RotaGap[] {
   return gapsFor(
     board.state,
     board.state.loads,
     board.state.infos.map((s) => s.slot.volunteerIds.length),
+    options.candidates,
   );
 }
 
 export interface AutoFillOptions {
   /** Fill each uncovered slot up to its minimum (default) or its maximum. */
   fillTo?: "min" | "max";
+  /**
+   * Only these volunteers may be proposed (e.g. those who have said when they
+   * work); the others still count toward slots they are on. Default: everyone.
+   */
+  candidates?: ReadonlySet<string>;
 }
 
 /**
@@ -597,6 +608,7 @@ export function autoFill(board: RotaBoard, options: AutoFillOptions = {}): AutoF
     if (need <= 0) return;
     const candidates: { j: number; share: number; minutes: number; hash: number; id: string }[] = [];
     state.volunteers.forEach((v, j) => {
+      if (options.candidates && !options.candidates.has(v.id)) return;
       if (evaluate(v, loads[j]!, s, false).length) return;
       const minutes = loads[j]!.windowMinutes;
       candidates.push({
@@ -617,7 +629,7 @@ export function autoFill(board: RotaBoard, options: AutoFillOptions = {}): AutoF
       proposals.push({ volunteerId: c.id, templateId: s.slot.templateId, slotId: s.slot.id, start: s.slot.start });
     }
   });
-  return { proposals, gaps: gapsFor(state, loads, counts) };
+  return { proposals, gaps: gapsFor(state, loads, counts, options.candidates) };
 }
 
 /** Existing assignments plus accepted proposals, without duplicates, in a fixed order. */

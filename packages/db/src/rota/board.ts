@@ -9,6 +9,7 @@ import {
   type RotaVolunteer,
 } from "@offshift/core";
 import type { Db } from "../client.js";
+import type { DbOrTx } from "../mail/outbox.js";
 
 /** Where the coordinator's default limits live (AppMeta, JSON). */
 export const ROTA_DEFAULTS_KEY = "rota.defaults";
@@ -52,7 +53,7 @@ export interface LoadedBoard {
  * others' assignments still fill slots.
  */
 export async function loadBoard(
-  db: Db,
+  db: DbOrTx,
   input: { from: Date; to: Date; timeZone: string; volunteerIds?: string[] },
 ): Promise<LoadedBoard> {
   const [templates, people, defaults] = await Promise.all([

@@ -1,11 +1,11 @@
 import { expandBetween } from "@offshift/core";
-import type { Db } from "../client.js";
+import type { DbOrTx } from "../mail/outbox.js";
 
 export const ROTA_HORIZON_DAYS = 28;
 
 /** Materialises a rota template's slots in [from, from + horizon); idempotent. */
 export async function materializeRotaSlots(
-  db: Db,
+  db: DbOrTx,
   templateId: string,
   from: Date,
   horizonDays = ROTA_HORIZON_DAYS,
@@ -26,4 +26,15 @@ export async function materializeRotaSlots(
     skipDuplicates: true,
   });
   return result.count;
+}
+
+/**
+ * Keeps every active rota template's slots materialised `horizonDays` ahead
+ * (realtime, hourly). Idempotent, so any number of nodes may run it.
+ */
+export async function extendRotaHorizon(db: DbOrTx, now: Date, horizonDays = ROTA_HORIZON_DAYS): Promise<number> {
+  const templates = await db.rotaTemplate.findMany({ where: { active: true }, select: { id: true } });
+  let created = 0;
+  for (const t of templates) created += await materializeRotaSlots(db, t.id, now, horizonDays);
+  return created;
 }

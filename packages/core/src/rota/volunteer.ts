@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { isId } from "../people/schema.js";
+import { availabilityWindow, rotaLimits, shiftTemplate, type VolunteerPreferences } from "./schema.js";
+
+/**
+ * The volunteer's side of the rota: the notice needed to drop a slot, the
+ * preferences form (blank means "the coordinator's default"), the inputs of
+ * sign-up, drop and cover requests, and the secret calendar-feed token.
+ */
+
+/** Dropping a slot needs this much notice; inside it, a volunteer asks for cover instead. */
+export const ROTA_DROP_NOTICE_HOURS = 48;
+
+export type DropNotice = { ok: true } | { ok: false; reason: "started" | "notice"; message: string };
+
+/** May a volunteer drop a slot starting at `startsAt`, at `now`? */
+export function dropNotice(startsAt: Date, now: Date): DropNotice {
+  const ms = startsAt.getTime() - now.getTime();
+  if (ms <= 0) return { ok: false, reason: "started", message: "This slot has already started." };
+  if (ms < ROTA_DROP_NOTICE_HOURS * 3_600_000)
+    return {
+      ok: false,
+      reason: "notice",
+      message: `This slot starts within ${ROTA_DROP_NOTICE_HOURS} hours, so it can't be dropped. Ask for cover instead and another volunteer can take it.`,
+    };
+  return { ok: true };
+}
+
+const slotIdField = z.string({ error: "Choose a slot" }).refine((v) => isId(v), "That slot could not be found");
+const offerIdField = z
+  .string({ error: "Choose a cover request" })
+  .refine((v) => isId(v), "That cover request could not be found");
+
+/** Sign up, drop and ask for cover all name one slot. */
+export const rotaSlotAction = z.object({ slotId: slotIdField });
+/** Take or withdraw a cover request. */
+export const rotaOfferAction = z.object({ offerId: offerIdField });
+
+const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+
+/**
+ * The preferences form: every limit optional (blank = coordinator's default),
+ * rest before work in hours (stored as minutes), and availability windows.
+ */
+export const preferencesForm = z
+  .object({
+    maxSlotsPerWeek: z.preprocess(blank, rotaLimits.shape.maxSlotsPerWeek.optional()),
+    maxHoursPerWeek: z.preprocess(blank, rotaLimits.shape.maxHoursPerWeek.optional()),
+    maxConsecutiveLateNights: z.preprocess(blank, rotaLimits.shape.maxConsecutiveLateNights.optional()),
+    bufferAfterWorkMinutes: z.preprocess(blank, rotaLimits.shape.bufferAfterWorkMinutes.optional()),
+    minRestBeforeWorkHours: z.preprocess(
+      blank,
+      z.coerce
+        .number({ error: "Enter the rest before work in hours" })
+        .min(4, "The rest before work must be between 4 and 16 hours")
+        .max(16, "The rest before work must be between 4 and 16 hours")
+        .refine((h) => Number.isInteger(h * 4), "Give hours in quarters, like 8.5")
+        .optional(),
+    ),
+    windows: z.array(availabilityWindow).max(28, "At most 28 windows").default([]),
+  })
+  .transform(({ minRestBeforeWorkHours, ...rest }): VolunteerPreferences => {
+    const out: VolunteerPreferences = { windows: rest.windows };
+    if (rest.maxSlotsPerWeek !== undefined) out.maxSlotsPerWeek = rest.maxSlotsPerWeek;
+    if (rest.maxHoursPerWeek !== undefined) out.maxHoursPerWeek = rest.maxHoursPerWeek;
+    if (rest.maxConsecutiveLateNights !== undefined) out.maxConsecutiveLateNights = rest.maxConsecutiveLateNights;
+    if (rest.bufferAfterWorkMinutes !== undefined) out.bufferAfterWorkMinutes = rest.bufferAfterWorkMinutes;
+    if (minRestBeforeWorkHours !== undefined) out.minRestBeforeWorkMinutes = Math.round(minRestBeforeWorkHours * 60);
+    return out;
+  });
+export type PreferencesFormInput = z.input<typeof preferencesForm>;
+
+/** A volunteer's shift templates: each valid, ids unique. */
+export const shiftTemplates = z
+  .array(shiftTemplate)
+  .max(20, "At most 20 shifts")
+  .superRefine((shifts, ctx) => {
+    const seen = new Set<string>();
+    shifts.forEach((s, i) => {
+      if (seen.has(s.id)) ctx.addIssue({ code: "custom", path: [i, "id"], message: "Each shift needs its own id" });
+      seen.add(s.id);
+      const sameName = shifts.findIndex((o) => o.name.toLowerCase() === s.name.toLowerCase());
+      if (sameName !== i)
+        ctx.addIssue({ code: "custom", path: [i, "name"], message: `You already have a shift called "${s.name}"` });
+    });
+  });
+
+/** The secret in a calendar-feed URL: 32 random bytes, base64url. */
+export const FEED_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+export const isFeedToken = (v: unknown): v is string => typeof v === "string" && FEED_TOKEN_PATTERN.test(v);

@@ -1,0 +1,527 @@
+import {
+  autoFill,
+  buildRotaTemplate,
+  checkEligibility,
+  coverTemplateForSeries,
+  describeRotaTemplate,
+  DomainError,
+  expandBetween,
+  firstName,
+  isId,
+  listGaps,
+  type RotaGap,
+  type RotaLimits,
+  type RotaTemplateRequest,
+} from "@offshift/core";
+import type { Db } from "../client.js";
+import type { DbOrTx } from "../mail/outbox.js";
+import { loadBoard, ROTA_DEFAULTS_KEY } from "./board.js";
+import { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./materialize.js";
+
+/**
+ * The coordinator's side of the rota: templates (create, edit future slots,
+ * retire), default limits, the gap list, and auto-fill preview and apply.
+ */
+
+const DAY_MS = 86_400_000;
+
+export type TemplateFieldError = { ok: false; field: string; message: string };
+
+interface TemplateData {
+  name: string;
+  kind: "TALK_LINE" | "FACILITATOR_COVER";
+  seriesId: string | null;
+  rrule: string;
+  startsOnLocal: string;
+  timeZone: string;
+  durationMinutes: number;
+  minVolunteers: number;
+  maxVolunteers: number;
+}
+
+/** The stored row for a request: the rule from the builder, or the cover series' own times. */
+async function templateData(
+  db: DbOrTx,
+  input: RotaTemplateRequest,
+  timeZone: string,
+  excludeTemplateId?: string,
+): Promise<{ ok: true; data: TemplateData } | TemplateFieldError> {
+  if (input.kind === "talk-line") {
+    const built = buildRotaTemplate("new", input);
+    if (!built.ok) return built;
+    const t = built.template;
+    return {
+      ok: true,
+      data: {
+        name: t.name,
+        kind: "TALK_LINE",
+        seriesId: null,
+        rrule: t.rule,
+        startsOnLocal: t.startsOnLocal,
+        timeZone,
+        durationMinutes: t.durationMinutes,
+        minVolunteers: t.minVolunteers,
+        maxVolunteers: t.maxVolunteers,
+      },
+    };
+  }
+  const series = await db.dropInSeries.findUnique({
+    where: { id: input.seriesId },
+    select: { id: true, title: true, rrule: true, startsOnLocal: true, timeZone: true, durationMinutes: true },
+  });
+  if (!series) return { ok: false, field: "seriesId", message: "That drop-in series no longer exists" };
+  const covering = await db.rotaTemplate.findFirst({
+    where: {
+      seriesId: series.id,
+      active: true,
+      ...(excludeTemplateId ? { id: { not: excludeTemplateId } } : {}),
+    },
+    select: { name: true },
+  });
+  if (covering) return { ok: false, field: "seriesId", message: `“${covering.name}” already covers that series` };
+  const t = coverTemplateForSeries(
+    {
+      id: series.id,
+      title: series.title,
+      rule: series.rrule,
+      startsOnLocal: series.startsOnLocal,
+      timeZone: series.timeZone,
+      durationMinutes: series.durationMinutes,
+    },
+    { min: input.minVolunteers, max: input.maxVolunteers },
+  );
+  return {
+    ok: true,
+    data: {
+      name: input.name ?? t.name,
+      kind: "FACILITATOR_COVER",
+      seriesId: series.id,
+      rrule: t.rule,
+      startsOnLocal: t.startsOnLocal,
+      timeZone: series.timeZone,
+      durationMinutes: t.durationMinutes,
+      minVolunteers: t.minVolunteers,
+      maxVolunteers: t.maxVolunteers,
+    },
+  };
+}
+
+export type CreateRotaTemplateResult = { ok: true; templateId: string; slots: number } | TemplateFieldError;
+
+/** A new template, with its slots materialised for the rolling horizon. Bad input saves nothing. */
+export async function createRotaTemplate(
+  db: Db,
+  input: { template: RotaTemplateRequest; timeZone: string; now: Date },
+): Promise<CreateRotaTemplateResult> {
+  return db.$transaction(
+    async (tx) => {
+      // One cover template per series, even when two coordinators add one at once.
+      if (input.template.kind === "facilitator-cover")
+        await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`rota-cover:${input.template.seriesId}`}))`;
+      const resolved = await templateData(tx, input.template, input.timeZone);
+      if (!resolved.ok) return resolved;
+      const created = await tx.rotaTemplate.create({ data: resolved.data, select: { id: true } });
+      const slots = await materializeRotaSlots(tx, created.id, input.now);
+      return { ok: true, templateId: created.id, slots } as const;
+    },
+    { maxWait: 10_000, timeout: 30_000 },
+  );
+}
+
+export type UpdateRotaTemplateResult =
+  | {
+      ok: true;
+      templateId: string;
+      /** New slots made. */
+      added: number;
+      /** Future slots the new rule no longer makes, removed (nobody was on them). */
+      removed: number;
+      /** Future slots the new rule no longer makes but someone is on: kept as they were. */
+      keptWithVolunteers: number;
+    }
+  | TemplateFieldError
+  | { ok: false; reason: "not_found" | "retired" };
+
+interface LockedSlot {
+  id: string;
+  startsAt: Date;
+  endsAt: Date;
+}
+
+/**
+ * Edits a template. Slots that have started stay as they were. Future slots
+ * the new rule still makes take its new length; future slots it no longer
+ * makes are removed unless someone is on them (those are kept, with their
+ * volunteers, and counted in `keptWithVolunteers`); new slots are made for
+ * the rolling horizon. The template and its future slots are locked for the
+ * change, so a sign-up either lands before (and its slot is kept) or after.
+ */
+export async function updateRotaTemplate(
+  db: Db,
+  input: { templateId: string; template: RotaTemplateRequest; timeZone: string; now: Date },
+): Promise<UpdateRotaTemplateResult> {
+  if (!isId(input.templateId)) return { ok: false, reason: "not_found" };
+  const { now } = input;
+  return db.$transaction(
+    async (tx) => {
+      if (input.template.kind === "facilitator-cover")
+        await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`rota-cover:${input.template.seriesId}`}))`;
+      const [current] = await tx.$queryRaw<{ id: string; active: boolean }[]>`
+        SELECT "id", "active" FROM "RotaTemplate" WHERE "id" = ${input.templateId}::uuid FOR UPDATE`;
+      if (!current) return { ok: false, reason: "not_found" } as const;
+      if (!current.active) return { ok: false, reason: "retired" } as const;
+      const resolved = await templateData(tx, input.template, input.timeZone, input.templateId);
+      if (!resolved.ok) return resolved;
+      const t = await tx.rotaTemplate.update({ where: { id: input.templateId }, data: resolved.data });
+
+      const future = await tx.$queryRaw<LockedSlot[]>`
+        SELECT "id", "startsAt", "endsAt" FROM "RotaSlot"
+        WHERE "templateId" = ${t.id}::uuid AND "startsAt" > ${now}
+        ORDER BY "startsAt" FOR UPDATE`;
+      const taken = new Set(
+        (
+          await tx.rotaAssignment.findMany({
+            where: { slotId: { in: future.map((s) => s.id) } },
+            select: { slotId: true },
+          })
+        ).map((a) => a.slotId),
+      );
+      const lastStart = Math.max(
+        now.getTime() + ROTA_HORIZON_DAYS * DAY_MS,
+        ...future.map((s) => s.startsAt.getTime() + 1),
+      );
+      const wanted = new Set(
+        expandBetween(
+          { rule: t.rrule, startsOnLocal: t.startsOnLocal, timeZone: t.timeZone },
+          now,
+          new Date(lastStart),
+        ).map((o) => o.start.getTime()),
+      );
+      const stale = future.filter((s) => !wanted.has(s.startsAt.getTime()));
+      const removable = stale.filter((s) => !taken.has(s.id)).map((s) => s.id);
+      if (removable.length) await tx.rotaSlot.deleteMany({ where: { id: { in: removable } } });
+      for (const s of future) {
+        if (!wanted.has(s.startsAt.getTime())) continue;
+        const endsAt = new Date(s.startsAt.getTime() + t.durationMinutes * 60_000);
+        if (endsAt.getTime() !== s.endsAt.getTime())
+          await tx.rotaSlot.update({ where: { id: s.id }, data: { endsAt } });
+      }
+      const added = await materializeRotaSlots(tx, t.id, now);
+      return {
+        ok: true,
+        templateId: t.id,
+        added,
+        removed: removable.length,
+        keptWithVolunteers: stale.length - removable.length,
+      } as const;
+    },
+    { maxWait: 10_000, timeout: 30_000 },
+  );
+}
+
+export type RetireRotaTemplateResult =
+  { ok: true; removed: number; keptWithVolunteers: number } | { ok: false; reason: "not_found" };
+
+/**
+ * Retires a template: it makes no new slots and its empty future slots go;
+ * slots someone is on stay (they are still expected). Retiring twice is
+ * harmless.
+ */
+export async function retireRotaTemplate(
+  db: Db,
+  input: { templateId: string; now: Date },
+): Promise<RetireRotaTemplateResult> {
+  if (!isId(input.templateId)) return { ok: false, reason: "not_found" };
+  return db.$transaction(async (tx) => {
+    const [current] = await tx.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "RotaTemplate" WHERE "id" = ${input.templateId}::uuid FOR UPDATE`;
+    if (!current) return { ok: false, reason: "not_found" } as const;
+    await tx.rotaTemplate.update({ where: { id: current.id }, data: { active: false } });
+    const future = await tx.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "RotaSlot" WHERE "templateId" = ${current.id}::uuid AND "startsAt" > ${input.now}
+      ORDER BY "startsAt" FOR UPDATE`;
+    const taken = new Set(
+      (
+        await tx.rotaAssignment.findMany({
+          where: { slotId: { in: future.map((s) => s.id) } },
+          select: { slotId: true },
+        })
+      ).map((a) => a.slotId),
+    );
+    const removable = future.filter((s) => !taken.has(s.id)).map((s) => s.id);
+    if (removable.length) await tx.rotaSlot.deleteMany({ where: { id: { in: removable } } });
+    return { ok: true, removed: removable.length, keptWithVolunteers: future.length - removable.length } as const;
+  });
+}
+
+export interface RotaTemplateRow {
+  id: string;
+  name: string;
+  kind: "TALK_LINE" | "FACILITATOR_COVER";
+  active: boolean;
+  seriesId: string | null;
+  seriesTitle: string | null;
+  rrule: string;
+  startsOnLocal: string;
+  durationMinutes: number;
+  minVolunteers: number;
+  maxVolunteers: number;
+  /** "Every day, 21:30 to 00:30", or null for a rule the builder did not write. */
+  when: string | null;
+  upcomingSlots: number;
+}
+
+/** Every template, active first, then by name. */
+export async function listRotaTemplates(db: Db, now: Date): Promise<RotaTemplateRow[]> {
+  const rows = await db.rotaTemplate.findMany({
+    orderBy: [{ active: "desc" }, { name: "asc" }],
+    include: { _count: { select: { slots: { where: { startsAt: { gt: now } } } } } },
+  });
+  const seriesIds = rows.flatMap((r) => (r.seriesId ? [r.seriesId] : []));
+  const series = new Map(
+    (await db.dropInSeries.findMany({ where: { id: { in: seriesIds } }, select: { id: true, title: true } })).map(
+      (s) => [s.id, s.title],
+    ),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    active: r.active,
+    seriesId: r.seriesId,
+    seriesTitle: r.seriesId ? (series.get(r.seriesId) ?? null) : null,
+    rrule: r.rrule,
+    startsOnLocal: r.startsOnLocal,
+    durationMinutes: r.durationMinutes,
+    minVolunteers: r.minVolunteers,
+    maxVolunteers: r.maxVolunteers,
+    when: describeRotaTemplate({ rule: r.rrule, startsOnLocal: r.startsOnLocal, durationMinutes: r.durationMinutes }),
+    upcomingSlots: r._count.slots,
+  }));
+}
+
+export async function findRotaTemplate(db: Db, templateId: string, now: Date): Promise<RotaTemplateRow | null> {
+  if (!isId(templateId)) return null;
+  return (await listRotaTemplates(db, now)).find((t) => t.id === templateId) ?? null;
+}
+
+/** Drop-in series a cover template can back. */
+export async function listCoverableSeries(db: Db): Promise<{ id: string; title: string }[]> {
+  return db.dropInSeries.findMany({ select: { id: true, title: true }, orderBy: { title: "asc" } });
+}
+
+/** Stores the coordinator's default limits (already validated with core's rotaLimits). */
+export async function saveRotaDefaults(db: Db, limits: RotaLimits): Promise<void> {
+  const value = JSON.stringify(limits);
+  await db.appMeta.upsert({
+    where: { key: ROTA_DEFAULTS_KEY },
+    create: { key: ROTA_DEFAULTS_KEY, value },
+    update: { value },
+  });
+}
+
+export interface SlotRef {
+  /** Database slot id. */
+  slotId: string;
+  name: string;
+  start: Date;
+  end: Date;
+}
+
+export interface ProposalRow extends SlotRef {
+  personId: string;
+  firstName: string;
+}
+
+export interface GapRow extends SlotRef {
+  filled: number;
+  needed: number;
+  reasons: { group: string; count: number }[];
+  /** "3 volunteers working nights, 2 at weekly max". */
+  summary: string;
+}
+
+function gapRows(gaps: RotaGap[], slotIds: Map<string, string>): GapRow[] {
+  return gaps.flatMap((g) => {
+    const slotId = slotIds.get(g.slotId);
+    return slotId
+      ? [
+          {
+            slotId,
+            name: g.name,
+            start: g.start,
+            end: g.end,
+            filled: g.filled,
+            needed: g.needed,
+            reasons: g.reasons,
+            summary: g.summary,
+          },
+        ]
+      : [];
+  });
+}
+
+export interface RotaWindow {
+  from: Date;
+  to: Date;
+  timeZone: string;
+}
+
+/** Slots in the window below their minimum, with everyone's main reason counted. */
+export async function listRotaGaps(db: Db, window: RotaWindow): Promise<GapRow[]> {
+  if (window.to <= window.from) return [];
+  const loaded = await loadBoard(db, window);
+  return gapRows(listGaps(loaded.board, { candidates: loaded.withPattern }), loaded.slotIds);
+}
+
+export interface AutoFillPreview {
+  proposals: ProposalRow[];
+  /** Gaps that would remain after the proposals. */
+  gaps: GapRow[];
+}
+
+/**
+ * What auto-fill would do in the window, changing nothing. Only volunteers
+ * who have saved a work pattern are proposed (the engine cannot know when
+ * the others work); only materialised slots are filled.
+ */
+export async function previewAutoFill(db: Db, window: RotaWindow): Promise<AutoFillPreview> {
+  if (window.to <= window.from) return { proposals: [], gaps: [] };
+  const loaded = await loadBoard(db, window);
+  const result = autoFill(loaded.board, { candidates: loaded.withPattern });
+  const slotsById = new Map(loaded.board.slots.map((s) => [s.id, s]));
+  const proposals = result.proposals.filter((p) => loaded.slotIds.has(p.slotId));
+  const people = new Map(
+    (
+      await db.person.findMany({
+        where: { id: { in: [...new Set(proposals.map((p) => p.volunteerId))] } },
+        select: { id: true, displayName: true },
+      })
+    ).map((p) => [p.id, firstName(p.displayName)]),
+  );
+  return {
+    proposals: proposals.map((p) => {
+      const slot = slotsById.get(p.slotId)!;
+      return {
+        slotId: loaded.slotIds.get(p.slotId)!,
+        name: slot.name,
+        start: slot.start,
+        end: slot.end,
+        personId: p.volunteerId,
+        firstName: people.get(p.volunteerId) ?? "",
+      };
+    }),
+    gaps: gapRows(result.gaps, loaded.slotIds),
+  };
+}
+
+export interface ApplyAutoFillResult {
+  applied: number;
+  /** The slot reached its minimum (a sign-up came first) or the person is already on it. */
+  justFilled: number;
+  /** The slot has started, gone or been retired, or the person can no longer take it. */
+  noLongerFits: number;
+  /** Slots that gained someone. */
+  slotIds: string[];
+}
+
+interface LockedTemplateSlot {
+  id: string;
+  startsAt: Date;
+  active: boolean;
+  minVolunteers: number;
+  maxVolunteers: number;
+}
+
+/**
+ * Applies previewed proposals. Each slot is settled in its own transaction
+ * with its row locked (`FOR UPDATE`), so sign-ups and other applies on it
+ * wait: its current volunteers are counted, and each proposed person is
+ * checked again against the database as it is now (their pattern, limits
+ * and other slots, under the same per-volunteer lock a sign-up takes). A proposal is skipped when the
+ * slot has already reached its minimum, would go over its maximum, or the
+ * person no longer fits. Applying the same proposals twice adds nothing.
+ */
+export async function applyAutoFill(
+  db: Db,
+  input: { proposals: { slotId: string; personId: string }[]; timeZone: string; now: Date },
+): Promise<ApplyAutoFillResult> {
+  const result: ApplyAutoFillResult = { applied: 0, justFilled: 0, noLongerFits: 0, slotIds: [] };
+  const bySlot = new Map<string, string[]>();
+  for (const p of input.proposals) {
+    if (!isId(p.slotId) || !isId(p.personId)) {
+      result.noLongerFits++;
+      continue;
+    }
+    const people = bySlot.get(p.slotId) ?? [];
+    if (!people.includes(p.personId)) people.push(p.personId);
+    bySlot.set(p.slotId, people);
+  }
+  for (const [slotId, people] of [...bySlot].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const outcome = await db.$transaction(
+      async (tx) => {
+        const o = { applied: 0, justFilled: 0, noLongerFits: 0 };
+        // Person locks first, then the slot: the same order as a volunteer's sign-up, so the two never deadlock.
+        for (const personId of [...people].sort())
+          await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`rota:volunteer:${personId}`}))`;
+        const [slot] = await tx.$queryRaw<LockedTemplateSlot[]>`
+          SELECT s."id", s."startsAt", t."active", t."minVolunteers", t."maxVolunteers"
+          FROM "RotaSlot" s JOIN "RotaTemplate" t ON t."id" = s."templateId"
+          WHERE s."id" = ${slotId}::uuid
+          FOR UPDATE OF s`;
+        if (!slot || !slot.active || slot.startsAt <= input.now) {
+          o.noLongerFits += people.length;
+          return o;
+        }
+        const onIt = new Set(
+          (await tx.rotaAssignment.findMany({ where: { slotId }, select: { personId: true } })).map((a) => a.personId),
+        );
+        const target = Math.min(Math.max(slot.minVolunteers, 1), slot.maxVolunteers);
+        for (const personId of people) {
+          if (onIt.has(personId) || onIt.size >= target) {
+            o.justFilled++;
+            continue;
+          }
+          if (!(await fits(tx, personId, slotId, slot.startsAt, input.timeZone))) {
+            o.noLongerFits++;
+            continue;
+          }
+          const { count } = await tx.rotaAssignment.createMany({
+            data: [{ slotId, personId, source: "AUTOFILL" }],
+            skipDuplicates: true,
+          });
+          if (count === 1) {
+            onIt.add(personId);
+            o.applied++;
+          } else o.justFilled++;
+        }
+        return o;
+      },
+      { maxWait: 10_000, timeout: 30_000 },
+    );
+    result.applied += outcome.applied;
+    result.justFilled += outcome.justFilled;
+    result.noLongerFits += outcome.noLongerFits;
+    if (outcome.applied > 0) result.slotIds.push(slotId);
+  }
+  return result;
+}
+
+/** Whether the person may take the slot now: approved, with a saved pattern, and breaking no rule. */
+async function fits(tx: DbOrTx, personId: string, slotId: string, startsAt: Date, timeZone: string): Promise<boolean> {
+  // A window around the slot wide enough for its week's limits and the nights either side.
+  const loaded = await loadBoard(tx, {
+    from: new Date(startsAt.getTime() - 7 * DAY_MS),
+    to: new Date(startsAt.getTime() + 8 * DAY_MS),
+    timeZone,
+    volunteerIds: [personId],
+  });
+  const engineId = loaded.engineIds.get(slotId);
+  if (!engineId || !loaded.withPattern.has(personId)) return false;
+  try {
+    return checkEligibility(loaded.board, personId, engineId).eligible;
+  } catch (err) {
+    if (err instanceof DomainError && err.code === "NOT_FOUND") return false;
+    throw err;
+  }
+}

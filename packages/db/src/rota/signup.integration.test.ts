@@ -1,0 +1,287 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { SHIFT_PRESETS, buildWorkPattern, type Weekday } from "@offshift/core";
+import { createDb, type Db } from "../client.js";
+import { createTestDatabase } from "../testing/index.js";
+import { materializeRotaSlots } from "./materialize.js";
+import { drop, offerCover, signUp, takeOffer, withdrawOffer } from "./signup.js";
+import { volunteerRotaView } from "./volunteer.js";
+
+const LONDON = "Europe/London";
+// Tuesday 1 December 2026, noon in London (GMT).
+const now = new Date("2026-12-01T12:00:00Z");
+const tuesdayLate = new Date("2026-12-01T21:30:00Z"); // inside the 48 h notice
+const thursdayLate = new Date("2026-12-03T21:30:00Z"); // outside it
+const fridayLate = new Date("2026-12-04T21:30:00Z");
+
+let db: Db;
+let drop_: () => Promise<void>;
+let lateTemplateId: string;
+
+beforeAll(async () => {
+  const t = await createTestDatabase(inject("pgAdminUrl"), "rota_signup");
+  drop_ = t.drop;
+  db = createDb(t.url, { maxConnections: 12 });
+  const template = await db.rotaTemplate.create({
+    data: {
+      name: "Talk line late",
+      rrule: "FREQ=WEEKLY;INTERVAL=1;WKST=MO;BYDAY=MO,TU,WE,TH,FR,SA,SU",
+      startsOnLocal: "2026-11-30T21:30:00",
+      timeZone: LONDON,
+      durationMinutes: 180,
+      minVolunteers: 1,
+      maxVolunteers: 2,
+    },
+  });
+  lateTemplateId = template.id;
+  await materializeRotaSlots(db, template.id, new Date(now.getTime() - 86_400_000));
+});
+afterAll(async () => {
+  await db.$disconnect();
+  await drop_();
+});
+
+/** An approved volunteer; with `lates`, a late (14:00-22:00) on those days every week. */
+async function volunteer(name: string, lates: Weekday[] = []): Promise<string> {
+  const p = await db.person.create({
+    data: { displayName: name, roles: ["VOLUNTEER"], status: "APPROVED" },
+    select: { id: true },
+  });
+  if (lates.length) {
+    const shifts = [...SHIFT_PRESETS];
+    const pattern = buildWorkPattern(
+      {
+        cycleStartsOn: "2026-11-30",
+        everyWeeks: 1,
+        shifts: lates.map((day) => ({ week: 1, day, shiftId: "late" })),
+        changes: [],
+      },
+      shifts,
+    );
+    await db.volunteerRota.create({
+      data: { personId: p.id, shifts: shifts as unknown as object, pattern: pattern as unknown as object },
+    });
+  }
+  return p.id;
+}
+
+async function slotAt(start: Date, templateId = lateTemplateId): Promise<string> {
+  return (await db.rotaSlot.findUniqueOrThrow({ where: { templateId_startsAt: { templateId, startsAt: start } } })).id;
+}
+
+const input = (personId: string, slotId: string, at = now) => ({ personId, slotId, now: at, timeZone: LONDON });
+
+describe("signUp", () => {
+  it("50 volunteers asking at once for the last place: exactly one gets it, the rest hear 'full'", async () => {
+    const template = await db.rotaTemplate.create({
+      data: {
+        name: "Busy evening",
+        rrule: "FREQ=WEEKLY;INTERVAL=1;WKST=MO;BYDAY=WE",
+        startsOnLocal: "2026-12-02T19:00:00",
+        timeZone: LONDON,
+        durationMinutes: 60,
+        minVolunteers: 1,
+        maxVolunteers: 3,
+      },
+    });
+    await materializeRotaSlots(db, template.id, now, 7);
+    const slotId = await slotAt(new Date("2026-12-02T19:00:00Z"), template.id);
+    // Two places already taken: max is current + 1.
+    for (const name of ["Early Bird", "Second Bird"]) {
+      expect(await signUp(db, input(await volunteer(name), slotId))).toMatchObject({ ok: true });
+    }
+    const racers = await Promise.all(Array.from({ length: 50 }, (_, i) => volunteer(`Racer ${i}`)));
+    const results = await Promise.all(racers.map((id) => signUp(db, input(id, slotId))));
+
+    const winners = results.filter((r) => r.ok);
+    expect(winners).toHaveLength(1);
+    expect(winners[0]).toMatchObject({ ok: true, slotId, placesLeft: 0 });
+    const losers = results.filter((r) => !r.ok);
+    expect(losers).toHaveLength(49);
+    for (const r of losers)
+      expect(r).toEqual({ ok: false, reason: "full", message: "Just filled — someone took the last place." });
+
+    const held = await db.rotaAssignment.findMany({ where: { slotId }, select: { personId: true } });
+    expect(held).toHaveLength(3);
+    expect(new Set(held.map((h) => h.personId)).size).toBe(3);
+    const winner = racers[results.findIndex((r) => r.ok)]!;
+    expect(held.map((h) => h.personId)).toContain(winner);
+  });
+
+  it("refuses unknown, past, already-held and not-fitting slots with clear reasons, saving nothing", async () => {
+    const val = await volunteer("Val Lates", ["TH"]);
+    const other = await volunteer("Otto Other");
+    const before = await db.rotaAssignment.count();
+
+    expect(await signUp(db, input(val, randomUUID()))).toMatchObject({ ok: false, reason: "not_found" });
+    expect(await signUp(db, input(val, "not-a-slot"))).toMatchObject({ ok: false, reason: "not_found" });
+
+    const tuesday = await slotAt(tuesdayLate);
+    expect(await signUp(db, input(val, tuesday, new Date(tuesdayLate.getTime() + 60_000)))).toMatchObject({
+      ok: false,
+      reason: "started",
+    });
+
+    // A late until 22:00 on Thursday: the 21:30 Thursday slot does not fit, and says why.
+    const thursday = await slotAt(thursdayLate);
+    const refused = await signUp(db, input(val, thursday));
+    expect(refused).toMatchObject({ ok: false, reason: "not_eligible" });
+    expect(refused.ok === false && refused.reason === "not_eligible" && refused.reasons.map((r) => r.message)).toEqual([
+      "working a late until 22:00",
+    ]);
+    expect(!refused.ok && refused.message).toContain("working a late until 22:00");
+    expect(await db.rotaAssignment.count()).toBe(before);
+
+    expect(await signUp(db, input(other, thursday))).toMatchObject({ ok: true, placesLeft: 1 });
+    expect(await signUp(db, input(other, thursday))).toMatchObject({ ok: false, reason: "already_on" });
+    expect(await db.rotaAssignment.count()).toBe(before + 1);
+  });
+
+  it("refuses a slot of a retired template", async () => {
+    const template = await db.rotaTemplate.create({
+      data: {
+        name: "Retired",
+        rrule: "FREQ=WEEKLY;INTERVAL=1;WKST=MO;BYDAY=SA",
+        startsOnLocal: "2026-12-05T10:00:00",
+        timeZone: LONDON,
+        durationMinutes: 60,
+        active: false,
+      },
+    });
+    await materializeRotaSlots(db, template.id, now, 7);
+    const slotId = await slotAt(new Date("2026-12-05T10:00:00Z"), template.id);
+    expect(await signUp(db, input(await volunteer("Rita Retired"), slotId))).toMatchObject({
+      ok: false,
+      reason: "not_found",
+    });
+  });
+});
+
+describe("drop", () => {
+  it("refuses inside the notice period (pointing to cover) and drops outside it", async () => {
+    const dee = await volunteer("Dee Dropper");
+    const tuesday = await slotAt(tuesdayLate);
+    const friday = await slotAt(fridayLate);
+    expect(await signUp(db, input(dee, tuesday))).toMatchObject({ ok: true });
+    expect(await signUp(db, input(dee, friday))).toMatchObject({ ok: true });
+
+    const inside = await drop(db, { personId: dee, slotId: tuesday, now });
+    expect(inside).toMatchObject({ ok: false, reason: "notice" });
+    expect(!inside.ok && inside.message).toContain("Ask for cover");
+    expect(await db.rotaAssignment.count({ where: { slotId: tuesday, personId: dee } })).toBe(1);
+
+    expect(await drop(db, { personId: dee, slotId: friday, now })).toEqual({ ok: true, slotId: friday });
+    expect(await db.rotaAssignment.count({ where: { slotId: friday, personId: dee } })).toBe(0);
+    expect(await db.auditEvent.count({ where: { action: "rota.drop", subjectPersonId: dee } })).toBe(1);
+    expect(await drop(db, { personId: dee, slotId: friday, now })).toMatchObject({ ok: false, reason: "not_on_slot" });
+  });
+});
+
+describe("cover requests", () => {
+  it("are shown only to volunteers who could take them, and taking one is atomic", async () => {
+    const asker = await volunteer("Ash Asker");
+    const free1 = await volunteer("Fern Free");
+    const free2 = await volunteer("Finn Free");
+    const busy = await volunteer("Bea Busy", ["SA"]);
+    const saturday = await slotAt(new Date("2026-12-05T21:30:00Z"));
+    expect(await signUp(db, input(asker, saturday))).toMatchObject({ ok: true });
+
+    const offered = await offerCover(db, { personId: asker, slotId: saturday, now });
+    expect(offered).toMatchObject({ ok: true, slotId: saturday });
+    const offerId = offered.ok ? offered.offerId : "";
+    expect(await offerCover(db, { personId: asker, slotId: saturday, now })).toMatchObject({
+      ok: false,
+      reason: "already_offered",
+    });
+
+    const view = (personId: string) => volunteerRotaView(db, { personId, now, timeZone: LONDON, days: 14 });
+    expect((await view(free1)).offers.map((o) => o.offerId)).toEqual([offerId]);
+    expect((await view(free1)).offers[0]).toMatchObject({ fromFirstName: "Ash", name: "Talk line late" });
+    expect((await view(busy)).offers).toEqual([]); // working a late until 22:00 on Saturday
+    expect((await view(asker)).offers).toEqual([]); // their own
+    expect((await view(asker)).myShifts.find((s) => s.slotId === saturday)?.openOfferId).toBe(offerId);
+
+    // The one it does not fit, and the asker, cannot take it.
+    expect(await takeOffer(db, { personId: busy, offerId, now, timeZone: LONDON })).toMatchObject({
+      ok: false,
+      reason: "not_eligible",
+    });
+    expect(await takeOffer(db, { personId: asker, offerId, now, timeZone: LONDON })).toMatchObject({
+      ok: false,
+      reason: "own",
+    });
+
+    // Two eligible volunteers tap Take at once: exactly one wins.
+    const both = await Promise.all(
+      [free1, free2].map((personId) => takeOffer(db, { personId, offerId, now, timeZone: LONDON })),
+    );
+    expect(both.filter((r) => r.ok)).toHaveLength(1);
+    expect(both.filter((r) => !r.ok)).toEqual([expect.objectContaining({ ok: false, reason: "gone" })]);
+    const winner = both[0]!.ok ? free1 : free2;
+
+    const held = await db.rotaAssignment.findMany({
+      where: { slotId: saturday },
+      select: { personId: true, source: true },
+    });
+    expect(held).toEqual([{ personId: winner, source: "SWAP" }]);
+    expect(await db.rotaSwapOffer.findUniqueOrThrow({ where: { id: offerId } })).toMatchObject({
+      status: "TAKEN",
+      takenById: winner,
+    });
+    expect(await db.auditEvent.count({ where: { action: "rota.cover.take", subjectPersonId: asker } })).toBe(1);
+    expect((await view(free1)).offers).toEqual([]);
+  });
+
+  it("can be withdrawn by the asker only, and a drop withdraws it", async () => {
+    const asker = await volunteer("Wren Withdraw");
+    const sunday = await slotAt(new Date("2026-12-06T21:30:00Z"));
+    expect(await signUp(db, input(asker, sunday))).toMatchObject({ ok: true });
+    const offered = await offerCover(db, { personId: asker, slotId: sunday, now });
+    const offerId = offered.ok ? offered.offerId : "";
+    const other = await volunteer("Nosy Parker");
+    expect(await withdrawOffer(db, { personId: other, offerId, now })).toMatchObject({
+      ok: false,
+      reason: "not_found",
+    });
+    expect(await withdrawOffer(db, { personId: asker, offerId, now })).toEqual({ ok: true, slotId: sunday });
+    expect(await takeOffer(db, { personId: other, offerId, now, timeZone: LONDON })).toMatchObject({
+      ok: false,
+      reason: "gone",
+    });
+
+    const again = await offerCover(db, { personId: asker, slotId: sunday, now });
+    expect(again.ok).toBe(true);
+    expect(await drop(db, { personId: asker, slotId: sunday, now })).toMatchObject({ ok: true });
+    expect(await db.rotaSwapOffer.count({ where: { slotId: sunday, status: "OPEN" } })).toBe(0);
+  });
+
+  it("cannot be made for a slot you do not hold", async () => {
+    const stranger = await volunteer("Stan Stranger");
+    expect(await offerCover(db, { personId: stranger, slotId: await slotAt(fridayLate), now })).toMatchObject({
+      ok: false,
+      reason: "not_on_slot",
+    });
+  });
+});
+
+describe("volunteerRotaView", () => {
+  it("says which slots fit, with the engine's reasons, places left and drop notice", async () => {
+    const vic = await volunteer("Vic View", ["TH"]);
+    const friday = await slotAt(fridayLate);
+    expect(await signUp(db, input(vic, friday))).toMatchObject({ ok: true });
+    const view = await volunteerRotaView(db, { personId: vic, now, timeZone: LONDON, days: 14 });
+    const thursday = view.slots.find((s) => s.startsAt.getTime() === thursdayLate.getTime())!;
+    expect(thursday).toMatchObject({ fits: false, reasons: ["working a late until 22:00"], mine: false, max: 2 });
+    const fri = view.slots.find((s) => s.id === friday)!;
+    expect(fri).toMatchObject({ mine: true });
+    expect(view.slots.find((s) => s.startsAt.getTime() === new Date("2026-12-07T21:30:00Z").getTime())).toMatchObject({
+      fits: true,
+      reasons: [],
+      placesLeft: 2,
+    });
+    expect(view.myShifts.find((s) => s.slotId === friday)).toMatchObject({ canDrop: true, openOfferId: null });
+    expect(view.hasPattern).toBe(true);
+    expect(view.feedOn).toBe(false);
+    expect(view.slots.every((s) => s.startsAt > now)).toBe(true);
+  });
+});

@@ -1,0 +1,259 @@
+import { checkEligibility, dropNotice, isId, type Reason } from "@offshift/core";
+import type { Db } from "../client.js";
+import type { DbOrTx } from "../mail/outbox.js";
+import { loadBoard } from "./board.js";
+
+/**
+ * A volunteer's own rota moves: sign up, drop (with notice), ask for cover,
+ * withdraw that request, take someone else's. Each is one transaction; races
+ * are settled in SQL (a row lock on the slot for capacity, a conditional
+ * update for claiming a cover request). Nothing here publishes events: the
+ * caller does after a success.
+ */
+
+const DAY_MS = 86_400_000;
+/** Many volunteers may queue on one slot's lock; give them time rather than failing. */
+const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 } as const;
+
+export type RotaRefusal<R extends string> = { ok: false; reason: R; message: string };
+export type NotEligible = { ok: false; reason: "not_eligible"; message: string; reasons: Reason[] };
+
+export type SignUpResult =
+  | { ok: true; slotId: string; placesLeft: number }
+  | RotaRefusal<"not_found" | "started" | "already_on" | "full">
+  | NotEligible;
+export type DropResult = { ok: true; slotId: string } | RotaRefusal<"not_on_slot" | "started" | "notice">;
+export type OfferCoverResult =
+  { ok: true; slotId: string; offerId: string } | RotaRefusal<"not_on_slot" | "started" | "already_offered">;
+export type WithdrawOfferResult = { ok: true; slotId: string } | RotaRefusal<"not_found">;
+export type TakeOfferResult =
+  { ok: true; slotId: string } | RotaRefusal<"not_found" | "gone" | "own" | "started"> | NotEligible;
+
+const refuse = <R extends string>(reason: R, message: string): RotaRefusal<R> => ({ ok: false, reason, message });
+
+const NOT_FOUND_SLOT = "That slot could not be found. It may have been removed from the rota.";
+const NOT_ON_SLOT = "You're not on that slot.";
+const STARTED = "That slot has already started.";
+
+/** One volunteer's rota moves happen one at a time (their weekly limits depend on all of them). */
+async function lockVolunteer(tx: DbOrTx, personId: string): Promise<void> {
+  await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`rota:volunteer:${personId}`}))`;
+}
+
+/**
+ * The engine's verdict for one volunteer on one slot, from what is committed
+ * now: their pattern, preferences and every slot they hold around it (a week
+ * either side, for weekly limits and late-night runs).
+ */
+async function eligibilityFor(
+  tx: DbOrTx,
+  personId: string,
+  slot: { id: string; startsAt: Date },
+  timeZone: string,
+): Promise<{ known: false } | { known: true; eligible: true } | { known: true; eligible: false; reasons: Reason[] }> {
+  const loaded = await loadBoard(tx, {
+    from: slot.startsAt,
+    to: new Date(slot.startsAt.getTime() + 8 * DAY_MS),
+    timeZone,
+    volunteerIds: [personId],
+  });
+  const engineId = loaded.engineIds.get(slot.id);
+  if (!engineId || !loaded.board.volunteerIds.includes(personId)) return { known: false };
+  const e = checkEligibility(loaded.board, personId, engineId);
+  return e.eligible ? { known: true, eligible: true } : { known: true, eligible: false, reasons: e.reasons };
+}
+
+const notEligible = (reasons: Reason[]): NotEligible => ({
+  ok: false,
+  reason: "not_eligible",
+  message: `This slot doesn't fit: ${reasons.map((r) => r.message).join("; ")}.`,
+  reasons,
+});
+
+/**
+ * Sign a volunteer up for one slot. Refuses unknown, started and already-held
+ * slots and slots the engine says do not fit (with its reasons). Capacity is
+ * settled under a row lock on the slot: with one place left and many asking
+ * at once, exactly one gets it and the rest hear "full".
+ */
+export async function signUp(
+  db: Db,
+  input: { personId: string; slotId: string; now: Date; timeZone: string },
+): Promise<SignUpResult> {
+  if (!isId(input.slotId)) return refuse("not_found", NOT_FOUND_SLOT);
+  return db.$transaction(async (tx): Promise<SignUpResult> => {
+    await lockVolunteer(tx, input.personId);
+    const slot = await tx.rotaSlot.findUnique({
+      where: { id: input.slotId },
+      select: { id: true, startsAt: true, template: { select: { maxVolunteers: true, active: true } } },
+    });
+    if (!slot || !slot.template.active) return refuse("not_found", NOT_FOUND_SLOT);
+    if (slot.startsAt <= input.now)
+      return refuse("started", "That slot has already started, so it can't be signed up for.");
+    const held = await tx.rotaAssignment.findUnique({
+      where: { slotId_personId: { slotId: slot.id, personId: input.personId } },
+      select: { slotId: true },
+    });
+    if (held) return refuse("already_on", "You're already on this slot.");
+    const verdict = await eligibilityFor(tx, input.personId, slot, input.timeZone);
+    if (!verdict.known) return refuse("not_found", NOT_FOUND_SLOT);
+    if (!verdict.eligible) return notEligible(verdict.reasons);
+
+    // Everyone signing up for this slot queues here; the count then sees every committed place.
+    await tx.$queryRaw`SELECT id FROM "RotaSlot" WHERE id = ${slot.id}::uuid FOR UPDATE`;
+    const filled = await tx.rotaAssignment.count({ where: { slotId: slot.id } });
+    if (filled >= slot.template.maxVolunteers) return refuse("full", "Just filled — someone took the last place.");
+    await tx.rotaAssignment.create({ data: { slotId: slot.id, personId: input.personId, source: "SIGNUP" } });
+    return { ok: true, slotId: slot.id, placesLeft: slot.template.maxVolunteers - filled - 1 };
+  }, TX_OPTIONS);
+}
+
+/** Leave a slot, with at least ROTA_DROP_NOTICE_HOURS to go; inside that, ask for cover instead. */
+export async function drop(db: Db, input: { personId: string; slotId: string; now: Date }): Promise<DropResult> {
+  if (!isId(input.slotId)) return refuse("not_on_slot", NOT_ON_SLOT);
+  return db.$transaction(async (tx): Promise<DropResult> => {
+    await lockVolunteer(tx, input.personId);
+    const held = await tx.rotaAssignment.findUnique({
+      where: { slotId_personId: { slotId: input.slotId, personId: input.personId } },
+      select: { slot: { select: { startsAt: true } } },
+    });
+    if (!held) return refuse("not_on_slot", NOT_ON_SLOT);
+    const notice = dropNotice(held.slot.startsAt, input.now);
+    if (!notice.ok) return refuse(notice.reason, notice.message);
+    // A cover request being taken at this moment wins: then there is nothing left to drop.
+    const gone = await tx.rotaAssignment.deleteMany({ where: { slotId: input.slotId, personId: input.personId } });
+    if (gone.count === 0) return refuse("not_on_slot", NOT_ON_SLOT);
+    await tx.rotaSwapOffer.updateMany({
+      where: { slotId: input.slotId, fromId: input.personId, status: "OPEN" },
+      data: { status: "WITHDRAWN", decidedAt: input.now },
+    });
+    await tx.auditEvent.create({
+      data: {
+        action: "rota.drop",
+        actorPersonId: input.personId,
+        subjectPersonId: input.personId,
+        details: { slotId: input.slotId },
+      },
+    });
+    return { ok: true, slotId: input.slotId };
+  });
+}
+
+/** Ask for someone to cover a slot you hold; it stays yours until someone takes it. */
+export async function offerCover(
+  db: Db,
+  input: { personId: string; slotId: string; now: Date },
+): Promise<OfferCoverResult> {
+  if (!isId(input.slotId)) return refuse("not_on_slot", NOT_ON_SLOT);
+  return db.$transaction(async (tx): Promise<OfferCoverResult> => {
+    await lockVolunteer(tx, input.personId);
+    const held = await tx.rotaAssignment.findUnique({
+      where: { slotId_personId: { slotId: input.slotId, personId: input.personId } },
+      select: { slot: { select: { startsAt: true } } },
+    });
+    if (!held) return refuse("not_on_slot", NOT_ON_SLOT);
+    if (held.slot.startsAt <= input.now) return refuse("started", STARTED);
+    const open = await tx.rotaSwapOffer.findFirst({
+      where: { slotId: input.slotId, fromId: input.personId, status: "OPEN" },
+      select: { id: true },
+    });
+    if (open) return refuse("already_offered", "You've already asked for cover for this slot.");
+    const offer = await tx.rotaSwapOffer.create({
+      data: { slotId: input.slotId, fromId: input.personId },
+      select: { id: true },
+    });
+    await tx.auditEvent.create({
+      data: {
+        action: "rota.cover.ask",
+        actorPersonId: input.personId,
+        subjectPersonId: input.personId,
+        details: { slotId: input.slotId, offerId: offer.id },
+      },
+    });
+    return { ok: true, slotId: input.slotId, offerId: offer.id };
+  });
+}
+
+/** Take back your own open cover request. */
+export async function withdrawOffer(
+  db: Db,
+  input: { personId: string; offerId: string; now: Date },
+): Promise<WithdrawOfferResult> {
+  const gone = refuse("not_found", "That cover request is no longer open.");
+  if (!isId(input.offerId)) return gone;
+  return db.$transaction(async (tx): Promise<WithdrawOfferResult> => {
+    const offer = await tx.rotaSwapOffer.findFirst({
+      where: { id: input.offerId, fromId: input.personId, status: "OPEN" },
+      select: { slotId: true },
+    });
+    if (!offer) return gone;
+    const changed = await tx.rotaSwapOffer.updateMany({
+      where: { id: input.offerId, fromId: input.personId, status: "OPEN" },
+      data: { status: "WITHDRAWN", decidedAt: input.now },
+    });
+    if (changed.count === 0) return gone;
+    await tx.auditEvent.create({
+      data: {
+        action: "rota.cover.withdraw",
+        actorPersonId: input.personId,
+        subjectPersonId: input.personId,
+        details: { slotId: offer.slotId, offerId: input.offerId },
+      },
+    });
+    return { ok: true, slotId: offer.slotId };
+  });
+}
+
+class OfferGone extends Error {}
+
+/**
+ * Take another volunteer's slot from their cover request. The taker must be
+ * eligible (checked by the engine inside the transaction); the claim is a
+ * conditional update, so of two people tapping Take at once exactly one wins,
+ * and the slot moves from one to the other in the same transaction.
+ */
+export async function takeOffer(
+  db: Db,
+  input: { personId: string; offerId: string; now: Date; timeZone: string },
+): Promise<TakeOfferResult> {
+  const gone = refuse("gone", "Someone else has just taken this, or it was withdrawn.");
+  if (!isId(input.offerId)) return refuse("not_found", "That cover request could not be found.");
+  try {
+    return await db.$transaction(async (tx): Promise<TakeOfferResult> => {
+      await lockVolunteer(tx, input.personId);
+      const offer = await tx.rotaSwapOffer.findUnique({
+        where: { id: input.offerId },
+        select: { status: true, fromId: true, slot: { select: { id: true, startsAt: true } } },
+      });
+      if (!offer) return refuse("not_found", "That cover request could not be found.");
+      if (offer.fromId === input.personId) return refuse("own", "This is your own cover request.");
+      if (offer.status !== "OPEN") return gone;
+      if (offer.slot.startsAt <= input.now) return refuse("started", STARTED);
+      const verdict = await eligibilityFor(tx, input.personId, offer.slot, input.timeZone);
+      if (!verdict.known) return refuse("not_found", NOT_FOUND_SLOT);
+      if (!verdict.eligible) return notEligible(verdict.reasons);
+
+      const claimed = await tx.$executeRaw`
+        UPDATE "RotaSwapOffer"
+        SET status = 'TAKEN', "takenById" = ${input.personId}::uuid, "decidedAt" = ${input.now}
+        WHERE id = ${input.offerId}::uuid AND status = 'OPEN'`;
+      if (claimed === 0) return gone;
+      const moved = await tx.rotaAssignment.deleteMany({ where: { slotId: offer.slot.id, personId: offer.fromId } });
+      // Only possible if the offer outlived its assignment: undo the claim.
+      if (moved.count === 0) throw new OfferGone();
+      await tx.rotaAssignment.create({ data: { slotId: offer.slot.id, personId: input.personId, source: "SWAP" } });
+      await tx.auditEvent.create({
+        data: {
+          action: "rota.cover.take",
+          actorPersonId: input.personId,
+          subjectPersonId: offer.fromId,
+          details: { slotId: offer.slot.id, offerId: input.offerId },
+        },
+      });
+      return { ok: true, slotId: offer.slot.id };
+    }, TX_OPTIONS);
+  } catch (err) {
+    if (err instanceof OfferGone) return gone;
+    throw err;
+  }
+}
