@@ -48,10 +48,7 @@ mkdirSync(path.join(here, "results"), { recursive: true });
 writeFileSync(path.join(here, "results/latest.json"), JSON.stringify(record, null, 2) + "\n");
 if (saveBaseline) {
   // Merge: saving after running one bench keeps the others' baselines.
-  writeFileSync(
-    baselineFile,
-    JSON.stringify({ ...record, results: { ...baseline, ...results } }, null, 2) + "\n",
-  );
+  writeFileSync(baselineFile, JSON.stringify({ ...record, results: { ...baseline, ...results } }, null, 2) + "\n");
   console.log("\nBaseline saved to bench/baseline.json");
 }
 console.log(

@@ -125,7 +125,7 @@ describe("a live drop-in room", () => {
       for (const [speaker, id] of Object.entries(ids)) {
         if (speaker === listener) continue;
         await expect
-          .poll(async () => (await heard(page, id)).energy, { timeout: 20_000, intervals: [500] })
+          .poll(async () => (await heard(page, id)).energy, { timeout: 20_000, interval: 500 })
           .toBeGreaterThan(SILENT);
       }
   });
@@ -174,10 +174,10 @@ describe("a live drop-in room", () => {
     process.kill(realtime!, "SIGKILL");
     const killedAt = Date.now();
     await expect
-      .poll(() => owl.getByTestId("connection-status").textContent(), { timeout: 10_000, intervals: [100] })
+      .poll(() => owl.getByTestId("connection-status").textContent(), { timeout: 10_000, interval: 100 })
       .not.toContain("Live");
     await expect
-      .poll(() => owl.getByTestId("connection-status").textContent(), { timeout: 10_000, intervals: [100] })
+      .poll(() => owl.getByTestId("connection-status").textContent(), { timeout: 10_000, interval: 100 })
       .toContain("Live");
     expect(Date.now() - killedAt).toBeLessThan(5_000);
 

@@ -86,7 +86,12 @@ const withoutHand = (hands: string[], id: string) => hands.filter((h) => h !== i
  * - a hand is raised once and keeps its place; leaving lowers it;
  * - a facilitator's mute is enforced: the member cannot unmute themselves.
  */
-export function applyRoomCommand(state: LiveRoomState, actor: RoomActor, command: RoomCommand, now: number): RoomResult {
+export function applyRoomCommand(
+  state: LiveRoomState,
+  actor: RoomActor,
+  command: RoomCommand,
+  now: number,
+): RoomResult {
   if (state.phase === "ended" && command.name !== "room:sync" && command.name !== "room:leave")
     return fail("ended", "This session has ended.");
   const me = member(state, actor.id);
