@@ -91,8 +91,9 @@ describe("a live drop-in room", () => {
       .getByTestId("section-soon")
       .locator("[data-testid=session-card]")
       .filter({ hasText: "Lone working at night" });
-    const sessionPath = await card.getByTestId("join").getAttribute("href");
-    roomUrl = `${app.url}${sessionPath}/room`;
+    // Tonight's "Join" goes straight to the room.
+    roomUrl = `${app.url}${await card.getByTestId("join").getAttribute("href")}`;
+    expect(roomUrl).toMatch(/\/sessions\/[0-9a-f-]{36}\/room$/);
 
     joanne = await (await browser.newContext()).newPage();
     await joanne.goto(`${app.url}/signin`);
@@ -192,6 +193,31 @@ describe("a live drop-in room", () => {
     await kit.getByTestId("join-talk").click();
     await expect.poll(() => kit.getByTestId("room-outcome").getAttribute("data-outcome")).toBe("removed");
     expect(app.output()).toContain("realtime exited unexpectedly (SIGKILL); starting it again.");
+  });
+
+  it("a facilitator's safeguarding concern reaches the coordinators only", async () => {
+    await joanne.getByLabel("Flag a safeguarding concern").selectOption("risk-to-self");
+    await joanne.getByLabel("About").selectOption({ label: "Night Owl" });
+    await joanne.getByRole("button", { name: "Record the concern" }).click();
+    await expect.poll(() => joanne.getByText("Concern recorded").count()).toBe(1);
+
+    const priya = await (await browser.newContext()).newPage();
+    await priya.goto(`${app.url}/signin`);
+    await priya.getByLabel("Email address").fill("priya@offshift.example");
+    await priya.getByRole("button", { name: "Email me a sign-in link" }).click();
+    await priya.goto(linkIn((await smtp.waitFor("priya@offshift.example", /sign-in link/)).text));
+    await priya.goto(`${app.url}/coordinator/safeguarding`);
+    const flag = priya.getByTestId("safeguarding-flag").first();
+    expect(await flag.textContent()).toContain("Risk to themselves");
+    expect(await flag.textContent()).toContain("Raised by Joanne");
+    expect(await flag.textContent()).toContain("about one participant");
+    expect(await flag.textContent()).not.toContain("Night Owl");
+    await flag.getByRole("button", { name: "Mark as reviewed" }).click();
+    await expect.poll(() => flag.getAttribute("data-reviewed")).toBe("true");
+    expect(await seriousA11yViolations(priya)).toEqual([]);
+    // Workers cannot see it.
+    await kit.goto(`${app.url}/coordinator/safeguarding`);
+    expect(kit.url()).not.toContain("/coordinator/safeguarding");
   });
 
   it("ending the session closes the room for everyone", async () => {

@@ -91,15 +91,18 @@ describe("Tonight with a controllable clock", () => {
       .locator("[data-testid=session-card]")
       .filter({ hasText: "Tuesday late check-in" });
     expect(await soon.count()).toBe(1);
+    // One tap: straight to the room, via a nickname for someone new.
     await soon.getByTestId("join").click();
-    await worker.getByRole("link", { name: "Choose a nickname to join" }).click();
+    await worker.waitForURL(/\/join\?next=/);
     await worker.getByLabel("Nickname").fill("Night Owl");
     await worker.getByLabel(/I agree to the group agreement/).check();
     await worker.getByRole("button", { name: "Join" }).click();
-    await worker.waitForURL(/\/sessions\/[0-9a-f-]{36}$/);
-    sessionUrl = worker.url();
-    expect(await worker.getByTestId("lobby-status").textContent()).toContain("You're in the lobby as Night Owl");
+    await worker.waitForURL(/\/sessions\/[0-9a-f-]{36}\/room$/);
+    expect(await worker.getByRole("heading", { name: "Before you join" }).count()).toBe(1);
     expect(await seriousA11yViolations(worker)).toEqual([]);
+    sessionUrl = worker.url().replace(/\/room$/, "");
+    await worker.goto(sessionUrl);
+    expect(await worker.getByTestId("lobby-status").textContent()).toContain("You're in the lobby as Night Owl");
 
     // Thursday is listed for the week; cancelling it removes it from the open page.
     await worker.goto(app.url);

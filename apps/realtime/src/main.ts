@@ -41,7 +41,12 @@ async function main() {
     ticketSecret: env.REALTIME_TICKET_SECRET,
     logger,
     now: () => readClock(env.OFFSHIFT_TEST_CLOCK_FILE),
+    liveKit:
+      env.LIVEKIT_URL && env.LIVEKIT_API_KEY && env.LIVEKIT_API_SECRET
+        ? { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET }
+        : undefined,
   });
+  logger.info({ audio: env.LIVEKIT_URL ? "livekit" : "mesh" }, "room audio");
   const port = await server.listen(env.PORT, env.HOST);
   logger.info({ port }, "realtime listening");
   const clockFile = env.OFFSHIFT_TEST_CLOCK_FILE;

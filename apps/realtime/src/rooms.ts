@@ -18,6 +18,7 @@ import {
 import {
   chatSince,
   dropPresence,
+  endOverdueRooms,
   heartbeatNode,
   loadRoomContext,
   readRoom,
@@ -28,6 +29,7 @@ import {
   type Db,
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
+import type { AudioBackend } from "./livekit.js";
 import type { RealtimeIo } from "./server.js";
 
 type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -40,6 +42,8 @@ export interface RoomDeps {
   aliasSecret: string;
   logger: Logger;
   now: () => Date;
+  /** How audio travels: LiveKit when configured, else the embedded mesh (see livekit.ts). */
+  audio: AudioBackend;
 }
 
 /** Socket.IO room names. */
@@ -96,6 +100,8 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
     }
   };
 
+  let identity: Awaited<ReturnType<typeof roomIdentity>> | undefined;
+
   for (const name of ROOM_COMMANDS) {
     socket.on(name, async (payload: unknown, ack?: unknown) => {
       const reply = (r: RoomAck<RoomReply>) => {
@@ -124,16 +130,26 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
                 : "Choose a nickname to join.",
             ),
           );
-        const identity = await roomIdentity(db, socket.data.actor);
+        // Who this socket is does not change while it is connected (a suspension disconnects it).
+        identity ??= await roomIdentity(db, socket.data.actor);
         if (!identity) return reply(error("forbidden", "Choose a nickname to join."));
         const memberId = memberAlias(deps.aliasSecret, occurrenceId, identity.key);
         const facilitator = !!identity.personId && context.facilitatorIds.includes(identity.personId);
         const now = deps.now();
+        if (command.name === "room:audio-token") {
+          // A fresh audio token for someone already in the room (their audio is reconnecting).
+          const snapshot = await readRoom(db, occurrenceId);
+          const me = snapshot?.members.find((m) => m.id === memberId);
+          if (!snapshot || !me || socket.data.room?.memberId !== memberId)
+            return reply(error("not_in_room", "Join the session first."));
+          return reply({ ok: true, data: { snapshot, memberId, audio: await deps.audio.joinInfo(occurrenceId, me) } });
+        }
         const result = await runRoomCommand(db, {
           context,
           actor: { id: memberId, name: identity.name, facilitator, personId: identity.personId },
           command,
           now,
+          maxMembers: deps.audio.maxMembers,
         });
         if (!result.ok) return reply(result);
 
@@ -167,17 +183,21 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
           } else if (effect.kind === "flag") {
             logger.info({ occurrenceId, category: effect.category }, "safeguarding concern flagged");
           }
+          // The audio server follows the room (LiveKit mute/remove/end); it never throws, and never holds up the reply.
+          if (effect.kind !== "chat" && effect.kind !== "flag") void deps.audio.onEffect(occurrenceId, effect);
         }
         if (result.changed) io.to(channel).emit("room:state", result.snapshot);
         if (command.name === "mod:end") process.nextTick(() => io.in(channel).socketsLeave(channel));
         const wantsChat = command.name === "room:join" || command.name === "room:sync";
         const after = command.name === "room:sync" ? command.payload.afterChatSeq : 0;
+        const me = result.snapshot.members.find((m) => m.id === memberId);
         reply({
           ok: true,
           data: {
             snapshot: result.snapshot,
             memberId,
             ...(wantsChat ? { chat: await chatSince(db, occurrenceId, after) } : {}),
+            ...(command.name === "room:join" && me ? { audio: await deps.audio.joinInfo(occurrenceId, me) } : {}),
           },
         });
       } catch (err) {
@@ -225,6 +245,14 @@ export function startRoomKeeper(deps: RoomDeps, options: { everyMs?: number; sta
       for (const occurrenceId of await reapStaleMembers(deps.db, now, staleMs)) {
         const snapshot = await readRoom(deps.db, occurrenceId);
         if (snapshot) deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
+      }
+      for (const occurrenceId of await endOverdueRooms(deps.db, now)) {
+        const channel = roomChannel(occurrenceId);
+        deps.io.to(channel).emit("room:ended", { occurrenceId });
+        void deps.audio.onEffect(occurrenceId, { kind: "ended" });
+        const snapshot = await readRoom(deps.db, occurrenceId);
+        if (snapshot) deps.io.to(channel).emit("room:state", snapshot);
+        process.nextTick(() => deps.io.in(channel).socketsLeave(channel));
       }
     } catch (err) {
       deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "room keeper failed; will retry");

@@ -19,8 +19,10 @@ import {
   type SocketData,
 } from "@offshift/core";
 import { consumeTicket, createDb } from "@offshift/db";
+import { createLiveKitBackend, liveKitWebhookRouter, meshBackend, type LiveKitConfig } from "./livekit.js";
 import { createMetrics } from "./metrics.js";
 import { registerRoomHandlers, startRoomKeeper, type RoomDeps } from "./rooms.js";
+import { startTalk, type TalkOptions } from "./talk.js";
 
 export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -34,6 +36,10 @@ export interface RealtimeOptions {
   logger: Logger;
   /** The time for room rules (a test clock in e2e). */
   now?: () => Date;
+  /** The 1:1 matcher's timing (tests run it faster). */
+  talk?: TalkOptions;
+  /** LIVEKIT_URL/_API_KEY/_API_SECRET: audio through LiveKit; unset, the embedded mesh (6 a room). */
+  liveKit?: LiveKitConfig;
 }
 
 export interface RealtimeServer {
@@ -96,6 +102,9 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  const now = options.now ?? (() => new Date());
+  if (options.liveKit) app.use(liveKitWebhookRouter({ config: options.liveKit, db, nodeId, logger, now }));
+
   app.use((_req, res) => {
     res.status(404).json({ error: "NOT_FOUND" });
   });
@@ -139,9 +148,11 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     nodeId,
     aliasSecret: options.ticketSecret,
     logger,
-    now: options.now ?? (() => new Date()),
+    now,
+    audio: options.liveKit ? createLiveKitBackend(options.liveKit, logger) : meshBackend,
   };
   const stopKeeper = startRoomKeeper(roomDeps);
+  const talk = startTalk(roomDeps, options.talk);
 
   io.on("connection", (socket) => {
     registerRoomHandlers(socket, roomDeps);
@@ -179,6 +190,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     },
     async close() {
       stopKeeper();
+      talk.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // The adapter's LISTEN client may still be connecting and would hold
       // pool.end() open; do not let shutdown wait on it for ever.

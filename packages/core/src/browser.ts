@@ -7,3 +7,4 @@ export { placesLeft } from "./dropins/places.js";
 export type * from "./realtime/events.js";
 export type { RoomAck, RoomError, RoomErrorCode } from "./room/commands.js";
 export type { RoomSnapshot } from "./room/state.js";
+export type * from "./talk/schema.js";

@@ -115,8 +115,48 @@ export {
   dropPresence,
   heartbeatNode,
   reapStaleMembers,
+  endOverdueRooms,
   roomIdentity,
   CHAT_BUFFER,
   type RoomContext,
   type RoomRunResult,
 } from "./room/live.js";
+export { listSafeguardingFlags, reviewSafeguardingFlag, type SafeguardingRow } from "./safeguarding.js";
+export {
+  requestTalk,
+  stepAside,
+  cancelTalk,
+  talkStatus,
+  talkAvailability,
+  type TalkResult,
+  type TalkCounts,
+} from "./talk/requests.js";
+export {
+  dispatchOffers,
+  acceptOffer,
+  declineOffer,
+  withdrawOffersOf,
+  type ClosedOffer,
+  type MadeOffer,
+  type DispatchResult,
+} from "./talk/matching.js";
+export {
+  talkLineSlotsNow,
+  startOnCall,
+  stopOnCall,
+  touchOnCallPresence,
+  dropTalkPresence,
+  heartbeatTalkNode,
+  onCallStatus,
+  loadOfferView,
+} from "./talk/oncall.js";
+export {
+  callSide,
+  loadCallView,
+  touchCallPresence,
+  endCall,
+  loadCallForVolunteer,
+  recordCallOutcome,
+  listDebriefRequests,
+} from "./talk/call.js";
+export { talkAggregates } from "./talk/aggregates.js";

@@ -2,14 +2,16 @@ import type { Socket } from "socket.io-client";
 import type {
   ClientToServerEvents,
   RoomAck,
+  RoomAudio,
   RoomChatLine,
   RoomReply,
   RoomSnapshot,
   RtcSignal,
   ServerToClientEvents,
 } from "@offshift/core/browser";
+import { LiveKitTransport } from "$lib/audio/livekit.js";
 import { MeshTransport, isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
-import { isAudioJoinError, type AudioSnapshot } from "$lib/audio/transport.js";
+import { isAudioJoinError, type AudioSnapshot, type AudioTransport } from "$lib/audio/transport.js";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -27,6 +29,8 @@ export class RoomClient {
   memberId = $state<string | null>(null);
   chat = $state<RoomChatLine[]>([]);
   audio = $state<AudioSnapshot | null>(null);
+  /** Which audio path realtime chose for this room (null before joining). */
+  audioKind = $state<RoomAudio["kind"] | null>(null);
   /** Why we are out: removed by a facilitator, the session ended, or we left. */
   outcome = $state<"removed" | "ended" | "left" | null>(null);
   error = $state<string | null>(null);
@@ -36,7 +40,7 @@ export class RoomClient {
   readonly #socket: Client;
   readonly #occurrenceId: string;
   readonly #iceServers: RTCIceServer[];
-  #transport: MeshTransport | null = null;
+  #transport: AudioTransport | null = null;
   #listenOnly = false;
   #joined = false;
   #signalListeners: ((from: string, signal: MeshSignal) => void)[] = [];
@@ -81,17 +85,62 @@ export class RoomClient {
       if (!reply) return;
       this.#joined = true;
       this.#listenOnly = listenOnly;
-      this.#transport = new MeshTransport({ signaller: this.#signaller(), iceServers: this.#iceServers });
-      this.#transport.subscribe((a) => (this.audio = a));
-      try {
-        await this.#transport.join({ listenOnly, startMuted: listenOnly });
-      } catch (e) {
-        this.error = isAudioJoinError(e) ? e.message : "The audio could not start. You can still use the chat.";
-      }
-      this.#enforceMutes();
+      await this.#startAudio(reply.audio ?? { kind: "mesh" }, listenOnly);
     } finally {
       this.joining = false;
     }
+  }
+
+  /**
+   * LiveKit when realtime is configured for it (its join answer carries the
+   * server's address and a short-lived token), the built-in mesh otherwise.
+   */
+  async #startAudio(audio: RoomAudio, listenOnly: boolean, startMuted = listenOnly): Promise<void> {
+    this.audioKind = audio.kind;
+    let transport: AudioTransport;
+    if (audio.kind === "livekit") {
+      // Muted by a facilitator: the token may not publish, so do not take the microphone at all.
+      if (this.me?.mutedByFacilitator) listenOnly = startMuted = true;
+      // The token from the join answer first; a fresh one from realtime for any later connection.
+      let first: string | null = audio.token;
+      transport = new LiveKitTransport({
+        url: audio.url,
+        token: async () => {
+          const token = first ?? (await this.#audioToken());
+          first = null;
+          return token;
+        },
+      });
+    } else {
+      transport = new MeshTransport({ signaller: this.#signaller(), iceServers: this.#iceServers });
+    }
+    this.#transport = transport;
+    transport.subscribe((a) => {
+      if (this.#transport === transport) this.audio = a;
+    });
+    try {
+      await transport.join({ listenOnly, startMuted });
+    } catch (e) {
+      this.error = isAudioJoinError(e) ? e.message : "The audio could not start. You can still use the chat.";
+    }
+    this.#enforceMutes();
+  }
+
+  /** A fresh LiveKit token (tokens live minutes: a reconnect needs a new one). */
+  async #audioToken(): Promise<string> {
+    const reply = await this.#send("room:audio-token", {});
+    if (reply?.audio?.kind !== "livekit") throw new Error("No audio token: the room has not let us back in.");
+    return reply.audio.token;
+  }
+
+  /** Connects the audio again from scratch (a new LiveKit token carries the member's current rights). */
+  async #restartAudio(listenOnly: boolean, startMuted: boolean): Promise<void> {
+    const old = this.#transport;
+    this.#transport = null;
+    await old?.leave();
+    if (!this.#joined) return;
+    const audio = await this.#send("room:audio-token", {});
+    if (audio?.audio) await this.#startAudio(audio.audio, listenOnly, startMuted);
   }
 
   async leave(): Promise<void> {
@@ -102,6 +151,13 @@ export class RoomClient {
   async setMuted(muted: boolean): Promise<void> {
     if (!muted && this.me?.mutedByFacilitator) {
       this.error = "The facilitator has muted you. Raise your hand or use the chat.";
+      return;
+    }
+    if (!muted && this.#transport?.kind === "livekit" && this.#transport.snapshot().listenOnly) {
+      // LiveKit: a listen-only token may not publish. Tell the room first, then reconnect with a token that may.
+      if (!(await this.#send("room:mute", { muted: false }))) return;
+      this.#listenOnly = false;
+      await this.#restartAudio(false, false);
       return;
     }
     try {
@@ -158,6 +214,9 @@ export class RoomClient {
   async #rejoin() {
     const reply = await this.#send("room:join", { occurrenceId: this.#occurrenceId, listenOnly: this.#listenOnly });
     if (!reply) return;
+    // LiveKit reconnects by itself; if it gave up while we were away, connect it again with a fresh token.
+    if (this.#transport?.kind === "livekit" && this.#transport.snapshot().state === "failed")
+      void this.#restartAudio(this.#listenOnly, this.#transport.snapshot().muted);
     const sync = await this.#send("room:sync", { afterChatSeq: this.chat.at(-1)?.seq ?? 0 });
     if (sync?.chat) this.#addChat(sync.chat);
   }

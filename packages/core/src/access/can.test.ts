@@ -47,6 +47,7 @@ const matrix: Record<Action, string> = {
   "account.manageOwn":               ".   .   Y   Y   Y   Y   Y   Y   Y    Y",
   "reminder.manage":                 ".   .   Y   Y   Y   Y   Y   .   .    .",
   "rota.manage":                     ".   .   .   .   .   .   Y   .   .    .",
+  "talk.viewAggregate":              ".   .   .   .   .   .   Y   .   .    .",
 };
 
 describe("can(): every role x action", () => {

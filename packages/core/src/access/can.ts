@@ -31,6 +31,7 @@ export const ACTIONS = [
   "account.manageOwn",
   "reminder.manage",
   "rota.manage",
+  "talk.viewAggregate",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -82,6 +83,7 @@ export function can(actor: Actor, action: Action, resource: Resource = {}): bool
     case "rota.manage":
     case "person.suspend":
     case "attendance.viewAggregate":
+    case "talk.viewAggregate":
       return isCoordinator;
     case "reminder.manage":
       // Email reminders need an account (the use case also checks it has an email).

@@ -123,3 +123,42 @@ describe("realtime environment: mail, links and the test clock", () => {
     ).toBe("/tmp/clock");
   });
 });
+
+describe("LiveKit: all three variables or none", () => {
+  const base = { DATABASE_URL: "postgresql://u:p@db:5432/x", REALTIME_TICKET_SECRET: "r".repeat(32) };
+  const liveKit = {
+    LIVEKIT_URL: "wss://livekit.example.org",
+    LIVEKIT_API_KEY: "APIkey",
+    LIVEKIT_API_SECRET: "s".repeat(32),
+  };
+
+  it("is off when none is set, and on with all three", () => {
+    expect(parseEnv(realtimeEnvSchema, base).LIVEKIT_URL).toBeUndefined();
+    expect(parseEnv(realtimeEnvSchema, { ...base, ...liveKit })).toMatchObject(liveKit);
+    expect(parseEnv(launcherEnvSchema, liveKit)).toMatchObject(liveKit);
+  });
+
+  it("names the missing one when only some are set", () => {
+    expect(() => parseEnv(realtimeEnvSchema, { ...base, ...liveKit, LIVEKIT_API_SECRET: undefined })).toThrow(
+      "LIVEKIT_API_SECRET: LIVEKIT_API_SECRET is required when LIVEKIT_URL and LIVEKIT_API_KEY are set",
+    );
+    let error: unknown;
+    try {
+      parseEnv(realtimeEnvSchema, { ...base, LIVEKIT_URL: liveKit.LIVEKIT_URL });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.variable)).toEqual(["LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"]);
+    expect(() => parseEnv(launcherEnvSchema, { LIVEKIT_API_KEY: "k" })).toThrow(
+      "LIVEKIT_URL: LIVEKIT_URL is required when LIVEKIT_API_KEY is set",
+    );
+  });
+
+  it("wants a ws(s) URL", () => {
+    for (const bad of ["https://livekit.example.org", "livekit.example.org", "ws://"])
+      expect(() => parseEnv(realtimeEnvSchema, { ...base, ...liveKit, LIVEKIT_URL: bad })).toThrow(
+        "LIVEKIT_URL must be a ws:// or wss:// URL",
+      );
+  });
+});

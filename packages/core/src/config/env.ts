@@ -116,38 +116,72 @@ const iceServersVar = z
 
 const nodeEnvVar = z.enum(["development", "production", "test"]).default("development");
 
-/** `npm start` / `npm run dev`: the launcher that runs database, realtime and web. */
-export const launcherEnvSchema = z.object({
-  NODE_ENV: nodeEnvVar,
-  PORT: portVar("PORT", 3000),
-  REALTIME_PORT: portVar("REALTIME_PORT", 3001),
-  HOST: z.string().default("0.0.0.0"),
-  DATABASE_URL: databaseUrlVar.optional(),
-  DATA_DIR: z.string().default("data"),
-  EMBEDDED_PG_PORT: portVar("EMBEDDED_PG_PORT", 0),
-  SEED_DEMO_DATA: z
-    .enum(["true", "false"], { error: "SEED_DEMO_DATA must be true or false" })
-    .default("true")
-    .transform((v) => v === "true"),
-  DB_CONNECT_TIMEOUT_MS: z
+/** LiveKit (production audio): all three or none. Unset: the embedded mesh, capped at 6 people a room. */
+const liveKitVars = {
+  /** Where browsers (and realtime's RoomService calls) reach LiveKit: ws(s)://… */
+  LIVEKIT_URL: z
     .string()
-    .regex(/^\d+$/, "DB_CONNECT_TIMEOUT_MS must be a whole number of milliseconds")
-    .transform(Number)
-    .default(60_000),
-  LOG_LEVEL: logLevelVar,
-  ORG_TIMEZONE: timeZoneVar,
-  PUBLIC_REALTIME_URL: httpUrlVar("PUBLIC_REALTIME_URL").optional(),
-  /** The address people use to reach web; form posts from elsewhere are refused. */
-  ORIGIN: httpUrlVar("ORIGIN").optional(),
-  /** Unset: generated on first run and kept in DATA_DIR/secrets.json. */
-  AUTH_SECRET: secretVar("AUTH_SECRET").optional(),
-  REALTIME_TICKET_SECRET: secretVar("REALTIME_TICKET_SECRET").optional(),
-  SMTP_URL: z
-    .string()
-    .regex(/^smtps?:\/\/.+/, "SMTP_URL must look like smtp://user:pass@host:587 or smtps://...")
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === "ws:" || url.protocol === "wss:") && url.hostname !== "";
+      } catch {
+        return false;
+      }
+    }, "LIVEKIT_URL must be a ws:// or wss:// URL such as wss://livekit.example.org")
     .optional(),
-  MAIL_FROM: z.string().optional(),
-});
+  LIVEKIT_API_KEY: z.string().optional(),
+  LIVEKIT_API_SECRET: z.string().optional(),
+};
+const LIVEKIT_VARS = ["LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"] as const;
+
+/** Names each LiveKit variable that is missing when another one is set. */
+function liveKitAllOrNone(env: Partial<Record<(typeof LIVEKIT_VARS)[number], string>>, ctx: z.RefinementCtx): void {
+  const set = LIVEKIT_VARS.filter((name) => env[name] !== undefined);
+  if (set.length === 0 || set.length === LIVEKIT_VARS.length) return;
+  for (const name of LIVEKIT_VARS.filter((n) => env[n] === undefined))
+    ctx.addIssue({
+      code: "custom",
+      path: [name],
+      message: `${name} is required when ${set.join(" and ")} ${set.length === 1 ? "is" : "are"} set (set all of LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET, or none for the built-in mesh audio)`,
+    });
+}
+
+/** `npm start` / `npm run dev`: the launcher that runs database, realtime and web. */
+export const launcherEnvSchema = z
+  .object({
+    NODE_ENV: nodeEnvVar,
+    PORT: portVar("PORT", 3000),
+    REALTIME_PORT: portVar("REALTIME_PORT", 3001),
+    HOST: z.string().default("0.0.0.0"),
+    DATABASE_URL: databaseUrlVar.optional(),
+    DATA_DIR: z.string().default("data"),
+    EMBEDDED_PG_PORT: portVar("EMBEDDED_PG_PORT", 0),
+    SEED_DEMO_DATA: z
+      .enum(["true", "false"], { error: "SEED_DEMO_DATA must be true or false" })
+      .default("true")
+      .transform((v) => v === "true"),
+    DB_CONNECT_TIMEOUT_MS: z
+      .string()
+      .regex(/^\d+$/, "DB_CONNECT_TIMEOUT_MS must be a whole number of milliseconds")
+      .transform(Number)
+      .default(60_000),
+    LOG_LEVEL: logLevelVar,
+    ORG_TIMEZONE: timeZoneVar,
+    PUBLIC_REALTIME_URL: httpUrlVar("PUBLIC_REALTIME_URL").optional(),
+    /** The address people use to reach web; form posts from elsewhere are refused. */
+    ORIGIN: httpUrlVar("ORIGIN").optional(),
+    /** Unset: generated on first run and kept in DATA_DIR/secrets.json. */
+    AUTH_SECRET: secretVar("AUTH_SECRET").optional(),
+    REALTIME_TICKET_SECRET: secretVar("REALTIME_TICKET_SECRET").optional(),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/.+/, "SMTP_URL must look like smtp://user:pass@host:587 or smtps://...")
+      .optional(),
+    MAIL_FROM: z.string().optional(),
+    ...liveKitVars,
+  })
+  .superRefine(liveKitAllOrNone);
 export type LauncherEnv = z.output<typeof launcherEnvSchema>;
 
 export const realtimeEnvSchema = z
@@ -175,6 +209,7 @@ export const realtimeEnvSchema = z
     ORIGIN: httpUrlVar("ORIGIN").default("http://localhost:3000"),
     /** Tests only: a file holding the ISO time the jobs should treat as now (same file as web). */
     OFFSHIFT_TEST_CLOCK_FILE: z.string().optional(),
+    ...liveKitVars,
   })
   .refine((env) => env.NODE_ENV === "test" || !env.OFFSHIFT_TEST_CLOCK_FILE, {
     path: ["OFFSHIFT_TEST_CLOCK_FILE"],
@@ -183,7 +218,8 @@ export const realtimeEnvSchema = z
   .refine((env) => env.NODE_ENV !== "production" || env.SMTP_URL, {
     path: ["SMTP_URL"],
     message: "SMTP_URL is required in production (reminders and room alerts are sent by email)",
-  });
+  })
+  .superRefine(liveKitAllOrNone);
 export type RealtimeEnv = z.output<typeof realtimeEnvSchema>;
 
 export const webEnvSchema = z

@@ -1,6 +1,7 @@
 import type { Actor } from "../access/can.js";
 import type { RoomAck, RoomCommandName } from "../room/commands.js";
 import type { RoomSnapshot } from "../room/state.js";
+import type { CallChatLine, CallView, TalkCommandName, TalkOfferView } from "../talk/schema.js";
 
 /**
  * Typed Socket.IO event maps shared by realtime, web (emitter) and the browser.
@@ -44,6 +45,23 @@ export interface ServerToClientEvents {
   "dropin:schedule": (payload: ScheduleChanged) => void;
   welcome: (payload: Welcome) => void;
   "dropin:attendance": (payload: AttendanceChanged) => void;
+  /** 1:1 line, to a requester's sockets: something about your request changed; ask again with talk:sync. */
+  "talk:changed": () => void;
+  /** 1:1 line, to a requester's sockets: a volunteer accepted; go to the call. */
+  "talk:matched": (payload: { callId: string }) => void;
+  /** To a drop-in participant a facilitator stepped aside: a priority request is waiting for you. */
+  "talk:stepped-aside": (payload: { requestId: string }) => void;
+  /** To an on-call volunteer's sockets: an offer to accept or decline. */
+  "talk:offer": (offer: TalkOfferView) => void;
+  /** The offer is gone: taken by you elsewhere, timed out, cancelled by the worker, or withdrawn. */
+  "talk:offer-closed": (payload: {
+    offerId: string;
+    reason: "accepted" | "expired" | "withdrawn" | "declined";
+  }) => void;
+  /** To a volunteer's sockets: on-call state changed; ask again with oncall:sync. */
+  "oncall:changed": () => void;
+  "call:state": (view: Omit<CallView, "me">) => void;
+  "call:chat": (line: CallChatLine) => void;
 }
 
 /** Live-room commands: a payload (validated by its zod schema) and a typed acknowledgement. */
@@ -52,6 +70,12 @@ export type ClientToServerEvents = {
 } & {
   /** Mesh audio signalling to one member of the same room (relayed, never stored). */
   "rtc:signal": (payload: unknown, ack?: (reply: RoomAck) => void) => void;
+} & {
+  /** 1:1 line: requests, on call, offers and the call (see core/talk/schema.ts). */
+  [K in TalkCommandName]: (payload: unknown, ack?: (reply: unknown) => void) => void;
+} & {
+  /** Mesh audio signalling to the other side of a 1:1 call (relayed, never stored). */
+  "call:signal": (payload: unknown, ack?: (reply: RoomAck) => void) => void;
 };
 
 /** What a successful room command answers with. */
@@ -61,7 +85,16 @@ export interface RoomReply {
   memberId: string;
   /** Side-chat lines after the client's last one (on join and sync). */
   chat?: RoomChatLine[];
+  /** How this room's audio travels (on join and room:audio-token). */
+  audio?: RoomAudio;
 }
+
+/**
+ * The audio path realtime chose: a LiveKit SFU (with a short-lived,
+ * room-scoped token whose identity is the member's alias) when it is
+ * configured, else the embedded mesh signalled over this socket.
+ */
+export type RoomAudio = { kind: "mesh" } | { kind: "livekit"; url: string; token: string };
 
 export interface RoomChatLine {
   seq: number;
@@ -95,6 +128,10 @@ export interface SocketData {
   identityRoom: string;
   /** The live room this socket is in, and its alias there. */
   room?: { occurrenceId: string; memberId: string };
+  /** The 1:1 call this socket is in, and its side. */
+  call?: { callId: string; side: "worker" | "volunteer" };
+  /** This socket is an open on-call page (reachable for offers). */
+  onCall?: { personId: string };
 }
 
 /** Rooms every node understands. */

@@ -24,6 +24,15 @@ export const SAFEGUARDING_CATEGORIES = [
 
 export const MAX_CHAT_LENGTH = 500;
 
+/**
+ * Most people (facilitators included: everyone's voice goes to everyone) one
+ * room can hold on the embedded WebRTC mesh. Bigger rooms need LiveKit.
+ */
+export const MESH_MAX_MEMBERS = 6;
+export const MESH_FULL_MESSAGE =
+  `This room already has ${MESH_MAX_MEMBERS} people, the most the built-in audio can carry. ` +
+  "Bigger rooms need a LiveKit server: ask the organisers to set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET.";
+
 export const roomCommandSchemas = {
   "room:join": z.object({
     occurrenceId: z.uuid({ error: "That session could not be found" }),
@@ -41,6 +50,8 @@ export const roomCommandSchemas = {
       .min(1, "Write a message")
       .max(MAX_CHAT_LENGTH, `Keep messages to ${MAX_CHAT_LENGTH} characters`),
   }),
+  /** A fresh LiveKit token for a member already in the room (the audio reconnects with it). */
+  "room:audio-token": z.object({}),
   "room:sync": z.object({
     /** The last side-chat sequence number this client saw; missed lines are replayed. */
     afterChatSeq: z.number().int().min(0).default(0),

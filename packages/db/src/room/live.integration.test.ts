@@ -3,8 +3,11 @@ import type { RoomCommand } from "@offshift/core";
 import { createDb, type Db } from "../client.js";
 import { createTestDatabase } from "../testing/index.js";
 import { createSeries } from "../dropins/series.js";
+import { listSafeguardingFlags, reviewSafeguardingFlag } from "../safeguarding.js";
 import {
+  AUTO_END_AFTER_MINUTES,
   CHAT_BUFFER,
+  endOverdueRooms,
   chatSince,
   loadRoomContext,
   readRoom,
@@ -136,6 +139,31 @@ describe("live room state in PostgreSQL", () => {
     expect(await db.auditEvent.count({ where: { action: "room.remove" } })).toBe(1);
   });
 
+  it("records a safeguarding concern for coordinators, reviewed once", async () => {
+    const lead = { ...facilitator, personId: leadId };
+    const about = (await readRoom(db, ctx.occurrenceId))!.members.find((m) => !m.facilitator)!;
+    expect(
+      await run(lead, { name: "mod:flag", payload: { category: "risk-to-self", participantId: about.id } }, at(5)),
+    ).toMatchObject({ ok: true, effects: [{ kind: "flag" }] });
+    const [flag] = await listSafeguardingFlags(db);
+    expect(flag).toMatchObject({
+      category: "risk-to-self",
+      raisedBy: "Lee",
+      session: "Lone working at night",
+      aboutSomeone: true,
+      reviewedAt: null,
+    });
+    const now = at(30);
+    expect(await reviewSafeguardingFlag(db, { flagId: flag!.id, byPersonId: leadId, now })).toEqual({ ok: true });
+    expect(await reviewSafeguardingFlag(db, { flagId: flag!.id, byPersonId: leadId, now })).toEqual({
+      ok: false,
+      reason: "already_reviewed",
+    });
+    expect(await db.auditEvent.count({ where: { action: { in: ["safeguarding.flag", "safeguarding.review"] } } })).toBe(
+      2,
+    );
+  });
+
   it("takes members with no live socket out of the room, but not those who reconnected", async () => {
     const snap = (await readRoom(db, ctx.occurrenceId))!;
     const stayer = snap.members.find((m) => !m.facilitator)!;
@@ -162,5 +190,28 @@ describe("live room state in PostgreSQL", () => {
     });
     expect(await db.roomChatLine.count({ where: { occurrenceId: ctx.occurrenceId } })).toBe(0);
     expect(await run(worker(30), joinCmd(), at(22))).toMatchObject({ ok: false, error: { code: "ended" } });
+  });
+
+  it("closes a room nobody ended, once, after the grace period", async () => {
+    const next = await db.dropInOccurrence.findFirstOrThrow({
+      where: { series: { facilitatorId: leadId }, startsAt: { gt: ctx.endsAt } },
+      orderBy: { startsAt: "asc" },
+    });
+    const other = (await loadRoomContext(db, next.id))!;
+    const joined = await runRoomCommand(db, {
+      context: other,
+      actor: worker(40),
+      command: { name: "room:join", payload: { occurrenceId: other.occurrenceId, listenOnly: false } },
+      now: new Date(other.startsAt.getTime() - 60_000),
+    });
+    expect(joined).toMatchObject({ ok: true });
+    const afterEnd = (minutes: number) => new Date(other.endsAt.getTime() + minutes * 60_000);
+    expect(await endOverdueRooms(db, afterEnd(AUTO_END_AFTER_MINUTES - 1))).toEqual([]);
+    const [a, b] = await Promise.all([
+      endOverdueRooms(db, afterEnd(AUTO_END_AFTER_MINUTES + 1)),
+      endOverdueRooms(db, afterEnd(AUTO_END_AFTER_MINUTES + 1)),
+    ]);
+    expect([...a, ...b]).toEqual([other.occurrenceId]);
+    expect(await readRoom(db, other.occurrenceId)).toMatchObject({ phase: "ended", members: [] });
   });
 });

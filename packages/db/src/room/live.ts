@@ -80,6 +80,11 @@ export async function runRoomCommand(
     actor: RoomActor & { personId: string | null };
     command: RoomCommand;
     now: Date;
+    /**
+     * Most members (facilitators included) the room's audio can carry: the
+     * embedded mesh's cap. A join beyond it is refused as `full` with this message.
+     */
+    maxMembers?: { count: number; message: string };
   },
 ): Promise<RoomRunResult> {
   const { context: ctx, actor, command, now } = input;
@@ -98,6 +103,10 @@ export async function runRoomCommand(
     }
     const result = applyRoomCommand(state, actor, command, now.getTime());
     if (!result.ok) return { ok: false, error: result.error } as const;
+    const cap = input.maxMembers;
+    if (cap && command.name === "room:join" && result.state.members.length > cap.count)
+      if (!state.members.some((m) => m.id === actor.id))
+        return { ok: false, error: { code: "full", message: cap.message } } as const;
     const changed = JSON.stringify(result.state) !== JSON.stringify(state);
     if (!changed && result.effects.length === 0)
       return { ok: true, snapshot: roomSnapshot(state, version), effects: [], changed: false } as const;
@@ -120,13 +129,20 @@ export async function runRoomCommand(
 
 /** Loads (creating if needed) and locks the room row for this transaction. */
 async function lockRoom(tx: Tx, ctx: RoomContext, now: Date): Promise<{ state: LiveRoomState; version: number }> {
-  const initial = emptyRoom(ctx.occurrenceId, ctx.capacity, ctx.openedAt ? "live" : "lobby");
-  await tx.$executeRaw`
-    INSERT INTO "LiveRoom" ("occurrenceId", "state", "version", "updatedAt")
-    VALUES (${ctx.occurrenceId}::uuid, ${JSON.stringify(initial)}::jsonb, 0, ${now})
-    ON CONFLICT ("occurrenceId") DO NOTHING`;
-  const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
-    SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${ctx.occurrenceId}::uuid FOR UPDATE`;
+  // FOR NO KEY UPDATE: the state changes, the key never does, so presence and
+  // chat rows that reference the room need not wait for this lock.
+  const select = () => tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
+    SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${ctx.occurrenceId}::uuid FOR NO KEY UPDATE`;
+  let rows = await select();
+  if (rows.length === 0) {
+    // First command for this room: create it (two first commands at once are settled by the key).
+    const initial = emptyRoom(ctx.occurrenceId, ctx.capacity, ctx.openedAt ? "live" : "lobby");
+    await tx.$executeRaw`
+      INSERT INTO "LiveRoom" ("occurrenceId", "state", "version", "updatedAt")
+      VALUES (${ctx.occurrenceId}::uuid, ${JSON.stringify(initial)}::jsonb, 0, ${now})
+      ON CONFLICT ("occurrenceId") DO NOTHING`;
+    rows = await select();
+  }
   const row = rows[0]!;
   // The occurrence may have been opened by the page's "Open the room" button.
   const state = ctx.openedAt && row.state.phase === "lobby" ? { ...row.state, phase: "live" as const } : row.state;
@@ -262,9 +278,17 @@ export async function reapStaleMembers(db: Db, now: Date, staleMs: number): Prom
   for (const room of rooms) {
     const quick = room.state as unknown as LiveRoomState;
     if (quick.phase === "ended" || quick.members.length === 0) continue;
+    // A first look without the lock: most rooms have nobody to take out, and
+    // locking them all every few seconds would queue everyone's commands.
+    const seen = new Set(
+      (await db.roomPresence.findMany({ where: { occurrenceId: room.occurrenceId }, select: { memberId: true } })).map(
+        (p) => p.memberId,
+      ),
+    );
+    if (quick.members.every((m) => seen.has(m.id) || now.getTime() - m.joinedAt <= staleMs)) continue;
     const left = await db.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
-        SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${room.occurrenceId}::uuid FOR UPDATE`;
+        SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${room.occurrenceId}::uuid FOR NO KEY UPDATE`;
       // Presence is read under the room lock: someone who just reconnected stays.
       const present = new Set(
         (
@@ -321,4 +345,29 @@ export async function roomIdentity(
 /** Every presence row of this node is alive (one query per heartbeat, whatever the number of sockets). */
 export async function heartbeatNode(db: Db, nodeId: string, now: Date): Promise<void> {
   await db.roomPresence.updateMany({ where: { nodeId }, data: { heartbeatAt: now } });
+}
+
+/**
+ * Rooms nobody ended close AUTO_END_AFTER_MINUTES after their scheduled end:
+ * members out, side-chat deleted. Returns the rooms closed now.
+ */
+export async function endOverdueRooms(db: Db, now: Date): Promise<string[]> {
+  const cutoff = new Date(now.getTime() - AUTO_END_AFTER_MINUTES * 60_000);
+  const overdue = await db.liveRoom.findMany({
+    where: { occurrence: { endsAt: { lt: cutoff } }, NOT: { state: { path: ["phase"], equals: "ended" } } },
+    select: { occurrenceId: true },
+  });
+  const closed: string[] = [];
+  for (const { occurrenceId } of overdue) {
+    const done = await db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
+        SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${occurrenceId}::uuid FOR NO KEY UPDATE`;
+      const row = rows[0];
+      if (!row || row.state.phase === "ended") return false;
+      await saveEnded(tx, occurrenceId, row.state, row.version, null);
+      return true;
+    });
+    if (done) closed.push(occurrenceId);
+  }
+  return closed;
 }

@@ -1,0 +1,385 @@
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import { z } from "zod";
+import {
+  TALK_COMMANDS,
+  can,
+  identityRoomFor,
+  parseTalkCommand,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type ServerToClientEvents,
+  type SocketData,
+  type TalkAck,
+  type TalkCommand,
+  type TalkError,
+  type TalkReply,
+} from "@offshift/core";
+import {
+  acceptOffer,
+  callSide,
+  cancelTalk,
+  declineOffer,
+  dispatchOffers,
+  dropTalkPresence,
+  endCall,
+  heartbeatTalkNode,
+  loadCallView,
+  loadRoomContext,
+  onCallStatus,
+  requestTalk,
+  startOnCall,
+  stepAside,
+  stopOnCall,
+  talkStatus,
+  touchCallPresence,
+  touchOnCallPresence,
+  type ClosedOffer,
+} from "@offshift/db";
+import type { Socket as IoSocket } from "socket.io";
+import type { RoomDeps } from "./rooms.js";
+
+type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** Workers with an open request: told to refresh their position when the queue moves. */
+export const TALK_WAITING_ROOM = "talk:waiting";
+/** On-call volunteers' open pages: told when the number waiting changes. */
+export const ONCALL_ROOM = "oncall";
+export const callChannel = (callId: string) => `call:${callId}`;
+const sideChannel = (callId: string, side: "worker" | "volunteer") => `call:${callId}:${side}`;
+// The same naming as rooms.ts uses for one member's sockets in a drop-in.
+const roomMemberChannel = (occurrenceId: string, memberId: string) => `room:${occurrenceId}:${memberId}`;
+const personRoom = (personId: string) => `person:${personId}`;
+
+/** Mesh signalling inside a call: to the other side, bounded and shaped here (never stored). */
+const callSignal = z.object({
+  to: z.enum(["worker", "volunteer"], { error: "Unknown participant" }),
+  signal: z.object({
+    kind: z.enum(["hello", "welcome", "bye", "description", "candidate"]),
+    session: z.string().min(1).max(100),
+    to: z.string().max(100).optional(),
+    description: z
+      .object({ type: z.enum(["offer", "answer", "pranswer", "rollback"]), sdp: z.string().max(20_000).optional() })
+      .optional(),
+    candidate: z
+      .object({
+        candidate: z.string().max(2_000),
+        sdpMid: z.string().max(64).nullish(),
+        sdpMLineIndex: z.number().int().min(0).max(64).nullish(),
+        usernameFragment: z.string().max(256).nullish(),
+      })
+      .optional(),
+  }),
+});
+
+const error = (code: TalkError["code"], message: string): TalkAck<never> => ({ ok: false, error: { code, message } });
+
+export interface TalkOptions {
+  /** How often the matcher runs on this node (offers time out, the queue is worked). */
+  dispatchEveryMs?: number;
+  heartbeatEveryMs?: number;
+  /** A call nobody has been in for this long is ended. */
+  abandonAfterMs?: number;
+}
+
+export interface TalkService {
+  /** Runs the matcher now (coalesced with a run in progress). */
+  kick(): void;
+  stop(): void;
+}
+
+/**
+ * The 1:1 line on this node: socket handlers for workers (ask, cancel,
+ * where am I), on-call volunteers (on/off call, accept, decline), drop-in
+ * facilitators (step aside) and both sides of a call (join, side-chat,
+ * signalling, end); and the matcher, run every second and after every
+ * change. All state is in PostgreSQL, so any node can serve any socket and
+ * every node may run the matcher at once.
+ */
+export function startTalk(deps: RoomDeps, options: TalkOptions = {}): TalkService {
+  const { io, db, logger } = deps;
+  let running = false;
+  let again = false;
+  let stopped = false;
+  let lastHeartbeat = 0;
+  const heartbeatEveryMs = options.heartbeatEveryMs ?? 10_000;
+
+  const notifyClosed = (closed: ClosedOffer[]) => {
+    for (const c of closed) {
+      io.to(personRoom(c.volunteerId)).emit("talk:offer-closed", { offerId: c.offerId, reason: c.reason });
+      io.to(c.requesterKey).emit("talk:changed");
+    }
+  };
+
+  const tick = async () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        const now = deps.now();
+        if (now.getTime() - lastHeartbeat >= heartbeatEveryMs) {
+          await heartbeatTalkNode(db, deps.nodeId, now);
+          lastHeartbeat = now.getTime();
+        }
+        const r = await dispatchOffers(db, now, { abandonAfterMs: options.abandonAfterMs });
+        notifyClosed(r.closed);
+        for (const o of r.offered) {
+          io.to(personRoom(o.volunteerId)).emit("talk:offer", o.offer);
+          io.to(o.requesterKey).emit("talk:changed");
+        }
+        for (const personId of r.offCall) io.to(personRoom(personId)).emit("oncall:changed");
+        for (const callId of r.abandoned) {
+          const view = await loadCallView(db, callId, now);
+          if (view) io.to(callChannel(callId)).emit("call:state", view);
+        }
+        if (r.closed.length + r.offered.length > 0) {
+          io.to(TALK_WAITING_ROOM).emit("talk:changed");
+          logger.info({ offered: r.offered.length, closed: r.closed.length }, "talk queue moved");
+        }
+      } while (again && !stopped);
+    } catch (err) {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, "talk matcher failed; will retry");
+    } finally {
+      running = false;
+    }
+  };
+  const kick = () => void tick();
+  const timer = setInterval(kick, options.dispatchEveryMs ?? 1000);
+  timer.unref();
+
+  io.on("connection", (socket) => registerTalkHandlers(socket, deps, { kick, notifyClosed }));
+
+  return {
+    kick,
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
+
+function registerTalkHandlers(
+  socket: Socket,
+  deps: RoomDeps,
+  service: { kick(): void; notifyClosed(closed: ClosedOffer[]): void },
+): void {
+  const { io, db, logger } = deps;
+  const commands = new RateLimiterMemory({ points: 20, duration: 10 });
+  const chat = new RateLimiterMemory({ points: 5, duration: 10 });
+  const signals = new RateLimiterMemory({ points: 200, duration: 10 });
+  const allowed = async (limiter: RateLimiterMemory) => {
+    try {
+      await limiter.consume(socket.id);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const run = async (command: TalkCommand): Promise<TalkAck<TalkReply>> => {
+    const actor = socket.data.actor;
+    const key = identityRoomFor(actor);
+    const now = deps.now();
+    const volunteerId = actor.kind === "person" && can(actor, "oncall.start") ? actor.personId : null;
+    const needVolunteer = () => error("forbidden", "Only approved volunteers can be on call.");
+
+    switch (command.name) {
+      case "talk:request": {
+        if (!can(actor, "talk.request") || !key) return error("forbidden", "Choose a nickname first.");
+        const r = await requestTalk(db, { requesterKey: key, preferences: command.payload, now });
+        if (!r.ok) return r;
+        await socket.join(TALK_WAITING_ROOM);
+        io.to(ONCALL_ROOM).emit("oncall:changed");
+        service.kick();
+        return { ok: true, data: { requestId: r.requestId, status: await talkStatus(db, { requesterKey: key, now }) } };
+      }
+      case "talk:cancel": {
+        if (!key) return error("forbidden", "Choose a nickname first.");
+        const r = await cancelTalk(db, { requestId: command.payload.requestId, requesterKey: key, now });
+        if (!r.ok) return r;
+        service.notifyClosed(r.withdrawn.map((w) => ({ ...w, requesterKey: key, reason: "withdrawn" })));
+        await socket.leave(TALK_WAITING_ROOM);
+        io.to(ONCALL_ROOM).emit("oncall:changed");
+        io.to(TALK_WAITING_ROOM).emit("talk:changed");
+        service.kick();
+        return { ok: true, data: { status: await talkStatus(db, { requesterKey: key, now }) } };
+      }
+      case "talk:sync": {
+        if (!key) return { ok: true, data: { status: await talkStatus(db, { requesterKey: "visitor", now }) } };
+        const status = await talkStatus(db, { requesterKey: key, now });
+        if (status.state === "waiting") await socket.join(TALK_WAITING_ROOM);
+        return { ok: true, data: { status } };
+      }
+      case "oncall:start": {
+        if (!volunteerId) return needVolunteer();
+        const r = await startOnCall(db, { personId: volunteerId, slotId: command.payload.slotId, now });
+        if (!r.ok) return r;
+        await touchOnCallPresence(db, { socketId: socket.id, personId: volunteerId, nodeId: deps.nodeId, now });
+        socket.data.onCall = { personId: volunteerId };
+        await socket.join(ONCALL_ROOM);
+        io.to(personRoom(volunteerId)).emit("oncall:changed");
+        io.to(TALK_WAITING_ROOM).emit("talk:changed");
+        service.kick();
+        return { ok: true, data: { onCall: await onCallStatus(db, { personId: volunteerId, now }) } };
+      }
+      case "oncall:stop": {
+        if (!volunteerId) return needVolunteer();
+        service.notifyClosed(await stopOnCall(db, { personId: volunteerId, now }));
+        io.to(personRoom(volunteerId)).emit("oncall:changed");
+        io.to(TALK_WAITING_ROOM).emit("talk:changed");
+        service.kick();
+        return { ok: true, data: { onCall: await onCallStatus(db, { personId: volunteerId, now }) } };
+      }
+      case "oncall:sync": {
+        if (!volunteerId) return needVolunteer();
+        const status = await onCallStatus(db, { personId: volunteerId, now });
+        if (status.onCall) {
+          await touchOnCallPresence(db, { socketId: socket.id, personId: volunteerId, nodeId: deps.nodeId, now });
+          socket.data.onCall = { personId: volunteerId };
+          await socket.join(ONCALL_ROOM);
+          service.kick();
+        }
+        return { ok: true, data: { onCall: status } };
+      }
+      case "talk:accept": {
+        if (!volunteerId) return needVolunteer();
+        const r = await acceptOffer(db, { offerId: command.payload.offerId, volunteerId, now });
+        if (!r.ok) return r;
+        io.to(r.requesterKey).emit("talk:matched", { callId: r.callId });
+        io.to(personRoom(volunteerId)).emit("talk:offer-closed", {
+          offerId: command.payload.offerId,
+          reason: "accepted",
+        });
+        io.to(TALK_WAITING_ROOM).emit("talk:changed");
+        io.to(ONCALL_ROOM).emit("oncall:changed");
+        logger.info("talk offer accepted");
+        return { ok: true, data: { callId: r.callId } };
+      }
+      case "talk:decline": {
+        if (!volunteerId) return needVolunteer();
+        const r = await declineOffer(db, { offerId: command.payload.offerId, volunteerId, now });
+        if (!r.ok) return r;
+        service.notifyClosed(r.closed);
+        service.kick();
+        return { ok: true };
+      }
+      case "talk:step-aside": {
+        const room = socket.data.room;
+        if (!room) return error("forbidden", "Only this session's facilitators can do that.");
+        const context = await loadRoomContext(db, room.occurrenceId);
+        if (!context || !can(actor, "room.moderate", { facilitatorIds: context.facilitatorIds }))
+          return error("forbidden", "Only this session's facilitators can do that.");
+        const targets = await io.in(roomMemberChannel(room.occurrenceId, command.payload.participantId)).fetchSockets();
+        const targetKey = targets.map((t) => identityRoomFor(t.data.actor)).find((k): k is string => !!k);
+        if (!targetKey) return error("not_found", "That participant is not in the room any more.");
+        const r = await stepAside(db, {
+          requesterKey: targetKey,
+          occurrenceId: room.occurrenceId,
+          byPersonId: actor.kind === "person" ? actor.personId : null,
+          now,
+        });
+        if (!r.ok) return r;
+        io.to(targetKey).emit("talk:stepped-aside", { requestId: r.requestId });
+        io.to(ONCALL_ROOM).emit("oncall:changed");
+        service.kick();
+        return { ok: true, data: { requestId: r.requestId } };
+      }
+      case "call:join": {
+        const callId = command.payload.callId;
+        const side = await callSide(db, { callId, identityKey: key });
+        if (!side) return error("not_found", "That call could not be found.");
+        if (side.status === "ACTIVE") {
+          socket.data.call = { callId, side: side.side };
+          await socket.join([callChannel(callId), sideChannel(callId, side.side)]);
+          await touchCallPresence(db, { socketId: socket.id, callId, side: side.side, nodeId: deps.nodeId, now });
+        }
+        const view = await loadCallView(db, callId, now);
+        if (!view) return error("not_found", "That call could not be found.");
+        if (side.status === "ACTIVE") io.to(callChannel(callId)).emit("call:state", view);
+        return { ok: true, data: { call: { ...view, me: side.side } } };
+      }
+      case "call:chat": {
+        const call = socket.data.call;
+        if (!call) return error("not_found", "Join the call first.");
+        if (!(await allowed(chat))) return error("rate_limited", "That was a lot at once. Please wait a few seconds.");
+        // Relayed live, never stored: side-chat does not outlive the call.
+        io.to(callChannel(call.callId)).emit("call:chat", {
+          from: call.side,
+          text: command.payload.text,
+          at: now.getTime(),
+        });
+        return { ok: true };
+      }
+      case "call:end": {
+        const call = socket.data.call;
+        if (!call) return error("not_found", "Join the call first.");
+        const r = await endCall(db, { callId: call.callId, side: call.side, now });
+        if (!r.ok) return r;
+        const view = await loadCallView(db, call.callId, now);
+        const channel = callChannel(call.callId);
+        if (view) io.to(channel).emit("call:state", view);
+        process.nextTick(() =>
+          io
+            .in(channel)
+            .socketsLeave([channel, sideChannel(call.callId, "worker"), sideChannel(call.callId, "volunteer")]),
+        );
+        io.to(personRoom(r.volunteerId)).emit("oncall:changed");
+        service.kick();
+        logger.info({ by: call.side }, "talk call ended");
+        return { ok: true };
+      }
+    }
+  };
+
+  for (const name of TALK_COMMANDS) {
+    socket.on(name, async (payload: unknown, ack?: unknown) => {
+      const reply = (r: TalkAck<TalkReply>) => {
+        if (typeof ack === "function") (ack as (r: TalkAck<TalkReply>) => void)(r);
+      };
+      try {
+        if (!(await allowed(commands)))
+          return reply(error("rate_limited", "That was a lot at once. Please wait a few seconds."));
+        const parsed = parseTalkCommand(name, payload);
+        if (!parsed.ok) return reply({ ok: false, error: parsed.error });
+        reply(await run(parsed.command));
+      } catch (err) {
+        logger.warn({ err: err instanceof Error ? err.message : String(err), event: name }, "talk command failed");
+        reply(error("invalid", "Something went wrong. Please try again."));
+      }
+    });
+  }
+
+  socket.on("call:signal", async (payload: unknown, ack?: unknown) => {
+    const reply = (r: TalkAck) => {
+      if (typeof ack === "function") (ack as (r: TalkAck) => void)(r);
+    };
+    if (!(await allowed(signals))) return reply(error("rate_limited", "Too many signals."));
+    const parsed = callSignal.safeParse(payload);
+    if (!parsed.success) return reply(error("invalid", parsed.error.issues[0]?.message ?? "Invalid signal"));
+    const call = socket.data.call;
+    if (!call) return reply(error("not_found", "Join the call first."));
+    // `from` is the side the server knows this socket is on, never taken from the payload.
+    io.to(sideChannel(call.callId, parsed.data.to)).emit("rtc:signal", { from: call.side, signal: parsed.data.signal });
+    reply({ ok: true });
+  });
+
+  socket.on("disconnect", () => {
+    if (!socket.data.onCall && !socket.data.call) return;
+    void (async () => {
+      const now = deps.now();
+      const { closed, callIds } = await dropTalkPresence(db, { socketId: socket.id, now });
+      service.notifyClosed(closed);
+      for (const callId of callIds) {
+        const view = await loadCallView(db, callId, now);
+        if (view) io.to(callChannel(callId)).emit("call:state", view);
+      }
+      if (closed.length > 0) service.kick();
+    })().catch((err: unknown) =>
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, "talk presence cleanup failed"),
+    );
+  });
+}

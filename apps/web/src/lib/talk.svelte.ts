@@ -1,0 +1,351 @@
+import type { Socket } from "socket.io-client";
+import type {
+  CallChatLine,
+  CallView,
+  ClientToServerEvents,
+  OnCallStatus,
+  RtcSignal,
+  ServerToClientEvents,
+  TalkAck,
+  TalkOfferView,
+  TalkReply,
+  TalkStatus,
+} from "@offshift/core/browser";
+import { MeshTransport, isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
+import { isAudioJoinError, type AudioSnapshot } from "$lib/audio/transport.js";
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/**
+ * The browser side of the 1:1 line: what the worker, the on-call volunteer
+ * and both sides of a call see. Every rule is the server's; these classes
+ * send commands, keep the latest answer in $state, and resynchronise after
+ * every reconnect.
+ */
+abstract class TalkSocket {
+  error = $state<string | null>(null);
+  busy = $state(false);
+  protected readonly socket: Client;
+  readonly #off: (() => void)[] = [];
+
+  constructor(socket: Client) {
+    this.socket = socket;
+  }
+
+  protected on<E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E]) {
+    this.socket.on(event, handler as never);
+    this.#off.push(() => this.socket.off(event, handler as never));
+  }
+
+  /** Runs `sync` now (once connected) and after every reconnect. */
+  protected syncOnConnect(sync: () => void) {
+    const onConnect = () => sync();
+    this.socket.on("connect", onConnect);
+    this.#off.push(() => this.socket.off("connect", onConnect));
+    if (this.socket.connected) sync();
+  }
+
+  protected send(event: string, payload: unknown = {}): Promise<TalkReply | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.error = "No answer from the server. Check your connection; we will keep trying.";
+        resolve(null);
+      }, 10_000);
+      (this.socket.emit as (e: string, p: unknown, ack: (r: TalkAck<TalkReply>) => void) => void)(
+        event,
+        payload,
+        (reply) => {
+          clearTimeout(timer);
+          if (!reply.ok) {
+            this.error = reply.error.message;
+            resolve(null);
+            return;
+          }
+          this.error = null;
+          resolve(reply.data ?? {});
+        },
+      );
+    });
+  }
+
+  destroy() {
+    for (const off of this.#off) off();
+  }
+}
+
+/** A worker asking for someone to talk to. */
+export class AskClient extends TalkSocket {
+  status = $state<TalkStatus | null>(null);
+  matchedCallId = $state<string | null>(null);
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #onMatched: (callId: string) => void;
+
+  constructor(socket: Client, onMatched: (callId: string) => void) {
+    super(socket);
+    this.#onMatched = onMatched;
+    // The queue moved: ask where we are now (bursts coalesced).
+    this.on("talk:changed", () => this.#soon());
+    this.on("talk:matched", ({ callId }) => this.#matched(callId));
+    this.syncOnConnect(() => void this.sync());
+  }
+
+  async sync() {
+    const reply = await this.send("talk:sync");
+    if (reply?.status) this.#apply(reply.status);
+  }
+
+  async request(preferences: { language?: string; experience: string[] }) {
+    this.busy = true;
+    try {
+      const reply = await this.send("talk:request", preferences);
+      if (reply?.status) this.#apply(reply.status);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async cancel() {
+    if (this.status?.state !== "waiting") return;
+    this.busy = true;
+    try {
+      const reply = await this.send("talk:cancel", { requestId: this.status.requestId });
+      if (reply?.status) this.#apply(reply.status);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  #soon() {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.sync(), 300);
+  }
+
+  #apply(status: TalkStatus) {
+    this.status = status;
+    if (status.state === "matched") this.#matched(status.callId);
+    // Look again when the search widens, so the page says so.
+    if (status.state === "waiting" && status.widensAt) {
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => void this.sync(), Math.max(1000, Date.parse(status.widensAt) - Date.now() + 500));
+    }
+  }
+
+  #matched(callId: string) {
+    if (this.matchedCallId) return;
+    this.matchedCallId = callId;
+    this.#onMatched(callId);
+  }
+
+  override destroy() {
+    clearTimeout(this.#timer);
+    super.destroy();
+  }
+}
+
+/** A volunteer's on-call page: on/off call, and the offer to accept or decline. */
+export class OnCallClient extends TalkSocket {
+  status = $state<OnCallStatus | null>(null);
+  #onAccepted: (callId: string) => void;
+
+  constructor(socket: Client, onAccepted: (callId: string) => void) {
+    super(socket);
+    this.#onAccepted = onAccepted;
+    this.on("talk:offer", (offer: TalkOfferView) => {
+      if (this.status) this.status = { ...this.status, offer };
+    });
+    this.on("talk:offer-closed", ({ offerId }) => {
+      if (this.status?.offer?.offerId === offerId) this.status = { ...this.status, offer: null };
+      void this.sync();
+    });
+    this.on("oncall:changed", () => void this.sync());
+    this.syncOnConnect(() => void this.sync());
+  }
+
+  async sync() {
+    const reply = await this.send("oncall:sync");
+    if (reply?.onCall) this.status = reply.onCall;
+  }
+
+  async start(slotId?: string) {
+    this.busy = true;
+    try {
+      const reply = await this.send("oncall:start", slotId ? { slotId } : {});
+      if (reply?.onCall) this.status = reply.onCall;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async stop() {
+    const reply = await this.send("oncall:stop");
+    if (reply?.onCall) this.status = reply.onCall;
+  }
+
+  async accept() {
+    const offer = this.status?.offer;
+    if (!offer) return;
+    this.busy = true;
+    try {
+      const reply = await this.send("talk:accept", { offerId: offer.offerId });
+      if (reply?.callId) this.#onAccepted(reply.callId);
+      else await this.sync();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async decline() {
+    const offer = this.status?.offer;
+    if (!offer) return;
+    await this.send("talk:decline", { offerId: offer.offerId });
+    await this.sync();
+  }
+}
+
+type Side = "worker" | "volunteer";
+
+/** One side of a private 1:1 call: its state, side-chat (never stored) and a two-person mesh. */
+export class CallClient extends TalkSocket {
+  view = $state<CallView | null>(null);
+  chat = $state<CallChatLine[]>([]);
+  audio = $state<AudioSnapshot | null>(null);
+  joined = $state(false);
+
+  readonly #callId: string;
+  readonly #iceServers: RTCIceServer[];
+  #transport: MeshTransport | null = null;
+  #listenOnly = false;
+  #signalListeners: ((from: string, signal: MeshSignal) => void)[] = [];
+  #peerLeftListeners: ((id: string) => void)[] = [];
+
+  constructor(socket: Client, callId: string, iceServers: RTCIceServer[]) {
+    super(socket);
+    this.#callId = callId;
+    this.#iceServers = iceServers;
+    this.on("call:state", (v) => this.#apply(v));
+    this.on("call:chat", (line) => (this.chat = [...this.chat, line].slice(-100)));
+    this.on("rtc:signal", (m: RtcSignal) => {
+      if (!isMeshSignal(m.signal)) return;
+      for (const l of this.#signalListeners) l(m.from, m.signal as MeshSignal);
+    });
+    this.syncOnConnect(() => void this.#enter());
+  }
+
+  get me(): Side | null {
+    return this.view?.me ?? null;
+  }
+
+  /** Reads the call (and takes our place again after a reconnect). */
+  async #enter() {
+    const reply = await this.send("call:join", { callId: this.#callId });
+    if (reply?.call) this.#apply(reply.call);
+  }
+
+  /** Starts the audio (the microphone is asked for only now, and never when listening only). */
+  async join(listenOnly: boolean) {
+    this.busy = true;
+    try {
+      await this.#enter();
+      if (this.view?.status !== "active") return;
+      this.#listenOnly = listenOnly;
+      this.#transport = new MeshTransport({ signaller: this.#signaller(), iceServers: this.#iceServers });
+      this.#transport.subscribe((a) => (this.audio = a));
+      this.joined = true;
+      try {
+        await this.#transport.join({ listenOnly, startMuted: listenOnly });
+      } catch (e) {
+        this.error = isAudioJoinError(e) ? e.message : "The audio could not start. You can still use the chat.";
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async setMuted(muted: boolean) {
+    try {
+      await this.#transport?.setMuted(muted);
+    } catch (e) {
+      this.error = isAudioJoinError(e) ? e.message : "The microphone could not start.";
+    }
+  }
+
+  async say(text: string): Promise<boolean> {
+    return (await this.send("call:chat", { text })) !== null;
+  }
+
+  async end() {
+    await this.send("call:end");
+    await this.#hangUp();
+  }
+
+  startAudio() {
+    return this.#transport?.startAudio();
+  }
+
+  /** Inbound audio statistics (tests read these through window.offshiftCall). */
+  stats() {
+    return this.#transport?.stats() ?? Promise.resolve([]);
+  }
+
+  get listenOnly() {
+    return this.#listenOnly;
+  }
+
+  override destroy() {
+    super.destroy();
+    void this.#hangUp();
+  }
+
+  #apply(next: Omit<CallView, "me"> & { me?: Side }) {
+    const me = next.me ?? this.view?.me;
+    if (!me) return;
+    const before = this.view?.present ?? [];
+    this.view = { ...next, me };
+    for (const side of before) if (!next.present.includes(side)) for (const l of this.#peerLeftListeners) l(side);
+    if (next.status === "ended") void this.#hangUp();
+  }
+
+  async #hangUp() {
+    const t = this.#transport;
+    this.#transport = null;
+    this.joined = false;
+    await t?.leave();
+    this.audio = null;
+  }
+
+  #signaller(): Signaller {
+    const self = () => this.me ?? "";
+    return {
+      get selfId() {
+        return self();
+      },
+      peers: () => (this.view?.present ?? []).filter((side) => side !== this.me),
+      send: (to, signal) => {
+        this.socket.emit("call:signal", { to, signal });
+      },
+      onSignal: (listener) => {
+        this.#signalListeners.push(listener);
+        return () => (this.#signalListeners = this.#signalListeners.filter((l) => l !== listener));
+      },
+      onPeerLeft: (listener) => {
+        this.#peerLeftListeners.push(listener);
+        return () => (this.#peerLeftListeners = this.#peerLeftListeners.filter((l) => l !== listener));
+      },
+    };
+  }
+}
+
+/**
+ * "Someone's here for you": a system notification if the person allowed
+ * them (asked only from a button), else the tab title changes. No sound.
+ */
+export function announceMatch(text: string) {
+  document.title = `● ${text}`;
+  if (typeof Notification !== "undefined" && Notification.permission === "granted") {
+    try {
+      new Notification("Offshift", { body: text, tag: "offshift-talk" });
+    } catch {
+      // Some mobile browsers only allow notifications from a service worker: the title is enough.
+    }
+  }
+}

@@ -1,0 +1,274 @@
+// Load generator and process probes for bench/realtime.bench.mjs.
+// Every simulated participant is a socket.io-client socket (websocket
+// transport) in this process; one shared 50 ms timer drives all of them, each
+// acting once a second in its own 50 ms slot, so actions are spread evenly and
+// the generator does not pile up timers.
+import { readFileSync, readdirSync } from "node:fs";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { io } from "socket.io-client";
+
+export const ROOM_SIZE = 12;
+const TICK_MS = 50;
+const SLOTS = 1000 / TICK_MS; // one action per client per second
+export const LOST_MS = 10_000;
+
+// ---------- process probes (/proc) ----------
+
+/** Resident set size of a process, in KiB (VmRSS). */
+export function rssKiB(pid) {
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) : NaN;
+}
+
+const TICKS_PER_S = 100; // USER_HZ on Linux
+function statOf(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    return { ppid: Number(f[1]), cpuTicks: Number(f[11]) + Number(f[12]) };
+  } catch {
+    return null;
+  }
+}
+/** CPU seconds used so far by a process (user + system). */
+export const cpuSeconds = (pid) => (statOf(pid)?.cpuTicks ?? 0) / TICKS_PER_S;
+
+/** CPU seconds used so far by every descendant of `pid` (PostgreSQL's server and backends). */
+export function treeCpuSeconds(pid) {
+  const parent = new Map();
+  const cpu = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = statOf(name);
+    if (!st) continue;
+    parent.set(Number(name), st.ppid);
+    cpu.set(Number(name), st.cpuTicks);
+  }
+  let total = 0;
+  for (const [p, ticks] of cpu) {
+    for (let a = parent.get(p); a && a > 1; a = parent.get(a))
+      if (a === pid) {
+        total += ticks;
+        break;
+      }
+  }
+  return total / TICKS_PER_S;
+}
+
+// ---------- statistics ----------
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+// ---------- participants ----------
+
+/**
+ * One realtime endpoint under load. `auth(i)` returns the handshake auth for
+ * participant i (ours: a fresh ticket), `occurrence(r)` the id of room r.
+ */
+export class Load {
+  constructor({ url, auth, occurrence }) {
+    this.url = url;
+    this.auth = auth;
+    this.occurrence = occurrence;
+    this.clients = [];
+    this.rooms = [];
+    this.buckets = Array.from({ length: SLOTS }, () => []);
+    this.sent = 0; // every command sent, joins included
+    this.inflight = 0; // commands not acknowledged yet
+    this.resetCounters();
+  }
+
+  resetCounters() {
+    this.samples = { chat: [], hand: [] };
+    this.ackRtt = [];
+    this.acks = { ok: 0, errors: {} };
+    this.lost = 0;
+  }
+
+  ackError(code) {
+    this.acks.errors[code] = (this.acks.errors[code] ?? 0) + 1;
+  }
+
+  /** Connects participants up to `total` (new rooms of 12), `concurrency` handshakes at a time; returns seconds taken. */
+  async grow(total, concurrency = 48) {
+    const started = performance.now();
+    const want = [];
+    while (this.clients.length + want.length < total) {
+      const r = this.rooms.length;
+      const room = { id: this.occurrence(r), members: [], pendingChat: new Map(), pendingHand: new Map() };
+      this.rooms.push(room);
+      for (let k = 0; k < ROOM_SIZE; k++) want.push({ room, slot: k, i: this.clients.length + want.length });
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < want.length) {
+        const w = want[next++];
+        await this.connectOne(w.room, w.slot, w.i);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return (performance.now() - started) / 1000;
+  }
+
+  async connectOne(room, slot, i) {
+    const auth = this.auth(i);
+    const socket = io(this.url, {
+      transports: ["websocket"],
+      reconnection: false,
+      forceNew: true,
+      timeout: 30_000,
+      auth: typeof auth === "function" ? auth : (cb) => cb(auth),
+    });
+    await new Promise((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("connect_error", (err) => reject(new Error(`connect refused: ${err.message}`)));
+    });
+    this.sent++;
+    const ack = await new Promise((resolve) =>
+      socket.emit("room:join", { occurrenceId: room.id, listenOnly: false }, resolve),
+    );
+    if (!ack?.ok) {
+      this.ackError(ack?.error?.code ?? "unknown");
+      socket.disconnect();
+      throw new Error(`room:join refused: ${JSON.stringify(ack?.error)}`);
+    }
+    const c = { i: this.clients.length, socket, room, slot, memberId: ack.data.memberId, version: -1, n: 0 };
+    c.n = c.i % 3; // rooms do not all chat in the same second
+    socket.on("room:chat", (line) => {
+      const e = room.pendingChat.get(line.text);
+      if (!e || e.sender === c) return;
+      if (++e.got === e.need) this.done(room.pendingChat, line.text, e, "chat");
+    });
+    socket.on("room:state", (snap) => {
+      // Like the real client: snapshots older than the one it has are ignored.
+      if (snap.version <= c.version) return;
+      c.version = snap.version;
+      if (room.pendingHand.size === 0) return;
+      for (const [mid, e] of room.pendingHand) {
+        if (e.sender === c || e.seen & (1 << c.slot)) continue;
+        if (snap.hands.includes(mid) !== e.raised) continue;
+        e.seen |= 1 << c.slot;
+        if (++e.got === e.need) this.done(room.pendingHand, mid, e, "hand");
+      }
+    });
+    room.members.push(c);
+    this.clients.push(c);
+    this.buckets[c.i % SLOTS].push(c);
+    return c;
+  }
+
+  done(map, key, e, kind) {
+    map.delete(key);
+    if (e.measured) this.samples[kind].push(performance.now() - e.t0);
+  }
+
+  act(c, measured) {
+    const room = c.room;
+    const need = room.members.length - 1;
+    const step = c.n++ % 3;
+    this.sent++;
+    const t0 = performance.now();
+    this.inflight++;
+    const onAck = (ack) => {
+      this.inflight--;
+      if (!measured) return;
+      this.ackRtt.push(performance.now() - t0);
+      if (ack?.ok) this.acks.ok++;
+      else this.ackError(ack?.error?.code ?? "unknown");
+    };
+    if (step === 0) {
+      // One chat line every 3 s per participant: under the 5-per-10 s chat limit.
+      const text = `${c.i}.${c.n}`;
+      room.pendingChat.set(text, { t0, need, got: 0, sender: c, measured });
+      c.socket.emit("room:chat", { text }, onAck);
+    } else {
+      const raised = step === 1;
+      if (room.pendingHand.get(c.memberId)?.measured) this.lost++; // the last change never reached everyone
+      room.pendingHand.set(c.memberId, { t0, need, got: 0, seen: 0, raised, sender: c, measured });
+      c.socket.emit("room:hand", { raised }, onAck);
+    }
+  }
+
+  /**
+   * Everyone acts once a second for warmupMs + measureMs; only actions sent in
+   * the measuring window count. Returns latency and cost figures for the window.
+   */
+  async traffic({ warmupMs, measureMs, probe }) {
+    this.resetCounters();
+    let tick = 0;
+    let measuring = false;
+    const timer = setInterval(() => {
+      for (const c of this.buckets[tick++ % SLOTS]) this.act(c, measuring);
+    }, TICK_MS);
+    await sleep(warmupMs);
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    const before = probe();
+    const cpu0 = process.cpuUsage();
+    measuring = true;
+    const t0 = performance.now();
+    await sleep(measureMs);
+    measuring = false;
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const after = probe();
+    lag.disable();
+    clearInterval(timer);
+    // Let the last measured actions arrive (or be counted lost).
+    const deadline = performance.now() + 3000;
+    const pendingMeasured = () =>
+      this.rooms.reduce(
+        (n, r) => n + [...r.pendingChat.values(), ...r.pendingHand.values()].filter((e) => e.measured).length,
+        0,
+      );
+    while (pendingMeasured() > 0 && performance.now() < deadline) await sleep(50);
+    this.lost += pendingMeasured();
+    for (const r of this.rooms) {
+      r.pendingChat.clear();
+      r.pendingHand.clear();
+    }
+    const all = [...this.samples.chat, ...this.samples.hand];
+    // A delivery still missing 3 s after the window counts as 10 s.
+    for (let k = 0; k < this.lost; k++) all.push(LOST_MS);
+    const sort = (a) => [...a].sort((x, y) => x - y);
+    const sAll = sort(all);
+    const sChat = sort(this.samples.chat);
+    const sHand = sort(this.samples.hand);
+    const sAck = sort(this.ackRtt);
+    return {
+      sockets: this.clients.length,
+      actions: this.ackRtt.length,
+      deliveries: all.length,
+      p50: percentile(sAll, 50),
+      p99: percentile(sAll, 99),
+      chatP99: percentile(sChat, 99),
+      handP99: percentile(sHand, 99),
+      ackP50: percentile(sAck, 50),
+      ackP99: percentile(sAck, 99),
+      lost: this.lost,
+      acks: { ...this.acks, errors: { ...this.acks.errors } },
+      seconds,
+      loadCpu: (cpu.user + cpu.system) / 1e6 / seconds,
+      loopLagP99: lag.percentile(99) / 1e6,
+      before,
+      after,
+    };
+  }
+
+  /** Waits until every command sent has its ack (a saturated server drains its backlog). */
+  async idle(timeoutMs = 20_000) {
+    const deadline = performance.now() + timeoutMs;
+    while (this.inflight > 0 && performance.now() < deadline) await sleep(50);
+  }
+
+  async close() {
+    for (const c of this.clients) c.socket.disconnect();
+    this.clients = [];
+    await sleep(200);
+  }
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,355 @@
+// Live rooms under load: simulated participants (socket.io-client, websocket
+// transport) in rooms of 12, each acting once a second in turn: a side-chat
+// line, a hand raised, the hand lowered (so chat is one line per 3 s, well
+// inside the per-socket limits of 20 commands and 5 chat lines per 10 s).
+//
+// Ours: ONE realtime node (apps/realtime/dist/main.js) as its own process,
+// against a throwaway embedded PostgreSQL, with real tickets (issueTicket,
+// consumed once), room:join, and every command run under the room's row lock.
+// Bare: a bare Socket.IO server (realtime-bare-server.mjs: no adapter, no
+// database, no auth) doing the same fan-out with the same payloads.
+//
+// For each, the sockets step up (12, 24, 48, ... 1536: 1 to 128 rooms; 3 s warm-up,
+// 5 s measured) until p99 fan-out exceeds 50 ms (past 48) or the ceiling is reached:
+//   - fan-out latency: from a member's emit until EVERY other member in the
+//     room has the room:chat line (chat) or the room:state showing the hand
+//     change (hand raise/lower); p50/p99 compared at 48 sockets (4 rooms);
+//     a delivery still missing 3 s after the window counts as 10 s,
+//   - sockets one node holds with p99 fan-out <= 50 ms (the last step under it),
+//   - acks with errors (should be 0).
+// Before the step-up, after one room's traffic has warmed the server, 384 sockets connect 48 at a time:
+//   - connect rate: handshake (ours: ticket verified and consumed) + room:join acknowledged,
+//   - memory per socket: server RSS (VmRSS) growth over that block / 384.
+// Each step prints the server's, PostgreSQL's and the load generator's CPU.
+// Needs `npm run build` first (realtime, db and core dist). Takes ~2-3 minutes.
+// REALTIME_BENCH_CEILING=768 lowers the ceiling; REALTIME_BENCH_NODE_ARGS passes
+// node flags to the realtime process (e.g. --cpu-prof --cpu-prof-dir=/tmp/rt-prof).
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { issueTicket } from "@offshift/core";
+import { freePort, migrateDeploy, startEmbeddedPostgres } from "@offshift/db/launcher";
+import { Load, ROOM_SIZE, cpuSeconds, rssKiB, sleep, treeCpuSeconds } from "./realtime-load.mjs";
+
+export const title =
+  "Live rooms: 12 per room, each member chats / raises / lowers a hand once a second (ours vs bare Socket.IO)";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const CEILING = Number(process.env.REALTIME_BENCH_CEILING ?? 1536);
+const STEPS = [12, 24, 48, 96, 192, 384, 768, 1536, 3072].filter((n) => n <= CEILING);
+const REFERENCE = 48; // latency figures are compared at this load (4 rooms: a busy night)
+const MEMORY_BLOCK = 384; // sockets connected at once, traffic stopped, for connect rate and memory
+const TARGET_P99_MS = 50;
+const WARMUP_MS = 3000;
+const MEASURE_MS = 5000;
+// REALTIME_BENCH_DIAG=1: PostgreSQL with pg_stat_statements, and its statements per command printed at the end.
+const DIAG = process.env.REALTIME_BENCH_DIAG === "1";
+const TICKET_SECRET = `bench-ticket-secret-${randomUUID()}`;
+
+const log = (msg) => console.log(`    ${msg}`);
+
+/** Spawns a node process and resolves once `ready(output)` is true. */
+async function startProcess(args, env, ready, what) {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d) => (out = (out + d).slice(-20_000)));
+  child.stderr.on("data", (d) => (out = (out + d).slice(-20_000)));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const r = await ready(out);
+    if (r) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${what} did not start:\n${out}`);
+    }
+    await sleep(100);
+  }
+  return {
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Rooms whose lobby is open and which a facilitator has opened (hands and chat work), and one guest per socket. */
+async function seed(databaseUrl, rooms, guests) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const lead = await client.query(
+      `INSERT INTO "Person" (id, "displayName", roles, status, "updatedAt")
+       VALUES (gen_random_uuid(), 'Bench Facilitator', '{FACILITATOR}', 'APPROVED', now()) RETURNING id`,
+    );
+    const series = await client.query(
+      `INSERT INTO "DropInSeries" (id, title, theme, description, capacity, "durationMinutes", rrule, "startsOnLocal", "facilitatorId", "updatedAt")
+       VALUES (gen_random_uuid(), 'Bench room', 'Bench', 'Load test', $1, 120, 'FREQ=WEEKLY;BYDAY=MO', '2026-11-30T22:00:00', $2, now())
+       RETURNING id`,
+      [ROOM_SIZE, lead.rows[0].id],
+    );
+    const occ = await client.query(
+      `INSERT INTO "DropInOccurrence" (id, "seriesId", "originalStart", "startsAt", "endsAt", title, theme, description,
+                                       capacity, "facilitatorId", "openedAt", "openedById", "updatedAt")
+       SELECT gen_random_uuid(), $1, now() + (g || ' seconds')::interval + interval '5 minutes',
+              now() + interval '5 minutes', now() + interval '2 hours', 'Bench room', 'Bench', 'Load test',
+              $2, $3, now(), $3, now()
+       FROM generate_series(1, $4) g
+       RETURNING id`,
+      [series.rows[0].id, ROOM_SIZE, lead.rows[0].id, rooms],
+    );
+    const g = await client.query(
+      `INSERT INTO "Guest" (id, nickname, "tokenHash", "agreementAcceptedAt")
+       SELECT gen_random_uuid(), 'Guest ' || g, 'bench-' || g, now() FROM generate_series(1, $1) g
+       RETURNING id`,
+      [guests],
+    );
+    return { occurrences: occ.rows.map((r) => r.id), guests: g.rows.map((r) => r.id) };
+  } finally {
+    await client.end();
+  }
+}
+
+async function sql(databaseUrl, text, values) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return await client.query(text, values);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Where the database time goes: pg_stat_statements per command sent (joins included). */
+async function statementsPerCommand(databaseUrl, sent) {
+  const { rows } = await sql(
+    databaseUrl,
+    `SELECT calls, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 120) AS query
+     FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+     ORDER BY calls DESC`,
+  );
+  const calls = rows.reduce((n, r) => n + Number(r.calls), 0);
+  const ms = rows.reduce((n, r) => n + r.total_exec_time, 0);
+  log(
+    `ours: ${sent} commands sent; per command: ${(calls / sent).toFixed(1)} statements, ${((ms / sent) * 1000).toFixed(0)} µs executing in PostgreSQL`,
+  );
+  for (const r of rows.slice(0, 20))
+    log(
+      `  ${(Number(r.calls) / sent).toFixed(2).padStart(6)} x ${((r.total_exec_time / Number(r.calls)) * 1000).toFixed(0).padStart(5)} µs  ${r.query}`,
+    );
+}
+
+/** Steps up the sockets on one endpoint; returns per-step figures. */
+async function stepUp(name, makeLoad, pid, extraCpu) {
+  // Connect rate and memory first, while the heap is not yet churned by load: one room's
+  // traffic warms the server, then a block of sockets joins at once with no traffic.
+  const first = makeLoad(0);
+  await first.grow(ROOM_SIZE);
+  await first.traffic({ warmupMs: 0, measureMs: 2000, probe: () => ({}) });
+  await first.idle();
+  await sleep(1000);
+  const rssBefore = rssKiB(pid);
+  const blockSeconds = await first.grow(ROOM_SIZE + MEMORY_BLOCK);
+  await sleep(1000);
+  const memoryPerSocketKiB = (rssKiB(pid) - rssBefore) / MEMORY_BLOCK;
+  const connectRate = MEMORY_BLOCK / blockSeconds;
+  log(
+    `${name}: ${MEMORY_BLOCK} sockets joined in ${blockSeconds.toFixed(1)} s (${Math.round(connectRate)}/s), ` +
+      `RSS +${((memoryPerSocketKiB * MEMORY_BLOCK) / 1024).toFixed(1)} MiB = ${memoryPerSocketKiB.toFixed(1)} KiB/socket`,
+  );
+  await first.close();
+  await sleep(2000); // the server lets them go (ours: presence rows deleted)
+
+  // Then the step-up, in fresh rooms.
+  const load = makeLoad(first.rooms.length);
+  const steps = [];
+  for (const target of STEPS) {
+    const added = target - load.clients.length;
+    const seconds = await load.grow(target);
+    await sleep(500);
+    const rss = rssKiB(pid);
+    const probe = () => ({ server: cpuSeconds(pid), extra: extraCpu?.() ?? 0 });
+    const t = await load.traffic({ warmupMs: WARMUP_MS, measureMs: MEASURE_MS, probe });
+    const serverCpu = (t.after.server - t.before.server) / t.seconds;
+    const extra = (t.after.extra - t.before.extra) / t.seconds;
+    const errors = Object.entries(t.acks.errors)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
+    const step = {
+      ...t,
+      connectRate: added / seconds,
+      rss,
+      serverCpu,
+      extraCpu: extra,
+      actionsPerSecond: t.actions / t.seconds,
+    };
+    steps.push(step);
+    const ms = (v) => (Number.isFinite(v) ? v.toFixed(1) : "lost");
+    log(
+      `${name} ${String(target).padStart(5)} sockets: connect ${Math.round(step.connectRate)}/s, ` +
+        `fan-out p50 ${ms(t.p50)} p99 ${ms(t.p99)} ms (chat p99 ${ms(t.chatP99)}, hand p99 ${ms(t.handP99)}), ` +
+        `ack p50 ${ms(t.ackP50)} p99 ${ms(t.ackP99)} ms, ${Math.round(step.actionsPerSecond)} actions/s, ` +
+        `RSS ${(rss / 1024).toFixed(0)} MiB, ` +
+        `CPU server ${(serverCpu * 100).toFixed(0)}%${extraCpu ? ` postgres ${(extra * 100).toFixed(0)}%` : ""} ` +
+        `load generator ${(t.loadCpu * 100).toFixed(0)}% (loop lag p99 ${t.loopLagP99.toFixed(0)} ms), ` +
+        `ack errors ${t.acks.errors && errors ? errors : 0}, lost ${t.lost}`,
+    );
+    if (t.loopLagP99 > 25) log(`  (the load generator's event loop lagged: part of this latency is the generator)`);
+    if (!(t.p99 <= TARGET_P99_MS) && target >= REFERENCE && !process.env.REALTIME_BENCH_NO_STOP) break;
+  }
+  const firstOver = steps.findIndex((s) => !(s.p99 <= TARGET_P99_MS));
+  const held = (firstOver === -1 ? steps.at(-1) : steps[firstOver - 1])?.sockets ?? 0;
+  const ceilingHit = firstOver === -1 && steps.length === STEPS.length;
+  const ref = steps.find((s) => s.sockets === REFERENCE) ?? steps.at(-1);
+  const errorCount = steps.reduce((n, s) => n + Object.values(s.acks.errors).reduce((a, b) => a + b, 0), 0);
+  log(
+    `${name}: holds ${held} sockets with p99 fan-out <= ${TARGET_P99_MS} ms` +
+      (ceilingHit ? ` (the ceiling of ${CEILING} was reached: it holds more)` : ""),
+  );
+  return { connectRate, ref, held, ceilingHit, memoryPerSocketKiB, errorCount, steps };
+}
+
+async function runOurs() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "offshift-bench-rt-"));
+  let database;
+  let node;
+  let load;
+  try {
+    database = await startEmbeddedPostgres({ dataDir, port: 0, database: "offshift" });
+    await migrateDeploy(database.url);
+    if (DIAG) {
+      await sql(database.url, "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+      await database.stop();
+      database = await startEmbeddedPostgres({ dataDir, port: 0, database: "offshift" });
+      await sql(database.url, "CREATE EXTENSION pg_stat_statements");
+    }
+    const sockets = ROOM_SIZE + MEMORY_BLOCK + STEPS.at(-1);
+    const { occurrences, guests } = await seed(database.url, sockets / ROOM_SIZE, sockets);
+    const port = await freePort();
+    node = await startProcess(
+      // e.g. REALTIME_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/rt-prof" to see where the node's time goes
+      [...(process.env.REALTIME_BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "apps/realtime/dist/main.js"],
+      {
+        DATABASE_URL: database.url,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        NODE_ID: "bench-node",
+        REALTIME_TICKET_SECRET: TICKET_SECRET,
+        LOG_LEVEL: "warn",
+        ORG_TIMEZONE: "Europe/London",
+        // Rooms of 12 are beyond the built-in mesh's 6: the production (LiveKit) path. Joins mint a
+        // LiveKit token; hand and chat never call LiveKit, so no LiveKit server is needed here.
+        LIVEKIT_URL: "ws://127.0.0.1:9",
+        LIVEKIT_API_KEY: "bench-key",
+        LIVEKIT_API_SECRET: `bench-livekit-secret-${randomUUID()}`,
+      },
+      async () => {
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      "apps/realtime (did you run npm run build?)",
+    );
+    const loads = [];
+    const makeLoad = (rooms) => {
+      load = new Load({
+        url: `http://127.0.0.1:${port}`,
+        occurrence: (r) => occurrences[rooms + r],
+        // A fresh ticket minted at handshake time, as web mints one per page.
+        auth: (i) => async (cb) => {
+          const guestId = guests[rooms * ROOM_SIZE + i];
+          cb({ ticket: await issueTicket(TICKET_SECRET, { kind: "guest", guestId }, `bench-${guestId}`) });
+        },
+      });
+      loads.push(load);
+      return load;
+    };
+    const pgPid = database.pid;
+    const result = await stepUp("ours", makeLoad, node.child.pid, () => treeCpuSeconds(pgPid));
+    if (DIAG)
+      await statementsPerCommand(
+        database.url,
+        loads.reduce((n, l) => n + l.sent, 0),
+      );
+    return result;
+  } finally {
+    await load?.close();
+    await node?.stop();
+    await database?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function runBare() {
+  let server;
+  let load;
+  try {
+    server = await startProcess(
+      [path.join(here, "realtime-bare-server.mjs")],
+      {},
+      (out) => /listening \d+/.test(out),
+      "the bare server",
+    );
+    const port = Number(/listening (\d+)/.exec(server.output())[1]);
+    const makeLoad = (rooms) =>
+      (load = new Load({ url: `http://127.0.0.1:${port}`, occurrence: (r) => `room-${rooms + r}`, auth: () => ({}) }));
+    return await stepUp("bare", makeLoad, server.child.pid);
+  } finally {
+    await load?.close();
+    await server?.stop();
+  }
+}
+
+export async function run() {
+  const only = process.env.REALTIME_BENCH_ONLY; // "ours" or "bare": one side, for diagnosis
+  const ours = only === "bare" ? null : await runOurs();
+  const bare = only === "ours" ? null : await runBare();
+  const r1 = (v) => Math.round(v * 10) / 10;
+  const at = (s) => `at ${s.ref.sockets} sockets`;
+  const out = [];
+  for (const [who, s] of [
+    ["ours", ours],
+    ["bare Socket.IO", bare],
+  ]) {
+    if (!s) continue;
+    out.push(
+      {
+        name: `${who}: connect rate (${MEMORY_BLOCK} sockets: handshake + room:join)`,
+        value: Math.round(s.connectRate),
+        unit: "sock/s",
+        lowerIsBetter: false,
+      },
+      { name: `${who}: fan-out p50 ${at(s)}`, value: r1(s.ref.p50), unit: "ms" },
+      { name: `${who}: fan-out p99 ${at(s)}`, value: r1(s.ref.p99), unit: "ms" },
+      {
+        name: `${who}: memory per socket (RSS growth / ${MEMORY_BLOCK} sockets)`,
+        value: r1(s.memoryPerSocketKiB),
+        unit: "KiB",
+      },
+      {
+        name: `${who}: sockets held with p99 fan-out <= 50 ms${s.ceilingHit ? " (ceiling hit)" : ""}`,
+        value: s.held,
+        unit: "sock",
+        lowerIsBetter: false,
+      },
+      { name: `${who}: acks with errors`, value: s.errorCount, unit: "count" },
+    );
+  }
+  return out;
+}

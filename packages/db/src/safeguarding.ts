@@ -1,0 +1,68 @@
+import { firstName } from "@offshift/core";
+import type { Db } from "./client.js";
+
+export interface SafeguardingRow {
+  id: string;
+  category: string;
+  createdAt: Date;
+  reviewedAt: Date | null;
+  /** The session it came from (a drop-in's title), if any. */
+  session: string | null;
+  sessionStartsAt: Date | null;
+  /** First name of the volunteer or facilitator who raised it. */
+  raisedBy: string;
+  /** Whether it is about one participant (known only by their per-session alias). */
+  aboutSomeone: boolean;
+  /** Raised after a 1:1 call rather than in a drop-in. */
+  fromCall: boolean;
+}
+
+/** Concerns for coordinators, newest first; open ones before reviewed ones. */
+export async function listSafeguardingFlags(db: Db, limit = 100): Promise<SafeguardingRow[]> {
+  const flags = await db.safeguardingFlag.findMany({
+    orderBy: [{ reviewedAt: { sort: "asc", nulls: "first" } }, { createdAt: "desc" }],
+    take: limit,
+  });
+  const people = await db.person.findMany({
+    where: { id: { in: [...new Set(flags.map((f) => f.byPersonId))] } },
+    select: { id: true, displayName: true },
+  });
+  const occurrences = await db.dropInOccurrence.findMany({
+    where: { id: { in: flags.map((f) => f.occurrenceId).filter((id): id is string => !!id) } },
+    select: { id: true, title: true, startsAt: true },
+  });
+  const name = new Map(people.map((p) => [p.id, firstName(p.displayName)]));
+  const occ = new Map(occurrences.map((o) => [o.id, o]));
+  return flags.map((f) => ({
+    id: f.id,
+    category: f.category,
+    createdAt: f.createdAt,
+    reviewedAt: f.reviewedAt,
+    session: f.occurrenceId ? (occ.get(f.occurrenceId)?.title ?? null) : null,
+    sessionStartsAt: f.occurrenceId ? (occ.get(f.occurrenceId)?.startsAt ?? null) : null,
+    raisedBy: name.get(f.byPersonId) ?? "Former volunteer",
+    aboutSomeone: !!f.subjectKey,
+    fromCall: !!f.callId,
+  }));
+}
+
+/** Marks a concern reviewed, once; audited. */
+export async function reviewSafeguardingFlag(
+  db: Db,
+  input: { flagId: string; byPersonId: string; now: Date },
+): Promise<{ ok: true } | { ok: false; reason: "not_found" | "already_reviewed" }> {
+  return db.$transaction(async (tx) => {
+    const updated = await tx.safeguardingFlag.updateMany({
+      where: { id: input.flagId, reviewedAt: null },
+      data: { reviewedAt: input.now, reviewedById: input.byPersonId },
+    });
+    if (updated.count === 0) {
+      const exists = await tx.safeguardingFlag.count({ where: { id: input.flagId } });
+      return { ok: false, reason: exists ? "already_reviewed" : "not_found" } as const;
+    }
+    await tx.auditEvent.create({
+      data: { action: "safeguarding.review", actorPersonId: input.byPersonId, details: { flagId: input.flagId } },
+    });
+    return { ok: true } as const;
+  });
+}

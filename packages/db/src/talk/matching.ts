@@ -1,0 +1,316 @@
+import {
+  OFFER_TIMEOUT_MS,
+  PRESENCE_STALE_MS,
+  planOffers,
+  type RequestForMatching,
+  type TalkOfferView,
+  type VolunteerForMatching,
+} from "@offshift/core";
+import type { Db } from "../client.js";
+import { Prisma } from "../generated/prisma/client.js";
+import { isUniqueViolation, refuse, type TalkResult } from "./requests.js";
+
+type Tx = Prisma.TransactionClient;
+
+/** An offer that stopped standing, for notifying its volunteer and requester. */
+export interface ClosedOffer {
+  offerId: string;
+  volunteerId: string;
+  requesterKey: string;
+  reason: "expired" | "withdrawn" | "declined";
+}
+
+export interface MadeOffer {
+  volunteerId: string;
+  requesterKey: string;
+  offer: TalkOfferView;
+}
+
+/** Requests looked at per matching round (the queue is worked in order, in rounds). */
+const ROUND = 50;
+
+/**
+ * Hands back the requests of offers that stopped standing: the offer is
+ * marked (EXPIRED, WITHDRAWN or DECLINED) and its request, if still
+ * OFFERED, goes back to WAITING. Offer row first, then request row: the
+ * same order as accepting, so they serialise rather than deadlock.
+ */
+async function closeOffers(
+  tx: Tx,
+  where: Prisma.Sql,
+  reason: (expired: boolean) => ClosedOffer["reason"],
+  now: Date,
+): Promise<ClosedOffer[]> {
+  const rows = await tx.$queryRaw<{ id: string; volunteerId: string; requestId: string; expired: boolean }[]>`
+    UPDATE "TalkOffer" o
+    SET "status" = (CASE WHEN o."expiresAt" <= ${now} THEN 'EXPIRED' ELSE ${reason(false).toUpperCase()} END)::"TalkOfferStatus",
+        "decidedAt" = ${now}
+    WHERE o."status" = 'PENDING' AND (${where})
+    RETURNING o."id", o."volunteerId", o."requestId", (o."expiresAt" <= ${now}) AS "expired"`;
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.requestId);
+  await tx.$executeRaw`
+    UPDATE "TalkRequest" SET "status" = 'WAITING' WHERE "id" = ANY(${ids}::uuid[]) AND "status" = 'OFFERED'`;
+  const keys = new Map(
+    (await tx.talkRequest.findMany({ where: { id: { in: ids } }, select: { id: true, requesterKey: true } })).map(
+      (r) => [r.id, r.requesterKey],
+    ),
+  );
+  return rows.map((r) => ({
+    offerId: r.id,
+    volunteerId: r.volunteerId,
+    requesterKey: keys.get(r.requestId)!,
+    reason: r.expired ? "expired" : reason(false),
+  }));
+}
+
+/** Withdraws a volunteer's pending offer (they went off call or closed their last on-call page). */
+export async function withdrawOffersOf(db: Db, personId: string, now: Date): Promise<ClosedOffer[]> {
+  return db.$transaction((tx) =>
+    closeOffers(tx, Prisma.sql`o."volunteerId" = ${personId}::uuid`, () => "withdrawn", now),
+  );
+}
+
+export interface DispatchResult {
+  closed: ClosedOffer[];
+  offered: MadeOffer[];
+  /** Calls ended because nobody was in them any more. */
+  abandoned: string[];
+  /** Volunteers whose rota slot ended (they are off call now). */
+  offCall: string[];
+}
+
+/**
+ * One pass of the matcher, safe to run on every realtime node at once:
+ * 1. offers past their time, to volunteers no longer reachable, or for
+ *    requests no longer OFFERED stop standing, and their requests wait again;
+ * 2. waiting requests are claimed in queue order with FOR UPDATE SKIP LOCKED,
+ *    free reachable on-call volunteers likewise, core's planOffers pairs them,
+ *    and each pair becomes a PENDING offer with an expiry. Another node
+ *    running at the same moment skips the rows this one holds, and the
+ *    partial unique indexes (one pending offer per request and per
+ *    volunteer) are the backstop.
+ */
+export async function dispatchOffers(
+  db: Db,
+  now: Date,
+  options: { abandonAfterMs?: number } = {},
+): Promise<DispatchResult> {
+  const stale = new Date(now.getTime() - PRESENCE_STALE_MS);
+  const result: DispatchResult = { closed: [], offered: [], abandoned: [], offCall: [] };
+
+  await db.talkPresence.deleteMany({ where: { heartbeatAt: { lte: stale } } });
+  result.offCall = (
+    await db.$queryRaw<{ personId: string }[]>`
+      DELETE FROM "OnCall" WHERE "until" IS NOT NULL AND "until" <= ${now} RETURNING "personId"`
+  ).map((r) => r.personId);
+
+  result.closed = await db.$transaction((tx) =>
+    closeOffers(
+      tx,
+      Prisma.sql`o."expiresAt" <= ${now}
+        OR NOT EXISTS (SELECT 1 FROM "TalkPresence" p
+                       WHERE p."personId" = o."volunteerId" AND p."kind" = 'oncall' AND p."heartbeatAt" > ${stale})
+        OR NOT EXISTS (SELECT 1 FROM "OnCall" c WHERE c."personId" = o."volunteerId")
+        OR EXISTS (SELECT 1 FROM "TalkRequest" r WHERE r."id" = o."requestId" AND r."status" <> 'OFFERED')`,
+      () => "withdrawn",
+      now,
+    ),
+  );
+
+  result.abandoned = await endAbandonedCalls(db, now, options.abandonAfterMs ?? 2 * 60_000);
+
+  for (let round = 0; round < 20; round++) {
+    const made = await db.$transaction(async (tx) => {
+      const requests = await tx.$queryRaw<
+        {
+          id: string;
+          requesterKey: string;
+          language: string | null;
+          experience: string[];
+          priority: number;
+          createdAt: Date;
+        }[]
+      >`
+        SELECT "id", "requesterKey", "language", "experience", "priority", "createdAt" FROM "TalkRequest"
+        WHERE "status" = 'WAITING'
+        ORDER BY "priority" DESC, "createdAt" ASC
+        LIMIT ${ROUND}
+        FOR UPDATE SKIP LOCKED`;
+      if (requests.length === 0) return null;
+      const volunteers = await tx.$queryRaw<
+        { id: string; languages: string[]; experience: string[]; lastCallEndedAt: Date | null }[]
+      >`
+        SELECT oc."personId" AS "id", p."languages", p."experience", oc."lastCallEndedAt"
+        FROM "OnCall" oc JOIN "Person" p ON p."id" = oc."personId"
+        WHERE (oc."until" IS NULL OR oc."until" > ${now})
+          AND p."status" = 'APPROVED' AND p."erasedAt" IS NULL
+          AND EXISTS (SELECT 1 FROM "TalkPresence" tp
+                      WHERE tp."personId" = oc."personId" AND tp."kind" = 'oncall' AND tp."heartbeatAt" > ${stale})
+          AND NOT EXISTS (SELECT 1 FROM "TalkCall" c WHERE c."volunteerId" = oc."personId" AND c."status" = 'ACTIVE')
+          AND NOT EXISTS (SELECT 1 FROM "TalkOffer" o WHERE o."volunteerId" = oc."personId" AND o."status" = 'PENDING')
+        FOR UPDATE OF oc SKIP LOCKED`;
+      if (volunteers.length === 0) return null;
+      const history = await tx.talkOffer.findMany({
+        where: { requestId: { in: requests.map((r) => r.id) } },
+        select: { requestId: true, volunteerId: true, createdAt: true },
+      });
+      const forMatching: RequestForMatching[] = requests.map((r) => ({
+        id: r.id,
+        language: r.language,
+        experience: r.experience,
+        priority: r.priority,
+        createdAt: r.createdAt.getTime(),
+        offeredTo: history
+          .filter((h) => h.requestId === r.id)
+          .map((h) => ({ volunteerId: h.volunteerId, at: h.createdAt.getTime() })),
+      }));
+      const pool: VolunteerForMatching[] = volunteers.map((v) => ({
+        id: v.id,
+        languages: v.languages,
+        experience: v.experience,
+        lastCallEndedAt: v.lastCallEndedAt?.getTime() ?? null,
+      }));
+      const plan = planOffers(forMatching, pool, now.getTime());
+      const expiresAt = new Date(now.getTime() + OFFER_TIMEOUT_MS);
+      const offers: MadeOffer[] = [];
+      for (const p of plan) {
+        const r = requests.find((x) => x.id === p.requestId)!;
+        const offer = await tx.talkOffer.create({
+          data: { requestId: r.id, volunteerId: p.volunteerId, createdAt: now, expiresAt },
+          select: { id: true },
+        });
+        await tx.talkRequest.update({ where: { id: r.id }, data: { status: "OFFERED" } });
+        offers.push({
+          volunteerId: p.volunteerId,
+          requesterKey: r.requesterKey,
+          offer: {
+            offerId: offer.id,
+            expiresAt: expiresAt.toISOString(),
+            language: r.language,
+            experience: r.experience,
+            priority: r.priority > 0,
+            waitedMinutes: Math.max(0, Math.floor((now.getTime() - r.createdAt.getTime()) / 60_000)),
+          },
+        });
+      }
+      // Only another round if this one used every volunteer it could see and more requests may be behind.
+      return { offers, more: requests.length === ROUND && plan.length > 0 };
+    });
+    if (!made) break;
+    result.offered.push(...made.offers);
+    if (!made.more) break;
+  }
+  return result;
+}
+
+/**
+ * The volunteer accepts. Settled by conditional updates in one transaction:
+ * the offer PENDING -> ACCEPTED (theirs, in time), the request OFFERED ->
+ * MATCHED, and the call inserted (one per request; one active per
+ * volunteer and per worker by unique indexes). Whoever loses a race
+ * updates no rows and gets a clear refusal; nothing changes.
+ */
+export async function acceptOffer(
+  db: Db,
+  input: { offerId: string; volunteerId: string; now: Date },
+): Promise<TalkResult<{ callId: string; requesterKey: string }>> {
+  const offer = await db.talkOffer.findUnique({
+    where: { id: input.offerId },
+    select: { volunteerId: true, status: true, expiresAt: true, requestId: true },
+  });
+  const problem = offerProblem(offer, input);
+  if (problem) return problem;
+  try {
+    return await db.$transaction(async (tx) => {
+      const won = await tx.talkOffer.updateMany({
+        where: { id: input.offerId, volunteerId: input.volunteerId, status: "PENDING", expiresAt: { gt: input.now } },
+        data: { status: "ACCEPTED", decidedAt: input.now },
+      });
+      if (won.count === 0) throw new Lost();
+      const request = await tx.talkRequest.updateManyAndReturn({
+        where: { id: offer!.requestId, status: "OFFERED" },
+        data: { status: "MATCHED", matchedAt: input.now, closedAt: input.now },
+        select: { requesterKey: true },
+      });
+      if (request.length === 0) throw new Lost();
+      const call = await tx.talkCall.create({
+        data: {
+          requestId: offer!.requestId,
+          volunteerId: input.volunteerId,
+          workerKey: request[0]!.requesterKey,
+          startedAt: input.now,
+        },
+        select: { id: true },
+      });
+      return { ok: true, callId: call.id, requesterKey: request[0]!.requesterKey } as const;
+    });
+  } catch (err) {
+    if (err instanceof Lost) {
+      const again = await db.talkOffer.findUnique({
+        where: { id: input.offerId },
+        select: { volunteerId: true, status: true, expiresAt: true, requestId: true },
+      });
+      return offerProblem(again, input) ?? refuse("withdrawn", "That request is no longer waiting.");
+    }
+    if (isUniqueViolation(err)) return refuse("already_in_call", "You're already in a call. End it first.");
+    throw err;
+  }
+}
+
+class Lost extends Error {}
+
+function offerProblem(
+  offer: { volunteerId: string; status: string; expiresAt: Date } | null,
+  input: { volunteerId: string; now: Date },
+) {
+  if (!offer) return refuse("not_found", "That offer could not be found.");
+  if (offer.volunteerId !== input.volunteerId) return refuse("not_yours", "That offer was made to someone else.");
+  if (offer.status === "EXPIRED" || (offer.status === "PENDING" && offer.expiresAt <= input.now))
+    return refuse("expired", "That offer timed out and has gone to someone else.");
+  if (offer.status === "ACCEPTED") return refuse("withdrawn", "You have already accepted that offer.");
+  if (offer.status !== "PENDING")
+    return refuse("withdrawn", "That request was withdrawn: the worker cancelled or it moved on.");
+  return null;
+}
+
+/** The volunteer says no: the request waits again and goes to the next volunteer. */
+export async function declineOffer(
+  db: Db,
+  input: { offerId: string; volunteerId: string; now: Date },
+): Promise<TalkResult<{ closed: ClosedOffer[] }>> {
+  const offer = await db.talkOffer.findUnique({
+    where: { id: input.offerId },
+    select: { volunteerId: true, status: true, expiresAt: true },
+  });
+  const problem = offerProblem(offer, input);
+  if (problem) return problem;
+  const closed = await db.$transaction((tx) =>
+    closeOffers(
+      tx,
+      Prisma.sql`o."id" = ${input.offerId}::uuid AND o."volunteerId" = ${input.volunteerId}::uuid`,
+      () => "declined",
+      input.now,
+    ),
+  );
+  if (closed.length === 0) return refuse("withdrawn", "That request is no longer waiting.");
+  return { ok: true, closed };
+}
+
+/**
+ * Calls nobody has been in for `afterMs` (both pages closed, phones gone)
+ * are ended, so a volunteer is never stuck "in a call" that is over.
+ */
+async function endAbandonedCalls(db: Db, now: Date, afterMs: number): Promise<string[]> {
+  const cutoff = new Date(now.getTime() - afterMs);
+  const stale = new Date(now.getTime() - PRESENCE_STALE_MS);
+  const rows = await db.$queryRaw<{ id: string; volunteerId: string }[]>`
+    UPDATE "TalkCall" c SET "status" = 'ENDED', "endedAt" = ${now}, "endedBy" = 'system'
+    WHERE c."status" = 'ACTIVE' AND c."startedAt" <= ${cutoff}
+      AND NOT EXISTS (SELECT 1 FROM "TalkPresence" p
+                      WHERE p."callId" = c."id" AND p."kind" = 'call' AND p."heartbeatAt" > ${stale})
+    RETURNING c."id", c."volunteerId"`;
+  for (const r of rows)
+    await db.onCall.updateMany({ where: { personId: r.volunteerId }, data: { lastCallEndedAt: now } });
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,165 @@
+import { canConfirmSlot, PRESENCE_STALE_MS, type OnCallStatus, type TalkOfferView } from "@offshift/core";
+import type { Db } from "../client.js";
+import { refuse, type TalkResult } from "./requests.js";
+import { withdrawOffersOf, type ClosedOffer } from "./matching.js";
+
+/** Talk-line rota slots this volunteer is on that can be confirmed now (from 10 minutes before to the end). */
+export async function talkLineSlotsNow(
+  db: Db,
+  input: { personId: string; now: Date },
+): Promise<{ slotId: string; name: string; startsAt: Date; endsAt: Date }[]> {
+  const rows = await db.rotaAssignment.findMany({
+    where: {
+      personId: input.personId,
+      slot: {
+        template: { kind: "TALK_LINE" },
+        endsAt: { gt: input.now },
+        startsAt: { lte: new Date(input.now.getTime() + 10 * 60_000) },
+      },
+    },
+    select: { slot: { select: { id: true, startsAt: true, endsAt: true, template: { select: { name: true } } } } },
+    orderBy: { slot: { startsAt: "asc" } },
+  });
+  return rows.map((r) => ({
+    slotId: r.slot.id,
+    name: r.slot.template.name,
+    startsAt: r.slot.startsAt,
+    endsAt: r.slot.endsAt,
+  }));
+}
+
+/**
+ * Goes on call: for a talk-line slot the volunteer is on (until its end), or
+ * ad hoc (until they stop). The caller has checked `oncall.start`.
+ */
+export async function startOnCall(
+  db: Db,
+  input: { personId: string; slotId?: string | undefined; now: Date },
+): Promise<TalkResult<{ until: Date | null }>> {
+  let until: Date | null = null;
+  if (input.slotId) {
+    const assignment = await db.rotaAssignment.findUnique({
+      where: { slotId_personId: { slotId: input.slotId, personId: input.personId } },
+      select: { slot: { select: { startsAt: true, endsAt: true, template: { select: { kind: true } } } } },
+    });
+    if (!assignment || assignment.slot.template.kind !== "TALK_LINE")
+      return refuse("not_found", "You're not on that talk-line slot.");
+    const slot = { startsAt: assignment.slot.startsAt.getTime(), endsAt: assignment.slot.endsAt.getTime() };
+    if (!canConfirmSlot(slot, input.now.getTime()))
+      return refuse("invalid", "That slot can be confirmed from 10 minutes before it starts until it ends.");
+    until = assignment.slot.endsAt;
+  }
+  await db.onCall.upsert({
+    where: { personId: input.personId },
+    create: { personId: input.personId, slotId: input.slotId ?? null, since: input.now, until },
+    update: { slotId: input.slotId ?? null, since: input.now, until },
+  });
+  return { ok: true, until };
+}
+
+/** Off call: no more offers; one pending now is withdrawn and goes to someone else. */
+export async function stopOnCall(db: Db, input: { personId: string; now: Date }): Promise<ClosedOffer[]> {
+  await db.onCall.deleteMany({ where: { personId: input.personId } });
+  return withdrawOffersOf(db, input.personId, input.now);
+}
+
+/** This socket is an open on-call page of `personId` (on join, and refreshed by the node heartbeat). */
+export async function touchOnCallPresence(
+  db: Db,
+  input: { socketId: string; personId: string; nodeId: string; now: Date },
+): Promise<void> {
+  await db.talkPresence.upsert({
+    where: { socketId_kind: { socketId: input.socketId, kind: "oncall" } },
+    create: {
+      socketId: input.socketId,
+      kind: "oncall",
+      personId: input.personId,
+      nodeId: input.nodeId,
+      heartbeatAt: input.now,
+    },
+    update: { heartbeatAt: input.now, nodeId: input.nodeId },
+  });
+}
+
+/**
+ * A socket went away. If it was the volunteer's last open on-call page, a
+ * pending offer is withdrawn at once (so the worker is not left waiting
+ * for the timeout); returns what closed.
+ */
+export async function dropTalkPresence(
+  db: Db,
+  input: { socketId: string; now: Date },
+): Promise<{ closed: ClosedOffer[]; callIds: string[] }> {
+  const rows = await db.talkPresence.findMany({ where: { socketId: input.socketId } });
+  await db.talkPresence.deleteMany({ where: { socketId: input.socketId } });
+  const closed: ClosedOffer[] = [];
+  for (const row of rows) {
+    if (row.kind !== "oncall" || !row.personId) continue;
+    const stale = new Date(input.now.getTime() - PRESENCE_STALE_MS);
+    const others = await db.talkPresence.count({
+      where: { personId: row.personId, kind: "oncall", heartbeatAt: { gt: stale } },
+    });
+    if (others === 0) closed.push(...(await withdrawOffersOf(db, row.personId, input.now)));
+  }
+  return { closed, callIds: rows.filter((r) => r.kind === "call" && r.callId).map((r) => r.callId!) };
+}
+
+/** Every talk presence row of this node is alive (one query per heartbeat). */
+export async function heartbeatTalkNode(db: Db, nodeId: string, now: Date): Promise<void> {
+  await db.talkPresence.updateMany({ where: { nodeId }, data: { heartbeatAt: now } });
+}
+
+function offerView(
+  o: {
+    id: string;
+    expiresAt: Date;
+    request: { language: string | null; experience: string[]; priority: number; createdAt: Date };
+  },
+  now: Date,
+): TalkOfferView {
+  return {
+    offerId: o.id,
+    expiresAt: o.expiresAt.toISOString(),
+    language: o.request.language,
+    experience: o.request.experience,
+    priority: o.request.priority > 0,
+    waitedMinutes: Math.max(0, Math.floor((now.getTime() - o.request.createdAt.getTime()) / 60_000)),
+  };
+}
+
+export async function loadOfferView(db: Db, offerId: string, now: Date): Promise<TalkOfferView | null> {
+  const o = await db.talkOffer.findUnique({
+    where: { id: offerId },
+    select: {
+      id: true,
+      expiresAt: true,
+      request: { select: { language: true, experience: true, priority: true, createdAt: true } },
+    },
+  });
+  return o ? offerView(o, now) : null;
+}
+
+/** What an on-call volunteer's page shows: on call until when, a pending offer, their call, how many wait. */
+export async function onCallStatus(db: Db, input: { personId: string; now: Date }): Promise<OnCallStatus> {
+  const [row, offer, call, waiting] = await Promise.all([
+    db.onCall.findUnique({ where: { personId: input.personId } }),
+    db.talkOffer.findFirst({
+      where: { volunteerId: input.personId, status: "PENDING", expiresAt: { gt: input.now } },
+      select: {
+        id: true,
+        expiresAt: true,
+        request: { select: { language: true, experience: true, priority: true, createdAt: true } },
+      },
+    }),
+    db.talkCall.findFirst({ where: { volunteerId: input.personId, status: "ACTIVE" }, select: { id: true } }),
+    db.talkRequest.count({ where: { status: { in: ["WAITING", "OFFERED"] } } }),
+  ]);
+  const onCall = !!row && (!row.until || row.until > input.now);
+  return {
+    onCall,
+    until: onCall && row?.until ? row.until.toISOString() : null,
+    offer: offer ? offerView(offer, input.now) : null,
+    callId: call?.id ?? null,
+    waiting,
+  };
+}

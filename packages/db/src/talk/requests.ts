@@ -1,0 +1,192 @@
+import {
+  estimateWaitMinutes,
+  hasPreferences,
+  preferencesRelaxed,
+  PRESENCE_STALE_MS,
+  RELAX_AFTER_MS,
+  type TalkError,
+  type TalkPreferences,
+  type TalkStatus,
+} from "@offshift/core";
+import type { Db } from "../client.js";
+import { Prisma } from "../generated/prisma/client.js";
+
+export type TalkResult<T> = ({ ok: true } & T) | { ok: false; error: TalkError };
+export const refuse = (code: TalkError["code"], message: string) => ({ ok: false, error: { code, message } }) as const;
+
+export const isUniqueViolation = (err: unknown) =>
+  err instanceof Prisma.PrismaClientKnownRequestError
+    ? err.code === "P2002"
+    : /unique constraint|duplicate key|23505/i.test(err instanceof Error ? err.message : String(err));
+
+/**
+ * A worker asks for someone to talk to. One open request per worker: a
+ * second ask is refused (the partial unique index settles two at once).
+ * `requesterKey` is the identity room ("guest:<id>" / "person:<id>"),
+ * never a name.
+ */
+export async function requestTalk(
+  db: Db,
+  input: {
+    requesterKey: string;
+    preferences: TalkPreferences;
+    now: Date;
+    priority?: number;
+    fromOccurrenceId?: string | null;
+  },
+): Promise<TalkResult<{ requestId: string }>> {
+  const inCall = await db.talkCall.findFirst({
+    where: { workerKey: input.requesterKey, status: "ACTIVE" },
+    select: { id: true },
+  });
+  if (inCall) return refuse("already_in_call", "You're already in a call. End it before asking again.");
+  try {
+    const r = await db.talkRequest.create({
+      data: {
+        requesterKey: input.requesterKey,
+        language: input.preferences.language ?? null,
+        experience: input.preferences.experience,
+        priority: input.priority ?? 0,
+        fromOccurrenceId: input.fromOccurrenceId ?? null,
+        createdAt: input.now,
+      },
+      select: { id: true },
+    });
+    return { ok: true, requestId: r.id };
+  } catch (err) {
+    if (isUniqueViolation(err))
+      return refuse("already_waiting", "You're already waiting for someone. You can cancel that request first.");
+    throw err;
+  }
+}
+
+/**
+ * A facilitator steps a drop-in participant aside: a priority request in
+ * their name (or their open request moved to the front). No preferences:
+ * the first free volunteer is best.
+ */
+export async function stepAside(
+  db: Db,
+  input: { requesterKey: string; occurrenceId: string; byPersonId: string | null; now: Date },
+): Promise<TalkResult<{ requestId: string }>> {
+  await db.auditEvent.create({
+    data: {
+      at: input.now,
+      action: "room.step-aside",
+      actorPersonId: input.byPersonId,
+      details: { occurrenceId: input.occurrenceId },
+    },
+  });
+  const open = await db.talkRequest.findFirst({
+    where: { requesterKey: input.requesterKey, status: { in: ["WAITING", "OFFERED"] } },
+    select: { id: true },
+  });
+  if (open) {
+    await db.talkRequest.update({
+      where: { id: open.id },
+      data: { priority: 1, fromOccurrenceId: input.occurrenceId },
+    });
+    return { ok: true, requestId: open.id };
+  }
+  return requestTalk(db, {
+    requesterKey: input.requesterKey,
+    preferences: { experience: [] },
+    now: input.now,
+    priority: 1,
+    fromOccurrenceId: input.occurrenceId,
+  });
+}
+
+/**
+ * The worker cancels. Any pending offer is withdrawn (and its volunteer
+ * told). Offers are updated before the request, in the same order as
+ * accepting, so the two cannot deadlock; a second pass catches an offer
+ * made while this ran.
+ */
+export async function cancelTalk(
+  db: Db,
+  input: { requestId: string; requesterKey: string; now: Date },
+): Promise<TalkResult<{ withdrawn: { offerId: string; volunteerId: string }[] }>> {
+  const request = await db.talkRequest.findUnique({
+    where: { id: input.requestId },
+    select: { requesterKey: true, status: true },
+  });
+  if (!request || request.requesterKey !== input.requesterKey)
+    return refuse("not_found", "That request could not be found.");
+  if (request.status === "MATCHED") return refuse("ended", "A volunteer has already answered: you can end the call.");
+  if (request.status === "CANCELLED") return refuse("ended", "That request was already cancelled.");
+  return db.$transaction(async (tx) => {
+    const withdraw = () =>
+      tx.$queryRaw<{ offerId: string; volunteerId: string }[]>`
+        UPDATE "TalkOffer" SET "status" = 'WITHDRAWN', "decidedAt" = ${input.now}
+        WHERE "requestId" = ${input.requestId}::uuid AND "status" = 'PENDING'
+        RETURNING "id" AS "offerId", "volunteerId"`;
+    const first = await withdraw();
+    const { count } = await tx.talkRequest.updateMany({
+      where: { id: input.requestId, requesterKey: input.requesterKey, status: { in: ["WAITING", "OFFERED"] } },
+      data: { status: "CANCELLED", closedAt: input.now },
+    });
+    if (count === 0) return refuse("ended", "A volunteer has just answered: you can end the call.");
+    return { ok: true, withdrawn: [...first, ...(await withdraw())] } as const;
+  });
+}
+
+export interface TalkCounts {
+  /** Volunteers on call with their on-call page open. */
+  onCall: number;
+  /** Of those, not in a call and not holding an offer. */
+  free: number;
+}
+
+/** Who is on call and reachable right now: counts only. */
+export async function talkAvailability(db: Db, now: Date): Promise<TalkCounts> {
+  const stale = new Date(now.getTime() - PRESENCE_STALE_MS);
+  const rows = await db.$queryRaw<{ onCall: bigint; free: bigint }[]>`
+    SELECT count(*) AS "onCall",
+      count(*) FILTER (WHERE
+        NOT EXISTS (SELECT 1 FROM "TalkCall" c WHERE c."volunteerId" = oc."personId" AND c."status" = 'ACTIVE')
+        AND NOT EXISTS (SELECT 1 FROM "TalkOffer" o WHERE o."volunteerId" = oc."personId" AND o."status" = 'PENDING')
+      ) AS "free"
+    FROM "OnCall" oc
+    WHERE (oc."until" IS NULL OR oc."until" > ${now})
+      AND EXISTS (SELECT 1 FROM "TalkPresence" p
+                  WHERE p."personId" = oc."personId" AND p."kind" = 'oncall' AND p."heartbeatAt" > ${stale})`;
+  return { onCall: Number(rows[0]?.onCall ?? 0), free: Number(rows[0]?.free ?? 0) };
+}
+
+/** What the worker sees: their place in the queue, a rough wait, whether the search widened, or their call. */
+export async function talkStatus(db: Db, input: { requesterKey: string; now: Date }): Promise<TalkStatus> {
+  const call = await db.talkCall.findFirst({
+    where: { workerKey: input.requesterKey, status: "ACTIVE" },
+    select: { id: true },
+  });
+  if (call) return { state: "matched", callId: call.id };
+  const counts = await talkAvailability(db, input.now);
+  const request = await db.talkRequest.findFirst({
+    where: { requesterKey: input.requesterKey, status: { in: ["WAITING", "OFFERED"] } },
+  });
+  if (!request) return { state: "none", ...counts };
+  const ahead = await db.talkRequest.count({
+    where: {
+      status: { in: ["WAITING", "OFFERED"] },
+      OR: [
+        { priority: { gt: request.priority } },
+        { priority: request.priority, createdAt: { lt: request.createdAt } },
+      ],
+    },
+  });
+  const position = ahead + 1;
+  const prefs = hasPreferences(request);
+  const widened = prefs && preferencesRelaxed({ createdAt: request.createdAt.getTime() }, input.now.getTime());
+  return {
+    state: "waiting",
+    requestId: request.id,
+    position,
+    estimatedWaitMinutes: estimateWaitMinutes(position, counts.free, counts.onCall),
+    widened,
+    widensAt: prefs && !widened ? new Date(request.createdAt.getTime() + RELAX_AFTER_MS).toISOString() : null,
+    hasPreferences: prefs,
+    createdAt: request.createdAt.toISOString(),
+    ...counts,
+  };
+}
