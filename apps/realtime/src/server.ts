@@ -191,11 +191,16 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     async close() {
       stopKeeper();
       talk.stop();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
-      // The adapter's LISTEN client may still be connecting and would hold
-      // pool.end() open; do not let shutdown wait on it for ever.
-      await Promise.race([pool.end().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
-      await db.$disconnect();
+      // Every step is bounded: a stop must never hang on a client that keeps a
+      // connection open, a LISTEN client still connecting, or a query in flight.
+      const bounded = (p: Promise<unknown>, ms: number) =>
+        Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
+      const closed = new Promise<void>((resolve) => io.close(() => resolve()));
+      // Idle keep-alive HTTP connections (webhooks, health checks) would hold the close open.
+      http.closeAllConnections();
+      await bounded(closed, 5000);
+      await bounded(pool.end(), 2000);
+      await bounded(db.$disconnect(), 5000);
     },
   };
 }
