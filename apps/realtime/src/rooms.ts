@@ -1,6 +1,5 @@
 import { createHmac } from "node:crypto";
 import type { Logger } from "pino";
-import { RateLimiterMemory } from "rate-limiter-flexible";
 import { z } from "zod";
 import {
   MEMBER_ID,
@@ -14,6 +13,7 @@ import {
   type RoomReply,
   type ServerToClientEvents,
   type SocketData,
+  meshSignal,
 } from "@offshift/core";
 import {
   chatSince,
@@ -30,6 +30,7 @@ import {
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
 import type { AudioBackend } from "./livekit.js";
+import { socketLimits } from "./limits.js";
 import type { RealtimeIo } from "./server.js";
 
 type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -58,22 +59,7 @@ export function memberAlias(secret: string, occurrenceId: string, identityKey: s
 /** Mesh signalling: relayed as is to one member, so it is bounded and shaped here. */
 const rtcSignal = z.object({
   to: z.string().regex(MEMBER_ID, "Unknown participant"),
-  signal: z.object({
-    kind: z.enum(["hello", "welcome", "bye", "description", "candidate"]),
-    session: z.string().min(1).max(100),
-    to: z.string().max(100).optional(),
-    description: z
-      .object({ type: z.enum(["offer", "answer", "pranswer", "rollback"]), sdp: z.string().max(20_000).optional() })
-      .optional(),
-    candidate: z
-      .object({
-        candidate: z.string().max(2_000),
-        sdpMid: z.string().max(64).nullish(),
-        sdpMLineIndex: z.number().int().min(0).max(64).nullish(),
-        usernameFragment: z.string().max(256).nullish(),
-      })
-      .optional(),
-  }),
+  signal: meshSignal,
 });
 
 const error = (code: RoomError["code"], message: string): RoomAck<never> => ({ ok: false, error: { code, message } });
@@ -88,17 +74,7 @@ const error = (code: RoomError["code"], message: string): RoomAck<never> => ({ o
 export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
   const { io, db, logger } = deps;
   // Per socket: bursts of clicks are fine, floods are not. Chat and signalling have their own budgets.
-  const commands = new RateLimiterMemory({ points: 20, duration: 10 });
-  const chat = new RateLimiterMemory({ points: 5, duration: 10 });
-  const signals = new RateLimiterMemory({ points: 200, duration: 10 });
-  const allowed = async (limiter: RateLimiterMemory) => {
-    try {
-      await limiter.consume(socket.id);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const { commands, chat, signals, allowed } = socketLimits(socket.id);
 
   let identity: Awaited<ReturnType<typeof roomIdentity>> | undefined;
 

@@ -1,4 +1,3 @@
-import { RateLimiterMemory } from "rate-limiter-flexible";
 import { z } from "zod";
 import {
   TALK_COMMANDS,
@@ -13,6 +12,7 @@ import {
   type TalkCommand,
   type TalkError,
   type TalkReply,
+  meshSignal,
 } from "@offshift/core";
 import {
   acceptOffer,
@@ -37,6 +37,7 @@ import {
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
 import type { RoomDeps } from "./rooms.js";
+import { socketLimits } from "./limits.js";
 
 type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -53,22 +54,7 @@ const personRoom = (personId: string) => `person:${personId}`;
 /** Mesh signalling inside a call: to the other side, bounded and shaped here (never stored). */
 const callSignal = z.object({
   to: z.enum(["worker", "volunteer"], { error: "Unknown participant" }),
-  signal: z.object({
-    kind: z.enum(["hello", "welcome", "bye", "description", "candidate"]),
-    session: z.string().min(1).max(100),
-    to: z.string().max(100).optional(),
-    description: z
-      .object({ type: z.enum(["offer", "answer", "pranswer", "rollback"]), sdp: z.string().max(20_000).optional() })
-      .optional(),
-    candidate: z
-      .object({
-        candidate: z.string().max(2_000),
-        sdpMid: z.string().max(64).nullish(),
-        sdpMLineIndex: z.number().int().min(0).max(64).nullish(),
-        usernameFragment: z.string().max(256).nullish(),
-      })
-      .optional(),
-  }),
+  signal: meshSignal,
 });
 
 const error = (code: TalkError["code"], message: string): TalkAck<never> => ({ ok: false, error: { code, message } });
@@ -168,17 +154,7 @@ function registerTalkHandlers(
   service: { kick(): void; notifyClosed(closed: ClosedOffer[]): void },
 ): void {
   const { io, db, logger } = deps;
-  const commands = new RateLimiterMemory({ points: 20, duration: 10 });
-  const chat = new RateLimiterMemory({ points: 5, duration: 10 });
-  const signals = new RateLimiterMemory({ points: 200, duration: 10 });
-  const allowed = async (limiter: RateLimiterMemory) => {
-    try {
-      await limiter.consume(socket.id);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const { commands, chat, signals, allowed } = socketLimits(socket.id);
 
   const run = async (command: TalkCommand): Promise<TalkAck<TalkReply>> => {
     const actor = socket.data.actor;

@@ -24,6 +24,24 @@ export const SAFEGUARDING_CATEGORIES = [
 
 export const MAX_CHAT_LENGTH = 500;
 
+/** A mesh audio signalling message (relayed as is to one member, so bounded and shaped here). */
+export const meshSignal = z.object({
+  kind: z.enum(["hello", "welcome", "bye", "description", "candidate"]),
+  session: z.string().min(1).max(100),
+  to: z.string().max(100).optional(),
+  description: z
+    .object({ type: z.enum(["offer", "answer", "pranswer", "rollback"]), sdp: z.string().max(20_000).optional() })
+    .optional(),
+  candidate: z
+    .object({
+      candidate: z.string().max(2_000),
+      sdpMid: z.string().max(64).nullish(),
+      sdpMLineIndex: z.number().int().min(0).max(64).nullish(),
+      usernameFragment: z.string().max(256).nullish(),
+    })
+    .optional(),
+});
+
 /**
  * Most people (facilitators included: everyone's voice goes to everyone) one
  * room can hold on the embedded WebRTC mesh. Bigger rooms need LiveKit.
