@@ -1,5 +1,6 @@
 import { buildRule, expandBetween, firstClash, isLobbyOpen, type SeriesInput } from "@offshift/core";
 import type { Db } from "../client.js";
+import type { Prisma } from "../generated/prisma/client.js";
 import { OCCURRENCE_HORIZON_DAYS, materializeOccurrences, occurrenceDetails } from "./materialize.js";
 
 export type CreateSeriesResult =
@@ -14,6 +15,42 @@ const whenLabel = (d: Date, timeZone: string) =>
     hour: "2-digit",
     minute: "2-digit",
   }).format(d);
+
+/**
+ * Takes the lead facilitator's advisory lock (so two creations or edits for one
+ * facilitator are settled one at a time) and returns the refusal if the
+ * series would double-book them, or null.
+ */
+async function lockAndCheckClash(
+  tx: Prisma.TransactionClient,
+  input: {
+    leadId: string;
+    excludeSeriesId?: string;
+    title: string;
+    rule: string;
+    startsOnLocal: string;
+    timeZone: string;
+    durationMinutes: number;
+    now: Date;
+  },
+): Promise<{ ok: false; field: "recurrence"; message: string } | null> {
+  await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`series:${input.leadId}`}))`;
+  const existing = await tx.dropInSeries.findMany({
+    where: { facilitatorId: input.leadId, ...(input.excludeSeriesId ? { id: { not: input.excludeSeriesId } } : {}) },
+    select: { title: true, rrule: true, startsOnLocal: true, timeZone: true, durationMinutes: true },
+  });
+  const clash = firstClash(
+    input,
+    existing.map((e) => ({ ...e, rule: e.rrule })),
+    input.now,
+  );
+  if (!clash) return null;
+  return {
+    ok: false,
+    field: "recurrence",
+    message: `The facilitator is already running “${clash.with}” then (${whenLabel(clash.at, input.timeZone)})`,
+  };
+}
 
 /**
  * A facilitator's new series: the rule comes from the friendly builder, both
@@ -38,35 +75,13 @@ export async function createSeries(
     return { ok: false, field: "backupFacilitatorId", message: "Choose an approved facilitator as backup" };
 
   return db.$transaction(async (tx) => {
-    await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`series:${input.facilitatorId}`}))`;
-    const existing = await tx.dropInSeries.findMany({
-      where: { facilitatorId: input.facilitatorId },
-      select: { title: true, rrule: true, startsOnLocal: true, timeZone: true, durationMinutes: true },
+    const clash = await lockAndCheckClash(tx, {
+      leadId: input.facilitatorId,
+      ...input,
+      rule: built.rule,
+      startsOnLocal: built.startsOnLocal,
     });
-    const clash = firstClash(
-      {
-        title: input.title,
-        rule: built.rule,
-        startsOnLocal: built.startsOnLocal,
-        timeZone: input.timeZone,
-        durationMinutes: input.durationMinutes,
-      },
-      existing.map((e) => ({
-        title: e.title,
-        rule: e.rrule,
-        startsOnLocal: e.startsOnLocal,
-        timeZone: e.timeZone,
-        durationMinutes: e.durationMinutes,
-      })),
-      input.now,
-    );
-    if (clash) {
-      return {
-        ok: false,
-        field: "recurrence",
-        message: `The facilitator is already running “${clash.with}” then (${whenLabel(clash.at, input.timeZone)})`,
-      } as const;
-    }
+    if (clash) return clash;
     const series = await tx.dropInSeries.create({
       data: {
         title: input.title,
@@ -138,35 +153,14 @@ export async function updateSeries(
   }
 
   return db.$transaction(async (tx) => {
-    await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`series:${leadId}`}))`;
-    const others = await tx.dropInSeries.findMany({
-      where: { facilitatorId: leadId, id: { not: input.seriesId } },
-      select: { title: true, rrule: true, startsOnLocal: true, timeZone: true, durationMinutes: true },
+    const clash = await lockAndCheckClash(tx, {
+      leadId,
+      excludeSeriesId: input.seriesId,
+      ...input,
+      rule: built.rule,
+      startsOnLocal: built.startsOnLocal,
     });
-    const clash = firstClash(
-      {
-        title: input.title,
-        rule: built.rule,
-        startsOnLocal: built.startsOnLocal,
-        timeZone: input.timeZone,
-        durationMinutes: input.durationMinutes,
-      },
-      others.map((e) => ({
-        title: e.title,
-        rule: e.rrule,
-        startsOnLocal: e.startsOnLocal,
-        timeZone: e.timeZone,
-        durationMinutes: e.durationMinutes,
-      })),
-      input.now,
-    );
-    if (clash) {
-      return {
-        ok: false,
-        field: "recurrence",
-        message: `The facilitator is already running “${clash.with}” then (${whenLabel(clash.at, input.timeZone)})`,
-      } as const;
-    }
+    if (clash) return clash;
     const series = await tx.dropInSeries.update({
       where: { id: input.seriesId },
       data: {
