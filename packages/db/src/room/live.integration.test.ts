@@ -162,6 +162,9 @@ describe("live room state in PostgreSQL", () => {
     expect(await db.auditEvent.count({ where: { action: { in: ["safeguarding.flag", "safeguarding.review"] } } })).toBe(
       2,
     );
+    expect(
+      await reviewSafeguardingFlag(db, { flagId: "00000000-0000-4000-8000-000000000000", byPersonId: leadId, now }),
+    ).toEqual({ ok: false, reason: "not_found" });
   });
 
   it("takes members with no live socket out of the room, but not those who reconnected", async () => {
