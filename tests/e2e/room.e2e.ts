@@ -126,7 +126,7 @@ describe("a live drop-in room", () => {
       for (const [speaker, id] of Object.entries(ids)) {
         if (speaker === listener) continue;
         await expect
-          .poll(async () => (await heard(page, id)).energy, { timeout: 20_000, interval: 500 })
+          .poll(async () => (await heard(page, id)).energy, { timeout: 40_000, interval: 500 })
           .toBeGreaterThan(SILENT);
       }
   });
