@@ -92,7 +92,8 @@ describe("a live drop-in room", () => {
       .locator("[data-testid=session-card]")
       .filter({ hasText: "Lone working at night" });
     // Tonight's "Join" goes straight to the room.
-    roomUrl = `${app.url}${await card.getByTestId("join").getAttribute("href")}`;
+    // Resolved against the page: before hydration SvelteKit renders links relative ("./sessions/…").
+    roomUrl = new URL((await card.getByTestId("join").getAttribute("href"))!, tonight.url()).href;
     expect(roomUrl).toMatch(/\/sessions\/[0-9a-f-]{36}\/room$/);
 
     joanne = await (await browser.newContext()).newPage();
