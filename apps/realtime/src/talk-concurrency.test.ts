@@ -30,8 +30,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function startProcess(databaseUrl: string, nodeId: string): Promise<string> {
   const child = spawn(process.execPath, [main], {
+    // The whole environment, so the child shares this process's clock (a faketime run
+    // moves the clock through LD_PRELOAD and FAKETIME) and whatever else the machine sets.
     env: {
-      PATH: process.env.PATH ?? "",
+      ...process.env,
       DATABASE_URL: databaseUrl,
       PORT: "0",
       HOST: "127.0.0.1",

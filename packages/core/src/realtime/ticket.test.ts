@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SignJWT } from "jose";
-import { issueTicket, verifyTicket } from "./ticket.js";
+import { TICKET_CLOCK_SKEW_SECONDS, issueTicket, verifyTicket } from "./ticket.js";
 
 const SECRET = "a-test-secret-that-is-at-least-32-characters";
 const volunteer = {
@@ -31,14 +31,24 @@ describe("socket tickets", () => {
     });
   });
 
-  it("rejects an expired ticket (60 s)", async () => {
+  it("rejects an expired ticket (60 s, plus the stated clock skew of 30 s)", async () => {
+    expect(TICKET_CLOCK_SKEW_SECONDS).toBe(30);
     const issued = new Date("2026-11-22T22:00:00Z");
     const t = await issueTicket(SECRET, volunteer, "vk", issued);
     expect((await verifyTicket(SECRET, t, new Date(issued.getTime() + 59_000))).ok).toBe(true);
-    expect(await verifyTicket(SECRET, t, new Date(issued.getTime() + 61_000))).toEqual({
+    // Realtime's clock 29 s ahead of web's: still the same 60-second ticket.
+    expect((await verifyTicket(SECRET, t, new Date(issued.getTime() + 89_000))).ok).toBe(true);
+    expect(await verifyTicket(SECRET, t, new Date(issued.getTime() + 91_000))).toEqual({
       ok: false,
       reason: "expired",
     });
+  });
+
+  it("accepts a ticket from a web server whose clock runs up to 30 s ahead, and no more", async () => {
+    const realtimeNow = new Date("2026-11-22T22:00:00Z");
+    const aheadBy = (s: number) => issueTicket(SECRET, volunteer, "vk", new Date(realtimeNow.getTime() + s * 1000));
+    expect((await verifyTicket(SECRET, await aheadBy(25), realtimeNow)).ok).toBe(true);
+    expect(await verifyTicket(SECRET, await aheadBy(45), realtimeNow)).toMatchObject({ ok: false });
   });
 
   it("rejects garbage, missing tickets, other audiences and 'none' algorithms", async () => {

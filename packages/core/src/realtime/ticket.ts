@@ -8,6 +8,13 @@ import type { Actor } from "../access/can.js";
  * jti used, so a ticket works once).
  */
 export const TICKET_TTL_SECONDS = 60;
+/**
+ * Web and realtime may run on machines whose clocks differ a little: a ticket is
+ * accepted up to this many seconds past its expiry, and when it appears to be
+ * issued up to this many seconds in the future. Larger skew means a broken
+ * clock (NTP off), which should fail loudly rather than widen a replay window.
+ */
+export const TICKET_CLOCK_SKEW_SECONDS = 30;
 const ISSUER = "offshift-web";
 const AUDIENCE = "offshift-realtime";
 
@@ -64,7 +71,8 @@ export async function verifyTicket(
       audience: AUDIENCE,
       algorithms: ["HS256"],
       currentDate: now,
-      maxTokenAge: TICKET_TTL_SECONDS + 5,
+      maxTokenAge: TICKET_TTL_SECONDS,
+      clockTolerance: TICKET_CLOCK_SKEW_SECONDS,
     }));
   } catch (err) {
     if (err instanceof errors.JWTExpired) return { ok: false, reason: "expired" };

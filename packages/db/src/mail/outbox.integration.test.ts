@@ -30,6 +30,7 @@ const mail = (n: number | string) => ({
   to: `person${n}@test.example`,
   subject: `Mail ${n}`,
   text: `Body ${n}`,
+  notBefore: NOW,
 });
 
 /** A relay that records what it accepted, taking a little time like a real one. */

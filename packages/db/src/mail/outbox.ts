@@ -24,8 +24,12 @@ export type DbOrTx = Db | Prisma.TransactionClient;
 export interface EnqueueMailInput extends OutgoingMail {
   /** Same key, same mail: only the first enqueue is kept (e.g. `reminder:<person>:<occurrence>`). */
   dedupeKey: string;
-  /** Not before this instant (default: now). */
-  notBefore?: Date;
+  /**
+   * Not before this instant: the caller's `now` for mail to go at once. Required, so the
+   * time a mail falls due is always the caller's clock and never the database's `now()`
+   * (a test pinned to one instant and a column default reading another disagree).
+   */
+  notBefore: Date;
   /** Dropped, not sent, once this instant has passed (e.g. a reminder once the session started). */
   expiresAt?: Date | null;
 }
@@ -39,7 +43,7 @@ export async function enqueueMail(db: DbOrTx, input: EnqueueMailInput): Promise<
         to: input.to,
         subject: input.subject,
         text: input.text,
-        ...(input.notBefore ? { notBefore: input.notBefore } : {}),
+        notBefore: input.notBefore,
         expiresAt: input.expiresAt ?? null,
       },
     ],
