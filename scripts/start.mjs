@@ -5,9 +5,11 @@
 // 2. parses the environment; a bad variable stops here with its name
 // 3. PostgreSQL: DATABASE_URL if set, else an embedded server with data under DATA_DIR
 // 4. `prisma migrate deploy`, then demo data on the first run only
-// 5. starts realtime and web, waits until both answer, prints the URL
-// 6. restarts web or realtime if one crashes once running (state is in PostgreSQL)
-// 7. SIGINT/SIGTERM: stops web and realtime, then PostgreSQL, and exits
+// 5. audio: LIVEKIT_URL if set, else a livekit-server binary on this machine run on
+//    loopback (keys generated and kept in DATA_DIR), else the built-in mesh
+// 6. starts realtime and web, waits until both answer, prints the URL
+// 7. restarts web, realtime or LiveKit if one crashes once running (state is in PostgreSQL)
+// 8. SIGINT/SIGTERM: stops web and realtime, then LiveKit and PostgreSQL, and exits
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,6 +28,8 @@ function installed(fromDir, file) {
   }
 }
 const say = (msg) => console.log(`[offshift] ${msg}`);
+/** A path as a person reads it: relative inside the repository, absolute elsewhere. */
+const shortPath = (file) => (path.relative(root, file).startsWith("..") ? file : path.relative(root, file));
 const fail = (msg) => {
   console.error(`[offshift] ${msg}`);
   process.exit(1);
@@ -53,8 +57,17 @@ try {
   if (err instanceof ConfigError) fail(err.message);
   throw err;
 }
-const { migrateDeploy, portFree, redactUrl, startEmbeddedPostgres, waitForDatabase } =
-  await import("@offshift/db/launcher");
+const {
+  LiveKitServerError,
+  findLiveKitServer,
+  liveKitServerVersion,
+  migrateDeploy,
+  portFree,
+  prepareLiveKitServer,
+  redactUrl,
+  startEmbeddedPostgres,
+  waitForDatabase,
+} = await import("@offshift/db/launcher");
 const { createDb, extendHorizon, seedDemoData } = await import("@offshift/db");
 
 for (const [name, port] of [
@@ -66,8 +79,20 @@ for (const [name, port] of [
   }
 }
 
+// Checked before anything starts: a LIVEKIT_SERVER_BIN that points at nothing is a mistake, not a reason to fall back.
+let liveKitBin = null;
+if (!env.LIVEKIT_URL) {
+  try {
+    liveKitBin = findLiveKitServer(process.env);
+  } catch (err) {
+    if (err instanceof LiveKitServerError) fail(err.message);
+    throw err;
+  }
+}
+
 const children = new Map();
 let database;
+let liveKit;
 let stopping = false;
 
 async function stop(code) {
@@ -88,6 +113,7 @@ async function stop(code) {
         }),
     ),
   );
+  await liveKit?.stop();
   await database?.stop();
   say("Stopped.");
   process.exit(code);
@@ -116,7 +142,7 @@ try {
     });
     databaseUrl = database.url;
     say(
-      `${database.initialised ? "Created" : "Started"} embedded PostgreSQL on 127.0.0.1:${database.port} (data in ${path.join(path.relative(root, dataDir).startsWith("..") ? dataDir : path.relative(root, dataDir), "pg")})`,
+      `${database.initialised ? "Created" : "Started"} embedded PostgreSQL on 127.0.0.1:${database.port} (data in ${shortPath(path.join(dataDir, "pg"))})`,
     );
   }
   await migrateDeploy(databaseUrl);
@@ -148,29 +174,85 @@ try {
  * Secrets default to values generated on the first run and kept (mode 600) in
  * DATA_DIR/secrets.json, so sign-ins survive restarts. Production sets them.
  */
-function secrets() {
-  const file = path.join(path.resolve(root, env.DATA_DIR), "secrets.json");
+const secretsFile = path.join(path.resolve(root, env.DATA_DIR), "secrets.json");
+function keptSecrets(wanted, generate = () => randomBytes(32).toString("base64url")) {
   let stored = {};
-  if (existsSync(file)) stored = JSON.parse(readFileSync(file, "utf8"));
-  const wanted = { AUTH_SECRET: env.AUTH_SECRET, REALTIME_TICKET_SECRET: env.REALTIME_TICKET_SECRET };
+  if (existsSync(secretsFile)) stored = JSON.parse(readFileSync(secretsFile, "utf8"));
+  const result = { ...wanted };
   let changed = false;
-  for (const name of Object.keys(wanted)) {
-    if (wanted[name]) continue;
+  for (const name of Object.keys(result)) {
+    if (result[name]) continue;
     if (!stored[name]) {
-      stored[name] = randomBytes(32).toString("base64url");
+      stored[name] = generate(name);
       changed = true;
     }
-    wanted[name] = stored[name];
+    result[name] = stored[name];
   }
   if (changed) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(stored, null, 2) + "\n", { mode: 0o600 });
+    mkdirSync(path.dirname(secretsFile), { recursive: true });
+    writeFileSync(secretsFile, JSON.stringify(stored, null, 2) + "\n", { mode: 0o600 });
   }
-  return wanted;
+  return result;
+}
+
+// Audio. LiveKit carries a drop-in's full capacity; the mesh carries 6 people a
+// room. A LiveKit run here listens on loopback only, so it is started only when
+// web does too (a phone elsewhere could not reach it).
+const loopback = ["127.0.0.1", "localhost", "::1"].includes(env.HOST);
+let liveKitEnv = {};
+if (env.LIVEKIT_URL) {
+  say(`Audio: LiveKit at ${env.LIVEKIT_URL}`);
+} else {
+  const bin = liveKitBin;
+  if (bin && !loopback) {
+    say(
+      `Audio: built-in mesh (6 people a room). A livekit-server was found, but it runs on loopback only and HOST is ${env.HOST}: for bigger rooms across the network set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET.`,
+    );
+  } else if (bin) {
+    const keys = keptSecrets({ LIVEKIT_LOCAL_API_KEY: undefined, LIVEKIT_LOCAL_API_SECRET: undefined }, (name) =>
+      name === "LIVEKIT_LOCAL_API_KEY"
+        ? `offshift_${randomBytes(6).toString("hex")}`
+        : randomBytes(32).toString("base64url"),
+    );
+    try {
+      liveKit = await prepareLiveKitServer({
+        bin,
+        dir: path.join(path.resolve(root, env.DATA_DIR), "livekit"),
+        apiKey: keys.LIVEKIT_LOCAL_API_KEY,
+        apiSecret: keys.LIVEKIT_LOCAL_API_SECRET,
+        webhookUrls: [`http://127.0.0.1:${env.REALTIME_PORT}/livekit/webhook`],
+        avoidPorts: [env.PORT, env.REALTIME_PORT, ...(database ? [database.port] : [])],
+      });
+      await liveKit.start();
+    } catch (err) {
+      console.error(`[offshift] LiveKit could not start: ${err instanceof Error ? err.message : String(err)}`);
+      await liveKit?.stop();
+      await database?.stop();
+      process.exit(1);
+    }
+    // Like web and realtime, a crashed LiveKit is started again on the same ports and keys;
+    // browsers resume or rejoin with a fresh token from realtime.
+    liveKit.onCrash = (why) => {
+      if (stopping) return;
+      console.error(`[offshift] LiveKit exited unexpectedly (${why}); starting it again.`);
+      setTimeout(() => {
+        if (!stopping) liveKit.start().catch((e) => console.error(`[offshift] LiveKit did not restart: ${e.message}`));
+      }, 500);
+    };
+    liveKitEnv = { LIVEKIT_URL: liveKit.url, LIVEKIT_API_KEY: liveKit.apiKey, LIVEKIT_API_SECRET: liveKit.apiSecret };
+    say(
+      `Audio: LiveKit ${liveKitServerVersion(bin) ?? ""} on ${liveKit.url} (loopback; log in ${shortPath(liveKit.logFile)}): rooms hold their full capacity.`,
+    );
+  } else {
+    say(
+      "Audio: built-in mesh, up to 6 people a room. For drop-ins of 12 run `npm run livekit:build` once (needs Go), or set LIVEKIT_URL.",
+    );
+  }
 }
 
 const common = {
-  ...secrets(),
+  ...keptSecrets({ AUTH_SECRET: env.AUTH_SECRET, REALTIME_TICKET_SECRET: env.REALTIME_TICKET_SECRET }),
+  ...liveKitEnv,
   ...(env.SMTP_URL ? { SMTP_URL: env.SMTP_URL } : {}),
   ...(env.MAIL_FROM ? { MAIL_FROM: env.MAIL_FROM } : {}),
   // The build is always the production build; NODE_ENV=production is the

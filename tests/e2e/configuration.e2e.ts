@@ -24,6 +24,14 @@ describe("start-up configuration and failures", () => {
     expect(r.output).toContain("DATABASE_URL: DATABASE_URL must be a connection URL");
   });
 
+  it("LIVEKIT_SERVER_BIN pointing at nothing is named, and nothing is started", async () => {
+    const r = await fails({ LIVEKIT_SERVER_BIN: "/nowhere/livekit-server", HOST: "127.0.0.1" });
+    expect(r.code).toBe(1);
+    expect(r.output).toContain("LIVEKIT_SERVER_BIN is /nowhere/livekit-server, but there is no executable file there");
+    expect(r.output).toContain("npm run livekit:build");
+    expect(r.output).not.toContain("embedded PostgreSQL");
+  });
+
   it("a port in use is named", async () => {
     const server = net.createServer();
     const port = await freePort();

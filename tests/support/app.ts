@@ -44,7 +44,14 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
   const port = Number(env.PORT ?? (await freePort()));
   let realtimePort = Number(env.REALTIME_PORT ?? (await freePort()));
   while (realtimePort === port) realtimePort = await freePort();
-  const run = launch({ PORT: String(port), REALTIME_PORT: String(realtimePort), HOST: "127.0.0.1", ...env });
+  // The built-in mesh unless a test asks for LiveKit (LIVEKIT_SERVER_BIN or LIVEKIT_URL), whatever this machine has.
+  const run = launch({
+    PORT: String(port),
+    REALTIME_PORT: String(realtimePort),
+    HOST: "127.0.0.1",
+    ...(env.LIVEKIT_URL ? {} : { LIVEKIT_SERVER_BIN: "off" }),
+    ...env,
+  });
   const deadline = Date.now() + 90_000;
   while (!run.output().includes("Offshift is running at")) {
     if (run.process.exitCode !== null) throw new Error(`the app exited during start-up:\n${run.output()}`);

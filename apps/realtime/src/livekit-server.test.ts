@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AccessToken, RoomServiceClient, WebhookReceiver } from "livekit-server-sdk";
 import { LiveKitServerError, findLiveKitServer, prepareLiveKitServer } from "@offshift/db/launcher";
@@ -77,8 +78,10 @@ describe("finding and starting the binary", () => {
     expect(() => findLiveKitServer({ LIVEKIT_SERVER_BIN: "/nowhere/livekit-server" })).toThrow(LiveKitServerError);
   });
 
-  it("finds nothing on an empty PATH with no Go bin folder", () => {
+  it("finds nothing on an empty PATH with no Go bin folder, or when told `off`", () => {
     expect(findLiveKitServer({ PATH: "", GOPATH: "/nowhere" })).toBeNull();
+    if (bin) expect(findLiveKitServer({ PATH: path.dirname(bin) })).toBe(bin);
+    expect(findLiveKitServer({ PATH: bin ? path.dirname(bin) : "", LIVEKIT_SERVER_BIN: "off" })).toBeNull();
   });
 
   it("refuses to prepare a server from a path that is not a binary", async () => {

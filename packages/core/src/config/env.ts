@@ -180,6 +180,12 @@ export const launcherEnvSchema = z
       .optional(),
     MAIL_FROM: z.string().optional(),
     ...liveKitVars,
+    /**
+     * A livekit-server binary for one machine (unset: livekit-server on PATH or in Go's bin
+     * folder; `off`: never run one, use the built-in mesh). Used only when LIVEKIT_URL is
+     * unset: the launcher runs it on loopback.
+     */
+    LIVEKIT_SERVER_BIN: z.string().min(1, "LIVEKIT_SERVER_BIN must be a path to a livekit-server binary").optional(),
   })
   .superRefine(liveKitAllOrNone);
 export type LauncherEnv = z.output<typeof launcherEnvSchema>;

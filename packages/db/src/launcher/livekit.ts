@@ -41,11 +41,13 @@ export function goBinDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Where the livekit-server binary is: LIVEKIT_SERVER_BIN (which must then
- * exist; a wrong path is an error, not a quiet fall-back to the mesh), else
- * `livekit-server` on PATH, else Go's bin folder. Null when none is found.
+ * exist; a wrong path is an error, not a quiet fall-back to the mesh; `off`
+ * means never run one here), else `livekit-server` on PATH, else Go's bin
+ * folder. Null when none is found.
  */
 export function findLiveKitServer(env: NodeJS.ProcessEnv = process.env): string | null {
   const configured = env.LIVEKIT_SERVER_BIN;
+  if (configured === "off") return null;
   if (configured !== undefined && configured !== "") {
     const file = path.resolve(configured);
     if (!executable(file)) {
