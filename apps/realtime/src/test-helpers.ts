@@ -30,7 +30,7 @@ export function client(url: string, actor: Actor = { kind: "visitor" }, ticket?:
   });
 }
 
-export function connectError(socket: Client, timeoutMs = 5000): Promise<string> {
+export function connectError(socket: Client, timeoutMs = 15_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("expected the connection to be refused")), timeoutMs);
     socket.once("connect", () => reject(new Error("connected, but should have been refused")));
@@ -41,7 +41,7 @@ export function connectError(socket: Client, timeoutMs = 5000): Promise<string> 
   });
 }
 
-export function waitFor<T>(socket: Client, event: keyof ServerToClientEvents, timeoutMs = 5000): Promise<T> {
+export function waitFor<T>(socket: Client, event: keyof ServerToClientEvents, timeoutMs = 15_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${String(event)}`)), timeoutMs);
     socket.once(event, ((payload: T) => {
