@@ -59,6 +59,7 @@ try {
 }
 const {
   LiveKitServerError,
+  canConnect,
   findLiveKitServer,
   liveKitServerVersion,
   migrateDeploy,
@@ -351,4 +352,35 @@ while (!stopping) {
 if (!stopping) {
   started = true;
   say(`Offshift is running at ${local(env.PORT)}  (Ctrl-C to stop)`);
+  if (database) void watchEmbeddedDatabase();
+}
+
+/**
+ * The embedded PostgreSQL is watched like the other processes: when it stops
+ * answering (two checks in a row, about 4 s), it is killed and started again on
+ * the same port and data. Web and realtime stay up meanwhile (their readiness
+ * says the database is down) and reconnect on their own.
+ */
+async function watchEmbeddedDatabase() {
+  let failures = 0;
+  while (!stopping) {
+    await new Promise((r) => setTimeout(r, 1500));
+    if (stopping) return;
+    const answer = await canConnect(databaseUrl, 2000);
+    failures = answer.ok ? 0 : failures + 1;
+    if (failures < 2 || stopping) continue;
+    console.error(`[offshift] PostgreSQL stopped answering (${answer.reason}); starting it again.`);
+    try {
+      await database.kill();
+      database = await startEmbeddedPostgres({
+        dataDir: path.resolve(root, env.DATA_DIR),
+        port: database.port,
+        database: "offshift",
+      });
+      failures = 0;
+      say("PostgreSQL is back.");
+    } catch (err) {
+      console.error(`[offshift] PostgreSQL did not start again: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
 }

@@ -35,7 +35,11 @@ function realtimeOrigins(pageUrl: URL): string {
   return `${base.origin} ${ws}`;
 }
 
+/** Probes answer without cookies, sessions or the database (readyz asks the database itself). */
+const PROBES = new Set(["/healthz", "/readyz"]);
+
 export const handle: Handle = async ({ event, resolve }) => {
+  if (PROBES.has(event.url.pathname)) return resolve(event);
   let key = event.cookies.get(BROWSER_KEY_COOKIE);
   if (!key || !browserKeySchema.safeParse(key).success) {
     key = randomBytes(24).toString("base64url");

@@ -9,6 +9,12 @@ export interface EmbeddedPostgresHandle {
   initialised: boolean;
   pid: number;
   stop(): Promise<void>;
+  /**
+   * SIGKILL to the server's whole process group (the wrapper and any PostgreSQL
+   * processes left), for restarting a server that stopped answering. The data
+   * stays; the next start runs PostgreSQL's crash recovery.
+   */
+  kill(): Promise<void>;
 }
 
 /**
@@ -45,6 +51,14 @@ export function startEmbeddedPostgres(req: EmbeddedRequest): Promise<EmbeddedPos
           const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
           await exited;
           clearTimeout(timer);
+        },
+        async kill() {
+          try {
+            process.kill(-child.pid!, "SIGKILL");
+          } catch {
+            // already gone
+          }
+          await exited;
         },
       });
     });

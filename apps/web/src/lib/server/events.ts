@@ -22,6 +22,9 @@ function getEmitter(): Emitter<ServerToClientEvents> {
   if (!emitter) {
     const pool = new pg.Pool({ connectionString: env().DATABASE_URL, max: 2 });
     pool.on("error", (err) => logger.warn({ err: err.message }, "event pool error"));
+    pool.on("connect", (client) =>
+      client.on("error", (err) => logger.warn({ err: err.message }, "event client error")),
+    );
     emitter = new Emitter<ServerToClientEvents>(pool);
   }
   return emitter;

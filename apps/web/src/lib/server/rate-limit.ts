@@ -1,6 +1,7 @@
 import pg from "pg";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import { env } from "./env.js";
+import { logger } from "./logger.js";
 
 /**
  * Sign-in link requests: at most 3 per email and 20 per IP address (care homes
@@ -12,6 +13,12 @@ let limiters: { email: RateLimiterPostgres; ip: RateLimiterPostgres } | undefine
 function get() {
   if (!limiters) {
     const pool = new pg.Pool({ connectionString: env().DATABASE_URL, max: 2 });
+    // A database restart must not take web down: errors on idle or checked-out
+    // clients are logged; the next request opens a fresh connection.
+    pool.on("error", (err) => logger.warn({ err: err.message }, "rate-limit pool error"));
+    pool.on("connect", (client) =>
+      client.on("error", (err) => logger.warn({ err: err.message }, "rate-limit client error")),
+    );
     const common = {
       storeClient: pool,
       storeType: "pool",
