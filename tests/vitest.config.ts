@@ -7,6 +7,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // expect.poll waits for a condition; 1 s (Vitest's default) is too short on a busy 2-core machine.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     reporters: ["default", ["json", { outputFile: "../.reports/e2e.json" }]],
   },
 });
