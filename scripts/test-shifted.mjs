@@ -25,23 +25,20 @@ if (spawnSync("faketime", ["-f", "+0", "true"]).error) {
 }
 rmSync(reports, { recursive: true, force: true });
 let status = 0;
-for (const [name, dir] of suites) {
+for (const [, dir] of suites) {
   console.log(`\n[shifted clock ${shift}] ${dir}`);
   const vitest = path.join(root, "node_modules/vitest/vitest.mjs");
-  const run = spawnSync(
-    "faketime",
-    [
-      shift,
-      process.execPath,
-      vitest,
-      "run",
-      "--reporter=dot",
-      "--reporter=json",
-      `--outputFile.json=${path.join(reports, `${name}.json`)}`,
-    ],
-    // Only wall-clock time moves: timers and timeouts keep real durations.
-    { cwd: path.join(root, dir), stdio: "inherit", env: { ...process.env, FAKETIME_DONT_FAKE_MONOTONIC: "1" } },
-  );
+  const run = spawnSync("faketime", [shift, process.execPath, vitest, "run"], {
+    cwd: path.join(root, dir),
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      // Only wall-clock time moves: timers and timeouts keep real durations.
+      FAKETIME_DONT_FAKE_MONOTONIC: "1",
+      OFFSHIFT_REPORTS_DIR: reports,
+      OFFSHIFT_CLOCK_SHIFTED: shift,
+    },
+  });
   if (run.status !== 0) status = 1;
 }
 const total = sumReports(

@@ -1,5 +1,8 @@
 import { defineConfig } from "vitest/config";
 
+// Where the JSON report goes (scripts/test.mjs sums them; the shifted-clock run writes its own).
+const reports = process.env.OFFSHIFT_REPORTS_DIR ?? "../../.reports";
+
 // Everything runs in the machine's zone; time and rota tests run again with the
 // process in UTC and in New York, to show results do not depend on it. One
 // JSON report covers all runs (scripts/test.mjs sums it).
@@ -7,7 +10,9 @@ const zoneSensitive = ["src/time/**/*.test.ts", "src/rota/**/*.test.ts"];
 
 export default defineConfig({
   test: {
-    reporters: ["default", ["json", { outputFile: "../../.reports/core.json" }]],
+    // Property tests are CPU-bound: generous on a busy 2-core machine.
+    testTimeout: 60_000,
+    reporters: ["default", ["json", { outputFile: `${reports}/core.json` }]],
     projects: [
       { extends: true, test: { name: "core", include: ["src/**/*.test.ts"] } },
       { extends: true, test: { name: "TZ=UTC", include: zoneSensitive, env: { TZ: "UTC" } } },
