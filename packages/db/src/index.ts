@@ -113,6 +113,7 @@ export {
   chatSince,
   touchPresence,
   dropPresence,
+  dropAbsentMember,
   heartbeatNode,
   reapStaleMembers,
   endOverdueRooms,
@@ -152,6 +153,7 @@ export {
 } from "./talk/oncall.js";
 export {
   callSide,
+  callParties,
   loadCallView,
   touchCallPresence,
   endCall,

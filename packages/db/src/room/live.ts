@@ -265,6 +265,42 @@ export async function dropPresence(db: Db, socketId: string): Promise<void> {
 }
 
 /**
+ * A member whose every connection just went (their audio server's
+ * participant_left, their last socket's disconnect) leaves the room now,
+ * rather than at the reaper's next pass: presence is read under the room
+ * lock, so a socket or audio connection that is still alive keeps the seat.
+ * Returns the new snapshot when they were taken out, else null.
+ */
+export async function dropAbsentMember(
+  db: Db,
+  input: { occurrenceId: string; memberId: string; now: Date },
+): Promise<RoomSnapshot | null> {
+  return db.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
+      SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${input.occurrenceId}::uuid FOR NO KEY UPDATE`;
+    const row = rows[0];
+    const m = row?.state.members.find((x) => x.id === input.memberId);
+    if (!row || !m || row.state.phase === "ended") return null;
+    const present = await tx.roomPresence.count({
+      where: { occurrenceId: input.occurrenceId, memberId: input.memberId },
+    });
+    if (present > 0) return null;
+    const r = applyRoomCommand(
+      row.state,
+      { id: m.id, name: m.name, facilitator: m.facilitator },
+      { name: "room:leave", payload: {} },
+      input.now.getTime(),
+    );
+    if (!r.ok) return null;
+    await tx.liveRoom.update({
+      where: { occurrenceId: input.occurrenceId },
+      data: { state: r.state as unknown as Prisma.InputJsonValue, version: row.version + 1 },
+    });
+    return roomSnapshot(r.state, row.version + 1);
+  });
+}
+
+/**
  * Members with no live socket anywhere (every presence row older than
  * `staleMs`, or none) leave their rooms: a crashed node's clients either
  * reconnected elsewhere (fresh presence) or are gone. Returns the rooms that
