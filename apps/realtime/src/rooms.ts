@@ -17,6 +17,7 @@ import {
 } from "@offshift/core";
 import {
   chatSince,
+  dropAbsentMember,
   dropPresence,
   endOverdueRooms,
   heartbeatNode,
@@ -163,10 +164,13 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
           if (effect.kind !== "chat" && effect.kind !== "flag") void deps.audio.onEffect(occurrenceId, effect);
         }
         if (result.changed) io.to(channel).emit("room:state", result.snapshot);
+        const me = result.snapshot.members.find((m) => m.id === memberId);
+        // Listening only, then speaking after all: the audio server gives them the microphone back.
+        if (command.name === "room:mute" && !command.payload.muted && result.changed && me)
+          void deps.audio.syncMember(occurrenceId, me);
         if (command.name === "mod:end") process.nextTick(() => io.in(channel).socketsLeave(channel));
         const wantsChat = command.name === "room:join" || command.name === "room:sync";
         const after = command.name === "room:sync" ? command.payload.afterChatSeq : 0;
-        const me = result.snapshot.members.find((m) => m.id === memberId);
         reply({
           ok: true,
           data: {
@@ -200,7 +204,16 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
   });
 
   socket.on("disconnect", () => {
-    if (socket.data.room) void dropPresence(db, socket.id).catch(() => undefined);
+    const room = socket.data.room;
+    if (!room) return;
+    void (async () => {
+      await dropPresence(db, socket.id);
+      // With LiveKit a member is present while their socket or their audio connection is: with both
+      // gone (a closed tab) they leave now. The mesh keeps its grace: the reaper takes them later.
+      if (deps.audio.kind !== "livekit") return;
+      const snapshot = await dropAbsentMember(db, { ...room, now: deps.now() });
+      if (snapshot) io.to(roomChannel(room.occurrenceId)).emit("room:state", snapshot);
+    })().catch(() => undefined);
   });
 }
 

@@ -21,7 +21,7 @@ import {
 import { consumeTicket, createDb } from "@offshift/db";
 import { createLiveKitBackend, liveKitWebhookRouter, meshBackend, type LiveKitConfig } from "./livekit.js";
 import { createMetrics } from "./metrics.js";
-import { registerRoomHandlers, startRoomKeeper, type RoomDeps } from "./rooms.js";
+import { registerRoomHandlers, roomChannel, startRoomKeeper, type RoomDeps } from "./rooms.js";
 import { startTalk, type TalkOptions } from "./talk.js";
 
 export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -103,7 +103,20 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
   });
 
   const now = options.now ?? (() => new Date());
-  if (options.liveKit) app.use(liveKitWebhookRouter({ config: options.liveKit, db, nodeId, logger, now }));
+  const liveKit = options.liveKit ? createLiveKitBackend(options.liveKit, logger, options.ticketSecret) : null;
+  if (options.liveKit && liveKit)
+    app.use(
+      liveKitWebhookRouter({
+        config: options.liveKit,
+        backend: liveKit,
+        db,
+        nodeId,
+        aliasSecret: options.ticketSecret,
+        logger,
+        now,
+        onRoomChanged: (occurrenceId, snapshot) => io.to(roomChannel(occurrenceId)).emit("room:state", snapshot),
+      }),
+    );
 
   app.use((_req, res) => {
     res.status(404).json({ error: "NOT_FOUND" });
@@ -149,7 +162,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     aliasSecret: options.ticketSecret,
     logger,
     now,
-    audio: options.liveKit ? createLiveKitBackend(options.liveKit, logger) : meshBackend,
+    audio: liveKit ?? meshBackend,
   };
   const stopKeeper = startRoomKeeper(roomDeps);
   const talk = startTalk(roomDeps, options.talk);
