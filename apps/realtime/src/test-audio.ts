@@ -30,6 +30,7 @@ export class AudioPeer {
   /** Why the server disconnected this participant, once it did. */
   disconnectReason: DisconnectReason | null = null;
   private levels = new Map<string, { rms: number; at: number }>();
+  private loudAt = new Map<string, number>();
   private tone: { source: AudioSource; stop: boolean } | null = null;
   publication: LocalTrackPublication | null = null;
 
@@ -88,6 +89,15 @@ export class AudioPeer {
     return level && Date.now() - level.at < 500 ? level.rms : 0;
   }
 
+  /**
+   * Whether a participant is heard now with sound that arrived after `since`
+   * (ms epoch): after an outage, buffered or concealed audio from before it does not count.
+   */
+  heardSince(identity: string, since: number): boolean {
+    const loud = this.loudAt.get(identity);
+    return loud !== undefined && loud > since && Date.now() - loud < 500;
+  }
+
   /** Identities of the other participants the server says are in the room. */
   others(): string[] {
     return [...this.room.remoteParticipants.values()].map((p) => p.identity);
@@ -108,7 +118,9 @@ export class AudioPeer {
       for await (const frame of stream) {
         let sum = 0;
         for (const v of frame.data) sum += v * v;
-        this.levels.set(identity, { rms: Math.sqrt(sum / Math.max(1, frame.data.length)), at: Date.now() });
+        const rms = Math.sqrt(sum / Math.max(1, frame.data.length));
+        this.levels.set(identity, { rms, at: Date.now() });
+        if (rms > HEARD_RMS) this.loudAt.set(identity, Date.now());
       }
     } catch {
       // The track ended (unpublished, or the connection closed).

@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
 import { issueTicket, type Actor, type RoomAck, type RoomReply, type TalkAck, type TalkReply } from "@offshift/core";
 import type { Db } from "@offshift/db";
+import { freePort } from "@offshift/db/launcher";
 import { prepareTestLiveKit, type TestLiveKit } from "@offshift/db/testing";
+import type { Logger } from "pino";
 import { io as connect } from "socket.io-client";
 import { createRealtimeServer, type RealtimeServer } from "./server.js";
 import { TICKET_SECRET, silentLogger, waitFor, type Client } from "./test-helpers.js";
@@ -16,19 +18,21 @@ export async function realtimeWithLiveKit(
   bin: string,
   databaseUrl: string,
   nodeId: string,
-  options: { talk?: { dispatchEveryMs?: number; heartbeatEveryMs?: number } } = {},
+  options: { talk?: { dispatchEveryMs?: number; heartbeatEveryMs?: number }; logger?: Logger } = {},
 ): Promise<{ lk: TestLiveKit; server: RealtimeServer; url: string; rooms: RoomServiceClient }> {
-  const lk = await prepareTestLiveKit(bin);
+  // Realtime's port first, kept out of the SFU's choice (port 0 could land on a port it chose but has not bound yet).
+  const port = await freePort();
+  const lk = await prepareTestLiveKit(bin, { avoidPorts: [port] });
   const server = createRealtimeServer({
     databaseUrl,
     nodeId,
     corsOrigins: "*",
     ticketSecret: TICKET_SECRET,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     liveKit: { url: lk.url, apiKey: lk.apiKey, apiSecret: lk.apiSecret },
     ...(options.talk ? { talk: options.talk } : {}),
   });
-  const port = await server.listen(0, "127.0.0.1");
+  await server.listen(port, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
   lk.webhookUrls = [`${url}/livekit/webhook`];
   await lk.start();
