@@ -44,7 +44,13 @@ describe.skipIf(!bin)("LiveKit failing under a live room", () => {
     const t = await createTestDatabase(inject("pgAdminUrl"), "livekit_faults");
     drop = t.drop;
     db = createDb(t.url);
-    ({ facilitatorId, facilitator, guests } = await facilitatorAndGuests(db, ["Night Owl", "Kit", "Robin", "Sam"]));
+    ({ facilitatorId, facilitator, guests } = await facilitatorAndGuests(db, [
+      "Night Owl",
+      "Kit",
+      "Robin",
+      "Sam",
+      "Jo",
+    ]));
     const logger = pino(
       { level: "warn" },
       new Writable({
@@ -54,7 +60,8 @@ describe.skipIf(!bin)("LiveKit failing under a live room", () => {
         },
       }),
     );
-    const r = await realtimeWithLiveKit(bin!, t.url, "node-faults", { logger });
+    // The keeper every second (10 s in production), so a lost participant is noticed quickly here.
+    const r = await realtimeWithLiveKit(bin!, t.url, "node-faults", { logger, roomKeeper: { everyMs: 1000 } });
     lk = r.lk;
     node = r.server;
     url = r.url;
@@ -202,5 +209,53 @@ describe.skipIf(!bin)("LiveKit failing under a live room", () => {
       "Sam still without publish",
     );
     expect(robinPeer.hearing(samId)).toBe(0);
+  });
+
+  it("a member the crashed server lost (no participant_left ever comes) leaves once the restarted server is asked", async () => {
+    const occurrenceId = await createOccurrence(db, facilitatorId, 10);
+    const maria = await socketFor(facilitator);
+    const jo = await socketFor(guests[4]!);
+    joined(await sendRoom(maria, "room:join", { occurrenceId }));
+    const joId = joined(await sendRoom(jo, "room:join", { occurrenceId })).memberId;
+    const joPeer = peer("jo");
+    await joPeer.connect(lk!.url, await freshToken(jo));
+    await timeUntil(
+      () => db.roomPresence.count({ where: { memberId: joId, socketId: { startsWith: "livekit:" } } }),
+      (n) => n === 1,
+      10_000,
+      "Jo present through LiveKit",
+    );
+    // Jo's socket goes (a phone switching networks): the audio connection alone keeps the seat.
+    jo.disconnect();
+    await timeUntil(
+      () => db.roomPresence.count({ where: { memberId: joId, socketId: { not: { startsWith: "livekit:" } } } }),
+      (n) => n === 0,
+      10_000,
+      "Jo's socket presence gone",
+    );
+    // A keeper pass after that asked LiveKit and refreshed Jo's row: Jo is still seated.
+    const socketGone = new Date();
+    await timeUntil(
+      async () =>
+        (await db.roomPresence.findFirst({ where: { memberId: joId }, select: { heartbeatAt: true } }))?.heartbeatAt,
+      (at) => !!at && at > socketGone,
+      10_000,
+      "Jo's LiveKit presence refreshed by the keeper",
+    );
+    expect((await readRoom(db, occurrenceId))!.members.map((m) => m.id)).toContain(joId);
+
+    // The audio server dies with Jo on it, and Jo never comes back: no webhook will ever say so.
+    await lk!.kill();
+    await joPeer.close();
+    await lk!.start();
+    const restarted = Date.now();
+    await timeUntil(
+      async () => (await readRoom(db, occurrenceId))!.members.map((m) => m.id),
+      (ids) => !ids.includes(joId),
+      15_000,
+      "Jo out of the room",
+    );
+    measured.lostParticipantDroppedAfterRestart = Date.now() - restarted;
+    expect(await db.roomPresence.count({ where: { memberId: joId } })).toBe(0);
   });
 });

@@ -22,7 +22,9 @@ import {
   type RoomSnapshot,
 } from "@offshift/core";
 import { callParties, dropAbsentMember, readRoom, touchPresence, type Db } from "@offshift/db";
-import { memberAlias } from "./rooms.js";
+import { LIVEKIT_PRESENCE_NODE, liveKitPresenceId, memberAlias } from "./identities.js";
+
+export { liveKitPresenceId };
 
 /**
  * How a live room's audio travels, as the socket layer sees it. rooms.ts asks
@@ -52,6 +54,12 @@ export interface AudioBackend {
   callJoinInfo(callId: string, party: CallAudioParty): Promise<RoomAudio>;
   /** The call ended (by a side, or abandoned): its audio room closes, disconnecting both. Never throws. */
   endCall(callId: string): Promise<void>;
+  /**
+   * Who the audio server holds in these drop-ins' rooms now (identities by
+   * occurrence id; a room it does not have is empty), or null when there is
+   * no server to ask or it cannot be reached.
+   */
+  connectedIdentities(occurrenceIds: string[]): Promise<Map<string, Set<string>> | null>;
 }
 
 /** One side of a 1:1 call as the audio path needs it. */
@@ -81,6 +89,7 @@ export const meshBackend: AudioBackend = {
   syncMember: () => Promise.resolve(),
   callJoinInfo: () => Promise.resolve({ kind: "mesh" }),
   endCall: () => Promise.resolve(),
+  connectedIdentities: () => Promise.resolve(null),
 };
 
 export interface LiveKitConfig {
@@ -271,6 +280,22 @@ export function createLiveKitBackend(config: LiveKitConfig, logger: Logger, alia
       createdCallRooms.delete(room);
       await attempt("call room delete", room, null, () => rooms.deleteRoom(room));
     },
+    async connectedIdentities(occurrenceIds) {
+      try {
+        const names = occurrenceIds.map(liveKitRoomName.dropIn);
+        const open = new Set((await rooms.listRooms(names)).map((r) => r.name));
+        const found = new Map<string, Set<string>>();
+        for (const occurrenceId of occurrenceIds) {
+          const room = liveKitRoomName.dropIn(occurrenceId);
+          const here = open.has(room) ? (await rooms.listParticipants(room)).map((p) => p.identity) : [];
+          found.set(occurrenceId, new Set(here));
+        }
+        return found;
+      } catch (err) {
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, "LiveKit presence check failed");
+        return null;
+      }
+    },
     async enforce(room, identity, admission) {
       if (admission.kind === "remove") {
         logger.info({ room, reason: admission.reason }, "LiveKit participant without a place removed");
@@ -294,9 +319,6 @@ export interface LiveKitWebhookDeps {
   /** A member left the room because every connection of theirs is gone: tell the room. */
   onRoomChanged: (occurrenceId: string, snapshot: RoomSnapshot) => void;
 }
-
-/** The presence row a LiveKit connection keeps for a member (beside their sockets' rows). */
-export const liveKitPresenceId = (identity: string) => `livekit:${identity}`;
 
 /**
  * POST /livekit/webhook: LiveKit's signed notifications. The body is kept raw
@@ -357,7 +379,7 @@ export function liveKitWebhookRouter(deps: LiveKitWebhookDeps): Router {
             socketId: liveKitPresenceId(identity),
             occurrenceId,
             memberId: identity,
-            nodeId: deps.nodeId,
+            nodeId: LIVEKIT_PRESENCE_NODE,
             now: deps.now(),
           });
         enforce(roomName, identity, admission);

@@ -1,4 +1,3 @@
-import { createHmac } from "node:crypto";
 import type { Logger } from "pino";
 import { z } from "zod";
 import {
@@ -23,14 +22,19 @@ import {
   heartbeatNode,
   loadRoomContext,
   readRoom,
+  presenceRowsLike,
   reapStaleMembers,
+  reconcilePresenceRows,
   roomIdentity,
   runRoomCommand,
   touchPresence,
   type Db,
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
+import { LIVEKIT_PRESENCE_PREFIX, memberAlias } from "./identities.js";
 import type { AudioBackend } from "./livekit.js";
+
+export { memberAlias };
 import { socketLimits } from "./limits.js";
 import type { RealtimeIo } from "./server.js";
 
@@ -51,11 +55,6 @@ export interface RoomDeps {
 /** Socket.IO room names. */
 export const roomChannel = (occurrenceId: string) => `room:${occurrenceId}`;
 const memberChannel = (occurrenceId: string, memberId: string) => `room:${occurrenceId}:${memberId}`;
-
-/** A member's alias in one room: stable for one identity there, unlinkable across rooms. */
-export function memberAlias(secret: string, occurrenceId: string, identityKey: string): string {
-  return `m_${createHmac("sha256", secret).update(`${occurrenceId}\n${identityKey}`).digest("hex").slice(0, 16)}`;
-}
 
 /** Mesh signalling: relayed as is to one member, so it is bounded and shaped here. */
 const rtcSignal = z.object({
@@ -235,6 +234,7 @@ export function startRoomKeeper(deps: RoomDeps, options: { everyMs?: number; sta
         const snapshot = await readRoom(deps.db, occurrenceId);
         if (snapshot) deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
       }
+      await reconcileAudioPresence(deps, now);
       for (const occurrenceId of await endOverdueRooms(deps.db, now)) {
         const channel = roomChannel(occurrenceId);
         deps.io.to(channel).emit("room:ended", { occurrenceId });
@@ -252,4 +252,33 @@ export function startRoomKeeper(deps: RoomDeps, options: { everyMs?: number; sta
   const timer = setInterval(() => void tick(), everyMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * Presence the audio server vouches for is checked with it: members it still
+ * holds stay present, those it lost without telling us (it crashed, a
+ * participant_left never came) leave at once unless a socket holds them.
+ * When it cannot be asked, nothing is refreshed and the reaper ages the rows out.
+ */
+async function reconcileAudioPresence(deps: RoomDeps, now: Date): Promise<void> {
+  const rows = await presenceRowsLike(deps.db, LIVEKIT_PRESENCE_PREFIX);
+  if (rows.size === 0) return;
+  const listedAt = now;
+  const connected = await deps.audio.connectedIdentities([...rows.keys()]);
+  if (!connected) return;
+  for (const [occurrenceId, socketIds] of rows) {
+    const here = connected.get(occurrenceId) ?? new Set<string>();
+    const isHere = (socketId: string) => here.has(socketId.slice(LIVEKIT_PRESENCE_PREFIX.length));
+    const gone = await reconcilePresenceRows(deps.db, {
+      occurrenceId,
+      present: socketIds.filter(isHere),
+      absent: socketIds.filter((id) => !isHere(id)),
+      listedAt,
+      now: deps.now(),
+    });
+    for (const memberId of gone) {
+      const snapshot = await dropAbsentMember(deps.db, { occurrenceId, memberId, now: deps.now() });
+      if (snapshot) deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
+    }
+  }
 }

@@ -38,6 +38,8 @@ export interface RealtimeOptions {
   now?: () => Date;
   /** The 1:1 matcher's timing (tests run it faster). */
   talk?: TalkOptions;
+  /** The room keeper's timing (heartbeat, reaper, audio presence check; tests run it faster). */
+  roomKeeper?: { everyMs?: number; staleMs?: number };
   /** LIVEKIT_URL/_API_KEY/_API_SECRET: audio through LiveKit; unset, the embedded mesh (6 a room). */
   liveKit?: LiveKitConfig;
 }
@@ -164,7 +166,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     now,
     audio: liveKit ?? meshBackend,
   };
-  const stopKeeper = startRoomKeeper(roomDeps);
+  const stopKeeper = startRoomKeeper(roomDeps, options.roomKeeper);
   const talk = startTalk(roomDeps, options.talk);
 
   io.on("connection", (socket) => {

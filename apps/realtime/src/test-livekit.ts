@@ -6,7 +6,7 @@ import { freePort } from "@offshift/db/launcher";
 import { prepareTestLiveKit, type TestLiveKit } from "@offshift/db/testing";
 import type { Logger } from "pino";
 import { io as connect } from "socket.io-client";
-import { createRealtimeServer, type RealtimeServer } from "./server.js";
+import { createRealtimeServer, type RealtimeOptions, type RealtimeServer } from "./server.js";
 import { TICKET_SECRET, silentLogger, waitFor, type Client } from "./test-helpers.js";
 
 /**
@@ -18,7 +18,7 @@ export async function realtimeWithLiveKit(
   bin: string,
   databaseUrl: string,
   nodeId: string,
-  options: { talk?: { dispatchEveryMs?: number; heartbeatEveryMs?: number }; logger?: Logger } = {},
+  options: Pick<RealtimeOptions, "talk" | "roomKeeper"> & { logger?: Logger } = {},
 ): Promise<{ lk: TestLiveKit; server: RealtimeServer; url: string; rooms: RoomServiceClient }> {
   // Realtime's port first, kept out of the SFU's choice (port 0 could land on a port it chose but has not bound yet).
   const port = await freePort();
@@ -31,6 +31,7 @@ export async function realtimeWithLiveKit(
     logger: options.logger ?? silentLogger,
     liveKit: { url: lk.url, apiKey: lk.apiKey, apiSecret: lk.apiSecret },
     ...(options.talk ? { talk: options.talk } : {}),
+    ...(options.roomKeeper ? { roomKeeper: options.roomKeeper } : {}),
   });
   await server.listen(port, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;

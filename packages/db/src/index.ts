@@ -114,6 +114,8 @@ export {
   touchPresence,
   dropPresence,
   dropAbsentMember,
+  reconcilePresenceRows,
+  presenceRowsLike,
   heartbeatNode,
   reapStaleMembers,
   endOverdueRooms,

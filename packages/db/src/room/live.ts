@@ -265,6 +265,45 @@ export async function dropPresence(db: Db, socketId: string): Promise<void> {
 }
 
 /**
+ * Presence rows another server vouches for (the audio server's participants):
+ * those it still holds are refreshed, the others deleted, unless touched at or
+ * after `listedAt` (a join reported while it was being asked). Returns the
+ * members whose rows went, for dropAbsentMember.
+ */
+export async function reconcilePresenceRows(
+  db: Db,
+  input: { occurrenceId: string; present: string[]; absent: string[]; listedAt: Date; now: Date },
+): Promise<string[]> {
+  return db.$transaction(async (tx) => {
+    if (input.present.length > 0)
+      await tx.roomPresence.updateMany({
+        where: { occurrenceId: input.occurrenceId, socketId: { in: input.present } },
+        data: { heartbeatAt: input.now },
+      });
+    if (input.absent.length === 0) return [];
+    const where = {
+      occurrenceId: input.occurrenceId,
+      socketId: { in: input.absent },
+      heartbeatAt: { lt: input.listedAt },
+    };
+    const gone = await tx.roomPresence.findMany({ where, select: { memberId: true } });
+    await tx.roomPresence.deleteMany({ where });
+    return [...new Set(gone.map((g) => g.memberId))];
+  });
+}
+
+/** Presence rows of one kind (a socket id prefix), by room: what the audio server is asked about. */
+export async function presenceRowsLike(db: Db, prefix: string): Promise<Map<string, string[]>> {
+  const rows = await db.roomPresence.findMany({
+    where: { socketId: { startsWith: prefix } },
+    select: { occurrenceId: true, socketId: true },
+  });
+  const byRoom = new Map<string, string[]>();
+  for (const r of rows) byRoom.set(r.occurrenceId, [...(byRoom.get(r.occurrenceId) ?? []), r.socketId]);
+  return byRoom;
+}
+
+/**
  * A member whose every connection just went (their audio server's
  * participant_left, their last socket's disconnect) leaves the room now,
  * rather than at the reaper's next pass: presence is read under the room
