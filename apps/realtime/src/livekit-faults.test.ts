@@ -2,12 +2,13 @@ import { Writable } from "node:stream";
 import type { RoomServiceClient } from "livekit-server-sdk";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Actor } from "@offshift/core";
+import type { Actor, TalkOfferView } from "@offshift/core";
 import { createDb, readRoom, type Db } from "@offshift/db";
 import { createTestDatabase, liveKitServerForTests, type TestLiveKit } from "@offshift/db/testing";
 import type { RealtimeServer } from "./server.js";
 import { AudioPeer, HEARD_RMS, timeUntil } from "./test-audio.js";
-import type { Client } from "./test-helpers.js";
+import { liveKitRoomName } from "./livekit.js";
+import { waitFor, type Client } from "./test-helpers.js";
 import {
   connectedSocket,
   createOccurrence,
@@ -16,6 +17,7 @@ import {
   liveKitToken,
   realtimeWithLiveKit,
   sendRoom,
+  sendTalk,
 } from "./test-livekit.js";
 
 // The audio server failing under a live room: down when people join and
@@ -257,5 +259,45 @@ describe.skipIf(!bin)("LiveKit failing under a live room", () => {
     );
     measured.lostParticipantDroppedAfterRestart = Date.now() - restarted;
     expect(await db.roomPresence.count({ where: { memberId: joId } })).toBe(0);
+  });
+
+  it("a 1:1 call while LiveKit is down still gets its tokens; its room is created once LiveKit is back", async () => {
+    const p = await db.person.create({
+      data: { displayName: "Sam Reid", roles: ["VOLUNTEER"], status: "APPROVED", languages: ["en"] },
+    });
+    const volunteer: Actor = { kind: "person", personId: p.id, roles: ["VOLUNTEER"], status: "APPROVED" };
+    const sam = await socketFor(volunteer);
+    const owl = await socketFor(guests[0]!);
+    expect(await sendTalk(sam, "oncall:start")).toMatchObject({ ok: true });
+    await lk!.stop();
+    const offered = waitFor<TalkOfferView>(sam, "talk:offer", 15_000);
+    expect(await sendTalk(owl, "talk:request", {})).toMatchObject({ ok: true });
+    const accepted = await sendTalk(sam, "talk:accept", { offerId: (await offered).offerId });
+    const callId = accepted.ok ? accepted.data!.callId! : "";
+    const started = Date.now();
+    const w = await sendTalk(owl, "call:join", { callId });
+    measured.callJoinWhileLiveKitDown = Date.now() - started;
+    expect(w).toMatchObject({ ok: true, data: { call: { me: "worker" }, audio: { kind: "livekit" } } });
+    await timeUntil(
+      () => warnings,
+      (x) => x.some((m) => /LiveKit call room create failed/.test(m)),
+      10_000,
+      "the failure logged",
+    );
+
+    await lk!.start();
+    expect(await sendTalk(sam, "call:join", { callId })).toMatchObject({
+      ok: true,
+      data: { audio: { kind: "livekit" } },
+    });
+    const room = liveKitRoomName.call(callId);
+    expect((await rooms.listRooms([room]))[0]?.maxParticipants).toBe(2);
+    expect(await sendTalk(owl, "call:end")).toMatchObject({ ok: true });
+    await timeUntil(
+      async () => (await rooms.listRooms([room])).length,
+      (n) => n === 0,
+      5000,
+      "room deleted",
+    );
   });
 });
