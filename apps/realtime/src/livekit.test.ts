@@ -41,7 +41,7 @@ let guests: Actor[];
 const sockets: Client[] = [];
 const peers: AudioPeer[] = [];
 /** Measured figures, printed at the end. */
-const measured: Record<string, number> = {};
+const measured: Record<string, number | string> = {};
 
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "livekit");
@@ -221,6 +221,7 @@ describe.skipIf(!bin)("a drop-in on the real LiveKit server", () => {
       new Promise((r) => setTimeout(() => r("no answer"), 5000)),
     ]);
     expect(attempt).not.toBe("published");
+    measured.publishAttempt1 = String(attempt);
     expect(await speakingAtServer(occurrenceId, robinId)).toBe(false);
     expect(owlPeer.hearing(robinId)).toBe(0);
   });
@@ -254,6 +255,7 @@ describe.skipIf(!bin)("a drop-in on the real LiveKit server", () => {
       new Promise((r) => setTimeout(() => r("no answer"), 5000)),
     ]);
     expect(attempt).not.toBe("published");
+    measured.publishAttempt2 = String(attempt);
     expect(await speakingAtServer(occurrenceId, kitId)).toBe(false);
     expect(owlPeer.hearing(kitId)).toBeLessThan(HEARD_RMS);
     // Fresh tokens (room:audio-token, or a re-join) carry no publish grant.
@@ -285,6 +287,7 @@ describe.skipIf(!bin)("a drop-in on the real LiveKit server", () => {
       new Promise((r) => setTimeout(() => r("no answer"), 5000)),
     ]);
     expect(attempt).not.toBe("published");
+    measured.publishAttempt3 = String(attempt);
     expect(await speakingAtServer(occurrenceId, kitId)).toBe(false);
     expect(owlPeer.hearing(kitId)).toBeLessThan(HEARD_RMS);
   });
@@ -414,7 +417,6 @@ describe.skipIf(!bin)("a drop-in on the real LiveKit server", () => {
     const before = {
       presence: await db.roomPresence.count(),
       version: (await readRoom(db, occurrenceId))!.version,
-      room: await identitiesAtServer(occurrenceId),
     };
     // Robin (present) "left", as forged: nothing may happen.
     const body = webhook("participant_left", occurrenceId, robinId);
@@ -433,7 +435,9 @@ describe.skipIf(!bin)("a drop-in on the real LiveKit server", () => {
     }
     expect(await db.roomPresence.count()).toBe(before.presence);
     expect((await readRoom(db, occurrenceId))!.version).toBe(before.version);
-    expect(await identitiesAtServer(occurrenceId)).toEqual(before.room);
+    // And Robin is still in the room and on the audio server.
+    expect((await readRoom(db, occurrenceId))!.members.map((m) => m.id)).toContain(robinId);
+    expect(await identitiesAtServer(occurrenceId)).toContain(robinId);
   });
 
   it("a closed tab (socket and audio gone, no leave) drops the member from the room within 10 s", async () => {

@@ -374,6 +374,9 @@ export function liveKitWebhookRouter(deps: LiveKitWebhookDeps): Router {
       const { occurrenceId } = ours;
       if (event.event === "participant_joined" && identity) {
         const admission = roomAudioAdmission(await readRoom(db, occurrenceId), identity);
+        // Their token already withholds publishing (listening only, or minted after the mute): nothing to take away.
+        const withheld =
+          admission.kind === "admit" && !admission.canPublish && event.participant?.permission?.canPublish === false;
         if (admission.kind === "admit")
           await touchPresence(db, {
             socketId: liveKitPresenceId(identity),
@@ -382,7 +385,7 @@ export function liveKitWebhookRouter(deps: LiveKitWebhookDeps): Router {
             nodeId: LIVEKIT_PRESENCE_NODE,
             now: deps.now(),
           });
-        enforce(roomName, identity, admission);
+        if (!withheld) enforce(roomName, identity, admission);
       } else if (
         (event.event === "participant_left" || event.event === "participant_connection_aborted") &&
         MEMBER_ID.test(identity)

@@ -4,6 +4,7 @@ import {
   MEMBER_ID,
   ROOM_COMMANDS,
   can,
+  mayPublish,
   parseRoomCommand,
   type ClientToServerEvents,
   type InterServerEvents,
@@ -165,8 +166,8 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
         if (result.changed) io.to(channel).emit("room:state", result.snapshot);
         const me = result.snapshot.members.find((m) => m.id === memberId);
         // Listening only, then speaking after all: the audio server gives them the microphone back.
-        if (command.name === "room:mute" && !command.payload.muted && result.changed && me)
-          void deps.audio.syncMember(occurrenceId, me);
+        if (command.name === "room:mute" && !command.payload.muted && result.changed)
+          void restorePublish(deps, occurrenceId, memberId);
         if (command.name === "mod:end") process.nextTick(() => io.in(channel).socketsLeave(channel));
         const wantsChat = command.name === "room:join" || command.name === "room:sync";
         const after = command.name === "room:sync" ? command.payload.afterChatSeq : 0;
@@ -214,6 +215,26 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
       if (snapshot) io.to(roomChannel(room.occurrenceId)).emit("room:state", snapshot);
     })().catch(() => undefined);
   });
+}
+
+/**
+ * Gives a member the right to publish back on the audio server, if their seat
+ * allows it now. A facilitator's mute that lands meanwhile (on any node) must
+ * win: the state is read again once the grant is done, and if the mute came
+ * in between, publishing is taken away again (the mute's own call was sent
+ * either before that read, or after the grant had completed).
+ */
+async function restorePublish(deps: RoomDeps, occurrenceId: string, memberId: string): Promise<void> {
+  const seat = async () => (await readRoom(deps.db, occurrenceId))?.members.find((m) => m.id === memberId);
+  try {
+    const now = await seat();
+    if (!now || !mayPublish(now)) return;
+    await deps.audio.syncMember(occurrenceId, now);
+    const later = await seat();
+    if (later && !mayPublish(later)) await deps.audio.syncMember(occurrenceId, later);
+  } catch (err) {
+    deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "audio permission sync failed");
+  }
 }
 
 /**
