@@ -55,6 +55,12 @@ beforeAll(async () => {
     "Jo",
     "Ash",
     "Lee",
+    "Wren",
+    "Ade",
+    "Bea",
+    "Cal",
+    "Dee",
+    "Eli",
   ]));
   const mesh = await startNode(t.url, "node-mesh");
   meshNode = mesh.server;
@@ -465,6 +471,40 @@ describe.skipIf(!bin)("a drop-in on the real LiveKit server", () => {
     );
     expect((await rooms.listRooms()).map((r) => r.name)).not.toContain(occurrenceId);
   });
+});
+
+describe.skipIf(!bin)("a full drop-in on LiveKit (beyond the mesh's six)", () => {
+  it("a facilitator and 12 workers join through the socket API, connect, and every worker hears the facilitator", async () => {
+    const occurrenceId = await createOccurrence(db, facilitatorId, 12);
+    const lead = await socketFor(facilitator);
+    const leadJoin = joined(await sendRoom(lead, "room:join", { occurrenceId }));
+    expect(await sendRoom(lead, "mod:open")).toMatchObject({ ok: true });
+    const leadPeer = peer("lead");
+    await leadPeer.connect(lk!.url, liveKitToken(leadJoin.audio).token);
+    await leadPeer.publishTone(300);
+    const workers: AudioPeer[] = [];
+    const started = Date.now();
+    for (const guest of guests.slice(0, 12)) {
+      const s = await socketFor(guest);
+      const r = joined(await sendRoom(s, "room:join", { occurrenceId }));
+      const p = peer("worker");
+      await p.connect(lk!.url, liveKitToken(r.audio).token);
+      workers.push(p);
+    }
+    expect((await readRoom(db, occurrenceId))!.placesLeft).toBe(0);
+    await timeUntil(
+      () => workers.filter((w) => w.hearing(leadJoin.memberId) > HEARD_RMS).length,
+      (n) => n === 12,
+      30_000,
+      "all 12 hear the facilitator",
+    );
+    measured.twelveJoinConnectAndHear = Date.now() - started;
+    expect(await identitiesAtServer(occurrenceId)).toHaveLength(13);
+    // The thirteenth worker is refused by the room's capacity, not by the audio.
+    const late = await socketFor(guests[12]!);
+    expect(await sendRoom(late, "room:join", { occurrenceId })).toMatchObject({ ok: false, error: { code: "full" } });
+    await Promise.all([leadPeer, ...workers].map((p) => p.close()));
+  }, 90_000);
 });
 
 describe("mesh audio (no LiveKit configured)", () => {

@@ -311,7 +311,6 @@ export interface LiveKitWebhookDeps {
   config: LiveKitConfig;
   backend: LiveKitBackend;
   db: Db;
-  nodeId: string;
   /** Keys the per-room aliases (the call sides' identities are checked against them). */
   aliasSecret: string;
   logger: Logger;

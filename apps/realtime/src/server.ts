@@ -112,7 +112,6 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
         config: options.liveKit,
         backend: liveKit,
         db,
-        nodeId,
         aliasSecret: options.ticketSecret,
         logger,
         now,
