@@ -1,3 +1,4 @@
+import type { RoomAudio } from "../realtime/events.js";
 import { z } from "zod";
 import { EXPERIENCE_TAGS, LANGUAGES, type LanguageCode } from "../people/schema.js";
 import { SAFEGUARDING_CATEGORIES } from "../room/commands.js";
@@ -63,6 +64,8 @@ export const talkCommandSchemas = {
       .max(500, "Keep messages to 500 characters"),
   }),
   "call:end": z.object({}),
+  /** A fresh LiveKit token for this socket's call (after a reconnect); the mesh answers { kind: "mesh" }. */
+  "call:audio-token": z.object({}),
 } as const;
 
 export type TalkCommandName = keyof typeof talkCommandSchemas;
@@ -184,4 +187,6 @@ export interface TalkReply {
   callId?: string;
   call?: CallView;
   requestId?: string;
+  /** How the call's audio travels (on call:join and call:audio-token): the mesh, or a LiveKit token for the call's own two-person room. */
+  audio?: RoomAudio;
 }
