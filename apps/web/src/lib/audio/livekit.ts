@@ -379,12 +379,8 @@ export class LiveKitTransport implements AudioTransport {
         }
         this.#emit();
       })
-      .on(RoomEvent.Reconnecting, () => {
-        if (this.#room === room) this.#setState("reconnecting");
-      })
-      .on(RoomEvent.SignalReconnecting, () => {
-        if (this.#room === room) this.#setState("reconnecting");
-      })
+      .on(RoomEvent.Reconnecting, () => this.#reconnecting(room))
+      .on(RoomEvent.SignalReconnecting, () => this.#reconnecting(room))
       .on(RoomEvent.Reconnected, () => {
         if (this.#room === room) this.#setState("connected");
       })
@@ -404,6 +400,13 @@ export class LiveKitTransport implements AudioTransport {
         this.#setState("reconnecting");
         void this.#rejoinLoop();
       });
+  }
+
+  /** Nobody is heard while the link is down: speaking indicators must not stay lit from before. */
+  #reconnecting(room: Room): void {
+    if (this.#room !== room) return;
+    this.#speakers.clear();
+    this.#setState("reconnecting");
   }
 
   #applyBlock(identity: string, publication: RemoteTrackPublication): void {
