@@ -8,8 +8,23 @@ import {
   type VideoGrant,
 } from "livekit-server-sdk";
 import type { Logger } from "pino";
-import { MEMBER_ID, MESH_FULL_MESSAGE, MESH_MAX_MEMBERS, type RoomAudio, type RoomEffect } from "@offshift/core";
-import { readRoom, touchPresence, type Db } from "@offshift/db";
+import {
+  CALL_AUDIO_MAX_PARTICIPANTS,
+  MEMBER_ID,
+  MESH_FULL_MESSAGE,
+  MESH_MAX_MEMBERS,
+  callAudioAdmission,
+  mayPublish,
+  roomAudioAdmission,
+  type AudioAdmission,
+  type RoomAudio,
+  type RoomEffect,
+  type RoomSnapshot,
+} from "@offshift/core";
+import { callParties, dropAbsentMember, readRoom, touchPresence, type Db } from "@offshift/db";
+import { LIVEKIT_PRESENCE_NODE, liveKitPresenceId, memberAlias } from "./identities.js";
+
+export { liveKitPresenceId };
 
 /**
  * How a live room's audio travels, as the socket layer sees it. rooms.ts asks
@@ -30,6 +45,28 @@ export interface AudioBackend {
    * room's state is already decided and stays so; failures are logged.
    */
   onEffect(occurrenceId: string, effect: RoomEffect): Promise<void>;
+  /**
+   * A member's right to publish changed by their own choice (listen-only to
+   * speaking): the audio server follows. Never throws.
+   */
+  syncMember(occurrenceId: string, member: AudioMember): Promise<void>;
+  /** What one side of a 1:1 call needs to connect its audio (a token for the call's own room, or the mesh). */
+  callJoinInfo(callId: string, party: CallAudioParty): Promise<RoomAudio>;
+  /** The call ended (by a side, or abandoned): its audio room closes, disconnecting both. Never throws. */
+  endCall(callId: string): Promise<void>;
+  /**
+   * Who the audio server holds in these drop-ins' rooms now (identities by
+   * occurrence id; a room it does not have is empty), or null when there is
+   * no server to ask or it cannot be reached.
+   */
+  connectedIdentities(occurrenceIds: string[]): Promise<Map<string, Set<string>> | null>;
+}
+
+/** One side of a 1:1 call as the audio path needs it. */
+export interface CallAudioParty {
+  /** The side's identity key (guest:<id> or person:<id>): aliased, never sent to the audio server. */
+  identityKey: string;
+  side: "worker" | "volunteer";
 }
 
 /** A room member as the audio path needs them (from the room's snapshot). */
@@ -49,6 +86,10 @@ export const meshBackend: AudioBackend = {
   maxMembers: { count: MESH_MAX_MEMBERS, message: MESH_FULL_MESSAGE },
   joinInfo: () => Promise.resolve({ kind: "mesh" }),
   onEffect: () => Promise.resolve(),
+  syncMember: () => Promise.resolve(),
+  callJoinInfo: () => Promise.resolve({ kind: "mesh" }),
+  endCall: () => Promise.resolve(),
+  connectedIdentities: () => Promise.resolve(null),
 };
 
 export interface LiveKitConfig {
@@ -68,13 +109,54 @@ export const LIVEKIT_TOKEN_TTL_SECONDS = 10 * 60;
  * them; facilitators always can, and administer the room.
  */
 export function liveKitGrant(occurrenceId: string, member: AudioMember): VideoGrant {
-  const canPublish = member.facilitator || (!member.listenOnly && !member.mutedByFacilitator);
+  const canPublish = mayPublish(member);
   return {
-    room: occurrenceId,
+    room: liveKitRoomName.dropIn(occurrenceId),
     roomJoin: true,
     roomAdmin: member.facilitator,
     canPublish,
     canPublishSources: canPublish ? [TrackSource.MICROPHONE] : [],
+    canSubscribe: true,
+    canPublishData: false,
+  };
+}
+
+/**
+ * The audio server's room names, built here and only here: a drop-in's is its
+ * occurrence id; a 1:1 call's is `call-` and the call's random id (nobody can
+ * guess it, and the name says nothing about who is in it).
+ */
+export const liveKitRoomName = {
+  dropIn: (occurrenceId: string) => occurrenceId,
+  call: (callId: string) => `call-${callId}`,
+};
+
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+const DROP_IN_ROOM = new RegExp(`^(${UUID})$`, "i");
+const CALL_ROOM = new RegExp(`^call-(${UUID})$`, "i");
+
+/** Which of ours an audio server room is, or null for a name we never hand out. */
+export function parseLiveKitRoomName(
+  name: string,
+): { kind: "drop-in"; occurrenceId: string } | { kind: "call"; callId: string } | null {
+  const dropIn = DROP_IN_ROOM.exec(name);
+  if (dropIn) return { kind: "drop-in", occurrenceId: dropIn[1]! };
+  const call = CALL_ROOM.exec(name);
+  return call ? { kind: "call", callId: call[1]! } : null;
+}
+
+/** One side's identity in a call's audio room: the same per-room alias as a drop-in member's, never a name or id. */
+export const callAudioIdentity = (aliasSecret: string, callId: string, identityKey: string) =>
+  memberAlias(aliasSecret, liveKitRoomName.call(callId), identityKey);
+
+/** Both sides of a call speak and hear; nothing else (no data, no camera, no admin). */
+export function liveKitCallGrant(callId: string): VideoGrant {
+  return {
+    room: liveKitRoomName.call(callId),
+    roomJoin: true,
+    roomAdmin: false,
+    canPublish: true,
+    canPublishSources: [TrackSource.MICROPHONE],
     canSubscribe: true,
     canPublishData: false,
   };
@@ -95,53 +177,131 @@ export async function mintLiveKitToken(
   return token.toJwt();
 }
 
+/** The LiveKit backend: the AudioBackend, and what the webhook needs to enforce the rules on a join. */
+export interface LiveKitBackend extends AudioBackend {
+  readonly kind: "livekit";
+  /** Carries out an admission for a participant the server says joined (remove, or take publishing away). Never throws. */
+  enforce(roomName: string, identity: string, admission: AudioAdmission): Promise<void>;
+}
+
 /**
  * The production path. Tokens are minted here; moderation goes to LiveKit's
- * RoomService: a facilitator's mute mutes the member's audio tracks and takes
- * away their right to publish for this connection (every browser also stops
- * playing them), removal disconnects them and revokes the tokens they hold,
- * ending the session deletes the LiveKit room.
+ * RoomService: a facilitator's mute takes away the member's right to publish
+ * at the server (a modified client cannot keep talking) and mutes what they
+ * had published; removal disconnects them; ending the session or the call
+ * deletes the LiveKit room. The webhook enforces the same on every join, so a
+ * token minted earlier never outlives the decision. RoomService failures
+ * (LiveKit down) are logged: the room's own state is already decided.
  */
-export function createLiveKitBackend(config: LiveKitConfig, logger: Logger): AudioBackend {
+export function createLiveKitBackend(config: LiveKitConfig, logger: Logger, aliasSecret: string): LiveKitBackend {
   const rooms = new RoomServiceClient(config.url, config.apiKey, config.apiSecret, { requestTimeout: 5 });
-  const attempt = async (what: string, occurrenceId: string, memberId: string | null, call: () => Promise<unknown>) => {
+  const attempt = async (what: string, room: string, memberId: string | null, call: () => Promise<unknown>) => {
     try {
       await call();
+      return true;
     } catch (err) {
       logger.warn(
-        { occurrenceId, member: memberId, err: err instanceof Error ? err.message : String(err) },
+        { room, member: memberId, err: err instanceof Error ? err.message : String(err) },
         `LiveKit ${what} failed; the room's own rules still apply`,
+      );
+      return false;
+    }
+  };
+  const setPublish = async (room: string, identity: string, canPublish: boolean) => {
+    if (!canPublish) {
+      // Permission first: from this moment the server refuses their publishing, whatever the client does.
+      await attempt("permission update", room, identity, () =>
+        rooms.updateParticipant(room, identity, {
+          permission: { canPublish: false, canPublishSources: [], canSubscribe: true, canPublishData: false },
+        }),
+      );
+      await attempt("mute", room, identity, async () => {
+        const participant = await rooms.getParticipant(room, identity);
+        for (const track of participant.tracks)
+          if (track.type === TrackType.AUDIO) await rooms.mutePublishedTrack(room, identity, track.sid, true);
+      });
+    } else {
+      await attempt("permission update", room, identity, () =>
+        rooms.updateParticipant(room, identity, {
+          permission: {
+            canPublish: true,
+            canPublishSources: [TrackSource.MICROPHONE],
+            canSubscribe: true,
+            canPublishData: false,
+          },
+        }),
       );
     }
   };
+  const remove = (room: string, identity: string) =>
+    attempt("remove", room, identity, () =>
+      rooms.removeParticipant(room, identity, {
+        // Tokens issued before now stop working where the server supports it; the webhook check covers the rest.
+        revokeTokenTs: BigInt(Math.floor(Date.now() / 1000) + 1),
+      }),
+    );
+  // Call rooms this process created (createRoom is idempotent on the server; this only saves repeats).
+  const createdCallRooms = new Set<string>();
+
   return {
     kind: "livekit",
     async joinInfo(occurrenceId, member) {
       return { kind: "livekit", url: config.url, token: await mintLiveKitToken(config, occurrenceId, member) };
     },
     async onEffect(occurrenceId, effect) {
-      if (effect.kind === "muted") {
-        const identity = effect.memberId;
-        await attempt("mute", occurrenceId, identity, async () => {
-          const participant = await rooms.getParticipant(occurrenceId, identity);
-          for (const track of participant.tracks)
-            if (track.type === TrackType.AUDIO) await rooms.mutePublishedTrack(occurrenceId, identity, track.sid, true);
-        });
-        // They cannot unmute themselves on this connection either (new tokens carry no publish grant).
-        await attempt("permission update", occurrenceId, identity, () =>
-          rooms.updateParticipant(occurrenceId, identity, {
-            permission: { canPublish: false, canSubscribe: true, canPublishData: false },
-          }),
+      const room = liveKitRoomName.dropIn(occurrenceId);
+      if (effect.kind === "muted") await setPublish(room, effect.memberId, false);
+      else if (effect.kind === "removed") await remove(room, effect.memberId);
+      else if (effect.kind === "ended") await attempt("room delete", room, null, () => rooms.deleteRoom(room));
+    },
+    async syncMember(occurrenceId, member) {
+      await setPublish(liveKitRoomName.dropIn(occurrenceId), member.id, mayPublish(member));
+    },
+    async callJoinInfo(callId, party) {
+      const room = liveKitRoomName.call(callId);
+      if (!createdCallRooms.has(room)) {
+        // Created before any token is handed out, so the server itself holds it to two.
+        const created = await attempt("call room create", room, null, () =>
+          rooms.createRoom({ name: room, maxParticipants: CALL_AUDIO_MAX_PARTICIPANTS, emptyTimeout: 120 }),
         );
-      } else if (effect.kind === "removed") {
-        await attempt("remove", occurrenceId, effect.memberId, () =>
-          rooms.removeParticipant(occurrenceId, effect.memberId, {
-            // Tokens issued before now stop working: removal sticks on the audio server too.
-            revokeTokenTs: BigInt(Math.floor(Date.now() / 1000) + 1),
-          }),
-        );
-      } else if (effect.kind === "ended") {
-        await attempt("room delete", occurrenceId, null, () => rooms.deleteRoom(occurrenceId));
+        if (created) createdCallRooms.add(room);
+      }
+      const token = new AccessToken(config.apiKey, config.apiSecret, {
+        identity: callAudioIdentity(aliasSecret, callId, party.identityKey),
+        // The side, not a name: both already see each other's first name from the call itself.
+        name: party.side,
+        ttl: LIVEKIT_TOKEN_TTL_SECONDS,
+      });
+      token.addGrant(liveKitCallGrant(callId));
+      return { kind: "livekit", url: config.url, token: await token.toJwt() };
+    },
+    async endCall(callId) {
+      const room = liveKitRoomName.call(callId);
+      createdCallRooms.delete(room);
+      await attempt("call room delete", room, null, () => rooms.deleteRoom(room));
+    },
+    async connectedIdentities(occurrenceIds) {
+      try {
+        const names = occurrenceIds.map(liveKitRoomName.dropIn);
+        const open = new Set((await rooms.listRooms(names)).map((r) => r.name));
+        const found = new Map<string, Set<string>>();
+        for (const occurrenceId of occurrenceIds) {
+          const room = liveKitRoomName.dropIn(occurrenceId);
+          const here = open.has(room) ? (await rooms.listParticipants(room)).map((p) => p.identity) : [];
+          found.set(occurrenceId, new Set(here));
+        }
+        return found;
+      } catch (err) {
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, "LiveKit presence check failed");
+        return null;
+      }
+    },
+    async enforce(room, identity, admission) {
+      if (admission.kind === "remove") {
+        logger.info({ room, reason: admission.reason }, "LiveKit participant without a place removed");
+        await remove(room, identity);
+      } else if (!admission.canPublish) {
+        await setPublish(room, identity, false);
       }
     },
   };
@@ -149,30 +309,37 @@ export function createLiveKitBackend(config: LiveKitConfig, logger: Logger): Aud
 
 export interface LiveKitWebhookDeps {
   config: LiveKitConfig;
+  backend: LiveKitBackend;
   db: Db;
-  nodeId: string;
+  /** Keys the per-room aliases (the call sides' identities are checked against them). */
+  aliasSecret: string;
   logger: Logger;
   now: () => Date;
+  /** A member left the room because every connection of theirs is gone: tell the room. */
+  onRoomChanged: (occurrenceId: string, snapshot: RoomSnapshot) => void;
 }
-
-/** The presence row a LiveKit connection keeps for a member (beside their sockets' rows). */
-export const liveKitPresenceId = (identity: string) => `livekit:${identity}`;
-
-const OCCURRENCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * POST /livekit/webhook: LiveKit's signed notifications. The body is kept raw
  * and checked against the JWT in the Authorization header (its sha256 claim)
  * with the SDK's WebhookReceiver; anything unsigned or altered is refused with
- * 401 and changes nothing. participant_joined keeps the member present while
- * they are connected to the audio; participant_left lets that go (the room
- * keeper then takes them out if no socket holds them either). Repeats are
- * harmless.
+ * 401 and changes nothing; rooms with names we never hand out are ignored.
+ * participant_joined is checked against the room's state now (core's
+ * admission rules): someone without a seat (removed, gone, a third person in
+ * a call, a token from before the end) is removed at once, someone muted by a
+ * facilitator loses the right to publish their token still carries. Admitted
+ * members are kept present while connected; participant_left lets that go,
+ * and a member with no socket left either leaves the room at once. Repeats
+ * are harmless.
  */
 export function liveKitWebhookRouter(deps: LiveKitWebhookDeps): Router {
-  const { db, logger } = deps;
+  const { db, logger, backend } = deps;
   const receiver = new WebhookReceiver(deps.config.apiKey, deps.config.apiSecret);
   const router = express.Router();
+  // Enforcement goes to RoomService after the answer: LiveKit's webhook queue never waits on it.
+  const enforce = (room: string, identity: string, admission: AudioAdmission) =>
+    void backend.enforce(room, identity, admission);
+
   router.post("/livekit/webhook", express.raw({ type: () => true, limit: "64kb" }), async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "";
     let event;
@@ -184,28 +351,47 @@ export function liveKitWebhookRouter(deps: LiveKitWebhookDeps): Router {
       return;
     }
     try {
-      const occurrenceId = event.room?.name ?? "";
+      const roomName = event.room?.name ?? "";
+      const ours = parseLiveKitRoomName(roomName);
       const identity = event.participant?.identity ?? "";
-      if (!OCCURRENCE_ID.test(occurrenceId)) {
+      if (!ours) {
         res.json({ ok: true, ignored: "not one of our rooms" });
         return;
       }
-      if (event.event === "participant_joined" && MEMBER_ID.test(identity)) {
-        // Only a current member counts: a late "joined" for someone removed or gone changes nothing.
-        const snapshot = await readRoom(db, occurrenceId);
-        if (snapshot?.phase !== "ended" && snapshot?.members.some((m) => m.id === identity))
+      if (ours.kind === "call") {
+        if (event.event === "participant_joined" && identity) {
+          const parties = await callParties(db, ours.callId);
+          const identities = parties
+            ? Object.values(parties.keys).map((key) => callAudioIdentity(deps.aliasSecret, ours.callId, key))
+            : [];
+          const admission = callAudioAdmission(parties && { status: parties.status, identities }, identity);
+          if (admission.kind === "remove") enforce(roomName, identity, admission);
+        }
+        res.json({ ok: true });
+        return;
+      }
+      const { occurrenceId } = ours;
+      if (event.event === "participant_joined" && identity) {
+        const admission = roomAudioAdmission(await readRoom(db, occurrenceId), identity);
+        // Their token already withholds publishing (listening only, or minted after the mute): nothing to take away.
+        const withheld =
+          admission.kind === "admit" && !admission.canPublish && event.participant?.permission?.canPublish === false;
+        if (admission.kind === "admit")
           await touchPresence(db, {
             socketId: liveKitPresenceId(identity),
             occurrenceId,
             memberId: identity,
-            nodeId: deps.nodeId,
+            nodeId: LIVEKIT_PRESENCE_NODE,
             now: deps.now(),
           });
+        if (!withheld) enforce(roomName, identity, admission);
       } else if (
         (event.event === "participant_left" || event.event === "participant_connection_aborted") &&
         MEMBER_ID.test(identity)
       ) {
         await db.roomPresence.deleteMany({ where: { socketId: liveKitPresenceId(identity), occurrenceId } });
+        const snapshot = await dropAbsentMember(db, { occurrenceId, memberId: identity, now: deps.now() });
+        if (snapshot) deps.onRoomChanged(occurrenceId, snapshot);
       } else if (event.event === "room_finished") {
         // Everyone has left the audio server's room. The session itself ends only by its own rules.
         const snapshot = await readRoom(db, occurrenceId);

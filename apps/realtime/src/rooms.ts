@@ -1,10 +1,10 @@
-import { createHmac } from "node:crypto";
 import type { Logger } from "pino";
 import { z } from "zod";
 import {
   MEMBER_ID,
   ROOM_COMMANDS,
   can,
+  mayPublish,
   parseRoomCommand,
   type ClientToServerEvents,
   type InterServerEvents,
@@ -17,19 +17,25 @@ import {
 } from "@offshift/core";
 import {
   chatSince,
+  dropAbsentMember,
   dropPresence,
   endOverdueRooms,
   heartbeatNode,
   loadRoomContext,
   readRoom,
+  presenceRowsLike,
   reapStaleMembers,
+  reconcilePresenceRows,
   roomIdentity,
   runRoomCommand,
   touchPresence,
   type Db,
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
+import { LIVEKIT_PRESENCE_PREFIX, memberAlias } from "./identities.js";
 import type { AudioBackend } from "./livekit.js";
+
+export { memberAlias };
 import { socketLimits } from "./limits.js";
 import type { RealtimeIo } from "./server.js";
 
@@ -50,11 +56,6 @@ export interface RoomDeps {
 /** Socket.IO room names. */
 export const roomChannel = (occurrenceId: string) => `room:${occurrenceId}`;
 const memberChannel = (occurrenceId: string, memberId: string) => `room:${occurrenceId}:${memberId}`;
-
-/** A member's alias in one room: stable for one identity there, unlinkable across rooms. */
-export function memberAlias(secret: string, occurrenceId: string, identityKey: string): string {
-  return `m_${createHmac("sha256", secret).update(`${occurrenceId}\n${identityKey}`).digest("hex").slice(0, 16)}`;
-}
 
 /** Mesh signalling: relayed as is to one member, so it is bounded and shaped here. */
 const rtcSignal = z.object({
@@ -163,10 +164,13 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
           if (effect.kind !== "chat" && effect.kind !== "flag") void deps.audio.onEffect(occurrenceId, effect);
         }
         if (result.changed) io.to(channel).emit("room:state", result.snapshot);
+        const me = result.snapshot.members.find((m) => m.id === memberId);
+        // Listening only, then speaking after all: the audio server gives them the microphone back.
+        if (command.name === "room:mute" && !command.payload.muted && result.changed)
+          void restorePublish(deps, occurrenceId, memberId);
         if (command.name === "mod:end") process.nextTick(() => io.in(channel).socketsLeave(channel));
         const wantsChat = command.name === "room:join" || command.name === "room:sync";
         const after = command.name === "room:sync" ? command.payload.afterChatSeq : 0;
-        const me = result.snapshot.members.find((m) => m.id === memberId);
         reply({
           ok: true,
           data: {
@@ -200,8 +204,37 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
   });
 
   socket.on("disconnect", () => {
-    if (socket.data.room) void dropPresence(db, socket.id).catch(() => undefined);
+    const room = socket.data.room;
+    if (!room) return;
+    void (async () => {
+      await dropPresence(db, socket.id);
+      // With LiveKit a member is present while their socket or their audio connection is: with both
+      // gone (a closed tab) they leave now. The mesh keeps its grace: the reaper takes them later.
+      if (deps.audio.kind !== "livekit") return;
+      const snapshot = await dropAbsentMember(db, { ...room, now: deps.now() });
+      if (snapshot) io.to(roomChannel(room.occurrenceId)).emit("room:state", snapshot);
+    })().catch(() => undefined);
   });
+}
+
+/**
+ * Gives a member the right to publish back on the audio server, if their seat
+ * allows it now. A facilitator's mute that lands meanwhile (on any node) must
+ * win: the state is read again once the grant is done, and if the mute came
+ * in between, publishing is taken away again (the mute's own call was sent
+ * either before that read, or after the grant had completed).
+ */
+async function restorePublish(deps: RoomDeps, occurrenceId: string, memberId: string): Promise<void> {
+  const seat = async () => (await readRoom(deps.db, occurrenceId))?.members.find((m) => m.id === memberId);
+  try {
+    const now = await seat();
+    if (!now || !mayPublish(now)) return;
+    await deps.audio.syncMember(occurrenceId, now);
+    const later = await seat();
+    if (later && !mayPublish(later)) await deps.audio.syncMember(occurrenceId, later);
+  } catch (err) {
+    deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "audio permission sync failed");
+  }
 }
 
 /**
@@ -222,6 +255,7 @@ export function startRoomKeeper(deps: RoomDeps, options: { everyMs?: number; sta
         const snapshot = await readRoom(deps.db, occurrenceId);
         if (snapshot) deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
       }
+      await reconcileAudioPresence(deps, now);
       for (const occurrenceId of await endOverdueRooms(deps.db, now)) {
         const channel = roomChannel(occurrenceId);
         deps.io.to(channel).emit("room:ended", { occurrenceId });
@@ -239,4 +273,33 @@ export function startRoomKeeper(deps: RoomDeps, options: { everyMs?: number; sta
   const timer = setInterval(() => void tick(), everyMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * Presence the audio server vouches for is checked with it: members it still
+ * holds stay present, those it lost without telling us (it crashed, a
+ * participant_left never came) leave at once unless a socket holds them.
+ * When it cannot be asked, nothing is refreshed and the reaper ages the rows out.
+ */
+async function reconcileAudioPresence(deps: RoomDeps, now: Date): Promise<void> {
+  const rows = await presenceRowsLike(deps.db, LIVEKIT_PRESENCE_PREFIX);
+  if (rows.size === 0) return;
+  const listedAt = now;
+  const connected = await deps.audio.connectedIdentities([...rows.keys()]);
+  if (!connected) return;
+  for (const [occurrenceId, socketIds] of rows) {
+    const here = connected.get(occurrenceId) ?? new Set<string>();
+    const isHere = (socketId: string) => here.has(socketId.slice(LIVEKIT_PRESENCE_PREFIX.length));
+    const gone = await reconcilePresenceRows(deps.db, {
+      occurrenceId,
+      present: socketIds.filter(isHere),
+      absent: socketIds.filter((id) => !isHere(id)),
+      listedAt,
+      now: deps.now(),
+    });
+    for (const memberId of gone) {
+      const snapshot = await dropAbsentMember(deps.db, { occurrenceId, memberId, now: deps.now() });
+      if (snapshot) deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
+    }
+  }
 }

@@ -21,7 +21,7 @@ import {
 import { consumeTicket, createDb } from "@offshift/db";
 import { createLiveKitBackend, liveKitWebhookRouter, meshBackend, type LiveKitConfig } from "./livekit.js";
 import { createMetrics } from "./metrics.js";
-import { registerRoomHandlers, startRoomKeeper, type RoomDeps } from "./rooms.js";
+import { registerRoomHandlers, roomChannel, startRoomKeeper, type RoomDeps } from "./rooms.js";
 import { startTalk, type TalkOptions } from "./talk.js";
 
 export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -38,6 +38,8 @@ export interface RealtimeOptions {
   now?: () => Date;
   /** The 1:1 matcher's timing (tests run it faster). */
   talk?: TalkOptions;
+  /** The room keeper's timing (heartbeat, reaper, audio presence check; tests run it faster). */
+  roomKeeper?: { everyMs?: number; staleMs?: number };
   /** LIVEKIT_URL/_API_KEY/_API_SECRET: audio through LiveKit; unset, the embedded mesh (6 a room). */
   liveKit?: LiveKitConfig;
 }
@@ -103,7 +105,19 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
   });
 
   const now = options.now ?? (() => new Date());
-  if (options.liveKit) app.use(liveKitWebhookRouter({ config: options.liveKit, db, nodeId, logger, now }));
+  const liveKit = options.liveKit ? createLiveKitBackend(options.liveKit, logger, options.ticketSecret) : null;
+  if (options.liveKit && liveKit)
+    app.use(
+      liveKitWebhookRouter({
+        config: options.liveKit,
+        backend: liveKit,
+        db,
+        aliasSecret: options.ticketSecret,
+        logger,
+        now,
+        onRoomChanged: (occurrenceId, snapshot) => io.to(roomChannel(occurrenceId)).emit("room:state", snapshot),
+      }),
+    );
 
   app.use((_req, res) => {
     res.status(404).json({ error: "NOT_FOUND" });
@@ -149,9 +163,9 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     aliasSecret: options.ticketSecret,
     logger,
     now,
-    audio: options.liveKit ? createLiveKitBackend(options.liveKit, logger) : meshBackend,
+    audio: liveKit ?? meshBackend,
   };
-  const stopKeeper = startRoomKeeper(roomDeps);
+  const stopKeeper = startRoomKeeper(roomDeps, options.roomKeeper);
   const talk = startTalk(roomDeps, options.talk);
 
   io.on("connection", (socket) => {

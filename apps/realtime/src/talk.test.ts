@@ -225,8 +225,10 @@ describe("the 1:1 line across two realtime nodes", () => {
     const w = await send(owl, "call:join", { callId });
     expect(w).toMatchObject({
       ok: true,
-      data: { call: { me: "worker", names: { volunteer: "Maria", worker: "Night Owl" } } },
+      data: { call: { me: "worker", names: { volunteer: "Maria", worker: "Night Owl" } }, audio: { kind: "mesh" } },
     });
+    // Without LiveKit the call's audio is the mesh, and a fresh "token" says so too.
+    expect(await send(owl, "call:audio-token")).toEqual({ ok: true, data: { audio: { kind: "mesh" } } });
     expect(await send(maria, "call:join", { callId })).toMatchObject({ ok: true, data: { call: { me: "volunteer" } } });
     // Someone else cannot join.
     const kit = await connected(0, guests[1]!);

@@ -119,6 +119,7 @@ export function startTalk(deps: RoomDeps, options: TalkOptions = {}): TalkServic
         }
         for (const personId of r.offCall) io.to(personRoom(personId)).emit("oncall:changed");
         for (const callId of r.abandoned) {
+          void deps.audio.endCall(callId);
           const view = await loadCallView(db, callId, now);
           if (view) io.to(callChannel(callId)).emit("call:state", view);
         }
@@ -275,8 +276,23 @@ function registerTalkHandlers(
         }
         const view = await loadCallView(db, callId, now);
         if (!view) return error("not_found", "That call could not be found.");
-        if (side.status === "ACTIVE") io.to(callChannel(callId)).emit("call:state", view);
-        return { ok: true, data: { call: { ...view, me: side.side } } };
+        if (side.status !== "ACTIVE") return { ok: true, data: { call: { ...view, me: side.side } } };
+        io.to(callChannel(callId)).emit("call:state", view);
+        // callSide found this identity on the call, so the key is there.
+        const audio = await deps.audio.callJoinInfo(callId, { identityKey: key!, side: side.side });
+        return { ok: true, data: { call: { ...view, me: side.side }, audio } };
+      }
+      case "call:audio-token": {
+        // A fresh token for a side already in the call (their audio is reconnecting); none once it ended.
+        const call = socket.data.call;
+        if (!call) return error("not_found", "Join the call first.");
+        const side = await callSide(db, { callId: call.callId, identityKey: key });
+        if (!side || side.side !== call.side) return error("not_found", "That call could not be found.");
+        if (side.status !== "ACTIVE") return error("ended", "This call has ended.");
+        return {
+          ok: true,
+          data: { audio: await deps.audio.callJoinInfo(call.callId, { identityKey: key!, side: side.side }) },
+        };
       }
       case "call:chat": {
         const call = socket.data.call;
@@ -298,6 +314,8 @@ function registerTalkHandlers(
         const view = await loadCallView(db, call.callId, now);
         const channel = callChannel(call.callId);
         if (view) io.to(channel).emit("call:state", view);
+        // Both sides leave the audio too: the call's LiveKit room is deleted (nothing to do on the mesh).
+        void deps.audio.endCall(call.callId);
         process.nextTick(() =>
           io
             .in(channel)

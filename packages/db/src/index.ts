@@ -113,6 +113,9 @@ export {
   chatSince,
   touchPresence,
   dropPresence,
+  dropAbsentMember,
+  reconcilePresenceRows,
+  presenceRowsLike,
   heartbeatNode,
   reapStaleMembers,
   endOverdueRooms,
@@ -152,6 +155,7 @@ export {
 } from "./talk/oncall.js";
 export {
   callSide,
+  callParties,
   loadCallView,
   touchCallPresence,
   endCall,

@@ -9,7 +9,10 @@ import {
   CHAT_BUFFER,
   endOverdueRooms,
   chatSince,
+  dropAbsentMember,
+  dropPresence,
   loadRoomContext,
+  reconcilePresenceRows,
   readRoom,
   reapStaleMembers,
   runRoomCommand,
@@ -181,6 +184,48 @@ describe("live room state in PostgreSQL", () => {
     const changed = await reapStaleMembers(db, at(10), 30_000);
     expect(changed).toEqual([ctx.occurrenceId]);
     // The facilitator had no live socket either, so only the stayer remains.
+    expect((await readRoom(db, ctx.occurrenceId))!.members.map((m) => m.id)).toEqual([stayer.id]);
+  });
+
+  it("a member whose every connection went leaves at once; another server's rows are refreshed or dropped as it says", async () => {
+    const lead = { ...facilitator, personId: leadId };
+    expect(await run(lead, joinCmd(), at(11))).toMatchObject({ ok: true });
+    const stayer = (await readRoom(db, ctx.occurrenceId))!.members.find((m) => !m.facilitator)!;
+    // The facilitator is held by an audio-server row only; the stayer by a socket.
+    const row = (socketId: string, memberId: string, minute: number) =>
+      touchPresence(db, { socketId, occurrenceId: ctx.occurrenceId, memberId, nodeId: "livekit", now: at(minute) });
+    await row("audio:lead", facilitator.id, 11);
+    expect(await dropAbsentMember(db, { occurrenceId: ctx.occurrenceId, memberId: stayer.id, now: at(11) })).toBeNull();
+
+    // Asked at the moment the row was touched: a join reported meanwhile is kept.
+    const ask = (absent: string[], present: string[], minute: number) =>
+      reconcilePresenceRows(db, {
+        occurrenceId: ctx.occurrenceId,
+        present,
+        absent,
+        listedAt: at(minute),
+        now: at(minute),
+      });
+    expect(await ask(["audio:lead"], [], 11)).toEqual([]);
+    // Asked later and not held there: the row goes, and with nothing else the facilitator leaves.
+    expect(await ask(["audio:lead"], [], 12)).toEqual([facilitator.id]);
+    const version = (await readRoom(db, ctx.occurrenceId))!.version;
+    const after = await dropAbsentMember(db, { occurrenceId: ctx.occurrenceId, memberId: facilitator.id, now: at(12) });
+    expect(after).toMatchObject({ version: version + 1 });
+    expect(after!.members.map((m) => m.id)).toEqual([stayer.id]);
+    // A repeat changes nothing.
+    expect(
+      await dropAbsentMember(db, { occurrenceId: ctx.occurrenceId, memberId: facilitator.id, now: at(12) }),
+    ).toBeNull();
+
+    // Rows the server still holds are refreshed; the stayer, on audio alone, keeps the seat.
+    await row("audio:stayer", stayer.id, 11);
+    expect(await ask([], ["audio:stayer"], 13)).toEqual([]);
+    expect(await db.roomPresence.findUnique({ where: { socketId: "audio:stayer" } })).toMatchObject({
+      heartbeatAt: at(13),
+    });
+    await dropPresence(db, "s-new");
+    expect(await dropAbsentMember(db, { occurrenceId: ctx.occurrenceId, memberId: stayer.id, now: at(13) })).toBeNull();
     expect((await readRoom(db, ctx.occurrenceId))!.members.map((m) => m.id)).toEqual([stayer.id]);
   });
 

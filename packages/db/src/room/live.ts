@@ -265,6 +265,81 @@ export async function dropPresence(db: Db, socketId: string): Promise<void> {
 }
 
 /**
+ * Presence rows another server vouches for (the audio server's participants):
+ * those it still holds are refreshed, the others deleted, unless touched at or
+ * after `listedAt` (a join reported while it was being asked). Returns the
+ * members whose rows went, for dropAbsentMember.
+ */
+export async function reconcilePresenceRows(
+  db: Db,
+  input: { occurrenceId: string; present: string[]; absent: string[]; listedAt: Date; now: Date },
+): Promise<string[]> {
+  return db.$transaction(async (tx) => {
+    if (input.present.length > 0)
+      await tx.roomPresence.updateMany({
+        where: { occurrenceId: input.occurrenceId, socketId: { in: input.present } },
+        data: { heartbeatAt: input.now },
+      });
+    if (input.absent.length === 0) return [];
+    const where = {
+      occurrenceId: input.occurrenceId,
+      socketId: { in: input.absent },
+      heartbeatAt: { lt: input.listedAt },
+    };
+    const gone = await tx.roomPresence.findMany({ where, select: { memberId: true } });
+    await tx.roomPresence.deleteMany({ where });
+    return [...new Set(gone.map((g) => g.memberId))];
+  });
+}
+
+/** Presence rows of one kind (a socket id prefix), by room: what the audio server is asked about. */
+export async function presenceRowsLike(db: Db, prefix: string): Promise<Map<string, string[]>> {
+  const rows = await db.roomPresence.findMany({
+    where: { socketId: { startsWith: prefix } },
+    select: { occurrenceId: true, socketId: true },
+  });
+  const byRoom = new Map<string, string[]>();
+  for (const r of rows) byRoom.set(r.occurrenceId, [...(byRoom.get(r.occurrenceId) ?? []), r.socketId]);
+  return byRoom;
+}
+
+/**
+ * A member whose every connection just went (their audio server's
+ * participant_left, their last socket's disconnect) leaves the room now,
+ * rather than at the reaper's next pass: presence is read under the room
+ * lock, so a socket or audio connection that is still alive keeps the seat.
+ * Returns the new snapshot when they were taken out, else null.
+ */
+export async function dropAbsentMember(
+  db: Db,
+  input: { occurrenceId: string; memberId: string; now: Date },
+): Promise<RoomSnapshot | null> {
+  return db.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
+      SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${input.occurrenceId}::uuid FOR NO KEY UPDATE`;
+    const row = rows[0];
+    const m = row?.state.members.find((x) => x.id === input.memberId);
+    if (!row || !m || row.state.phase === "ended") return null;
+    const present = await tx.roomPresence.count({
+      where: { occurrenceId: input.occurrenceId, memberId: input.memberId },
+    });
+    if (present > 0) return null;
+    const r = applyRoomCommand(
+      row.state,
+      { id: m.id, name: m.name, facilitator: m.facilitator },
+      { name: "room:leave", payload: {} },
+      input.now.getTime(),
+    );
+    if (!r.ok) return null;
+    await tx.liveRoom.update({
+      where: { occurrenceId: input.occurrenceId },
+      data: { state: r.state as unknown as Prisma.InputJsonValue, version: row.version + 1 },
+    });
+    return roomSnapshot(r.state, row.version + 1);
+  });
+}
+
+/**
  * Members with no live socket anywhere (every presence row older than
  * `staleMs`, or none) leave their rooms: a crashed node's clients either
  * reconnected elsewhere (fresh presence) or are gone. Returns the rooms that

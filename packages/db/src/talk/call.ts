@@ -20,6 +20,25 @@ export async function callSide(
   return null;
 }
 
+/**
+ * Who a call is between, as identity keys (the worker's, and the volunteer's
+ * person key), and whether it is still on: what its audio room may hold.
+ */
+export async function callParties(
+  db: Db,
+  callId: string,
+): Promise<{ status: "active" | "ended"; keys: Record<Side, string> } | null> {
+  const call = await db.talkCall.findUnique({
+    where: { id: callId },
+    select: { workerKey: true, volunteerId: true, status: true },
+  });
+  if (!call) return null;
+  return {
+    status: call.status === "ACTIVE" ? "active" : "ended",
+    keys: { worker: call.workerKey, volunteer: `person:${call.volunteerId}` },
+  };
+}
+
 /** The call as both sides see it: first name of the volunteer, the worker's nickname, who is here. */
 export async function loadCallView(db: Db, callId: string, now: Date): Promise<Omit<CallView, "me"> | null> {
   const call = await db.talkCall.findUnique({
