@@ -130,16 +130,18 @@ async function guestPage(browser, roomUrl, nickname) {
   await page.getByRole("button", { name: "Join" }).click();
   await page.waitForURL(roomUrl);
   await page.getByTestId("join-talk").waitFor();
-  await page.waitForFunction(() => !document.querySelector("[data-testid=join-talk]")?.hasAttribute("disabled"));
+  await page.waitForFunction(
+    () => !globalThis.document.querySelector("[data-testid=join-talk]")?.hasAttribute("disabled"),
+  );
   return page;
 }
 
 /** Taps Join (inside the page) and returns ms until the first inbound audio energy. */
 function tapToHear(page) {
   return page.evaluate(async () => {
-    const room = window.offshiftRoom;
+    const room = globalThis.offshiftRoom;
     const t0 = performance.now();
-    document.querySelector("[data-testid=join-talk]").click();
+    globalThis.document.querySelector("[data-testid=join-talk]").click();
     while (performance.now() - t0 < 20_000) {
       const stats = await room.stats();
       if (stats.some((s) => s.totalAudioEnergy > 0)) return performance.now() - t0;
@@ -207,7 +209,7 @@ async function tapToHearRounds(kind, bin) {
       await listener.reload();
       await listener.getByTestId("join-talk").waitFor();
       await listener.waitForFunction(
-        () => !document.querySelector("[data-testid=join-talk]")?.hasAttribute("disabled"),
+        () => !globalThis.document.querySelector("[data-testid=join-talk]")?.hasAttribute("disabled"),
       );
     }
   } finally {
