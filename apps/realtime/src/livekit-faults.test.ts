@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { SignJWT } from "jose";
 import type { RoomServiceClient } from "livekit-server-sdk";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -299,5 +300,56 @@ describe.skipIf(!bin)("LiveKit failing under a live room", () => {
       5000,
       "room deleted",
     );
+  });
+
+  it("joins whose webhooks never arrive are caught by the room keeper: a stranger removed, a muted member silenced", async () => {
+    // LiveKit restarted without its webhook URL: realtime hears nothing from it.
+    await lk!.stop();
+    const hooks = lk!.webhookUrls;
+    lk!.webhookUrls = [];
+    await lk!.start();
+    try {
+      const occurrenceId = await createOccurrence(db, facilitatorId, 10);
+      const maria = await socketFor(facilitator);
+      const kit = await socketFor(guests[1]!);
+      joined(await sendRoom(maria, "room:join", { occurrenceId }));
+      expect(await sendRoom(maria, "mod:open")).toMatchObject({ ok: true });
+      const k = joined(await sendRoom(kit, "room:join", { occurrenceId }));
+      const kitTokenBeforeMute = liveKitToken(k.audio).token;
+      expect(await sendRoom(maria, "mod:mute", { participantId: k.memberId })).toMatchObject({ ok: true });
+
+      const kitPeer = peer("kit, muted, old token");
+      await kitPeer.connect(lk!.url, kitTokenBeforeMute);
+      const stranger = await new SignJWT({
+        video: { room: occurrenceId, roomJoin: true, canPublish: true, canSubscribe: true },
+      })
+        .setProtectedHeader({ alg: "HS256" })
+        .setIssuer(lk!.apiKey)
+        .setSubject("m_00000000000000aa")
+        .setNotBefore(Math.floor(Date.now() / 1000) - 5)
+        .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
+        .sign(new TextEncoder().encode(lk!.apiSecret));
+      const strangerPeer = peer("stranger");
+      await strangerPeer.connect(lk!.url, stranger);
+      const joinedAt = Date.now();
+      await timeUntil(
+        () => strangerPeer.connected,
+        (c) => !c,
+        10_000,
+        "the stranger removed by the keeper",
+      );
+      await timeUntil(
+        async () => (await rooms.getParticipant(occurrenceId, k.memberId).catch(() => null))?.permission?.canPublish,
+        (can) => can === false,
+        10_000,
+        "Kit without publish",
+      );
+      measured.keeperBackstop = Date.now() - joinedAt;
+      expect(kitPeer.connected).toBe(true);
+    } finally {
+      await lk!.stop();
+      lk!.webhookUrls = hooks;
+      await lk!.start();
+    }
   });
 });

@@ -54,12 +54,6 @@ export interface AudioBackend {
   callJoinInfo(callId: string, party: CallAudioParty): Promise<RoomAudio>;
   /** The call ended (by a side, or abandoned): its audio room closes, disconnecting both. Never throws. */
   endCall(callId: string): Promise<void>;
-  /**
-   * Who the audio server holds in these drop-ins' rooms now (identities by
-   * occurrence id; a room it does not have is empty), or null when there is
-   * no server to ask or it cannot be reached.
-   */
-  connectedIdentities(occurrenceIds: string[]): Promise<Map<string, Set<string>> | null>;
 }
 
 /** One side of a 1:1 call as the audio path needs it. */
@@ -89,7 +83,6 @@ export const meshBackend: AudioBackend = {
   syncMember: () => Promise.resolve(),
   callJoinInfo: () => Promise.resolve({ kind: "mesh" }),
   endCall: () => Promise.resolve(),
-  connectedIdentities: () => Promise.resolve(null),
 };
 
 export interface LiveKitConfig {
@@ -182,6 +175,8 @@ export interface LiveKitBackend extends AudioBackend {
   readonly kind: "livekit";
   /** Carries out an admission for a participant the server says joined (remove, or take publishing away). Never throws. */
   enforce(roomName: string, identity: string, admission: AudioAdmission): Promise<void>;
+  /** Everyone the server holds in rooms named as ours, with whether they may publish; null when it cannot be asked. */
+  participantsInOurRooms(): Promise<Map<string, { identity: string; canPublish: boolean }[]> | null>;
 }
 
 /**
@@ -280,19 +275,20 @@ export function createLiveKitBackend(config: LiveKitConfig, logger: Logger, alia
       createdCallRooms.delete(room);
       await attempt("call room delete", room, null, () => rooms.deleteRoom(room));
     },
-    async connectedIdentities(occurrenceIds) {
+    async participantsInOurRooms() {
       try {
-        const names = occurrenceIds.map(liveKitRoomName.dropIn);
-        const open = new Set((await rooms.listRooms(names)).map((r) => r.name));
-        const found = new Map<string, Set<string>>();
-        for (const occurrenceId of occurrenceIds) {
-          const room = liveKitRoomName.dropIn(occurrenceId);
-          const here = open.has(room) ? (await rooms.listParticipants(room)).map((p) => p.identity) : [];
-          found.set(occurrenceId, new Set(here));
+        const found = new Map<string, { identity: string; canPublish: boolean }[]>();
+        for (const room of await rooms.listRooms()) {
+          if (!parseLiveKitRoomName(room.name)) continue;
+          const here = await rooms.listParticipants(room.name);
+          found.set(
+            room.name,
+            here.map((p) => ({ identity: p.identity, canPublish: !!p.permission?.canPublish })),
+          );
         }
         return found;
       } catch (err) {
-        logger.warn({ err: err instanceof Error ? err.message : String(err) }, "LiveKit presence check failed");
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, "LiveKit room check failed");
         return null;
       }
     },
@@ -317,6 +313,53 @@ export interface LiveKitWebhookDeps {
   now: () => Date;
   /** A member left the room because every connection of theirs is gone: tell the room. */
   onRoomChanged: (occurrenceId: string, snapshot: RoomSnapshot) => void;
+}
+
+/** Core's admission for a participant in one of our rooms, from the state in PostgreSQL now; null for rooms not ours. */
+export async function liveKitAdmission(
+  db: Db,
+  aliasSecret: string,
+  roomName: string,
+  identity: string,
+): Promise<AudioAdmission | null> {
+  const ours = parseLiveKitRoomName(roomName);
+  if (!ours) return null;
+  if (ours.kind === "drop-in") return roomAudioAdmission(await readRoom(db, ours.occurrenceId), identity);
+  const parties = await callParties(db, ours.callId);
+  const identities = parties
+    ? Object.values(parties.keys).map((key) => callAudioIdentity(aliasSecret, ours.callId, key))
+    : [];
+  return callAudioAdmission(parties && { status: parties.status, identities }, identity);
+}
+
+/**
+ * The backstop for a join whose webhook never arrived (realtime was down, the
+ * delivery was dropped): asks the server who it holds in our rooms and applies
+ * the same admission to each (remove those without a place, take publishing
+ * from those who may not speak). Returns who is in each drop-in's room, by
+ * occurrence id, for the presence it vouches for; null when it cannot be asked.
+ */
+export async function sweepLiveKitRooms(deps: {
+  backend: LiveKitBackend;
+  db: Db;
+  aliasSecret: string;
+}): Promise<Map<string, Set<string>> | null> {
+  const all = await deps.backend.participantsInOurRooms();
+  if (!all) return null;
+  const byOccurrence = new Map<string, Set<string>>();
+  for (const [roomName, participants] of all) {
+    const ours = parseLiveKitRoomName(roomName);
+    const admitted = new Set<string>();
+    for (const p of participants) {
+      const admission = await liveKitAdmission(deps.db, deps.aliasSecret, roomName, p.identity);
+      if (!admission) continue;
+      if (admission.kind === "admit") admitted.add(p.identity);
+      if (admission.kind === "remove" || (!admission.canPublish && p.canPublish))
+        await deps.backend.enforce(roomName, p.identity, admission);
+    }
+    if (ours?.kind === "drop-in") byOccurrence.set(ours.occurrenceId, admitted);
+  }
+  return byOccurrence;
 }
 
 /**
@@ -360,12 +403,8 @@ export function liveKitWebhookRouter(deps: LiveKitWebhookDeps): Router {
       }
       if (ours.kind === "call") {
         if (event.event === "participant_joined" && identity) {
-          const parties = await callParties(db, ours.callId);
-          const identities = parties
-            ? Object.values(parties.keys).map((key) => callAudioIdentity(deps.aliasSecret, ours.callId, key))
-            : [];
-          const admission = callAudioAdmission(parties && { status: parties.status, identities }, identity);
-          if (admission.kind === "remove") enforce(roomName, identity, admission);
+          const admission = await liveKitAdmission(db, deps.aliasSecret, roomName, identity);
+          if (admission?.kind === "remove") enforce(roomName, identity, admission);
         }
         res.json({ ok: true });
         return;

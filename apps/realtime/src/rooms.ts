@@ -51,6 +51,12 @@ export interface RoomDeps {
   now: () => Date;
   /** How audio travels: LiveKit when configured, else the embedded mesh (see livekit.ts). */
   audio: AudioBackend;
+  /**
+   * With LiveKit: checks everyone it holds against the rooms' state (the
+   * backstop for a lost webhook) and says who is in each drop-in's room;
+   * null when it cannot be asked. Unset for the mesh.
+   */
+  audioSweep?: () => Promise<Map<string, Set<string>> | null>;
 }
 
 /** Socket.IO room names. */
@@ -276,17 +282,19 @@ export function startRoomKeeper(deps: RoomDeps, options: { everyMs?: number; sta
 }
 
 /**
- * Presence the audio server vouches for is checked with it: members it still
+ * The audio server is asked who it holds (and anyone without a place there
+ * is taken out: see sweepLiveKitRooms). Presence it vouches for is checked
+ * with it: members it still
  * holds stay present, those it lost without telling us (it crashed, a
  * participant_left never came) leave at once unless a socket holds them.
  * When it cannot be asked, nothing is refreshed and the reaper ages the rows out.
  */
 async function reconcileAudioPresence(deps: RoomDeps, now: Date): Promise<void> {
-  const rows = await presenceRowsLike(deps.db, LIVEKIT_PRESENCE_PREFIX);
-  if (rows.size === 0) return;
+  if (!deps.audioSweep) return;
   const listedAt = now;
-  const connected = await deps.audio.connectedIdentities([...rows.keys()]);
+  const connected = await deps.audioSweep();
   if (!connected) return;
+  const rows = await presenceRowsLike(deps.db, LIVEKIT_PRESENCE_PREFIX);
   for (const [occurrenceId, socketIds] of rows) {
     const here = connected.get(occurrenceId) ?? new Set<string>();
     const isHere = (socketId: string) => here.has(socketId.slice(LIVEKIT_PRESENCE_PREFIX.length));

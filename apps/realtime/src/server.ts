@@ -19,7 +19,13 @@ import {
   type SocketData,
 } from "@offshift/core";
 import { consumeTicket, createDb } from "@offshift/db";
-import { createLiveKitBackend, liveKitWebhookRouter, meshBackend, type LiveKitConfig } from "./livekit.js";
+import {
+  createLiveKitBackend,
+  liveKitWebhookRouter,
+  meshBackend,
+  sweepLiveKitRooms,
+  type LiveKitConfig,
+} from "./livekit.js";
 import { createMetrics } from "./metrics.js";
 import { registerRoomHandlers, roomChannel, startRoomKeeper, type RoomDeps } from "./rooms.js";
 import { startTalk, type TalkOptions } from "./talk.js";
@@ -164,6 +170,9 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     logger,
     now,
     audio: liveKit ?? meshBackend,
+    ...(liveKit
+      ? { audioSweep: () => sweepLiveKitRooms({ backend: liveKit, db, aliasSecret: options.ticketSecret }) }
+      : {}),
   };
   const stopKeeper = startRoomKeeper(roomDeps, options.roomKeeper);
   const talk = startTalk(roomDeps, options.talk);
