@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { AccessToken } from "livekit-server-sdk";
+import { liveKitServerForTests, prepareTestLiveKit, type TestLiveKit } from "@offshift/db/testing";
 import { removeDir, tempDir } from "../support/app.js";
 import {
   AudioRelay,
@@ -175,29 +177,69 @@ describe("audio mesh in Chromium", () => {
   });
 });
 
-// No LiveKit server can run here: check the real client's connect path up to the signalling URL.
-describe("LiveKit transport connect path", () => {
-  it("listen-only join goes to the signalling URL with the token, never asks for the microphone, and reports the failure", async () => {
-    const page = await (await browser.newContext()).newPage();
+// The real LiveKitTransport in Chromium against the real LiveKit server on loopback.
+const liveKitBin = liveKitServerForTests("LiveKit transport e2e");
+describe.skipIf(!liveKitBin)("LiveKit transport against the real server", () => {
+  let liveKit: TestLiveKit;
+  let page: Page;
+  let tokensIssued = 0;
+  const token = async (identity: string) => {
+    tokensIssued += 1;
+    const t = new AccessToken(liveKit.apiKey, liveKit.apiSecret, { identity, ttl: 600 });
+    t.addGrant({ room: "transport-check", roomJoin: true, canPublish: true, canSubscribe: true });
+    return t.toJwt();
+  };
+  const state = () => page.evaluate(() => window.liveKitHarness.state());
+
+  beforeAll(async () => {
+    liveKit = await prepareTestLiveKit(liveKitBin!);
+    page = await (await browser.newContext()).newPage();
+    await page.exposeFunction("__freshToken", () => token("listener"));
     await page.goto(`${server.url}livekit`);
-    const wsUrl = server.url.replace("http://", "ws://").replace(/\/$/, "");
-    const token = "test-token.abc";
-    const joining = page.evaluate(
-      ([url, t]) => window.liveKitHarness.join(url, t, { listenOnly: true, startMuted: true }),
-      [wsUrl, token] as const,
-    );
-    await expect
-      .poll(() => server.requests.some((r) => r.startsWith("UPGRADE /rtc") && r.includes(`access_token=${token}`)), {
-        timeout: 10_000,
-      })
-      .toBe(true);
-    console.log(
-      "LiveKit requests:",
-      server.requests.map((r) => r.slice(0, 60)),
-    );
-    const result = await joining;
-    expect(result).toMatchObject({ ok: false, code: "server_unreachable" });
-    expect(await page.evaluate(() => window.liveKitHarness.getUserMediaCalls())).toBe(0);
-    expect(await page.evaluate(() => window.liveKitHarness.state())).toBe("idle");
+  }, 60_000);
+  afterAll(async () => {
+    await liveKit?.dispose();
   });
+
+  it("a listen-only join while the server is down says 'unavailable', never asks for the microphone, and connects once it is up", async () => {
+    const result = await page.evaluate(
+      ([url, t]) => window.liveKitHarness.join(url, t, { listenOnly: true, startMuted: true }),
+      [liveKit.url, await token("listener")] as const,
+    );
+    expect(result).toEqual({ ok: true });
+    expect(await state()).toBe("unavailable");
+    await liveKit.start();
+    await expect.poll(state, { timeout: 20_000, interval: 250 }).toBe("connected");
+    expect(tokensIssued).toBeGreaterThan(1); // each rejoin asked for a fresh token
+    expect(await page.evaluate(() => window.liveKitHarness.getUserMediaCalls())).toBe(0);
+    expect(await page.evaluate(() => window.liveKitHarness.states())).toEqual([
+      "idle",
+      "connecting",
+      "unavailable",
+      "connected",
+    ]);
+  }, 60_000);
+
+  it("the server is SIGKILLed and started again: 'reconnecting', then connected again", async () => {
+    await liveKit.kill();
+    await expect.poll(state, { timeout: 15_000, interval: 100 }).toBe("reconnecting");
+    await liveKit.start();
+    const restarted = Date.now();
+    await expect.poll(state, { timeout: 20_000, interval: 100 }).toBe("connected");
+    console.log(`connected again ${Date.now() - restarted} ms after the restart`);
+  }, 60_000);
+
+  it("a token the server refuses ends the join with a plain error, and nothing is left connected", async () => {
+    await page.evaluate(() => window.liveKitHarness.leave());
+    const other = await (await browser.newContext()).newPage();
+    await other.goto(`${server.url}livekit`);
+    const forged = new AccessToken(liveKit.apiKey, "not-the-secret-but-at-least-32-characters", { identity: "x" });
+    forged.addGrant({ room: "transport-check", roomJoin: true });
+    const result = await other.evaluate(
+      ([url, t]) => window.liveKitHarness.join(url, t, { listenOnly: true, startMuted: true }),
+      [liveKit.url, await forged.toJwt()] as const,
+    );
+    expect(result).toMatchObject({ ok: false, code: "not_allowed" });
+    expect(await other.evaluate(() => window.liveKitHarness.state())).toBe("idle");
+  }, 60_000);
 });

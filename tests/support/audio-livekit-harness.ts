@@ -1,19 +1,24 @@
 /**
- * Browser entry for the LiveKit connect-path check: the real LiveKitTransport,
- * bundled at test time. No LiveKit server can run here, so the test stands in
- * for its signalling URL and checks what the client sends it.
+ * Browser entry for the LiveKit transport checks against the real LiveKit
+ * server: the real LiveKitTransport, bundled at test time.
  */
 import { LiveKitTransport } from "../../apps/web/src/lib/audio/livekit.js";
-import { isAudioJoinError, type JoinOptions } from "../../apps/web/src/lib/audio/transport.js";
+import { isAudioJoinError, type AudioSnapshot, type JoinOptions } from "../../apps/web/src/lib/audio/transport.js";
 import type { JoinResult } from "./audio-harness.js";
 
 declare global {
   interface Window {
     liveKitHarness: {
+      /** Joins with `token` first, then a token from `window.__freshToken()` for every rejoin. */
       join(url: string, token: string, options: JoinOptions): Promise<JoinResult>;
+      leave(): Promise<void>;
       getUserMediaCalls(): number;
       state(): string;
+      /** Every state the transport reported, oldest first. */
+      states(): string[];
+      snapshot(): AudioSnapshot | null;
     };
+    __freshToken(): Promise<string>;
   }
 }
 
@@ -25,10 +30,23 @@ navigator.mediaDevices.getUserMedia = (constraints) => {
 };
 
 let transport: LiveKitTransport | undefined;
+const states: string[] = [];
 
 window.liveKitHarness = {
   async join(url, token, options) {
-    transport = new LiveKitTransport({ url, token });
+    let first: string | null = token;
+    transport = new LiveKitTransport({
+      url,
+      token: async () => {
+        const t = first ?? (await window.__freshToken());
+        first = null;
+        return t;
+      },
+      retryDelaysMs: [500, 1000, 2000],
+    });
+    transport.subscribe((s) => {
+      if (states.at(-1) !== s.state) states.push(s.state);
+    });
     try {
       await transport.join(options);
       return { ok: true };
@@ -37,6 +55,9 @@ window.liveKitHarness = {
       throw error;
     }
   },
+  leave: () => transport?.leave() ?? Promise.resolve(),
   getUserMediaCalls: () => getUserMediaCalls,
   state: () => transport?.snapshot().state ?? "none",
+  states: () => states,
+  snapshot: () => transport?.snapshot() ?? null,
 };

@@ -70,8 +70,6 @@ export async function bundleAudioHarness(entry = "audio-harness.ts"): Promise<st
 
 export interface AudioPageServer {
   url: string;
-  /** Every request path other than the page and its script, WebSocket upgrades included ("GET /x", "UPGRADE /y"). */
-  requests: string[];
   close(): Promise<void>;
 }
 
@@ -80,7 +78,6 @@ export async function startAudioPageServer(
   script: string,
   scripts: Record<string, string> = {},
 ): Promise<AudioPageServer> {
-  const requests: string[] = [];
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>audio</title></head>
 <body><script src="/audio.js"></script></body></html>`;
   const server: Server = createServer((request, response) => {
@@ -94,24 +91,13 @@ export async function startAudioPageServer(
       const page = html.replace("/audio.js", `${request.url}.js`);
       response.writeHead(200, { "content-type": "text/html" }).end(page);
     } else {
-      requests.push(`${request.method} ${request.url}`);
-      // LiveKit's client asks /rtc/validate after a failed upgrade; refusing the token ends its retries.
-      const refused = request.url?.startsWith("/rtc") && request.url.includes("/validate");
-      response
-        .writeHead(refused ? 401 : 404, { "access-control-allow-origin": "*" })
-        .end(refused ? "invalid token" : "");
+      response.writeHead(404).end();
     }
-  });
-  // Stands in for a LiveKit server's signalling endpoint: note the upgrade, then hang up.
-  server.on("upgrade", (request, socket) => {
-    requests.push(`UPGRADE ${request.url}`);
-    socket.destroy();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://localhost:${port}/`,
-    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -32,7 +32,16 @@ function realtimeOrigins(pageUrl: URL): string {
     ? new URL(env().PUBLIC_REALTIME_URL!)
     : new URL(`${pageUrl.protocol}//${pageUrl.hostname}:${env().REALTIME_PORT}`);
   const ws = `${base.protocol === "https:" ? "wss:" : "ws:"}//${base.host}`;
-  return `${base.origin} ${ws}`;
+  return `${base.origin} ${ws} ${liveKitOrigins()}`.trim();
+}
+
+/** LiveKit's signalling (ws/wss) and its http(s) twin, which its client asks when a connection fails. */
+function liveKitOrigins(): string {
+  const url = env().LIVEKIT_URL;
+  if (!url) return "";
+  const ws = new URL(url);
+  const secure = ws.protocol === "wss:";
+  return `${secure ? "wss:" : "ws:"}//${ws.host} ${secure ? "https:" : "http:"}//${ws.host}`;
 }
 
 /** Probes answer without cookies, sessions or the database (readyz asks the database itself). */

@@ -101,7 +101,8 @@ export class RoomClient {
     if (audio.kind === "livekit") {
       // Muted by a facilitator: the token may not publish, so do not take the microphone at all.
       if (this.me?.mutedByFacilitator) listenOnly = startMuted = true;
-      // The token from the join answer first; a fresh one from realtime for any later connection.
+      // The token from the join answer first; a fresh one from realtime for every later connection
+      // (the transport rejoins by itself after an outage, and stops when realtime refuses).
       let first: string | null = audio.token;
       transport = new LiveKitTransport({
         url: audio.url,
@@ -200,6 +201,10 @@ export class RoomClient {
   }
   startAudio() {
     return this.#transport?.startAudio();
+  }
+  /** The LiveKit room, when connected through LiveKit (tests drive its API directly through window.offshiftRoom). */
+  liveKitRoom() {
+    return this.#transport instanceof LiveKitTransport ? this.#transport.room : null;
   }
   /** Inbound audio statistics (tests read these through window.offshiftRoom). */
   stats() {

@@ -4,6 +4,7 @@ import type {
   CallView,
   ClientToServerEvents,
   OnCallStatus,
+  RoomAudio,
   RtcSignal,
   ServerToClientEvents,
   TalkAck,
@@ -11,8 +12,9 @@ import type {
   TalkReply,
   TalkStatus,
 } from "@offshift/core/browser";
+import { LiveKitTransport } from "$lib/audio/livekit.js";
 import { MeshTransport, isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
-import { isAudioJoinError, type AudioSnapshot } from "$lib/audio/transport.js";
+import { isAudioJoinError, type AudioSnapshot, type AudioTransport } from "$lib/audio/transport.js";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -204,7 +206,11 @@ export class OnCallClient extends TalkSocket {
 
 type Side = "worker" | "volunteer";
 
-/** One side of a private 1:1 call: its state, side-chat (never stored) and a two-person mesh. */
+/**
+ * One side of a private 1:1 call: its state, side-chat (never stored) and its
+ * audio: the call's own two-person LiveKit room when realtime hands out a
+ * token for it, else a two-person mesh.
+ */
 export class CallClient extends TalkSocket {
   view = $state<CallView | null>(null);
   chat = $state<CallChatLine[]>([]);
@@ -213,7 +219,9 @@ export class CallClient extends TalkSocket {
 
   readonly #callId: string;
   readonly #iceServers: RTCIceServer[];
-  #transport: MeshTransport | null = null;
+  #transport: AudioTransport | null = null;
+  /** How realtime said this call's audio travels (null before call:join answered). */
+  audioKind = $state<RoomAudio["kind"] | null>(null);
   #listenOnly = false;
   #signalListeners: ((from: string, signal: MeshSignal) => void)[] = [];
   #peerLeftListeners: ((id: string) => void)[] = [];
@@ -235,30 +243,76 @@ export class CallClient extends TalkSocket {
     return this.view?.me ?? null;
   }
 
-  /** Reads the call (and takes our place again after a reconnect). */
-  async #enter() {
+  /** Reads the call (and takes our place again after a reconnect); returns how its audio travels. */
+  async #enter(): Promise<RoomAudio | null> {
     const reply = await this.send("call:join", { callId: this.#callId });
     if (reply?.call) this.#apply(reply.call);
+    if (this.#transport?.snapshot().state === "failed" && reply?.audio) void this.#restartAudio();
+    return reply?.audio ?? null;
   }
 
   /** Starts the audio (the microphone is asked for only now, and never when listening only). */
   async join(listenOnly: boolean) {
     this.busy = true;
     try {
-      await this.#enter();
+      const audio = (await this.#enter()) ?? { kind: "mesh" as const };
       if (this.view?.status !== "active") return;
       this.#listenOnly = listenOnly;
-      this.#transport = new MeshTransport({ signaller: this.#signaller(), iceServers: this.#iceServers });
-      this.#transport.subscribe((a) => (this.audio = a));
-      this.joined = true;
-      try {
-        await this.#transport.join({ listenOnly, startMuted: listenOnly });
-      } catch (e) {
-        this.error = isAudioJoinError(e) ? e.message : "The audio could not start. You can still use the chat.";
-      }
+      await this.#startAudio(audio);
     } finally {
       this.busy = false;
     }
+  }
+
+  async #startAudio(audio: RoomAudio) {
+    this.audioKind = audio.kind;
+    let transport: AudioTransport;
+    if (audio.kind === "livekit") {
+      // The token from call:join first; a fresh one (call:audio-token) for every later connection.
+      let first: string | null = audio.token;
+      transport = new LiveKitTransport({
+        url: audio.url,
+        token: async () => {
+          const token = first ?? (await this.#audioToken());
+          first = null;
+          return token;
+        },
+      });
+    } else {
+      transport = new MeshTransport({ signaller: this.#signaller(), iceServers: this.#iceServers });
+    }
+    this.#transport = transport;
+    transport.subscribe((a) => {
+      if (this.#transport === transport) this.audio = a;
+    });
+    this.joined = true;
+    try {
+      await transport.join({ listenOnly: this.#listenOnly, startMuted: this.#listenOnly });
+    } catch (e) {
+      this.error = isAudioJoinError(e) ? e.message : "The audio could not start. You can still use the chat.";
+    }
+  }
+
+  /** A fresh token for the call's LiveKit room; rejects when the call no longer lets us in. */
+  async #audioToken(): Promise<string> {
+    const reply = await this.send("call:audio-token");
+    if (reply?.audio?.kind !== "livekit") throw new Error("No audio token: the call has not let us back in.");
+    return reply.audio.token;
+  }
+
+  /** After LiveKit gave up and the socket came back: connect the call's audio again from scratch. */
+  async #restartAudio() {
+    const old = this.#transport;
+    if (!old || this.view?.status !== "active") return;
+    this.#transport = null;
+    await old.leave();
+    const reply = await this.send("call:audio-token");
+    if (reply?.audio) await this.#startAudio(reply.audio);
+  }
+
+  /** The LiveKit room of this call, when it goes through LiveKit (tests reach it through window.offshiftCall). */
+  liveKitRoom() {
+    return this.#transport instanceof LiveKitTransport ? this.#transport.room : null;
   }
 
   async setMuted(muted: boolean) {

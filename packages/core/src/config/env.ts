@@ -253,6 +253,8 @@ export const webEnvSchema = z
     OFFSHIFT_TEST_CLOCK_FILE: z.string().optional(),
     /** STUN/TURN servers for mesh audio, as JSON: [{"urls":"turn:turn.example.org:3478","username":"u","credential":"p"}]. */
     ICE_SERVERS: iceServersVar,
+    /** The LiveKit server browsers connect to (realtime hands out its tokens): allowed by the pages' CSP. */
+    LIVEKIT_URL: liveKitVars.LIVEKIT_URL,
   })
   .refine((env) => env.NODE_ENV === "test" || !env.OFFSHIFT_TEST_CLOCK_FILE, {
     path: ["OFFSHIFT_TEST_CLOCK_FILE"],

@@ -19,9 +19,10 @@ export interface JoinOptions {
  * - `connecting`: `join` is running (microphone prompt, first connection).
  * - `connected`: in the room; every peer link that exists is up or coming up.
  * - `reconnecting`: in the room, but at least one link dropped and is being restored.
- * - `failed`: the transport gave up (e.g. the media server is unreachable).
+ * - `unavailable`: joined, but the media server could not be reached yet; retrying.
+ * - `failed`: the transport gave up (refused by the media server, removed, or the room closed).
  */
-export type AudioConnectionState = "idle" | "connecting" | "connected" | "reconnecting" | "failed";
+export type AudioConnectionState = "idle" | "connecting" | "connected" | "reconnecting" | "unavailable" | "failed";
 
 /** Per-peer link state, as RTCPeerConnection names it. */
 export type PeerLinkState = "new" | "connecting" | "connected" | "disconnected" | "failed" | "closed";
@@ -97,7 +98,12 @@ export interface AudioTransport {
 }
 
 export type AudioJoinErrorCode =
-  "mesh_full" | "microphone_denied" | "microphone_unavailable" | "already_joined" | "server_unreachable";
+  | "mesh_full"
+  | "microphone_denied"
+  | "microphone_unavailable"
+  | "already_joined"
+  | "server_unreachable"
+  | "not_allowed";
 
 /** Expected reasons a join (or an unmute after listen-only) is refused; `message` is fit to show. */
 export class AudioJoinError extends Error {
