@@ -3,7 +3,7 @@
  * time-zone data, so pages stay small on slow mobile data. Everything here is
  * also exported from the main entry.
  */
-export { placesLeft } from "./dropins/places.js";
+export { MESH_FULL_MESSAGE, placesLeft } from "./dropins/places.js";
 export type * from "./realtime/events.js";
 export type { RoomAck, RoomError, RoomErrorCode } from "./room/commands.js";
 export type { RoomSnapshot } from "./room/state.js";

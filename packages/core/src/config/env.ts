@@ -247,6 +247,8 @@ export const webEnvSchema = z
     OFFSHIFT_TEST_CLOCK_FILE: z.string().optional(),
     /** STUN/TURN servers for mesh audio, as JSON: [{"urls":"turn:turn.example.org:3478","username":"u","credential":"p"}]. */
     ICE_SERVERS: iceServersVar,
+    /** Set: rooms hold their full capacity (LiveKit). Unset: the built-in audio, so pages offer what it carries. */
+    LIVEKIT_URL: liveKitVars.LIVEKIT_URL,
   })
   .refine((env) => env.NODE_ENV === "test" || !env.OFFSHIFT_TEST_CLOCK_FILE, {
     path: ["OFFSHIFT_TEST_CLOCK_FILE"],
