@@ -181,7 +181,9 @@ describe("a room the audio cannot carry more people into", () => {
     const joanne = await signIn("joanne@offshift.example");
     await joanne.goto(`${app.url}/sessions/${loneWorking}`);
     await joanne.getByTestId("open-room").click();
-    await expect.poll(() => joanne.getByTestId("lobby-status").getAttribute("data-state")).toBe("open");
+    await expect
+      .poll(() => joanne.getByTestId("lobby-status").getAttribute("data-state"), { timeout: 15_000 })
+      .toBe("open");
     await kit.goto(`${app.url}/talk`);
     expect(await kit.getByTestId("talk-availability").textContent()).toContain("a drop-in is open now");
     expect(await kit.getByTestId("talk-drop-in").textContent()).toContain("Lone working at night is open now");
@@ -226,6 +228,22 @@ describe("a room the audio cannot carry more people into", () => {
     await kit.goto(app.url);
     expect(await session.getByTestId("room-state").getAttribute("data-state")).toBe("locked");
     expect(await session.getByTestId("join").count()).toBe(0);
+  });
+});
+
+describe("the join form", () => {
+  it("keeps where the worker was going through a mistake in the nickname", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${app.url}/sessions/${afterADeath}/room`);
+    await page.waitForURL(/\/join\?next=/);
+    await page.getByLabel("Nickname").fill("x");
+    await page.getByLabel(/I agree to the group agreement/).check();
+    await page.getByRole("button", { name: "Join" }).click();
+    await page.locator("#nickname-error").waitFor();
+    await page.getByLabel("Nickname").fill("Night Heron");
+    await page.getByLabel(/I agree to the group agreement/).check();
+    await page.getByRole("button", { name: "Join" }).click();
+    await page.waitForURL(`${app.url}/sessions/${afterADeath}/room`);
   });
 });
 

@@ -19,9 +19,10 @@ export const actions: Actions = {
       return fail(403, { errors: { form: "You are already signed in." }, values: {} });
     const parsed = guestJoinInput.safeParse(form);
     if (!parsed.success) {
+      // `next` rides along, so fixing the nickname still takes them where they were going.
       return fail(400, {
         errors: fieldErrors(parsed.error),
-        values: { nickname: String(form.nickname ?? "").slice(0, 60) },
+        values: { nickname: String(form.nickname ?? "").slice(0, 60), next: safeNext(form.next) },
       });
     }
     const { token } = await createGuest(getDb(), parsed.data);
@@ -35,10 +36,10 @@ export const actions: Actions = {
     if (!parsed.success) {
       return fail(400, {
         errors: { nickname: parsed.error.issues[0]!.message },
-        values: { nickname: String(form.nickname ?? "").slice(0, 60) },
+        values: { nickname: String(form.nickname ?? "").slice(0, 60), next: safeNext(form.next) },
       });
     }
     await renameGuest(getDb(), locals.guest.id, parsed.data);
-    return { renamed: true };
+    return { renamed: true, values: { next: safeNext(form.next) } };
   },
 };
