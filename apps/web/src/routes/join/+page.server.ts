@@ -1,5 +1,5 @@
 import { fail } from "@sveltejs/kit";
-import { can, fieldErrors, guestJoinInput, nicknameField } from "@offshift/core";
+import { agreementFor, can, fieldErrors, guestJoinInput, guestTalkInput, nicknameField } from "@offshift/core";
 import { createGuest, renameGuest } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { redirectTo, safeNext } from "$lib/server/forms.js";
@@ -17,7 +17,8 @@ export const actions: Actions = {
     const form = Object.fromEntries(await request.formData());
     if (!can(locals.actor, "guest.create"))
       return fail(403, { errors: { form: "You are already signed in." }, values: {} });
-    const parsed = guestJoinInput.safeParse(form);
+    const input = agreementFor(safeNext(form.next)) === "talk" ? guestTalkInput : guestJoinInput;
+    const parsed = input.safeParse(form);
     if (!parsed.success) {
       // `next` rides along, so fixing the nickname still takes them where they were going.
       return fail(400, {
