@@ -67,6 +67,10 @@ describe("volunteer rota", () => {
       .poll(() => dev.locator("#day-1-SA-error").textContent())
       .toContain("The early on Saturday starts at 06:00, before the night on Friday ends at 07:00");
     expect(await dev.getByTestId("pattern-errors").textContent()).toContain("Nothing was saved");
+    // Keyboard focus lands on what went wrong, not at the top of a new page.
+    await expect
+      .poll(() => dev.evaluate(() => document.activeElement?.getAttribute("data-testid")))
+      .toBe("pattern-errors");
     expect(await seriousA11yViolations(dev)).toEqual([]);
 
     // A late ending before it starts, without "ends next day".

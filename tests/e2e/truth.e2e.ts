@@ -107,6 +107,10 @@ describe("a session nobody has opened", () => {
     expect(await phase.textContent()).toContain("We've let the coordinators know.");
     await owl.getByTestId("join-listen").click();
     await expect.poll(() => owl.getByTestId("leave").count(), { timeout: 20_000 }).toBe(1);
+    // The Join buttons are gone: keyboard focus is on Mute, whose label says what it does (no pressed state as well).
+    await expect.poll(() => owl.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("mute");
+    expect(await owl.getByTestId("mute").textContent()).toBe("Unmute");
+    expect(await owl.getByTestId("mute").getAttribute("aria-pressed")).toBeNull();
     expect(await phase.getAttribute("data-phase")).toBe("late");
     expect(await phase.textContent()).toContain("You're in. It's past 21:30 and Dev hasn't opened the room yet.");
     expect(await phase.textContent()).not.toContain("will open the room at");
@@ -124,6 +128,9 @@ describe("a session nobody has opened", () => {
     const refusal = waiting.getByTestId("room-refusal");
     await refusal.waitFor({ timeout: 15_000 });
     expect(await refusal.getAttribute("data-code")).toBe("not_running");
+    await expect
+      .poll(() => waiting.evaluate(() => document.activeElement?.getAttribute("data-testid")))
+      .toBe("room-refusal");
     expect(await refusal.textContent()).toContain("isn't going ahead");
     expect(await nextSteps(refusal)).toEqual([
       "See other sessions",
@@ -206,7 +213,7 @@ describe("a room the audio cannot carry more people into", () => {
     // Every page says so now.
     await kit.reload();
     expect(await kit.getByTestId("room-door").getAttribute("data-door")).toBe("full");
-    expect(await kit.getByTestId("join-listen").count()).toBe(0);
+    expect(await nextSteps(kit.getByTestId("room-door"))).toContain("Talk to someone one to one");
     await kit.goto(`${app.url}/sessions/${loneWorking}`);
     expect(await kit.getByTestId("enter-room").count()).toBe(0);
     expect(await kit.getByTestId("room-door").textContent()).toContain("The room is full right now.");
@@ -244,6 +251,26 @@ describe("the join form", () => {
     await page.getByLabel(/I agree to the group agreement/).check();
     await page.getByRole("button", { name: "Join" }).click();
     await page.waitForURL(`${app.url}/sessions/${afterADeath}/room`);
+  });
+});
+
+describe("asking for someone to talk to", () => {
+  it("asks for the one-to-one line's own agreement, not the drop-in group's", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${app.url}/talk`);
+    await page.waitForURL(/\/join\?next=\/talk$/);
+    expect(await page.getByTestId("agreement").getAttribute("data-kind")).toBe("talk");
+    expect(await page.locator("main").textContent()).not.toContain("What's said in the group stays in the group");
+    await page.getByLabel("Nickname").fill("Night Heron");
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.locator("#agreement-error").waitFor();
+    expect(await page.locator("#agreement-error").textContent()).toBe(
+      "Please accept the one-to-one agreement to continue",
+    );
+    await page.getByLabel("I agree to the one-to-one agreement").check();
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.waitForURL(`${app.url}/talk`);
+    expect(await page.getByTestId("talk-request").count()).toBe(1);
   });
 });
 
