@@ -116,6 +116,13 @@ describe("a session nobody has opened", () => {
     expect(await phase.textContent()).not.toContain("will open the room at");
     expect(await seriousA11yViolations(owl)).toEqual([]);
 
+    // Tonight says the same, naming who was told (no backup on this series: the coordinators).
+    await owl.goto(app.url);
+    const late = card(owl, "After a death", at(21, 30)).getByTestId("room-state");
+    expect(await late.getAttribute("data-state")).toBe("late");
+    expect(await late.textContent()).toContain("Waiting for Dev. We've let the coordinators know.");
+    expect(await card(owl, "After a death", at(21, 30)).getByTestId("join").count()).toBe(1);
+
     // Another worker opens the room page now, and presses Join only after the grace period.
     waiting = await worker("Kit");
     await waiting.goto(`${app.url}/sessions/${afterADeath}/room`);
