@@ -169,6 +169,7 @@ describe("a session nobody has opened", () => {
     expect(colours.text).not.toBe(hexToRgb(colours.ok));
     expect(await session.getByTestId("join").count()).toBe(0);
     expect(await session.getByRole("button", { name: "Count me in" }).count()).toBe(0);
+    expect(await session.getByTestId("places-left").count()).toBe(0); // no places in a session that is not happening
     expect(await nextSteps(state)).toContain("Talk to someone one to one");
 
     // /talk with nobody on call: the next drop-in that is going ahead, not the one that is not.
