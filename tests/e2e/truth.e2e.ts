@@ -94,6 +94,7 @@ const occurrenceIdOf = async (page: Page, title: string, startsAt: Date) => {
 let afterADeath: string;
 let loneWorking: string;
 let waiting: Page;
+let joanne: Page;
 
 describe("a session nobody has opened", () => {
   it("at 21:40 the room says it is late, who has been told, and takes the worker into the lobby", async () => {
@@ -193,7 +194,7 @@ describe("a room the audio cannot carry more people into", () => {
     expect(await kit.getByTestId("places-left").textContent()).toBe("5 places left of 5");
 
     // Joanne opens the room: /talk now points there.
-    const joanne = await signIn("joanne@offshift.example");
+    joanne = await signIn("joanne@offshift.example");
     await joanne.goto(`${app.url}/sessions/${loneWorking}`);
     await joanne.getByTestId("open-room").click();
     await expect
@@ -243,6 +244,41 @@ describe("a room the audio cannot carry more people into", () => {
     await kit.goto(app.url);
     expect(await session.getByTestId("room-state").getAttribute("data-state")).toBe("locked");
     expect(await session.getByTestId("join").count()).toBe(0);
+  });
+});
+
+describe("a session called off while a worker has its room open", () => {
+  it("says it is cancelled, with what to do next, and the room refuses them", async () => {
+    const kit = waiting;
+    await kit.goto(`${app.url}/sessions/${loneWorking}/room`);
+    await kit.getByTestId("join-listen").waitFor();
+    await expect.poll(() => kit.getByTestId("connection-status").textContent(), { timeout: 15_000 }).toContain("Live");
+
+    await joanne.goto(`${app.url}/facilitator`);
+    const row = joanne
+      .locator("[data-testid=my-series]")
+      .filter({ hasText: "Lone working at night" })
+      .locator(`[data-testid=my-occurrence]:has(time[datetime="${at(22, 0).toISOString()}"])`);
+    await row.locator("summary").click();
+    await row.getByRole("button", { name: /Cancel Lone working at night/ }).click();
+
+    // The open room page changes by itself.
+    const closed = kit.getByTestId("room-closed");
+    await closed.waitFor({ timeout: 15_000 });
+    expect(await closed.getAttribute("data-state")).toBe("cancelled");
+    expect(await closed.textContent()).toContain("This session has been cancelled.");
+    expect(await nextSteps(closed)).toContain("See other sessions");
+    expect(await kit.getByTestId("join-listen").count()).toBe(0);
+    // And realtime refuses a join from anywhere, saying why.
+    const { ticket } = (await (await kit.context().request.get(`${app.url}/api/realtime-ticket`)).json()) as {
+      ticket: string;
+    };
+    const socket = io(app.realtimeUrl, { auth: { ticket }, transports: ["websocket"] });
+    sockets.push(socket);
+    expect(await socket.emitWithAck("room:join", { occurrenceId: loneWorking, listenOnly: true })).toMatchObject({
+      ok: false,
+      error: { code: "cancelled" },
+    });
   });
 });
 
