@@ -94,6 +94,11 @@ describe("the coordinator's rota", () => {
     // Gaps with their reasons.
     await priya.getByRole("link", { name: "Gaps and auto-fill" }).click();
     await priya.waitForURL(`${app.url}/coordinator/rota/gaps?week=${nextWeek}`);
+    // Dates as every other page writes them ("23 November"), not "2026-11-23".
+    const mondayLabel = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", timeZone: "UTC" }).format(
+      new Date(`${nextWeek}T12:00:00Z`),
+    );
+    expect(await priya.locator("#gaps-h").textContent()).toBe(`Gaps in the week of ${mondayLabel}`);
     const gaps = priya.getByTestId("gap");
     expect(await gaps.count()).toBeGreaterThan(7);
     const reasons = await priya.getByTestId("gap-reasons").allTextContents();

@@ -67,6 +67,10 @@ describe("volunteer rota", () => {
       .poll(() => dev.locator("#day-1-SA-error").textContent())
       .toContain("The early on Saturday starts at 06:00, before the night on Friday ends at 07:00");
     expect(await dev.getByTestId("pattern-errors").textContent()).toContain("Nothing was saved");
+    // Keyboard focus lands on what went wrong, not at the top of a new page.
+    await expect
+      .poll(() => dev.evaluate(() => document.activeElement?.getAttribute("data-testid")))
+      .toBe("pattern-errors");
     expect(await seriousA11yViolations(dev)).toEqual([]);
 
     // A late ending before it starts, without "ends next day".
@@ -111,9 +115,15 @@ describe("volunteer rota", () => {
 
     const slot = (page: Page, start: Date) =>
       page.locator(`[data-testid=rota-slot]:has(time[datetime="${start.toISOString()}"])`);
-    // Thursday's late slot fits; Friday's does not (a night from 22:00); nor Saturday's early (a night until 07:00).
+    // Thursday's late slot does not fit: Dev runs "After a death" then (a drop-in is busy time, like a slot).
     const thursdayLate = slot(dev, at(21, 30)).filter({ hasText: "Talk line late" });
-    expect(await thursdayLate.getAttribute("data-fits")).toBe("true");
+    expect(await thursdayLate.getAttribute("data-fits")).toBe("false");
+    expect(await thursdayLate.getByTestId("reasons").textContent()).toContain(
+      'already on the drop-in "After a death" at 21:30',
+    );
+    // Thursday's split-shift gap fits; Friday's late does not (a night from 22:00); nor Saturday's early (a night until 07:00).
+    const thursdayGap = slot(dev, at(13, 0)).filter({ hasText: "Split-shift gap" });
+    expect(await thursdayGap.getAttribute("data-fits")).toBe("true");
     const fridayLate = slot(dev, at(21, 30, 1)).filter({ hasText: "Talk line late" });
     expect(await fridayLate.getAttribute("data-fits")).toBe("false");
     expect(await fridayLate.getByTestId("reasons").textContent()).toContain("working a night from 22:00");
@@ -131,16 +141,16 @@ describe("volunteer rota", () => {
     await kwame.goto(`${app.url}/rota`);
     await expect.poll(() => kwame.getByTestId("connection-status").textContent()).toContain("Live");
     await expect.poll(() => dev.getByTestId("connection-status").textContent()).toContain("Live");
-    const slotId = (await thursdayLate.getAttribute("data-slot-id"))!;
+    const slotId = (await thursdayGap.getAttribute("data-slot-id"))!;
     const kwamesView = kwame.locator(`[data-testid=rota-slot][data-slot-id="${slotId}"]`).getByTestId("places-left");
-    expect(await kwamesView.textContent()).toBe("3 places left of 3");
+    expect(await kwamesView.textContent()).toBe("2 places left of 2");
 
-    await thursdayLate.getByRole("button", { name: /^Sign up/ }).click();
+    await thursdayGap.getByRole("button", { name: /^Sign up/ }).click();
     await expect.poll(() => dev.getByTestId("rota-status").textContent()).toContain("You're signed up");
-    await expect.poll(() => thursdayLate.getByTestId("on-slot").count()).toBe(1);
+    await expect.poll(() => thursdayGap.getByTestId("on-slot").count()).toBe(1);
     expect(await dev.locator(`[data-testid=my-shift][data-slot-id="${slotId}"]`).count()).toBe(1);
     // Kwame's page changes by itself.
-    await expect.poll(() => kwamesView.textContent(), { timeout: 10_000 }).toBe("2 places left of 3");
+    await expect.poll(() => kwamesView.textContent(), { timeout: 10_000 }).toBe("1 place left of 2");
 
     // The private calendar feed lists it.
     await dev.getByRole("button", { name: "Create link" }).click();
@@ -152,8 +162,8 @@ describe("volunteer rota", () => {
     const comp = new ICAL.Component(ICAL.parse(await res.text()));
     ICAL.TimezoneService.register(comp.getFirstSubcomponent("vtimezone")!);
     const events = comp.getAllSubcomponents("vevent").map((v) => new ICAL.Event(v));
-    const mine = events.filter((e) => e.summary === "Talk line late (Offshift rota)");
-    expect(mine.map((e) => e.startDate.toJSDate().toISOString())).toContain(at(21, 30).toISOString());
+    const mine = events.filter((e) => e.summary === "Split-shift gap (Offshift rota)");
+    expect(mine.map((e) => e.startDate.toJSDate().toISOString())).toContain(at(13, 0).toISOString());
     // Dev facilitates drop-ins in the demo: they are in the feed too.
     expect(events.some((e) => e.summary.startsWith("Facilitating: "))).toBe(true);
 

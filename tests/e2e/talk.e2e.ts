@@ -78,8 +78,9 @@ describe("someone to talk to now", () => {
     await worker.goto(`${app.url}/talk`);
     await worker.waitForURL(/\/join/);
     await worker.getByLabel("Nickname").fill("Night Owl");
-    await worker.getByLabel(/I agree to the group agreement/).check();
-    await worker.getByRole("button", { name: "Join" }).click();
+    // The one-to-one line has its own agreement (not the drop-in group's).
+    await worker.getByLabel("I agree to the one-to-one agreement").check();
+    await worker.getByRole("button", { name: "Continue" }).click();
     await worker.waitForURL(`${app.url}/talk`);
     expect(await worker.getByTestId("talk-availability").textContent()).toContain("Nobody is free right now");
     expect(await worker.getByRole("link", { name: /Samaritans/ }).count()).toBeGreaterThan(0);
@@ -144,6 +145,7 @@ describe("someone to talk to now", () => {
     await maria.getByTestId("after-save").click();
     await maria.getByTestId("after-saved").waitFor();
     expect(await maria.getByTestId("after-saved").textContent()).toContain("debrief");
+    expect((await maria.getByTestId("after-saved").textContent())!.trim()).toMatch(/^Recorded\. A coordinator /);
     // The outbox is worked every 15 s.
     const mail = await smtp
       .waitFor("priya@offshift.example", /debrief/)

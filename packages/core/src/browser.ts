@@ -3,7 +3,8 @@
  * time-zone data, so pages stay small on slow mobile data. Everything here is
  * also exported from the main entry.
  */
-export { placesLeft } from "./dropins/places.js";
+export { MESH_FULL_MESSAGE, placesLeft } from "./dropins/places.js";
+export { agreementFor } from "./people/agreements.js";
 export type * from "./realtime/events.js";
 export type { RoomAck, RoomError, RoomErrorCode } from "./room/commands.js";
 export type { RoomSnapshot } from "./room/state.js";

@@ -1,8 +1,10 @@
 import type { Socket } from "socket.io-client";
+import { MESH_FULL_MESSAGE } from "@offshift/core/browser";
 import type {
   ClientToServerEvents,
   RoomAck,
   RoomAudio,
+  RoomError,
   RoomChatLine,
   RoomReply,
   RoomSnapshot,
@@ -14,6 +16,9 @@ import { MeshTransport, isMeshSignal, type MeshSignal, type Signaller } from "$l
 import { isAudioJoinError, type AudioSnapshot, type AudioTransport } from "$lib/audio/transport.js";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Refusals that mean "not this room, not now": the page shows them with what to do instead. */
+const TURNED_AWAY: readonly RoomError["code"][] = ["full", "locked", "cancelled", "not_running", "ended", "not_open"];
 
 /** Side-chat lines kept on screen (the server's replay buffer is the same size). */
 const CHAT_ON_SCREEN = 100;
@@ -31,9 +36,11 @@ export class RoomClient {
   audio = $state<AudioSnapshot | null>(null);
   /** Which audio path realtime chose for this room (null before joining). */
   audioKind = $state<RoomAudio["kind"] | null>(null);
-  /** Why we are out: removed by a facilitator, the session ended, or we left. */
-  outcome = $state<"removed" | "ended" | "left" | null>(null);
+  /** Why we are out: removed by a facilitator, the session ended, we left, or the room turned us away. */
+  outcome = $state<"removed" | "ended" | "left" | "refused" | null>(null);
   error = $state<string | null>(null);
+  /** Why the room turned us away (full, locked, cancelled, not going ahead, over): shown with what to do next. */
+  refusal = $state<RoomError | null>(null);
   notice = $state<string | null>(null);
   joining = $state(false);
 
@@ -80,6 +87,7 @@ export class RoomClient {
   async join(listenOnly: boolean): Promise<void> {
     this.joining = true;
     this.error = null;
+    this.refusal = null;
     try {
       const reply = await this.#send("room:join", { occurrenceId: this.#occurrenceId, listenOnly });
       if (!reply) return;
@@ -122,7 +130,12 @@ export class RoomClient {
     try {
       await transport.join({ listenOnly, startMuted });
     } catch (e) {
-      this.error = isAudioJoinError(e) ? e.message : "The audio could not start. You can still use the chat.";
+      // The built-in audio's own words name server configuration: a worker gets core's plain ones.
+      this.error = !isAudioJoinError(e)
+        ? "The audio could not start. You can still use the chat."
+        : e.code === "mesh_full"
+          ? MESH_FULL_MESSAGE
+          : e.message;
     }
     this.#enforceMutes();
   }
@@ -238,9 +251,14 @@ export class RoomClient {
         (reply) => {
           clearTimeout(timer);
           if (!reply.ok) {
-            if (reply.error.code === "removed") void this.#out("removed");
-            else if (reply.error.code === "ended") void this.#out("ended");
-            else this.error = reply.error.message;
+            const code = reply.error.code;
+            if (code === "removed") void this.#out("removed");
+            else if (code === "ended" && this.#joined) void this.#out("ended");
+            else if (event === "room:join" && TURNED_AWAY.includes(code)) {
+              // Not let in (or, for a session called off, not kept in): say why, never just nothing.
+              this.refusal = reply.error;
+              if (this.#joined) void this.#out("refused");
+            } else this.error = reply.error.message;
             resolve(null);
             return;
           }
@@ -284,7 +302,7 @@ export class RoomClient {
     this.chat = merged.slice(-CHAT_ON_SCREEN);
   }
 
-  async #out(outcome: "removed" | "ended" | "left") {
+  async #out(outcome: "removed" | "ended" | "left" | "refused") {
     this.#joined = false;
     this.outcome = outcome;
     const t = this.#transport;

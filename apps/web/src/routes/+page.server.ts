@@ -11,6 +11,7 @@ import {
 } from "@offshift/core";
 import { listUpcomingOccurrences, setAttendanceIntent, type TonightItem } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
+import { placesView } from "$lib/server/places.js";
 import { env } from "$lib/server/env.js";
 import { publishAttendanceChanged } from "$lib/server/events.js";
 import type { Actions, PageServerLoad } from "./$types";
@@ -23,7 +24,9 @@ function toView(item: TonightItem, now: Date, timeZone: string) {
     description: item.description,
     language: item.language,
     facilitator: item.facilitatorFirstName,
-    capacity: item.capacity,
+    /** Told when the facilitator is late: the backup, or the coordinators. */
+    alerted: item.backupFirstName ?? "the coordinators",
+    places: placesView(item),
     planning: item.planning,
     planningFromHere: item.planningFromHere,
     startsAt: item.startsAt.toISOString(),

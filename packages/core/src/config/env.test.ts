@@ -155,6 +155,15 @@ describe("LiveKit: all three variables or none", () => {
     );
   });
 
+  it("web reads LIVEKIT_URL alone (it only needs to know the audio mode), with the same check", () => {
+    const web = { ...base, AUTH_SECRET: "a".repeat(32) };
+    expect(parseEnv(webEnvSchema, web).LIVEKIT_URL).toBeUndefined();
+    expect(parseEnv(webEnvSchema, { ...web, LIVEKIT_URL: liveKit.LIVEKIT_URL }).LIVEKIT_URL).toBe(liveKit.LIVEKIT_URL);
+    expect(() => parseEnv(webEnvSchema, { ...web, LIVEKIT_URL: "https://livekit.example.org" })).toThrow(
+      "LIVEKIT_URL must be a ws:// or wss:// URL",
+    );
+  });
+
   it("wants a ws(s) URL", () => {
     for (const bad of ["https://livekit.example.org", "livekit.example.org", "ws://"])
       expect(() => parseEnv(realtimeEnvSchema, { ...base, ...liveKit, LIVEKIT_URL: bad })).toThrow(

@@ -253,7 +253,11 @@ export const webEnvSchema = z
     OFFSHIFT_TEST_CLOCK_FILE: z.string().optional(),
     /** STUN/TURN servers for mesh audio, as JSON: [{"urls":"turn:turn.example.org:3478","username":"u","credential":"p"}]. */
     ICE_SERVERS: iceServersVar,
-    /** The LiveKit server browsers connect to (realtime hands out its tokens): allowed by the pages' CSP. */
+    /**
+     * The LiveKit server browsers connect to (realtime hands out its tokens): allowed by the
+     * pages' CSP. Set: rooms hold their full capacity. Unset: the built-in audio, so pages
+     * offer only what it carries.
+     */
     LIVEKIT_URL: liveKitVars.LIVEKIT_URL,
   })
   .refine((env) => env.NODE_ENV === "test" || !env.OFFSHIFT_TEST_CLOCK_FILE, {

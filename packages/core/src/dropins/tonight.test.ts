@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bucketFor, groupForTonight, isLobbyOpen, nightLabel } from "./tonight.js";
+import { bucketFor, dropInToSuggest, groupForTonight, isLobbyOpen, nightLabel } from "./tonight.js";
 
 const LONDON = "Europe/London";
 const at = (iso: string) => new Date(iso);
@@ -53,5 +53,36 @@ describe("nightLabel", () => {
       day: "Wednesday",
       time: "22:00",
     });
+  });
+});
+
+describe("dropInToSuggest: where /talk points when nobody is on call", () => {
+  const at = (h: number, m: number) => new Date(Date.UTC(2026, 10, 24, h, m));
+  const session = (h: number, m: number, over: { openedAt?: Date | null; cancelled?: boolean; id: string }) => ({
+    startsAt: at(h, m),
+    endsAt: at(h + 1, m),
+    openedAt: null,
+    ...over,
+  });
+  const now = at(21, 50);
+  // 21:30 nobody opened (not going ahead), 21:40 opened, 22:00 not started, 21:45 cancelled.
+  const notRunning = session(21, 30, { id: "not-running" });
+  const openNow = session(21, 40, { id: "open", openedAt: at(21, 38) });
+  const later = session(22, 0, { id: "later" });
+  const cancelled = session(21, 45, { id: "cancelled", cancelled: true, openedAt: at(21, 40) });
+
+  it("a drop-in open now first", () => {
+    expect(dropInToSuggest([notRunning, cancelled, later, openNow], now)).toEqual({ item: openNow, openNow: true });
+  });
+  it("else the next one that is actually going ahead", () => {
+    expect(dropInToSuggest([notRunning, cancelled, later], now)).toEqual({ item: later, openNow: false });
+    expect(dropInToSuggest([notRunning, later, openNow], now, (s) => s.id !== "open")).toEqual({
+      item: later,
+      openNow: false,
+    });
+  });
+  it("never a late, not-going-ahead, cancelled or finished one", () => {
+    const late = session(21, 45, { id: "late" });
+    expect(dropInToSuggest([notRunning, cancelled, late, session(20, 0, { id: "over" })], now)).toBeNull();
   });
 });

@@ -125,3 +125,21 @@ export function nextRoomStateChange(
   const next = marks.filter((t) => t > now.getTime()).sort((a, b) => a - b)[0];
   return next === undefined ? null : new Date(next);
 }
+
+/**
+ * The drop-in to point a worker to when nobody is on call: one open now (that
+ * they can get into), else the next one that is actually going ahead (not
+ * started yet), never one that is late, not going ahead, cancelled or over.
+ */
+export function dropInToSuggest<T extends Timed & { cancelled?: boolean; openedAt: Date | null }>(
+  items: readonly T[],
+  now: Date,
+  canEnter: (item: T) => boolean = () => true,
+): { item: T; openNow: boolean } | null {
+  const sorted = [...items].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
+  const state = (item: T) => roomState({ ...item, cancelled: item.cancelled ?? false }, now);
+  const open = sorted.find((item) => state(item) === "open" && canEnter(item));
+  if (open) return { item: open, openNow: true };
+  const next = sorted.find((item) => state(item) === "upcoming" || state(item) === "lobby");
+  return next ? { item: next, openNow: false } : null;
+}

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { fieldErrors, guestJoinInput, signInRequestInput, volunteerApplicationInput } from "./schema.js";
+import { agreementFor } from "./agreements.js";
+import {
+  fieldErrors,
+  guestJoinInput,
+  guestTalkInput,
+  signInRequestInput,
+  volunteerApplicationInput,
+} from "./schema.js";
 
 const errorsOf = (result: { success: boolean; error?: unknown }) =>
   result.success ? {} : fieldErrors(result.error as Parameters<typeof fieldErrors>[0]);
@@ -20,6 +27,16 @@ describe("guest join", () => {
       "Use letters, numbers, spaces and . ' _ - only",
     );
     expect(errorsOf(guestJoinInput.safeParse({ nickname: "a".repeat(25), agreement: "on" })).nickname).toMatch(/24/);
+  });
+  it("asks someone on the way to the 1:1 line for its own agreement, not the group's", () => {
+    expect(agreementFor("/talk")).toBe("talk");
+    expect(agreementFor("/talk/call/x")).toBe("talk");
+    expect(agreementFor("/talking-points")).toBe("group");
+    expect(agreementFor("/sessions/x/room")).toBe("group");
+    expect(agreementFor("/")).toBe("group");
+    expect(errorsOf(guestTalkInput.safeParse({ nickname: "Night Owl" }))).toEqual({
+      agreement: "Please accept the one-to-one agreement to continue",
+    });
   });
   it("accepts names in other scripts", () => {
     expect(guestJoinInput.safeParse({ nickname: "Zofia Łęcka", agreement: "on" }).success).toBe(true);

@@ -45,6 +45,12 @@ export const guestJoinInput = z.object({
 });
 export type GuestJoinInput = z.infer<typeof guestJoinInput>;
 
+/** Worker asking for someone to talk to: the same nickname, with the one-to-one line's own agreement. */
+export const guestTalkInput = z.object({
+  nickname: nicknameField,
+  agreement: checkbox("Please accept the one-to-one agreement to continue"),
+});
+
 export const volunteerApplicationInput = z.object({
   name: z
     .string({ error: "Enter your name" })

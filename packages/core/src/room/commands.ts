@@ -42,15 +42,6 @@ export const meshSignal = z.object({
     .optional(),
 });
 
-/**
- * Most people (facilitators included: everyone's voice goes to everyone) one
- * room can hold on the embedded WebRTC mesh. Bigger rooms need LiveKit.
- */
-export const MESH_MAX_MEMBERS = 6;
-export const MESH_FULL_MESSAGE =
-  `This room already has ${MESH_MAX_MEMBERS} people, the most the built-in audio can carry. ` +
-  "Bigger rooms need a LiveKit server: ask the organisers to set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET.";
-
 export const roomCommandSchemas = {
   "room:join": z.object({
     occurrenceId: z.uuid({ error: "That session could not be found" }),
@@ -117,6 +108,8 @@ export const ROOM_ERROR_CODES = [
   "removed",
   "full",
   "ended",
+  "cancelled",
+  "not_running",
   "rate_limited",
 ] as const;
 export type RoomErrorCode = (typeof ROOM_ERROR_CODES)[number];

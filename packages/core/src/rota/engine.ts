@@ -1,4 +1,5 @@
 import { DomainError } from "../errors.js";
+import { wallTimeAt } from "../time/zoned.js";
 import { WEEKDAYS } from "../dropins/series.js";
 import {
   clockLabel,
@@ -235,12 +236,16 @@ function cloneLoad(l: Load): Load {
   };
 }
 
+/** Keeps `busy` sorted by start (the double-booking check stops at the first one after the slot). */
+function insertBusy(load: Load, busy: Busy): void {
+  let i = load.busy.length;
+  while (i > 0 && load.busy[i - 1]!.start > busy.start) i--;
+  load.busy.splice(i, 0, busy);
+}
+
 function addToLoad(load: Load, s: SlotInfo, inWindow: boolean): void {
   load.slotIds.add(s.slot.id);
-  const busy: Busy = { start: s.start, end: s.end, name: s.slot.name, clock: s.clock };
-  let i = load.busy.length;
-  while (i > 0 && load.busy[i - 1]!.start > s.start) i--;
-  load.busy.splice(i, 0, busy);
+  insertBusy(load, { start: s.start, end: s.end, name: s.slot.name, clock: s.clock });
   load.weekSlots.set(s.week, (load.weekSlots.get(s.week) ?? 0) + 1);
   load.weekMinutes.set(s.week, (load.weekMinutes.get(s.week) ?? 0) + s.minutes);
   if (s.night !== null) load.nights.add(s.night);
@@ -365,6 +370,19 @@ export function prepareRota(raw: RotaInputRaw | RotaInput): RotaBoard {
 
   // Existing assignments: attach to their slots and count toward each volunteer's limits.
   const loads = volunteers.map(() => emptyLoad());
+  // Drop-ins they run are busy time too (not slots: they count toward no limit).
+  input.volunteers.forEach((v, i) => {
+    for (const f of v.facilitating) {
+      if (f.end.getTime() <= from - DAY_MS || f.start.getTime() >= to + DAY_MS) continue;
+      const at = wallTimeAt(f.start, input.timeZone);
+      insertBusy(loads[i]!, {
+        start: f.start.getTime(),
+        end: f.end.getTime(),
+        name: `the drop-in "${f.title}"`,
+        clock: `${String(at.hour).padStart(2, "0")}:${String(at.minute).padStart(2, "0")}`,
+      });
+    }
+  });
   const seen = new Set<string>();
   const attached = new Map<number, string[]>();
   for (const a of [...input.assignments].sort(

@@ -357,3 +357,32 @@ describe("bad input", () => {
     );
   });
 });
+
+describe("a volunteer who also facilitates a drop-in", () => {
+  // Monday 9 February 2026: the late talk-line slot 21:30-00:30; Dev runs "After a death" 21:30-22:45.
+  const dropIn = {
+    title: "After a death",
+    start: new Date("2026-02-09T21:30:00Z"),
+    end: new Date("2026-02-09T22:45:00Z"),
+  };
+  const b = board(
+    "2026-02-09T00:00:00Z",
+    "2026-02-11T00:00:00Z",
+    [{ ...volunteer("dev").build(), facilitating: [dropIn] }],
+    { templates: [late] },
+  );
+  const monday = slotAt(b, "late", "2026-02-09T21:30:00.000Z");
+  const tuesday = slotAt(b, "late", "2026-02-10T21:30:00.000Z");
+
+  it("is busy while running it: the talk line at the same time is refused, with the reason", () => {
+    expect(why(b, "dev", monday.id)).toEqual(['already on the drop-in "After a death" at 21:30']);
+    expect(why(b, "dev", tuesday.id)).toBe("eligible");
+  });
+
+  it("is never auto-filled onto the talk line then", () => {
+    const result = autoFill(b);
+    const proposed = result.proposals.filter((p) => p.volunteerId === "dev").map((p) => p.slotId);
+    expect(proposed).toContain(tuesday.id);
+    expect(proposed).not.toContain(monday.id);
+  });
+});

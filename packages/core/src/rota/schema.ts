@@ -236,6 +236,11 @@ export const rotaVolunteer = z.object({
   shifts: z.array(shiftTemplate).max(20, "At most 20 shift templates"),
   pattern: workPatternRules,
   preferences: volunteerPreferences.default({ windows: [] }),
+  /** Drop-ins this person runs: busy time, as much as a slot they are on. */
+  facilitating: z
+    .array(z.object({ title: z.string().max(200), start: z.coerce.date(), end: z.coerce.date() }))
+    .max(1_000)
+    .default([]),
 });
 export type RotaVolunteer = z.infer<typeof rotaVolunteer>;
 export type RotaVolunteerInput = z.input<typeof rotaVolunteer>;

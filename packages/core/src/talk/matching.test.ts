@@ -151,6 +151,9 @@ describe("what workers are told", () => {
       "Nobody is free right now: the next drop-in is tonight at 22:00",
     );
     expect(availabilityText(0, null)).toBe("Nobody is free right now");
+    expect(availabilityText(0, { day: "Tonight", time: "21:30", openNow: true })).toBe(
+      "Nobody is free right now: a drop-in is open now",
+    );
   });
 
   it("a rough wait estimate", () => {

@@ -123,9 +123,16 @@ export function estimateWaitMinutes(position: number, free: number, onCall: numb
 }
 
 /** The honest line workers see before asking. */
-export function availabilityText(onCall: number, nextDropIn: { time: string; day: string } | null): string {
+export function availabilityText(
+  onCall: number,
+  nextDropIn: { time: string; day: string; openNow?: boolean } | null,
+): string {
   if (onCall > 0) return `${onCall} ${onCall === 1 ? "volunteer is" : "volunteers are"} on call now`;
-  const next = nextDropIn ? `: the next drop-in is ${nextDropIn.day.toLowerCase()} at ${nextDropIn.time}` : "";
+  const next = !nextDropIn
+    ? ""
+    : nextDropIn.openNow
+      ? ": a drop-in is open now"
+      : `: the next drop-in is ${nextDropIn.day.toLowerCase()} at ${nextDropIn.time}`;
   return `Nobody is free right now${next}`;
 }
 

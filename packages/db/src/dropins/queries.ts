@@ -1,4 +1,4 @@
-import { firstName, type CalendarSession } from "@offshift/core";
+import { firstName, type CalendarSession, type LiveRoomState, type RoomOccupancy } from "@offshift/core";
 import type { Db } from "../client.js";
 
 export interface TonightItem {
@@ -11,12 +11,25 @@ export interface TonightItem {
   endsAt: Date;
   capacity: number;
   facilitatorFirstName: string;
+  /** Who is told when the facilitator is late; null: the coordinators are. */
+  backupFirstName: string | null;
   /** People who said they plan to come. */
   planning: number;
   /** Whether this browser said so. */
   planningFromHere: boolean;
   /** When a facilitator opened the room, if they have. */
   openedAt: Date | null;
+  /** Who is in the live room now (null before anyone has joined), for the places a page may offer. */
+  room: RoomOccupancy | null;
+}
+
+/** Workers and facilitators seated in a live room, and whether it is locked; nobody once it has ended. */
+function occupancy(liveRoom: { state: unknown } | null): RoomOccupancy | null {
+  if (!liveRoom) return null;
+  const state = liveRoom.state as LiveRoomState;
+  if (state.phase === "ended") return null;
+  const facilitators = state.members.filter((m) => m.facilitator).length;
+  return { workers: state.members.length - facilitators, facilitators, locked: state.locked };
 }
 
 /** One occurrence as the session page shows it, or null. Cancelled ones are returned (and said so). */
@@ -32,6 +45,7 @@ export async function findOccurrence(db: Db, occurrenceId: string) {
       },
       facilitator: { select: { displayName: true } },
       _count: { select: { intents: true } },
+      liveRoom: { select: { state: true } },
     },
   });
   if (!row) return null;
@@ -58,6 +72,7 @@ export async function findOccurrence(db: Db, occurrenceId: string) {
     openedAt: row.openedAt,
     backupAlertedAt: row.backupAlertedAt,
     planning: row._count.intents,
+    room: occupancy(row.liveRoom),
   };
 }
 
@@ -71,10 +86,16 @@ export async function listUpcomingOccurrences(
     where: { status: "SCHEDULED", endsAt: { gt: input.now }, startsAt: { lt: until } },
     orderBy: { startsAt: "asc" },
     include: {
-      series: { include: { facilitator: { select: { displayName: true } } } },
+      series: {
+        include: {
+          facilitator: { select: { displayName: true } },
+          backupFacilitator: { select: { displayName: true } },
+        },
+      },
       facilitator: { select: { displayName: true } },
       _count: { select: { intents: true } },
       intents: input.browserKey ? { where: { browserKey: input.browserKey }, select: { browserKey: true } } : false,
+      liveRoom: { select: { state: true } },
     },
   });
   return rows.map((row) => ({
@@ -87,9 +108,14 @@ export async function listUpcomingOccurrences(
     endsAt: row.endsAt,
     capacity: row.capacity,
     facilitatorFirstName: firstName((row.facilitator ?? row.series.facilitator).displayName),
+    backupFirstName:
+      row.series.backupFacilitator && row.series.backupFacilitatorId !== row.facilitatorId
+        ? firstName(row.series.backupFacilitator.displayName)
+        : null,
     planning: row._count.intents,
     planningFromHere: Array.isArray(row.intents) && row.intents.length > 0,
     openedAt: row.openedAt,
+    room: occupancy(row.liveRoom),
   }));
 }
 

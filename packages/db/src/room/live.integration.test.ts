@@ -262,4 +262,60 @@ describe("live room state in PostgreSQL", () => {
     expect([...a, ...b]).toEqual([other.occurrenceId]);
     expect(await readRoom(db, other.occurrenceId)).toMatchObject({ phase: "ended", members: [] });
   });
+
+  it("tells a worker a session nobody opened is not going ahead, and a cancelled one is cancelled", async () => {
+    const later = await db.dropInOccurrence.findMany({
+      where: { series: { facilitatorId: leadId }, startsAt: { gt: ctx.endsAt } },
+      orderBy: { startsAt: "asc" },
+      skip: 1,
+      take: 2,
+    });
+    const unopened = (await loadRoomContext(db, later[0]!.id))!;
+    const joinAt = (c: RoomContext, minutes: number, actor: Parameters<typeof run>[0] = worker(50)) =>
+      runRoomCommand(db, {
+        context: c,
+        actor,
+        command: { name: "room:join", payload: { occurrenceId: c.occurrenceId, listenOnly: false } },
+        now: new Date(c.startsAt.getTime() + minutes * 60_000),
+      });
+    // Late (inside the grace period): the lobby still takes them.
+    expect(await joinAt(unopened, 14)).toMatchObject({ ok: true, snapshot: { phase: "lobby" } });
+    // Past it: not going ahead, in plain words, and the seat they had is not kept open for them.
+    const refused = await joinAt(unopened, 16);
+    expect(refused).toMatchObject({ ok: false, error: { code: "not_running" } });
+    expect(!refused.ok && refused.error.message).toContain("isn't going ahead");
+    // The facilitator can still come in and open it.
+    expect(await joinAt(unopened, 16, { ...facilitator, personId: leadId })).toMatchObject({ ok: true });
+
+    await db.dropInOccurrence.update({ where: { id: later[1]!.id }, data: { status: "CANCELLED" } });
+    const cancelled = (await loadRoomContext(db, later[1]!.id))!;
+    const no = await joinAt(cancelled, -5);
+    expect(no).toMatchObject({ ok: false, error: { code: "cancelled" } });
+    expect(!no.ok && no.error.message).toContain("cancelled");
+  });
+
+  it("on the built-in audio keeps the last place for the facilitator while nobody runs the room", async () => {
+    const next = await db.dropInOccurrence.findMany({
+      where: { series: { facilitatorId: leadId }, startsAt: { gt: ctx.endsAt } },
+      orderBy: { startsAt: "asc" },
+      skip: 3,
+      take: 1,
+    });
+    await db.dropInOccurrence.update({ where: { id: next[0]!.id }, data: { capacity: 12 } });
+    const c = (await loadRoomContext(db, next[0]!.id))!;
+    const cap = { count: 3, message: "full" };
+    const joinAs = (actor: Parameters<typeof run>[0]) =>
+      runRoomCommand(db, {
+        context: c,
+        actor,
+        command: { name: "room:join", payload: { occurrenceId: c.occurrenceId, listenOnly: true } },
+        now: new Date(c.startsAt.getTime() - 60_000),
+        maxMembers: cap,
+      });
+    expect(await joinAs(worker(60))).toMatchObject({ ok: true });
+    expect(await joinAs(worker(61))).toMatchObject({ ok: true });
+    expect(await joinAs(worker(62))).toMatchObject({ ok: false, error: { code: "full", message: "full" } });
+    expect(await joinAs({ ...facilitator, personId: leadId })).toMatchObject({ ok: true });
+    expect((await readRoom(db, c.occurrenceId))!.members).toHaveLength(3);
+  });
 });

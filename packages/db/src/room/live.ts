@@ -4,6 +4,7 @@ import {
   emptyRoom,
   isLobbyOpen,
   roomSnapshot,
+  roomState,
   type RoomActor,
   type RoomCommand,
   type RoomEffect,
@@ -20,6 +21,8 @@ export const CHAT_BUFFER = 100;
 export const AUTO_END_AFTER_MINUTES = 15;
 
 type Tx = Prisma.TransactionClient;
+
+const NOT_RUNNING_MESSAGE = "The facilitator couldn't make it, so this session isn't going ahead. Sorry.";
 
 /** What the socket layer needs to authorise an event before running it. */
 export interface RoomContext {
@@ -88,7 +91,7 @@ export async function runRoomCommand(
   },
 ): Promise<RoomRunResult> {
   const { context: ctx, actor, command, now } = input;
-  if (ctx.cancelled) return refuse("ended", "This session has been cancelled.");
+  if (ctx.cancelled) return refuse("cancelled", "This session has been cancelled, so the room will not open. Sorry.");
   const late = now.getTime() > ctx.endsAt.getTime() + AUTO_END_AFTER_MINUTES * 60_000;
   if (command.name === "room:join" && !late && !isLobbyOpen(ctx, now))
     return refuse("not_open", "The lobby opens 10 minutes before the start.");
@@ -101,10 +104,17 @@ export async function runRoomCommand(
       // Nobody ended it: close it now, as if the facilitator had.
       ({ state, version } = await saveEnded(tx, ctx.occurrenceId, state, version, null));
     }
+    // Past the grace period and never opened: workers are told it is not going ahead, never seated in a
+    // lobby that will not open (a facilitator may still come in and open it).
+    const unopened = state.phase === "lobby" && roomState(ctx, now) === "not-running";
+    if (command.name === "room:join" && !actor.facilitator && unopened)
+      return { ok: false, error: { code: "not_running", message: NOT_RUNNING_MESSAGE } } as const;
     const result = applyRoomCommand(state, actor, command, now.getTime());
     if (!result.ok) return { ok: false, error: result.error } as const;
     const cap = input.maxMembers;
-    if (cap && command.name === "room:join" && result.state.members.length > cap.count)
+    // A worker never takes the last place the audio has while nobody is in to run the room.
+    const keptForFacilitator = !actor.facilitator && !result.state.members.some((m) => m.facilitator) ? 1 : 0;
+    if (cap && command.name === "room:join" && result.state.members.length + keptForFacilitator > cap.count)
       if (!state.members.some((m) => m.id === actor.id))
         return { ok: false, error: { code: "full", message: cap.message } } as const;
     const changed = JSON.stringify(result.state) !== JSON.stringify(state);

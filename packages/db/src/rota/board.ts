@@ -84,9 +84,31 @@ export async function loadBoard(
       shifts: usable ? shifts.data : [],
       pattern: usable ? pattern.data : noPattern(input.from),
       preferences: prefs.success ? prefs.data : { windows: [] },
+      facilitating: [],
     });
   }
   const volunteerIds = new Set(volunteers.map((v) => v.id));
+  // Drop-ins a volunteer runs (handed to them, or their series' own) are busy time on the rota.
+  const ids = [...volunteerIds];
+  const dropIns = await db.dropInOccurrence.findMany({
+    where: {
+      status: "SCHEDULED",
+      startsAt: { lt: input.to },
+      endsAt: { gt: input.from },
+      OR: [{ facilitatorId: { in: ids } }, { facilitatorId: null, series: { facilitatorId: { in: ids } } }],
+    },
+    select: {
+      title: true,
+      startsAt: true,
+      endsAt: true,
+      facilitatorId: true,
+      series: { select: { facilitatorId: true } },
+    },
+  });
+  for (const v of volunteers)
+    v.facilitating = dropIns
+      .filter((d) => (d.facilitatorId ?? d.series.facilitatorId) === v.id)
+      .map((d) => ({ title: d.title, start: d.startsAt, end: d.endsAt }));
   const [slots, assignments] = await Promise.all([
     db.rotaSlot.findMany({
       where: { templateId: { in: [...templateIds] }, startsAt: { gte: input.from, lt: input.to } },

@@ -285,3 +285,40 @@ describe("volunteerRotaView", () => {
     expect(view.slots.every((s) => s.startsAt > now)).toBe(true);
   });
 });
+
+describe("a volunteer who runs a drop-in", () => {
+  it("cannot sign up for the talk line while running it, and hears why; the night after is fine", async () => {
+    const dev = await volunteer("Dev Facilitator");
+    await db.person.update({ where: { id: dev }, data: { roles: ["VOLUNTEER", "FACILITATOR"] } });
+    const series = await db.dropInSeries.create({
+      data: {
+        title: "After a death",
+        theme: "After a death",
+        description: "A gentle space.",
+        capacity: 8,
+        durationMinutes: 75,
+        rrule: "FREQ=WEEKLY;BYDAY=FR",
+        startsOnLocal: "2026-12-04T21:30:00",
+        facilitatorId: dev,
+      },
+    });
+    const fields = { title: series.title, theme: series.theme, description: series.description, capacity: 8 };
+    await db.dropInOccurrence.create({
+      data: {
+        ...fields,
+        seriesId: series.id,
+        originalStart: fridayLate,
+        startsAt: fridayLate,
+        endsAt: new Date(fridayLate.getTime() + 75 * 60_000),
+      },
+    });
+    const refused = await signUp(db, input(dev, await slotAt(fridayLate)));
+    expect(refused).toMatchObject({ ok: false, reason: "not_eligible" });
+    expect(refused.ok === false && refused.message).toBe(
+      'This slot doesn\'t fit: already on the drop-in "After a death" at 21:30.',
+    );
+    expect(await db.rotaAssignment.count({ where: { personId: dev } })).toBe(0);
+    const saturday = new Date(fridayLate.getTime() + 86_400_000);
+    expect(await signUp(db, input(dev, await slotAt(saturday)))).toMatchObject({ ok: true });
+  });
+});

@@ -1,5 +1,5 @@
 import { fail } from "@sveltejs/kit";
-import { can, fieldErrors, guestJoinInput, nicknameField } from "@offshift/core";
+import { agreementFor, can, fieldErrors, guestJoinInput, guestTalkInput, nicknameField } from "@offshift/core";
 import { createGuest, renameGuest } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { redirectTo, safeNext } from "$lib/server/forms.js";
@@ -17,11 +17,13 @@ export const actions: Actions = {
     const form = Object.fromEntries(await request.formData());
     if (!can(locals.actor, "guest.create"))
       return fail(403, { errors: { form: "You are already signed in." }, values: {} });
-    const parsed = guestJoinInput.safeParse(form);
+    const input = agreementFor(safeNext(form.next)) === "talk" ? guestTalkInput : guestJoinInput;
+    const parsed = input.safeParse(form);
     if (!parsed.success) {
+      // `next` rides along, so fixing the nickname still takes them where they were going.
       return fail(400, {
         errors: fieldErrors(parsed.error),
-        values: { nickname: String(form.nickname ?? "").slice(0, 60) },
+        values: { nickname: String(form.nickname ?? "").slice(0, 60), next: safeNext(form.next) },
       });
     }
     const { token } = await createGuest(getDb(), parsed.data);
@@ -35,10 +37,10 @@ export const actions: Actions = {
     if (!parsed.success) {
       return fail(400, {
         errors: { nickname: parsed.error.issues[0]!.message },
-        values: { nickname: String(form.nickname ?? "").slice(0, 60) },
+        values: { nickname: String(form.nickname ?? "").slice(0, 60), next: safeNext(form.next) },
       });
     }
     await renameGuest(getDb(), locals.guest.id, parsed.data);
-    return { renamed: true };
+    return { renamed: true, values: { next: safeNext(form.next) } };
   },
 };

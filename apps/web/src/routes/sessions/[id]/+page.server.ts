@@ -6,12 +6,12 @@ import {
   isId,
   nextRoomStateChange,
   nightLabel,
-  placesLeft,
   roomState,
 } from "@offshift/core";
 import { findOccurrence, openRoom } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
+import { placesView } from "$lib/server/places.js";
 import { env } from "$lib/server/env.js";
 import { publishScheduleChanged } from "$lib/server/events.js";
 import { requireCan } from "$lib/server/guard.js";
@@ -36,9 +36,8 @@ export const load: PageServerLoad = async ({ params, locals }) => {
       description: occ.description,
       facilitator: occ.facilitatorFirstName,
       backup: occ.backupFirstName,
-      capacity: occ.capacity,
       planning: occ.planning,
-      placesLeft: placesLeft(occ.capacity, occ.planning),
+      places: placesView(occ),
       startsAt: occ.startsAt.toISOString(),
       when: nightLabel(occ.startsAt, now, tz),
       lobbyOpensAt: nightLabel(lobbyOpensAt, now, tz).time,

@@ -48,7 +48,15 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   const when = formatter(w.timeZone);
   const gaps = await listRotaGaps(getDb(), w);
   return {
-    week: { monday: w.week.monday, previous: w.week.previous, next: w.week.next },
+    week: {
+      monday: w.week.monday,
+      /** "23 November", as every other page writes a date (the ISO date stays in links). */
+      mondayLabel: new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", timeZone: "UTC" }).format(
+        new Date(`${w.week.monday}T12:00:00Z`),
+      ),
+      previous: w.week.previous,
+      next: w.week.next,
+    },
     gaps: gaps.map((g) => gapView(g, when)),
   };
 };

@@ -1,9 +1,18 @@
 import { error, redirect } from "@sveltejs/kit";
-import { SAFEGUARDING_CATEGORIES, can, firstName, isId, nightLabel, roomState } from "@offshift/core";
+import {
+  SAFEGUARDING_CATEGORIES,
+  can,
+  firstName,
+  isId,
+  nextRoomStateChange,
+  nightLabel,
+  roomState,
+} from "@offshift/core";
 import { findOccurrence } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
+import { placesView } from "$lib/server/places.js";
 import type { PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = async ({ params, locals }) => {
@@ -14,16 +23,25 @@ export const load: PageServerLoad = async ({ params, locals }) => {
   if (!occ) error(404, "We could not find that session.");
   const now = clockNow();
   const state = roomState(occ, now);
-  if (state === "upcoming" || state === "cancelled" || state === "ended") redirect(303, `/sessions/${params.id}`);
+  // Not open yet: the session page says when it will be. Cancelled, finished or not going ahead: said here.
+  if (state === "upcoming") redirect(303, `/sessions/${params.id}`);
   const e = env();
+  const next = nextRoomStateChange(occ, now);
   return {
     session: {
       id: occ.occurrenceId,
+      seriesId: occ.seriesId,
       title: occ.title,
       theme: occ.theme,
       facilitator: occ.facilitatorFirstName,
+      /** Told when the facilitator is late: the backup, or the coordinators. */
+      alerted: occ.backupFirstName ?? "the coordinators",
       roomStyle: occ.roomStyle,
       when: nightLabel(occ.startsAt, now, e.ORG_TIMEZONE),
+      state,
+      places: placesView(occ),
+      /** Milliseconds until the state can next change by the clock alone (the page refreshes then). */
+      refreshInMs: next ? next.getTime() - now.getTime() : null,
     },
     joinedAs: (locals.person && firstName(locals.person.displayName)) ?? locals.guest?.nickname ?? "",
     isFacilitator: !!locals.person && occ.runnerIds.includes(locals.person.id),
