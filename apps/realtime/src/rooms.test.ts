@@ -52,7 +52,7 @@ beforeAll(async () => {
     },
   });
   occurrenceId = occ.id;
-  for (const nickname of ["Night Owl", "Kit", "Robin"]) {
+  for (const nickname of ["Night Owl", "Kit", "Robin", "Sam"]) {
     const g = await db.guest.create({
       data: { nickname, tokenHash: `hash-${nickname}`, agreementAcceptedAt: new Date() },
       select: { id: true },
@@ -177,9 +177,40 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
     await send(owl, "room:chat", { text: "after the removal" });
     await new Promise((r) => setTimeout(r, 300));
     expect(heard).toBe(false);
+    // The same socket cannot read the room back either: no snapshot, no side-chat.
+    const sync = await send(kit, "room:sync", { afterChatSeq: 0 });
+    expect(sync.ok).toBe(false);
     expect(await join(kit)).toMatchObject({ ok: false, error: { code: "removed" } });
     const fresh = await connected(urlB, guests[1]!); // even from a new connection on the other node
     expect(await join(fresh)).toMatchObject({ ok: false, error: { code: "removed" } });
+  });
+
+  it("a member removed from the other node loses the room on that same socket at once: no sync, chat or signals", async () => {
+    const sam = await connected(urlB, guests[3]!);
+    const joined = await join(sam);
+    if (!joined.ok) throw new Error("join refused");
+    const samId = joined.data!.memberId;
+    const told = waitFor<{ occurrenceId: string }>(sam, "room:removed");
+    expect(await send(maria, "mod:remove", { participantId: samId })).toMatchObject({ ok: true });
+    await told;
+    expect(await send(owl, "room:chat", { text: "said after Sam left" })).toMatchObject({ ok: true });
+    const sync = await send(sam, "room:sync", { afterChatSeq: 0 });
+    expect(sync).toMatchObject({ ok: false });
+    expect(sync.ok ? sync.data : undefined).toBeUndefined();
+    expect(await send(sam, "room:chat", { text: "still here?" })).toMatchObject({ ok: false });
+    // Signalling ends too, both ways: the removal reaches the other node through the cluster adapter.
+    await eventually(
+      () => send(sam, "rtc:signal", { to: owlId, signal: { kind: "hello", session: "s9" } }),
+      (r) => !r.ok,
+    );
+    let samHeard = false;
+    sam.on("rtc:signal", () => (samHeard = true));
+    const owlHears = waitFor(owl, "rtc:signal");
+    await send(maria, "rtc:signal", { to: samId, signal: { kind: "hello", session: "s1" } });
+    await send(maria, "rtc:signal", { to: owlId, signal: { kind: "hello", session: "s1" } });
+    await owlHears; // sent after the one to Sam, on the same path: Sam's would have arrived by now
+    expect(samHeard).toBe(false);
+    expect((await readRoom(db, occurrenceId))!.members.map((m) => m.id)).not.toContain(samId);
   });
 
   it("visitors cannot join; a guest cannot end the session", async () => {
@@ -208,10 +239,11 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
     expect(sync.ok && sync.data!.chat!.map((l) => l.text)).toEqual([
       "can't talk, in the car park",
       "after the removal",
+      "said after Sam left",
     ]);
-    // A client that saw line 1 gets only what it missed.
-    const missed = await send(owl, "room:sync", { afterChatSeq: 1 });
-    expect(missed.ok && missed.data!.chat!.map((l) => l.text)).toEqual(["after the removal"]);
+    // A client that saw line 2 gets only what it missed.
+    const missed = await send(owl, "room:sync", { afterChatSeq: 2 });
+    expect(missed.ok && missed.data!.chat!.map((l) => l.text)).toEqual(["said after Sam left"]);
   });
 
   it("rate limits a socket that floods", async () => {

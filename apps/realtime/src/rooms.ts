@@ -150,10 +150,10 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
               at: effect.at,
             });
           } else if (effect.kind === "removed") {
+            // One message to every node: each takes the member's sockets out and tells them (followRoomExits).
+            // A separate broadcast of the notice could arrive after the leave, on another node, and be lost.
             const target = memberChannel(occurrenceId, effect.memberId);
-            io.to(target).emit("room:removed", { occurrenceId });
-            // The adapter delivers broadcasts on the next tick: leave after, or they would miss the notice.
-            process.nextTick(() => io.in(target).socketsLeave([channel, target]));
+            io.in(target).socketsLeave([target, channel]);
           } else if (effect.kind === "ended") {
             io.to(channel).emit("room:ended", { occurrenceId });
           } else if (effect.kind === "flag") {
@@ -191,16 +191,45 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
     if (!(await allowed(signals))) return reply(error("rate_limited", "Too many signals."));
     const parsed = rtcSignal.safeParse(payload);
     if (!parsed.success) return reply(error("invalid", parsed.error.issues[0]?.message ?? "Invalid signal"));
+    // Cleared the moment this socket leaves the room (see followRoomExits), whichever node decided it.
     const room = socket.data.room;
-    if (!room) return reply(error("not_in_room", "Join the session first."));
+    if (!room || !socket.rooms.has(memberChannel(room.occurrenceId, room.memberId)))
+      return reply(error("not_in_room", "Join the session first."));
     const { to, signal } = parsed.data;
     // `from` is who the server knows sent it, never taken from the payload.
     io.to(memberChannel(room.occurrenceId, to)).emit("rtc:signal", { from: room.memberId, signal });
     reply({ ok: true });
   });
 
-  socket.on("disconnect", () => {
-    if (socket.data.room) void dropPresence(db, socket.id).catch(() => undefined);
+  // "disconnecting", not "disconnect": by then the socket has left its channels, and with them its room.
+  socket.on("disconnecting", () => {
+    if (!socket.data.room) return;
+    socket.data.room = undefined; // leaving by disconnecting is not a removal
+    void dropPresence(db, socket.id).catch(() => undefined);
+  });
+}
+
+/**
+ * A socket taken out of a live room's channels without asking (removed: its
+ * member channel; the room ended: the room's channel), decided on this node or
+ * another and fanned out by the cluster adapter, loses the room at once: both
+ * channels and its `socket.data.room`, so no later event of its own (sync,
+ * chat, audio signalling) reaches that room. A removed socket is told here, on
+ * its own node, so the notice cannot race the removal. Core refuses room
+ * commands from non-members as well; this ends what never reaches core.
+ */
+export function followRoomExits(io: RealtimeIo): void {
+  io.of("/").adapter.on("leave-room", (channel: string, socketId: string) => {
+    const socket = io.of("/").sockets.get(socketId);
+    const room = socket?.data.room; // cleared first by a room:leave or a disconnect
+    if (!socket || !room) return;
+    const main = roomChannel(room.occurrenceId);
+    const mine = memberChannel(room.occurrenceId, room.memberId);
+    if (channel !== main && channel !== mine) return;
+    socket.data.room = undefined;
+    void socket.leave(main);
+    void socket.leave(mine);
+    if (channel === mine) socket.emit("room:removed", { occurrenceId: room.occurrenceId });
   });
 }
 

@@ -21,7 +21,7 @@ import {
 import { consumeTicket, createDb } from "@offshift/db";
 import { createLiveKitBackend, liveKitWebhookRouter, meshBackend, type LiveKitConfig } from "./livekit.js";
 import { createMetrics } from "./metrics.js";
-import { registerRoomHandlers, startRoomKeeper, type RoomDeps } from "./rooms.js";
+import { followRoomExits, registerRoomHandlers, startRoomKeeper, type RoomDeps } from "./rooms.js";
 import { startTalk, type TalkOptions } from "./talk.js";
 
 export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -151,6 +151,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     now,
     audio: options.liveKit ? createLiveKitBackend(options.liveKit, logger) : meshBackend,
   };
+  followRoomExits(io);
   const stopKeeper = startRoomKeeper(roomDeps);
   const talk = startTalk(roomDeps, options.talk);
 

@@ -4,6 +4,7 @@ import { ROOM_COMMANDS, parseRoomCommand, type RoomCommand } from "./commands.js
 import {
   applyRoomCommand,
   emptyRoom,
+  mayReadRoom,
   roomInvariantProblems,
   roomSnapshot,
   type RoomActor,
@@ -74,6 +75,18 @@ describe("live room rules", () => {
     s = (removed as { state: LiveRoomState }).state;
     expect(s.hands).toEqual([]);
     expect(run(s, owl, "room:join", { occurrenceId: OCC })).toMatchObject({ ok: false, error: { code: "removed" } });
+  });
+
+  it("only members read the room: a removed person or a stranger gets no snapshot and no side-chat", () => {
+    let s = must(opened(), owl, "room:chat", { text: "before" });
+    s = must(s, maria, "mod:remove", { participantId: owl.id });
+    expect(run(s, owl, "room:sync", { afterChatSeq: 0 })).toMatchObject({ ok: false, error: { code: "removed" } });
+    expect(run(s, owl, "room:chat", { text: "hello?" })).toMatchObject({ ok: false, error: { code: "removed" } });
+    expect(run(s, sam, "room:sync", { afterChatSeq: 0 })).toMatchObject({ ok: false, error: { code: "not_in_room" } });
+    expect(run(s, maria, "room:sync", { afterChatSeq: 0 })).toMatchObject({ ok: true });
+    expect(mayReadRoom(s, owl.id)).toBe(false);
+    expect(mayReadRoom(s, sam.id)).toBe(false);
+    expect(mayReadRoom(s, maria.id)).toBe(true);
   });
 
   it("a locked room admits facilitators only; capacity counts workers only", () => {
@@ -161,6 +174,9 @@ describe("fuzz: random commands from random people", () => {
             expect(r.error.message.length).toBeGreaterThan(0);
             continue;
           }
+          // Reading the room back or chatting is for members only (an ended room has nothing to read).
+          if (parsed.command.name === "room:sync" || parsed.command.name === "room:chat")
+            expect(s.phase === "ended" || mayReadRoom(s, actors[st.actor]!.id)).toBe(true);
           s = r.state;
           expect(roomInvariantProblems(s)).toEqual([]);
         }

@@ -76,12 +76,24 @@ const withMember = (s: LiveRoomState, id: string, change: Partial<RoomMember>): 
   members: s.members.map((m) => (m.id === id ? { ...m, ...change } : m)),
 });
 const withoutHand = (hands: string[], id: string) => hands.filter((h) => h !== id);
+const notMember = (s: LiveRoomState, id: string) =>
+  s.removed.includes(id)
+    ? fail("removed", "A facilitator asked you to leave this session.")
+    : fail("not_in_room", "Join the session first.");
+
+/**
+ * Whether this member may read the room and its side-chat, and send or receive
+ * audio signalling in it: only while seated. Removal ends all of it at once.
+ */
+export const mayReadRoom = (state: LiveRoomState, memberId: string): boolean =>
+  state.phase !== "ended" && state.members.some((m) => m.id === memberId);
 
 /**
  * Applies one parsed command. Refusals change nothing. Rules:
  * - only facilitators open the room, moderate and end it;
  * - workers may wait in the lobby; once ended nobody joins;
  * - a locked room admits facilitators only; a removed identity never returns;
+ * - only members read the room back (sync) or chat: a removed person reads nothing more;
  * - capacity counts everyone except facilitators;
  * - a hand is raised once and keeps its place; leaving lowers it;
  * - a facilitator's mute is enforced: the member cannot unmute themselves.
@@ -121,6 +133,8 @@ export function applyRoomCommand(
       return ok({ ...state, members: [...state.members, joined] });
     }
     case "room:sync":
+      // Only members read the room back (its members and side-chat); an ended room has nothing left to read.
+      if (state.phase !== "ended" && !me) return notMember(state, actor.id);
       return ok(state);
     case "room:leave":
       if (!me) return ok(state);
@@ -136,7 +150,7 @@ export function applyRoomCommand(
       break;
   }
 
-  if (!me) return fail("not_in_room", "Join the session first.");
+  if (!me) return notMember(state, actor.id);
 
   switch (command.name) {
     case "room:hand": {
