@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import { AccessToken, TokenVerifier, type ClaimGrants } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
+  FACILITATOR_PLACES,
   MESH_MAX_MEMBERS,
   issueTicket,
   type Actor,
@@ -406,31 +407,45 @@ describe("LiveKit audio path", () => {
 });
 
 describe("mesh audio (no LiveKit configured)", () => {
-  it(`says so on join, and refuses a ${MESH_MAX_MEMBERS + 1}th person (facilitators count) naming LiveKit`, async () => {
+  it("guests waiting early fill the workers' places; the facilitator and a coordinator stepping in still get in", async () => {
+    const workerPlaces = MESH_MAX_MEMBERS - FACILITATOR_PLACES;
+    const early = await Promise.all(guests.slice(0, 6).map((g) => connected(meshHttp, g)));
+    const answers: RoomAck<RoomReply>[] = [];
+    for (const s of early) answers.push(await send(s, "room:join", { occurrenceId: meshOccurrenceId }));
+    expect(answers.slice(0, workerPlaces).every((a) => a.ok)).toBe(true);
+    for (const refused of answers.slice(workerPlaces)) {
+      expect(refused).toMatchObject({ ok: false, error: { code: "full" } });
+      expect(!refused.ok && refused.error.message).toMatch(/LiveKit server/);
+    }
+    const before = (await readRoom(db, meshOccurrenceId))!;
+    expect(before.placesLeft).toBeGreaterThan(0); // the session itself has room: the audio does not
+
     const maria = await connected(meshHttp, facilitator);
     expect(joined(await send(maria, "room:join", { occurrenceId: meshOccurrenceId })).audio).toEqual({
       kind: "mesh",
     });
-    for (const guest of guests.slice(0, MESH_MAX_MEMBERS - 1)) {
-      const s = await connected(meshHttp, guest);
-      expect(joined(await send(s, "room:join", { occurrenceId: meshOccurrenceId })).audio).toEqual({ kind: "mesh" });
-    }
-    const before = (await readRoom(db, meshOccurrenceId))!;
-    expect(before.members).toHaveLength(MESH_MAX_MEMBERS);
-    expect(before.placesLeft).toBeGreaterThan(0); // the session itself has room: the audio does not
-
-    const late = await connected(meshHttp, guests[MESH_MAX_MEMBERS - 1]!);
-    const refused = await send(late, "room:join", { occurrenceId: meshOccurrenceId });
-    expect(refused).toMatchObject({ ok: false, error: { code: "full" } });
-    expect(!refused.ok && refused.error.message).toMatch(/LiveKit server/);
-    expect((await readRoom(db, meshOccurrenceId))!.version).toBe(before.version);
+    const coordinator = await db.person.create({
+      data: { displayName: "Dev Patel", roles: ["COORDINATOR"], status: "APPROVED" },
+      select: { id: true },
+    });
+    const dev = await connected(meshHttp, {
+      kind: "person",
+      personId: coordinator.id,
+      roles: ["COORDINATOR"],
+      status: "APPROVED",
+    });
+    const stepIn = joined(await send(dev, "room:join", { occurrenceId: meshOccurrenceId }));
+    expect(stepIn.snapshot.members.find((m) => m.id === stepIn.memberId)).toMatchObject({ facilitator: true });
+    expect(stepIn.snapshot.members).toHaveLength(MESH_MAX_MEMBERS);
+    // Stepping in means running it: the coordinator can moderate.
+    expect(await send(dev, "mod:lock", { locked: false })).toMatchObject({ ok: true });
 
     // Someone already in keeps their seat on a reconnect.
     const again = await connected(meshHttp, guests[0]!);
     expect(await send(again, "room:join", { occurrenceId: meshOccurrenceId })).toMatchObject({ ok: true });
 
     // With LiveKit the same room takes them (the cap is the mesh's, not the session's).
-    const viaLiveKit = await connected(liveKitHttp, guests[MESH_MAX_MEMBERS - 1]!);
+    const viaLiveKit = await connected(liveKitHttp, guests[MESH_MAX_MEMBERS]!);
     const ok = joined(await send(viaLiveKit, "room:join", { occurrenceId: meshOccurrenceId }));
     expect(ok.audio?.kind).toBe("livekit");
   });

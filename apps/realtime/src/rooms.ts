@@ -110,7 +110,9 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
         identity ??= await roomIdentity(db, socket.data.actor);
         if (!identity) return reply(error("forbidden", "Choose a nickname to join."));
         const memberId = memberAlias(deps.aliasSecret, occurrenceId, identity.key);
-        const facilitator = !!identity.personId && context.facilitatorIds.includes(identity.personId);
+        // Whoever may run this session (its facilitators, a coordinator stepping in) is seated as one of them.
+        const facilitator =
+          !!identity.personId && can(socket.data.actor, "room.moderate", { facilitatorIds: context.facilitatorIds });
         const now = deps.now();
         if (command.name === "room:audio-token") {
           // A fresh audio token for someone already in the room (their audio is reconnecting).

@@ -48,8 +48,8 @@ export const meshSignal = z.object({
  */
 export const MESH_MAX_MEMBERS = 6;
 export const MESH_FULL_MESSAGE =
-  `This room already has ${MESH_MAX_MEMBERS} people, the most the built-in audio can carry. ` +
-  "Bigger rooms need a LiveKit server: ask the organisers to set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET.";
+  "This room is full: the built-in audio carries only a few people, and the rest of its places are kept for the facilitators. " +
+  "Bigger rooms need a LiveKit server, so please let the organisers know, and try another session.";
 
 export const roomCommandSchemas = {
   "room:join": z.object({

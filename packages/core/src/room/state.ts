@@ -54,6 +54,17 @@ export type RoomEffect =
   | { kind: "ended" }
   | { kind: "flag"; category: string; subjectId: string | null };
 
+/**
+ * Places kept for the people who run a session (its facilitators, a
+ * coordinator stepping in) whatever the audio's limit: workers fill the rest.
+ */
+export const FACILITATOR_PLACES = 2;
+
+/** What the room's audio can carry: the embedded mesh's cap on everyone in the room. */
+export interface RoomLimits {
+  audio?: { maxMembers: number; fullMessage: string };
+}
+
 export type RoomResult = { ok: true; state: LiveRoomState; effects: RoomEffect[] } | { ok: false; error: RoomError };
 
 export const emptyRoom = (occurrenceId: string, capacity: number, phase: RoomPhase = "lobby"): LiveRoomState => ({
@@ -95,6 +106,8 @@ export const mayReadRoom = (state: LiveRoomState, memberId: string): boolean =>
  * - a locked room admits facilitators only; a removed identity never returns;
  * - only members read the room back (sync) or chat: a removed person reads nothing more;
  * - capacity counts everyone except facilitators;
+ * - facilitators always get in: the audio's cap keeps FACILITATOR_PLACES for
+ *   them (or as many as are in), so workers waiting early never shut them out;
  * - a hand is raised once and keeps its place; leaving lowers it;
  * - a facilitator's mute is enforced: the member cannot unmute themselves.
  */
@@ -103,6 +116,7 @@ export function applyRoomCommand(
   actor: RoomActor,
   command: RoomCommand,
   now: number,
+  limits: RoomLimits = {},
 ): RoomResult {
   if (state.phase === "ended" && command.name !== "room:sync" && command.name !== "room:leave")
     return fail("ended", "This session has ended.");
@@ -117,9 +131,12 @@ export function applyRoomCommand(
       if (me) return ok(state); // a reconnect: same seat, same hand, same mute
       if (state.locked && !isFacilitator)
         return fail("locked", "The facilitator has locked the room for now. Please try again shortly.");
-      const seated = state.members.filter((m) => !m.facilitator).length;
-      if (!isFacilitator && seated >= state.capacity)
-        return fail("full", "The room is full. Please try another session.");
+      if (!isFacilitator) {
+        const seated = state.members.filter((m) => !m.facilitator).length;
+        if (seated >= state.capacity) return fail("full", "The room is full. Please try another session.");
+        if (limits.audio && seated >= workerPlacesForAudio(state, limits.audio.maxMembers))
+          return fail("full", limits.audio.fullMessage);
+      }
       const joined: RoomMember = {
         id: actor.id,
         name: actor.name,
@@ -221,6 +238,12 @@ export function applyRoomCommand(
     }
   }
   return fail("invalid", "Unknown request");
+}
+
+/** Workers the audio can carry beside the places kept for the people running the session. */
+export function workerPlacesForAudio(state: LiveRoomState, maxMembers: number): number {
+  const staff = state.members.filter((m) => m.facilitator).length;
+  return Math.max(0, maxMembers - Math.max(FACILITATOR_PLACES, staff));
 }
 
 /** What every client in the room sees (and resynchronises from): aliases and first names only. */

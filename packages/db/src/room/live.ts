@@ -82,7 +82,8 @@ export async function runRoomCommand(
     now: Date;
     /**
      * Most members (facilitators included) the room's audio can carry: the
-     * embedded mesh's cap. A join beyond it is refused as `full` with this message.
+     * embedded mesh's cap. Core keeps places in it for facilitators; a worker's
+     * join beyond the rest is refused as `full` with this message.
      */
     maxMembers?: { count: number; message: string };
   },
@@ -101,12 +102,11 @@ export async function runRoomCommand(
       // Nobody ended it: close it now, as if the facilitator had.
       ({ state, version } = await saveEnded(tx, ctx.occurrenceId, state, version, null));
     }
-    const result = applyRoomCommand(state, actor, command, now.getTime());
-    if (!result.ok) return { ok: false, error: result.error } as const;
     const cap = input.maxMembers;
-    if (cap && command.name === "room:join" && result.state.members.length > cap.count)
-      if (!state.members.some((m) => m.id === actor.id))
-        return { ok: false, error: { code: "full", message: cap.message } } as const;
+    const result = applyRoomCommand(state, actor, command, now.getTime(), {
+      ...(cap ? { audio: { maxMembers: cap.count, fullMessage: cap.message } } : {}),
+    });
+    if (!result.ok) return { ok: false, error: result.error } as const;
     const changed = JSON.stringify(result.state) !== JSON.stringify(state);
     if (!changed && result.effects.length === 0)
       return { ok: true, snapshot: roomSnapshot(state, version), effects: [], changed: false } as const;
