@@ -7,7 +7,10 @@ import { env } from "./env.js";
  * and shared housing sit behind one address) in 15
  * minutes, counted in PostgreSQL so every web instance shares the count.
  */
-let limiters: { email: RateLimiterPostgres; ip: RateLimiterPostgres } | undefined;
+let limiters: { email: RateLimiterPostgres; ip: RateLimiterPostgres; guests: RateLimiterPostgres } | undefined;
+
+/** New guests (nicknames) per client address an hour: enough for a shared care-home address, not for a flood. */
+export const NEW_GUESTS_PER_ADDRESS_PER_HOUR = 20;
 
 function get() {
   if (!limiters) {
@@ -22,6 +25,12 @@ function get() {
     limiters = {
       email: new RateLimiterPostgres({ ...common, keyPrefix: "signin-email", points: 3 }),
       ip: new RateLimiterPostgres({ ...common, keyPrefix: "signin-ip", points: 20 }),
+      guests: new RateLimiterPostgres({
+        ...common,
+        keyPrefix: "guest-ip",
+        points: NEW_GUESTS_PER_ADDRESS_PER_HOUR,
+        duration: 60 * 60,
+      }),
     };
   }
   return limiters;
@@ -31,6 +40,17 @@ export async function allowSignInRequest(email: string, ip: string): Promise<boo
   const l = get();
   try {
     await Promise.all([l.ip.consume(ip), l.email.consume(email)]);
+    return true;
+  } catch (err) {
+    if (err instanceof RateLimiterRes) return false;
+    throw err;
+  }
+}
+
+/** One more guest from this client address, unless it has made too many this hour. */
+export async function allowNewGuest(ip: string): Promise<boolean> {
+  try {
+    await get().guests.consume(ip);
     return true;
   } catch (err) {
     if (err instanceof RateLimiterRes) return false;
