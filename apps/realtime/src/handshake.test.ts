@@ -1,10 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SignJWT } from "jose";
 import { Emitter } from "@socket.io/postgres-emitter";
 import pg from "pg";
 import { TICKET_CLOCK_SKEW_SECONDS, issueTicket } from "@offshift/core";
 import { createTestDatabase } from "@offshift/db/testing";
-import { TICKET_SECRET, client, connectError, startNode, waitFor, type Client } from "./test-helpers.js";
+import { MAX_SOCKETS_PER_IDENTITY, TOO_MANY_SOCKETS } from "./limits.js";
+import { TICKET_SECRET, client, connectError, eventually, startNode, waitFor, type Client } from "./test-helpers.js";
 import type { RealtimeServer } from "./server.js";
 
 let url: string;
@@ -91,6 +93,31 @@ describe("socket handshake tickets", () => {
       .setJti("0123456789abcdef0123")
       .sign(new TextEncoder().encode(TICKET_SECRET));
     expect(await connectError(track(client(url, volunteer, t)))).toBe("UNAUTHORIZED: ticket malformed");
+  });
+
+  it(`refuses more than ${MAX_SOCKETS_PER_IDENTITY} open sockets for one identity, however fast they come, with a clear error`, async () => {
+    const outcome = (s: Client) =>
+      new Promise<string>((resolve) => {
+        s.once("welcome", () => resolve("in"));
+        s.once("connect_error", (err) => resolve(err.message));
+      });
+    const guest = { kind: "guest" as const, guestId: randomUUID() };
+    const burst = Array.from({ length: MAX_SOCKETS_PER_IDENTITY + 4 }, () => track(client(url, guest)));
+    const outcomes = await Promise.all(burst.map(outcome));
+    expect(outcomes.filter((o) => o === "in")).toHaveLength(MAX_SOCKETS_PER_IDENTITY);
+    expect(outcomes.filter((o) => o !== "in")).toEqual(Array(4).fill(TOO_MANY_SOCKETS));
+    expect(TOO_MANY_SOCKETS).toMatch(/too many tabs or windows/);
+
+    // Someone else is not affected.
+    expect(await outcome(track(client(url, { kind: "guest", guestId: randomUUID() })))).toBe("in");
+    // Closing one frees its place.
+    burst.find((s) => s.connected)!.disconnect();
+    expect(
+      await eventually(
+        () => outcome(track(client(url, guest))),
+        (o) => o === "in",
+      ),
+    ).toBe("in");
   });
 
   it("disconnects a suspended person's open sockets when web says so through the emitter", async () => {
