@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hiddenInLine } from "../text/hidden.js";
 
 /** Tags volunteers choose from; the 1:1 matching uses the same list. */
 export const EXPERIENCE_TAGS = ["nights", "lone working", "bereavement", "new to care", "overseas-recruited"] as const;
@@ -51,7 +52,8 @@ export const volunteerApplicationInput = z.object({
     .trim()
     .min(2, "Enter your name")
     .max(80, "Keep your name to 80 characters or fewer")
-    .pipe(noMarkup("Your name")),
+    .pipe(noMarkup("Your name"))
+    .refine((v) => !hiddenInLine(v), "Your name cannot contain line breaks or hidden characters"),
   email: emailField,
   languages: z
     .array(

@@ -14,3 +14,6 @@ export const CONTROL_CHARACTERS_EXCEPT_LINES = /[\u0000-\u0008\u000b\u000c\u000e
 
 /** Right-to-left and left-to-right overrides, embeddings, isolates and marks: they make text read differently from how it is stored. */
 export const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** True when one-line text (a name, a title) holds a line break, a control or a bidi character. */
+export const hiddenInLine = (v: string): boolean => CONTROL_CHARACTERS.test(v) || BIDI_CONTROLS.test(v);

@@ -1,4 +1,4 @@
-import { buildRule, expandBetween, firstClash, isLobbyOpen, type SeriesInput } from "@offshift/core";
+import { buildRule, expandBetween, firstClash, isLobbyOpen, moveTooFarAhead, type SeriesInput } from "@offshift/core";
 import type { Db } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { OCCURRENCE_HORIZON_DAYS, materializeOccurrences, occurrenceDetails } from "./materialize.js";
@@ -251,7 +251,15 @@ export type ChangeOccurrenceResult =
   | { ok: true; occurrenceId: string }
   | {
       ok: false;
-      reason: "not_found" | "forbidden" | "ended" | "cancelled" | "in_the_past" | "not_a_facilitator" | "clash";
+      reason:
+        | "not_found"
+        | "forbidden"
+        | "ended"
+        | "cancelled"
+        | "in_the_past"
+        | "too_far_ahead"
+        | "not_a_facilitator"
+        | "clash";
     };
 
 async function loadForChange(db: Db, occurrenceId: string, byPersonId: string, isCoordinator: boolean, now: Date) {
@@ -285,6 +293,7 @@ export async function moveOccurrence(
   const loaded = await loadForChange(db, input.occurrenceId, input.byPersonId, input.isCoordinator, input.now);
   if (!loaded.ok) return loaded;
   if (input.startsAt <= input.now) return { ok: false, reason: "in_the_past" };
+  if (moveTooFarAhead(input.startsAt, input.now)) return { ok: false, reason: "too_far_ahead" };
   const length = loaded.occ.endsAt.getTime() - loaded.occ.startsAt.getTime();
   await db.dropInOccurrence.update({
     where: { id: loaded.occ.id },

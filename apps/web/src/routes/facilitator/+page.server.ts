@@ -98,6 +98,7 @@ const refusal = {
   ended: "That session has already finished.",
   cancelled: "That session has been cancelled.",
   in_the_past: "Choose a time that is still to come.",
+  too_far_ahead: "Choose a date within the next year.",
   not_a_facilitator: "Choose an approved facilitator.",
   clash: "That facilitator is already running a session then.",
 } as const;
@@ -106,7 +107,7 @@ const statusFor = (reason: keyof typeof refusal) =>
     ? 404
     : reason === "forbidden"
       ? 403
-      : reason === "in_the_past" || reason === "not_a_facilitator"
+      : reason === "in_the_past" || reason === "too_far_ahead" || reason === "not_a_facilitator"
         ? 400
         : 409;
 
