@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import pg from "pg";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import { env } from "./env.js";
@@ -36,10 +37,14 @@ function get() {
   return limiters;
 }
 
+/** The key an email is counted under: keyed with AUTH_SECRET, so no rate-limit row keeps an address in clear. */
+export const emailKey = (email: string) =>
+  createHmac("sha256", env().AUTH_SECRET).update(email.trim().toLowerCase()).digest("base64url");
+
 export async function allowSignInRequest(email: string, ip: string): Promise<boolean> {
   const l = get();
   try {
-    await Promise.all([l.ip.consume(ip), l.email.consume(email)]);
+    await Promise.all([l.ip.consume(ip), l.email.consume(emailKey(email))]);
     return true;
   } catch (err) {
     if (err instanceof RateLimiterRes) return false;
