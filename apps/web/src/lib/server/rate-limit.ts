@@ -4,9 +4,11 @@ import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import { env } from "./env.js";
 
 /**
- * Sign-in link requests: at most 3 per email and 20 per IP address (care homes
- * and shared housing sit behind one address) in 15
- * minutes, counted in PostgreSQL so every web instance shares the count.
+ * Every form that sends mail to an address someone types (a sign-in link, a
+ * reminder sign-up, a volunteer application) goes through one limiter: at most
+ * 3 per email and 20 per IP address (care homes and shared housing sit behind
+ * one address) in 15 minutes, counted in PostgreSQL so every web instance
+ * shares the count.
  */
 let limiters: { email: RateLimiterPostgres; ip: RateLimiterPostgres; guests: RateLimiterPostgres } | undefined;
 
