@@ -10,7 +10,12 @@ import { env } from "./env.js";
  * one address) in 15 minutes, counted in PostgreSQL so every web instance
  * shares the count.
  */
-let limiters: { email: RateLimiterPostgres; ip: RateLimiterPostgres; guests: RateLimiterPostgres } | undefined;
+let limiters:
+  | { email: RateLimiterPostgres; ip: RateLimiterPostgres; guests: RateLimiterPostgres; intents: RateLimiterPostgres }
+  | undefined;
+
+/** "Count me in" / "I can't make it" changes per guest or account in 10 minutes. */
+export const INTENT_CHANGES_PER_10_MINUTES = 30;
 
 /** New guests (nicknames) per client address an hour: enough for a shared care-home address, not for a flood. */
 export const NEW_GUESTS_PER_ADDRESS_PER_HOUR = 20;
@@ -33,6 +38,12 @@ function get() {
         keyPrefix: "guest-ip",
         points: NEW_GUESTS_PER_ADDRESS_PER_HOUR,
         duration: 60 * 60,
+      }),
+      intents: new RateLimiterPostgres({
+        ...common,
+        keyPrefix: "intent",
+        points: INTENT_CHANGES_PER_10_MINUTES,
+        duration: 10 * 60,
       }),
     };
   }
@@ -58,6 +69,17 @@ export async function allowSignInRequest(email: string, ip: string): Promise<boo
 export async function allowNewGuest(ip: string): Promise<boolean> {
   try {
     await get().guests.consume(ip);
+    return true;
+  } catch (err) {
+    if (err instanceof RateLimiterRes) return false;
+    throw err;
+  }
+}
+
+/** One more "Count me in" change for this guest or account (counted under a keyed hash, not the identity). */
+export async function allowIntentChange(identityKey: string): Promise<boolean> {
+  try {
+    await get().intents.consume(createHmac("sha256", env().AUTH_SECRET).update(identityKey).digest("base64url"));
     return true;
   } catch (err) {
     if (err instanceof RateLimiterRes) return false;
