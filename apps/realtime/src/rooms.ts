@@ -212,6 +212,26 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
 }
 
 /**
+ * A session cancelled while its room was open: web has ended the room in
+ * PostgreSQL (as mod:end does) and tells every node through the cluster
+ * adapter. Each node tells its own members and takes them out, and the audio
+ * server closes the room (LiveKit's DeleteRoom is idempotent, so every node may ask).
+ */
+export function followCancellations(deps: RoomDeps): void {
+  deps.io.on("room:cancelled", (occurrenceId: unknown) => {
+    if (typeof occurrenceId !== "string" || !/^[0-9a-f-]{36}$/.test(occurrenceId)) return;
+    const channel = roomChannel(occurrenceId);
+    void (async () => {
+      const snapshot = await readRoom(deps.db, occurrenceId).catch(() => null);
+      if (snapshot) deps.io.local.to(channel).emit("room:state", snapshot);
+      deps.io.local.to(channel).emit("room:ended", { occurrenceId });
+      process.nextTick(() => deps.io.local.in(channel).socketsLeave(channel));
+      await deps.audio.onEffect(occurrenceId, { kind: "ended" });
+    })();
+  });
+}
+
+/**
  * A socket taken out of a live room's channels without asking (removed: its
  * member channel; the room ended: the room's channel), decided on this node or
  * another and fanned out by the cluster adapter, loses the room at once: both

@@ -22,7 +22,7 @@ import { consumeTicket, createDb } from "@offshift/db";
 import { createLiveKitBackend, liveKitWebhookRouter, meshBackend, type LiveKitConfig } from "./livekit.js";
 import { MAX_SOCKETS_PER_IDENTITY, TOO_MANY_SOCKETS } from "./limits.js";
 import { createMetrics } from "./metrics.js";
-import { followRoomExits, registerRoomHandlers, startRoomKeeper, type RoomDeps } from "./rooms.js";
+import { followCancellations, followRoomExits, registerRoomHandlers, startRoomKeeper, type RoomDeps } from "./rooms.js";
 import { startTalk, type TalkOptions } from "./talk.js";
 
 export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -169,6 +169,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     audio: options.liveKit ? createLiveKitBackend(options.liveKit, logger) : meshBackend,
   };
   followRoomExits(io);
+  followCancellations(roomDeps);
   const stopKeeper = startRoomKeeper(roomDeps);
   const talk = startTalk(roomDeps, options.talk);
 

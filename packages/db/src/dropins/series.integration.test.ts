@@ -126,6 +126,7 @@ describe("cancelOccurrence", () => {
     ).toEqual({
       ok: true,
       occurrenceId: first!.id,
+      roomEnded: false,
     });
     expect(
       await cancelOccurrence(db, { occurrenceId: first!.id, byPersonId: volunteerId, isCoordinator: true, now }),

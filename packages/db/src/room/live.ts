@@ -231,6 +231,21 @@ async function applyEffect(
   }
 }
 
+/**
+ * Ends an occurrence's live room inside the caller's transaction, as mod:end
+ * does: members out, side-chat and presence deleted, audited. Used when a
+ * session is cancelled while people are in its room. Returns whether a room
+ * was open (so the realtime nodes need telling).
+ */
+export async function endLiveRoomIn(tx: Tx, occurrenceId: string, byPersonId: string | null): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
+    SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${occurrenceId}::uuid FOR NO KEY UPDATE`;
+  const row = rows[0];
+  if (!row || row.state.phase === "ended") return false;
+  await saveEnded(tx, occurrenceId, row.state, row.version, byPersonId);
+  return true;
+}
+
 /** Side-chat lines after `afterSeq` (at most the buffer), for a reconnecting client. */
 export async function chatSince(db: Db, occurrenceId: string, afterSeq: number) {
   const lines = await db.roomChatLine.findMany({

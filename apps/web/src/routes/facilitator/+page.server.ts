@@ -14,7 +14,7 @@ import { cancelOccurrence, moveOccurrence, reassignOccurrence, type ChangeOccurr
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
-import { publishScheduleChanged } from "$lib/server/events.js";
+import { publishRoomCancelled, publishScheduleChanged } from "$lib/server/events.js";
 import { requireCan } from "$lib/server/guard.js";
 import type { Actions, PageServerLoad } from "./$types";
 
@@ -132,6 +132,7 @@ export const actions: Actions = {
       now: clockNow(),
     });
     if (!result.ok) return refuse(parsed.data.occurrenceId, result.reason);
+    if (result.roomEnded) publishRoomCancelled(result.occurrenceId);
     publishScheduleChanged({ occurrenceId: result.occurrenceId, change: "cancelled" });
     return { occurrenceId: result.occurrenceId, done: "cancelled" as const };
   },
