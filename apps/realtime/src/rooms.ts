@@ -195,8 +195,7 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
     if (!parsed.success) return reply(error("invalid", parsed.error.issues[0]?.message ?? "Invalid signal"));
     // Cleared the moment this socket leaves the room (see followRoomExits), whichever node decided it.
     const room = socket.data.room;
-    if (!room || !socket.rooms.has(memberChannel(room.occurrenceId, room.memberId)))
-      return reply(error("not_in_room", "Join the session first."));
+    if (!room) return reply(error("not_in_room", "Join the session first."));
     const { to, signal } = parsed.data;
     // `from` is who the server knows sent it, never taken from the payload.
     io.to(memberChannel(room.occurrenceId, to)).emit("rtc:signal", { from: room.memberId, signal });
