@@ -130,8 +130,8 @@ describe("Tonight with a controllable clock", () => {
     await worker.goto(sessionUrl);
     const status = worker.getByTestId("lobby-status");
     expect(await status.getAttribute("data-state")).toBe("lobby");
-    // Capacity 12, but the built-in audio (no LiveKit here) carries six voices: Maria's and five workers'.
-    expect(await worker.getByTestId("places-left").textContent()).toMatch(/^\d+ places? left of 5$/);
+    // Capacity 12, but the built-in audio (no LiveKit here) carries six voices, two kept for those running it.
+    expect(await worker.getByTestId("places-left").textContent()).toMatch(/^\d+ places? left of 4$/);
     await expect.poll(() => worker.getByTestId("connection-status").textContent()).toContain("Live");
 
     // 22:03 and nobody has opened the room: say so, and who has been told.

@@ -56,6 +56,13 @@ describe("Tonight on a fresh start with embedded PostgreSQL", () => {
     const watched = watcher.locator(`[data-occurrence-id="${occurrenceId}"] [data-testid=planning-count]`);
     expect(await watched.textContent()).toContain("0 people plan to come");
 
+    // One count per person: "Count me in" asks a visitor for a nickname first, then brings them back.
+    await card(actor).getByRole("link", { name: "Count me in" }).click();
+    await actor.waitForURL(/\/join/);
+    await actor.getByLabel("Nickname").fill("Night Owl");
+    await actor.getByLabel(/I agree to the group agreement/).check();
+    await actor.getByRole("button", { name: "Join" }).click();
+    await actor.waitForURL(app.url + "/");
     await card(actor).getByRole("button", { name: "Count me in" }).click();
     await expect.poll(() => card(actor).getByRole("button", { name: "I can't make it now" }).count()).toBe(1);
 

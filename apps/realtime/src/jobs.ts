@@ -54,6 +54,8 @@ export interface MailJobOptions {
   io?: RealtimeIo;
   /** Unset: mail is kept for /dev/mailbox (development). */
   smtpUrl?: string | undefined;
+  /** Development only: log the link in mail kept for /dev/mailbox (never elsewhere: links sign people in). */
+  logMailLinks?: boolean;
   mailFrom: string;
   /** ORG_TIMEZONE: session times in mail are written in it. */
   timeZone: string;
@@ -78,7 +80,13 @@ export function startMailJob(options: MailJobOptions): () => Promise<void> {
   const { logger, io } = options;
   const now = options.now ?? (() => new Date());
   const db = createDb(options.databaseUrl, { maxConnections: 3 });
-  const sender = createMailSender({ smtpUrl: options.smtpUrl, from: options.mailFrom, db, log: logger });
+  const sender = createMailSender({
+    smtpUrl: options.smtpUrl,
+    from: options.mailFrom,
+    db,
+    log: logger,
+    logLinks: options.logMailLinks ?? false,
+  });
   const where = { timeZone: options.timeZone, origin: options.origin };
   let running: Promise<void> | undefined;
   let stopped = false;

@@ -18,3 +18,12 @@ export function socketLimits(socketId: string) {
   };
   return { commands, chat, signals, allowed };
 }
+
+/**
+ * Open sockets one identity (a guest, a person, a visitor's browser) may hold
+ * on one node: a few tabs and a phone, not a flood that would take a room's
+ * places or the node's memory.
+ */
+export const MAX_SOCKETS_PER_IDENTITY = 8;
+export const TOO_MANY_SOCKETS =
+  "TOO_MANY_CONNECTIONS: Offshift is open in too many tabs or windows. Close some of them, then try again.";

@@ -1,7 +1,15 @@
 import { SignJWT } from "jose";
 import { TokenVerifier, TrackType, type ClaimGrants, type RoomServiceClient } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { MESH_FULL_MESSAGE, MESH_MAX_MEMBERS, type Actor, type RoomAudio } from "@offshift/core";
+import {
+  FACILITATOR_PLACES,
+  MESH_FULL_MESSAGE,
+  MESH_MAX_MEMBERS,
+  type Actor,
+  type RoomAck,
+  type RoomAudio,
+  type RoomReply,
+} from "@offshift/core";
 import { createDb, readRoom, type Db } from "@offshift/db";
 import { createTestDatabase, liveKitServerForTests, type TestLiveKit } from "@offshift/db/testing";
 import { LIVEKIT_TOKEN_TTL_SECONDS, liveKitPresenceId } from "./livekit.js";
@@ -508,29 +516,40 @@ describe.skipIf(!bin)("a full drop-in on LiveKit (beyond the mesh's six)", () =>
 });
 
 describe("mesh audio (no LiveKit configured)", () => {
-  it(`says so on join, and refuses a ${MESH_MAX_MEMBERS + 1}th person (facilitators count) in plain words`, async () => {
+  it("guests waiting early fill the workers' places; the facilitator and a coordinator stepping in still get in", async () => {
     const meshOccurrenceId = await createOccurrence(db, facilitatorId, 10);
+    const workerPlaces = MESH_MAX_MEMBERS - FACILITATOR_PLACES;
+    const early = await Promise.all(guests.slice(0, 6).map((g) => connectedSocket(meshHttp, g, sockets)));
+    const answers: RoomAck<RoomReply>[] = [];
+    for (const s of early) answers.push(await sendRoom(s, "room:join", { occurrenceId: meshOccurrenceId }));
+    expect(answers.slice(0, workerPlaces).every((a) => a.ok && a.data?.audio?.kind === "mesh")).toBe(true);
+    for (const refused of answers.slice(workerPlaces)) {
+      expect(refused).toMatchObject({ ok: false, error: { code: "full" } });
+      // Plain words for a worker: no server or configuration names.
+      expect(!refused.ok && refused.error.message).toBe(MESH_FULL_MESSAGE);
+      expect(!refused.ok && refused.error.message).not.toMatch(/LIVEKIT|LiveKit/);
+    }
+    const before = (await readRoom(db, meshOccurrenceId))!;
+    expect(before.placesLeft).toBeGreaterThan(0); // the session itself has room: the audio does not
+
     const maria = await connectedSocket(meshHttp, facilitator, sockets);
     expect(joined(await sendRoom(maria, "room:join", { occurrenceId: meshOccurrenceId })).audio).toEqual({
       kind: "mesh",
     });
-    for (const guest of guests.slice(0, MESH_MAX_MEMBERS - 1)) {
-      const s = await connectedSocket(meshHttp, guest, sockets);
-      expect(joined(await sendRoom(s, "room:join", { occurrenceId: meshOccurrenceId })).audio).toEqual({
-        kind: "mesh",
-      });
-    }
-    const before = (await readRoom(db, meshOccurrenceId))!;
-    expect(before.members).toHaveLength(MESH_MAX_MEMBERS);
-    expect(before.placesLeft).toBeGreaterThan(0); // the session itself has room: the audio does not
-
-    const late = await connectedSocket(meshHttp, guests[MESH_MAX_MEMBERS - 1]!, sockets);
-    const refused = await sendRoom(late, "room:join", { occurrenceId: meshOccurrenceId });
-    expect(refused).toMatchObject({ ok: false, error: { code: "full" } });
-    // Plain words for a worker: no server or configuration names.
-    expect(!refused.ok && refused.error.message).toBe(MESH_FULL_MESSAGE);
-    expect(!refused.ok && refused.error.message).not.toMatch(/LIVEKIT|LiveKit/);
-    expect((await readRoom(db, meshOccurrenceId))!.version).toBe(before.version);
+    const coordinator = await db.person.create({
+      data: { displayName: "Dev Patel", roles: ["COORDINATOR"], status: "APPROVED" },
+      select: { id: true },
+    });
+    const dev = await connectedSocket(
+      meshHttp,
+      { kind: "person", personId: coordinator.id, roles: ["COORDINATOR"], status: "APPROVED" },
+      sockets,
+    );
+    const stepIn = joined(await sendRoom(dev, "room:join", { occurrenceId: meshOccurrenceId }));
+    expect(stepIn.snapshot.members.find((m) => m.id === stepIn.memberId)).toMatchObject({ facilitator: true });
+    expect(stepIn.snapshot.members).toHaveLength(MESH_MAX_MEMBERS);
+    // Stepping in means running it: the coordinator can moderate.
+    expect(await sendRoom(dev, "mod:lock", { locked: false })).toMatchObject({ ok: true });
 
     // Someone already in keeps their seat on a reconnect.
     const again = await connectedSocket(meshHttp, guests[0]!, sockets);
@@ -538,7 +557,7 @@ describe("mesh audio (no LiveKit configured)", () => {
 
     // With LiveKit the same room takes them (the cap is the mesh's, not the session's).
     if (liveKitNode) {
-      const viaLiveKit = await socketFor(guests[MESH_MAX_MEMBERS - 1]!);
+      const viaLiveKit = await socketFor(guests[MESH_MAX_MEMBERS]!);
       const ok = joined(await sendRoom(viaLiveKit, "room:join", { occurrenceId: meshOccurrenceId }));
       expect(ok.audio?.kind).toBe("livekit");
     }

@@ -56,6 +56,7 @@ async function main() {
     logger,
     io: server.io,
     smtpUrl: env.SMTP_URL,
+    logMailLinks: env.NODE_ENV === "development",
     mailFrom: env.MAIL_FROM,
     timeZone: env.ORG_TIMEZONE,
     origin: env.ORIGIN,

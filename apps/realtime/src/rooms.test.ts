@@ -1,7 +1,9 @@
+import { Emitter } from "@socket.io/postgres-emitter";
 import fc from "fast-check";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ROOM_COMMANDS, type Actor, type RoomAck, type RoomReply, type RoomSnapshot } from "@offshift/core";
-import { createDb, readRoom, type Db } from "@offshift/db";
+import { cancelOccurrence, createDb, readRoom, type Db } from "@offshift/db";
 import { createTestDatabase } from "@offshift/db/testing";
 import { client, eventually, startNode, waitFor, type Client } from "./test-helpers.js";
 import type { RealtimeServer } from "./server.js";
@@ -11,6 +13,7 @@ let drop: () => Promise<void>;
 const nodes: RealtimeServer[] = [];
 let urlA: string;
 let urlB: string;
+let databaseUrl: string;
 let occurrenceId: string;
 let facilitator: Actor;
 const guests: Actor[] = [];
@@ -19,6 +22,7 @@ const sockets: Client[] = [];
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "rooms");
   drop = t.drop;
+  databaseUrl = t.url;
   db = createDb(t.url);
   const lead = await db.person.create({
     data: { displayName: "Maria Santos", roles: ["FACILITATOR"], status: "APPROVED" },
@@ -52,7 +56,7 @@ beforeAll(async () => {
     },
   });
   occurrenceId = occ.id;
-  for (const nickname of ["Night Owl", "Kit", "Robin"]) {
+  for (const nickname of ["Night Owl", "Kit", "Robin", "Sam"]) {
     const g = await db.guest.create({
       data: { nickname, tokenHash: `hash-${nickname}`, agreementAcceptedAt: new Date() },
       select: { id: true },
@@ -177,9 +181,40 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
     await send(owl, "room:chat", { text: "after the removal" });
     await new Promise((r) => setTimeout(r, 300));
     expect(heard).toBe(false);
+    // The same socket cannot read the room back either: no snapshot, no side-chat.
+    const sync = await send(kit, "room:sync", { afterChatSeq: 0 });
+    expect(sync.ok).toBe(false);
     expect(await join(kit)).toMatchObject({ ok: false, error: { code: "removed" } });
     const fresh = await connected(urlB, guests[1]!); // even from a new connection on the other node
     expect(await join(fresh)).toMatchObject({ ok: false, error: { code: "removed" } });
+  });
+
+  it("a member removed from the other node loses the room on that same socket at once: no sync, chat or signals", async () => {
+    const sam = await connected(urlB, guests[3]!);
+    const joined = await join(sam);
+    if (!joined.ok) throw new Error("join refused");
+    const samId = joined.data!.memberId;
+    const told = waitFor<{ occurrenceId: string }>(sam, "room:removed");
+    expect(await send(maria, "mod:remove", { participantId: samId })).toMatchObject({ ok: true });
+    await told;
+    expect(await send(owl, "room:chat", { text: "said after Sam left" })).toMatchObject({ ok: true });
+    const sync = await send(sam, "room:sync", { afterChatSeq: 0 });
+    expect(sync).toMatchObject({ ok: false });
+    expect(sync.ok ? sync.data : undefined).toBeUndefined();
+    expect(await send(sam, "room:chat", { text: "still here?" })).toMatchObject({ ok: false });
+    // Signalling ends too, both ways: the removal reaches the other node through the cluster adapter.
+    await eventually(
+      () => send(sam, "rtc:signal", { to: owlId, signal: { kind: "hello", session: "s9" } }),
+      (r) => !r.ok,
+    );
+    let samHeard = false;
+    sam.on("rtc:signal", () => (samHeard = true));
+    const owlHears = waitFor(owl, "rtc:signal");
+    await send(maria, "rtc:signal", { to: samId, signal: { kind: "hello", session: "s1" } });
+    await send(maria, "rtc:signal", { to: owlId, signal: { kind: "hello", session: "s1" } });
+    await owlHears; // sent after the one to Sam, on the same path: Sam's would have arrived by now
+    expect(samHeard).toBe(false);
+    expect((await readRoom(db, occurrenceId))!.members.map((m) => m.id)).not.toContain(samId);
   });
 
   it("visitors cannot join; a guest cannot end the session", async () => {
@@ -208,10 +243,11 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
     expect(sync.ok && sync.data!.chat!.map((l) => l.text)).toEqual([
       "can't talk, in the car park",
       "after the removal",
+      "said after Sam left",
     ]);
-    // A client that saw line 1 gets only what it missed.
-    const missed = await send(owl, "room:sync", { afterChatSeq: 1 });
-    expect(missed.ok && missed.data!.chat!.map((l) => l.text)).toEqual(["after the removal"]);
+    // A client that saw line 2 gets only what it missed.
+    const missed = await send(owl, "room:sync", { afterChatSeq: 2 });
+    expect(missed.ok && missed.data!.chat!.map((l) => l.text)).toEqual(["said after Sam left"]);
   });
 
   it("rate limits a socket that floods", async () => {
@@ -226,5 +262,61 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
     );
     expect((await readRoom(db, occurrenceId))!).toMatchObject({ phase: "ended", members: [] });
     expect(await db.roomChatLine.count()).toBe(0);
+  });
+});
+
+describe("cancelling a session while its room is open, across two nodes", () => {
+  it("ends the room for everyone on every node, as mod:end does", async () => {
+    const occ = await db.dropInOccurrence.findUniqueOrThrow({ where: { id: occurrenceId } });
+    const startsAt = new Date(Date.now() + 5 * 60_000);
+    const fresh = await db.dropInOccurrence.create({
+      data: {
+        seriesId: occ.seriesId,
+        originalStart: new Date(startsAt.getTime() + 7 * 86_400_000),
+        startsAt,
+        endsAt: new Date(startsAt.getTime() + 3_600_000),
+        title: occ.title,
+        theme: occ.theme,
+        description: occ.description,
+        capacity: 3,
+        facilitatorId: occ.facilitatorId,
+      },
+    });
+    const lead = await connected(urlA, facilitator);
+    const owl = await connected(urlB, guests[0]!);
+    expect(await send(lead, "room:join", { occurrenceId: fresh.id })).toMatchObject({ ok: true });
+    const owlJoined = await send(owl, "room:join", { occurrenceId: fresh.id });
+    expect(owlJoined).toMatchObject({ ok: true });
+    expect(await send(lead, "mod:open", {})).toMatchObject({ ok: true });
+    expect(await send(owl, "room:chat", { text: "a long night" })).toMatchObject({ ok: true });
+
+    const endedForLead = waitFor<{ occurrenceId: string }>(lead, "room:ended", 15_000);
+    const endedForOwl = waitFor<{ occurrenceId: string }>(owl, "room:ended", 15_000);
+    // Exactly what web does: cancel (the room ends in the same transaction), then tell the nodes.
+    const cancelled = await cancelOccurrence(db, {
+      occurrenceId: fresh.id,
+      byPersonId: facilitator.kind === "person" ? facilitator.personId : "",
+      isCoordinator: false,
+      now: new Date(),
+    });
+    expect(cancelled).toMatchObject({ ok: true, roomEnded: true });
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    new Emitter(pool).serverSideEmit("room:cancelled", fresh.id);
+    expect(await endedForLead).toEqual({ occurrenceId: fresh.id });
+    expect(await endedForOwl).toEqual({ occurrenceId: fresh.id });
+    await pool.end();
+
+    expect(await readRoom(db, fresh.id)).toMatchObject({ phase: "ended", members: [] });
+    expect(await db.roomChatLine.count({ where: { occurrenceId: fresh.id } })).toBe(0);
+    // Out of the room on both nodes: nothing more is relayed or answered.
+    await eventually(
+      () =>
+        send(owl, "rtc:signal", {
+          to: owlJoined.ok ? owlJoined.data!.memberId : "",
+          signal: { kind: "hello", session: "s" },
+        }),
+      (r) => !r.ok,
+    );
+    expect(await send(owl, "room:chat", { text: "hello?" })).toMatchObject({ ok: false });
   });
 });

@@ -117,7 +117,9 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
         identity ??= await roomIdentity(db, socket.data.actor);
         if (!identity) return reply(error("forbidden", "Choose a nickname to join."));
         const memberId = memberAlias(deps.aliasSecret, occurrenceId, identity.key);
-        const facilitator = !!identity.personId && context.facilitatorIds.includes(identity.personId);
+        // Whoever may run this session (its facilitators, a coordinator stepping in) is seated as one of them.
+        const facilitator =
+          !!identity.personId && can(socket.data.actor, "room.moderate", { facilitatorIds: context.facilitatorIds });
         const now = deps.now();
         if (command.name === "room:audio-token") {
           // A fresh audio token for someone already in the room (their audio is reconnecting).
@@ -157,10 +159,10 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
               at: effect.at,
             });
           } else if (effect.kind === "removed") {
+            // One message to every node: each takes the member's sockets out and tells them (followRoomExits).
+            // A separate broadcast of the notice could arrive after the leave, on another node, and be lost.
             const target = memberChannel(occurrenceId, effect.memberId);
-            io.to(target).emit("room:removed", { occurrenceId });
-            // The adapter delivers broadcasts on the next tick: leave after, or they would miss the notice.
-            process.nextTick(() => io.in(target).socketsLeave([channel, target]));
+            io.in(target).socketsLeave([target, channel]);
           } else if (effect.kind === "ended") {
             io.to(channel).emit("room:ended", { occurrenceId });
           } else if (effect.kind === "flag") {
@@ -201,6 +203,7 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
     if (!(await allowed(signals))) return reply(error("rate_limited", "Too many signals."));
     const parsed = rtcSignal.safeParse(payload);
     if (!parsed.success) return reply(error("invalid", parsed.error.issues[0]?.message ?? "Invalid signal"));
+    // Cleared the moment this socket leaves the room (see followRoomExits), whichever node decided it.
     const room = socket.data.room;
     if (!room) return reply(error("not_in_room", "Join the session first."));
     const { to, signal } = parsed.data;
@@ -209,9 +212,11 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
     reply({ ok: true });
   });
 
-  socket.on("disconnect", () => {
+  // "disconnecting", not "disconnect": by then the socket has left its channels, and with them its room.
+  socket.on("disconnecting", () => {
     const room = socket.data.room;
     if (!room) return;
+    socket.data.room = undefined; // leaving by disconnecting is not a removal
     void (async () => {
       await dropPresence(db, socket.id);
       // With LiveKit a member is present while their socket or their audio connection is: with both
@@ -220,6 +225,50 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
       const snapshot = await dropAbsentMember(db, { ...room, now: deps.now() });
       if (snapshot) io.to(roomChannel(room.occurrenceId)).emit("room:state", snapshot);
     })().catch(() => undefined);
+  });
+}
+
+/**
+ * A session cancelled while its room was open: web has ended the room in
+ * PostgreSQL (as mod:end does) and tells every node through the cluster
+ * adapter. Each node tells its own members and takes them out, and the audio
+ * server closes the room (LiveKit's DeleteRoom is idempotent, so every node may ask).
+ */
+export function followCancellations(deps: RoomDeps): void {
+  deps.io.on("room:cancelled", (occurrenceId: unknown) => {
+    if (typeof occurrenceId !== "string" || !/^[0-9a-f-]{36}$/.test(occurrenceId)) return;
+    const channel = roomChannel(occurrenceId);
+    void (async () => {
+      const snapshot = await readRoom(deps.db, occurrenceId).catch(() => null);
+      if (snapshot) deps.io.local.to(channel).emit("room:state", snapshot);
+      deps.io.local.to(channel).emit("room:ended", { occurrenceId });
+      process.nextTick(() => deps.io.local.in(channel).socketsLeave(channel));
+      await deps.audio.onEffect(occurrenceId, { kind: "ended" });
+    })();
+  });
+}
+
+/**
+ * A socket taken out of a live room's channels without asking (removed: its
+ * member channel; the room ended: the room's channel), decided on this node or
+ * another and fanned out by the cluster adapter, loses the room at once: both
+ * channels and its `socket.data.room`, so no later event of its own (sync,
+ * chat, audio signalling) reaches that room. A removed socket is told here, on
+ * its own node, so the notice cannot race the removal. Core refuses room
+ * commands from non-members as well; this ends what never reaches core.
+ */
+export function followRoomExits(io: RealtimeIo): void {
+  io.of("/").adapter.on("leave-room", (channel: string, socketId: string) => {
+    const socket = io.of("/").sockets.get(socketId);
+    const room = socket?.data.room; // cleared first by a room:leave or a disconnect
+    if (!socket || !room) return;
+    const main = roomChannel(room.occurrenceId);
+    const mine = memberChannel(room.occurrenceId, room.memberId);
+    if (channel !== main && channel !== mine) return;
+    socket.data.room = undefined;
+    void socket.leave(main);
+    void socket.leave(mine);
+    if (channel === mine) socket.emit("room:removed", { occurrenceId: room.occurrenceId });
   });
 }
 

@@ -26,8 +26,16 @@ import {
   sweepLiveKitRooms,
   type LiveKitConfig,
 } from "./livekit.js";
+import { MAX_SOCKETS_PER_IDENTITY, TOO_MANY_SOCKETS } from "./limits.js";
 import { createMetrics } from "./metrics.js";
-import { registerRoomHandlers, roomChannel, startRoomKeeper, type RoomDeps } from "./rooms.js";
+import {
+  followCancellations,
+  followRoomExits,
+  registerRoomHandlers,
+  roomChannel,
+  startRoomKeeper,
+  type RoomDeps,
+} from "./rooms.js";
 import { startTalk, type TalkOptions } from "./talk.js";
 
 export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -140,6 +148,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     pingTimeout: 20_000,
   });
 
+  const admitting = new Map<string, number>();
   // Every connection presents a 60-second ticket signed by web, once.
   io.use(async (socket, next) => {
     const auth = socket.handshake.auth as { ticket?: unknown } | undefined;
@@ -157,8 +166,23 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, "ticket check failed");
       return next(new Error("UNAVAILABLE: please retry"));
     }
+    // Counted here, synchronously with the admission: the identity's connected sockets (in its
+    // identity channel, joined on connection) plus those admitted a moment ago and not yet connected.
+    const identity = verified.ticket.identityRoom;
+    const open = (io.of("/").adapter.rooms.get(identity)?.size ?? 0) + (admitting.get(identity) ?? 0);
+    if (open >= MAX_SOCKETS_PER_IDENTITY) {
+      metrics.ticketsRejected.inc({ reason: "too_many_sockets" });
+      return next(new Error(TOO_MANY_SOCKETS));
+    }
+    admitting.set(identity, (admitting.get(identity) ?? 0) + 1);
+    // Socket.IO connects (or drops) an admitted socket on the next tick: by then it is counted in its channel.
+    setImmediate(() => {
+      const left = (admitting.get(identity) ?? 1) - 1;
+      if (left > 0) admitting.set(identity, left);
+      else admitting.delete(identity);
+    });
     socket.data.actor = verified.ticket.actor;
-    socket.data.identityRoom = verified.ticket.identityRoom;
+    socket.data.identityRoom = identity;
     next();
   });
 
@@ -174,6 +198,8 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
       ? { audioSweep: () => sweepLiveKitRooms({ backend: liveKit, db, aliasSecret: options.ticketSecret }) }
       : {}),
   };
+  followRoomExits(io);
+  followCancellations(roomDeps);
   const stopKeeper = startRoomKeeper(roomDeps, options.roomKeeper);
   const talk = startTalk(roomDeps, options.talk);
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { now as clockNow } from "$lib/server/clock.js";
 import type { Handle, HandleServerError } from "@sveltejs/kit";
 import { building } from "$app/environment";
-import { svelteKitHandler } from "better-auth/svelte-kit";
+import { isAuthPath, svelteKitHandler } from "better-auth/svelte-kit";
 import { auth } from "$lib/server/auth.js";
 import { browserKey as browserKeySchema, wallTimeAt } from "@offshift/core";
 import { findGuestByToken } from "@offshift/db";
@@ -94,12 +94,15 @@ export const handle: Handle = async ({ event, resolve }) => {
       : { kind: "visitor" };
 
   const theme = themeFor(event.cookies.get(THEME_COOKIE));
-  const response = await svelteKitHandler({
-    event,
-    auth: auth(),
-    building,
-    resolve: (e) => resolve(e, { transformPageChunk: ({ html }) => html.replace("%offshift.theme%", theme) }),
-  });
+  const response =
+    !building && isAuthPath(event.url.toString(), auth().options)
+      ? await authResponse(event.request)
+      : await svelteKitHandler({
+          event,
+          auth: auth(),
+          building,
+          resolve: (e) => resolve(e, { transformPageChunk: ({ html }) => html.replace("%offshift.theme%", theme) }),
+        });
   const csp = response.headers.get("content-security-policy");
   if (csp)
     response.headers.set(
@@ -114,6 +117,28 @@ export const handle: Handle = async ({ event, resolve }) => {
     response.headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   return compressResponse(event.request, response);
 };
+
+/** Sign-in requests are a few hundred bytes; anything near this is not one. */
+const AUTH_BODY_LIMIT = 64 * 1024;
+const tooLarge = () =>
+  Response.json({ code: "TOO_LARGE", message: "That request was too large. Please try again." }, { status: 413 });
+
+/**
+ * better-auth answers a body it cannot read (over SvelteKit's limit, or cut
+ * off) with a server error; read it here, within a limit, and answer plainly.
+ */
+async function authResponse(request: Request): Promise<Response> {
+  if (request.method === "GET" || request.method === "HEAD") return auth().handler(request);
+  if (Number(request.headers.get("content-length") ?? 0) > AUTH_BODY_LIMIT) return tooLarge();
+  let body: ArrayBuffer;
+  try {
+    body = await request.arrayBuffer();
+  } catch {
+    return tooLarge(); // SvelteKit stopped reading at its own limit
+  }
+  if (body.byteLength > AUTH_BODY_LIMIT) return tooLarge();
+  return auth().handler(new Request(request.url, { method: request.method, headers: request.headers, body }));
+}
 
 export const handleError: HandleServerError = ({ error, event, status }) => {
   if (status !== 404) {

@@ -5,6 +5,7 @@ import {
   attendanceIntentInput,
   can,
   groupForTonight,
+  identityRoomFor,
   isLobbyOpen,
   nightLabel,
   roomState,
@@ -14,6 +15,7 @@ import { getDb } from "$lib/server/db.js";
 import { placesView } from "$lib/server/places.js";
 import { env } from "$lib/server/env.js";
 import { publishAttendanceChanged } from "$lib/server/events.js";
+import { allowIntentChange } from "$lib/server/rate-limit.js";
 import type { Actions, PageServerLoad } from "./$types";
 
 function toView(item: TonightItem, now: Date, timeZone: string) {
@@ -41,11 +43,17 @@ export type SessionView = ReturnType<typeof toView>;
 export const load: PageServerLoad = async ({ locals }) => {
   const now = clockNow();
   const timeZone = env().ORG_TIMEZONE;
-  const items = await listUpcomingOccurrences(getDb(), { now, days: UPCOMING_DAYS, browserKey: locals.browserKey });
+  const items = await listUpcomingOccurrences(getDb(), {
+    now,
+    days: UPCOMING_DAYS,
+    identityKey: identityRoomFor(locals.actor),
+  });
   const groups = groupForTonight(items, now, timeZone);
   const view = (list: TonightItem[]) => list.map((i) => toView(i, now, timeZone));
   return {
     groups: { live: view(groups.live), soon: view(groups.soon), later: view(groups.later), week: view(groups.week) },
+    /** "Count me in" needs a nickname or an account: a visitor is offered one first. */
+    canCount: can(locals.actor, "dropin.markIntent"),
   };
 };
 
@@ -59,14 +67,23 @@ export const actions: Actions = {
   intent: async ({ request, locals }) => {
     const form = Object.fromEntries(await request.formData());
     const occurrenceId = typeof form.occurrenceId === "string" ? form.occurrenceId.slice(0, 64) : "";
-    if (!can(locals.actor, "dropin.markIntent")) return fail(403, { occurrenceId, error: "You can't do that." });
     const parsed = attendanceIntentInput.safeParse(form);
     if (!parsed.success) {
       return fail(400, { occurrenceId, error: parsed.error.issues[0]?.message ?? "Invalid request" });
     }
+    // One count per person: a nickname (or an account) first, so a cookie-less script cannot count itself in.
+    const identityKey = identityRoomFor(locals.actor);
+    if (!can(locals.actor, "dropin.markIntent") || !identityKey)
+      return fail(403, {
+        occurrenceId,
+        error: "Choose a nickname first, so you are counted once.",
+        needsNickname: true,
+      });
+    if (!(await allowIntentChange(identityKey)))
+      return fail(429, { occurrenceId, error: "That was a lot of changes. Please wait a few minutes and try again." });
     const result = await setAttendanceIntent(getDb(), {
       ...parsed.data,
-      browserKey: locals.browserKey,
+      identityKey,
       now: clockNow(),
     });
     if (!result.ok) {

@@ -29,7 +29,7 @@ const order = Object.keys(actors);
 // prettier-ignore
 const matrix: Record<Action, string> = {
   "dropin.view":                     "Y   Y   Y   Y   Y   Y   Y   Y   Y    Y",
-  "dropin.markIntent":               "Y   Y   Y   Y   Y   Y   Y   Y   Y    Y",
+  "dropin.markIntent":               ".   Y   Y   Y   Y   Y   Y   .   .    .",
   "guest.create":                    "Y   Y   .   .   .   .   .   Y   Y    Y",
   "volunteer.apply":                 "Y   Y   .   .   .   .   .   .   .    .",
   "dropin.join":                     ".   Y   Y   Y   Y   Y   Y   .   .    .",

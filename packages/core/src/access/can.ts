@@ -53,8 +53,10 @@ export function can(actor: Actor, action: Action, resource: Resource = {}): bool
 
   switch (action) {
     case "dropin.view":
-    case "dropin.markIntent":
       return true;
+    case "dropin.markIntent":
+      // "Count me in" counts people: one per guest or account, never one per cookie-less request.
+      return actor.kind === "guest" || active;
     case "guest.create":
       return actor.kind !== "person" || !active;
     case "volunteer.apply":

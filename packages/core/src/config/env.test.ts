@@ -8,6 +8,14 @@ describe("parseEnv", () => {
     expect(env.DATABASE_URL).toBeUndefined();
   });
 
+  it("listens on this machine only (loopback) unless HOST says otherwise", () => {
+    expect(parseEnv(launcherEnvSchema, {}).HOST).toBe("127.0.0.1");
+    expect(parseEnv(launcherEnvSchema, { HOST: "0.0.0.0" }).HOST).toBe("0.0.0.0");
+    const rt = { DATABASE_URL: "postgresql://u:p@db:5432/x", REALTIME_TICKET_SECRET: "s".repeat(32) };
+    expect(parseEnv(realtimeEnvSchema, rt).HOST).toBe("127.0.0.1");
+    expect(parseEnv(realtimeEnvSchema, { ...rt, HOST: "::" }).HOST).toBe("::");
+  });
+
   it("names every bad variable", () => {
     try {
       parseEnv(launcherEnvSchema, { PORT: "abc", DATABASE_URL: "mysql://nope", ORG_TIMEZONE: "Mars/Olympus" });

@@ -114,6 +114,12 @@ const iceServersVar = z
     return z.NEVER;
   });
 
+/**
+ * The address to listen on. Loopback by default: a fresh install is reachable
+ * from this machine only, until HOST (e.g. 0.0.0.0 behind a TLS proxy) says otherwise.
+ */
+const hostVar = z.string().default("127.0.0.1");
+
 const nodeEnvVar = z.enum(["development", "production", "test"]).default("development");
 
 /** LiveKit (production audio): all three or none. Unset: the embedded mesh, capped at 6 people a room. */
@@ -153,7 +159,7 @@ export const launcherEnvSchema = z
     NODE_ENV: nodeEnvVar,
     PORT: portVar("PORT", 3000),
     REALTIME_PORT: portVar("REALTIME_PORT", 3001),
-    HOST: z.string().default("0.0.0.0"),
+    HOST: hostVar,
     DATABASE_URL: databaseUrlVar.optional(),
     DATA_DIR: z.string().default("data"),
     EMBEDDED_PG_PORT: portVar("EMBEDDED_PG_PORT", 0),
@@ -195,7 +201,7 @@ export const realtimeEnvSchema = z
     NODE_ENV: nodeEnvVar,
     DATABASE_URL: databaseUrlVar,
     PORT: portVar("PORT", 3001),
-    HOST: z.string().default("0.0.0.0"),
+    HOST: hostVar,
     /** Comma-separated browser origins allowed to connect; "*" reflects any origin (development). */
     CORS_ORIGINS: z.string().default("*"),
     /** Shared with web: verifies the 60-second socket tickets web issues. */

@@ -66,3 +66,25 @@ describe("drop-in calendars", () => {
     expect(events.map((e) => e.uid).sort()).toEqual(sessions.map((s) => `${s.occurrenceId}@offshift`).sort());
   });
 });
+
+describe("calendar text from people", () => {
+  it("a title with line breaks stays inside its own property: no injected lines in NAME, X-WR-CALNAME or SUMMARY", () => {
+    const evil = "Nights\r\nBEGIN:VEVENT\r\nSUMMARY:Free money\nX-INJECTED:1";
+    const out = sessionsCalendar({
+      name: `${evil} (Offshift)`,
+      timeZone: LONDON,
+      origin: "https://offshift.example",
+      sessions: [{ ...sessions[0]!, title: evil, description: "Line one.\nX-ALSO-INJECTED:1" }],
+    });
+    const lines = out.split("\r\n");
+    expect(lines.filter((l) => l === "BEGIN:VEVENT")).toHaveLength(1);
+    expect(lines.some((l) => l.startsWith("X-INJECTED") || l.startsWith("X-ALSO-INJECTED"))).toBe(false);
+    expect(lines.some((l) => l.startsWith("SUMMARY:Free money"))).toBe(false);
+    // A calendar app sees one calendar name, with the breaks escaped inside it, and one event.
+    const comp = new ICAL.Component(ICAL.parse(out));
+    expect(comp.getFirstPropertyValue("x-wr-calname")).toBe(
+      "Nights\\nBEGIN:VEVENT\\nSUMMARY:Free money\\nX-INJECTED:1 (Offshift)",
+    );
+    expect(comp.getAllSubcomponents("vevent")).toHaveLength(1);
+  });
+});

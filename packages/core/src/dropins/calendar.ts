@@ -1,5 +1,5 @@
 import { TZDate } from "@date-fns/tz";
-import icalGenerator, { ICalEventStatus } from "ical-generator";
+import icalGenerator, { ICalEventStatus, escape } from "ical-generator";
 import { getVtimezoneComponent } from "@touch4it/ical-timezones";
 
 /**
@@ -35,7 +35,9 @@ export function sessionsCalendar(input: {
   sessions: readonly CalendarSession[];
 }): string {
   const cal = icalGenerator({
-    name: input.name,
+    // The library writes NAME and X-WR-CALNAME as given: its own escaping keeps a title with a
+    // line break (stored before titles refused them) inside its property, not a new line of the file.
+    name: escape(input.name, false),
     prodId: { company: "Offshift", product: "Drop-ins", language: "EN" },
     timezone: { name: input.timeZone, generator: vtimezone },
     ttl: 60 * 60,

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  FACILITATOR_PLACES,
   MESH_FULL_MESSAGE,
   MESH_MAX_MEMBERS,
   placesToShow,
@@ -18,22 +19,24 @@ describe("the places a room can really hold", () => {
     expect(placesToShow({ capacity: 12, audio: "livekit", planning: 0, room: null })).toEqual({ left: 12, of: 12 });
   });
 
-  it(`on the built-in audio, at most ${MESH_MAX_MEMBERS} people including the facilitator`, () => {
-    expect(workerPlaces(12, "mesh")).toBe(MESH_MAX_MEMBERS - 1);
+  it(`on the built-in audio, at most ${MESH_MAX_MEMBERS} people, ${FACILITATOR_PLACES} of the places kept for those running it`, () => {
+    expect(FACILITATOR_PLACES).toBe(2);
+    expect(workerPlaces(12, "mesh")).toBe(MESH_MAX_MEMBERS - FACILITATOR_PLACES);
     expect(workerPlaces(3, "mesh")).toBe(3);
-    expect(placesToShow({ capacity: 12, audio: "mesh", planning: 2, room: null })).toEqual({ left: 3, of: 5 });
+    expect(placesToShow({ capacity: 12, audio: "mesh", planning: 2, room: null })).toEqual({ left: 2, of: 4 });
   });
 
-  it("counts who is in the room: two facilitators take two of the audio's places", () => {
-    expect(seatsLeft(12, "mesh", room(3, 1))).toBe(2);
+  it("counts who is in the room: the places kept for facilitators, or as many as are in", () => {
+    expect(seatsLeft(12, "mesh", room(3, 1))).toBe(1);
     expect(seatsLeft(12, "mesh", room(3, 2))).toBe(1);
-    // Nobody running it yet: a seat is kept for the facilitator.
-    expect(seatsLeft(12, "mesh", room(5, 0))).toBe(0);
+    expect(seatsLeft(12, "mesh", room(2, 3))).toBe(1);
+    // Nobody running it yet: their places are kept.
+    expect(seatsLeft(12, "mesh", room(4, 0))).toBe(0);
     expect(seatsLeft(12, "livekit", room(5, 2))).toBe(7);
   });
 
   it("says a full or locked room is closed to a newcomer, and an empty one is not", () => {
-    expect(roomDoor(12, "mesh", room(5))).toBe("full");
+    expect(roomDoor(12, "mesh", room(4))).toBe("full");
     expect(roomDoor(12, "livekit", room(5))).toBeNull();
     expect(roomDoor(12, "livekit", room(1, 1, true))).toBe("locked");
     expect(roomDoor(12, "mesh", null)).toBeNull();
@@ -52,9 +55,11 @@ describe("the places a room can really hold", () => {
           expect(shown.left).toBeGreaterThanOrEqual(0);
           expect(shown.left).toBeLessThanOrEqual(shown.of);
           expect(shown.of).toBeLessThanOrEqual(capacity);
-          // Everyone already in, a facilitator, and everyone the page invites fit in the audio.
+          // Everyone already in, the places kept for facilitators, and everyone the page invites fit in the audio.
           if (audio === "mesh" && shown.left > 0)
-            expect(workers + Math.max(1, facilitators) + shown.left).toBeLessThanOrEqual(MESH_MAX_MEMBERS);
+            expect(workers + Math.max(FACILITATOR_PLACES, facilitators) + shown.left).toBeLessThanOrEqual(
+              MESH_MAX_MEMBERS,
+            );
         },
       ),
     );

@@ -7,9 +7,15 @@ export const placesLeft = (capacity: number, expected: number) => Math.max(0, ca
  */
 export const MESH_MAX_MEMBERS = 6;
 
+/**
+ * Places kept for the people who run a session (its facilitators, a
+ * coordinator stepping in) whatever the audio's limit: workers fill the rest.
+ */
+export const FACILITATOR_PLACES = 2;
+
 /** What a worker is told when the built-in audio cannot carry one more person: plain words, no configuration. */
 export const MESH_FULL_MESSAGE =
-  `This room is full: ${MESH_MAX_MEMBERS} people is the most it can hold at once. ` +
+  "This room is full: its audio carries only a few people at once, and two places are kept for the people running it. " +
   "You could join another session, or ask for someone to talk to one to one.";
 
 /** How a room's audio is carried: LiveKit when it is configured, the built-in mesh otherwise. */
@@ -24,23 +30,25 @@ export interface RoomOccupancy {
 
 /**
  * Worker places a session really has: its capacity on LiveKit; on the mesh,
- * what the audio carries beside the facilitator who runs it.
+ * what the audio carries beside the places kept for the people running it
+ * (FACILITATOR_PLACES: the lead and a backup or coordinator stepping in), the
+ * same rule the room applies when someone joins.
  */
 export function workerPlaces(capacity: number, audio: AudioMode): number {
   const places = Math.max(0, capacity);
-  return audio === "livekit" ? places : Math.min(places, MESH_MAX_MEMBERS - 1);
+  return audio === "livekit" ? places : Math.min(places, MESH_MAX_MEMBERS - FACILITATOR_PLACES);
 }
 
 /**
  * Seats a worker could take in the room right now. On the mesh every member
- * counts against the audio's cap, and a seat is kept for the facilitator
- * until one is in.
+ * counts against the audio's cap, and FACILITATOR_PLACES stay kept for the
+ * people running the session (or as many of them as are in).
  */
 export function seatsLeft(capacity: number, audio: AudioMode, room: RoomOccupancy | null): number {
   const workers = room?.workers ?? 0;
   const bySession = workerPlaces(capacity, audio) - workers;
   if (audio === "livekit") return Math.max(0, bySession);
-  const byAudio = MESH_MAX_MEMBERS - workers - Math.max(1, room?.facilitators ?? 0);
+  const byAudio = MESH_MAX_MEMBERS - workers - Math.max(FACILITATOR_PLACES, room?.facilitators ?? 0);
   return Math.max(0, Math.min(bySession, byAudio));
 }
 

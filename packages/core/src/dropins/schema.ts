@@ -18,6 +18,11 @@ export const reminderInput = z.object({
 export type ReminderInput = z.infer<typeof reminderInput>;
 export type ReminderScope = ReminderInput["scope"];
 
+/** A session can be moved at most this far ahead (beyond it is a slip of the keyboard, like 9999-12-31). */
+export const MOVE_AHEAD_LIMIT_DAYS = 366;
+export const moveTooFarAhead = (startsAt: Date, now: Date): boolean =>
+  startsAt.getTime() > now.getTime() + MOVE_AHEAD_LIMIT_DAYS * 86_400_000;
+
 /** Moving one session: a new local start in the organisation's zone, from a datetime-local input. */
 export const moveOccurrenceInput = z.object({
   occurrenceId: z.uuid({ error: "That session could not be found" }),

@@ -100,6 +100,41 @@ describe("series input", () => {
   });
 });
 
+describe("hidden characters in series text", () => {
+  const base = {
+    title: "Lone working at night",
+    theme: "Lone working at night",
+    description: "Driving between calls in the dark: what helps.",
+    language: "en",
+    capacity: "12",
+    roomStyle: "HAND_RAISE",
+    durationMinutes: "60",
+    facilitatorId: "3f1c2b0e-2d9b-4d7e-9f0a-6b1e3c5d7a90",
+    recurrence: weekly(),
+  };
+  const errors = (v: object) => {
+    const r = seriesInput.safeParse(v);
+    return r.success ? {} : fieldErrors(r.error);
+  };
+  it("a title is one line: line breaks, tabs, null bytes and other control characters are refused in plain words", () => {
+    for (const title of [
+      "Nights\r\nBEGIN:VEVENT",
+      "Nights\nX-WR-CALNAME:Evil",
+      "Nights\u0000",
+      "Tab\there",
+      "Bell\u0007",
+      "C1\u0085",
+    ])
+      expect(errors({ ...base, title }).title).toBe("A title cannot contain line breaks or hidden characters");
+  });
+  it("a description may have line breaks, but no null bytes or other hidden characters", () => {
+    expect(errors({ ...base, description: "First line.\r\nSecond line.\n\nThird." }).description).toBeUndefined();
+    expect(errors({ ...base, description: "Driving between calls\u0000 in the dark" }).description).toBe(
+      "A description cannot contain hidden characters",
+    );
+  });
+});
+
 describe("double booking", () => {
   const s = (title: string, rule: string, start: string, minutes = 60) => ({
     title,

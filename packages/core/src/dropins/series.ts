@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BIDI_CONTROLS, CONTROL_CHARACTERS, CONTROL_CHARACTERS_EXCEPT_LINES } from "../text/hidden.js";
 import { expandBetween } from "../time/recurrence.js";
 import { instantFromWallTime, parseFloating } from "../time/zoned.js";
 
@@ -22,13 +23,23 @@ export type Weekday = (typeof WEEKDAYS)[number];
 export const MIN_CAPACITY = 2;
 export const MAX_CAPACITY = 50;
 
-const plainText = (label: string, max: number, min = 1) =>
-  z
+/** Text people type: a title is one line; a description may have line breaks. Neither has hidden characters. */
+const plainText = (label: string, max: number, min = 1, lines: "one" | "many" = "one") => {
+  const Label = `${label[0]!.toUpperCase()}${label.slice(1)}`;
+  return z
     .string({ error: `Enter ${label}` })
     .trim()
     .min(min, `Enter ${label}`)
     .max(max, `Keep ${label} to ${max} characters or fewer`)
-    .refine((v) => !/[<>]/.test(v), `${label[0]!.toUpperCase()}${label.slice(1)} cannot contain < or >`);
+    .refine((v) => !/[<>]/.test(v), `${Label} cannot contain < or >`)
+    .refine(
+      (v) =>
+        !(lines === "one" ? CONTROL_CHARACTERS : CONTROL_CHARACTERS_EXCEPT_LINES).test(v) && !BIDI_CONTROLS.test(v),
+      lines === "one"
+        ? `${Label} cannot contain line breaks or hidden characters`
+        : `${Label} cannot contain hidden characters`,
+    );
+};
 
 const dateField = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "Choose a date");
 const timeField = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Choose a time like 22:00");
@@ -135,7 +146,7 @@ export const seriesInput = z
   .object({
     title: plainText("a title", 120, 3),
     theme: z.enum(THEMES, { error: "Choose a theme from the list" }),
-    description: plainText("a description", 2000, 10),
+    description: plainText("a description", 2000, 10, "many"),
     language: z.string().regex(/^[a-z]{2}$/, "Choose a language"),
     capacity: z.coerce
       .number({ error: "Enter how many people can join" })

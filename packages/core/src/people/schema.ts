@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ROLE_NAME_MESSAGE, hasHiddenCharacters, looksLikeRole, normaliseName } from "./names.js";
 
 /** Tags volunteers choose from; the 1:1 matching uses the same list. */
 export const EXPERIENCE_TAGS = ["nights", "lone working", "bereavement", "new to care", "overseas-recruited"] as const;
@@ -30,10 +31,16 @@ export const emailField = z
 
 export const nicknameField = z
   .string({ error: "Choose a nickname" })
-  .trim()
-  .min(2, "Your nickname needs at least 2 characters")
-  .max(24, "Keep your nickname to 24 characters or fewer")
-  .regex(/^[\p{L}\p{N} .'_-]+$/u, "Use letters, numbers, spaces and . ' _ - only");
+  .transform(normaliseName)
+  .pipe(
+    z
+      .string()
+      .min(2, "Your nickname needs at least 2 characters")
+      .max(24, "Keep your nickname to 24 characters or fewer")
+      // Letters of every script with their marks (vowel signs, accents), digits, and a little punctuation.
+      .regex(/^[\p{L}\p{M}\p{N} .'_-]+$/u, "Use letters, numbers, spaces and . ' _ - only")
+      .refine((v) => !looksLikeRole(v), ROLE_NAME_MESSAGE),
+  );
 
 const checkbox = (message: string) =>
   z.preprocess((v) => v === "on" || v === "true" || v === true, z.literal(true, { error: message }));
@@ -54,10 +61,16 @@ export const guestTalkInput = z.object({
 export const volunteerApplicationInput = z.object({
   name: z
     .string({ error: "Enter your name" })
-    .trim()
-    .min(2, "Enter your name")
-    .max(80, "Keep your name to 80 characters or fewer")
-    .pipe(noMarkup("Your name")),
+    .transform(normaliseName)
+    .pipe(
+      z
+        .string()
+        .min(2, "Enter your name")
+        .max(80, "Keep your name to 80 characters or fewer")
+        .pipe(noMarkup("Your name"))
+        .refine((v) => !hasHiddenCharacters(v), "Your name cannot contain line breaks or hidden characters")
+        .refine((v) => !looksLikeRole(v), ROLE_NAME_MESSAGE),
+    ),
   email: emailField,
   languages: z
     .array(

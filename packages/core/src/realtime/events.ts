@@ -118,6 +118,8 @@ export interface RtcSignal {
 
 export interface InterServerEvents {
   ping: () => void;
+  /** Web cancelled a session whose room was open (the room is already ended in PostgreSQL): take its people out. */
+  "room:cancelled": (occurrenceId: string) => void;
 }
 
 export interface SocketData {

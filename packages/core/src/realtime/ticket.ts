@@ -97,3 +97,7 @@ export async function verifyTicket(
 
 export const identityRoomFor = (actor: Actor): string | null =>
   actor.kind === "person" ? `person:${actor.personId}` : actor.kind === "guest" ? `guest:${actor.guestId}` : null;
+
+/** The person behind an identity key made by identityRoomFor, or null for a guest or visitor. */
+export const personIdOfIdentity = (key: string): string | null =>
+  key.startsWith("person:") ? key.slice("person:".length) : null;

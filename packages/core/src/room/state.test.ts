@@ -1,11 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ROOM_COMMANDS, parseRoomCommand, type RoomCommand } from "./commands.js";
+import { FACILITATOR_PLACES } from "../dropins/places.js";
 import {
   applyRoomCommand,
   emptyRoom,
+  mayReadRoom,
   roomInvariantProblems,
   roomSnapshot,
+  workerPlacesForAudio,
   type RoomActor,
   type LiveRoomState,
 } from "./state.js";
@@ -76,6 +79,18 @@ describe("live room rules", () => {
     expect(run(s, owl, "room:join", { occurrenceId: OCC })).toMatchObject({ ok: false, error: { code: "removed" } });
   });
 
+  it("only members read the room: a removed person or a stranger gets no snapshot and no side-chat", () => {
+    let s = must(opened(), owl, "room:chat", { text: "before" });
+    s = must(s, maria, "mod:remove", { participantId: owl.id });
+    expect(run(s, owl, "room:sync", { afterChatSeq: 0 })).toMatchObject({ ok: false, error: { code: "removed" } });
+    expect(run(s, owl, "room:chat", { text: "hello?" })).toMatchObject({ ok: false, error: { code: "removed" } });
+    expect(run(s, sam, "room:sync", { afterChatSeq: 0 })).toMatchObject({ ok: false, error: { code: "not_in_room" } });
+    expect(run(s, maria, "room:sync", { afterChatSeq: 0 })).toMatchObject({ ok: true });
+    expect(mayReadRoom(s, owl.id)).toBe(false);
+    expect(mayReadRoom(s, sam.id)).toBe(false);
+    expect(mayReadRoom(s, maria.id)).toBe(true);
+  });
+
   it("a locked room admits facilitators only; capacity counts workers only", () => {
     let s = must(opened(), maria, "mod:lock", { locked: true });
     expect(run(s, sam, "room:join", { occurrenceId: OCC })).toMatchObject({ ok: false, error: { code: "locked" } });
@@ -106,6 +121,67 @@ describe("live room rules", () => {
       ["mod:flag", { category: "other" }],
     ] as const)
       expect(run(s, owl, name, payload)).toMatchObject({ ok: false, error: { code: "forbidden" } });
+  });
+});
+
+describe("places kept for the people who run the session", () => {
+  const mesh = { audio: { maxMembers: 6, fullMessage: "The built-in audio is full." } };
+  const guest = (n: number): RoomActor => ({ id: id("guest", 100 + n), name: `Guest ${n}`, facilitator: false });
+  const join = (s: LiveRoomState, a: RoomActor) =>
+    applyRoomCommand(s, a, { name: "room:join", payload: { occurrenceId: OCC, listenOnly: false } }, 1000, mesh);
+
+  it("six guests waiting early never shut out the facilitator or a coordinator stepping in", () => {
+    let s = emptyRoom(OCC, 10);
+    const answers = [];
+    for (let n = 1; n <= 6; n++) {
+      const r = join(s, guest(n));
+      answers.push(r.ok ? "in" : r.error.code);
+      if (r.ok) s = r.state;
+    }
+    expect(answers).toEqual(["in", "in", "in", "in", "full", "full"]);
+    expect(join(s, guest(5))).toMatchObject({ ok: false, error: { message: "The built-in audio is full." } });
+    s = must(s, maria, "room:join", { occurrenceId: OCC });
+    const coordinator: RoomActor = { id: id("person", 9), name: "Dev", facilitator: true };
+    const r = join(s, coordinator);
+    expect(r.ok).toBe(true);
+    expect(workerPlacesForAudio(s, 6)).toBe(6 - FACILITATOR_PLACES);
+  });
+
+  it("property: the people running it always get in; workers never take the kept places or pass capacity", () => {
+    const people = [
+      ...[1, 2, 3].map((n): RoomActor => ({ id: id("person", n), name: `Staff ${n}`, facilitator: true })),
+      ...Array.from({ length: 10 }, (_, n) => guest(n)),
+    ];
+    const step = fc.record({
+      who: fc.integer({ min: 0, max: people.length - 1 }),
+      what: fc.constantFrom("room:join", "room:join", "room:leave"),
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 2, max: 8 }),
+        fc.array(step, { maxLength: 40 }),
+        (capacity, maxMembers, steps) => {
+          const limits = { audio: { maxMembers, fullMessage: "full" } };
+          let s = emptyRoom(OCC, capacity);
+          for (const { who, what } of steps) {
+            const actor = people[who]!;
+            const command: RoomCommand =
+              what === "room:join"
+                ? { name: "room:join", payload: { occurrenceId: OCC, listenOnly: false } }
+                : { name: "room:leave", payload: {} };
+            const r = applyRoomCommand(s, actor, command, 1000, limits);
+            if (actor.facilitator) expect(r.ok).toBe(true);
+            if (!r.ok) continue;
+            s = r.state;
+            const workers = s.members.filter((m) => !m.facilitator).length;
+            expect(workers).toBeLessThanOrEqual(Math.min(capacity, Math.max(0, maxMembers - FACILITATOR_PLACES)));
+            expect(roomInvariantProblems(s)).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -161,6 +237,9 @@ describe("fuzz: random commands from random people", () => {
             expect(r.error.message.length).toBeGreaterThan(0);
             continue;
           }
+          // Reading the room back or chatting is for members only (an ended room has nothing to read).
+          if (parsed.command.name === "room:sync" || parsed.command.name === "room:chat")
+            expect(s.phase === "ended" || mayReadRoom(s, actors[st.actor]!.id)).toBe(true);
           s = r.state;
           expect(roomInvariantProblems(s)).toEqual([]);
         }

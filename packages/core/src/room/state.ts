@@ -1,3 +1,4 @@
+import { FACILITATOR_PLACES } from "../dropins/places.js";
 import type { RoomCommand, RoomError } from "./commands.js";
 
 /**
@@ -54,6 +55,11 @@ export type RoomEffect =
   | { kind: "ended" }
   | { kind: "flag"; category: string; subjectId: string | null };
 
+/** What the room's audio can carry: the embedded mesh's cap on everyone in the room. */
+export interface RoomLimits {
+  audio?: { maxMembers: number; fullMessage: string };
+}
+
 export type RoomResult = { ok: true; state: LiveRoomState; effects: RoomEffect[] } | { ok: false; error: RoomError };
 
 export const emptyRoom = (occurrenceId: string, capacity: number, phase: RoomPhase = "lobby"): LiveRoomState => ({
@@ -76,13 +82,27 @@ const withMember = (s: LiveRoomState, id: string, change: Partial<RoomMember>): 
   members: s.members.map((m) => (m.id === id ? { ...m, ...change } : m)),
 });
 const withoutHand = (hands: string[], id: string) => hands.filter((h) => h !== id);
+const notMember = (s: LiveRoomState, id: string) =>
+  s.removed.includes(id)
+    ? fail("removed", "A facilitator asked you to leave this session.")
+    : fail("not_in_room", "Join the session first.");
+
+/**
+ * Whether this member may read the room and its side-chat, and send or receive
+ * audio signalling in it: only while seated. Removal ends all of it at once.
+ */
+export const mayReadRoom = (state: LiveRoomState, memberId: string): boolean =>
+  state.phase !== "ended" && state.members.some((m) => m.id === memberId);
 
 /**
  * Applies one parsed command. Refusals change nothing. Rules:
  * - only facilitators open the room, moderate and end it;
  * - workers may wait in the lobby; once ended nobody joins;
  * - a locked room admits facilitators only; a removed identity never returns;
+ * - only members read the room back (sync) or chat: a removed person reads nothing more;
  * - capacity counts everyone except facilitators;
+ * - facilitators always get in: the audio's cap keeps FACILITATOR_PLACES for
+ *   them (or as many as are in), so workers waiting early never shut them out;
  * - a hand is raised once and keeps its place; leaving lowers it;
  * - a facilitator's mute is enforced: the member cannot unmute themselves.
  */
@@ -91,6 +111,7 @@ export function applyRoomCommand(
   actor: RoomActor,
   command: RoomCommand,
   now: number,
+  limits: RoomLimits = {},
 ): RoomResult {
   if (state.phase === "ended" && command.name !== "room:sync" && command.name !== "room:leave")
     return fail("ended", "This session has ended.");
@@ -105,9 +126,12 @@ export function applyRoomCommand(
       if (me) return ok(state); // a reconnect: same seat, same hand, same mute
       if (state.locked && !isFacilitator)
         return fail("locked", "The facilitator has locked the room for now. Please try again shortly.");
-      const seated = state.members.filter((m) => !m.facilitator).length;
-      if (!isFacilitator && seated >= state.capacity)
-        return fail("full", "The room is full. Please try another session.");
+      if (!isFacilitator) {
+        const seated = state.members.filter((m) => !m.facilitator).length;
+        if (seated >= state.capacity) return fail("full", "The room is full. Please try another session.");
+        if (limits.audio && seated >= workerPlacesForAudio(state, limits.audio.maxMembers))
+          return fail("full", limits.audio.fullMessage);
+      }
       const joined: RoomMember = {
         id: actor.id,
         name: actor.name,
@@ -121,6 +145,8 @@ export function applyRoomCommand(
       return ok({ ...state, members: [...state.members, joined] });
     }
     case "room:sync":
+      // Only members read the room back (its members and side-chat); an ended room has nothing left to read.
+      if (state.phase !== "ended" && !me) return notMember(state, actor.id);
       return ok(state);
     case "room:leave":
       if (!me) return ok(state);
@@ -136,7 +162,7 @@ export function applyRoomCommand(
       break;
   }
 
-  if (!me) return fail("not_in_room", "Join the session first.");
+  if (!me) return notMember(state, actor.id);
 
   switch (command.name) {
     case "room:hand": {
@@ -207,6 +233,12 @@ export function applyRoomCommand(
     }
   }
   return fail("invalid", "Unknown request");
+}
+
+/** Workers the audio can carry beside the places kept for the people running the session. */
+export function workerPlacesForAudio(state: LiveRoomState, maxMembers: number): number {
+  const staff = state.members.filter((m) => m.facilitator).length;
+  return Math.max(0, maxMembers - Math.max(FACILITATOR_PLACES, staff));
 }
 
 /** What every client in the room sees (and resynchronises from): aliases and first names only. */

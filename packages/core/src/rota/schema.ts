@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hiddenInLine } from "../text/hidden.js";
 import { WEEKDAYS, type Weekday } from "../dropins/series.js";
 
 /**
@@ -24,7 +25,8 @@ const nameField = (what: string) =>
     .trim()
     .min(1, `Name the ${what}`)
     .max(60, `Keep the ${what} name to 60 characters or fewer`)
-    .refine((v) => !/[<>]/.test(v), `The ${what} name cannot contain < or >`);
+    .refine((v) => !/[<>]/.test(v), `The ${what} name cannot contain < or >`)
+    .refine((v) => !hiddenInLine(v), `The ${what} name cannot contain line breaks or hidden characters`);
 
 export const minutesOfDay = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hiddenInLine } from "../text/hidden.js";
 import { buildRule, recurrenceBuilder, type ScheduledSeries } from "../dropins/series.js";
 import { rotaTemplate, ROTA_KINDS, type RotaTemplate } from "./schema.js";
 
@@ -9,7 +10,12 @@ import { rotaTemplate, ROTA_KINDS, type RotaTemplate } from "./schema.js";
  * all seven days.
  */
 export const rotaTemplateForm = z.object({
-  name: z.string().trim().min(1, "Name the rota template").max(60, "Keep the name to 60 characters or fewer"),
+  name: z
+    .string()
+    .trim()
+    .min(1, "Name the rota template")
+    .max(60, "Keep the name to 60 characters or fewer")
+    .refine((v) => !hiddenInLine(v), "The name cannot contain line breaks or hidden characters"),
   kind: z.enum(ROTA_KINDS, { error: "Choose talk line or facilitator cover" }).default("talk-line"),
   recurrence: recurrenceBuilder,
   durationMinutes: z.coerce.number().int().min(15, "At least 15 minutes").max(720, "At most 12 hours"),

@@ -72,6 +72,17 @@ describe("who is asked first", () => {
   });
 });
 
+describe("a volunteer who asks", () => {
+  it("is never offered their own request, even as the only one on call", () => {
+    const asker = request({ id: "r-self", requesterPersonId: "maria" });
+    expect(rankVolunteers(asker, [volunteer("maria")], T0)).toEqual([]);
+    expect(planOffers([asker], [volunteer("maria")], T0 + RELAX_AFTER_MS)).toEqual([]);
+    expect(planOffers([asker], [volunteer("maria"), volunteer("sam")], T0)).toEqual([
+      { requestId: "r-self", volunteerId: "sam" },
+    ]);
+  });
+});
+
 describe("planOffers", () => {
   it("stepped-aside requests go first, then oldest first; one volunteer per request", () => {
     const plan = planOffers(
@@ -113,12 +124,17 @@ describe("planOffers", () => {
     lastCallEndedAt: fc.option(fc.integer({ min: T0 - 3_600_000, max: T0 }), { nil: null }),
   });
 
-  it("property: never two offers for one request or one volunteer; fits until relaxed; nobody idle while a fitting request waits", () => {
+  it("property: never two offers for one request or one volunteer, nor one to its asker; fits until relaxed; nobody idle while a fitting request waits", () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(arbRequest, { selector: (r) => r.id, maxLength: 12 }),
         fc.uniqueArray(arbVolunteer, { selector: (v) => v.id, maxLength: 8 }),
-        (requests, volunteers) => {
+        (generated, volunteers) => {
+          // Some requests come from volunteers in the pool (asking in another tab).
+          const requests = generated.map((r, i) => ({
+            ...r,
+            requesterPersonId: i % 2 === 0 ? (volunteers[i % Math.max(1, volunteers.length)]?.id ?? null) : null,
+          }));
           const plan = planOffers(requests, volunteers, T0);
           expect(new Set(plan.map((p) => p.requestId)).size).toBe(plan.length);
           expect(new Set(plan.map((p) => p.volunteerId)).size).toBe(plan.length);
@@ -126,6 +142,7 @@ describe("planOffers", () => {
           const vById = new Map(volunteers.map((v) => [v.id, v]));
           for (const p of plan) {
             const r = byId.get(p.requestId)!;
+            expect(p.volunteerId).not.toBe(r.requesterPersonId);
             if (T0 - r.createdAt < RELAX_AFTER_MS) expect(fits(r, vById.get(p.volunteerId)!)).toBe(true);
           }
           const used = new Set(plan.map((p) => p.volunteerId));
@@ -133,7 +150,7 @@ describe("planOffers", () => {
           for (const r of requests) {
             if (planned.has(r.id)) continue;
             for (const v of volunteers) {
-              if (used.has(v.id)) continue;
+              if (used.has(v.id) || v.id === r.requesterPersonId) continue;
               expect(T0 - r.createdAt < RELAX_AFTER_MS && !fits(r, v)).toBe(true);
             }
           }

@@ -26,6 +26,8 @@ export interface RequestForMatching {
   createdAt: number;
   /** Earlier offers of this request: who, and when it was made. */
   offeredTo: readonly { volunteerId: string; at: number }[];
+  /** The person asking, when signed in (a volunteer may ask too): never offered their own request. */
+  requesterPersonId?: string | null;
 }
 
 export interface VolunteerForMatching {
@@ -61,7 +63,7 @@ export function fitScore(r: Pick<RequestForMatching, "language" | "experience">,
  * Volunteers this request may be offered to now, best first. Before the
  * search widens only those who fit are eligible; after, anyone, still
  * ranked by fit. Someone offered this request within REOFFER_AFTER_MS is
- * skipped. Ties go to whoever has been free longest, then by id, so the
+ * skipped, and so is the asker (a volunteer on call who asks in another tab). Ties go to whoever has been free longest, then by id, so the
  * order is deterministic.
  */
 export function rankVolunteers(
@@ -72,7 +74,7 @@ export function rankVolunteers(
   const relaxed = preferencesRelaxed(r, now);
   const recently = new Set(r.offeredTo.filter((o) => now - o.at < REOFFER_AFTER_MS).map((o) => o.volunteerId));
   return volunteers
-    .filter((v) => !recently.has(v.id) && (relaxed || fits(r, v)))
+    .filter((v) => v.id !== r.requesterPersonId && !recently.has(v.id) && (relaxed || fits(r, v)))
     .sort(
       (a, b) =>
         fitScore(r, b) - fitScore(r, a) ||

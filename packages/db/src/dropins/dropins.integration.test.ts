@@ -77,7 +77,7 @@ describe("Tonight listing and attendance intent", () => {
     expect(items.every((i) => i.facilitatorFirstName === "Rosa")).toBe(true);
   });
 
-  it("records intent once per browser even when clicked twice at once, and withdraws it", async () => {
+  it("records intent once per identity even when clicked twice at once (two tabs), and withdraws it; the table never holds the identity", async () => {
     const series = await makeSeries({ rrule: "FREQ=DAILY", startsOnLocal: "2026-11-01T23:00:00" });
     await materializeOccurrences(db, series.id, new Date("2026-11-24T00:00:00Z"), 2);
     const occ = await db.dropInOccurrence.findFirstOrThrow({
@@ -85,29 +85,38 @@ describe("Tonight listing and attendance intent", () => {
       orderBy: { startsAt: "asc" },
     });
     const now = new Date("2026-11-24T20:00:00Z");
-    const key = "browser-key-aaaaaaaaaaaaaaaa";
+    const key = "guest:8b0f6a52-5a0e-4c7e-9c1d-2f4b6a8c0e11";
 
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
-        setAttendanceIntent(db, { occurrenceId: occ.id, intent: "join", browserKey: key, now }),
+        setAttendanceIntent(db, { occurrenceId: occ.id, intent: "join", identityKey: key, now }),
       ),
     );
     expect(results.every((r) => r.ok)).toBe(true);
     await setAttendanceIntent(db, {
       occurrenceId: occ.id,
       intent: "join",
-      browserKey: "browser-key-bbbbbbbbbbbbbbbb",
+      identityKey: "person:1c2d3e4f-5a0e-4c7e-9c1d-2f4b6a8c0e11",
       now,
     });
     expect(await db.attendanceIntent.count({ where: { occurrenceId: occ.id } })).toBe(2);
 
-    const left = await setAttendanceIntent(db, { occurrenceId: occ.id, intent: "leave", browserKey: key, now });
+    const left = await setAttendanceIntent(db, { occurrenceId: occ.id, intent: "leave", identityKey: key, now });
     expect(left).toEqual({ ok: true, occurrenceId: occ.id, planning: 1, planningFromHere: false });
 
-    const listed = await listUpcomingOccurrences(db, { now, days: 1, browserKey: "browser-key-bbbbbbbbbbbbbbbb" });
+    const listed = await listUpcomingOccurrences(db, {
+      now,
+      days: 1,
+      identityKey: "person:1c2d3e4f-5a0e-4c7e-9c1d-2f4b6a8c0e11",
+    });
     const mine = listed.find((i) => i.occurrenceId === occ.id)!;
     expect(mine.planning).toBe(1);
     expect(mine.planningFromHere).toBe(true);
+    const stored = await db.attendanceIntent.findMany({
+      where: { occurrenceId: occ.id },
+      select: { browserKey: true },
+    });
+    expect(stored.map((r) => r.browserKey).join()).not.toMatch(/guest|person|1c2d3e4f/);
   });
 
   it("refuses unknown, cancelled and finished sessions without changing anything", async () => {
@@ -115,14 +124,14 @@ describe("Tonight listing and attendance intent", () => {
     await materializeOccurrences(db, series.id, new Date("2026-11-24T00:00:00Z"), 2);
     const [a, b] = await db.dropInOccurrence.findMany({ where: { seriesId: series.id }, orderBy: { startsAt: "asc" } });
     await db.dropInOccurrence.update({ where: { id: b!.id }, data: { status: "CANCELLED" } });
-    const key = "browser-key-cccccccccccccccc";
+    const key = "guest:9c1d2f4b-5a0e-4c7e-9c1d-2f4b6a8c0e11";
     const before = await db.attendanceIntent.count();
 
     expect(
       await setAttendanceIntent(db, {
         occurrenceId: "00000000-0000-4000-8000-000000000000",
         intent: "join",
-        browserKey: key,
+        identityKey: key,
         now: new Date("2026-11-24T12:00:00Z"),
       }),
     ).toEqual({ ok: false, reason: "not_found" });
@@ -130,7 +139,7 @@ describe("Tonight listing and attendance intent", () => {
       await setAttendanceIntent(db, {
         occurrenceId: b!.id,
         intent: "join",
-        browserKey: key,
+        identityKey: key,
         now: new Date("2026-11-24T12:00:00Z"),
       }),
     ).toEqual({
@@ -141,7 +150,7 @@ describe("Tonight listing and attendance intent", () => {
       await setAttendanceIntent(db, {
         occurrenceId: a!.id,
         intent: "join",
-        browserKey: key,
+        identityKey: key,
         now: new Date("2026-11-26T12:00:00Z"),
       }),
     ).toEqual({

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { AttendanceIntentInput } from "@offshift/core";
 import type { Db } from "../client.js";
 
@@ -6,13 +7,22 @@ export type SetAttendanceResult =
   | { ok: false; reason: "not_found" | "ended" | "cancelled" };
 
 /**
- * Records or withdraws "I plan to come" for one browser. Idempotent per
- * browser: the primary key (occurrence, browser) settles double clicks.
+ * The key an intent is kept under: a hash of the identity ("guest:<id>" /
+ * "person:<id>"), so the table never holds the identity string itself.
+ */
+export const attendanceKey = (identityKey: string) => createHash("sha256").update(identityKey).digest("base64url");
+
+/**
+ * Records or withdraws "I plan to come" for one identity (a guest or an
+ * account: a visitor has none, so a script without cookies cannot count
+ * itself in again and again). Idempotent per identity: the primary key
+ * (occurrence, key) settles double clicks and second tabs.
  */
 export async function setAttendanceIntent(
   db: Db,
-  input: AttendanceIntentInput & { browserKey: string; now: Date },
+  input: AttendanceIntentInput & { identityKey: string; now: Date },
 ): Promise<SetAttendanceResult> {
+  const key = attendanceKey(input.identityKey);
   return db.$transaction(async (tx) => {
     const occurrence = await tx.dropInOccurrence.findUnique({
       where: { id: input.occurrenceId },
@@ -24,11 +34,11 @@ export async function setAttendanceIntent(
 
     if (input.intent === "join") {
       await tx.attendanceIntent.createMany({
-        data: [{ occurrenceId: occurrence.id, browserKey: input.browserKey }],
+        data: [{ occurrenceId: occurrence.id, browserKey: key }],
         skipDuplicates: true,
       });
     } else {
-      await tx.attendanceIntent.deleteMany({ where: { occurrenceId: occurrence.id, browserKey: input.browserKey } });
+      await tx.attendanceIntent.deleteMany({ where: { occurrenceId: occurrence.id, browserKey: key } });
     }
     const planning = await tx.attendanceIntent.count({ where: { occurrenceId: occurrence.id } });
     return { ok: true, occurrenceId: occurrence.id, planning, planningFromHere: input.intent === "join" } as const;

@@ -1,4 +1,5 @@
 import { firstName, type CalendarSession, type LiveRoomState, type RoomOccupancy } from "@offshift/core";
+import { attendanceKey } from "./mutations.js";
 import type { Db } from "../client.js";
 
 export interface TonightItem {
@@ -79,8 +80,9 @@ export async function findOccurrence(db: Db, occurrenceId: string) {
 /** Scheduled occurrences that have not ended and start within `days`. */
 export async function listUpcomingOccurrences(
   db: Db,
-  input: { now: Date; days: number; browserKey?: string | undefined },
+  input: { now: Date; days: number; identityKey?: string | null | undefined },
 ): Promise<TonightItem[]> {
+  const key = input.identityKey ? attendanceKey(input.identityKey) : undefined;
   const until = new Date(input.now.getTime() + input.days * 86_400_000);
   const rows = await db.dropInOccurrence.findMany({
     where: { status: "SCHEDULED", endsAt: { gt: input.now }, startsAt: { lt: until } },
@@ -94,7 +96,7 @@ export async function listUpcomingOccurrences(
       },
       facilitator: { select: { displayName: true } },
       _count: { select: { intents: true } },
-      intents: input.browserKey ? { where: { browserKey: input.browserKey }, select: { browserKey: true } } : false,
+      intents: key ? { where: { browserKey: key }, select: { browserKey: true } } : false,
       liveRoom: { select: { state: true } },
     },
   });

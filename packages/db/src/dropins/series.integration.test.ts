@@ -126,6 +126,7 @@ describe("cancelOccurrence", () => {
     ).toEqual({
       ok: true,
       occurrenceId: first!.id,
+      roomEnded: false,
     });
     expect(
       await cancelOccurrence(db, { occurrenceId: first!.id, byPersonId: volunteerId, isCoordinator: true, now }),
@@ -178,6 +179,17 @@ describe("one occurrence at a time", () => {
       ok: false,
       reason: "in_the_past",
     });
+    // Far into the future (9999-12-31, a slip of the keyboard) is a clear refusal, not a server error.
+    expect(
+      await moveOccurrence(db, {
+        occurrenceId: b!.id,
+        startsAt: new Date("9999-12-31T23:30:00Z"),
+        byPersonId: otherFacilitatorId,
+        isCoordinator: false,
+        now,
+      }),
+    ).toEqual({ ok: false, reason: "too_far_ahead" });
+    expect((await db.dropInOccurrence.findUniqueOrThrow({ where: { id: b!.id } })).startsAt).toEqual(b!.startsAt);
     // Re-materialising does not bring back the original slot.
     await materializeOccurrences(db, r.seriesId, now);
     expect(await db.dropInOccurrence.count({ where: { seriesId: r.seriesId, startsAt: a!.startsAt } })).toBe(0);

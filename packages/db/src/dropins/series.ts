@@ -1,6 +1,7 @@
-import { buildRule, expandBetween, firstClash, isLobbyOpen, type SeriesInput } from "@offshift/core";
+import { buildRule, expandBetween, firstClash, isLobbyOpen, moveTooFarAhead, type SeriesInput } from "@offshift/core";
 import type { Db } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import { endLiveRoomIn } from "../room/live.js";
 import { OCCURRENCE_HORIZON_DAYS, materializeOccurrences, occurrenceDetails } from "./materialize.js";
 
 export type CreateSeriesResult =
@@ -215,9 +216,14 @@ export async function updateSeries(
 }
 
 export type CancelResult =
-  { ok: true; occurrenceId: string } | { ok: false; reason: "not_found" | "forbidden" | "already_cancelled" | "ended" };
+  | { ok: true; occurrenceId: string; roomEnded: boolean }
+  | { ok: false; reason: "not_found" | "forbidden" | "already_cancelled" | "ended" };
 
-/** Cancels one occurrence; the rest of the series is untouched. */
+/**
+ * Cancels one occurrence; the rest of the series is untouched. If its room
+ * is open, the room ends in the same transaction exactly as mod:end ends it
+ * (`roomEnded`: the realtime nodes are then told, to take people out).
+ */
 export async function cancelOccurrence(
   db: Db,
   input: { occurrenceId: string; byPersonId: string; isCoordinator: boolean; now: Date },
@@ -236,22 +242,33 @@ export async function cancelOccurrence(
   const runs = [occ.facilitatorId, occ.series.facilitatorId, occ.series.backupFacilitatorId].includes(input.byPersonId);
   if (!runs && !input.isCoordinator) return { ok: false, reason: "forbidden" };
   if (occ.endsAt <= input.now) return { ok: false, reason: "ended" };
-  const updated = await db.dropInOccurrence.updateMany({
-    where: { id: occ.id, status: "SCHEDULED" },
-    data: { status: "CANCELLED" },
+  return db.$transaction(async (tx) => {
+    const updated = await tx.dropInOccurrence.updateMany({
+      where: { id: occ.id, status: "SCHEDULED" },
+      data: { status: "CANCELLED" },
+    });
+    if (updated.count === 0) return { ok: false, reason: "already_cancelled" } as const;
+    await tx.auditEvent.create({
+      data: { action: "occurrence.cancel", actorPersonId: input.byPersonId, details: { occurrenceId: occ.id } },
+    });
+    const roomEnded = await endLiveRoomIn(tx, occ.id, input.byPersonId);
+    return { ok: true, occurrenceId: occ.id, roomEnded } as const;
   });
-  if (updated.count === 0) return { ok: false, reason: "already_cancelled" };
-  await db.auditEvent.create({
-    data: { action: "occurrence.cancel", actorPersonId: input.byPersonId, details: { occurrenceId: occ.id } },
-  });
-  return { ok: true, occurrenceId: occ.id };
 }
 
 export type ChangeOccurrenceResult =
   | { ok: true; occurrenceId: string }
   | {
       ok: false;
-      reason: "not_found" | "forbidden" | "ended" | "cancelled" | "in_the_past" | "not_a_facilitator" | "clash";
+      reason:
+        | "not_found"
+        | "forbidden"
+        | "ended"
+        | "cancelled"
+        | "in_the_past"
+        | "too_far_ahead"
+        | "not_a_facilitator"
+        | "clash";
     };
 
 async function loadForChange(db: Db, occurrenceId: string, byPersonId: string, isCoordinator: boolean, now: Date) {
@@ -285,6 +302,7 @@ export async function moveOccurrence(
   const loaded = await loadForChange(db, input.occurrenceId, input.byPersonId, input.isCoordinator, input.now);
   if (!loaded.ok) return loaded;
   if (input.startsAt <= input.now) return { ok: false, reason: "in_the_past" };
+  if (moveTooFarAhead(input.startsAt, input.now)) return { ok: false, reason: "too_far_ahead" };
   const length = loaded.occ.endsAt.getTime() - loaded.occ.startsAt.getTime();
   await db.dropInOccurrence.update({
     where: { id: loaded.occ.id },

@@ -17,12 +17,13 @@ afterAll(async () => {
 });
 
 describe("createMailSender without SMTP_URL", () => {
-  it("keeps mail for /dev/mailbox and logs the subject and link, never the address or body", async () => {
+  it("in development, keeps mail for /dev/mailbox and logs the subject and link, never the address or body", async () => {
     const logged: Record<string, unknown>[] = [];
     const sender = createMailSender({
       from: "Offshift <no-reply@test.example>",
       db,
       log: { info: (obj, msg) => logged.push({ ...obj, msg }) },
+      logLinks: true,
     });
     await sender.send({
       to: "someone@test.example",
@@ -40,5 +41,23 @@ describe("createMailSender without SMTP_URL", () => {
       },
     ]);
     expect(JSON.stringify(logged)).not.toMatch(/someone@|Maria/);
+  });
+
+  it("outside development, never writes a sign-in link to the log (it would let a log reader sign in)", async () => {
+    const logged: Record<string, unknown>[] = [];
+    const sender = createMailSender({
+      from: "Offshift <no-reply@test.example>",
+      db,
+      log: { info: (obj, msg) => logged.push({ ...obj, msg }) },
+      logLinks: false,
+    });
+    await sender.send({
+      to: "coordinator@test.example",
+      subject: "Your sign-in link",
+      text: "Sign in: http://localhost:3000/api/auth/magic-link/verify?token=secret123",
+    });
+    sender.close();
+    expect(logged).toHaveLength(1);
+    expect(JSON.stringify(logged)).not.toMatch(/secret123|http|coordinator@/);
   });
 });

@@ -17,16 +17,18 @@ export interface MailSender {
 /**
  * Sends through `smtpUrl` (nodemailer). Without it (development only: web and
  * realtime refuse to start in production without SMTP_URL) mail is kept in
- * the DevMail table for the /dev/mailbox page, and the first link in it is
- * logged so it can be followed from the terminal.
+ * the DevMail table for the /dev/mailbox page. With `logLinks` (development
+ * only) the first link in it is logged so it can be followed from the
+ * terminal; anywhere else a sign-in link in a log would let its reader sign in.
  */
 export function createMailSender(options: {
   smtpUrl?: string | undefined;
   from: string;
   db: Db;
   log: MailLog;
+  logLinks: boolean;
 }): MailSender {
-  const { smtpUrl, from, db, log } = options;
+  const { smtpUrl, from, db, log, logLinks } = options;
   let transport: Transporter | undefined;
 
   if (smtpUrl) {
@@ -51,7 +53,7 @@ export function createMailSender(options: {
   return {
     async send(mail: OutgoingMail) {
       await storeDevMail(db, { to: mail.to, subject: mail.subject, text: mail.text });
-      const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
+      const link = logLinks ? /https?:\/\/\S+/.exec(mail.text)?.[0] : undefined;
       log.info(
         { subject: mail.subject, ...(link ? { link } : {}) },
         "no SMTP_URL: mail kept in the development mailbox at /dev/mailbox",

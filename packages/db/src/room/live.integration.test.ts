@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { RoomCommand } from "@offshift/core";
 import { createDb, type Db } from "../client.js";
 import { createTestDatabase } from "../testing/index.js";
-import { createSeries } from "../dropins/series.js";
+import { cancelOccurrence, createSeries } from "../dropins/series.js";
 import { listSafeguardingFlags, reviewSafeguardingFlag } from "../safeguarding.js";
 import {
   AUTO_END_AFTER_MINUTES,
@@ -317,5 +317,58 @@ describe("live room state in PostgreSQL", () => {
     expect(await joinAs(worker(62))).toMatchObject({ ok: false, error: { code: "full", message: "full" } });
     expect(await joinAs({ ...facilitator, personId: leadId })).toMatchObject({ ok: true });
     expect((await readRoom(db, c.occurrenceId))!.members).toHaveLength(3);
+  });
+});
+
+describe("cancelling a session while its room is open", () => {
+  it("ends the room as mod:end does: members out, side-chat and presence gone, audited, nothing more accepted", async () => {
+    const later = (
+      await db.dropInOccurrence.findMany({
+        where: {
+          seriesId: (await db.dropInOccurrence.findUniqueOrThrow({ where: { id: ctx.occurrenceId } })).seriesId,
+        },
+        orderBy: { startsAt: "asc" },
+      })
+    ).at(-1)!; // a session no other test here has used
+    const c2 = (await loadRoomContext(db, later.id))!;
+    const when = (m: number) => new Date(c2.startsAt.getTime() + m * 60_000);
+    const lead = { ...facilitator, personId: leadId };
+    const go = (actor: Parameters<typeof run>[0], command: RoomCommand, now: Date, context = c2) =>
+      runRoomCommand(db, { context, actor, command, now });
+    const joinIt: RoomCommand = { name: "room:join", payload: { occurrenceId: c2.occurrenceId, listenOnly: false } };
+    expect(await go(lead, joinIt, when(-5))).toMatchObject({ ok: true });
+    expect(await go(worker(3), joinIt, when(-5))).toMatchObject({ ok: true });
+    expect(await go(lead, { name: "mod:open", payload: {} }, when(0))).toMatchObject({ ok: true });
+    expect(await go(worker(3), { name: "room:chat", payload: { text: "rough night" } }, when(1))).toMatchObject({
+      ok: true,
+    });
+    await touchPresence(db, {
+      socketId: "s-cancel",
+      occurrenceId: c2.occurrenceId,
+      memberId: alias(3),
+      nodeId: "n",
+      now: when(1),
+    });
+
+    const cancelled = await cancelOccurrence(db, {
+      occurrenceId: c2.occurrenceId,
+      byPersonId: leadId,
+      isCoordinator: false,
+      now: when(2),
+    });
+    expect(cancelled).toEqual({ ok: true, occurrenceId: c2.occurrenceId, roomEnded: true });
+    expect(await readRoom(db, c2.occurrenceId)).toMatchObject({ phase: "ended", members: [], hands: [] });
+    expect(await chatSince(db, c2.occurrenceId, 0)).toEqual([]);
+    expect(await db.roomPresence.count({ where: { occurrenceId: c2.occurrenceId } })).toBe(0);
+    expect(
+      await db.auditEvent.count({
+        where: { action: "room.end", details: { path: ["occurrenceId"], equals: c2.occurrenceId } },
+      }),
+    ).toBe(1);
+    const after = (await loadRoomContext(db, c2.occurrenceId))!;
+    expect(await go(worker(3), { name: "room:chat", payload: { text: "hello?" } }, when(3), after)).toMatchObject({
+      ok: false,
+      error: { code: "ended" },
+    });
   });
 });

@@ -85,7 +85,8 @@ export async function runRoomCommand(
     now: Date;
     /**
      * Most members (facilitators included) the room's audio can carry: the
-     * embedded mesh's cap. A join beyond it is refused as `full` with this message.
+     * embedded mesh's cap. Core keeps places in it for facilitators; a worker's
+     * join beyond the rest is refused as `full` with this message.
      */
     maxMembers?: { count: number; message: string };
   },
@@ -109,14 +110,12 @@ export async function runRoomCommand(
     const unopened = state.phase === "lobby" && roomState(ctx, now) === "not-running";
     if (command.name === "room:join" && !actor.facilitator && unopened)
       return { ok: false, error: { code: "not_running", message: NOT_RUNNING_MESSAGE } } as const;
-    const result = applyRoomCommand(state, actor, command, now.getTime());
-    if (!result.ok) return { ok: false, error: result.error } as const;
     const cap = input.maxMembers;
-    // A worker never takes the last place the audio has while nobody is in to run the room.
-    const keptForFacilitator = !actor.facilitator && !result.state.members.some((m) => m.facilitator) ? 1 : 0;
-    if (cap && command.name === "room:join" && result.state.members.length + keptForFacilitator > cap.count)
-      if (!state.members.some((m) => m.id === actor.id))
-        return { ok: false, error: { code: "full", message: cap.message } } as const;
+    // The audio's cap is core's rule: facilitators always get in, workers fill what is left beside the places kept for them.
+    const result = applyRoomCommand(state, actor, command, now.getTime(), {
+      ...(cap ? { audio: { maxMembers: cap.count, fullMessage: cap.message } } : {}),
+    });
+    if (!result.ok) return { ok: false, error: result.error } as const;
     const changed = JSON.stringify(result.state) !== JSON.stringify(state);
     if (!changed && result.effects.length === 0)
       return { ok: true, snapshot: roomSnapshot(state, version), effects: [], changed: false } as const;
@@ -239,6 +238,21 @@ async function applyEffect(
       });
       return;
   }
+}
+
+/**
+ * Ends an occurrence's live room inside the caller's transaction, as mod:end
+ * does: members out, side-chat and presence deleted, audited. Used when a
+ * session is cancelled while people are in its room. Returns whether a room
+ * was open (so the realtime nodes need telling).
+ */
+export async function endLiveRoomIn(tx: Tx, occurrenceId: string, byPersonId: string | null): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
+    SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${occurrenceId}::uuid FOR NO KEY UPDATE`;
+  const row = rows[0];
+  if (!row || row.state.phase === "ended") return false;
+  await saveEnded(tx, occurrenceId, row.state, row.version, byPersonId);
+  return true;
 }
 
 /** Side-chat lines after `afterSeq` (at most the buffer), for a reconnecting client. */

@@ -1,6 +1,8 @@
 import {
   OFFER_TIMEOUT_MS,
   PRESENCE_STALE_MS,
+  identityRoomFor,
+  personIdOfIdentity,
   planOffers,
   type RequestForMatching,
   type TalkOfferView,
@@ -11,6 +13,9 @@ import { Prisma } from "../generated/prisma/client.js";
 import { isUniqueViolation, refuse, type TalkResult } from "./requests.js";
 
 type Tx = Prisma.TransactionClient;
+
+const identityKeyOfPerson = (personId: string) =>
+  identityRoomFor({ kind: "person", personId, roles: [], status: "APPROVED" })!;
 
 /** An offer that stopped standing, for notifying its volunteer and requester. */
 export interface ClosedOffer {
@@ -164,6 +169,7 @@ export async function dispatchOffers(
         offeredTo: history
           .filter((h) => h.requestId === r.id)
           .map((h) => ({ volunteerId: h.volunteerId, at: h.createdAt.getTime() })),
+        requesterPersonId: personIdOfIdentity(r.requesterKey),
       }));
       const pool: VolunteerForMatching[] = volunteers.map((v) => ({
         id: v.id,
@@ -228,8 +234,13 @@ export async function acceptOffer(
         data: { status: "ACCEPTED", decidedAt: input.now },
       });
       if (won.count === 0) throw new Lost();
+      // Never one's own request (a volunteer on call who asked in another tab): the matcher skips it, and so does this.
       const request = await tx.talkRequest.updateManyAndReturn({
-        where: { id: offer!.requestId, status: "OFFERED" },
+        where: {
+          id: offer!.requestId,
+          status: "OFFERED",
+          requesterKey: { not: identityKeyOfPerson(input.volunteerId) },
+        },
         data: { status: "MATCHED", matchedAt: input.now, closedAt: input.now },
         select: { requesterKey: true },
       });
@@ -247,6 +258,10 @@ export async function acceptOffer(
     });
   } catch (err) {
     if (err instanceof Lost) {
+      const own = await db.talkRequest.count({
+        where: { id: offer!.requestId, requesterKey: identityKeyOfPerson(input.volunteerId) },
+      });
+      if (own > 0) return refuse("not_yours", "That is your own request: someone else will take it.");
       const again = await db.talkOffer.findUnique({
         where: { id: input.offerId },
         select: { volunteerId: true, status: true, expiresAt: true, requestId: true },

@@ -92,6 +92,38 @@ describe("the 1:1 queue in PostgreSQL", () => {
     await reset();
   });
 
+  it("a volunteer on call who asks in another tab is never matched with themselves", async () => {
+    const v = await volunteerOnCall("ines");
+    const asked = await requestTalk(db, { requesterKey: `person:${v}`, preferences: { experience: [] }, now });
+    if (!asked.ok) throw new Error("request refused");
+    const later = new Date(now.getTime() + 1000);
+    expect((await dispatchOffers(db, later)).offered).toEqual([]);
+    // Even long after preferences relax, with nobody else on call.
+    expect((await dispatchOffers(db, new Date(now.getTime() + 10 * 60_000))).offered).toEqual([]);
+    // An offer to themselves made any other way cannot be accepted either.
+    const forged = await db.talkOffer.create({
+      data: {
+        requestId: asked.requestId,
+        volunteerId: v,
+        createdAt: later,
+        expiresAt: new Date(later.getTime() + 30_000),
+      },
+    });
+    await db.talkRequest.update({ where: { id: asked.requestId }, data: { status: "OFFERED" } });
+    expect(await acceptOffer(db, { offerId: forged.id, volunteerId: v, now: later })).toMatchObject({
+      ok: false,
+      error: { code: "not_yours", message: "That is your own request: someone else will take it." },
+    });
+    expect(await db.talkCall.count()).toBe(0);
+    await db.talkOffer.delete({ where: { id: forged.id } });
+    await db.talkRequest.update({ where: { id: asked.requestId }, data: { status: "WAITING" } });
+    // Someone else on call takes it.
+    const sam = await volunteerOnCall("sam");
+    const round = await dispatchOffers(db, later);
+    expect(round.offered.map((o) => o.volunteerId)).toEqual([sam]);
+    await reset();
+  });
+
   it("after the call: an outcome category once, a safeguarding flag (audited), a debrief mail to coordinators", async () => {
     await db.person.create({
       data: { displayName: "Priya Shah", roles: ["COORDINATOR"], status: "APPROVED", email: "priya@x.example" },

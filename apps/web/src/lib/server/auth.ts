@@ -34,8 +34,23 @@ function createAuth() {
       expiresIn: 60 * 60 * 24 * 30,
       updateAge: 60 * 60 * 24,
     },
-    // Sign-in requests are rate-limited per email and per IP by our own form action.
+    // Sign-in requests are rate-limited per email and per IP by our own form actions, which call
+    // the API on the server. Over HTTP only what a browser needs is served: following a link,
+    // reading and ending a session. Asking for a link directly here would skip our limiter, and
+    // the account endpoints (changing a name or email, passwords) would skip our own rules.
     rateLimit: { enabled: false },
+    disabledPaths: [
+      "/sign-in/magic-link",
+      "/sign-in/email",
+      "/sign-up/email",
+      "/update-user",
+      "/change-email",
+      "/change-password",
+      "/set-password",
+      "/delete-user",
+      "/request-password-reset",
+      "/reset-password",
+    ],
     advanced: {
       cookiePrefix: "offshift",
       useSecureCookies: e.NODE_ENV === "production",

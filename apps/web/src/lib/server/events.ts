@@ -47,3 +47,11 @@ export function publishScheduleChanged(payload: ScheduleChanged): void {
 export function publishRotaChanged(payload: RotaChanged): void {
   getEmitter().to(ROTA_ROOM).emit("rota:changed", payload);
 }
+
+/**
+ * A session was cancelled while its room was open (already ended in the
+ * database): every realtime node takes its people out, as mod:end does.
+ */
+export function publishRoomCancelled(occurrenceId: string): void {
+  getEmitter().serverSideEmit("room:cancelled", occurrenceId);
+}

@@ -12,6 +12,12 @@ let sender: MailSender | undefined;
  */
 export async function sendMail(mail: { to: string; subject: string; text: string }): Promise<void> {
   const e = env();
-  sender ??= createMailSender({ smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, db: getDb(), log: logger });
+  sender ??= createMailSender({
+    smtpUrl: e.SMTP_URL,
+    from: e.MAIL_FROM,
+    db: getDb(),
+    log: logger,
+    logLinks: e.NODE_ENV === "development",
+  });
   await sender.send(mail);
 }

@@ -14,7 +14,7 @@ import { cancelOccurrence, moveOccurrence, reassignOccurrence, type ChangeOccurr
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
-import { publishScheduleChanged } from "$lib/server/events.js";
+import { publishRoomCancelled, publishScheduleChanged } from "$lib/server/events.js";
 import { requireCan } from "$lib/server/guard.js";
 import type { Actions, PageServerLoad } from "./$types";
 
@@ -98,6 +98,7 @@ const refusal = {
   ended: "That session has already finished.",
   cancelled: "That session has been cancelled.",
   in_the_past: "Choose a time that is still to come.",
+  too_far_ahead: "Choose a date within the next year.",
   not_a_facilitator: "Choose an approved facilitator.",
   clash: "That facilitator is already running a session then.",
 } as const;
@@ -106,7 +107,7 @@ const statusFor = (reason: keyof typeof refusal) =>
     ? 404
     : reason === "forbidden"
       ? 403
-      : reason === "in_the_past" || reason === "not_a_facilitator"
+      : reason === "in_the_past" || reason === "too_far_ahead" || reason === "not_a_facilitator"
         ? 400
         : 409;
 
@@ -131,6 +132,7 @@ export const actions: Actions = {
       now: clockNow(),
     });
     if (!result.ok) return refuse(parsed.data.occurrenceId, result.reason);
+    if (result.roomEnded) publishRoomCancelled(result.occurrenceId);
     publishScheduleChanged({ occurrenceId: result.occurrenceId, change: "cancelled" });
     return { occurrenceId: result.occurrenceId, done: "cancelled" as const };
   },

@@ -4,6 +4,7 @@ import { createGuest, renameGuest } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { redirectTo, safeNext } from "$lib/server/forms.js";
 import { setGuestCookie } from "$lib/server/guest.js";
+import { allowNewGuest } from "$lib/server/rate-limit.js";
 import type { Actions, PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = ({ locals, url }) => ({
@@ -13,7 +14,7 @@ export const load: PageServerLoad = ({ locals, url }) => ({
 });
 
 export const actions: Actions = {
-  join: async ({ request, locals, cookies }) => {
+  join: async ({ request, locals, cookies, getClientAddress }) => {
     const form = Object.fromEntries(await request.formData());
     if (!can(locals.actor, "guest.create"))
       return fail(403, { errors: { form: "You are already signed in." }, values: {} });
@@ -26,6 +27,11 @@ export const actions: Actions = {
         values: { nickname: String(form.nickname ?? "").slice(0, 60), next: safeNext(form.next) },
       });
     }
+    if (!(await allowNewGuest(getClientAddress())))
+      return fail(429, {
+        errors: { form: "Too many people have joined from this connection in the last hour. Please try again later." },
+        values: { nickname: parsed.data.nickname },
+      });
     const { token } = await createGuest(getDb(), parsed.data);
     setGuestCookie(cookies, token);
     redirectTo(form.next);

@@ -3,6 +3,7 @@ import { EXPERIENCE_TAGS, LANGUAGES, can, fieldErrors, volunteerApplicationInput
 import { submitVolunteerApplication } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { sendMail } from "$lib/server/mail.js";
+import { allowSignInRequest } from "$lib/server/rate-limit.js";
 import type { Actions, PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = ({ locals }) => ({
@@ -12,7 +13,7 @@ export const load: PageServerLoad = ({ locals }) => ({
 });
 
 export const actions: Actions = {
-  default: async ({ request, locals }) => {
+  default: async ({ request, locals, getClientAddress }) => {
     const data = await request.formData();
     const values = {
       name: String(data.get("name") ?? "").slice(0, 200),
@@ -25,6 +26,12 @@ export const actions: Actions = {
       return fail(403, { errors: { form: "You already have an account." }, values });
     const parsed = volunteerApplicationInput.safeParse(values);
     if (!parsed.success) return fail(400, { errors: fieldErrors(parsed.error), values });
+    // It sends mail to the address given: the same limiter as every other form that does.
+    if (!(await allowSignInRequest(parsed.data.email, getClientAddress())))
+      return fail(429, {
+        errors: { form: "Too many requests for that email address. Please wait 15 minutes and try again." },
+        values,
+      });
     const result = await submitVolunteerApplication(getDb(), parsed.data);
     if (result.created) {
       await sendMail({
