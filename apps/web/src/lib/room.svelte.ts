@@ -11,8 +11,9 @@ import type {
   RtcSignal,
   ServerToClientEvents,
 } from "@offshift/core/browser";
+import { transportFor } from "$lib/audio/choose.js";
 import { LiveKitTransport } from "$lib/audio/livekit.js";
-import { MeshTransport, isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
+import { isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
 import { isAudioJoinError, type AudioSnapshot, type AudioTransport } from "$lib/audio/transport.js";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -105,24 +106,13 @@ export class RoomClient {
    */
   async #startAudio(audio: RoomAudio, listenOnly: boolean, startMuted = listenOnly): Promise<void> {
     this.audioKind = audio.kind;
-    let transport: AudioTransport;
-    if (audio.kind === "livekit") {
-      // Muted by a facilitator: the token may not publish, so do not take the microphone at all.
-      if (this.me?.mutedByFacilitator) listenOnly = startMuted = true;
-      // The token from the join answer first; a fresh one from realtime for every later connection
-      // (the transport rejoins by itself after an outage, and stops when realtime refuses).
-      let first: string | null = audio.token;
-      transport = new LiveKitTransport({
-        url: audio.url,
-        token: async () => {
-          const token = first ?? (await this.#audioToken());
-          first = null;
-          return token;
-        },
-      });
-    } else {
-      transport = new MeshTransport({ signaller: this.#signaller(), iceServers: this.#iceServers });
-    }
+    // Muted by a facilitator: a LiveKit token may not publish, so do not take the microphone at all.
+    if (audio.kind === "livekit" && this.me?.mutedByFacilitator) listenOnly = startMuted = true;
+    const transport = transportFor(audio, {
+      freshToken: () => this.#audioToken(),
+      signaller: () => this.#signaller(),
+      iceServers: this.#iceServers,
+    });
     this.#transport = transport;
     transport.subscribe((a) => {
       if (this.#transport === transport) this.audio = a;

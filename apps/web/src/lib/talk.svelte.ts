@@ -12,8 +12,9 @@ import type {
   TalkReply,
   TalkStatus,
 } from "@offshift/core/browser";
+import { transportFor } from "$lib/audio/choose.js";
 import { LiveKitTransport } from "$lib/audio/livekit.js";
-import { MeshTransport, isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
+import { isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
 import { isAudioJoinError, type AudioSnapshot, type AudioTransport } from "$lib/audio/transport.js";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -266,21 +267,12 @@ export class CallClient extends TalkSocket {
 
   async #startAudio(audio: RoomAudio) {
     this.audioKind = audio.kind;
-    let transport: AudioTransport;
-    if (audio.kind === "livekit") {
-      // The token from call:join first; a fresh one (call:audio-token) for every later connection.
-      let first: string | null = audio.token;
-      transport = new LiveKitTransport({
-        url: audio.url,
-        token: async () => {
-          const token = first ?? (await this.#audioToken());
-          first = null;
-          return token;
-        },
-      });
-    } else {
-      transport = new MeshTransport({ signaller: this.#signaller(), iceServers: this.#iceServers });
-    }
+    // The token from call:join first; a fresh one (call:audio-token) for every later connection.
+    const transport = transportFor(audio, {
+      freshToken: () => this.#audioToken(),
+      signaller: () => this.#signaller(),
+      iceServers: this.#iceServers,
+    });
     this.#transport = transport;
     transport.subscribe((a) => {
       if (this.#transport === transport) this.audio = a;
