@@ -14,6 +14,13 @@ describe("restart and shutdown", () => {
       await page.goto(first.url);
       const card = page.locator("[data-testid=session-card]").filter({ hasText: "Just offload" }).first();
       const occurrenceId = await card.getAttribute("data-occurrence-id");
+      // One count per person: a nickname first, then back to Tonight to count in.
+      await card.getByRole("link", { name: "Count me in" }).click();
+      await page.waitForURL(/\/join/);
+      await page.getByLabel("Nickname").fill("Night Owl");
+      await page.getByLabel(/I agree to the group agreement/).check();
+      await page.getByRole("button", { name: "Join" }).click();
+      await page.waitForURL(first.url + "/");
       await card.getByRole("button", { name: "Count me in" }).click();
       await expect.poll(() => card.getByTestId("planning-count").textContent()).toContain("1 person plans");
       await page.close();

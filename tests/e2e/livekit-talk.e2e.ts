@@ -94,8 +94,9 @@ describe.skipIf(!bin)("a 1:1 call over the real LiveKit server", () => {
     await worker.goto(`${lk.app.url}/talk`);
     await worker.waitForURL(/\/join/);
     await worker.getByLabel("Nickname").fill("Night Owl");
-    await worker.getByLabel(/I agree to the group agreement/).check();
-    await worker.getByRole("button", { name: "Join" }).click();
+    // The one-to-one line has its own agreement (not the drop-in group's).
+    await worker.getByLabel("I agree to the one-to-one agreement").check();
+    await worker.getByRole("button", { name: "Continue" }).click();
     await worker.waitForURL(`${lk.app.url}/talk`);
     await worker.getByTestId("talk-request").click();
     await maria.getByTestId("offer").waitFor({ timeout: 15_000 });
@@ -105,8 +106,9 @@ describe.skipIf(!bin)("a 1:1 call over the real LiveKit server", () => {
 
     await worker.getByTestId("call-talk").click();
     await maria.getByTestId("call-talk").click();
-    expect(await call(worker).audioKind()).toBe("livekit");
-    expect(await call(maria).audioKind()).toBe("livekit");
+    // Each side's call:join answer chooses the audio: wait for it rather than read it mid-join.
+    await expect.poll(() => call(worker).audioKind()).toBe("livekit");
+    await expect.poll(() => call(maria).audioKind()).toBe("livekit");
     await expect.poll(() => heard(worker), { timeout: 30_000, interval: 500 }).toBeGreaterThan(SILENT);
     await expect.poll(() => heard(maria), { timeout: 30_000, interval: 500 }).toBeGreaterThan(SILENT);
     const room = await call(worker).roomName();
