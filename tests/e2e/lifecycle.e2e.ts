@@ -12,8 +12,14 @@ describe("restart and shutdown", () => {
       const first = await startApp({ DATA_DIR: dataDir });
       const page = await browser.newPage();
       await page.goto(first.url);
-      const card = page.locator("[data-testid=session-card]").filter({ hasText: "Just offload" }).first();
-      const occurrenceId = await card.getAttribute("data-occurrence-id");
+      // The first "Just offload" still taking people, pinned by its id (whatever the time of day).
+      const occurrenceId = await page
+        .locator("[data-testid=session-card]")
+        .filter({ hasText: "Just offload" })
+        .filter({ has: page.getByRole("link", { name: "Count me in" }) })
+        .first()
+        .getAttribute("data-occurrence-id");
+      const card = page.locator(`[data-testid=session-card][data-occurrence-id="${occurrenceId}"]`);
       // One count per person: a nickname first, then back to Tonight to count in.
       await card.getByRole("link", { name: "Count me in" }).click();
       await page.waitForURL(/\/join/);
