@@ -175,6 +175,29 @@ describe("audio mesh in Chromium", () => {
     expect(await g.getUserMediaCalls()).toBe(0);
     expect((await g.snapshot()).state).toBe("idle");
   });
+  it("someone who arrives while another's microphone prompt is open: both still hear each other", async () => {
+    // P is alone and deciding about the microphone; Q arrives and says hello meanwhile.
+    const p = await relay.open("P", ["P"]);
+    await p.holdMicrophone();
+    const pJoined = p.join({ listenOnly: false, startMuted: false });
+    await expect.poll(() => p.getUserMediaCalls()).toBe(1);
+    const q = await relay.open("Q", ["P", "Q"]);
+    expect(await q.join({ listenOnly: false, startMuted: false })).toEqual({ ok: true });
+    await expect.poll(() => p.signalsDelivered()).toBeGreaterThan(0);
+    // The room now lists Q for P too; then P allows the microphone.
+    await p.setPeers(["P", "Q"]);
+    await p.releaseMicrophone();
+    expect(await pJoined).toEqual({ ok: true });
+    for (const [listener, speaker] of [
+      [p, q],
+      [q, p],
+    ] as const)
+      await expect
+        .poll(async () => (await listener.statsFrom(speaker.id)).totalAudioEnergy, { timeout: 10_000, interval: 250 })
+        .toBeGreaterThan(0);
+    expect((await p.snapshot()).participants.map((x) => x.id)).toEqual(["Q"]);
+    expect((await q.snapshot()).participants.map((x) => x.id)).toEqual(["P"]);
+  });
 });
 
 // The real LiveKitTransport in Chromium against the real LiveKit server on loopback.

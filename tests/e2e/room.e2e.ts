@@ -6,7 +6,7 @@ import type { Browser, Page } from "playwright-core";
 import { instantFromWallTime, wallTimeAt } from "@offshift/core";
 import { descendants, removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { seriousA11yViolations } from "../support/browser.js";
-import { launchAudioBrowser, writeSpeechWav } from "../support/audio.js";
+import { launchAudioBrowser, reportingAudio, writeSpeechWav } from "../support/audio.js";
 import { linkIn, startSmtpSink } from "../support/smtp.js";
 
 // A facilitator and two guests in one drop-in, in the real app, with mesh
@@ -123,13 +123,15 @@ describe("a live drop-in room", () => {
     };
     const pages = { joanne, owl, kit };
     // Everyone receives everyone else's voice: bytes and audio energy.
-    for (const [listener, page] of Object.entries(pages))
-      for (const [speaker, id] of Object.entries(ids)) {
-        if (speaker === listener) continue;
-        await expect
-          .poll(async () => (await heard(page, id)).energy, { timeout: 40_000, interval: 500 })
-          .toBeGreaterThan(SILENT);
-      }
+    await reportingAudio(pages, async () => {
+      for (const [listener, page] of Object.entries(pages))
+        for (const [speaker, id] of Object.entries(ids)) {
+          if (speaker === listener) continue;
+          await expect
+            .poll(async () => (await heard(page, id)).energy, { timeout: 40_000, interval: 500 })
+            .toBeGreaterThan(SILENT);
+        }
+    });
   });
 
   it("the facilitator's mute is enforced: nobody hears that guest, and every screen shows it", async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { seriousA11yViolations } from "../support/browser.js";
-import { launchAudioBrowser, writeSpeechWav } from "../support/audio.js";
+import { launchAudioBrowser, reportingAudio, writeSpeechWav } from "../support/audio.js";
 import { linkIn, startSmtpSink } from "../support/smtp.js";
 
 // "Someone to talk to now", end to end in the real app: two volunteers on
@@ -129,8 +129,10 @@ describe("someone to talk to now", () => {
     await expect.poll(() => worker.getByTestId("call-presence").getAttribute("data-other-here")).toBe("true");
     expect(await worker.getByRole("heading", { name: "Talking with Maria" }).count()).toBe(1);
     // As in the room test: a first mesh connection on a busy 2-core machine can take a while.
-    await expect.poll(() => heard(worker, "volunteer"), { timeout: 40_000, interval: 500 }).toBeGreaterThan(SILENT);
-    await expect.poll(() => heard(maria, "worker"), { timeout: 40_000, interval: 500 }).toBeGreaterThan(SILENT);
+    await reportingAudio({ worker, maria }, async () => {
+      await expect.poll(() => heard(worker, "volunteer"), { timeout: 40_000, interval: 500 }).toBeGreaterThan(SILENT);
+      await expect.poll(() => heard(maria, "worker"), { timeout: 40_000, interval: 500 }).toBeGreaterThan(SILENT);
+    });
     expect(await seriousA11yViolations(worker)).toEqual([]);
 
     await worker.getByLabel("Message").fill("thanks for picking up");

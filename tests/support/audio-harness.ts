@@ -10,6 +10,11 @@ export type JoinResult = { ok: true } | { ok: false; code: string; message: stri
 
 export interface AudioHarness {
   setup(selfId: string, peers: string[]): void;
+  /** Who the room says is here now (people arrive while a microphone prompt is open). */
+  setPeers(peers: string[]): void;
+  /** The next microphone prompt stays open until releaseMicrophone(), as a person deciding would. */
+  holdMicrophone(): void;
+  releaseMicrophone(): void;
   join(options: JoinOptions): Promise<JoinResult>;
   leave(): Promise<void>;
   setMuted(muted: boolean): Promise<void>;
@@ -20,6 +25,8 @@ export interface AudioHarness {
   /** Every snapshot the transport emitted, oldest first. */
   history(): AudioSnapshot[];
   deliver(from: string, signal: MeshSignal): void;
+  /** Signals delivered to this page so far. */
+  signalsDelivered(): number;
   peerLeft(id: string): void;
   getUserMediaCalls(): number;
   audioElements(): string[];
@@ -34,11 +41,15 @@ declare global {
 
 // Count microphone requests, to prove listen-only and refused joins never ask.
 let getUserMediaCalls = 0;
+let held: { promise: Promise<void>; release: () => void } | null = null;
 const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-navigator.mediaDevices.getUserMedia = (constraints) => {
+navigator.mediaDevices.getUserMedia = async (constraints) => {
   getUserMediaCalls += 1;
+  if (held) await held.promise;
   return getUserMedia(constraints);
 };
+let roomPeers: string[] = [];
+let delivered = 0;
 
 const signalListeners = new Set<(from: string, signal: MeshSignal) => void>();
 const leftListeners = new Set<(id: string) => void>();
@@ -52,9 +63,10 @@ function mesh(): MeshTransport {
 
 window.audioHarness = {
   setup(selfId, peers) {
+    roomPeers = peers;
     const signaller: Signaller = {
       selfId,
-      peers: () => peers,
+      peers: () => roomPeers,
       send: (to, signal) => void window.__audioSend(to, signal),
       onSignal(listener) {
         signalListeners.add(listener);
@@ -77,6 +89,18 @@ window.audioHarness = {
       throw error;
     }
   },
+  setPeers(peers) {
+    roomPeers = peers;
+  },
+  holdMicrophone() {
+    let release = () => {};
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    held = { promise, release };
+  },
+  releaseMicrophone() {
+    held?.release();
+    held = null;
+  },
   leave: () => mesh().leave(),
   setMuted: (muted) => mesh().setMuted(muted),
   blockPeer: (id) => mesh().blockPeer(id),
@@ -85,11 +109,13 @@ window.audioHarness = {
   snapshot: () => mesh().snapshot(),
   history: () => snapshots,
   deliver(from, signal) {
+    delivered += 1;
     for (const listener of signalListeners) listener(from, signal);
   },
   peerLeft(id) {
     for (const listener of leftListeners) listener(id);
   },
   getUserMediaCalls: () => getUserMediaCalls,
+  signalsDelivered: () => delivered,
   audioElements: () => [...document.querySelectorAll("audio")].map((audio) => audio.dataset.audioPeer ?? ""),
 };

@@ -107,8 +107,8 @@ export async function startAudioPageServer(
 }
 
 /** Chromium with fake media devices whose microphone plays `wavPath` in a loop. */
-export function launchAudioBrowser(wavPath: string): Promise<Browser> {
-  return chromium.launch({
+export async function launchAudioBrowser(wavPath: string): Promise<Browser> {
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: [
       // The usual flags (see browser.ts) ...
@@ -128,6 +128,57 @@ export function launchAudioBrowser(wavPath: string): Promise<Browser> {
       "--autoplay-policy=no-user-gesture-required",
     ],
   });
+  // The transports' own warnings ("audio: signalling with … failed") go to the test output:
+  // when audio does not arrive, they say why.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    context.on("page", (page) =>
+      page.on("console", (message) => {
+        if (/^audio:|livekit/i.test(message.text())) console.warn(`[browser ${message.type()}] ${message.text()}`);
+      }),
+    );
+    return context;
+  };
+  return browser;
+}
+
+/**
+ * What a page's audio looks like from inside (the app's client on window.offshiftRoom or
+ * window.offshiftCall): the transport's snapshot, inbound statistics, and each <audio>
+ * element. Printed when a test waiting for audio gives up.
+ */
+export function audioReport(page: Page): Promise<unknown> {
+  return page
+    .evaluate(async () => {
+      const w = window as unknown as Record<string, { audio?: unknown; stats?: () => Promise<unknown> } | undefined>;
+      const client = w.offshiftRoom ?? w.offshiftCall;
+      return {
+        url: location.pathname,
+        transport: client?.audio ?? null,
+        stats: (await client?.stats?.()) ?? null,
+        elements: [...document.querySelectorAll("audio")].map((a) => ({
+          peer: a.dataset.audioPeer,
+          paused: a.paused,
+          readyState: a.readyState,
+          tracks: (a.srcObject as MediaStream | null)
+            ?.getTracks()
+            .map((t) => ({ state: t.readyState, muted: t.muted, enabled: t.enabled })),
+        })),
+      };
+    })
+    .catch((error: unknown) => ({ unavailable: String(error) }));
+}
+
+/** Runs `wait`; if it fails, prints every page's audioReport first. */
+export async function reportingAudio<T>(pages: Record<string, Page>, wait: () => Promise<T>): Promise<T> {
+  try {
+    return await wait();
+  } catch (error) {
+    for (const [name, page] of Object.entries(pages))
+      console.error(`[audio report: ${name}]`, JSON.stringify(await audioReport(page), null, 2));
+    throw error;
+  }
 }
 
 /** One participant: a page in its own browser context running the harness. */
@@ -143,6 +194,15 @@ export class AudioParticipantPage {
   leave(): Promise<void> {
     return this.page.evaluate(() => window.audioHarness.leave());
   }
+  setPeers(peers: string[]): Promise<void> {
+    return this.page.evaluate((p) => window.audioHarness.setPeers(p), peers);
+  }
+  holdMicrophone(): Promise<void> {
+    return this.page.evaluate(() => window.audioHarness.holdMicrophone());
+  }
+  releaseMicrophone(): Promise<void> {
+    return this.page.evaluate(() => window.audioHarness.releaseMicrophone());
+  }
   setMuted(muted: boolean): Promise<void> {
     return this.page.evaluate((m) => window.audioHarness.setMuted(m), muted);
   }
@@ -157,6 +217,9 @@ export class AudioParticipantPage {
   }
   history(): Promise<AudioSnapshot[]> {
     return this.page.evaluate(() => window.audioHarness.history());
+  }
+  signalsDelivered(): Promise<number> {
+    return this.page.evaluate(() => window.audioHarness.signalsDelivered());
   }
   getUserMediaCalls(): Promise<number> {
     return this.page.evaluate(() => window.audioHarness.getUserMediaCalls());

@@ -158,10 +158,27 @@ export class MeshTransport implements AudioTransport {
     this.#session = session;
     this.#listenOnly = options.listenOnly;
     this.#muted = options.listenOnly || options.startMuted;
+
+    // Listen from the start: someone who joins while our microphone prompt is open says
+    // hello to us then, and would never say it again. What arrives before we can answer
+    // waits, in order, until we can.
+    let waiting: [string, MeshSignal][] | null = [];
+    this.#unsubscribe.push(
+      this.#signaller.onSignal((from, signal) => {
+        if (waiting) waiting.push([from, signal]);
+        else this.#onSignal(from, signal);
+      }),
+      this.#signaller.onPeerLeft((id) => {
+        if (waiting) waiting = waiting.filter(([from]) => from !== id);
+        else this.#dropLink(id);
+      }),
+    );
+
     if (!options.listenOnly) {
       try {
         this.#localStream = await navigator.mediaDevices.getUserMedia(MICROPHONE_CONSTRAINTS);
       } catch (error) {
+        this.#unsubscribeAll();
         this.#session = "";
         this.#setState("idle");
         throw microphoneError(error);
@@ -174,14 +191,19 @@ export class MeshTransport implements AudioTransport {
       this.#applyMute();
     }
 
-    this.#unsubscribe.push(
-      this.#signaller.onSignal((from, signal) => this.#onSignal(from, signal)),
-      this.#signaller.onPeerLeft((id) => this.#dropLink(id)),
-    );
     this.#statsTimer = setInterval(() => void this.#pollLevels(), this.#statsIntervalMs);
     this.#setState("connected");
-    // Whoever is already here answers with a welcome; whoever joins later says hello to us.
-    for (const id of others) this.#signaller.send(id, { kind: "hello", session });
+    const early = waiting;
+    waiting = null;
+    for (const [from, signal] of early) this.#onSignal(from, signal);
+    // Whoever is here now (read again: people join while a prompt is open) and has not
+    // already reached us answers our hello with a welcome; whoever joins later says hello to us.
+    for (const id of this.#otherPeers()) if (!this.#links.has(id)) this.#signaller.send(id, { kind: "hello", session });
+  }
+
+  #unsubscribeAll(): void {
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    this.#unsubscribe = [];
   }
 
   async leave(): Promise<void> {
@@ -189,8 +211,7 @@ export class MeshTransport implements AudioTransport {
     const session = this.#session;
     for (const link of this.#links.values()) this.#signaller.send(link.id, { kind: "bye", session });
     for (const id of [...this.#links.keys()]) this.#dropLink(id);
-    for (const unsubscribe of this.#unsubscribe) unsubscribe();
-    this.#unsubscribe = [];
+    this.#unsubscribeAll();
     clearInterval(this.#statsTimer);
     this.#statsTimer = undefined;
     this.#stopLocalStream();
