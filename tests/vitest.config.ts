@@ -6,10 +6,6 @@ export default defineConfig({
     // Each file starts whole apps and browsers; on a 2-core machine one at a time is faster and steadier.
     fileParallelism: false,
     testTimeout: 120_000,
-    // Mesh audio between headless Chromium pages sometimes never connects in a full run (seen in
-    // room.e2e and talk.e2e, 3 of ~60 full-file runs; never when a file runs alone, even with a core
-    // busy): one retry, so that flake does not fail CI, while every retry is printed. To investigate.
-    retry: 1,
     hookTimeout: 120_000,
     // expect.poll waits for a condition; 1 s (Vitest's default) is too short on a busy 2-core machine.
     expect: { poll: { timeout: 15_000, interval: 100 } },

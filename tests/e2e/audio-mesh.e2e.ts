@@ -198,6 +198,27 @@ describe("audio mesh in Chromium", () => {
     expect((await p.snapshot()).participants.map((x) => x.id)).toEqual(["Q"]);
     expect((await q.snapshot()).participants.map((x) => x.id)).toEqual(["P"]);
   });
+  it("two who join at the same moment say hello to each other, yet only one of them offers", async () => {
+    // Crossing hellos used to make both offer; the side that rolled back its own first offer
+    // could be left by Chromium with no ICE candidates: connected to nobody, for good.
+    const r = await relay.open("R", ["R", "S"]);
+    const t = await relay.open("S", ["R", "S"]);
+    for (const p of [r, t]) await p.holdMicrophone();
+    const joined = [r, t].map((p) => p.join({ listenOnly: false, startMuted: false }));
+    for (const p of [r, t]) await expect.poll(() => p.getUserMediaCalls()).toBe(1);
+    await Promise.all([r.releaseMicrophone(), t.releaseMicrophone()]);
+    for (const result of await Promise.all(joined)) expect(result).toEqual({ ok: true });
+    for (const [listener, speaker] of [
+      [r, t],
+      [t, r],
+    ] as const)
+      await expect
+        .poll(async () => (await listener.statsFrom(speaker.id)).totalAudioEnergy, { timeout: 10_000, interval: 250 })
+        .toBeGreaterThan(0);
+    const offers = (relay.counts.get("offer:R->S") ?? 0) + (relay.counts.get("offer:S->R") ?? 0);
+    const answers = (relay.counts.get("answer:R->S") ?? 0) + (relay.counts.get("answer:S->R") ?? 0);
+    expect({ offers, answers }).toEqual({ offers: 1, answers: 1 });
+  });
 });
 
 // The real LiveKitTransport in Chromium against the real LiveKit server on loopback.

@@ -41,6 +41,19 @@ export function launch(env: Record<string, string>): {
 }
 
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
+  // A port found free can be taken by another process before the app binds it (other test
+  // tiers run beside this one): with ports of our own choosing, try again with new ones.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAppOnce(env);
+    } catch (error) {
+      const portTaken = error instanceof Error && error.message.includes("EADDRINUSE");
+      if (!portTaken || env.PORT || env.REALTIME_PORT || attempt === 3) throw error;
+    }
+  }
+}
+
+async function startAppOnce(env: Record<string, string>): Promise<RunningApp> {
   const port = Number(env.PORT ?? (await freePort()));
   let realtimePort = Number(env.REALTIME_PORT ?? (await freePort()));
   while (realtimePort === port) realtimePort = await freePort();

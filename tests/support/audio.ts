@@ -133,15 +133,60 @@ export async function launchAudioBrowser(wavPath: string): Promise<Browser> {
   const newContext = browser.newContext.bind(browser);
   browser.newContext = async (options) => {
     const context = await newContext(options);
+    await context.addInitScript(RTC_TRACE);
     context.on("page", (page) =>
       page.on("console", (message) => {
-        if (/^audio:|livekit/i.test(message.text())) console.warn(`[browser ${message.type()}] ${message.text()}`);
+        const serious = message.type() === "warning" || message.type() === "error";
+        if (serious && /^audio:|livekit/i.test(message.text()))
+          console.warn(`[browser ${message.type()}] ${message.text()}`);
       }),
     );
     return context;
   };
   return browser;
 }
+
+/**
+ * Test-side tracing of every RTCPeerConnection a page makes (the app's code is
+ * untouched): the negotiation calls and state changes, for audioReport.
+ */
+const RTC_TRACE = `(() => {
+  const Native = window.RTCPeerConnection;
+  if (!Native) return;
+  const traces = (window.__rtcTrace = []);
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      const trace = { pc: this, events: [] };
+      traces.push(trace);
+      const t0 = performance.now();
+      const log = (e) => trace.events.length < 400 && trace.events.push(Math.round(performance.now() - t0) + " " + e);
+      for (const name of ["setLocalDescription", "setRemoteDescription", "addIceCandidate"]) {
+        const original = this[name].bind(this);
+        this[name] = (...a) => {
+          const what = a[0] ? (a[0].type ?? (a[0].candidate !== undefined ? "candidate " + (a[0].candidate || "end").split(" ")[4] : "")) : "implicit";
+          log(name + "(" + what + ")");
+          return original(...a).then(
+            (r) => (log(name + " ok"), r),
+            (e) => {
+              log(name + " FAILED " + e.message);
+              throw e;
+            },
+          );
+        };
+      }
+      this.addEventListener("negotiationneeded", () => log("negotiationneeded"));
+      this.addEventListener("signalingstatechange", () => log("signaling " + this.signalingState));
+      this.addEventListener("iceconnectionstatechange", () => log("ice " + this.iceConnectionState));
+      this.addEventListener("icegatheringstatechange", () => log("gathering " + this.iceGatheringState));
+      this.addEventListener("connectionstatechange", () => log("connection " + this.connectionState));
+      this.addEventListener("icecandidate", (e) => log("local candidate " + (e.candidate ? e.candidate.address : "end")));
+      this.addEventListener("track", () => log("track"));
+      const close = this.close.bind(this);
+      this.close = () => (log("close"), close());
+    }
+  };
+})();`;
 
 /**
  * What a page's audio looks like from inside (the app's client on window.offshiftRoom or
@@ -157,6 +202,9 @@ export function audioReport(page: Page): Promise<unknown> {
         url: location.pathname,
         transport: client?.audio ?? null,
         stats: (await client?.stats?.()) ?? null,
+        peerConnections: (
+          (window as unknown as { __rtcTrace?: { pc: RTCPeerConnection; events: string[] }[] }).__rtcTrace ?? []
+        ).map((t) => ({ connection: t.pc.connectionState, events: t.events })),
         elements: [...document.querySelectorAll("audio")].map((a) => ({
           peer: a.dataset.audioPeer,
           paused: a.paused,
@@ -249,7 +297,7 @@ export class AudioParticipantPage {
  */
 export class AudioRelay {
   readonly #participants = new Map<string, { page: Page; queue: Promise<void> }>();
-  /** Signals sent, by kind, for the report. */
+  /** Signals sent, by kind (and descriptions by type and direction, "offer:A->B"), for the report. */
   readonly counts = new Map<string, number>();
 
   constructor(
@@ -273,6 +321,10 @@ export class AudioRelay {
 
   #relay(from: string, to: string, signal: MeshSignal): void {
     this.counts.set(signal.kind, (this.counts.get(signal.kind) ?? 0) + 1);
+    if (signal.kind === "description") {
+      const key = `${signal.description.type}:${from}->${to}`;
+      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    }
     const target = this.#participants.get(to);
     if (!target) return; // like a server relaying to someone who is not in the room
     target.queue = target.queue

@@ -367,6 +367,8 @@ export class MeshTransport implements AudioTransport {
       link.settingRemoteAnswer = false;
     }
     if (description.type === "offer") {
+      // The answering side sends its voice on the transceiver the offer made (see #openLink).
+      this.#addLocalTrack(pc);
       await pc.setLocalDescription();
       this.#sendDescription(link);
     }
@@ -394,12 +396,15 @@ export class MeshTransport implements AudioTransport {
     }
     const pc = new RTCPeerConnection({ iceServers: this.#iceServers, bundlePolicy: "max-bundle" });
     const self = this.#signaller.selfId;
+    // Deterministic roles: the polite side yields if offers ever cross, and only the other side
+    // makes the first offer, so the first negotiation never collides (Chromium can leave a link
+    // that rolled back its own first offer without ICE candidates, silent for good).
+    const polite = self === id ? this.#session < remoteSession : self < id;
     const link: PeerLink = {
       id,
       remoteSession,
       pc,
-      // Deterministic roles settle offer glare: the polite side yields.
-      polite: self === id ? this.#session < remoteSession : self < id,
+      polite,
       makingOffer: false,
       ignoreOffer: false,
       settingRemoteAnswer: false,
@@ -442,8 +447,11 @@ export class MeshTransport implements AudioTransport {
       this.#emit();
     };
 
-    // Listening only: add nothing; the side with a microphone offers and we answer.
-    this.#addLocalTrack(pc);
+    if (!polite) {
+      // We offer first: our voice, or (listening only) a place to receive theirs.
+      if (this.#localStream) this.#addLocalTrack(pc);
+      else pc.addTransceiver("audio", { direction: "recvonly" });
+    }
     this.#emit();
     return link;
   }
