@@ -119,16 +119,12 @@ describe("someone to talk to now", () => {
   });
 
   it("both connect and hear each other", async () => {
-    // The explanation comes first; nothing asks for the microphone until they choose. (On a retry of
-    // this test both are already in the call, and only the waits for audio run again.)
-    if (await worker.getByTestId("call-talk").count()) {
-      expect(await worker.getByRole("heading", { name: "Before you start" }).count()).toBe(1);
-      await worker.getByTestId("call-talk").click();
-    }
-    if (await maria.getByTestId("call-talk").count()) await maria.getByTestId("call-talk").click();
+    // The explanation comes first; nothing asks for the microphone until they choose.
+    expect(await worker.getByRole("heading", { name: "Before you start" }).count()).toBe(1);
+    await worker.getByTestId("call-talk").click();
+    await maria.getByTestId("call-talk").click();
     await expect.poll(() => worker.getByTestId("call-presence").getAttribute("data-other-here")).toBe("true");
     expect(await worker.getByRole("heading", { name: "Talking with Maria" }).count()).toBe(1);
-    // As in the room test: a first mesh connection on a busy 2-core machine can take a while.
     await reportingAudio({ worker, maria }, async () => {
       await expect.poll(() => heard(worker, "volunteer"), { timeout: 40_000, interval: 500 }).toBeGreaterThan(SILENT);
       await expect.poll(() => heard(maria, "worker"), { timeout: 40_000, interval: 500 }).toBeGreaterThan(SILENT);

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export function createMetrics() {
   const registry = new Registry();
@@ -19,6 +19,24 @@ export function createMetrics() {
       name: "offshift_realtime_tickets_rejected_total",
       help: "Socket connections refused at the handshake, by reason",
       labelNames: ["reason"],
+      registers: [registry],
+    }),
+    commandsInFlight: new Gauge({
+      name: "offshift_realtime_commands_in_flight",
+      help: "Room and talk commands admitted on this node and not yet answered (running or waiting their turn)",
+      registers: [registry],
+    }),
+    commandsBusy: new Counter({
+      name: "offshift_realtime_commands_busy_total",
+      help: "Commands refused at once as busy (too much waiting on this node or for one room or call)",
+      labelNames: ["kind"],
+      registers: [registry],
+    }),
+    commandSeconds: new Histogram({
+      name: "offshift_realtime_command_seconds",
+      help: "Time from admitting a command to its answer, including waiting its turn",
+      labelNames: ["kind"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
     databaseUp: new Gauge({

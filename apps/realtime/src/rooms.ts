@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import {
   MEMBER_ID,
+  BUSY_MESSAGE,
   ROOM_COMMANDS,
   can,
   mayPublish,
@@ -36,6 +37,7 @@ import { LIVEKIT_PRESENCE_PREFIX, memberAlias } from "./identities.js";
 import type { AudioBackend } from "./livekit.js";
 
 export { memberAlias };
+import { BUSY, type CommandGate } from "./gate.js";
 import { socketLimits } from "./limits.js";
 import type { RealtimeIo } from "./server.js";
 
@@ -57,6 +59,8 @@ export interface RoomDeps {
    * null when it cannot be asked. Unset for the mesh.
    */
   audioSweep?: () => Promise<Map<string, Set<string>> | null>;
+  /** Admission: one command at a time per room, busy when too much is waiting (see gate.ts). */
+  gate: CommandGate;
 }
 
 /** Socket.IO room names. */
@@ -101,93 +105,101 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
         if (!occurrenceId) return reply(error("not_in_room", "Join the session first."));
         if (command.name === "room:join" && socket.data.room && socket.data.room.occurrenceId !== occurrenceId)
           return reply(error("invalid", "Leave the other session first."));
-        const context = await loadRoomContext(db, occurrenceId);
-        if (!context) return reply(error("not_found", "That session could not be found."));
-        const action = name.startsWith("mod:") ? "room.moderate" : "dropin.join";
-        if (!can(socket.data.actor, action, { facilitatorIds: context.facilitatorIds }))
-          return reply(
-            error(
-              "forbidden",
-              action === "room.moderate"
-                ? "Only this session's facilitators can do that."
-                : "Choose a nickname to join.",
-            ),
-          );
-        // Who this socket is does not change while it is connected (a suspension disconnects it).
-        identity ??= await roomIdentity(db, socket.data.actor);
-        if (!identity) return reply(error("forbidden", "Choose a nickname to join."));
-        const memberId = memberAlias(deps.aliasSecret, occurrenceId, identity.key);
-        // Whoever may run this session (its facilitators, a coordinator stepping in) is seated as one of them.
-        const facilitator =
-          !!identity.personId && can(socket.data.actor, "room.moderate", { facilitatorIds: context.facilitatorIds });
-        const now = deps.now();
-        if (command.name === "room:audio-token") {
-          // A fresh audio token for someone already in the room (their audio is reconnecting).
-          const snapshot = await readRoom(db, occurrenceId);
-          const me = snapshot?.members.find((m) => m.id === memberId);
-          if (!snapshot || !me || socket.data.room?.memberId !== memberId)
-            return reply(error("not_in_room", "Join the session first."));
-          return reply({ ok: true, data: { snapshot, memberId, audio: await deps.audio.joinInfo(occurrenceId, me) } });
-        }
-        const result = await runRoomCommand(db, {
-          context,
-          actor: { id: memberId, name: identity.name, facilitator, personId: identity.personId },
-          command,
-          now,
-          maxMembers: deps.audio.maxMembers,
-        });
-        if (!result.ok) return reply(result);
-
-        const channel = roomChannel(occurrenceId);
-        if (command.name === "room:join") {
-          socket.data.room = { occurrenceId, memberId };
-          await socket.join([channel, memberChannel(occurrenceId, memberId)]);
-          await touchPresence(db, { socketId: socket.id, occurrenceId, memberId, nodeId: deps.nodeId, now });
-        } else if (command.name === "room:leave") {
-          socket.data.room = undefined;
-          await socket.leave(channel);
-          await socket.leave(memberChannel(occurrenceId, memberId));
-          await dropPresence(db, socket.id);
-        }
-        for (const effect of result.effects) {
-          if (effect.kind === "chat") {
-            io.to(channel).emit("room:chat", {
-              seq: effect.seq,
-              from: effect.from,
-              name: effect.name,
-              text: effect.text,
-              at: effect.at,
+        // One at a time per room on this node, and refused at once as busy when too much is waiting.
+        const outcome = deps.gate.run(occurrenceId, "room", async () => {
+          const context = await loadRoomContext(db, occurrenceId);
+          if (!context) return reply(error("not_found", "That session could not be found."));
+          const action = name.startsWith("mod:") ? "room.moderate" : "dropin.join";
+          if (!can(socket.data.actor, action, { facilitatorIds: context.facilitatorIds }))
+            return reply(
+              error(
+                "forbidden",
+                action === "room.moderate"
+                  ? "Only this session's facilitators can do that."
+                  : "Choose a nickname to join.",
+              ),
+            );
+          // Who this socket is does not change while it is connected (a suspension disconnects it).
+          identity ??= await roomIdentity(db, socket.data.actor);
+          if (!identity) return reply(error("forbidden", "Choose a nickname to join."));
+          const memberId = memberAlias(deps.aliasSecret, occurrenceId, identity.key);
+          // Whoever may run this session (its facilitators, a coordinator stepping in) is seated as one of them.
+          const facilitator =
+            !!identity.personId && can(socket.data.actor, "room.moderate", { facilitatorIds: context.facilitatorIds });
+          const now = deps.now();
+          if (command.name === "room:audio-token") {
+            // A fresh audio token for someone already in the room (their audio is reconnecting).
+            const snapshot = await readRoom(db, occurrenceId);
+            const me = snapshot?.members.find((m) => m.id === memberId);
+            if (!snapshot || !me || socket.data.room?.memberId !== memberId)
+              return reply(error("not_in_room", "Join the session first."));
+            return reply({
+              ok: true,
+              data: { snapshot, memberId, audio: await deps.audio.joinInfo(occurrenceId, me) },
             });
-          } else if (effect.kind === "removed") {
-            // One message to every node: each takes the member's sockets out and tells them (followRoomExits).
-            // A separate broadcast of the notice could arrive after the leave, on another node, and be lost.
-            const target = memberChannel(occurrenceId, effect.memberId);
-            io.in(target).socketsLeave([target, channel]);
-          } else if (effect.kind === "ended") {
-            io.to(channel).emit("room:ended", { occurrenceId });
-          } else if (effect.kind === "flag") {
-            logger.info({ occurrenceId, category: effect.category }, "safeguarding concern flagged");
           }
-          // The audio server follows the room (LiveKit mute/remove/end); it never throws, and never holds up the reply.
-          if (effect.kind !== "chat" && effect.kind !== "flag") void deps.audio.onEffect(occurrenceId, effect);
-        }
-        if (result.changed) io.to(channel).emit("room:state", result.snapshot);
-        const me = result.snapshot.members.find((m) => m.id === memberId);
-        // Listening only, then speaking after all: the audio server gives them the microphone back.
-        if (command.name === "room:mute" && !command.payload.muted && result.changed)
-          void restorePublish(deps, occurrenceId, memberId);
-        if (command.name === "mod:end") process.nextTick(() => io.in(channel).socketsLeave(channel));
-        const wantsChat = command.name === "room:join" || command.name === "room:sync";
-        const after = command.name === "room:sync" ? command.payload.afterChatSeq : 0;
-        reply({
-          ok: true,
-          data: {
-            snapshot: result.snapshot,
-            memberId,
-            ...(wantsChat ? { chat: await chatSince(db, occurrenceId, after) } : {}),
-            ...(command.name === "room:join" && me ? { audio: await deps.audio.joinInfo(occurrenceId, me) } : {}),
-          },
+          const result = await runRoomCommand(db, {
+            context,
+            actor: { id: memberId, name: identity.name, facilitator, personId: identity.personId },
+            command,
+            now,
+            maxMembers: deps.audio.maxMembers,
+          });
+          if (!result.ok) return reply(result);
+
+          const channel = roomChannel(occurrenceId);
+          if (command.name === "room:join") {
+            socket.data.room = { occurrenceId, memberId };
+            await socket.join([channel, memberChannel(occurrenceId, memberId)]);
+            await touchPresence(db, { socketId: socket.id, occurrenceId, memberId, nodeId: deps.nodeId, now });
+          } else if (command.name === "room:leave") {
+            socket.data.room = undefined;
+            await socket.leave(channel);
+            await socket.leave(memberChannel(occurrenceId, memberId));
+            await dropPresence(db, socket.id);
+          }
+          for (const effect of result.effects) {
+            if (effect.kind === "chat") {
+              io.to(channel).emit("room:chat", {
+                seq: effect.seq,
+                from: effect.from,
+                name: effect.name,
+                text: effect.text,
+                at: effect.at,
+              });
+            } else if (effect.kind === "removed") {
+              // One message to every node: each takes the member's sockets out and tells them (followRoomExits).
+              // A separate broadcast of the notice could arrive after the leave, on another node, and be lost.
+              const target = memberChannel(occurrenceId, effect.memberId);
+              io.in(target).socketsLeave([target, channel]);
+            } else if (effect.kind === "ended") {
+              io.to(channel).emit("room:ended", { occurrenceId });
+            } else if (effect.kind === "flag") {
+              logger.info({ occurrenceId, category: effect.category }, "safeguarding concern flagged");
+            }
+            // The audio server follows the room (LiveKit mute/remove/end); it never throws, and never holds up the reply.
+            if (effect.kind !== "chat" && effect.kind !== "flag") void deps.audio.onEffect(occurrenceId, effect);
+          }
+          if (result.changed) io.to(channel).emit("room:state", result.snapshot);
+          const me = result.snapshot.members.find((m) => m.id === memberId);
+          // Listening only, then speaking after all: the audio server gives them the microphone back.
+          if (command.name === "room:mute" && !command.payload.muted && result.changed)
+            void restorePublish(deps, occurrenceId, memberId);
+          if (command.name === "mod:end") process.nextTick(() => io.in(channel).socketsLeave(channel));
+          const wantsChat = command.name === "room:join" || command.name === "room:sync";
+          const after = command.name === "room:sync" ? command.payload.afterChatSeq : 0;
+          reply({
+            ok: true,
+            data: {
+              snapshot: result.snapshot,
+              memberId,
+              ...(wantsChat ? { chat: await chatSince(db, occurrenceId, after) } : {}),
+              ...(command.name === "room:join" && me ? { audio: await deps.audio.joinInfo(occurrenceId, me) } : {}),
+            },
+          });
         });
+        if (outcome === BUSY) return reply(error("busy", BUSY_MESSAGE));
+        await outcome;
       } catch (err) {
         logger.warn({ err: err instanceof Error ? err.message : String(err), event: name }, "room command failed");
         reply(error("invalid", "Something went wrong. Please try again."));

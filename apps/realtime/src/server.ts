@@ -26,6 +26,7 @@ import {
   sweepLiveKitRooms,
   type LiveKitConfig,
 } from "./livekit.js";
+import { CommandGate, type GateLimits } from "./gate.js";
 import { MAX_SOCKETS_PER_IDENTITY, TOO_MANY_SOCKETS } from "./limits.js";
 import { createMetrics } from "./metrics.js";
 import {
@@ -56,6 +57,8 @@ export interface RealtimeOptions {
   roomKeeper?: { everyMs?: number; staleMs?: number };
   /** LIVEKIT_URL/_API_KEY/_API_SECRET: audio through LiveKit; unset, the embedded mesh (6 a room). */
   liveKit?: LiveKitConfig;
+  /** How much may wait before commands are refused as busy (defaults in gate.ts; tests set them low). */
+  gate?: Partial<GateLimits>;
 }
 
 export interface RealtimeServer {
@@ -194,6 +197,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     logger,
     now,
     audio: liveKit ?? meshBackend,
+    gate: new CommandGate(options.gate, metrics),
     ...(liveKit
       ? { audioSweep: () => sweepLiveKitRooms({ backend: liveKit, db, aliasSecret: options.ticketSecret }) }
       : {}),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  BUSY_MESSAGE,
   TALK_COMMANDS,
   can,
   identityRoomFor,
@@ -37,6 +38,7 @@ import {
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
 import type { RoomDeps } from "./rooms.js";
+import { BUSY } from "./gate.js";
 import { socketLimits } from "./limits.js";
 
 type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -339,7 +341,10 @@ function registerTalkHandlers(
           return reply(error("rate_limited", "That was a lot at once. Please wait a few seconds."));
         const parsed = parseTalkCommand(name, payload);
         if (!parsed.ok) return reply({ ok: false, error: parsed.error });
-        reply(await run(parsed.command));
+        // One at a time per person on this node, and refused at once as busy when too much is waiting.
+        const outcome = deps.gate.run(`talk:${socket.data.identityRoom}`, "talk", () => run(parsed.command));
+        if (outcome === BUSY) return reply(error("busy", BUSY_MESSAGE));
+        reply(await outcome);
       } catch (err) {
         logger.warn({ err: err instanceof Error ? err.message : String(err), event: name }, "talk command failed");
         reply(error("invalid", "Something went wrong. Please try again."));

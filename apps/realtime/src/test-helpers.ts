@@ -1,20 +1,25 @@
 import { io as connect, type Socket } from "socket.io-client";
 import pino from "pino";
 import { issueTicket, type Actor, type ClientToServerEvents, type ServerToClientEvents } from "@offshift/core";
-import { createRealtimeServer, type RealtimeServer } from "./server.js";
+import { createRealtimeServer, type RealtimeOptions, type RealtimeServer } from "./server.js";
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export const silentLogger = pino({ level: "silent" });
 export const TICKET_SECRET = "test-ticket-secret-at-least-32-characters-long";
 
-export async function startNode(databaseUrl: string, nodeId: string): Promise<{ server: RealtimeServer; url: string }> {
+export async function startNode(
+  databaseUrl: string,
+  nodeId: string,
+  options: Partial<RealtimeOptions> = {},
+): Promise<{ server: RealtimeServer; url: string }> {
   const server = createRealtimeServer({
     databaseUrl,
     nodeId,
     corsOrigins: "*",
     ticketSecret: TICKET_SECRET,
     logger: silentLogger,
+    ...options,
   });
   const port = await server.listen(0, "127.0.0.1");
   return { server, url: `http://127.0.0.1:${port}` };

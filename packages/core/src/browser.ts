@@ -9,3 +9,4 @@ export type * from "./realtime/events.js";
 export type { RoomAck, RoomError, RoomErrorCode } from "./room/commands.js";
 export type { RoomSnapshot } from "./room/state.js";
 export type * from "./talk/schema.js";
+export { BUSY_MESSAGE, BUSY_RETRIES, STILL_BUSY_MESSAGE, busyRetryDelay } from "./realtime/busy.js";

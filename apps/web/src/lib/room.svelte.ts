@@ -1,5 +1,6 @@
 import type { Socket } from "socket.io-client";
-import { MESH_FULL_MESSAGE } from "@offshift/core/browser";
+import { MESH_FULL_MESSAGE, STILL_BUSY_MESSAGE } from "@offshift/core/browser";
+import { emitWithRetry } from "$lib/ack.js";
 import type {
   ClientToServerEvents,
   RoomAck,
@@ -229,39 +230,31 @@ export class RoomClient {
     if (sync?.chat) this.#addChat(sync.chat);
   }
 
-  #send(event: string, payload: unknown): Promise<RoomReply | null> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.error = "No answer from the server. Check your connection; we will keep trying.";
-        resolve(null);
-      }, 10_000);
-      (this.#socket.emit as (e: string, p: unknown, ack: (r: RoomAck<RoomReply>) => void) => void)(
-        event,
-        payload,
-        (reply) => {
-          clearTimeout(timer);
-          if (!reply.ok) {
-            const code = reply.error.code;
-            if (code === "removed") void this.#out("removed");
-            else if (code === "ended" && this.#joined) void this.#out("ended");
-            else if (event === "room:join" && TURNED_AWAY.includes(code)) {
-              // Not let in (or, for a session called off, not kept in): say why, never just nothing.
-              this.refusal = reply.error;
-              if (this.#joined) void this.#out("refused");
-            } else this.error = reply.error.message;
-            resolve(null);
-            return;
-          }
-          this.error = null;
-          if (reply.data) {
-            this.memberId = reply.data.memberId;
-            this.#apply(reply.data.snapshot);
-            if (reply.data.chat) this.#addChat(reply.data.chat);
-          }
-          resolve(reply.data ?? null);
-        },
-      );
-    });
+  async #send(event: string, payload: unknown): Promise<RoomReply | null> {
+    const reply = await emitWithRetry<RoomAck<RoomReply>>(this.#socket as Socket, event, payload);
+    if (!reply) {
+      this.error = "No answer from the server. Check your connection; we will keep trying.";
+      return null;
+    }
+    if (!reply.ok) {
+      const code = reply.error.code;
+      if (code === "removed") void this.#out("removed");
+      else if (code === "ended" && this.#joined) void this.#out("ended");
+      else if (code === "busy") this.error = STILL_BUSY_MESSAGE;
+      else if (event === "room:join" && TURNED_AWAY.includes(code)) {
+        // Not let in (or, for a session called off, not kept in): say why, never just nothing.
+        this.refusal = reply.error;
+        if (this.#joined) void this.#out("refused");
+      } else this.error = reply.error.message;
+      return null;
+    }
+    this.error = null;
+    if (reply.data) {
+      this.memberId = reply.data.memberId;
+      this.#apply(reply.data.snapshot);
+      if (reply.data.chat) this.#addChat(reply.data.chat);
+    }
+    return reply.data ?? null;
   }
 
   #apply(next: RoomSnapshot) {

@@ -12,6 +12,8 @@ import type {
   TalkReply,
   TalkStatus,
 } from "@offshift/core/browser";
+import { STILL_BUSY_MESSAGE } from "@offshift/core/browser";
+import { emitWithRetry } from "$lib/ack.js";
 import { transportFor } from "$lib/audio/choose.js";
 import { LiveKitTransport } from "$lib/audio/livekit.js";
 import { isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
@@ -48,27 +50,18 @@ abstract class TalkSocket {
     if (this.socket.connected) sync();
   }
 
-  protected send(event: string, payload: unknown = {}): Promise<TalkReply | null> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.error = "No answer from the server. Check your connection; we will keep trying.";
-        resolve(null);
-      }, 10_000);
-      (this.socket.emit as (e: string, p: unknown, ack: (r: TalkAck<TalkReply>) => void) => void)(
-        event,
-        payload,
-        (reply) => {
-          clearTimeout(timer);
-          if (!reply.ok) {
-            this.error = reply.error.message;
-            resolve(null);
-            return;
-          }
-          this.error = null;
-          resolve(reply.data ?? {});
-        },
-      );
-    });
+  protected async send(event: string, payload: unknown = {}): Promise<TalkReply | null> {
+    const reply = await emitWithRetry<TalkAck<TalkReply>>(this.socket as Socket, event, payload);
+    if (!reply) {
+      this.error = "No answer from the server. Check your connection; we will keep trying.";
+      return null;
+    }
+    if (!reply.ok) {
+      this.error = reply.error.code === "busy" ? STILL_BUSY_MESSAGE : reply.error.message;
+      return null;
+    }
+    this.error = null;
+    return reply.data ?? {};
   }
 
   destroy() {

@@ -111,6 +111,8 @@ export const ROOM_ERROR_CODES = [
   "cancelled",
   "not_running",
   "rate_limited",
+  /** The node has too much waiting: nothing was done; try again shortly (see realtime/busy.ts). */
+  "busy",
 ] as const;
 export type RoomErrorCode = (typeof ROOM_ERROR_CODES)[number];
 export interface RoomError {

@@ -86,6 +86,8 @@ export const TALK_ERROR_CODES = [
   "not_on_call",
   "ended",
   "rate_limited",
+  /** The node has too much waiting: nothing was done; try again shortly (see realtime/busy.ts). */
+  "busy",
 ] as const;
 export type TalkErrorCode = (typeof TALK_ERROR_CODES)[number];
 export interface TalkError {
