@@ -56,9 +56,10 @@ afterAll(async () => {
 });
 
 async function signIn(email: string): Promise<Page> {
-  const page = await (
-    await browser.newContext({ viewport: { width: 360, height: 740 }, colorScheme: "dark" })
-  ).newPage();
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, colorScheme: "dark" });
+  // Dark, as a volunteer up at night would have it (by day the app is light unless they choose).
+  await context.addCookies([{ name: "offshift_theme", value: "dark", url: app.url }]);
+  const page = await context.newPage();
   await page.goto(`${app.url}/signin`);
   await page.getByLabel("Email address").fill(email);
   const after = smtp.mail.length;
@@ -75,17 +76,16 @@ const slot = (page: Page, name: string, start: Date): Locator =>
 const myShift = (page: Page, start: Date): Locator =>
   page.locator(`[data-testid=my-shift]:has(time[datetime="${start.toISOString()}"])`);
 
-/** Nothing wider than the phone, at 100% and 200% text; a screenshot of each when asked for. */
-async function fitsThePhone(page: Page, name: string) {
+/** Nothing wider than the phone, at 100% and 200% text; a screenshot of `what` in each when asked for. */
+async function fitsThePhone(page: Page, name: string, what: Locator) {
   for (const size of ["100%", "200%"]) {
     await page.evaluate((s) => (document.documentElement.style.fontSize = s), size);
     const width = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: innerWidth }));
     expect(width.scroll, `${name} at ${size} text`).toBeLessThanOrEqual(width.inner);
-    if (SHOTS)
-      await page.screenshot({
-        path: path.join(SHOTS, `${name}-${size === "100%" ? "1x" : "2x"}-text.png`),
-        fullPage: true,
-      });
+    if (SHOTS) {
+      await what.evaluate((el) => el.scrollIntoView({ block: "start" }));
+      await page.screenshot({ path: path.join(SHOTS, `${name}-${size === "100%" ? "1x" : "2x"}-text.png`) });
+    }
   }
   await page.evaluate(() => (document.documentElement.style.fontSize = ""));
 }
@@ -134,7 +134,7 @@ describe("slots a volunteer holds, after they change their work pattern", () => 
       );
     }
     expect(await seriousA11yViolations(dev)).toEqual([]);
-    await fitsThePhone(dev, "rota-clashes");
+    await fitsThePhone(dev, "rota-clashes", dev.locator("h1"));
 
     // Dropped with days to go.
     await thursday.getByRole("button", { name: /^Drop/ }).click();
@@ -155,6 +155,7 @@ describe("slots a volunteer holds, after they change their work pattern", () => 
     // Still flagged (it is still theirs until someone takes it).
     expect(await friday.getByTestId("clash").count()).toBe(1);
     expect(await seriousA11yViolations(dev)).toEqual([]);
+    await fitsThePhone(dev, "rota-clash-inside-notice", friday);
   });
 });
 
@@ -181,7 +182,7 @@ describe("signing up for a slot inside the drop notice", () => {
     expect(await text(card.getByTestId("places-left"))).toBe(places);
     expect(await myShift(dev, saturdayLate).count()).toBe(0);
     expect(await seriousA11yViolations(dev)).toEqual([]);
-    await fitsThePhone(dev, "rota-signup-confirm");
+    await fitsThePhone(dev, "rota-signup-confirm", card);
 
     // Changing their mind leaves it as it was.
     await confirm.getByRole("link", { name: "Not this one" }).click();
@@ -234,6 +235,8 @@ describe("signing up for a slot inside the drop notice", () => {
     );
     expect(await myShift(noJs, sundayEarly).count()).toBe(0);
     // (axe cannot run in a page without JavaScript; the same step was checked above.)
+    // The browser itself scrolled to the slot (the fragment): this is what the volunteer sees.
+    if (SHOTS) await noJs.screenshot({ path: path.join(SHOTS, "rota-signup-confirm-nojs.png") });
     await Promise.all([
       noJs.waitForEvent("load", { timeout: 15_000 }),
       card.getByRole("button", { name: /^Yes, sign me up/ }).click(),
