@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { WEEKDAYS } from "../dropins/series.js";
 import { instantFromWallTime, wallTimeAt } from "../time/zoned.js";
-import { applyProposals, autoFill, prepareRota, type RotaBoard } from "./engine.js";
+import { applyProposals, autoFill, checkEligibility, heldSlotClashes, prepareRota, type RotaBoard } from "./engine.js";
 import { buildWorkPattern, shiftDays, workPatternIssues } from "./pattern.js";
 import {
   DEFAULT_LIMITS,
@@ -313,6 +313,60 @@ describe("auto-fill properties", () => {
         }
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+/** The rules about time: the ones a slot already held is asked again. */
+const TIME_CODES = new Set([
+  "double_booked",
+  "at_work",
+  "after_work",
+  "split_return",
+  "rest_before_work",
+  "outside_windows",
+]);
+
+describe("slots already held, after a pattern changes", () => {
+  it("clash for exactly the time reasons that would stop someone taking them, and holding one never changes that", () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const board = prepareRota(input);
+        for (const v of input.volunteers) {
+          for (const slot of board.slots) {
+            const held = input.assignments.some(
+              (a) => a.volunteerId === v.id && `${a.templateId}@${a.start.toISOString()}` === slot.id,
+            );
+            const clashes = heldSlotClashes(board, v.id, slot.id);
+            // Whether they hold it or not: the same answer as on a board where they do not.
+            const without = held
+              ? prepareRota({
+                  ...input,
+                  assignments: input.assignments.filter(
+                    (a) => !(a.volunteerId === v.id && `${a.templateId}@${a.start.toISOString()}` === slot.id),
+                  ),
+                })
+              : board;
+            expect(heldSlotClashes(without, v.id, slot.id)).toEqual(clashes);
+            // The codes are the time rules the engine gives someone not on it, in the same order.
+            const e = checkEligibility(without, v.id, slot.id);
+            const timeCodes = e.eligible ? [] : e.reasons.map((r) => r.code).filter((c) => TIME_CODES.has(c));
+            expect(clashes.map((r) => r.code)).toEqual(timeCodes);
+            // So a slot someone could take never shows as clashing once they hold it.
+            if (e.eligible) {
+              const taken = prepareRota({
+                ...input,
+                assignments: [
+                  ...input.assignments,
+                  { volunteerId: v.id, templateId: slot.templateId, start: slot.start },
+                ],
+              });
+              expect(heldSlotClashes(taken, v.id, slot.id)).toEqual([]);
+            }
+          }
+        }
+      }),
+      { numRuns: 25 },
     );
   });
 });

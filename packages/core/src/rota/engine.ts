@@ -12,7 +12,14 @@ import {
   type ZoneClock,
 } from "./fast-time.js";
 import { shiftPartMinutes, shiftDays } from "./pattern.js";
-import { countReasonGroups, rotaReasons, summariseReasons, type Eligibility, type Reason } from "./reasons.js";
+import {
+  countReasonGroups,
+  heldSlotReasons,
+  rotaReasons,
+  summariseReasons,
+  type Eligibility,
+  type Reason,
+} from "./reasons.js";
 import {
   DEFAULT_LIMITS,
   minutesOfDay,
@@ -135,6 +142,9 @@ interface Busy {
   end: number;
   name: string;
   clock: string;
+  /** The slot held, or the title of the drop-in run. */
+  slotId?: string;
+  dropIn?: string;
 }
 
 interface Load {
@@ -245,7 +255,7 @@ function insertBusy(load: Load, busy: Busy): void {
 
 function addToLoad(load: Load, s: SlotInfo, inWindow: boolean): void {
   load.slotIds.add(s.slot.id);
-  insertBusy(load, { start: s.start, end: s.end, name: s.slot.name, clock: s.clock });
+  insertBusy(load, { start: s.start, end: s.end, name: s.slot.name, clock: s.clock, slotId: s.slot.id });
   load.weekSlots.set(s.week, (load.weekSlots.get(s.week) ?? 0) + 1);
   load.weekMinutes.set(s.week, (load.weekMinutes.get(s.week) ?? 0) + s.minutes);
   if (s.night !== null) load.nights.add(s.night);
@@ -379,6 +389,7 @@ export function prepareRota(raw: RotaInputRaw | RotaInput): RotaBoard {
         start: f.start.getTime(),
         end: f.end.getTime(),
         name: `the drop-in "${f.title}"`,
+        dropIn: f.title,
         clock: `${String(at.hour).padStart(2, "0")}:${String(at.minute).padStart(2, "0")}`,
       });
     }
@@ -448,17 +459,29 @@ function lateRun(nights: Set<number>, night: number): number {
   return run;
 }
 
-/** Hard rules, in REASON_CODES order. With `all` false it stops at the first. */
-function evaluate(v: Volunteer, load: Load, s: SlotInfo, all: boolean): Reason[] {
+/**
+ * Hard rules, in REASON_CODES order. With `all` false it stops at the first.
+ * `held` asks about a slot the volunteer already holds: the slot is not busy
+ * time against itself, only the rules about time apply (the counting limits
+ * already include it), and the reasons are sentences for the holder.
+ */
+function evaluate(v: Volunteer, load: Load, s: SlotInfo, all: boolean, held = false): Reason[] {
   const out: Reason[] = [];
   const done = () => !all && out.length > 0;
   const { limits } = v;
   // Already on it is a status, not a problem: nothing else is said.
-  if (load.slotIds.has(s.slot.id)) return [rotaReasons.alreadyOnSlot()];
+  if (!held && load.slotIds.has(s.slot.id)) return [rotaReasons.alreadyOnSlot()];
   for (const b of load.busy) {
     if (b.start >= s.end) break;
+    if (held && b.slotId === s.slot.id) continue;
     if (b.end > s.start) {
-      out.push(rotaReasons.doubleBooked(b.name, b.clock));
+      out.push(
+        !held
+          ? rotaReasons.doubleBooked(b.name, b.clock)
+          : b.dropIn !== undefined
+            ? heldSlotReasons.runsDropIn(b.dropIn, b.clock)
+            : heldSlotReasons.overlapsSlot(b.name, b.clock),
+      );
       break;
     }
   }
@@ -471,8 +494,18 @@ function evaluate(v: Volunteer, load: Load, s: SlotInfo, all: boolean): Reason[]
     for (let i = before - 1; i >= 0; i--) {
       const p = v.parts[i]!;
       if (p.end + buffer <= s.start) continue;
-      if (p.end > s.start) out.push(rotaReasons.atWork(p.shift, p.start > s.start ? p.startLabel : null, p.endLabel));
-      else out.push(rotaReasons.afterWork(p.shift, p.endLabel, limits.bufferAfterWorkMinutes));
+      if (p.end > s.start)
+        out.push(
+          held
+            ? heldSlotReasons.atWork(p.shift, p.startLabel, p.endLabel)
+            : rotaReasons.atWork(p.shift, p.start > s.start ? p.startLabel : null, p.endLabel),
+        );
+      else
+        out.push(
+          held
+            ? heldSlotReasons.afterWork(p.shift, p.endLabel, s.start - p.end, limits.bufferAfterWorkMinutes)
+            : rotaReasons.afterWork(p.shift, p.endLabel, limits.bufferAfterWorkMinutes),
+        );
       break;
     }
     if (done()) return out;
@@ -480,22 +513,32 @@ function evaluate(v: Volunteer, load: Load, s: SlotInfo, all: boolean): Reason[]
   // Back to the second part of a split shift: the buffer applies, not the rest.
   const next = v.parts[before];
   if (next && next.shiftStart < s.start && next.start - s.end < buffer) {
-    out.push(rotaReasons.splitReturn(next.shift, next.startLabel, limits.bufferAfterWorkMinutes));
+    out.push(
+      held
+        ? heldSlotReasons.splitReturn(next.shift, next.startLabel, next.start - s.end, limits.bufferAfterWorkMinutes)
+        : rotaReasons.splitReturn(next.shift, next.startLabel, limits.bufferAfterWorkMinutes),
+    );
     if (done()) return out;
   }
   const k = firstIndexAtOrAbove(v.shiftStarts, s.end);
   if (k < v.shiftStarts.length) {
     const rest = v.shiftStarts[k]! - s.end;
     if (rest < limits.minRestBeforeWorkMinutes * MINUTE_MS) {
-      out.push(rotaReasons.restBeforeWork(v.shiftNames[k]!, rest));
+      out.push(
+        held
+          ? heldSlotReasons.restBeforeWork(v.shiftNames[k]!, rest, limits.minRestBeforeWorkMinutes)
+          : rotaReasons.restBeforeWork(v.shiftNames[k]!, rest),
+      );
       if (done()) return out;
     }
   }
 
   if (!withinWindows(v, s)) {
-    out.push(rotaReasons.outsideWindows());
+    out.push(held ? heldSlotReasons.outsideWindows() : rotaReasons.outsideWindows());
     if (done()) return out;
   }
+  // Weekly counts and late-night runs already include a held slot: which one to give up is theirs to say.
+  if (held) return out;
   const taken = load.weekSlots.get(s.week) ?? 0;
   if (taken + 1 > limits.maxSlotsPerWeek) {
     out.push(rotaReasons.weeklyMaxSlots(limits.maxSlotsPerWeek));
@@ -526,6 +569,17 @@ export function checkEligibility(board: RotaBoard, volunteerId: string, slotId: 
   const [v, s] = lookup(board, volunteerId, slotId);
   const found = evaluate(board.state.volunteers[v]!, board.state.loads[v]!, board.state.infos[s]!, true);
   return found.length ? { eligible: false, reasons: found } : { eligible: true };
+}
+
+/**
+ * Does a slot this volunteer holds still fit around their work, drop-ins they
+ * run, other slots and the times they offered (after they changed any of
+ * them)? Every reason it does not, as sentences for them; [] if it fits. The
+ * weekly and late-night limits are not asked again: they count the slot itself.
+ */
+export function heldSlotClashes(board: RotaBoard, volunteerId: string, slotId: string): Reason[] {
+  const [v, s] = lookup(board, volunteerId, slotId);
+  return evaluate(board.state.volunteers[v]!, board.state.loads[v]!, board.state.infos[s]!, true, true);
 }
 
 /** Every volunteer's eligibility for one slot, in volunteer order. */

@@ -96,6 +96,49 @@ export const rotaReasons = {
 };
 
 /**
+ * Why a slot a volunteer already holds no longer fits, as whole sentences
+ * for them ("It clashes with your late, 14:00–22:00."). Same codes and groups
+ * as rotaReasons; only the time rules apply to a slot already held.
+ */
+export const heldSlotReasons = {
+  overlapsSlot: (slotName: string, at: string): Reason => ({
+    code: "double_booked",
+    message: `It overlaps your ${slotName} at ${at}.`,
+    group: "on another slot then",
+  }),
+  runsDropIn: (title: string, at: string): Reason => ({
+    code: "double_booked",
+    message: `It clashes with the drop-in "${title}" you run at ${at}.`,
+    group: "on another slot then",
+  }),
+  atWork: (shift: string, from: string, until: string): Reason => ({
+    code: "at_work",
+    message: `It clashes with your ${shift}, ${from}–${until}.`,
+    group: `working ${plural(shift)}`,
+  }),
+  afterWork: (shift: string, until: string, gapMs: number, bufferMinutes: number): Reason => ({
+    code: "after_work",
+    message: `It starts ${gapMs > 0 ? `${formatDuration(gapMs)} after` : "as"} your ${shift} ends at ${until}; you need ${hours(bufferMinutes)} between.`,
+    group: `just off ${plural(shift)}`,
+  }),
+  splitReturn: (shift: string, at: string, gapMs: number, bufferMinutes: number): Reason => ({
+    code: "split_return",
+    message: `You're due back on your ${shift} at ${at}, ${formatDuration(gapMs)} after it ends; you need ${hours(bufferMinutes)} between.`,
+    group: `due back on ${plural(shift)}`,
+  }),
+  restBeforeWork: (shift: string, restMs: number, minRestMinutes: number): Reason => ({
+    code: "rest_before_work",
+    message: `It leaves ${formatDuration(restMs)} before your ${shift}; you need ${hours(minRestMinutes)} rest.`,
+    group: `starting ${plural(shift)} soon after`,
+  }),
+  outsideWindows: (): Reason => ({
+    code: "outside_windows",
+    message: "It's outside the times you offered.",
+    group: "outside the times they offered",
+  }),
+};
+
+/**
  * "3 volunteers working nights, 2 at weekly max, 1 available": counts by
  * group, largest first (ties alphabetical).
  */

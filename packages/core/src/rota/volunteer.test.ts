@@ -1,13 +1,17 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import ICAL from "ical.js";
 import { volunteerCalendar } from "./calendar.js";
 import {
   dropNotice,
+  durationInWords,
   isFeedToken,
   preferencesForm,
   rotaOfferAction,
+  rotaSignUpAction,
   rotaSlotAction,
   ROTA_DROP_NOTICE_HOURS,
+  signUpNotice,
   shiftTemplates,
 } from "./volunteer.js";
 import { SHIFT_PRESETS } from "./schema.js";
@@ -26,6 +30,66 @@ describe("dropNotice", () => {
   });
   it("refuses once the slot has started", () => {
     expect(dropNotice(start, start)).toMatchObject({ ok: false, reason: "started" });
+  });
+});
+
+describe("signing up inside the drop notice", () => {
+  const start = new Date("2026-12-10T21:30:00Z");
+  it("warns, in hours, that the slot can't then be dropped", () => {
+    expect(signUpNotice(start, new Date(start.getTime() - 5 * H))).toEqual({
+      inside: true,
+      message: "This starts in 5 hours. Once you sign up you can't drop it — you'd need to ask for cover.",
+    });
+    expect(signUpNotice(start, new Date(start.getTime() - 47 * H - 59 * 60_000))).toMatchObject({
+      message: expect.stringContaining("This starts in 47 hours 59 minutes."),
+    });
+  });
+  it("says nothing with the notice period still to go, or once it has started (sign-up refuses that)", () => {
+    expect(signUpNotice(start, new Date(start.getTime() - ROTA_DROP_NOTICE_HOURS * H))).toEqual({ inside: false });
+    expect(signUpNotice(start, start)).toEqual({ inside: false });
+  });
+  it("warns exactly when a drop straight after signing up would be refused for notice, and it stays refused", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -3 * 86_400_000, max: 4 * 86_400_000 }),
+        fc.integer({ min: 0, max: 4 * 86_400_000 }),
+        (before, later) => {
+          const now = new Date(start.getTime() - before);
+          const warned = signUpNotice(start, now).inside;
+          const drop = dropNotice(start, now);
+          expect(warned).toBe(!drop.ok && drop.reason === "notice");
+          // Once warned, no later moment lets them drop it.
+          if (warned) expect(dropNotice(start, new Date(now.getTime() + later)).ok).toBe(false);
+        },
+      ),
+    );
+  });
+  it.each([
+    [0, "less than a minute"],
+    [59_999, "less than a minute"],
+    [60_000, "1 minute"],
+    [45 * 60_000, "45 minutes"],
+    [H, "1 hour"],
+    [H + 60_000, "1 hour 1 minute"],
+    [29 * H + 30 * 60_000, "29 hours 30 minutes"],
+  ])("says %i ms as %s", (ms, words) => {
+    expect(durationInWords(ms)).toBe(words);
+  });
+});
+
+describe("rotaSignUpAction", () => {
+  const slotId = "0f8fad5b-d9cb-469f-a165-70867728950e";
+  it("takes a slot, with or without the confirmation", () => {
+    expect(rotaSignUpAction.parse({ slotId })).toEqual({ slotId });
+    expect(rotaSignUpAction.parse({ slotId, understood: "yes" })).toEqual({ slotId, understood: "yes" });
+  });
+  it("refuses any other answer to the warning, and a bad slot, with clear messages", () => {
+    expect(rotaSignUpAction.safeParse({ slotId, understood: "maybe" }).error!.issues[0]!.message).toBe(
+      "To sign up, confirm you understand you can't drop this slot",
+    );
+    expect(rotaSignUpAction.safeParse({ slotId: "nope" }).error!.issues[0]!.message).toBe(
+      "That slot could not be found",
+    );
   });
 });
 

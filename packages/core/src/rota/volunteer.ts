@@ -26,6 +26,33 @@ export function dropNotice(startsAt: Date, now: Date): DropNotice {
   return { ok: true };
 }
 
+/** "5 hours", "1 hour 30 minutes", "45 minutes" (rounded down to the minute). */
+export function durationInWords(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes === 0) return "less than a minute";
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  const say = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (h === 0) return say(m, "minute");
+  return m ? `${say(h, "hour")} ${say(m, "minute")}` : say(h, "hour");
+}
+
+export type SignUpNotice = { inside: false } | { inside: true; message: string };
+
+/**
+ * Is a slot starting at `startsAt` already inside the drop notice at `now`?
+ * Then signing up is for keeps: the volunteer is told so, and confirms, first.
+ * Exactly when dropNotice would refuse with "notice".
+ */
+export function signUpNotice(startsAt: Date, now: Date): SignUpNotice {
+  const ms = startsAt.getTime() - now.getTime();
+  if (ms <= 0 || ms >= ROTA_DROP_NOTICE_HOURS * 3_600_000) return { inside: false };
+  return {
+    inside: true,
+    message: `This starts in ${durationInWords(ms)}. Once you sign up you can't drop it — you'd need to ask for cover.`,
+  };
+}
+
 const slotIdField = z.string({ error: "Choose a slot" }).refine((v) => isId(v), "That slot could not be found");
 const offerIdField = z
   .string({ error: "Choose a cover request" })
@@ -33,6 +60,14 @@ const offerIdField = z
 
 /** Sign up, drop and ask for cover all name one slot. */
 export const rotaSlotAction = z.object({ slotId: slotIdField });
+/**
+ * Sign up names one slot; `understood=yes` is the volunteer's answer to the
+ * warning that a slot inside the drop notice cannot then be dropped.
+ */
+export const rotaSignUpAction = z.object({
+  slotId: slotIdField,
+  understood: z.literal("yes", { error: "To sign up, confirm you understand you can't drop this slot" }).optional(),
+});
 /** Take or withdraw a cover request. */
 export const rotaOfferAction = z.object({ offerId: offerIdField });
 

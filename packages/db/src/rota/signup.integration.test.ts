@@ -5,7 +5,7 @@ import { createDb, type Db } from "../client.js";
 import { createTestDatabase } from "../testing/index.js";
 import { materializeRotaSlots } from "./materialize.js";
 import { drop, offerCover, signUp, takeOffer, withdrawOffer } from "./signup.js";
-import { volunteerRotaView } from "./volunteer.js";
+import { saveWorkPattern, volunteerRotaView } from "./volunteer.js";
 
 const LONDON = "Europe/London";
 // Tuesday 1 December 2026, noon in London (GMT).
@@ -69,7 +69,14 @@ async function slotAt(start: Date, templateId = lateTemplateId): Promise<string>
   return (await db.rotaSlot.findUniqueOrThrow({ where: { templateId_startsAt: { templateId, startsAt: start } } })).id;
 }
 
-const input = (personId: string, slotId: string, at = now) => ({ personId, slotId, now: at, timeZone: LONDON });
+// Understood: where a slot is inside the drop notice, they have seen and confirmed the warning.
+const input = (personId: string, slotId: string, at = now) => ({
+  personId,
+  slotId,
+  now: at,
+  timeZone: LONDON,
+  understood: true,
+});
 
 describe("signUp", () => {
   it("50 volunteers asking at once for the last place: exactly one gets it, the rest hear 'full'", async () => {
@@ -153,6 +160,137 @@ describe("signUp", () => {
     expect(await signUp(db, input(await volunteer("Rita Retired"), slotId))).toMatchObject({
       ok: false,
       reason: "not_found",
+    });
+  });
+});
+
+/** A daily 21:30-00:30 line of its own (so a test's places are not shared with others'). */
+async function ownLateLine(name: string): Promise<(start: Date) => Promise<string>> {
+  const template = await db.rotaTemplate.create({
+    data: {
+      name,
+      rrule: "FREQ=DAILY",
+      startsOnLocal: "2026-11-30T21:30:00",
+      timeZone: LONDON,
+      durationMinutes: 180,
+      minVolunteers: 1,
+      maxVolunteers: 2,
+    },
+  });
+  await materializeRotaSlots(db, template.id, new Date(now.getTime() - 86_400_000), 14);
+  return (start) => slotAt(start, template.id);
+}
+
+describe("signing up inside the drop notice", () => {
+  it("asks for confirmation first, saving nothing; with it they're on, and outside the notice nobody is asked", async () => {
+    const line = await ownLateLine("Confirm line");
+    const cara = await volunteer("Cara Confirm");
+    const tuesday = await line(tuesdayLate);
+    const asked = await signUp(db, { ...input(cara, tuesday), understood: false });
+    expect(asked).toEqual({
+      ok: false,
+      reason: "confirm_notice",
+      message: "This starts in 9 hours 30 minutes. Once you sign up you can't drop it — you'd need to ask for cover.",
+      slotId: tuesday,
+      startsAt: tuesdayLate,
+    });
+    expect(await db.rotaAssignment.count({ where: { personId: cara } })).toBe(0);
+
+    // Two taps on "Sign up anyway" at once: one place, and the other hears they are already on it.
+    const both = await Promise.all([signUp(db, input(cara, tuesday)), signUp(db, input(cara, tuesday))]);
+    expect(both.filter((r) => r.ok)).toEqual([expect.objectContaining({ ok: true, slotId: tuesday })]);
+    expect(both.filter((r) => !r.ok)).toEqual([expect.objectContaining({ reason: "already_on" })]);
+    expect(await db.rotaAssignment.count({ where: { personId: cara } })).toBe(1);
+    expect(await drop(db, { personId: cara, slotId: tuesday, now })).toMatchObject({ ok: false, reason: "notice" });
+
+    // Friday is more than 48 hours away: no question.
+    const friday = await line(fridayLate);
+    expect(await signUp(db, { ...input(cara, friday), understood: false })).toMatchObject({ ok: true });
+    // But the same slot asked about 48 hours before it starts is inside the notice: judged at the moment of asking.
+    const late = new Date(fridayLate.getTime() - 47 * 3_600_000);
+    const gus = await volunteer("Gus Late");
+    expect(await signUp(db, { ...input(gus, friday, late), understood: false })).toMatchObject({
+      ok: false,
+      reason: "confirm_notice",
+      message: expect.stringContaining("This starts in 47 hours."),
+    });
+  });
+
+  it("does not ask about a slot it would refuse anyway", async () => {
+    const template = await db.rotaTemplate.create({
+      data: {
+        name: "One place",
+        rrule: "FREQ=WEEKLY;INTERVAL=1;WKST=MO;BYDAY=WE",
+        startsOnLocal: "2026-12-02T10:00:00",
+        timeZone: LONDON,
+        durationMinutes: 60,
+        minVolunteers: 1,
+        maxVolunteers: 1,
+      },
+    });
+    await materializeRotaSlots(db, template.id, now, 7);
+    const slotId = await slotAt(new Date("2026-12-02T10:00:00Z"), template.id);
+    expect(await signUp(db, input(await volunteer("First In"), slotId))).toMatchObject({ ok: true });
+    expect(await signUp(db, { ...input(await volunteer("Second In"), slotId), understood: false })).toMatchObject({
+      ok: false,
+      reason: "full",
+    });
+  });
+});
+
+describe("slots held when the work pattern changes", () => {
+  it("are flagged with the reason, and can still be dropped (outside the notice) or covered (inside it)", async () => {
+    const line = await ownLateLine("Held line");
+    const pat = await volunteer("Pat Pattern");
+    const wednesday = await line(new Date("2026-12-02T21:30:00Z")); // inside the notice
+    const thursday = await line(thursdayLate);
+    const saturday = await line(new Date("2026-12-05T21:30:00Z"));
+    for (const slotId of [wednesday, thursday, saturday])
+      expect(await signUp(db, input(pat, slotId))).toMatchObject({ ok: true });
+    const view = () => volunteerRotaView(db, { personId: pat, now, timeZone: LONDON, days: 14 });
+    expect((await view()).myShifts.flatMap((s) => s.clashes)).toEqual([]);
+
+    // Now nights on Wednesday and Thursday.
+    const shifts = [...SHIFT_PRESETS];
+    const saved = await saveWorkPattern(db, {
+      personId: pat,
+      shifts,
+      builder: {
+        cycleStartsOn: "2026-11-30",
+        everyWeeks: 1,
+        shifts: [
+          { week: 1, day: "WE", shiftId: "night" },
+          { week: 1, day: "TH", shiftId: "night" },
+        ],
+        changes: [],
+      },
+    });
+    expect(saved).toEqual({ ok: true });
+    const after = await view();
+    const mine = (slotId: string) => after.myShifts.find((s) => s.slotId === slotId)!;
+    expect(mine(wednesday)).toMatchObject({
+      clashes: ["It clashes with your night, 22:00–07:00."],
+      canDrop: false,
+      openOfferId: null,
+    });
+    expect(mine(thursday)).toMatchObject({ clashes: ["It clashes with your night, 22:00–07:00."], canDrop: true });
+    expect(mine(saturday)).toMatchObject({ clashes: [], canDrop: true });
+    // The slot list says the same: theirs, not fitting, and why.
+    expect(after.slots.find((s) => s.id === thursday)).toMatchObject({
+      mine: true,
+      clashes: ["It clashes with your night, 22:00–07:00."],
+    });
+    expect(after.slots.find((s) => s.id === saturday)).toMatchObject({ mine: true, clashes: [] });
+
+    // The offers on the card work: drop Thursday, ask for cover for Wednesday.
+    expect(await drop(db, { personId: pat, slotId: thursday, now })).toMatchObject({ ok: true });
+    expect(await offerCover(db, { personId: pat, slotId: wednesday, now })).toMatchObject({ ok: true });
+    const last = await view();
+    expect(last.myShifts.map((s) => s.slotId)).toEqual([wednesday, saturday]);
+    expect(last.myShifts[0]!.openOfferId).not.toBeNull();
+    // Still theirs until someone takes it; they can take the request back.
+    expect(await withdrawOffer(db, { personId: pat, offerId: last.myShifts[0]!.openOfferId!, now })).toMatchObject({
+      ok: true,
     });
   });
 });

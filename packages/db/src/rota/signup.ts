@@ -1,4 +1,4 @@
-import { checkEligibility, dropNotice, isId, type Reason } from "@offshift/core";
+import { checkEligibility, dropNotice, isId, signUpNotice, type Reason } from "@offshift/core";
 import type { Db } from "../client.js";
 import type { DbOrTx } from "../mail/outbox.js";
 import { loadBoard } from "./board.js";
@@ -19,9 +19,12 @@ export type RotaRefusal<R extends string> = { ok: false; reason: R; message: str
 export type NotEligible = { ok: false; reason: "not_eligible"; message: string; reasons: Reason[] };
 
 export type SignUpResult =
-  | { ok: true; slotId: string; placesLeft: number }
+  | { ok: true; slotId: string; placesLeft: number; startsAt: Date }
   | RotaRefusal<"not_found" | "started" | "already_on" | "full">
-  | NotEligible;
+  | NotEligible
+  | ConfirmNotice;
+/** The slot is inside the drop notice: ask the volunteer to confirm (`understood`) and try again. */
+export type ConfirmNotice = { ok: false; reason: "confirm_notice"; message: string; slotId: string; startsAt: Date };
 export type DropResult = { ok: true; slotId: string } | RotaRefusal<"not_on_slot" | "started" | "notice">;
 export type OfferCoverResult =
   { ok: true; slotId: string; offerId: string } | RotaRefusal<"not_on_slot" | "started" | "already_offered">;
@@ -74,11 +77,14 @@ const notEligible = (reasons: Reason[]): NotEligible => ({
  * Sign a volunteer up for one slot. Refuses unknown, started and already-held
  * slots and slots the engine says do not fit (with its reasons). Capacity is
  * settled under a row lock on the slot: with one place left and many asking
- * at once, exactly one gets it and the rest hear "full".
+ * at once, exactly one gets it and the rest hear "full". A slot inside the
+ * drop notice (judged at `now`, not when the page was drawn) needs
+ * `understood`: the volunteer has been told they cannot then drop it; without
+ * it nothing is saved and they are asked (`confirm_notice`).
  */
 export async function signUp(
   db: Db,
-  input: { personId: string; slotId: string; now: Date; timeZone: string },
+  input: { personId: string; slotId: string; now: Date; timeZone: string; understood?: boolean },
 ): Promise<SignUpResult> {
   if (!isId(input.slotId)) return refuse("not_found", NOT_FOUND_SLOT);
   return db.$transaction(async (tx): Promise<SignUpResult> => {
@@ -103,8 +109,17 @@ export async function signUp(
     await tx.$queryRaw`SELECT id FROM "RotaSlot" WHERE id = ${slot.id}::uuid FOR UPDATE`;
     const filled = await tx.rotaAssignment.count({ where: { slotId: slot.id } });
     if (filled >= slot.template.maxVolunteers) return refuse("full", "Just filled — someone took the last place.");
+    // Asked last, so nobody confirms a sign-up that would be refused anyway.
+    const notice = signUpNotice(slot.startsAt, input.now);
+    if (notice.inside && !input.understood)
+      return { ok: false, reason: "confirm_notice", message: notice.message, slotId: slot.id, startsAt: slot.startsAt };
     await tx.rotaAssignment.create({ data: { slotId: slot.id, personId: input.personId, source: "SIGNUP" } });
-    return { ok: true, slotId: slot.id, placesLeft: slot.template.maxVolunteers - filled - 1 };
+    return {
+      ok: true,
+      slotId: slot.id,
+      placesLeft: slot.template.maxVolunteers - filled - 1,
+      startsAt: slot.startsAt,
+    };
   }, TX_OPTIONS);
 }
 

@@ -7,6 +7,7 @@ import {
   checkEligibility,
   dropNotice,
   firstName,
+  heldSlotClashes,
   shiftTemplate,
   volunteerPreferences,
   workPatternRules,
@@ -122,6 +123,8 @@ export interface VolunteerSlotView {
   fits: boolean;
   /** Why it does not fit, in the engine's words ("working a night until 07:00"). */
   reasons: string[];
+  /** Theirs, but it no longer fits ("It clashes with your late, 14:00–22:00."); [] otherwise. */
+  clashes: string[];
 }
 
 export interface MyShiftView {
@@ -133,6 +136,8 @@ export interface MyShiftView {
   canDrop: boolean;
   dropRefusal: string | null;
   openOfferId: string | null;
+  /** Why it no longer fits around their work (after they changed it), or []. */
+  clashes: string[];
 }
 
 export interface CoverOfferView {
@@ -214,6 +219,12 @@ export async function volunteerRotaView(
       ? { eligible: true as const, reasons: [] }
       : { eligible: false as const, reasons: e.reasons.map((r) => r.message) };
   };
+  // Slots they hold, asked again against their work as it is now.
+  const clashes = (slotId: string): string[] => {
+    const engineId = loaded.engineIds.get(slotId);
+    if (!engineId || !onBoard) return [];
+    return heldSlotClashes(loaded.board, input.personId, engineId).map((r) => r.message);
+  };
   return {
     slots: slots.map((s) => {
       const isMine = s.assignments.length > 0;
@@ -229,6 +240,7 @@ export async function volunteerRotaView(
         mine: isMine,
         fits: v.eligible,
         reasons: v.reasons,
+        clashes: isMine ? clashes(s.id) : [],
       };
     }),
     myShifts: mine.map(({ slot }) => {
@@ -241,6 +253,7 @@ export async function volunteerRotaView(
         canDrop: notice.ok,
         dropRefusal: notice.ok ? null : notice.message,
         openOfferId: slot.swapOffers[0]?.id ?? null,
+        clashes: clashes(slot.id),
       };
     }),
     offers: offers

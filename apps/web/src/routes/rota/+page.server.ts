@@ -1,5 +1,5 @@
 import { fail } from "@sveltejs/kit";
-import { ROTA_DROP_NOTICE_HOURS, rotaOfferAction, rotaSlotAction } from "@offshift/core";
+import { ROTA_DROP_NOTICE_HOURS, rotaOfferAction, rotaSignUpAction, rotaSlotAction } from "@offshift/core";
 import {
   createFeedToken,
   drop,
@@ -37,6 +37,7 @@ interface SlotRow {
   mine: boolean;
   fits: boolean;
   reasons: string[];
+  clashes: string[];
 }
 
 export const load: PageServerLoad = async ({ locals, url }) => {
@@ -58,6 +59,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
       mine: s.mine,
       fits: s.fits,
       reasons: s.reasons,
+      clashes: s.clashes,
     };
     if (days.at(-1)?.day !== w.day) days.push({ day: w.day, slots: [] });
     days.at(-1)!.slots.push(slot);
@@ -89,7 +91,7 @@ const refused = (kind: Kind, id: string, r: { reason: string; message: string },
 export const actions: Actions = {
   signUp: async (event) => {
     const { me, form, slotId } = await slotForm(event, "signUp");
-    const parsed = rotaSlotAction.safeParse(form);
+    const parsed = rotaSignUpAction.safeParse(form);
     if (!parsed.success)
       return refused("signUp", slotId, { reason: "invalid", message: parsed.error.issues[0]!.message }, 400);
     const r = await signUp(getDb(), {
@@ -97,7 +99,11 @@ export const actions: Actions = {
       slotId: parsed.data.slotId,
       now: clockNow(),
       timeZone: env().ORG_TIMEZONE,
+      understood: parsed.data.understood === "yes",
     });
+    // Inside the drop notice: the warning, and a second step to confirm (the same form with understood=yes).
+    if (!r.ok && r.reason === "confirm_notice")
+      return fail(409, { kind: "signUp", id: r.slotId, reason: r.reason, confirm: r.message });
     if (!r.ok) return refused("signUp", slotId, r);
     publishRotaChanged({ slotIds: [r.slotId], change: "signup" });
     return { kind: "signUp", id: r.slotId, message: "You're signed up. Thank you!" };
