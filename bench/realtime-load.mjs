@@ -6,6 +6,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { io } from "socket.io-client";
+import { BUSY_RETRIES, busyRetryDelay } from "@offshift/core/browser";
 
 export const ROOM_SIZE = 12;
 const TICK_MS = 50;
@@ -84,7 +85,7 @@ export class Load {
   resetCounters() {
     this.samples = { chat: [], hand: [] };
     this.ackRtt = [];
-    this.acks = { ok: 0, errors: {} };
+    this.acks = { ok: 0, errors: {}, busyRetries: 0 };
     this.lost = 0;
   }
 
@@ -172,7 +173,15 @@ export class Load {
     this.sent++;
     const t0 = performance.now();
     this.inflight++;
+    let attempt = 0;
+    let send;
     const onAck = (ack) => {
+      // As the browser does (apps/web/src/lib/ack.ts): `busy` means nothing was done; send it again shortly.
+      if (ack?.error?.code === "busy" && ++attempt <= BUSY_RETRIES) {
+        if (measured) this.acks.busyRetries++;
+        setTimeout(send, busyRetryDelay(attempt, Math.random()));
+        return;
+      }
       this.inflight--;
       if (!measured) return;
       this.ackRtt.push(performance.now() - t0);
@@ -183,13 +192,14 @@ export class Load {
       // One chat line every 3 s per participant: under the 5-per-10 s chat limit.
       const text = `${c.i}.${c.n}`;
       room.pendingChat.set(text, { t0, need, got: 0, sender: c, measured });
-      c.socket.emit("room:chat", { text }, onAck);
+      send = () => c.socket.emit("room:chat", { text }, onAck);
     } else {
       const raised = step === 1;
       if (room.pendingHand.get(c.memberId)?.measured) this.lost++; // the last change never reached everyone
       room.pendingHand.set(c.memberId, { t0, need, got: 0, seen: 0, raised, sender: c, measured });
-      c.socket.emit("room:hand", { raised }, onAck);
+      send = () => c.socket.emit("room:hand", { raised }, onAck);
     }
+    send();
   }
 
   /**

@@ -206,7 +206,7 @@ async function stepUp(name, makeLoad, pid, extraCpu) {
         `RSS ${(rss / 1024).toFixed(0)} MiB, ` +
         `CPU server ${(serverCpu * 100).toFixed(0)}%${extraCpu ? ` postgres ${(extra * 100).toFixed(0)}%` : ""} ` +
         `load generator ${(t.loadCpu * 100).toFixed(0)}% (loop lag p99 ${t.loopLagP99.toFixed(0)} ms), ` +
-        `ack errors ${t.acks.errors && errors ? errors : 0}, lost ${t.lost}`,
+        `ack errors ${t.acks.errors && errors ? errors : 0}, busy (retried) ${t.acks.busyRetries ?? 0}, lost ${t.lost}`,
     );
     if (t.loopLagP99 > 25) log(`  (the load generator's event loop lagged: part of this latency is the generator)`);
     if (!(t.p99 <= TARGET_P99_MS) && target >= REFERENCE && !process.env.REALTIME_BENCH_NO_STOP) break;
