@@ -9,6 +9,7 @@ export * from "./realtime/events.js";
 export * from "./access/can.js";
 export * from "./people/schema.js";
 export * from "./people/agreements.js";
+export * from "./people/erasure.js";
 export * from "./realtime/ticket.js";
 export * from "./dropins/series.js";
 export * from "./dropins/calendar.js";
