@@ -34,6 +34,17 @@ export function publishAttendanceChanged(payload: AttendanceChanged): void {
   getEmitter().to(PUBLIC_ROOM).emit("dropin:attendance", payload);
 }
 
+/**
+ * 1:1 offers withdrawn outside realtime (someone erased their account or was
+ * forgotten): the volunteer's offer closes and the worker waits for someone else.
+ */
+export function publishTalkOffersClosed(closed: { offerId: string; volunteerId: string; requesterKey: string }[]) {
+  for (const c of closed) {
+    getEmitter().to(`person:${c.volunteerId}`).emit("talk:offer-closed", { offerId: c.offerId, reason: "withdrawn" });
+    getEmitter().to(c.requesterKey).emit("talk:changed");
+  }
+}
+
 /** Ends every open socket of one person or guest, on every realtime node. */
 export function disconnectIdentity(room: string): void {
   getEmitter().in(room).disconnectSockets(true);
