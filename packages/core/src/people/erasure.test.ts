@@ -49,6 +49,7 @@ describe("a departing facilitator's sessions", () => {
       origin: "https://o.example/",
       seriesToBackup: [],
       seriesStopped: ["After a death"],
+      reason: "deleted",
     });
     expect(mail.subject).toBe("A facilitator left: 1 session cancelled");
     expect(mail.text).toContain("running 2 upcoming sessions");
@@ -57,5 +58,6 @@ describe("a departing facilitator's sessions", () => {
     expect(mail.text).toContain("https://o.example/coordinator");
     expect(mail.text).toContain("make no new sessions until you give them to someone: After a death.");
     expect(mail.text).not.toContain("Mensah");
+    expect(mail.text).toMatch(/^A facilitator has deleted their account\./);
   });
 });

@@ -58,12 +58,19 @@ const when = (d: Date, timeZone: string) =>
  */
 export function handoverSummaryMail(
   handovers: readonly Handover[],
-  options: { timeZone: string; origin: string; seriesToBackup: readonly string[]; seriesStopped: readonly string[] },
+  options: {
+    timeZone: string;
+    origin: string;
+    seriesToBackup: readonly string[];
+    seriesStopped: readonly string[];
+    reason: "deleted" | "suspended";
+  },
 ): { subject: string; text: string } {
+  const lead = options.reason === "deleted" ? "A facilitator left" : "A facilitator was suspended";
   const moved = handovers.filter((h) => h.outcome === "backup");
   const cancelled = handovers.filter((h) => h.outcome === "cancelled");
   const lines = [
-    `A facilitator has deleted their account. They were running ${handovers.length} upcoming session${handovers.length === 1 ? "" : "s"}.`,
+    `${options.reason === "deleted" ? "A facilitator has deleted their account" : "A facilitator's account was suspended"}. They were running ${handovers.length} upcoming session${handovers.length === 1 ? "" : "s"}.`,
     "",
   ];
   if (moved.length > 0) {
@@ -91,8 +98,8 @@ export function handoverSummaryMail(
   return {
     subject:
       cancelled.length > 0
-        ? `A facilitator left: ${cancelled.length} session${cancelled.length === 1 ? "" : "s"} cancelled`
-        : `A facilitator left: ${moved.length} session${moved.length === 1 ? "" : "s"} given to backups`,
+        ? `${lead}: ${cancelled.length} session${cancelled.length === 1 ? "" : "s"} cancelled`
+        : `${lead}: ${moved.length} session${moved.length === 1 ? "" : "s"} given to backups`,
     text: lines.join("\n"),
   };
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { handoverSummaryMail, planHandover, type DepartingSession, type Handover } from "@offshift/core";
+import type { Handover } from "@offshift/core";
 import type { Db } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { attendanceKey } from "../dropins/mutations.js";
-import { cancelOccurrenceIn } from "../dropins/series.js";
-import { enqueueMail } from "../mail/outbox.js";
+import { handOverSessionsIn } from "../dropins/handover.js";
 import { withdrawOffersOfIn, type ClosedOffer } from "../talk/matching.js";
 
 type Tx = Prisma.TransactionClient;
@@ -158,7 +157,7 @@ export async function erasePerson(
       // Erased accounts are re-keyed, so a second erasure (a double click) finds nothing too.
       if (!before) return { ok: false, code: "not_found", message: "That account could not be found." } as const;
       const shellId = randomUUID();
-      const handed = await handOverSessions(tx, { ...input, shellId });
+      const handed = await handOverSessionsIn(tx, { ...input, eventId: shellId, reason: "deleted" });
       const withdrawnOffers = await withdrawOffersOfIn(tx, personId, now);
       await endActiveCalls(tx, { volunteerId: personId, now });
       await forgetIdentityIn(tx, `person:${personId}`, now);
@@ -212,116 +211,6 @@ export async function erasePerson(
     },
     { timeout: 30_000 },
   );
-}
-
-/** The departing person's upcoming sessions go to backups or are cancelled; coordinators are told once. */
-async function handOverSessions(
-  tx: Tx,
-  input: { personId: string; shellId: string; now: Date; timeZone: string; origin: string },
-): Promise<{ handovers: Handover[]; roomsEnded: string[]; coordinatorsTold: number }> {
-  const { personId, now } = input;
-  const eligible = (p: { status: string; roles: string[]; erasedAt: Date | null } | null) =>
-    !!p && p.status === "APPROVED" && p.roles.includes("FACILITATOR") && !p.erasedAt;
-  const backupSelect = { select: { id: true, displayName: true, status: true, roles: true, erasedAt: true } };
-  const upcoming = await tx.dropInOccurrence.findMany({
-    where: {
-      status: "SCHEDULED",
-      endsAt: { gt: now },
-      OR: [{ facilitatorId: personId }, { facilitatorId: null, series: { facilitatorId: personId } }],
-    },
-    select: {
-      id: true,
-      title: true,
-      startsAt: true,
-      endsAt: true,
-      series: { select: { backupFacilitator: backupSelect } },
-    },
-  });
-  const sessions: DepartingSession[] = [];
-  for (const o of upcoming) {
-    const b = o.series.backupFacilitator;
-    const backup = eligible(b) ? { id: b!.id, displayName: b!.displayName } : null;
-    const busy = backup
-      ? await tx.dropInOccurrence.count({
-          where: {
-            id: { not: o.id },
-            status: "SCHEDULED",
-            startsAt: { lt: o.endsAt },
-            endsAt: { gt: o.startsAt },
-            OR: [{ facilitatorId: backup.id }, { facilitatorId: null, series: { facilitatorId: backup.id } }],
-          },
-        })
-      : 0;
-    sessions.push({
-      occurrenceId: o.id,
-      title: o.title,
-      startsAt: o.startsAt,
-      endsAt: o.endsAt,
-      backup,
-      backupBusy: busy > 0,
-    });
-  }
-  const handovers = planHandover(sessions, personId);
-  const roomsEnded: string[] = [];
-  for (const h of handovers) {
-    if (h.outcome === "backup") {
-      await tx.dropInOccurrence.update({ where: { id: h.occurrenceId }, data: { facilitatorId: h.backupId } });
-      await tx.auditEvent.create({
-        data: {
-          at: now,
-          action: "occurrence.reassign",
-          subjectPersonId: h.backupId,
-          details: { occurrenceId: h.occurrenceId, reason: "facilitator_left" },
-        },
-      });
-    } else {
-      const r = await cancelOccurrenceIn(tx, { occurrenceId: h.occurrenceId, byPersonId: null, now });
-      if (r.ok && r.roomEnded) roomsEnded.push(h.occurrenceId);
-    }
-  }
-
-  // Series they led: to the backup if there is one who can lead, else they stop making sessions.
-  const led = await tx.dropInSeries.findMany({
-    where: { facilitatorId: personId },
-    select: { id: true, title: true, backupFacilitator: backupSelect },
-  });
-  const seriesToBackup: string[] = [];
-  const seriesStopped: string[] = [];
-  for (const s of led) {
-    if (eligible(s.backupFacilitator) && s.backupFacilitator!.id !== personId) {
-      await tx.dropInSeries.update({
-        where: { id: s.id },
-        data: { facilitatorId: s.backupFacilitator!.id, backupFacilitatorId: null },
-      });
-      seriesToBackup.push(s.title);
-    } else seriesStopped.push(s.title);
-  }
-
-  let coordinatorsTold = 0;
-  if (handovers.length > 0 || led.length > 0) {
-    const mail = handoverSummaryMail(handovers, {
-      timeZone: input.timeZone,
-      origin: input.origin,
-      seriesToBackup,
-      seriesStopped,
-    });
-    const coordinators = await tx.person.findMany({
-      where: { roles: { has: "COORDINATOR" }, status: "APPROVED", erasedAt: null, email: { not: null } },
-      select: { id: true, email: true },
-    });
-    for (const c of coordinators) {
-      if (
-        await enqueueMail(tx, {
-          dedupeKey: `facilitator-left:${input.shellId}:${c.id}`,
-          notBefore: now,
-          to: c.email!,
-          ...mail,
-        })
-      )
-        coordinatorsTold++;
-    }
-  }
-  return { handovers, roomsEnded, coordinatorsTold };
 }
 
 async function endActiveCalls(tx: Tx, where: { volunteerId?: string; workerKey?: string; now: Date }) {

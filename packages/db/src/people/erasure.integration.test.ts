@@ -10,6 +10,8 @@ import { acceptOffer, dispatchOffers } from "../talk/matching.js";
 import { startOnCall, touchOnCallPresence } from "../talk/oncall.js";
 import { requestTalk } from "../talk/requests.js";
 import { talkAggregates } from "../talk/aggregates.js";
+import { decideApplication } from "./applications.js";
+import { materializeOccurrences } from "../dropins/materialize.js";
 
 let db: Db;
 let drop: () => Promise<void>;
@@ -275,7 +277,6 @@ describe("a departing facilitator's upcoming sessions", () => {
       facilitatorId: backup.id,
       backupFacilitatorId: null,
     });
-    const { materializeOccurrences } = await import("../dropins/materialize.js");
     expect(await materializeOccurrences(db, alone.id, now)).toBe(0);
     // Cancelled through the cancellation use case: audited like any other.
     expect(
@@ -293,6 +294,46 @@ describe("a departing facilitator's upcoming sessions", () => {
     expect(told[0]!.notBefore).toEqual(now);
     expect(told[0]!.text).toContain("Given to the backup facilitator (2)");
     expect(told[0]!.text).not.toContain("Dorothea");
+  });
+});
+
+describe("a suspended facilitator's upcoming sessions", () => {
+  it("go to the backup too; the backup leads the series, the suspended lead becomes its backup; coordinators told", async () => {
+    const suspended = await person("Ignatius Paused", "ignatius@erasure.example", ["FACILITATOR"]);
+    const backup = await person("Rosalind Cover", "rosalind@erasure.example", ["FACILITATOR"]);
+    const s = await series("Night drivers", suspended.id, backup.id);
+    const alone = await series("Split shifts", suspended.id);
+    const a = await occurrence(s, later(24 * 60));
+    const b = await occurrence(alone, later(24 * 60));
+
+    const r = await decideApplication(db, {
+      actorPersonId: coordinator.id,
+      personId: suspended.id,
+      decision: "suspend",
+      now,
+      ...WHERE,
+    });
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.handover.handovers.map((h) => [h.occurrenceId, h.outcome])).toEqual([
+      [a.id, "backup"],
+      [b.id, "cancelled"],
+    ]);
+    expect(await db.dropInSeries.findUniqueOrThrow({ where: { id: s.id } })).toMatchObject({
+      facilitatorId: backup.id,
+      backupFacilitatorId: suspended.id,
+    });
+    // No new sessions with a suspended lead; reinstated, the series picks up again.
+    expect(await materializeOccurrences(db, alone.id, now)).toBe(0);
+    const mail = await db.outboxMail.findMany({ where: { to: coordinator.email, text: { contains: "Split shifts" } } });
+    expect(mail.map((m) => m.subject)).toEqual(["A facilitator was suspended: 1 session cancelled"]);
+    await decideApplication(db, {
+      actorPersonId: coordinator.id,
+      personId: suspended.id,
+      decision: "reinstate",
+      now,
+      ...WHERE,
+    });
+    expect(await materializeOccurrences(db, alone.id, now)).toBeGreaterThan(0);
   });
 });
 

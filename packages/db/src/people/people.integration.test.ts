@@ -10,6 +10,7 @@ let db: Db;
 let drop: () => Promise<void>;
 let coordinatorId: string;
 const WHERE = { timeZone: "Europe/London", origin: "http://localhost:3000" };
+const NOW = new Date("2026-11-30T12:00:00Z");
 
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "people");
@@ -64,8 +65,20 @@ describe("applications and decisions", () => {
   it("approves once even when two coordinators click at the same moment, and audits it", async () => {
     const { personId } = await submitVolunteerApplication(db, application("race@test.example"));
     const results = await Promise.all([
-      decideApplication(db, { actorPersonId: coordinatorId, personId: personId!, decision: "approve" }),
-      decideApplication(db, { actorPersonId: coordinatorId, personId: personId!, decision: "approve" }),
+      decideApplication(db, {
+        actorPersonId: coordinatorId,
+        personId: personId!,
+        decision: "approve",
+        now: NOW,
+        ...WHERE,
+      }),
+      decideApplication(db, {
+        actorPersonId: coordinatorId,
+        personId: personId!,
+        decision: "approve",
+        now: NOW,
+        ...WHERE,
+      }),
     ]);
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, reason: "not_allowed_in_this_state" }]);
@@ -74,14 +87,26 @@ describe("applications and decisions", () => {
 
   it("suspending ends every session at once", async () => {
     const { personId } = await submitVolunteerApplication(db, application("suspend@test.example"));
-    await decideApplication(db, { actorPersonId: coordinatorId, personId: personId!, decision: "approve" });
+    await decideApplication(db, {
+      actorPersonId: coordinatorId,
+      personId: personId!,
+      decision: "approve",
+      now: NOW,
+      ...WHERE,
+    });
     await db.session.createMany({
       data: [
         { id: "s1", token: "t1", userId: personId!, expiresAt: new Date(Date.now() + 86_400_000) },
         { id: "s2", token: "t2", userId: personId!, expiresAt: new Date(Date.now() + 86_400_000) },
       ],
     });
-    const r = await decideApplication(db, { actorPersonId: coordinatorId, personId: personId!, decision: "suspend" });
+    const r = await decideApplication(db, {
+      actorPersonId: coordinatorId,
+      personId: personId!,
+      decision: "suspend",
+      now: NOW,
+      ...WHERE,
+    });
     expect(r).toMatchObject({ ok: true, endedSessions: 2, person: { status: "SUSPENDED" } });
     expect(await db.session.count({ where: { userId: personId! } })).toBe(0);
   });
@@ -92,17 +117,31 @@ describe("applications and decisions", () => {
         actorPersonId: coordinatorId,
         personId: "00000000-0000-4000-8000-000000000000",
         decision: "approve",
+        now: NOW,
+        ...WHERE,
       }),
     ).toEqual({ ok: false, reason: "not_found" });
     expect(
-      await decideApplication(db, { actorPersonId: coordinatorId, personId: coordinatorId, decision: "suspend" }),
+      await decideApplication(db, {
+        actorPersonId: coordinatorId,
+        personId: coordinatorId,
+        decision: "suspend",
+        now: NOW,
+        ...WHERE,
+      }),
     ).toEqual({
       ok: false,
       reason: "own_account",
     });
     const { personId } = await submitVolunteerApplication(db, application("state@test.example"));
     expect(
-      await decideApplication(db, { actorPersonId: coordinatorId, personId: personId!, decision: "suspend" }),
+      await decideApplication(db, {
+        actorPersonId: coordinatorId,
+        personId: personId!,
+        decision: "suspend",
+        now: NOW,
+        ...WHERE,
+      }),
     ).toEqual({
       ok: false,
       reason: "not_allowed_in_this_state",
