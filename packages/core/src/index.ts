@@ -25,6 +25,7 @@ export * from "./rota/calendar.js";
 export * from "./room/commands.js";
 export * from "./room/state.js";
 export * from "./room/audio.js";
+export * from "./room/alias.js";
 export * from "./talk/schema.js";
 export * from "./talk/matching.js";
 export * from "./talk/aggregates.js";

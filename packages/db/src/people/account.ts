@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Handover } from "@offshift/core";
+import { memberAlias, type Handover } from "@offshift/core";
 import type { Db } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { attendanceKey } from "../dropins/mutations.js";
@@ -145,7 +145,7 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  */
 export async function erasePerson(
   db: Db,
-  input: { personId: string; now: Date; timeZone: string; origin: string },
+  input: { personId: string; now: Date; timeZone: string; origin: string; aliasSecret: string },
 ): Promise<ErasePersonResult> {
   const { personId, now } = input;
   return db.$transaction(
@@ -160,7 +160,7 @@ export async function erasePerson(
       const handed = await handOverSessionsIn(tx, { ...input, eventId: shellId, reason: "deleted" });
       const withdrawnOffers = await withdrawOffersOfIn(tx, personId, now);
       await endActiveCalls(tx, { volunteerId: personId, now });
-      await forgetIdentityIn(tx, `person:${personId}`, now);
+      await forgetIdentityIn(tx, `person:${personId}`, now, input.aliasSecret);
       await eraseMailAbout(tx, { personId, email: before.email, displayName: before.displayName });
 
       await tx.session.deleteMany({ where: { userId: personId } });
@@ -235,7 +235,7 @@ async function endActiveCalls(tx: Tx, where: { volunteerId?: string; workerKey?:
  * worker: open requests are closed (pending offers withdrawn), live calls
  * end, and the rows kept for the 1:1 line's totals get a random key each.
  */
-async function forgetIdentityIn(tx: Tx, identity: string, now: Date): Promise<ClosedOffer[]> {
+async function forgetIdentityIn(tx: Tx, identity: string, now: Date, aliasSecret: string): Promise<ClosedOffer[]> {
   const open = await tx.talkRequest.findMany({
     where: { requesterKey: identity, status: { in: ["WAITING", "OFFERED"] } },
     select: { id: true },
@@ -258,6 +258,13 @@ async function forgetIdentityIn(tx: Tx, identity: string, now: Date): Promise<Cl
   // A concern raised about them stays counted, but no longer points at anyone.
   await tx.safeguardingFlag.updateMany({ where: { subjectKey: identity }, data: { subjectKey: null } });
   await tx.attendanceIntent.deleteMany({ where: { browserKey: attendanceKey(identity) } });
+  // Live rooms know members by a per-room alias: their side-chat lines and sockets there go now
+  // (realtime takes them out of the member list as their sockets close).
+  for (const { occurrenceId } of await tx.liveRoom.findMany({ select: { occurrenceId: true } })) {
+    const alias = memberAlias(aliasSecret, occurrenceId, identity);
+    await tx.roomChatLine.deleteMany({ where: { occurrenceId, memberId: alias } });
+    await tx.roomPresence.deleteMany({ where: { occurrenceId, memberId: alias } });
+  }
   return withdrawn.map((w) => ({ ...w, requesterKey: identity, reason: "withdrawn" as const }));
 }
 
@@ -296,12 +303,15 @@ export type ForgetGuestResult =
  * is erased or, where it counts towards the 1:1 line's anonymous totals,
  * re-keyed at random (so coordinators' numbers stay true).
  */
-export async function forgetGuest(db: Db, input: { guestId: string; now: Date }): Promise<ForgetGuestResult> {
+export async function forgetGuest(
+  db: Db,
+  input: { guestId: string; now: Date; aliasSecret: string },
+): Promise<ForgetGuestResult> {
   return db.$transaction(async (tx) => {
     const { count } = await tx.guest.deleteMany({ where: { id: input.guestId } });
     if (count === 0)
       return { ok: false, code: "not_found", message: "There is nothing to forget on this device." } as const;
-    const withdrawnOffers = await forgetIdentityIn(tx, `guest:${input.guestId}`, input.now);
+    const withdrawnOffers = await forgetIdentityIn(tx, `guest:${input.guestId}`, input.now, input.aliasSecret);
     return { ok: true, withdrawnOffers } as const;
   });
 }

@@ -9,6 +9,7 @@ import { endCall, recordCallOutcome } from "../talk/call.js";
 import { acceptOffer, dispatchOffers } from "../talk/matching.js";
 import { startOnCall, touchOnCallPresence } from "../talk/oncall.js";
 import { requestTalk } from "../talk/requests.js";
+import { memberAlias } from "@offshift/core";
 import { talkAggregates } from "../talk/aggregates.js";
 import { decideApplication } from "./applications.js";
 import { materializeOccurrences } from "../dropins/materialize.js";
@@ -17,7 +18,8 @@ let db: Db;
 let drop: () => Promise<void>;
 const now = new Date("2026-11-24T23:00:00Z");
 const later = (min: number) => new Date(now.getTime() + min * 60_000);
-const WHERE = { timeZone: "Europe/London", origin: "http://localhost:3000" };
+const SECRET = "test-alias-secret-that-is-long-enough";
+const WHERE = { timeZone: "Europe/London", origin: "http://localhost:3000", aliasSecret: SECRET };
 let coordinator: { id: string; email: string };
 
 beforeAll(async () => {
@@ -134,6 +136,19 @@ async function everythingAbout(name: string, email: string) {
   expect(
     (await setAttendanceIntent(db, { occurrenceId: occ.id, intent: "join", identityKey: `person:${id}`, now })).ok,
   ).toBe(true);
+  // Side-chat in a live room someone else runs (which goes on after they leave).
+  const elsewhere = await occurrence(await series(`Open now ${email.length}`, coordinator.id), later(-10));
+  await db.liveRoom.create({ data: { occurrenceId: elsewhere.id, state: {} } });
+  await db.roomChatLine.create({
+    data: {
+      occurrenceId: elsewhere.id,
+      seq: 1,
+      memberId: memberAlias(SECRET, elsewhere.id, `person:${id}`),
+      name: name.split(" ")[0]!,
+      text: "hello",
+      at: now,
+    },
+  });
 
   // A 1:1 call they took, with an outcome, a safeguarding flag and a debrief (mail to the coordinator naming them).
   expect((await startOnCall(db, { personId: id, now })).ok).toBe(true);
@@ -366,17 +381,31 @@ describe("forget me on this device", () => {
     const s = await series("Guest series", coordinator.id);
     const occ = await occurrence(s, later(120));
     await setAttendanceIntent(db, { occurrenceId: occ.id, intent: "join", identityKey: key, now });
+    // In a live room: a socket and side-chat lines of theirs, and someone else's line that stays.
+    const alias = memberAlias(SECRET, occ.id, key);
+    await db.liveRoom.create({ data: { occurrenceId: occ.id, state: {} } });
+    await db.roomPresence.create({
+      data: { socketId: "guest-socket", occurrenceId: occ.id, memberId: alias, nodeId: "n1", heartbeatAt: now },
+    });
+    await db.roomChatLine.createMany({
+      data: [
+        { occurrenceId: occ.id, seq: 1, memberId: alias, name: "Night Owl Zed", text: "it was a long night", at: now },
+        { occurrenceId: occ.id, seq: 2, memberId: "m_someoneelse", name: "Kit", text: "same here", at: now },
+      ],
+    });
     const talkBefore = await talkAggregates(db, { from: later(-60), to: later(60), timeZone: "Europe/London" });
     const theirs = (await db.talkRequest.findMany({ where: { requesterKey: key }, select: { id: true } })).map(
       (r) => r.id,
     );
     expect(theirs).toHaveLength(2);
 
-    const result = await forgetGuest(db, { guestId: guest.id, now: later(14) });
+    const result = await forgetGuest(db, { guestId: guest.id, now: later(14), aliasSecret: SECRET });
     expect(result).toMatchObject({ ok: true, withdrawnOffers: [{ volunteerId: vol.id }] });
 
     expect(await rowsContaining([guest.id, "Night Owl Zed"])).toEqual({});
     expect(await db.attendanceIntent.count({ where: { occurrenceId: occ.id } })).toBe(0);
+    expect(await db.roomPresence.count({ where: { occurrenceId: occ.id } })).toBe(0);
+    expect((await db.roomChatLine.findMany({ where: { occurrenceId: occ.id } })).map((l) => l.name)).toEqual(["Kit"]);
     // The waiting request is closed, the volunteer is free again, and the totals still count both requests.
     expect(await db.talkOffer.count({ where: { volunteerId: vol.id, status: "PENDING" } })).toBe(0);
     const keys = await db.talkRequest.findMany({
@@ -389,7 +418,7 @@ describe("forget me on this device", () => {
     expect(talkAfter.requests).toBe(talkBefore.requests);
 
     // Again (a second tab): nothing left, said plainly, nothing changed.
-    expect(await forgetGuest(db, { guestId: guest.id, now: later(15) })).toEqual({
+    expect(await forgetGuest(db, { guestId: guest.id, now: later(15), aliasSecret: SECRET })).toEqual({
       ok: false,
       code: "not_found",
       message: "There is nothing to forget on this device.",

@@ -9,7 +9,11 @@ import { consumeTicket } from "./tickets.js";
 let db: Db;
 let drop: () => Promise<void>;
 let coordinatorId: string;
-const WHERE = { timeZone: "Europe/London", origin: "http://localhost:3000" };
+const WHERE = {
+  timeZone: "Europe/London",
+  origin: "http://localhost:3000",
+  aliasSecret: "test-alias-secret-that-is-long-enough",
+};
 const NOW = new Date("2026-11-30T12:00:00Z");
 
 beforeAll(async () => {

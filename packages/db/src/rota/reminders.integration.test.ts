@@ -124,6 +124,7 @@ describe("enqueueSlotReminders", () => {
       now: new Date(start.getTime() - 60 * MIN),
       timeZone: "Europe/London",
       origin: "http://localhost",
+      aliasSecret: "test-alias-secret-that-is-long-enough",
     });
     expect(await enqueueSlotReminders(db, new Date(start.getTime() - 30 * MIN), OPTS)).toBe(0);
   });

@@ -45,6 +45,7 @@ export const actions: Actions = {
       now: clockNow(),
       timeZone: env().ORG_TIMEZONE,
       origin: env().ORIGIN,
+      aliasSecret: env().REALTIME_TICKET_SECRET,
     });
     if (!result.ok) return fail(404, { error: result.message });
     disconnectIdentity(`person:${person.id}`);

@@ -4,6 +4,7 @@ import { can } from "@offshift/core";
 import { forgetGuest } from "@offshift/db";
 import { now } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
+import { env } from "$lib/server/env.js";
 import { disconnectIdentity, publishTalkOffersClosed } from "$lib/server/events.js";
 import { clearGuestCookie } from "$lib/server/guest.js";
 import type { Actions, PageServerLoad } from "./$types";
@@ -24,7 +25,7 @@ export const actions: Actions = {
     const parsed = confirmForget.safeParse(Object.fromEntries(await request.formData()));
     if (!parsed.success) return fail(400, { error: parsed.error.issues[0]!.message });
     const guestId = locals.guest.id;
-    const result = await forgetGuest(getDb(), { guestId, now: now() });
+    const result = await forgetGuest(getDb(), { guestId, now: now(), aliasSecret: env().REALTIME_TICKET_SECRET });
     // Gone already (another tab got there first): the cookie still goes.
     clearGuestCookie(cookies);
     disconnectIdentity(`guest:${guestId}`);
