@@ -113,7 +113,14 @@ export async function exportPersonData(db: Db, personId: string, now: Date) {
     talkRequests,
     safeguardingFlagsRaised: flagsRaised,
     safeguardingFlagsReviewed: flagsReviewed,
-    auditEvents,
+    // Other people's ids are not theirs to download: only whether it was them who acted.
+    auditEvents: auditEvents.map((e) => ({
+      at: e.at,
+      action: e.action,
+      byYou: e.actorPersonId === personId,
+      aboutYou: e.subjectPersonId === personId,
+      details: e.details,
+    })),
     attendanceIntents: intents,
     mail,
   };

@@ -208,6 +208,11 @@ describe("downloading your data", () => {
       expect(list.length).toBeGreaterThan(0);
     expect(d.person.talkCalls[0]).toMatchObject({ outcome: "listened-and-supported" });
     expect(d.safeguardingFlagsRaised[0]).toMatchObject({ category: "risk-to-self" });
+    expect(d.auditEvents.find((e) => e.action === "application.approve")).toMatchObject({
+      byYou: false,
+      aboutYou: true,
+    });
+    expect(JSON.stringify(d)).not.toContain(coordinator.id);
     expect(d.auditEvents.map((e) => e.action).sort()).toEqual(
       ["application.approve", "safeguarding.flag", "talk.debrief", "talk.outcome"].sort(),
     );
