@@ -12,33 +12,43 @@ export interface DepartingSession {
   title: string;
   startsAt: Date;
   endsAt: Date;
-  /** The series' backup facilitator, if there is one who can still run sessions (approved, not leaving). */
-  backup: { id: string; displayName: string } | null;
-  /** The backup is already running another session that overlaps this one. */
-  backupBusy: boolean;
+  /**
+   * Who could run it instead, first choice first (the series' lead when that is someone
+   * else, then its backup): approved facilitators who are not leaving, each with whether
+   * they already run another session that overlaps this one.
+   */
+  cover: readonly { id: string; displayName: string; busy: boolean }[];
 }
 
 export type Handover =
-  | { occurrenceId: string; title: string; startsAt: Date; outcome: "backup"; backupId: string; backupName: string }
-  | { occurrenceId: string; title: string; startsAt: Date; outcome: "cancelled"; why: "no_backup" | "backup_busy" };
+  | { occurrenceId: string; title: string; startsAt: Date; outcome: "reassigned"; toId: string; toName: string }
+  | {
+      occurrenceId: string;
+      title: string;
+      startsAt: Date;
+      outcome: "cancelled";
+      why: "nobody_else" | "others_busy";
+    };
 
 /**
- * Each session goes to its series' backup when there is one who is free
+ * Each session goes to the first facilitator who could run it and is free
  * then; otherwise it is cancelled (never left advertised with nobody to run it).
  */
 export function planHandover(sessions: readonly DepartingSession[], departingId: string): Handover[] {
-  // Sessions handed over in this same plan count too: a backup never gets two that overlap.
+  // Sessions handed over in this same plan count too: nobody is given two that overlap.
   const given = new Map<string, { startsAt: Date; endsAt: Date }[]>();
+  const free = (c: DepartingSession["cover"][number], s: DepartingSession) =>
+    !c.busy && !(given.get(c.id) ?? []).some((g) => g.startsAt < s.endsAt && s.startsAt < g.endsAt);
   return [...sessions]
     .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())
     .map((s): Handover => {
       const base = { occurrenceId: s.occurrenceId, title: s.title, startsAt: s.startsAt };
-      if (!s.backup || s.backup.id === departingId) return { ...base, outcome: "cancelled", why: "no_backup" };
-      const theirs = given.get(s.backup.id) ?? [];
-      if (s.backupBusy || theirs.some((g) => g.startsAt < s.endsAt && s.startsAt < g.endsAt))
-        return { ...base, outcome: "cancelled", why: "backup_busy" };
-      given.set(s.backup.id, [...theirs, { startsAt: s.startsAt, endsAt: s.endsAt }]);
-      return { ...base, outcome: "backup", backupId: s.backup.id, backupName: s.backup.displayName };
+      const cover = s.cover.filter((c) => c.id !== departingId);
+      if (cover.length === 0) return { ...base, outcome: "cancelled", why: "nobody_else" };
+      const to = cover.find((c) => free(c, s));
+      if (!to) return { ...base, outcome: "cancelled", why: "others_busy" };
+      given.set(to.id, [...(given.get(to.id) ?? []), { startsAt: s.startsAt, endsAt: s.endsAt }]);
+      return { ...base, outcome: "reassigned", toId: to.id, toName: to.displayName };
     });
 }
 
@@ -67,23 +77,22 @@ export function handoverSummaryMail(
   },
 ): { subject: string; text: string } {
   const lead = options.reason === "deleted" ? "A facilitator left" : "A facilitator was suspended";
-  const moved = handovers.filter((h) => h.outcome === "backup");
+  const moved = handovers.filter((h) => h.outcome === "reassigned");
   const cancelled = handovers.filter((h) => h.outcome === "cancelled");
   const lines = [
     `${options.reason === "deleted" ? "A facilitator has deleted their account" : "A facilitator's account was suspended"}. They were running ${handovers.length} upcoming session${handovers.length === 1 ? "" : "s"}.`,
     "",
   ];
   if (moved.length > 0) {
-    lines.push(`Given to the backup facilitator (${moved.length}):`);
-    for (const h of moved)
-      lines.push(`- ${when(h.startsAt, options.timeZone)}  ${h.title}  → ${firstName(h.backupName)}`);
+    lines.push(`Given to another facilitator (${moved.length}):`);
+    for (const h of moved) lines.push(`- ${when(h.startsAt, options.timeZone)}  ${h.title}  → ${firstName(h.toName)}`);
     lines.push("");
   }
   if (cancelled.length > 0) {
     lines.push(`Cancelled (${cancelled.length}), shown to workers as not going ahead:`);
     for (const h of cancelled)
       lines.push(
-        `- ${when(h.startsAt, options.timeZone)}  ${h.title}  (${h.why === "no_backup" ? "no backup facilitator" : "the backup is running another session then"})`,
+        `- ${when(h.startsAt, options.timeZone)}  ${h.title}  (${h.why === "nobody_else" ? "no other facilitator for it" : "the others are running another session then"})`,
       );
     lines.push("");
   }
@@ -99,7 +108,7 @@ export function handoverSummaryMail(
     subject:
       cancelled.length > 0
         ? `${lead}: ${cancelled.length} session${cancelled.length === 1 ? "" : "s"} cancelled`
-        : `${lead}: ${moved.length} session${moved.length === 1 ? "" : "s"} given to backups`,
+        : `${lead}: ${moved.length} session${moved.length === 1 ? "" : "s"} given to other facilitators`,
     text: lines.join("\n"),
   };
 }

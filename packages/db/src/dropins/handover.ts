@@ -31,9 +31,9 @@ export async function handOverSessionsIn(
   },
 ): Promise<HandoverResult> {
   const { personId, now } = input;
-  const eligible = (p: { status: string; roles: string[]; erasedAt: Date | null } | null) =>
-    !!p && p.status === "APPROVED" && p.roles.includes("FACILITATOR") && !p.erasedAt;
-  const backupSelect = { select: { id: true, displayName: true, status: true, roles: true, erasedAt: true } };
+  const eligible = (p: { id: string; status: string; roles: string[]; erasedAt: Date | null } | null) =>
+    !!p && p.id !== personId && p.status === "APPROVED" && p.roles.includes("FACILITATOR") && !p.erasedAt;
+  const personSelect = { select: { id: true, displayName: true, status: true, roles: true, erasedAt: true } };
   const upcoming = await tx.dropInOccurrence.findMany({
     where: {
       status: "SCHEDULED",
@@ -45,43 +45,38 @@ export async function handOverSessionsIn(
       title: true,
       startsAt: true,
       endsAt: true,
-      series: { select: { backupFacilitator: backupSelect } },
+      series: { select: { facilitator: personSelect, backupFacilitator: personSelect } },
     },
   });
   const sessions: DepartingSession[] = [];
   for (const o of upcoming) {
-    const b = o.series.backupFacilitator;
-    const backup = eligible(b) ? { id: b!.id, displayName: b!.displayName } : null;
-    const busy = backup
-      ? await tx.dropInOccurrence.count({
-          where: {
-            id: { not: o.id },
-            status: "SCHEDULED",
-            startsAt: { lt: o.endsAt },
-            endsAt: { gt: o.startsAt },
-            OR: [{ facilitatorId: backup.id }, { facilitatorId: null, series: { facilitatorId: backup.id } }],
-          },
-        })
-      : 0;
-    sessions.push({
-      occurrenceId: o.id,
-      title: o.title,
-      startsAt: o.startsAt,
-      endsAt: o.endsAt,
-      backup,
-      backupBusy: busy > 0,
-    });
+    // The series' lead when it is someone else (they lent this one night), then its backup.
+    const candidates = [o.series.facilitator, o.series.backupFacilitator].filter(eligible);
+    const cover = [];
+    for (const c of candidates) {
+      const busy = await tx.dropInOccurrence.count({
+        where: {
+          id: { not: o.id },
+          status: "SCHEDULED",
+          startsAt: { lt: o.endsAt },
+          endsAt: { gt: o.startsAt },
+          OR: [{ facilitatorId: c!.id }, { facilitatorId: null, series: { facilitatorId: c!.id } }],
+        },
+      });
+      cover.push({ id: c!.id, displayName: c!.displayName, busy: busy > 0 });
+    }
+    sessions.push({ occurrenceId: o.id, title: o.title, startsAt: o.startsAt, endsAt: o.endsAt, cover });
   }
   const handovers = planHandover(sessions, personId);
   const roomsEnded: string[] = [];
   for (const h of handovers) {
-    if (h.outcome === "backup") {
-      await tx.dropInOccurrence.update({ where: { id: h.occurrenceId }, data: { facilitatorId: h.backupId } });
+    if (h.outcome === "reassigned") {
+      await tx.dropInOccurrence.update({ where: { id: h.occurrenceId }, data: { facilitatorId: h.toId } });
       await tx.auditEvent.create({
         data: {
           at: now,
           action: "occurrence.reassign",
-          subjectPersonId: h.backupId,
+          subjectPersonId: h.toId,
           details: { occurrenceId: h.occurrenceId, reason: "facilitator_left" },
         },
       });
@@ -95,12 +90,12 @@ export async function handOverSessionsIn(
   // A suspended lead becomes the backup (ineligible while suspended), so reinstating can swap back.
   const led = await tx.dropInSeries.findMany({
     where: { facilitatorId: personId },
-    select: { id: true, title: true, backupFacilitator: backupSelect },
+    select: { id: true, title: true, backupFacilitator: personSelect },
   });
   const seriesToBackup: string[] = [];
   const seriesStopped: string[] = [];
   for (const s of led) {
-    if (eligible(s.backupFacilitator) && s.backupFacilitator!.id !== personId) {
+    if (eligible(s.backupFacilitator)) {
       await tx.dropInSeries.update({
         where: { id: s.id },
         data: {

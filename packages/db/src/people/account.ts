@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { memberAlias, type Handover } from "@offshift/core";
+import { ERASED_KEY_PREFIX, memberAlias, type Handover } from "@offshift/core";
 import type { Db } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { attendanceKey } from "../dropins/mutations.js";
@@ -260,8 +260,8 @@ async function forgetIdentityIn(tx: Tx, identity: string, now: Date, aliasSecret
     data: { status: "CANCELLED", closedAt: now },
   });
   await endActiveCalls(tx, { workerKey: identity, now });
-  await tx.$executeRaw`UPDATE "TalkRequest" SET "requesterKey" = 'gone:' || gen_random_uuid() WHERE "requesterKey" = ${identity}`;
-  await tx.$executeRaw`UPDATE "TalkCall" SET "workerKey" = 'gone:' || gen_random_uuid() WHERE "workerKey" = ${identity}`;
+  await tx.$executeRaw`UPDATE "TalkRequest" SET "requesterKey" = ${ERASED_KEY_PREFIX} || gen_random_uuid() WHERE "requesterKey" = ${identity}`;
+  await tx.$executeRaw`UPDATE "TalkCall" SET "workerKey" = ${ERASED_KEY_PREFIX} || gen_random_uuid() WHERE "workerKey" = ${identity}`;
   // A concern raised about them stays counted, but no longer points at anyone.
   await tx.safeguardingFlag.updateMany({ where: { subjectKey: identity }, data: { subjectKey: null } });
   await tx.attendanceIntent.deleteMany({ where: { browserKey: attendanceKey(identity) } });

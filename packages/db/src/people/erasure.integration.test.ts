@@ -232,7 +232,7 @@ describe("deleting an account", () => {
     const flagsBefore = await db.safeguardingFlag.count();
 
     const result = await erasePerson(db, { personId: id, now: later(30), ...WHERE });
-    expect(result).toMatchObject({ ok: true, handovers: [{ outcome: "cancelled", why: "no_backup" }] });
+    expect(result).toMatchObject({ ok: true, handovers: [{ outcome: "cancelled", why: "nobody_else" }] });
 
     expect(await rowsContaining(needles)).toEqual({});
     // The numbers coordinators see are unchanged; the calls they took still count.
@@ -280,11 +280,12 @@ describe("a departing facilitator's upcoming sessions", () => {
     expect(result.coordinatorsTold).toBe(1);
     const byId = new Map(result.handovers.map((h) => [h.occurrenceId, h]));
     expect(byId.size).toBe(5);
-    expect(byId.get(a.id)).toMatchObject({ outcome: "backup", backupId: backup.id });
-    expect(byId.get(b.id)).toMatchObject({ outcome: "backup", backupId: backup.id });
-    expect(byId.get(c.id)).toMatchObject({ outcome: "cancelled", why: "no_backup" });
-    expect(byId.get(clash.id)).toMatchObject({ outcome: "cancelled", why: "backup_busy" });
-    expect(byId.get(borrowed.id)).toMatchObject({ outcome: "cancelled", why: "no_backup" });
+    expect(byId.get(a.id)).toMatchObject({ outcome: "reassigned", toId: backup.id });
+    expect(byId.get(b.id)).toMatchObject({ outcome: "reassigned", toId: backup.id });
+    expect(byId.get(c.id)).toMatchObject({ outcome: "cancelled", why: "nobody_else" });
+    expect(byId.get(clash.id)).toMatchObject({ outcome: "cancelled", why: "others_busy" });
+    // Lent one night of someone else's series: it goes back to that series' lead.
+    expect(byId.get(borrowed.id)).toMatchObject({ outcome: "reassigned", toId: backup.id });
 
     const status = async (id: string) =>
       db.dropInOccurrence.findUniqueOrThrow({ where: { id }, select: { status: true, facilitatorId: true } });
@@ -310,9 +311,9 @@ describe("a departing facilitator's upcoming sessions", () => {
     });
     const told = mail.filter((m) => m.text.includes("After a death"));
     expect(told).toHaveLength(1);
-    expect(told[0]!.subject).toBe("A facilitator left: 3 sessions cancelled");
+    expect(told[0]!.subject).toBe("A facilitator left: 2 sessions cancelled");
     expect(told[0]!.notBefore).toEqual(now);
-    expect(told[0]!.text).toContain("Given to the backup facilitator (2)");
+    expect(told[0]!.text).toContain("Given to another facilitator (3)");
     expect(told[0]!.text).not.toContain("Dorothea");
   });
 });
@@ -335,7 +336,7 @@ describe("a suspended facilitator's upcoming sessions", () => {
     });
     if (!r.ok) throw new Error(r.reason);
     expect(r.handover.handovers.map((h) => [h.occurrenceId, h.outcome])).toEqual([
-      [a.id, "backup"],
+      [a.id, "reassigned"],
       [b.id, "cancelled"],
     ]);
     expect(await db.dropInSeries.findUniqueOrThrow({ where: { id: s.id } })).toMatchObject({

@@ -52,7 +52,7 @@ export const actions: Actions = {
     for (const h of result.handovers)
       publishScheduleChanged({
         occurrenceId: h.occurrenceId,
-        change: h.outcome === "backup" ? "reassigned" : "cancelled",
+        change: h.outcome,
       });
     for (const id of result.roomsEnded) publishRoomCancelled(id);
     publishTalkOffersClosed(result.withdrawnOffers);

@@ -61,7 +61,7 @@ export const actions: Actions = {
     for (const h of result.handover.handovers)
       publishScheduleChanged({
         occurrenceId: h.occurrenceId,
-        change: h.outcome === "backup" ? "reassigned" : "cancelled",
+        change: h.outcome,
       });
     for (const id of result.handover.roomsEnded) publishRoomCancelled(id);
     if (person.email) {
