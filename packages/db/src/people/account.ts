@@ -135,6 +135,8 @@ export type ErasePersonResult =
       roomsEnded: string[];
       /** 1:1 offers made to them that were withdrawn: the requesters wait for someone else. */
       withdrawnOffers: ClosedOffer[];
+      /** 1:1 calls that ended with the erasure: both sides are told. */
+      endedCalls: string[];
       /** Coordinators mailed about the handover. */
       coordinatorsTold: number;
     }
@@ -166,8 +168,9 @@ export async function erasePerson(
       const shellId = randomUUID();
       const handed = await handOverSessionsIn(tx, { ...input, eventId: shellId, reason: "deleted" });
       const withdrawnOffers = await withdrawOffersOfIn(tx, personId, now);
-      await endActiveCalls(tx, { volunteerId: personId, now });
-      await forgetIdentityIn(tx, `person:${personId}`, now, input.aliasSecret);
+      const asVolunteer = await endActiveCalls(tx, { volunteerId: personId, now });
+      const asWorker = await forgetIdentityIn(tx, `person:${personId}`, now, input.aliasSecret);
+      const endedCalls = [...asVolunteer.map((c) => c.id), ...asWorker.endedCalls];
       await eraseMailAbout(tx, { personId, email: before.email, displayName: before.displayName });
 
       await tx.session.deleteMany({ where: { userId: personId } });
@@ -214,7 +217,7 @@ export async function erasePerson(
       // Every foreign key to Person cascades on update, so this moves every kept row to the shell id.
       await tx.$executeRaw`UPDATE "Person" SET "id" = ${shellId}::uuid WHERE "id" = ${personId}::uuid`;
       await tx.auditEvent.create({ data: { at: now, action: "account.erased", subjectPersonId: shellId } });
-      return { ok: true, ...handed, withdrawnOffers } as const;
+      return { ok: true, ...handed, withdrawnOffers: [...withdrawnOffers, ...asWorker.withdrawn], endedCalls } as const;
     },
     { timeout: 30_000 },
   );
@@ -242,7 +245,12 @@ async function endActiveCalls(tx: Tx, where: { volunteerId?: string; workerKey?:
  * worker: open requests are closed (pending offers withdrawn), live calls
  * end, and the rows kept for the 1:1 line's totals get a random key each.
  */
-async function forgetIdentityIn(tx: Tx, identity: string, now: Date, aliasSecret: string): Promise<ClosedOffer[]> {
+async function forgetIdentityIn(
+  tx: Tx,
+  identity: string,
+  now: Date,
+  aliasSecret: string,
+): Promise<{ withdrawn: ClosedOffer[]; endedCalls: string[] }> {
   const open = await tx.talkRequest.findMany({
     where: { requesterKey: identity, status: { in: ["WAITING", "OFFERED"] } },
     select: { id: true },
@@ -259,7 +267,7 @@ async function forgetIdentityIn(tx: Tx, identity: string, now: Date, aliasSecret
     where: { id: { in: ids }, status: { in: ["WAITING", "OFFERED"] } },
     data: { status: "CANCELLED", closedAt: now },
   });
-  await endActiveCalls(tx, { workerKey: identity, now });
+  const ended = await endActiveCalls(tx, { workerKey: identity, now });
   await tx.$executeRaw`UPDATE "TalkRequest" SET "requesterKey" = ${ERASED_KEY_PREFIX} || gen_random_uuid() WHERE "requesterKey" = ${identity}`;
   await tx.$executeRaw`UPDATE "TalkCall" SET "workerKey" = ${ERASED_KEY_PREFIX} || gen_random_uuid() WHERE "workerKey" = ${identity}`;
   // A concern raised about them stays counted, but no longer points at anyone.
@@ -272,7 +280,10 @@ async function forgetIdentityIn(tx: Tx, identity: string, now: Date, aliasSecret
     await tx.roomChatLine.deleteMany({ where: { occurrenceId, memberId: alias } });
     await tx.roomPresence.deleteMany({ where: { occurrenceId, memberId: alias } });
   }
-  return withdrawn.map((w) => ({ ...w, requesterKey: identity, reason: "withdrawn" as const }));
+  return {
+    withdrawn: withdrawn.map((w) => ({ ...w, requesterKey: identity, reason: "withdrawn" as const })),
+    endedCalls: ended.map((c) => c.id),
+  };
 }
 
 /**
@@ -303,7 +314,8 @@ async function eraseMailAbout(tx: Tx, who: { personId: string; email: string | n
 }
 
 export type ForgetGuestResult =
-  { ok: true; withdrawnOffers: ClosedOffer[] } | { ok: false; code: "not_found"; message: string };
+  | { ok: true; withdrawnOffers: ClosedOffer[]; endedCalls: string[] }
+  | { ok: false; code: "not_found"; message: string };
 
 /**
  * "Forget me on this device": the guest row goes, and everything keyed to it
@@ -318,8 +330,8 @@ export async function forgetGuest(
     const { count } = await tx.guest.deleteMany({ where: { id: input.guestId } });
     if (count === 0)
       return { ok: false, code: "not_found", message: "There is nothing to forget on this device." } as const;
-    const withdrawnOffers = await forgetIdentityIn(tx, `guest:${input.guestId}`, input.now, input.aliasSecret);
-    return { ok: true, withdrawnOffers } as const;
+    const left = await forgetIdentityIn(tx, `guest:${input.guestId}`, input.now, input.aliasSecret);
+    return { ok: true, withdrawnOffers: left.withdrawn, endedCalls: left.endedCalls } as const;
   });
 }
 

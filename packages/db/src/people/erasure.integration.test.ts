@@ -430,4 +430,23 @@ describe("forget me on this device", () => {
       message: "There is nothing to forget on this device.",
     });
   });
+  it("a guest in a call: the call ends for both sides and is kept, counted, under a key that is nobody's", async () => {
+    await closeWaitingRequests();
+    const { guest } = await createGuest(db, { nickname: "Call Goer", agreement: true }, now);
+    const vol = await person("Volunteer Wren", "wren@erasure.example");
+    await startOnCall(db, { personId: vol.id, now });
+    await touchOnCallPresence(db, { socketId: `oc-${vol.id}`, personId: vol.id, nodeId: "n1", now: later(1) });
+    await requestTalk(db, { requesterKey: `guest:${guest.id}`, preferences: { experience: [] }, now: later(1) });
+    await dispatchOffers(db, later(1));
+    const offer = await db.talkOffer.findFirstOrThrow({ where: { volunteerId: vol.id, status: "PENDING" } });
+    const call = await acceptOffer(db, { offerId: offer.id, volunteerId: vol.id, now: later(1) });
+    if (!call.ok) throw new Error("accept failed");
+
+    const result = await forgetGuest(db, { guestId: guest.id, now: later(5), aliasSecret: SECRET });
+    expect(result).toMatchObject({ ok: true, endedCalls: [call.callId] });
+    const row = await db.talkCall.findUniqueOrThrow({ where: { id: call.callId } });
+    expect(row).toMatchObject({ status: "ENDED", endedBy: "worker", endedAt: later(5), volunteerId: vol.id });
+    expect(row.workerKey).toMatch(/^gone:[0-9a-f-]{36}$/);
+    expect(await db.talkPresence.count({ where: { callId: call.callId } })).toBe(0);
+  });
 });

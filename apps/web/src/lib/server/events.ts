@@ -2,12 +2,14 @@ import { Emitter } from "@socket.io/postgres-emitter";
 import pg from "pg";
 import {
   PUBLIC_ROOM,
+  callChannel,
   ROTA_ROOM,
   type AttendanceChanged,
   type RotaChanged,
   type ScheduleChanged,
   type ServerToClientEvents,
 } from "@offshift/core";
+import { loadCallView, type Db } from "@offshift/db";
 import { env } from "./env.js";
 import { logger } from "./logger.js";
 
@@ -42,6 +44,17 @@ export function publishTalkOffersClosed(closed: { offerId: string; volunteerId: 
   for (const c of closed) {
     getEmitter().to(`person:${c.volunteerId}`).emit("talk:offer-closed", { offerId: c.offerId, reason: "withdrawn" });
     getEmitter().to(c.requesterKey).emit("talk:changed");
+  }
+}
+
+/**
+ * 1:1 calls ended outside realtime (one side erased or forgotten): both
+ * pages get the ended call's state, as when a side hangs up.
+ */
+export async function publishCallsEnded(db: Db, callIds: readonly string[], now: Date): Promise<void> {
+  for (const callId of callIds) {
+    const view = await loadCallView(db, callId, now);
+    if (view) getEmitter().to(callChannel(callId)).emit("call:state", view);
   }
 }
 

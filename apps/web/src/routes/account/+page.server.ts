@@ -9,6 +9,7 @@ import {
   disconnectIdentity,
   publishRoomCancelled,
   publishScheduleChanged,
+  publishCallsEnded,
   publishTalkOffersClosed,
 } from "$lib/server/events.js";
 import { requireCan } from "$lib/server/guard.js";
@@ -40,9 +41,10 @@ export const actions: Actions = {
     const person = requireCan(locals, "account.manageOwn", { ownerPersonId: locals.person.id })!;
     const parsed = confirmDelete.safeParse(Object.fromEntries(await request.formData()));
     if (!parsed.success) return fail(400, { error: parsed.error.issues[0]!.message });
+    const now = clockNow();
     const result = await erasePerson(getDb(), {
       personId: person.id,
-      now: clockNow(),
+      now,
       timeZone: env().ORG_TIMEZONE,
       origin: env().ORIGIN,
       aliasSecret: env().REALTIME_TICKET_SECRET,
@@ -56,6 +58,7 @@ export const actions: Actions = {
       });
     for (const id of result.roomsEnded) publishRoomCancelled(id);
     publishTalkOffersClosed(result.withdrawnOffers);
+    await publishCallsEnded(getDb(), result.endedCalls, now);
     for (const c of cookies.getAll()) if (c.name.startsWith("offshift.")) cookies.delete(c.name, { path: "/" });
     redirect(303, "/?account=deleted");
   },

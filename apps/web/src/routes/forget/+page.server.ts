@@ -5,7 +5,7 @@ import { forgetGuest } from "@offshift/db";
 import { now } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
-import { disconnectIdentity, publishTalkOffersClosed } from "$lib/server/events.js";
+import { disconnectIdentity, publishCallsEnded, publishTalkOffersClosed } from "$lib/server/events.js";
 import { clearGuestCookie } from "$lib/server/guest.js";
 import type { Actions, PageServerLoad } from "./$types";
 
@@ -25,11 +25,15 @@ export const actions: Actions = {
     const parsed = confirmForget.safeParse(Object.fromEntries(await request.formData()));
     if (!parsed.success) return fail(400, { error: parsed.error.issues[0]!.message });
     const guestId = locals.guest.id;
-    const result = await forgetGuest(getDb(), { guestId, now: now(), aliasSecret: env().REALTIME_TICKET_SECRET });
+    const at = now();
+    const result = await forgetGuest(getDb(), { guestId, now: at, aliasSecret: env().REALTIME_TICKET_SECRET });
     // Gone already (another tab got there first): the cookie still goes.
     clearGuestCookie(cookies);
     disconnectIdentity(`guest:${guestId}`);
-    if (result.ok) publishTalkOffersClosed(result.withdrawnOffers);
+    if (result.ok) {
+      publishTalkOffersClosed(result.withdrawnOffers);
+      await publishCallsEnded(getDb(), result.endedCalls, at);
+    }
     redirect(303, "/forget/done");
   },
 };
