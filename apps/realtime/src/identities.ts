@@ -1,9 +1,5 @@
-import { createHmac } from "node:crypto";
-
-/** A member's alias in one room: stable for one identity there, unlinkable across rooms. */
-export function memberAlias(secret: string, occurrenceId: string, identityKey: string): string {
-  return `m_${createHmac("sha256", secret).update(`${occurrenceId}\n${identityKey}`).digest("hex").slice(0, 16)}`;
-}
+/** A member's alias in one room (one home, in core: web needs it too). */
+export { memberAlias } from "@offshift/core";
 
 /** Presence rows vouched for by the audio server (LiveKit), not by one of our sockets. */
 export const LIVEKIT_PRESENCE_PREFIX = "livekit:";

@@ -14,6 +14,7 @@ import {
   type TalkError,
   type TalkReply,
   meshSignal,
+  callChannel,
 } from "@offshift/core";
 import {
   acceptOffer,
@@ -47,7 +48,7 @@ type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEv
 export const TALK_WAITING_ROOM = "talk:waiting";
 /** On-call volunteers' open pages: told when the number waiting changes. */
 export const ONCALL_ROOM = "oncall";
-export const callChannel = (callId: string) => `call:${callId}`;
+export { callChannel };
 const sideChannel = (callId: string, side: "worker" | "volunteer") => `call:${callId}:${side}`;
 // The same naming as rooms.ts uses for one member's sockets in a drop-in.
 const roomMemberChannel = (occurrenceId: string, memberId: string) => `room:${occurrenceId}:${memberId}`;

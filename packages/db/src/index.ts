@@ -21,7 +21,14 @@ export {
   type Decision,
   type DecisionResult,
 } from "./people/applications.js";
-export { exportPersonData, erasePerson, endAllSessions } from "./people/account.js";
+export {
+  exportPersonData,
+  erasePerson,
+  forgetGuest,
+  endAllSessions,
+  type ErasePersonResult,
+  type ForgetGuestResult,
+} from "./people/account.js";
 export { consumeTicket } from "./people/tickets.js";
 export { storeDevMail, listDevMail } from "./people/mail.js";
 export {

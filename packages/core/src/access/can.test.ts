@@ -31,6 +31,7 @@ const matrix: Record<Action, string> = {
   "dropin.view":                     "Y   Y   Y   Y   Y   Y   Y   Y   Y    Y",
   "dropin.markIntent":               ".   Y   Y   Y   Y   Y   Y   .   .    .",
   "guest.create":                    "Y   Y   .   .   .   .   .   Y   Y    Y",
+  "guest.forgetOwn":                 ".   Y   .   .   .   .   .   .   .    .",
   "volunteer.apply":                 "Y   Y   .   .   .   .   .   .   .    .",
   "dropin.join":                     ".   Y   Y   Y   Y   Y   Y   .   .    .",
   "talk.request":                    ".   Y   Y   Y   Y   Y   Y   .   .    .",

@@ -17,6 +17,7 @@ export const ACTIONS = [
   "dropin.markIntent",
   "talk.request",
   "guest.create",
+  "guest.forgetOwn",
   "volunteer.apply",
   "volunteer.home",
   "rota.signUp",
@@ -59,6 +60,9 @@ export function can(actor: Actor, action: Action, resource: Resource = {}): bool
       return actor.kind === "guest" || active;
     case "guest.create":
       return actor.kind !== "person" || !active;
+    case "guest.forgetOwn":
+      // "Forget me on this device": only the guest the cookie belongs to.
+      return actor.kind === "guest";
     case "volunteer.apply":
       return actor.kind !== "person";
     case "dropin.join":

@@ -29,7 +29,12 @@ export async function materializeOccurrences(
   from: Date,
   horizonDays = OCCURRENCE_HORIZON_DAYS,
 ): Promise<number> {
-  const series = await db.dropInSeries.findUniqueOrThrow({ where: { id: seriesId } });
+  const series = await db.dropInSeries.findUniqueOrThrow({
+    where: { id: seriesId },
+    include: { facilitator: { select: { erasedAt: true, status: true } } },
+  });
+  // A series whose lead has left (or is suspended) makes no new sessions until someone can lead it.
+  if (series.facilitator.erasedAt || series.facilitator.status === "SUSPENDED") return 0;
   const to = new Date(from.getTime() + horizonDays * 86_400_000);
   const occurrences = expandBetween(
     { rule: series.rrule, startsOnLocal: series.startsOnLocal, timeZone: series.timeZone },
@@ -56,7 +61,10 @@ export async function materializeOccurrences(
  * key absorbs duplicates); realtime runs it hourly and the launcher at start.
  */
 export async function extendHorizon(db: Db, now: Date, horizonDays = OCCURRENCE_HORIZON_DAYS): Promise<number> {
-  const series = await db.dropInSeries.findMany({ select: { id: true } });
+  const series = await db.dropInSeries.findMany({
+    where: { facilitator: { erasedAt: null, status: { not: "SUSPENDED" } } },
+    select: { id: true },
+  });
   let created = 0;
   for (const s of series) created += await materializeOccurrences(db, s.id, now, horizonDays);
   return created;

@@ -137,7 +137,13 @@ describe("requestReminder / cancelReminder / reminderStatus", () => {
     const w = await worker();
     const noEmail = await person("No Email Worker", null);
     const erased = await worker("erased");
-    await erasePerson(db, erased.id);
+    await erasePerson(db, {
+      personId: erased.id,
+      now: now,
+      timeZone: "Europe/London",
+      origin: "http://localhost",
+      aliasSecret: "test-alias-secret-that-is-long-enough",
+    });
 
     const ask = (personId: string, occurrenceId: string, scope: "occurrence" | "series" = "series") =>
       requestReminder(db, { personId, occurrenceId, scope, now });

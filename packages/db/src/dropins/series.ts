@@ -242,18 +242,35 @@ export async function cancelOccurrence(
   const runs = [occ.facilitatorId, occ.series.facilitatorId, occ.series.backupFacilitatorId].includes(input.byPersonId);
   if (!runs && !input.isCoordinator) return { ok: false, reason: "forbidden" };
   if (occ.endsAt <= input.now) return { ok: false, reason: "ended" };
-  return db.$transaction(async (tx) => {
-    const updated = await tx.dropInOccurrence.updateMany({
-      where: { id: occ.id, status: "SCHEDULED" },
-      data: { status: "CANCELLED" },
-    });
-    if (updated.count === 0) return { ok: false, reason: "already_cancelled" } as const;
-    await tx.auditEvent.create({
-      data: { action: "occurrence.cancel", actorPersonId: input.byPersonId, details: { occurrenceId: occ.id } },
-    });
-    const roomEnded = await endLiveRoomIn(tx, occ.id, input.byPersonId);
-    return { ok: true, occurrenceId: occ.id, roomEnded } as const;
+  return db.$transaction((tx) =>
+    cancelOccurrenceIn(tx, { occurrenceId: occ.id, byPersonId: input.byPersonId, now: input.now }),
+  );
+}
+
+/**
+ * The cancellation itself, inside the caller's transaction (also used when a
+ * departing facilitator's sessions are cancelled with their erasure): the
+ * caller has already checked who may cancel.
+ */
+export async function cancelOccurrenceIn(
+  tx: Prisma.TransactionClient,
+  input: { occurrenceId: string; byPersonId: string | null; now: Date },
+): Promise<CancelResult> {
+  const updated = await tx.dropInOccurrence.updateMany({
+    where: { id: input.occurrenceId, status: "SCHEDULED" },
+    data: { status: "CANCELLED" },
   });
+  if (updated.count === 0) return { ok: false, reason: "already_cancelled" } as const;
+  await tx.auditEvent.create({
+    data: {
+      at: input.now,
+      action: "occurrence.cancel",
+      actorPersonId: input.byPersonId,
+      details: { occurrenceId: input.occurrenceId },
+    },
+  });
+  const roomEnded = await endLiveRoomIn(tx, input.occurrenceId, input.byPersonId);
+  return { ok: true, occurrenceId: input.occurrenceId, roomEnded } as const;
 }
 
 export type ChangeOccurrenceResult =

@@ -1,7 +1,15 @@
+import { randomUUID } from "node:crypto";
+import { ERASED_KEY_PREFIX, memberAlias, type Handover } from "@offshift/core";
 import type { Db } from "../client.js";
+import type { Prisma } from "../generated/prisma/client.js";
+import { attendanceKey } from "../dropins/mutations.js";
+import { handOverSessionsIn } from "../dropins/handover.js";
+import { withdrawOffersOfIn, type ClosedOffer } from "../talk/matching.js";
 
-/** Everything Offshift holds about a person, for download. */
-export async function exportPersonData(db: Db, personId: string) {
+type Tx = Prisma.TransactionClient;
+
+/** Everything Offshift holds about a person, for download: every table with a row about them. */
+export async function exportPersonData(db: Db, personId: string, now: Date) {
   const person = await db.person.findUnique({
     where: { id: personId },
     select: {
@@ -13,12 +21,27 @@ export async function exportPersonData(db: Db, personId: string) {
       languages: true,
       experience: true,
       codeOfConductAcceptedAt: true,
+      decidedAt: true,
       createdAt: true,
-      volunteerRota: { select: { shifts: true, pattern: true, preferences: true } },
+      volunteerRota: { select: { shifts: true, pattern: true, preferences: true, createdAt: true } },
       rotaAssignments: {
-        select: { slot: { select: { startsAt: true, endsAt: true, template: { select: { name: true } } } } },
+        select: {
+          source: true,
+          createdAt: true,
+          slot: { select: { startsAt: true, endsAt: true, template: { select: { name: true } } } },
+        },
       },
-      facilitatedSeries: { select: { title: true } },
+      swapOffers: {
+        select: {
+          status: true,
+          createdAt: true,
+          decidedAt: true,
+          slot: { select: { startsAt: true, endsAt: true, template: { select: { name: true } } } },
+        },
+      },
+      facilitatedSeries: { select: { title: true, createdAt: true } },
+      backupSeries: { select: { title: true, createdAt: true } },
+      occurrenceOverrides: { select: { title: true, startsAt: true, endsAt: true, status: true } },
       reminderRequests: {
         select: {
           series: { select: { title: true } },
@@ -27,51 +50,288 @@ export async function exportPersonData(db: Db, personId: string) {
           createdAt: true,
         },
       },
+      talkOffers: { select: { status: true, createdAt: true, expiresAt: true, decidedAt: true } },
+      talkCalls: {
+        select: {
+          status: true,
+          startedAt: true,
+          endedAt: true,
+          endedBy: true,
+          outcome: true,
+          outcomeAt: true,
+          debriefRequestedAt: true,
+        },
+      },
+      onCall: { select: { since: true, until: true, lastCallEndedAt: true } },
       sessions: { select: { createdAt: true, expiresAt: true } },
     },
   });
   if (!person) return null;
-  return { exportedAt: new Date().toISOString(), person };
+  const identity = `person:${personId}`;
+  const [coverTaken, talkRequests, flagsRaised, flagsReviewed, auditEvents, intents, mail] = await Promise.all([
+    db.rotaSwapOffer.findMany({
+      where: { takenById: personId },
+      select: { decidedAt: true, slot: { select: { startsAt: true, endsAt: true } } },
+    }),
+    db.talkRequest.findMany({
+      where: { requesterKey: identity },
+      select: {
+        language: true,
+        experience: true,
+        status: true,
+        createdAt: true,
+        matchedAt: true,
+        closedAt: true,
+        call: { select: { startedAt: true, endedAt: true, endedBy: true } },
+      },
+    }),
+    db.safeguardingFlag.findMany({
+      where: { byPersonId: personId },
+      select: { category: true, occurrenceId: true, callId: true, createdAt: true, reviewedAt: true },
+    }),
+    db.safeguardingFlag.findMany({ where: { reviewedById: personId }, select: { category: true, reviewedAt: true } }),
+    db.auditEvent.findMany({
+      where: { OR: [{ actorPersonId: personId }, { subjectPersonId: personId }] },
+      select: { at: true, action: true, actorPersonId: true, subjectPersonId: true, details: true },
+      orderBy: { at: "asc" },
+    }),
+    db.attendanceIntent.findMany({
+      where: { browserKey: attendanceKey(identity) },
+      select: { createdAt: true, occurrence: { select: { title: true, startsAt: true } } },
+    }),
+    person.email
+      ? db.outboxMail.findMany({
+          where: { to: { equals: person.email, mode: "insensitive" } },
+          select: { subject: true, notBefore: true, sentAt: true, droppedAt: true, createdAt: true },
+        })
+      : [],
+  ]);
+  return {
+    exportedAt: now.toISOString(),
+    person,
+    coverTaken,
+    talkRequests,
+    safeguardingFlagsRaised: flagsRaised,
+    safeguardingFlagsReviewed: flagsReviewed,
+    // Other people's ids are not theirs to download: only whether it was them who acted.
+    auditEvents: auditEvents.map((e) => ({
+      at: e.at,
+      action: e.action,
+      byYou: e.actorPersonId === personId,
+      aboutYou: e.subjectPersonId === personId,
+      details: e.details,
+    })),
+    attendanceIntents: intents,
+    mail,
+  };
+}
+
+export type ErasePersonResult =
+  | {
+      ok: true;
+      /** What became of each upcoming session they were running. */
+      handovers: Handover[];
+      /** Sessions whose open room ended with the cancellation: realtime takes people out. */
+      roomsEnded: string[];
+      /** 1:1 offers made to them that were withdrawn: the requesters wait for someone else. */
+      withdrawnOffers: ClosedOffer[];
+      /** 1:1 calls that ended with the erasure: both sides are told. */
+      endedCalls: string[];
+      /** Coordinators mailed about the handover. */
+      coordinatorsTold: number;
+    }
+  | { ok: false; code: "not_found"; message: string };
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Erasure, in one transaction: everything that identifies the person goes;
+ * rows that count towards anonymous totals (calls taken, sessions run, rota
+ * slots worked, audit of decisions) stay, re-keyed to a fresh random id that
+ * nothing outside the database has ever seen, so they link back to nobody.
+ * Upcoming sessions they were to run go to the series' backup or are
+ * cancelled, and coordinators get one mail saying which.
+ */
+export async function erasePerson(
+  db: Db,
+  input: { personId: string; now: Date; timeZone: string; origin: string; aliasSecret: string },
+): Promise<ErasePersonResult> {
+  const { personId, now } = input;
+  return db.$transaction(
+    async (tx) => {
+      const claimed = await tx.$queryRaw<{ email: string | null; displayName: string; roles: string[] }[]>`
+        UPDATE "Person" SET "erasedAt" = ${now} WHERE "id" = ${personId}::uuid AND "erasedAt" IS NULL
+        RETURNING "email", "displayName", "roles"::text[] AS "roles"`;
+      const before = claimed[0];
+      // Erased accounts are re-keyed, so a second erasure (a double click) finds nothing too.
+      if (!before) return { ok: false, code: "not_found", message: "That account could not be found." } as const;
+      const shellId = randomUUID();
+      const handed = await handOverSessionsIn(tx, { ...input, eventId: shellId, reason: "deleted" });
+      const withdrawnOffers = await withdrawOffersOfIn(tx, personId, now);
+      const asVolunteer = await endActiveCalls(tx, { volunteerId: personId, now });
+      const asWorker = await forgetIdentityIn(tx, `person:${personId}`, now, input.aliasSecret);
+      const endedCalls = [...asVolunteer.map((c) => c.id), ...asWorker.endedCalls];
+      await eraseMailAbout(tx, { personId, email: before.email, displayName: before.displayName });
+
+      await tx.session.deleteMany({ where: { userId: personId } });
+      await tx.account.deleteMany({ where: { userId: personId } });
+      await tx.volunteerRota.deleteMany({ where: { personId } });
+      await tx.onCall.deleteMany({ where: { personId } });
+      await tx.talkPresence.deleteMany({ where: { personId } });
+      await tx.reminderRequest.deleteMany({ where: { personId } });
+      await tx.rotaSwapOffer.updateMany({
+        where: { fromId: personId, status: "OPEN" },
+        data: { status: "WITHDRAWN", decidedAt: now },
+      });
+      await tx.rotaAssignment.deleteMany({ where: { personId, slot: { startsAt: { gt: now } } } });
+      await tx.dropInSeries.updateMany({
+        where: { backupFacilitatorId: personId },
+        data: { backupFacilitatorId: null },
+      });
+
+      // Ids kept outside foreign keys follow the re-keying by hand.
+      await tx.dropInOccurrence.updateMany({ where: { openedById: personId }, data: { openedById: shellId } });
+      await tx.rotaSwapOffer.updateMany({ where: { takenById: personId }, data: { takenById: shellId } });
+      await tx.safeguardingFlag.updateMany({ where: { byPersonId: personId }, data: { byPersonId: shellId } });
+      await tx.safeguardingFlag.updateMany({ where: { reviewedById: personId }, data: { reviewedById: shellId } });
+      await tx.auditEvent.updateMany({ where: { actorPersonId: personId }, data: { actorPersonId: shellId } });
+      await tx.auditEvent.updateMany({ where: { subjectPersonId: personId }, data: { subjectPersonId: shellId } });
+      await tx.$executeRaw`
+        UPDATE "AuditEvent" SET "details" = replace("details"::text, ${personId}, ${shellId})::jsonb
+        WHERE strpos("details"::text, ${personId}) > 0`;
+
+      const wasFacilitator = before.roles.includes("FACILITATOR");
+      await tx.person.update({
+        where: { id: personId },
+        data: {
+          displayName: wasFacilitator ? "Former facilitator" : "Former volunteer",
+          email: null,
+          emailVerified: false,
+          image: null,
+          languages: [],
+          experience: [],
+          codeOfConductAcceptedAt: null,
+          status: "SUSPENDED",
+        },
+      });
+      // Every foreign key to Person cascades on update, so this moves every kept row to the shell id.
+      await tx.$executeRaw`UPDATE "Person" SET "id" = ${shellId}::uuid WHERE "id" = ${personId}::uuid`;
+      await tx.auditEvent.create({ data: { at: now, action: "account.erased", subjectPersonId: shellId } });
+      return { ok: true, ...handed, withdrawnOffers: [...withdrawnOffers, ...asWorker.withdrawn], endedCalls } as const;
+    },
+    { timeout: 30_000 },
+  );
+}
+
+async function endActiveCalls(tx: Tx, where: { volunteerId?: string; workerKey?: string; now: Date }) {
+  const side = where.volunteerId ? "volunteer" : "worker";
+  const calls = await tx.talkCall.updateManyAndReturn({
+    where: {
+      status: "ACTIVE",
+      ...(where.volunteerId ? { volunteerId: where.volunteerId } : { workerKey: where.workerKey! }),
+    },
+    data: { status: "ENDED", endedAt: where.now, endedBy: side },
+    select: { id: true, volunteerId: true },
+  });
+  for (const c of calls) {
+    await tx.talkPresence.deleteMany({ where: { callId: c.id } });
+    await tx.onCall.updateMany({ where: { personId: c.volunteerId }, data: { lastCallEndedAt: where.now } });
+  }
+  return calls;
 }
 
 /**
- * Erasure: personal data is removed, anonymous aggregates stay. The row is
- * kept as an anonymous shell only so that sessions they ran still count in
- * totals; it can never sign in again.
+ * What an identity key ("guest:<id>" / "person:<id>") leaves behind as a
+ * worker: open requests are closed (pending offers withdrawn), live calls
+ * end, and the rows kept for the 1:1 line's totals get a random key each.
  */
-export async function erasePerson(db: Db, personId: string, now = new Date()): Promise<boolean> {
+async function forgetIdentityIn(
+  tx: Tx,
+  identity: string,
+  now: Date,
+  aliasSecret: string,
+): Promise<{ withdrawn: ClosedOffer[]; endedCalls: string[] }> {
+  const open = await tx.talkRequest.findMany({
+    where: { requesterKey: identity, status: { in: ["WAITING", "OFFERED"] } },
+    select: { id: true },
+  });
+  const ids = open.map((r) => r.id);
+  const withdrawn =
+    ids.length === 0
+      ? []
+      : await tx.$queryRaw<{ offerId: string; volunteerId: string }[]>`
+          UPDATE "TalkOffer" SET "status" = 'WITHDRAWN', "decidedAt" = ${now}
+          WHERE "requestId" = ANY(${ids}::uuid[]) AND "status" = 'PENDING'
+          RETURNING "id" AS "offerId", "volunteerId"`;
+  await tx.talkRequest.updateMany({
+    where: { id: { in: ids }, status: { in: ["WAITING", "OFFERED"] } },
+    data: { status: "CANCELLED", closedAt: now },
+  });
+  const ended = await endActiveCalls(tx, { workerKey: identity, now });
+  await tx.$executeRaw`UPDATE "TalkRequest" SET "requesterKey" = ${ERASED_KEY_PREFIX} || gen_random_uuid() WHERE "requesterKey" = ${identity}`;
+  await tx.$executeRaw`UPDATE "TalkCall" SET "workerKey" = ${ERASED_KEY_PREFIX} || gen_random_uuid() WHERE "workerKey" = ${identity}`;
+  // A concern raised about them stays counted, but no longer points at anyone.
+  await tx.safeguardingFlag.updateMany({ where: { subjectKey: identity }, data: { subjectKey: null } });
+  await tx.attendanceIntent.deleteMany({ where: { browserKey: attendanceKey(identity) } });
+  // Live rooms know members by a per-room alias: their side-chat lines and sockets there go now
+  // (realtime takes them out of the member list as their sockets close).
+  for (const { occurrenceId } of await tx.liveRoom.findMany({ select: { occurrenceId: true } })) {
+    const alias = memberAlias(aliasSecret, occurrenceId, identity);
+    await tx.roomChatLine.deleteMany({ where: { occurrenceId, memberId: alias } });
+    await tx.roomPresence.deleteMany({ where: { occurrenceId, memberId: alias } });
+  }
+  return {
+    withdrawn: withdrawn.map((w) => ({ ...w, requesterKey: identity, reason: "withdrawn" as const })),
+    endedCalls: ended.map((c) => c.id),
+  };
+}
+
+/**
+ * Mail to them or naming them: queued, sent or kept by the development
+ * mailbox; unused sign-in links holding their address.
+ */
+async function eraseMailAbout(tx: Tx, who: { personId: string; email: string | null; displayName: string }) {
+  const name = `\\m${escapeRegex(who.displayName.trim())}\\M`;
+  const debriefs = (await tx.talkCall.findMany({ where: { volunteerId: who.personId }, select: { id: true } })).map(
+    (c) => `talk-debrief:${c.id}:%`,
+  );
+  const email = (who.email ?? "").toLowerCase();
+  await tx.$executeRaw`
+    DELETE FROM "OutboxMail"
+    WHERE (${email} <> '' AND (lower("to") = ${email} OR strpos(lower("text"), ${email}) > 0))
+       OR "subject" ~* ${name} OR "text" ~* ${name}
+       OR strpos("dedupeKey", ${who.personId}) > 0 OR strpos("text", ${who.personId}) > 0
+       OR "dedupeKey" LIKE ANY(${debriefs}::text[])`;
+  await tx.$executeRaw`
+    DELETE FROM "DevMail"
+    WHERE (${email} <> '' AND (lower("to") = ${email} OR strpos(lower("text"), ${email}) > 0))
+       OR "subject" ~* ${name} OR "text" ~* ${name} OR strpos("text", ${who.personId}) > 0`;
+  if (email) {
+    // better-auth keeps a link's address in the row's value (JSON) and, for some flows, as its identifier.
+    await tx.$executeRaw`
+      DELETE FROM "Verification" WHERE strpos(lower("value"), ${email}) > 0 OR lower("identifier") = ${email}`;
+  }
+}
+
+export type ForgetGuestResult =
+  | { ok: true; withdrawnOffers: ClosedOffer[]; endedCalls: string[] }
+  | { ok: false; code: "not_found"; message: string };
+
+/**
+ * "Forget me on this device": the guest row goes, and everything keyed to it
+ * is erased or, where it counts towards the 1:1 line's anonymous totals,
+ * re-keyed at random (so coordinators' numbers stay true).
+ */
+export async function forgetGuest(
+  db: Db,
+  input: { guestId: string; now: Date; aliasSecret: string },
+): Promise<ForgetGuestResult> {
   return db.$transaction(async (tx) => {
-    // Read before the address is cleared: undelivered mail to it goes too.
-    const before = await tx.person.findUnique({ where: { id: personId }, select: { email: true } });
-    const updated = await tx.person.updateMany({
-      where: { id: personId, erasedAt: null },
-      data: {
-        displayName: "Former volunteer",
-        email: null,
-        image: null,
-        languages: [],
-        experience: [],
-        status: "SUSPENDED",
-        erasedAt: now,
-      },
-    });
-    if (updated.count === 0) return false;
-    await tx.session.deleteMany({ where: { userId: personId } });
-    await tx.account.deleteMany({ where: { userId: personId } });
-    await tx.volunteerRota.deleteMany({ where: { personId } });
-    await tx.rotaSwapOffer.updateMany({
-      where: { fromId: personId, status: "OPEN" },
-      data: { status: "WITHDRAWN", decidedAt: now },
-    });
-    await tx.rotaAssignment.deleteMany({ where: { personId, slot: { startsAt: { gt: now } } } });
-    await tx.reminderRequest.deleteMany({ where: { personId } });
-    if (before?.email) {
-      await tx.outboxMail.deleteMany({
-        where: { to: { equals: before.email, mode: "insensitive" }, sentAt: null, droppedAt: null },
-      });
-    }
-    await tx.auditEvent.create({ data: { action: "account.erased", subjectPersonId: personId } });
-    return true;
+    const { count } = await tx.guest.deleteMany({ where: { id: input.guestId } });
+    if (count === 0)
+      return { ok: false, code: "not_found", message: "There is nothing to forget on this device." } as const;
+    const left = await forgetIdentityIn(tx, `guest:${input.guestId}`, input.now, input.aliasSecret);
+    return { ok: true, withdrawnOffers: left.withdrawn, endedCalls: left.endedCalls } as const;
   });
 }
 

@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { VolunteerApplicationInput } from "@offshift/core";
 import type { Db } from "../client.js";
+import { handOverSessionsIn, type HandoverResult } from "../dropins/handover.js";
 import type { PersonStatus } from "../generated/prisma/enums.js";
 
 /**
@@ -68,6 +70,8 @@ export type DecisionResult =
       ok: true;
       person: { id: string; email: string | null; displayName: string; status: PersonStatus };
       endedSessions: number;
+      /** A suspended facilitator's upcoming sessions: to backups or cancelled (empty otherwise). */
+      handover: HandoverResult;
     }
   | { ok: false; reason: "not_found" | "not_allowed_in_this_state" | "own_account" };
 
@@ -83,18 +87,26 @@ const transitions: Record<Decision, { from: PersonStatus[]; to: PersonStatus }> 
 /**
  * A coordinator's decision. The status changes only from the expected state
  * (a conditional update settles two coordinators clicking at once); a
- * suspension ends every session of that person in the same transaction.
+ * suspension ends every session of that person in the same transaction, and
+ * the sessions they were to facilitate go to backups or are cancelled.
  */
 export async function decideApplication(
   db: Db,
-  input: { actorPersonId: string; personId: string; decision: Decision; now?: Date },
+  input: {
+    actorPersonId: string;
+    personId: string;
+    decision: Decision;
+    now: Date;
+    timeZone: string;
+    origin: string;
+  },
 ): Promise<DecisionResult> {
   if (input.actorPersonId === input.personId) return { ok: false, reason: "own_account" };
   const t = transitions[input.decision];
   return db.$transaction(async (tx) => {
     const updated = await tx.person.updateMany({
       where: { id: input.personId, status: { in: t.from }, erasedAt: null },
-      data: { status: t.to, decidedAt: input.now ?? new Date() },
+      data: { status: t.to, decidedAt: input.now },
     });
     if (updated.count === 0) {
       const exists = await tx.person.count({ where: { id: input.personId, erasedAt: null } });
@@ -102,8 +114,20 @@ export async function decideApplication(
     }
     const ended =
       t.to === "SUSPENDED" ? await tx.session.deleteMany({ where: { userId: input.personId } }) : { count: 0 };
+    const handover =
+      input.decision === "suspend"
+        ? await handOverSessionsIn(tx, {
+            personId: input.personId,
+            eventId: randomUUID(),
+            reason: "suspended",
+            now: input.now,
+            timeZone: input.timeZone,
+            origin: input.origin,
+          })
+        : { handovers: [], roomsEnded: [], coordinatorsTold: 0 };
     await tx.auditEvent.create({
       data: {
+        at: input.now,
         action: `application.${input.decision}`,
         actorPersonId: input.actorPersonId,
         subjectPersonId: input.personId,
@@ -113,7 +137,7 @@ export async function decideApplication(
       where: { id: input.personId },
       select: { id: true, email: true, displayName: true, status: true },
     });
-    return { ok: true, person, endedSessions: ended.count } as const;
+    return { ok: true, person, endedSessions: ended.count, handover } as const;
   });
 }
 

@@ -119,7 +119,13 @@ describe("enqueueSlotReminders", () => {
     // The real erasure path too.
     const later = await person("Leaving");
     await db.rotaAssignment.create({ data: { slotId: s.id, personId: later.id } });
-    await erasePerson(db, later.id);
+    await erasePerson(db, {
+      personId: later.id,
+      now: new Date(start.getTime() - 60 * MIN),
+      timeZone: "Europe/London",
+      origin: "http://localhost",
+      aliasSecret: "test-alias-secret-that-is-long-enough",
+    });
     expect(await enqueueSlotReminders(db, new Date(start.getTime() - 30 * MIN), OPTS)).toBe(0);
   });
 });

@@ -71,9 +71,12 @@ async function closeOffers(
 
 /** Withdraws a volunteer's pending offer (they went off call or closed their last on-call page). */
 export async function withdrawOffersOf(db: Db, personId: string, now: Date): Promise<ClosedOffer[]> {
-  return db.$transaction((tx) =>
-    closeOffers(tx, Prisma.sql`o."volunteerId" = ${personId}::uuid`, () => "withdrawn", now),
-  );
+  return db.$transaction((tx) => withdrawOffersOfIn(tx, personId, now));
+}
+
+/** The same inside the caller's transaction (a volunteer's account being erased). */
+export function withdrawOffersOfIn(tx: Tx, personId: string, now: Date): Promise<ClosedOffer[]> {
+  return closeOffers(tx, Prisma.sql`o."volunteerId" = ${personId}::uuid`, () => "withdrawn", now);
 }
 
 export interface DispatchResult {

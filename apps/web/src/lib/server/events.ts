@@ -2,12 +2,14 @@ import { Emitter } from "@socket.io/postgres-emitter";
 import pg from "pg";
 import {
   PUBLIC_ROOM,
+  callChannel,
   ROTA_ROOM,
   type AttendanceChanged,
   type RotaChanged,
   type ScheduleChanged,
   type ServerToClientEvents,
 } from "@offshift/core";
+import { loadCallView, type Db } from "@offshift/db";
 import { env } from "./env.js";
 import { logger } from "./logger.js";
 
@@ -32,6 +34,28 @@ function getEmitter(): Emitter<ServerToClientEvents> {
 
 export function publishAttendanceChanged(payload: AttendanceChanged): void {
   getEmitter().to(PUBLIC_ROOM).emit("dropin:attendance", payload);
+}
+
+/**
+ * 1:1 offers withdrawn outside realtime (someone erased their account or was
+ * forgotten): the volunteer's offer closes and the worker waits for someone else.
+ */
+export function publishTalkOffersClosed(closed: { offerId: string; volunteerId: string; requesterKey: string }[]) {
+  for (const c of closed) {
+    getEmitter().to(`person:${c.volunteerId}`).emit("talk:offer-closed", { offerId: c.offerId, reason: "withdrawn" });
+    getEmitter().to(c.requesterKey).emit("talk:changed");
+  }
+}
+
+/**
+ * 1:1 calls ended outside realtime (one side erased or forgotten): both
+ * pages get the ended call's state, as when a side hangs up.
+ */
+export async function publishCallsEnded(db: Db, callIds: readonly string[], now: Date): Promise<void> {
+  for (const callId of callIds) {
+    const view = await loadCallView(db, callId, now);
+    if (view) getEmitter().to(callChannel(callId)).emit("call:state", view);
+  }
 }
 
 /** Ends every open socket of one person or guest, on every realtime node. */

@@ -13,3 +13,8 @@ export function setGuestCookie(cookies: Cookies, token: string) {
     maxAge: 60 * 60 * 24 * 365,
   });
 }
+
+/** "Forget me on this device": the browser no longer holds the guest's credential. */
+export function clearGuestCookie(cookies: Cookies) {
+  cookies.delete(GUEST_COOKIE, { path: "/" });
+}

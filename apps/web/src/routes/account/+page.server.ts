@@ -3,7 +3,15 @@ import { z } from "zod";
 import { erasePerson } from "@offshift/db";
 import { auth } from "$lib/server/auth.js";
 import { getDb } from "$lib/server/db.js";
-import { disconnectIdentity } from "$lib/server/events.js";
+import { now as clockNow } from "$lib/server/clock.js";
+import { env } from "$lib/server/env.js";
+import {
+  disconnectIdentity,
+  publishRoomCancelled,
+  publishScheduleChanged,
+  publishCallsEnded,
+  publishTalkOffersClosed,
+} from "$lib/server/events.js";
 import { requireCan } from "$lib/server/guard.js";
 import type { Actions, PageServerLoad } from "./$types";
 
@@ -33,8 +41,24 @@ export const actions: Actions = {
     const person = requireCan(locals, "account.manageOwn", { ownerPersonId: locals.person.id })!;
     const parsed = confirmDelete.safeParse(Object.fromEntries(await request.formData()));
     if (!parsed.success) return fail(400, { error: parsed.error.issues[0]!.message });
-    await erasePerson(getDb(), person.id);
+    const now = clockNow();
+    const result = await erasePerson(getDb(), {
+      personId: person.id,
+      now,
+      timeZone: env().ORG_TIMEZONE,
+      origin: env().ORIGIN,
+      aliasSecret: env().REALTIME_TICKET_SECRET,
+    });
+    if (!result.ok) return fail(404, { error: result.message });
     disconnectIdentity(`person:${person.id}`);
+    for (const h of result.handovers)
+      publishScheduleChanged({
+        occurrenceId: h.occurrenceId,
+        change: h.outcome,
+      });
+    for (const id of result.roomsEnded) publishRoomCancelled(id);
+    publishTalkOffersClosed(result.withdrawnOffers);
+    await publishCallsEnded(getDb(), result.endedCalls, now);
     for (const c of cookies.getAll()) if (c.name.startsWith("offshift.")) cookies.delete(c.name, { path: "/" });
     redirect(303, "/?account=deleted");
   },

@@ -2,8 +2,10 @@ import { fail } from "@sveltejs/kit";
 import { applicationDecisionInput, fieldErrors } from "@offshift/core";
 import { decideApplication, listVolunteers } from "@offshift/db";
 import { sendSignInLink } from "$lib/server/auth.js";
+import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
-import { disconnectIdentity } from "$lib/server/events.js";
+import { env } from "$lib/server/env.js";
+import { disconnectIdentity, publishRoomCancelled, publishScheduleChanged } from "$lib/server/events.js";
 import { requireCan } from "$lib/server/guard.js";
 import { sendMail } from "$lib/server/mail.js";
 import type { Actions, PageServerLoad } from "./$types";
@@ -44,12 +46,24 @@ export const actions: Actions = {
     const form = Object.fromEntries(await request.formData());
     const parsed = applicationDecisionInput.safeParse(form);
     if (!parsed.success) return fail(400, { error: Object.values(fieldErrors(parsed.error))[0] });
-    const result = await decideApplication(getDb(), { actorPersonId: coordinator.id, ...parsed.data });
+    const result = await decideApplication(getDb(), {
+      actorPersonId: coordinator.id,
+      ...parsed.data,
+      now: clockNow(),
+      timeZone: env().ORG_TIMEZONE,
+      origin: env().ORIGIN,
+    });
     if (!result.ok) return fail(409, { error: refusal[result.reason], personId: parsed.data.personId });
 
     const { person } = result;
     if (parsed.data.decision === "suspend" || parsed.data.decision === "reject")
       disconnectIdentity(`person:${person.id}`);
+    for (const h of result.handover.handovers)
+      publishScheduleChanged({
+        occurrenceId: h.occurrenceId,
+        change: h.outcome,
+      });
+    for (const id of result.handover.roomsEnded) publishRoomCancelled(id);
     if (person.email) {
       if (parsed.data.decision === "approve" || parsed.data.decision === "reinstate") {
         await sendSignInLink(person.email, request.headers, "approved");

@@ -24,6 +24,7 @@ export const load: PageServerLoad = async ({ locals }) => {
         );
   const when = suggested ? nightLabel(suggested.item.startsAt, now, env().ORG_TIMEZONE) : null;
   return {
+    isGuest: locals.actor.kind === "guest",
     counts,
     availability: availabilityText(counts.onCall, when && { ...when, openNow: suggested!.openNow }),
     nextDropIn: suggested
