@@ -170,6 +170,7 @@ export class Load {
     const room = c.room;
     const need = room.members.length - 1;
     const step = c.n++ % 3;
+    const n = c.n;
     this.sent++;
     const t0 = performance.now();
     this.inflight++;
@@ -183,6 +184,11 @@ export class Load {
         return;
       }
       this.inflight--;
+      if (!ack?.ok) {
+        // Refused (and the sender told so): nothing will fan out, so it is not waited for or counted lost.
+        if (step === 0) room.pendingChat.delete(`${c.i}.${n}`);
+        else if (room.pendingHand.get(c.memberId)?.t0 === t0) room.pendingHand.delete(c.memberId);
+      }
       if (!measured) return;
       this.ackRtt.push(performance.now() - t0);
       if (ack?.ok) this.acks.ok++;
@@ -190,7 +196,7 @@ export class Load {
     };
     if (step === 0) {
       // One chat line every 3 s per participant: under the 5-per-10 s chat limit.
-      const text = `${c.i}.${c.n}`;
+      const text = `${c.i}.${n}`;
       room.pendingChat.set(text, { t0, need, got: 0, sender: c, measured });
       send = () => c.socket.emit("room:chat", { text }, onAck);
     } else {

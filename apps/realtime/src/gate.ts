@@ -11,11 +11,12 @@ export interface GateLimits {
 }
 
 /**
- * Defaults: a room command takes a few milliseconds of database time, so 32 waiting
- * for one room is well under a second of queue; 512 across a node keeps its memory
- * and its 5 database connections from being buried.
+ * Defaults: a node answers a few hundred room commands a second (bench/realtime),
+ * so 64 admitted is at most a few hundred milliseconds of waiting, enough to keep
+ * its 5 database connections busy; 16 for one room (12 people) covers everyone
+ * clicking at once. Beyond that, waiting longer would only turn into timeouts.
  */
-export const DEFAULT_GATE_LIMITS: GateLimits = { perNode: 512, perKey: 32 };
+export const DEFAULT_GATE_LIMITS: GateLimits = { perNode: 64, perKey: 16 };
 
 /**
  * Admission for socket commands. Commands for one key (a room, a call) run one

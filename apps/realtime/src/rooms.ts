@@ -198,7 +198,12 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
             },
           });
         });
-        if (outcome === BUSY) return reply(error("busy", BUSY_MESSAGE));
+        if (outcome === BUSY) {
+          // Nothing was done: the retry the browser makes must not count against this person's budget.
+          await commands.reward(socket.id, 1);
+          if (name === "room:chat") await chat.reward(socket.id, 1);
+          return reply(error("busy", BUSY_MESSAGE));
+        }
         await outcome;
       } catch (err) {
         logger.warn({ err: err instanceof Error ? err.message : String(err), event: name }, "room command failed");

@@ -344,7 +344,11 @@ function registerTalkHandlers(
         if (!parsed.ok) return reply({ ok: false, error: parsed.error });
         // One at a time per person on this node, and refused at once as busy when too much is waiting.
         const outcome = deps.gate.run(`talk:${socket.data.identityRoom}`, "talk", () => run(parsed.command));
-        if (outcome === BUSY) return reply(error("busy", BUSY_MESSAGE));
+        if (outcome === BUSY) {
+          // Nothing was done: the retry the browser makes must not count against this person's budget.
+          await commands.reward(socket.id, 1);
+          return reply(error("busy", BUSY_MESSAGE));
+        }
         reply(await outcome);
       } catch (err) {
         logger.warn({ err: err instanceof Error ? err.message : String(err), event: name }, "talk command failed");
