@@ -139,6 +139,7 @@ export {
   acceptOffer,
   declineOffer,
   withdrawOffersOf,
+  withdrawOffersForWorker,
   type ClosedOffer,
   type MadeOffer,
   type DispatchResult,
@@ -153,6 +154,7 @@ export {
   onCallStatus,
   loadOfferView,
 } from "./talk/oncall.js";
+export { touchWaitingPresence } from "./talk/presence.js";
 export {
   callSide,
   callParties,
