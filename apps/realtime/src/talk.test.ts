@@ -2,6 +2,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   OFFER_TIMEOUT_MS,
+  signalBytes,
   type Actor,
   type CallChatLine,
   type TalkAck,
@@ -12,6 +13,7 @@ import { createDb, type Db } from "@offshift/db";
 import { createTestDatabase } from "@offshift/db/testing";
 import { createRealtimeServer, type RealtimeServer } from "./server.js";
 import { TICKET_SECRET, client, silentLogger, waitFor, type Client } from "./test-helpers.js";
+import { SIGNAL_BYTES_PER_10S } from "./limits.js";
 
 // Two realtime nodes on one database, sharing a test clock, with the matcher
 // ticking fast: offers, time-outs, disconnects and the call itself.
@@ -243,6 +245,16 @@ describe("the 1:1 line across two realtime nodes", () => {
       signal: { kind: "hello", session: "s1" },
     });
     expect(await signal).toMatchObject({ from: "volunteer", signal: { kind: "hello" } });
+    // A flood from one side stops at the byte budget (issue 13 item 15), with a typed refusal.
+    let heard = 0;
+    maria.on("rtc:signal", () => heard++);
+    const big = { kind: "description", session: "s2", description: { type: "offer", sdp: "a".repeat(15_000) } };
+    const acks: TalkAck<TalkReply>[] = [];
+    for (let i = 0; i < 30; i++) acks.push(await send(owl, "call:signal", { to: "volunteer", signal: big }));
+    const relayed = Math.floor(SIGNAL_BYTES_PER_10S / signalBytes(big));
+    expect(acks.filter((a) => a.ok)).toHaveLength(relayed);
+    expect(acks.at(-1)).toMatchObject({ ok: false, error: { code: "rate_limited" } });
+    await expect.poll(() => heard).toBe(relayed);
 
     // The worker's status says matched; Maria is not offered anything while in the call.
     expect(await send(owl, "talk:sync")).toMatchObject({ data: { status: { state: "matched", callId } } });

@@ -38,7 +38,7 @@ import {
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
 import type { RoomDeps } from "./rooms.js";
-import { socketLimits } from "./limits.js";
+import { SIGNALS_RATE_LIMITED, socketLimits } from "./limits.js";
 
 type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -162,7 +162,7 @@ function registerTalkHandlers(
   service: { kick(): void; notifyClosed(closed: ClosedOffer[]): void },
 ): void {
   const { io, db, logger } = deps;
-  const { commands, chat, signals, allowed } = socketLimits(socket.id);
+  const { commands, chat, signals, allowed, signalAllowed } = socketLimits(socket.id);
 
   const run = async (command: TalkCommand): Promise<TalkAck<TalkReply>> => {
     const actor = socket.data.actor;
@@ -376,9 +376,12 @@ function registerTalkHandlers(
     const reply = (r: TalkAck) => {
       if (typeof ack === "function") (ack as (r: TalkAck) => void)(r);
     };
-    if (!(await allowed(signals))) return reply(error("rate_limited", "Too many signals."));
     const parsed = callSignal.safeParse(payload);
-    if (!parsed.success) return reply(error("invalid", parsed.error.issues[0]?.message ?? "Invalid signal"));
+    if (!parsed.success) {
+      if (!(await allowed(signals))) return reply(error("rate_limited", SIGNALS_RATE_LIMITED));
+      return reply(error("invalid", parsed.error.issues[0]?.message ?? "Invalid signal"));
+    }
+    if (!(await signalAllowed(parsed.data.signal))) return reply(error("rate_limited", SIGNALS_RATE_LIMITED));
     const call = socket.data.call;
     if (!call) return reply(error("not_found", "Join the call first."));
     // `from` is the side the server knows this socket is on, never taken from the payload.
