@@ -117,7 +117,14 @@ describe("talk requests of workers who left", () => {
       ok: false,
       error: { code: "ended", message: "That request closed when your page was closed. You can ask again." },
     });
-    // And they may ask again: one open request per worker counts open ones only.
+    // Coming back, they are told why in plain words (the page says so), and may ask again.
+    expect(await talkStatus(db, { requesterKey: "guest:gone0", now: at(WORKER_GRACE_MS + 250) })).toMatchObject({
+      state: "none",
+      lapsed: true,
+    });
+    expect(
+      await talkStatus(db, { requesterKey: "guest:never-asked", now: at(WORKER_GRACE_MS + 250) }),
+    ).not.toHaveProperty("lapsed");
     await ask("guest:gone0", "gone-0-again", at(WORKER_GRACE_MS + 300));
   });
 

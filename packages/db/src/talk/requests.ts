@@ -164,6 +164,9 @@ export async function talkAvailability(db: Db, now: Date): Promise<TalkCounts> {
   return { onCall: Number(rows[0]?.onCall ?? 0), free: Number(rows[0]?.free ?? 0) };
 }
 
+/** How long a worker coming back is told that their request closed while they were away. */
+const LAPSED_SHOWN_MS = 12 * 60 * 60_000;
+
 /** What the worker sees: their place in the queue, a rough wait, whether the search widened, or their call. */
 export async function talkStatus(db: Db, input: { requesterKey: string; now: Date }): Promise<TalkStatus> {
   const call = await db.talkCall.findFirst({
@@ -175,7 +178,16 @@ export async function talkStatus(db: Db, input: { requesterKey: string; now: Dat
   const request = await db.talkRequest.findFirst({
     where: { requesterKey: input.requesterKey, status: { in: ["WAITING", "OFFERED"] } },
   });
-  if (!request) return { state: "none", ...counts };
+  if (!request) {
+    const last = await db.talkRequest.findFirst({
+      where: { requesterKey: input.requesterKey },
+      orderBy: { createdAt: "desc" },
+      select: { status: true, closedAt: true },
+    });
+    const lapsed =
+      last?.status === "LEFT" && !!last.closedAt && input.now.getTime() - last.closedAt.getTime() < LAPSED_SHOWN_MS;
+    return { state: "none", ...counts, ...(lapsed ? { lapsed } : {}) };
+  }
   // Only workers whose page is open count ahead: someone who closed theirs is not asked first, and is
   // closed after the grace (if they come back within it, they are ahead again: their place is kept).
   const [ahead] = await db.$queryRaw<{ n: bigint }[]>`
