@@ -25,7 +25,7 @@ beforeAll(async () => {
     data: { displayName: "Maria Santos", roles: ["VOLUNTEER"], status: "APPROVED", languages: ["en"] },
   });
   volunteer = { kind: "person", personId: p.id, roles: ["VOLUNTEER"], status: "APPROVED" };
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < 32; i++) {
     const g = await db.guest.create({
       data: { nickname: `Guest ${i}`, tokenHash: `hash-left-${i}`, agreementAcceptedAt: new Date(clock) },
     });
@@ -73,15 +73,15 @@ const statuses = async () =>
 
 describe("talk requests from workers who left", () => {
   it("guests who ask and close the tab: a real worker is first, the volunteer is offered only them", async () => {
-    // Six guests ask and close their tabs at once, on both nodes.
-    const leavers = await Promise.all(guests.slice(0, 6).map((g, i) => connected(i % 2, g)));
+    // 30 guests ask and close their tabs within a second, on both nodes (the issue's scenario).
+    const leavers = await Promise.all(guests.slice(0, 30).map((g, i) => connected(i % 2, g)));
     const asked = await Promise.all(leavers.map((s) => send(s, "talk:request", {})));
     expect(asked.every((a) => a.ok)).toBe(true);
     leavers.forEach((s) => s.disconnect());
     await expect.poll(() => db.talkPresence.count({ where: { kind: "waiting" } })).toBe(0);
 
-    // A real worker asks on node b: they are first, not seventh.
-    const real = await connected(1, guests[6]!);
+    // A real worker asks on node b: they are first, not 31st.
+    const real = await connected(1, guests[30]!);
     expect(await send(real, "talk:request", {})).toMatchObject({
       ok: true,
       data: { status: { state: "waiting", position: 1 } },
@@ -96,11 +96,11 @@ describe("talk requests from workers who left", () => {
     const accepted = await send(maria, "talk:accept", { offerId: offers[0]!.offerId });
     expect(accepted).toMatchObject({ ok: true });
     const call = await db.talkCall.findFirstOrThrow({ where: { status: "ACTIVE" } });
-    expect(call.workerKey).toBe(`guest:${(guests[6] as { guestId: string }).guestId}`);
+    expect(call.workerKey).toBe(`guest:${(guests[30] as { guestId: string }).guestId}`);
 
-    // After the grace the six are closed (not "waiting for ever"), and counted as having left.
+    // After the grace the 30 are closed (not "waiting for ever"), and counted as having left.
     clock += WORKER_GRACE_MS + 1000;
-    await expect.poll(statuses).toEqual({ LEFT: 6, MATCHED: 1 });
+    await expect.poll(statuses).toEqual({ LEFT: 30, MATCHED: 1 });
     expect(await send(maria, "call:join", { callId: call.id })).toMatchObject({ ok: true });
     expect(await send(maria, "call:end")).toMatchObject({ ok: true });
     real.disconnect();
@@ -110,7 +110,7 @@ describe("talk requests from workers who left", () => {
     const maria = await connected(0, volunteer);
     expect(await send(maria, "oncall:sync")).toMatchObject({ ok: true, data: { onCall: { onCall: true } } });
     const offered = waitFor<TalkOfferView>(maria, "talk:offer");
-    const leaver = await connected(1, guests[7]!);
+    const leaver = await connected(1, guests[31]!);
     expect(await send(leaver, "talk:request", {})).toMatchObject({ ok: true });
     const offer = await offered;
     const closed = waitFor<{ offerId: string; reason: string }>(maria, "talk:offer-closed");
