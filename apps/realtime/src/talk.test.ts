@@ -88,10 +88,15 @@ async function connected(i: number, actor: Actor): Promise<Client> {
   await waitFor(s, "welcome");
   return s;
 }
+/** Sends a command and resolves with its ack; fails (naming the event) if none comes in 15 s. */
 function send(s: Client, event: string, payload: unknown = {}): Promise<TalkAck<TalkReply>> {
-  return new Promise((resolve) =>
-    (s.emit as (e: string, p: unknown, ack: (r: TalkAck<TalkReply>) => void) => void)(event, payload, resolve),
-  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ack for ${event} in 15 s`)), 15_000);
+    (s.emit as (e: string, p: unknown, ack: (r: TalkAck<TalkReply>) => void) => void)(event, payload, (r) => {
+      clearTimeout(timer);
+      resolve(r);
+    });
+  });
 }
 /** Moves the shared clock in 5-second steps, letting both nodes' matchers and heartbeats run at each. */
 async function advance(ms: number) {
@@ -249,8 +254,9 @@ describe("the 1:1 line across two realtime nodes", () => {
     let heard = 0;
     maria.on("rtc:signal", () => heard++);
     const big = { kind: "description", session: "s2", description: { type: "offer", sdp: "a".repeat(15_000) } };
-    const acks: TalkAck<TalkReply>[] = [];
-    for (let i = 0; i < 30; i++) acks.push(await send(owl, "call:signal", { to: "volunteer", signal: big }));
+    const acks = await Promise.all(
+      Array.from({ length: 30 }, () => send(owl, "call:signal", { to: "volunteer", signal: big })),
+    );
     const relayed = Math.floor(SIGNAL_BYTES_PER_10S / signalBytes(big));
     expect(acks.filter((a) => a.ok)).toHaveLength(relayed);
     expect(acks.at(-1)).toMatchObject({ ok: false, error: { code: "rate_limited" } });
@@ -258,9 +264,10 @@ describe("the 1:1 line across two realtime nodes", () => {
 
     // The worker's status says matched; Maria is not offered anything while in the call.
     expect(await send(owl, "talk:sync")).toMatchObject({ data: { status: { state: "matched", callId } } });
-    const ended = new Promise<{ status: string; endedBy: string }>((resolve) =>
-      owl.on("call:state", (v) => v.status === "ended" && resolve(v as never)),
-    );
+    const ended = new Promise<{ status: string; endedBy: string }>((resolve, reject) => {
+      setTimeout(() => reject(new Error("the worker was not told the call ended in 15 s")), 15_000);
+      owl.on("call:state", (v) => v.status === "ended" && resolve(v as never));
+    });
     expect(await send(maria, "call:end")).toEqual({ ok: true });
     expect(await ended).toMatchObject({ status: "ended", endedBy: "volunteer" });
     expect(await send(owl, "call:end")).toMatchObject({ ok: false });
