@@ -1,22 +1,36 @@
 import { RateLimiterMemory } from "rate-limiter-flexible";
+import { signalBytes } from "@offshift/core";
+
+/**
+ * Mesh signalling bytes one socket may relay per 10 s. Setting up audio with
+ * five others (an offer or answer of a few kB and a dozen candidates each, an
+ * ICE restart or two) is well under 100 kB; a flood is not.
+ */
+export const SIGNAL_BYTES_PER_10S = 256 * 1024;
+export const SIGNALS_RATE_LIMITED = "Too much audio set-up at once. Please wait a few seconds.";
 
 /**
  * Per-socket budgets shared by the room and 1:1 handlers: bursts of clicks are
- * fine, floods are not. Chat and audio signalling have budgets of their own.
+ * fine, floods are not. Chat and audio signalling have budgets of their own;
+ * signalling is counted in messages and in bytes.
  */
 export function socketLimits(socketId: string) {
   const commands = new RateLimiterMemory({ points: 20, duration: 10 });
   const chat = new RateLimiterMemory({ points: 5, duration: 10 });
   const signals = new RateLimiterMemory({ points: 200, duration: 10 });
-  const allowed = async (limiter: RateLimiterMemory) => {
+  const signalVolume = new RateLimiterMemory({ points: SIGNAL_BYTES_PER_10S, duration: 10 });
+  const allowed = async (limiter: RateLimiterMemory, points = 1) => {
     try {
-      await limiter.consume(socketId);
+      await limiter.consume(socketId, points);
       return true;
     } catch {
       return false;
     }
   };
-  return { commands, chat, signals, allowed };
+  /** A parsed signal may be relayed: within the message count and the byte budget. */
+  const signalAllowed = async (signal: unknown) =>
+    (await allowed(signals)) && (await allowed(signalVolume, signalBytes(signal)));
+  return { commands, chat, signals, allowed, signalAllowed };
 }
 
 /**

@@ -2,10 +2,19 @@ import { Emitter } from "@socket.io/postgres-emitter";
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ROOM_COMMANDS, type Actor, type RoomAck, type RoomReply, type RoomSnapshot } from "@offshift/core";
+import {
+  MAX_SIGNAL_BYTES,
+  ROOM_COMMANDS,
+  signalBytes,
+  type Actor,
+  type RoomAck,
+  type RoomReply,
+  type RoomSnapshot,
+} from "@offshift/core";
 import { cancelOccurrence, createDb, readRoom, type Db } from "@offshift/db";
 import { createTestDatabase } from "@offshift/db/testing";
 import { client, eventually, startNode, waitFor, type Client } from "./test-helpers.js";
+import { SIGNAL_BYTES_PER_10S } from "./limits.js";
 import type { RealtimeServer } from "./server.js";
 
 let db: Db;
@@ -253,6 +262,56 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
   it("rate limits a socket that floods", async () => {
     const results = await Promise.all(Array.from({ length: 30 }, () => send(owl, "room:status", { status: "ok" })));
     expect(results.some((r) => !r.ok && r.error.code === "rate_limited")).toBe(true);
+  });
+
+  it("signalling has a byte budget per socket: a flood of large signals stops at 256 kB per 10 s", async () => {
+    // Issue 13 item 15: 200 signals of ~15 kB each (3 MB per 10 s) used to reach one member.
+    let heard = 0;
+    owl.on("rtc:signal", () => heard++);
+    const big = (i: number) => ({
+      to: owlId,
+      signal: { kind: "description", session: `s${i}`, description: { type: "offer", sdp: "a".repeat(15_000) } },
+    });
+    const acks: RoomAck<RoomReply>[] = [];
+    for (let i = 0; i < 30; i++) acks.push(await send(maria, "rtc:signal", big(i)));
+    const relayed = acks.filter((a) => a.ok).length;
+    const bytes = signalBytes(big(0).signal);
+    expect(relayed).toBe(Math.floor(SIGNAL_BYTES_PER_10S / bytes));
+    expect(acks.slice(relayed).every((a) => !a.ok && a.error.code === "rate_limited")).toBe(true);
+    expect(acks.at(-1)).toEqual({
+      ok: false,
+      error: { code: "rate_limited", message: "Too much audio set-up at once. Please wait a few seconds." },
+    });
+    // Bytes, not a count: a tiny signal no longer fits either (30 messages are far under the 200 allowed).
+    expect(await send(maria, "rtc:signal", { to: owlId, signal: { kind: "hello", session: "s1" } })).toMatchObject({
+      ok: false,
+      error: { code: "rate_limited" },
+    });
+    await expect.poll(() => heard).toBe(relayed);
+    expect(relayed * bytes).toBeLessThanOrEqual(SIGNAL_BYTES_PER_10S);
+  });
+
+  it("a signal over 16 kB is refused with a clear error and reaches nobody", async () => {
+    const fresh = await connected(urlA, facilitator);
+    expect(await join(fresh)).toMatchObject({ ok: true });
+    const tooBig = {
+      to: owlId,
+      signal: {
+        kind: "description",
+        session: "s1",
+        description: { type: "offer", sdp: "a".repeat(MAX_SIGNAL_BYTES - 10) },
+      },
+    };
+    const got: string[] = [];
+    owl.on("rtc:signal", (m: { signal: { session: string } }) => got.push(m.signal.session));
+    expect(await send(fresh, "rtc:signal", tooBig)).toEqual({
+      ok: false,
+      error: { code: "invalid", message: "That signal is too large (over 16 KB)" },
+    });
+    expect(await send(fresh, "rtc:signal", { to: owlId, signal: { kind: "hello", session: "small" } })).toEqual({
+      ok: true,
+    });
+    await expect.poll(() => got).toEqual(["small"]);
   });
 
   it("ending the session closes it for everyone", async () => {

@@ -38,7 +38,7 @@ import type { AudioBackend } from "./livekit.js";
 
 export { memberAlias };
 import { BUSY, type CommandGate } from "./gate.js";
-import { socketLimits } from "./limits.js";
+import { SIGNALS_RATE_LIMITED, socketLimits } from "./limits.js";
 import type { RealtimeIo } from "./server.js";
 
 type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -85,7 +85,7 @@ const error = (code: RoomError["code"], message: string): RoomAck<never> => ({ o
 export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
   const { io, db, logger } = deps;
   // Per socket: bursts of clicks are fine, floods are not. Chat and signalling have their own budgets.
-  const { commands, chat, signals, allowed } = socketLimits(socket.id);
+  const { commands, chat, signals, allowed, signalAllowed } = socketLimits(socket.id);
 
   let identity: Awaited<ReturnType<typeof roomIdentity>> | undefined;
 
@@ -217,9 +217,12 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
     const reply = (r: RoomAck) => {
       if (typeof ack === "function") (ack as (r: RoomAck) => void)(r);
     };
-    if (!(await allowed(signals))) return reply(error("rate_limited", "Too many signals."));
     const parsed = rtcSignal.safeParse(payload);
-    if (!parsed.success) return reply(error("invalid", parsed.error.issues[0]?.message ?? "Invalid signal"));
+    if (!parsed.success) {
+      if (!(await allowed(signals))) return reply(error("rate_limited", SIGNALS_RATE_LIMITED));
+      return reply(error("invalid", parsed.error.issues[0]?.message ?? "Invalid signal"));
+    }
+    if (!(await signalAllowed(parsed.data.signal))) return reply(error("rate_limited", SIGNALS_RATE_LIMITED));
     // Cleared the moment this socket leaves the room (see followRoomExits), whichever node decided it.
     const room = socket.data.room;
     if (!room) return reply(error("not_in_room", "Join the session first."));

@@ -2,6 +2,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   OFFER_TIMEOUT_MS,
+  signalBytes,
   type Actor,
   type CallChatLine,
   type TalkAck,
@@ -12,6 +13,7 @@ import { createDb, type Db } from "@offshift/db";
 import { createTestDatabase } from "@offshift/db/testing";
 import { createRealtimeServer, type RealtimeServer } from "./server.js";
 import { TICKET_SECRET, client, silentLogger, waitFor, type Client } from "./test-helpers.js";
+import { SIGNAL_BYTES_PER_10S } from "./limits.js";
 
 // Two realtime nodes on one database, sharing a test clock, with the matcher
 // ticking fast: offers, time-outs, disconnects and the call itself.
@@ -86,10 +88,15 @@ async function connected(i: number, actor: Actor): Promise<Client> {
   await waitFor(s, "welcome");
   return s;
 }
+/** Sends a command and resolves with its ack; fails (naming the event) if none comes in 15 s. */
 function send(s: Client, event: string, payload: unknown = {}): Promise<TalkAck<TalkReply>> {
-  return new Promise((resolve) =>
-    (s.emit as (e: string, p: unknown, ack: (r: TalkAck<TalkReply>) => void) => void)(event, payload, resolve),
-  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ack for ${event} in 15 s`)), 15_000);
+    (s.emit as (e: string, p: unknown, ack: (r: TalkAck<TalkReply>) => void) => void)(event, payload, (r) => {
+      clearTimeout(timer);
+      resolve(r);
+    });
+  });
 }
 /** Moves the shared clock in 5-second steps, letting both nodes' matchers and heartbeats run at each. */
 async function advance(ms: number) {
@@ -243,12 +250,24 @@ describe("the 1:1 line across two realtime nodes", () => {
       signal: { kind: "hello", session: "s1" },
     });
     expect(await signal).toMatchObject({ from: "volunteer", signal: { kind: "hello" } });
+    // A flood from one side stops at the byte budget (issue 13 item 15), with a typed refusal.
+    let heard = 0;
+    maria.on("rtc:signal", () => heard++);
+    const big = { kind: "description", session: "s2", description: { type: "offer", sdp: "a".repeat(15_000) } };
+    const acks = await Promise.all(
+      Array.from({ length: 30 }, () => send(owl, "call:signal", { to: "volunteer", signal: big })),
+    );
+    const relayed = Math.floor(SIGNAL_BYTES_PER_10S / signalBytes(big));
+    expect(acks.filter((a) => a.ok)).toHaveLength(relayed);
+    expect(acks.at(-1)).toMatchObject({ ok: false, error: { code: "rate_limited" } });
+    await expect.poll(() => heard).toBe(relayed);
 
     // The worker's status says matched; Maria is not offered anything while in the call.
     expect(await send(owl, "talk:sync")).toMatchObject({ data: { status: { state: "matched", callId } } });
-    const ended = new Promise<{ status: string; endedBy: string }>((resolve) =>
-      owl.on("call:state", (v) => v.status === "ended" && resolve(v as never)),
-    );
+    const ended = new Promise<{ status: string; endedBy: string }>((resolve, reject) => {
+      setTimeout(() => reject(new Error("the worker was not told the call ended in 15 s")), 15_000);
+      owl.on("call:state", (v) => v.status === "ended" && resolve(v as never));
+    });
     expect(await send(maria, "call:end")).toEqual({ ok: true });
     expect(await ended).toMatchObject({ status: "ended", endedBy: "volunteer" });
     expect(await send(owl, "call:end")).toMatchObject({ ok: false });

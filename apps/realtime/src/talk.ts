@@ -35,12 +35,13 @@ import {
   talkStatus,
   touchCallPresence,
   touchOnCallPresence,
+  touchWaitingPresence,
   type ClosedOffer,
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
 import type { RoomDeps } from "./rooms.js";
 import { BUSY } from "./gate.js";
-import { socketLimits } from "./limits.js";
+import { SIGNALS_RATE_LIMITED, socketLimits } from "./limits.js";
 
 type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -121,12 +122,18 @@ export function startTalk(deps: RoomDeps, options: TalkOptions = {}): TalkServic
           io.to(o.requesterKey).emit("talk:changed");
         }
         for (const personId of r.offCall) io.to(personRoom(personId)).emit("oncall:changed");
+        if (r.left.length > 0) {
+          // Closed after the grace: the queue moved up, and volunteers see fewer waiting.
+          io.to(ONCALL_ROOM).emit("oncall:changed");
+          for (const key of r.left) io.to(key).emit("talk:changed");
+          logger.info({ left: r.left.length }, "talk requests closed: the worker left");
+        }
         for (const callId of r.abandoned) {
           void deps.audio.endCall(callId);
           const view = await loadCallView(db, callId, now);
           if (view) io.to(callChannel(callId)).emit("call:state", view);
         }
-        if (r.closed.length + r.offered.length > 0) {
+        if (r.closed.length + r.offered.length + r.left.length > 0) {
           io.to(TALK_WAITING_ROOM).emit("talk:changed");
           logger.info({ offered: r.offered.length, closed: r.closed.length }, "talk queue moved");
         }
@@ -158,7 +165,7 @@ function registerTalkHandlers(
   service: { kick(): void; notifyClosed(closed: ClosedOffer[]): void },
 ): void {
   const { io, db, logger } = deps;
-  const { commands, chat, signals, allowed } = socketLimits(socket.id);
+  const { commands, chat, signals, allowed, signalAllowed } = socketLimits(socket.id);
 
   const run = async (command: TalkCommand): Promise<TalkAck<TalkReply>> => {
     const actor = socket.data.actor;
@@ -170,8 +177,14 @@ function registerTalkHandlers(
     switch (command.name) {
       case "talk:request": {
         if (!can(actor, "talk.request") || !key) return error("forbidden", "Choose a nickname first.");
-        const r = await requestTalk(db, { requesterKey: key, preferences: command.payload, now });
+        const r = await requestTalk(db, {
+          requesterKey: key,
+          preferences: command.payload,
+          now,
+          page: { socketId: socket.id, nodeId: deps.nodeId },
+        });
         if (!r.ok) return r;
+        socket.data.waiting = { requesterKey: key };
         await socket.join(TALK_WAITING_ROOM);
         io.to(ONCALL_ROOM).emit("oncall:changed");
         service.kick();
@@ -190,8 +203,20 @@ function registerTalkHandlers(
       }
       case "talk:sync": {
         if (!key) return { ok: true, data: { status: await talkStatus(db, { requesterKey: "visitor", now }) } };
-        const status = await talkStatus(db, { requesterKey: key, now });
-        if (status.state === "waiting") await socket.join(TALK_WAITING_ROOM);
+        let status = await talkStatus(db, { requesterKey: key, now });
+        if (status.state === "waiting") {
+          // A page (back) on a waiting request: it stays alive, and a reconnect inside the grace keeps its place.
+          const back = !socket.data.waiting;
+          await touchWaitingPresence(db, { socketId: socket.id, requesterKey: key, nodeId: deps.nodeId, now });
+          socket.data.waiting = { requesterKey: key };
+          await socket.join(TALK_WAITING_ROOM);
+          if (back) {
+            status = await talkStatus(db, { requesterKey: key, now });
+            io.to(TALK_WAITING_ROOM).emit("talk:changed");
+            io.to(ONCALL_ROOM).emit("oncall:changed");
+            service.kick();
+          }
+        }
         return { ok: true, data: { status } };
       }
       case "oncall:start": {
@@ -361,9 +386,12 @@ function registerTalkHandlers(
     const reply = (r: TalkAck) => {
       if (typeof ack === "function") (ack as (r: TalkAck) => void)(r);
     };
-    if (!(await allowed(signals))) return reply(error("rate_limited", "Too many signals."));
     const parsed = callSignal.safeParse(payload);
-    if (!parsed.success) return reply(error("invalid", parsed.error.issues[0]?.message ?? "Invalid signal"));
+    if (!parsed.success) {
+      if (!(await allowed(signals))) return reply(error("rate_limited", SIGNALS_RATE_LIMITED));
+      return reply(error("invalid", parsed.error.issues[0]?.message ?? "Invalid signal"));
+    }
+    if (!(await signalAllowed(parsed.data.signal))) return reply(error("rate_limited", SIGNALS_RATE_LIMITED));
     const call = socket.data.call;
     if (!call) return reply(error("not_found", "Join the call first."));
     // `from` is the side the server knows this socket is on, never taken from the payload.
@@ -372,11 +400,16 @@ function registerTalkHandlers(
   });
 
   socket.on("disconnect", () => {
-    if (!socket.data.onCall && !socket.data.call) return;
+    if (!socket.data.onCall && !socket.data.call && !socket.data.waiting) return;
     void (async () => {
       const now = deps.now();
       const { closed, callIds } = await dropTalkPresence(db, { socketId: socket.id, now });
       service.notifyClosed(closed);
+      if (socket.data.waiting) {
+        // Positions count only workers who are here: those behind move up (and back if this one returns).
+        io.to(TALK_WAITING_ROOM).emit("talk:changed");
+        io.to(ONCALL_ROOM).emit("oncall:changed");
+      }
       for (const callId of callIds) {
         const view = await loadCallView(db, callId, now);
         if (view) io.to(callChannel(callId)).emit("call:state", view);

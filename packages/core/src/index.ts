@@ -1,5 +1,6 @@
 export * from "./errors.js";
 export * from "./config/env.js";
+export * from "./config/client-address.js";
 export * from "./time/zoned.js";
 export * from "./time/recurrence.js";
 export * from "./dropins/tonight.js";

@@ -146,6 +146,7 @@ export {
   acceptOffer,
   declineOffer,
   withdrawOffersOf,
+  withdrawOffersForWorker,
   type ClosedOffer,
   type MadeOffer,
   type DispatchResult,
@@ -160,6 +161,7 @@ export {
   onCallStatus,
   loadOfferView,
 } from "./talk/oncall.js";
+export { touchWaitingPresence } from "./talk/presence.js";
 export {
   callSide,
   callParties,

@@ -141,16 +141,22 @@ export class AskClient extends TalkSocket {
 /** A volunteer's on-call page: on/off call, and the offer to accept or decline. */
 export class OnCallClient extends TalkSocket {
   status = $state<OnCallStatus | null>(null);
+  /** Why the last offer vanished, when the volunteer should know (cleared by the next offer). */
+  notice = $state<string | null>(null);
   #onAccepted: (callId: string) => void;
 
   constructor(socket: Client, onAccepted: (callId: string) => void) {
     super(socket);
     this.#onAccepted = onAccepted;
     this.on("talk:offer", (offer: TalkOfferView) => {
+      this.notice = null;
       if (this.status) this.status = { ...this.status, offer };
     });
-    this.on("talk:offer-closed", ({ offerId }) => {
-      if (this.status?.offer?.offerId === offerId) this.status = { ...this.status, offer: null };
+    this.on("talk:offer-closed", ({ offerId, reason }) => {
+      if (this.status?.offer?.offerId === offerId) {
+        this.status = { ...this.status, offer: null };
+        if (reason === "left") this.notice = "The person who asked has left, so that request has gone.";
+      }
       void this.sync();
     });
     this.on("oncall:changed", () => void this.sync());

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { trustedProxyVar } from "./client-address.js";
 
 /**
  * Environment parsing shared by every process. Each app parses its environment
@@ -192,6 +193,8 @@ export const launcherEnvSchema = z
      * unset: the launcher runs it on loopback.
      */
     LIVEKIT_SERVER_BIN: z.string().min(1, "LIVEKIT_SERVER_BIN must be a path to a livekit-server binary").optional(),
+    /** Checked here so a typo stops `npm start` at once; web reads it (see webEnvSchema). */
+    TRUSTED_PROXY: trustedProxyVar,
   })
   .superRefine(liveKitAllOrNone);
 export type LauncherEnv = z.output<typeof launcherEnvSchema>;
@@ -265,6 +268,18 @@ export const webEnvSchema = z
      * offer only what it carries.
      */
     LIVEKIT_URL: liveKitVars.LIVEKIT_URL,
+    /**
+     * Proxies in front of web that say who the client is in X-Forwarded-For (off: the TCP peer
+     * is the client). Per-address limits (sign-in, new guests) count the address this gives.
+     */
+    TRUSTED_PROXY: trustedProxyVar,
+    /** adapter-node's own client-address settings would bypass TRUSTED_PROXY: refused, with the reason. */
+    ADDRESS_HEADER: z
+      .undefined({ error: "ADDRESS_HEADER is not used here: set TRUSTED_PROXY instead (see the README)" })
+      .optional(),
+    XFF_DEPTH: z
+      .undefined({ error: "XFF_DEPTH is not used here: set TRUSTED_PROXY instead (see the README)" })
+      .optional(),
   })
   .refine((env) => env.NODE_ENV === "test" || !env.OFFSHIFT_TEST_CLOCK_FILE, {
     path: ["OFFSHIFT_TEST_CLOCK_FILE"],

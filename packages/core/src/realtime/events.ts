@@ -56,7 +56,8 @@ export interface ServerToClientEvents {
   /** The offer is gone: taken by you elsewhere, timed out, cancelled by the worker, or withdrawn. */
   "talk:offer-closed": (payload: {
     offerId: string;
-    reason: "accepted" | "expired" | "withdrawn" | "declined";
+    /** "left": the worker's page closed or lost its connection. */
+    reason: "accepted" | "expired" | "withdrawn" | "declined" | "left";
   }) => void;
   /** To a volunteer's sockets: on-call state changed; ask again with oncall:sync. */
   "oncall:changed": () => void;
@@ -134,6 +135,8 @@ export interface SocketData {
   call?: { callId: string; side: "worker" | "volunteer" };
   /** This socket is an open on-call page (reachable for offers). */
   onCall?: { personId: string };
+  /** This socket is a worker's page waiting for a volunteer (keeps their request alive). */
+  waiting?: { requesterKey: string };
 }
 
 /** Rooms every node understands. */

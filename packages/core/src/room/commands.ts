@@ -24,23 +24,40 @@ export const SAFEGUARDING_CATEGORIES = [
 
 export const MAX_CHAT_LENGTH = 500;
 
+/**
+ * Largest mesh signalling message, serialised (UTF-8 bytes). An audio-only SDP
+ * is a few kB and an ICE candidate a few hundred bytes; anything bigger is not
+ * audio set-up.
+ */
+export const MAX_SIGNAL_BYTES = 16 * 1024;
+
+/** Bytes a signalling message takes on the wire (what the per-socket byte budget counts). */
+export const signalBytes = (signal: unknown): number => new TextEncoder().encode(JSON.stringify(signal)).length;
+
 /** A mesh audio signalling message (relayed as is to one member, so bounded and shaped here). */
-export const meshSignal = z.object({
-  kind: z.enum(["hello", "welcome", "bye", "description", "candidate"]),
-  session: z.string().min(1).max(100),
-  to: z.string().max(100).optional(),
-  description: z
-    .object({ type: z.enum(["offer", "answer", "pranswer", "rollback"]), sdp: z.string().max(20_000).optional() })
-    .optional(),
-  candidate: z
-    .object({
-      candidate: z.string().max(2_000),
-      sdpMid: z.string().max(64).nullish(),
-      sdpMLineIndex: z.number().int().min(0).max(64).nullish(),
-      usernameFragment: z.string().max(256).nullish(),
-    })
-    .optional(),
-});
+export const meshSignal = z
+  .object({
+    kind: z.enum(["hello", "welcome", "bye", "description", "candidate"]),
+    session: z.string().min(1).max(100),
+    to: z.string().max(100).optional(),
+    description: z
+      .object({
+        type: z.enum(["offer", "answer", "pranswer", "rollback"]),
+        sdp: z.string().max(MAX_SIGNAL_BYTES).optional(),
+      })
+      .optional(),
+    candidate: z
+      .object({
+        candidate: z.string().max(2_000),
+        sdpMid: z.string().max(64).nullish(),
+        sdpMLineIndex: z.number().int().min(0).max(64).nullish(),
+        usernameFragment: z.string().max(256).nullish(),
+      })
+      .optional(),
+  })
+  .refine((signal) => signalBytes(signal) <= MAX_SIGNAL_BYTES, {
+    error: `That signal is too large (over ${MAX_SIGNAL_BYTES / 1024} KB)`,
+  });
 
 export const roomCommandSchemas = {
   "room:join": z.object({

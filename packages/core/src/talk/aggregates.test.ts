@@ -16,18 +16,21 @@ describe("coordinator aggregates", () => {
       { createdAt: at(2, 2, 50), matchedAt: null, status: "CANCELLED" },
       { createdAt: at(2, 13, 0), matchedAt: null, status: "CANCELLED" },
       { createdAt: at(2, 3, 0), matchedAt: null, status: "WAITING" },
+      { createdAt: at(2, 2, 59), matchedAt: null, status: "LEFT" },
     ];
     const s = summariseTalk(facts, LONDON);
     expect(s).toMatchObject({
-      requests: 7,
+      requests: 8,
       answered: 3,
-      unanswered: 3,
+      // A worker whose page was gone counts as not answered, and is also shown apart.
+      unanswered: 4,
+      left: 1,
       waiting: 1,
       medianWaitMinutes: 2,
       longestWaitMinutes: 10,
     });
     // 02:xx London in July is 01:xx UTC: the hour is the organisation's.
-    expect(s.unansweredByHour.find((h) => h.hour === 2)).toMatchObject({ count: 2, label: "02:00–03:00" });
+    expect(s.unansweredByHour.find((h) => h.hour === 2)).toMatchObject({ count: 3, label: "02:00–03:00" });
     expect(s.unansweredByHour[0]!.hour).toBe(18);
     expect(s.unansweredByHour.at(-1)).toMatchObject({ hour: 13, count: 1 });
   });

@@ -8,14 +8,17 @@ export interface TalkRequestFact {
   createdAt: Date;
   /** Null when never answered. */
   matchedAt: Date | null;
-  status: "WAITING" | "OFFERED" | "MATCHED" | "CANCELLED";
+  /** LEFT: every page of the worker was gone for longer than WORKER_GRACE_MS before anyone answered. */
+  status: "WAITING" | "OFFERED" | "MATCHED" | "CANCELLED" | "LEFT";
 }
 
 export interface TalkAggregates {
   requests: number;
   answered: number;
-  /** Cancelled by the worker before anyone answered (including those who gave up waiting). */
+  /** Not answered: cancelled by the worker, or closed because the worker left (see `left`). */
   unanswered: number;
+  /** Of the unanswered, those closed because the worker's pages were gone (tab closed, no connection back in time). */
+  left: number;
   /** Still in the queue when counted. */
   waiting: number;
   /** Minutes from asking to a volunteer accepting, answered requests only; null with none. */
@@ -42,8 +45,9 @@ export function summariseTalk(facts: readonly TalkRequestFact[], timeZone: strin
     .map((f) => (f.matchedAt!.getTime() - f.createdAt.getTime()) / 60_000)
     .sort((a, b) => a - b);
   const byHour = new Map<number, number>();
+  const notAnswered = (f: TalkRequestFact) => f.status === "CANCELLED" || f.status === "LEFT";
   for (const f of facts) {
-    if (f.status !== "CANCELLED") continue;
+    if (!notAnswered(f)) continue;
     const hour = wallTimeAt(f.createdAt, timeZone).hour;
     byHour.set(hour, (byHour.get(hour) ?? 0) + 1);
   }
@@ -51,7 +55,8 @@ export function summariseTalk(facts: readonly TalkRequestFact[], timeZone: strin
   return {
     requests: facts.length,
     answered: waits.length,
-    unanswered: facts.filter((f) => f.status === "CANCELLED").length,
+    unanswered: facts.filter(notAnswered).length,
+    left: facts.filter((f) => f.status === "LEFT").length,
     waiting: facts.filter((f) => f.status === "WAITING" || f.status === "OFFERED").length,
     medianWaitMinutes: round1(percentile(waits, 0.5)),
     p90WaitMinutes: round1(percentile(waits, 0.9)),

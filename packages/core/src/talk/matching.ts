@@ -11,8 +11,16 @@ export const OFFER_TIMEOUT_MS = 30_000;
 export const RELAX_AFTER_MS = 2 * 60_000;
 /** A volunteer who declined (or let an offer lapse) is not asked again for the same request for this long. */
 export const REOFFER_AFTER_MS = 60_000;
-/** A volunteer's on-call page counts as open while its heartbeat is this fresh. */
+/** A volunteer's on-call page (or a worker's waiting page) counts as open while its heartbeat is this fresh. */
 export const PRESENCE_STALE_MS = 30_000;
+/**
+ * A worker's request keeps its place this long after their last waiting page
+ * closed or lost its connection (a phone changing networks, a tab reloaded);
+ * after that it is closed as "left". While they are away nobody is offered it
+ * and it is not counted ahead of anyone. At least PRESENCE_STALE_MS, so a
+ * realtime node that dies does not cut the grace short.
+ */
+export const WORKER_GRACE_MS = 45_000;
 /** Rough length of a call, for the worker's wait estimate. */
 export const TYPICAL_CALL_MINUTES = 15;
 /** A talk-line slot can be confirmed from this long before it starts. */

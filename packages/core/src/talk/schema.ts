@@ -122,7 +122,13 @@ export type CallAfterInput = z.output<typeof callAfterInput>;
 
 /** What a worker sees about their request. */
 export type TalkStatus =
-  | { state: "none"; onCall: number; free: number }
+  | {
+      state: "none";
+      onCall: number;
+      free: number;
+      /** Their last request closed lately because none of their pages was open (WORKER_GRACE_MS): say so. */
+      lapsed?: boolean;
+    }
   | {
       state: "waiting";
       requestId: string;

@@ -267,6 +267,8 @@ async function forgetIdentityIn(
     where: { id: { in: ids }, status: { in: ["WAITING", "OFFERED"] } },
     data: { status: "CANCELLED", closedAt: now },
   });
+  // Their waiting pages (a request's proof of a live worker) go with the request.
+  await tx.talkPresence.deleteMany({ where: { requesterKey: identity } });
   const ended = await endActiveCalls(tx, { workerKey: identity, now });
   await tx.$executeRaw`UPDATE "TalkRequest" SET "requesterKey" = ${ERASED_KEY_PREFIX} || gen_random_uuid() WHERE "requesterKey" = ${identity}`;
   await tx.$executeRaw`UPDATE "TalkCall" SET "workerKey" = ${ERASED_KEY_PREFIX} || gen_random_uuid() WHERE "workerKey" = ${identity}`;

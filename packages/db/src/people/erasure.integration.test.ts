@@ -153,7 +153,12 @@ async function everythingAbout(name: string, email: string) {
   // A 1:1 call they took, with an outcome, a safeguarding flag and a debrief (mail to the coordinator naming them).
   expect((await startOnCall(db, { personId: id, now })).ok).toBe(true);
   await touchOnCallPresence(db, { socketId: `oncall-${id}`, personId: id, nodeId: "n1", now: later(1) });
-  await requestTalk(db, { requesterKey: "guest:someone", preferences: { experience: [] }, now });
+  await requestTalk(db, {
+    requesterKey: "guest:someone",
+    preferences: { experience: [] },
+    now: later(1), // a worker's page must be open when the offer is made
+    page: { socketId: "waiting-page-1", nodeId: "n1" },
+  });
   await dispatchOffers(db, later(1));
   const offer = await db.talkOffer.findFirstOrThrow({ where: { volunteerId: id } });
   const accepted = await acceptOffer(db, { offerId: offer.id, volunteerId: id, now: later(1) });
@@ -168,7 +173,12 @@ async function everythingAbout(name: string, email: string) {
   });
   expect(after).toMatchObject({ ok: true, debriefQueued: 1 });
   // Asking for someone to talk to themselves, too.
-  await requestTalk(db, { requesterKey: `person:${id}`, preferences: { experience: [] }, now: later(22) });
+  await requestTalk(db, {
+    requesterKey: `person:${id}`,
+    preferences: { experience: [] },
+    now: later(22),
+    page: { socketId: "waiting-page-2", nodeId: "n1" },
+  });
   // Mail: queued to them, and the development mailbox's copies of mail to and about them.
   await db.outboxMail.create({
     data: { dedupeKey: `welcome:${id}`, to: email, subject: "Welcome", text: `Hello ${name}`, notBefore: now },
@@ -367,7 +377,12 @@ describe("forget me on this device", () => {
     await startOnCall(db, { personId: vol.id, now });
     await touchOnCallPresence(db, { socketId: `oc-${vol.id}`, personId: vol.id, nodeId: "n1", now: later(1) });
     // One finished call, and a second request waiting with an offer pending.
-    await requestTalk(db, { requesterKey: key, preferences: { experience: [] }, now });
+    await requestTalk(db, {
+      requesterKey: key,
+      preferences: { experience: [] },
+      now: later(1), // a worker's page must be open when the offer is made
+      page: { socketId: "waiting-page-3", nodeId: "n1" },
+    });
     await dispatchOffers(db, later(1));
     const first = await db.talkOffer.findFirstOrThrow({ where: { volunteerId: vol.id, status: "PENDING" } });
     const call = await acceptOffer(db, { offerId: first.id, volunteerId: vol.id, now: later(1) });
@@ -380,7 +395,12 @@ describe("forget me on this device", () => {
       now: later(11),
       origin: WHERE.origin,
     });
-    await requestTalk(db, { requesterKey: key, preferences: { experience: [] }, now: later(12) });
+    await requestTalk(db, {
+      requesterKey: key,
+      preferences: { experience: [] },
+      now: later(13),
+      page: { socketId: "waiting-page-4", nodeId: "n1" },
+    });
     await touchOnCallPresence(db, { socketId: `oc-${vol.id}`, personId: vol.id, nodeId: "n1", now: later(13) });
     await dispatchOffers(db, later(13));
     expect(await db.talkOffer.count({ where: { volunteerId: vol.id, status: "PENDING" } })).toBe(1);
@@ -436,7 +456,12 @@ describe("forget me on this device", () => {
     const vol = await person("Volunteer Wren", "wren@erasure.example");
     await startOnCall(db, { personId: vol.id, now });
     await touchOnCallPresence(db, { socketId: `oc-${vol.id}`, personId: vol.id, nodeId: "n1", now: later(1) });
-    await requestTalk(db, { requesterKey: `guest:${guest.id}`, preferences: { experience: [] }, now: later(1) });
+    await requestTalk(db, {
+      requesterKey: `guest:${guest.id}`,
+      preferences: { experience: [] },
+      now: later(1),
+      page: { socketId: "waiting-page-5", nodeId: "n1" },
+    });
     await dispatchOffers(db, later(1));
     const offer = await db.talkOffer.findFirstOrThrow({ where: { volunteerId: vol.id, status: "PENDING" } });
     const call = await acceptOffer(db, { offerId: offer.id, volunteerId: vol.id, now: later(1) });

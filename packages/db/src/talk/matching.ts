@@ -1,6 +1,7 @@
 import {
   OFFER_TIMEOUT_MS,
   PRESENCE_STALE_MS,
+  WORKER_GRACE_MS,
   identityRoomFor,
   personIdOfIdentity,
   planOffers,
@@ -11,6 +12,7 @@ import {
 import type { Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { isUniqueViolation, refuse, type TalkResult } from "./requests.js";
+import { workerHere } from "./presence.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -22,7 +24,8 @@ export interface ClosedOffer {
   offerId: string;
   volunteerId: string;
   requesterKey: string;
-  reason: "expired" | "withdrawn" | "declined";
+  /** "left": the worker's waiting page closed or lost its connection. */
+  reason: "expired" | "withdrawn" | "declined" | "left";
 }
 
 export interface MadeOffer {
@@ -43,12 +46,13 @@ const ROUND = 50;
 async function closeOffers(
   tx: Tx,
   where: Prisma.Sql,
-  reason: (expired: boolean) => ClosedOffer["reason"],
+  reason: Exclude<ClosedOffer["reason"], "expired">,
   now: Date,
 ): Promise<ClosedOffer[]> {
+  const status = reason === "declined" ? "DECLINED" : "WITHDRAWN";
   const rows = await tx.$queryRaw<{ id: string; volunteerId: string; requestId: string; expired: boolean }[]>`
     UPDATE "TalkOffer" o
-    SET "status" = (CASE WHEN o."expiresAt" <= ${now} THEN 'EXPIRED' ELSE ${reason(false).toUpperCase()} END)::"TalkOfferStatus",
+    SET "status" = (CASE WHEN o."expiresAt" <= ${now} THEN 'EXPIRED' ELSE ${status} END)::"TalkOfferStatus",
         "decidedAt" = ${now}
     WHERE o."status" = 'PENDING' AND (${where})
     RETURNING o."id", o."volunteerId", o."requestId", (o."expiresAt" <= ${now}) AS "expired"`;
@@ -65,7 +69,7 @@ async function closeOffers(
     offerId: r.id,
     volunteerId: r.volunteerId,
     requesterKey: keys.get(r.requestId)!,
-    reason: r.expired ? "expired" : reason(false),
+    reason: r.expired ? "expired" : reason,
   }));
 }
 
@@ -76,7 +80,20 @@ export async function withdrawOffersOf(db: Db, personId: string, now: Date): Pro
 
 /** The same inside the caller's transaction (a volunteer's account being erased). */
 export function withdrawOffersOfIn(tx: Tx, personId: string, now: Date): Promise<ClosedOffer[]> {
-  return closeOffers(tx, Prisma.sql`o."volunteerId" = ${personId}::uuid`, () => "withdrawn", now);
+  return closeOffers(tx, Prisma.sql`o."volunteerId" = ${personId}::uuid`, "withdrawn", now);
+}
+
+/** Withdraws the pending offer of a worker's request: their last waiting page went away (it may come back). */
+export async function withdrawOffersForWorker(db: Db, requesterKey: string, now: Date): Promise<ClosedOffer[]> {
+  return db.$transaction((tx) =>
+    closeOffers(
+      tx,
+      Prisma.sql`o."requestId" IN (SELECT r."id" FROM "TalkRequest" r
+                                   WHERE r."requesterKey" = ${requesterKey} AND r."status" = 'OFFERED')`,
+      "left",
+      now,
+    ),
+  );
 }
 
 export interface DispatchResult {
@@ -86,10 +103,15 @@ export interface DispatchResult {
   abandoned: string[];
   /** Volunteers whose rota slot ended (they are off call now). */
   offCall: string[];
+  /** Requests closed because their worker's pages were gone for longer than WORKER_GRACE_MS: requester keys. */
+  left: string[];
 }
 
 /**
  * One pass of the matcher, safe to run on every realtime node at once:
+ * 0. a request whose worker has no waiting page now has its offer withdrawn
+ *    (the volunteer is told), and is closed as LEFT once the worker has been
+ *    gone for WORKER_GRACE_MS (a quick reconnect keeps its place);
  * 1. offers past their time, to volunteers no longer reachable, or for
  *    requests no longer OFFERED stop standing, and their requests wait again;
  * 2. waiting requests are claimed in queue order with FOR UPDATE SKIP LOCKED,
@@ -105,13 +127,43 @@ export async function dispatchOffers(
   options: { abandonAfterMs?: number } = {},
 ): Promise<DispatchResult> {
   const stale = new Date(now.getTime() - PRESENCE_STALE_MS);
-  const result: DispatchResult = { closed: [], offered: [], abandoned: [], offCall: [] };
+  const graceCut = new Date(now.getTime() - WORKER_GRACE_MS);
+  const result: DispatchResult = { closed: [], offered: [], abandoned: [], offCall: [], left: [] };
 
-  await db.talkPresence.deleteMany({ where: { heartbeatAt: { lte: stale } } });
+  // A waiting page's row outlives its node by the grace, so a node that dies does not cut a worker's grace short.
+  await db.talkPresence.deleteMany({
+    where: {
+      OR: [
+        { kind: { not: "waiting" }, heartbeatAt: { lte: stale } },
+        { kind: "waiting", heartbeatAt: { lte: graceCut } },
+      ],
+    },
+  });
   result.offCall = (
     await db.$queryRaw<{ personId: string }[]>`
       DELETE FROM "OnCall" WHERE "until" IS NOT NULL AND "until" <= ${now} RETURNING "personId"`
   ).map((r) => r.personId);
+
+  // Offer rows before request rows, as everywhere (accepting, cancelling), so these serialise rather than deadlock.
+  const gone = await db.$transaction(async (tx) => {
+    const closed = await closeOffers(
+      tx,
+      Prisma.sql`EXISTS (SELECT 1 FROM "TalkRequest" r
+                         WHERE r."id" = o."requestId" AND NOT ${workerHere(Prisma.sql`r."requesterKey"`, now)})`,
+      "left",
+      now,
+    );
+    const left = await tx.$queryRaw<{ requesterKey: string }[]>`
+      UPDATE "TalkRequest" r SET "status" = 'LEFT', "closedAt" = ${now}
+      WHERE r."status" IN ('WAITING', 'OFFERED')
+        AND COALESCE(r."workerSeenAt", r."createdAt") <= ${graceCut}
+        AND NOT EXISTS (SELECT 1 FROM "TalkPresence" wp
+                        WHERE wp."kind" = 'waiting' AND wp."requesterKey" = r."requesterKey"
+                          AND wp."heartbeatAt" > ${graceCut})
+      RETURNING r."requesterKey"`;
+    return { closed, left: left.map((r) => r.requesterKey) };
+  });
+  result.left = gone.left;
 
   result.closed = await db.$transaction((tx) =>
     closeOffers(
@@ -121,10 +173,11 @@ export async function dispatchOffers(
                        WHERE p."personId" = o."volunteerId" AND p."kind" = 'oncall' AND p."heartbeatAt" > ${stale})
         OR NOT EXISTS (SELECT 1 FROM "OnCall" c WHERE c."personId" = o."volunteerId")
         OR EXISTS (SELECT 1 FROM "TalkRequest" r WHERE r."id" = o."requestId" AND r."status" <> 'OFFERED')`,
-      () => "withdrawn",
+      "withdrawn",
       now,
     ),
   );
+  result.closed.unshift(...gone.closed);
 
   result.abandoned = await endAbandonedCalls(db, now, options.abandonAfterMs ?? 2 * 60_000);
 
@@ -140,8 +193,8 @@ export async function dispatchOffers(
           createdAt: Date;
         }[]
       >`
-        SELECT "id", "requesterKey", "language", "experience", "priority", "createdAt" FROM "TalkRequest"
-        WHERE "status" = 'WAITING'
+        SELECT "id", "requesterKey", "language", "experience", "priority", "createdAt" FROM "TalkRequest" tr
+        WHERE "status" = 'WAITING' AND ${workerHere(Prisma.sql`tr."requesterKey"`, now)}
         ORDER BY "priority" DESC, "createdAt" ASC
         LIMIT ${ROUND}
         FOR UPDATE SKIP LOCKED`;
@@ -307,7 +360,7 @@ export async function declineOffer(
     closeOffers(
       tx,
       Prisma.sql`o."id" = ${input.offerId}::uuid AND o."volunteerId" = ${input.volunteerId}::uuid`,
-      () => "declined",
+      "declined",
       input.now,
     ),
   );

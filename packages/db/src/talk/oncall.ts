@@ -1,7 +1,9 @@
 import { canConfirmSlot, PRESENCE_STALE_MS, type OnCallStatus, type TalkOfferView } from "@offshift/core";
 import type { Db } from "../client.js";
 import { refuse, type TalkResult } from "./requests.js";
-import { withdrawOffersOf, type ClosedOffer } from "./matching.js";
+import { withdrawOffersForWorker, withdrawOffersOf, type ClosedOffer } from "./matching.js";
+import { workerHere } from "./presence.js";
+import { Prisma } from "../generated/prisma/client.js";
 
 /** Talk-line rota slots this volunteer is on that can be confirmed now (from 10 minutes before to the end). */
 export async function talkLineSlotsNow(
@@ -84,15 +86,31 @@ export async function touchOnCallPresence(
 /**
  * A socket went away. If it was the volunteer's last open on-call page, a
  * pending offer is withdrawn at once (so the worker is not left waiting
- * for the timeout); returns what closed.
+ * for the timeout). If it was a worker's last waiting page, their pending
+ * offer is withdrawn likewise (no volunteer lands in an empty call) and
+ * the grace starts: their request keeps its place until WORKER_GRACE_MS
+ * after now. Returns what closed.
  */
 export async function dropTalkPresence(
   db: Db,
   input: { socketId: string; now: Date },
 ): Promise<{ closed: ClosedOffer[]; callIds: string[] }> {
   const rows = await db.talkPresence.findMany({ where: { socketId: input.socketId } });
+  const waitingKeys = rows.filter((r) => r.kind === "waiting" && r.requesterKey).map((r) => r.requesterKey!);
+  // The grace is stamped before the row goes, so a matcher running in between never sees the worker long gone.
+  if (waitingKeys.length > 0)
+    await db.talkRequest.updateMany({
+      where: { requesterKey: { in: waitingKeys }, status: { in: ["WAITING", "OFFERED"] } },
+      data: { workerSeenAt: input.now },
+    });
   await db.talkPresence.deleteMany({ where: { socketId: input.socketId } });
   const closed: ClosedOffer[] = [];
+  for (const key of waitingKeys) {
+    const [here] = await db.$queryRaw<
+      { here: boolean }[]
+    >`SELECT ${workerHere(Prisma.sql`${key}`, input.now)} AS "here"`;
+    if (!here?.here) closed.push(...(await withdrawOffersForWorker(db, key, input.now)));
+  }
   for (const row of rows) {
     if (row.kind !== "oncall" || !row.personId) continue;
     const stale = new Date(input.now.getTime() - PRESENCE_STALE_MS);
@@ -152,7 +170,9 @@ export async function onCallStatus(db: Db, input: { personId: string; now: Date 
       },
     }),
     db.talkCall.findFirst({ where: { volunteerId: input.personId, status: "ACTIVE" }, select: { id: true } }),
-    db.talkRequest.count({ where: { status: { in: ["WAITING", "OFFERED"] } } }),
+    db.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS "n" FROM "TalkRequest" r
+      WHERE r."status" IN ('WAITING', 'OFFERED') AND ${workerHere(Prisma.sql`r."requesterKey"`, input.now)}`,
   ]);
   const onCall = !!row && (!row.until || row.until > input.now);
   return {
@@ -160,6 +180,6 @@ export async function onCallStatus(db: Db, input: { personId: string; now: Date 
     until: onCall && row?.until ? row.until.toISOString() : null,
     offer: offer ? offerView(offer, input.now) : null,
     callId: call?.id ?? null,
-    waiting,
+    waiting: Number(waiting[0]?.n ?? 0),
   };
 }

@@ -10,6 +10,7 @@ import {
 } from "@offshift/core";
 import type { Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
+import { touchWaitingPresence, workerHere } from "./presence.js";
 
 export type TalkResult<T> = ({ ok: true } & T) | { ok: false; error: TalkError };
 export const refuse = (code: TalkError["code"], message: string) => ({ ok: false, error: { code, message } }) as const;
@@ -23,7 +24,9 @@ export const isUniqueViolation = (err: unknown) =>
  * A worker asks for someone to talk to. One open request per worker: a
  * second ask is refused (the partial unique index settles two at once).
  * `requesterKey` is the identity room ("guest:<id>" / "person:<id>"),
- * never a name.
+ * never a name. `page` is the worker's socket that asked: a request is only
+ * offered while one of its worker's pages is open (see `workerHere`), and is
+ * closed as LEFT once they have all been gone for WORKER_GRACE_MS.
  */
 export async function requestTalk(
   db: Db,
@@ -31,6 +34,7 @@ export async function requestTalk(
     requesterKey: string;
     preferences: TalkPreferences;
     now: Date;
+    page: { socketId: string; nodeId: string } | null;
     priority?: number;
     fromOccurrenceId?: string | null;
   },
@@ -49,9 +53,11 @@ export async function requestTalk(
         priority: input.priority ?? 0,
         fromOccurrenceId: input.fromOccurrenceId ?? null,
         createdAt: input.now,
+        workerSeenAt: input.now,
       },
       select: { id: true },
     });
+    if (input.page) await touchWaitingPresence(db, { ...input.page, requesterKey: input.requesterKey, now: input.now });
     return { ok: true, requestId: r.id };
   } catch (err) {
     if (isUniqueViolation(err))
@@ -63,7 +69,8 @@ export async function requestTalk(
 /**
  * A facilitator steps a drop-in participant aside: a priority request in
  * their name (or their open request moved to the front). No preferences:
- * the first free volunteer is best.
+ * the first free volunteer is best. Their room page is told and registers
+ * as a waiting page (`talk:sync`); until then the grace counts from now.
  */
 export async function stepAside(
   db: Db,
@@ -84,7 +91,7 @@ export async function stepAside(
   if (open) {
     await db.talkRequest.update({
       where: { id: open.id },
-      data: { priority: 1, fromOccurrenceId: input.occurrenceId },
+      data: { priority: 1, fromOccurrenceId: input.occurrenceId, workerSeenAt: input.now },
     });
     return { ok: true, requestId: open.id };
   }
@@ -92,6 +99,7 @@ export async function stepAside(
     requesterKey: input.requesterKey,
     preferences: { experience: [] },
     now: input.now,
+    page: null,
     priority: 1,
     fromOccurrenceId: input.occurrenceId,
   });
@@ -115,6 +123,8 @@ export async function cancelTalk(
     return refuse("not_found", "That request could not be found.");
   if (request.status === "MATCHED") return refuse("ended", "A volunteer has already answered: you can end the call.");
   if (request.status === "CANCELLED") return refuse("ended", "That request was already cancelled.");
+  if (request.status === "LEFT")
+    return refuse("ended", "That request closed when your page was closed. You can ask again.");
   return db.$transaction(async (tx) => {
     const withdraw = () =>
       tx.$queryRaw<{ offerId: string; volunteerId: string }[]>`
@@ -154,6 +164,9 @@ export async function talkAvailability(db: Db, now: Date): Promise<TalkCounts> {
   return { onCall: Number(rows[0]?.onCall ?? 0), free: Number(rows[0]?.free ?? 0) };
 }
 
+/** How long a worker coming back is told that their request closed while they were away. */
+const LAPSED_SHOWN_MS = 12 * 60 * 60_000;
+
 /** What the worker sees: their place in the queue, a rough wait, whether the search widened, or their call. */
 export async function talkStatus(db: Db, input: { requesterKey: string; now: Date }): Promise<TalkStatus> {
   const call = await db.talkCall.findFirst({
@@ -165,17 +178,24 @@ export async function talkStatus(db: Db, input: { requesterKey: string; now: Dat
   const request = await db.talkRequest.findFirst({
     where: { requesterKey: input.requesterKey, status: { in: ["WAITING", "OFFERED"] } },
   });
-  if (!request) return { state: "none", ...counts };
-  const ahead = await db.talkRequest.count({
-    where: {
-      status: { in: ["WAITING", "OFFERED"] },
-      OR: [
-        { priority: { gt: request.priority } },
-        { priority: request.priority, createdAt: { lt: request.createdAt } },
-      ],
-    },
-  });
-  const position = ahead + 1;
+  if (!request) {
+    const last = await db.talkRequest.findFirst({
+      where: { requesterKey: input.requesterKey },
+      orderBy: { createdAt: "desc" },
+      select: { status: true, closedAt: true },
+    });
+    const lapsed =
+      last?.status === "LEFT" && !!last.closedAt && input.now.getTime() - last.closedAt.getTime() < LAPSED_SHOWN_MS;
+    return { state: "none", ...counts, ...(lapsed ? { lapsed } : {}) };
+  }
+  // Only workers whose page is open count ahead: someone who closed theirs is not asked first, and is
+  // closed after the grace (if they come back within it, they are ahead again: their place is kept).
+  const [ahead] = await db.$queryRaw<{ n: bigint }[]>`
+    SELECT count(*) AS "n" FROM "TalkRequest" r
+    WHERE r."status" IN ('WAITING', 'OFFERED')
+      AND (r."priority" > ${request.priority} OR (r."priority" = ${request.priority} AND r."createdAt" < ${request.createdAt}))
+      AND ${workerHere(Prisma.sql`r."requesterKey"`, input.now)}`;
+  const position = Number(ahead?.n ?? 0) + 1;
   const prefs = hasPreferences(request);
   const widened = prefs && preferencesRelaxed({ createdAt: request.createdAt.getTime() }, input.now.getTime());
   return {

@@ -3,7 +3,7 @@ import { createDb, type Db } from "../client.js";
 import { createTestDatabase } from "../testing/index.js";
 import { recordCallOutcome, endCall } from "./call.js";
 import { acceptOffer, dispatchOffers } from "./matching.js";
-import { startOnCall, touchOnCallPresence } from "./oncall.js";
+import { heartbeatTalkNode, startOnCall, touchOnCallPresence } from "./oncall.js";
 import { cancelTalk, requestTalk } from "./requests.js";
 import { talkAggregates } from "./aggregates.js";
 
@@ -32,6 +32,8 @@ async function volunteerOnCall(name: string, languages = ["en"]) {
   await touchOnCallPresence(db, { socketId: `s-${p.id}`, personId: p.id, nodeId: "n1", now });
   return p.id;
 }
+/** The worker's page that asked, on node n1. */
+const page = (socketId: string) => ({ socketId, nodeId: "n1" });
 const reset = async () => {
   await db.talkCall.deleteMany();
   await db.talkRequest.deleteMany();
@@ -42,8 +44,8 @@ const reset = async () => {
 describe("the 1:1 queue in PostgreSQL", () => {
   it("two requests from one worker at once: one is queued, the other refused", async () => {
     const results = await Promise.all([
-      requestTalk(db, { requesterKey: "guest:a", preferences: { experience: [] }, now }),
-      requestTalk(other, { requesterKey: "guest:a", preferences: { experience: [] }, now }),
+      requestTalk(db, { requesterKey: "guest:a", preferences: { experience: [] }, now, page: page("a1") }),
+      requestTalk(other, { requesterKey: "guest:a", preferences: { experience: [] }, now, page: page("a2") }),
     ]);
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.find((r) => !r.ok)).toMatchObject({ error: { code: "already_waiting" } });
@@ -58,6 +60,7 @@ describe("the 1:1 queue in PostgreSQL", () => {
         requesterKey: `guest:${i}`,
         preferences: { experience: [] },
         now: new Date(now.getTime() + i),
+        page: page(`g${i}`),
       });
     const later = new Date(now.getTime() + 1000);
     await Promise.all([dispatchOffers(db, later), dispatchOffers(other, later), dispatchOffers(db, later)]);
@@ -94,12 +97,19 @@ describe("the 1:1 queue in PostgreSQL", () => {
 
   it("a volunteer on call who asks in another tab is never matched with themselves", async () => {
     const v = await volunteerOnCall("ines");
-    const asked = await requestTalk(db, { requesterKey: `person:${v}`, preferences: { experience: [] }, now });
+    const asked = await requestTalk(db, {
+      requesterKey: `person:${v}`,
+      preferences: { experience: [] },
+      now,
+      page: page("ines-asks"),
+    });
     if (!asked.ok) throw new Error("request refused");
     const later = new Date(now.getTime() + 1000);
     expect((await dispatchOffers(db, later)).offered).toEqual([]);
-    // Even long after preferences relax, with nobody else on call.
-    expect((await dispatchOffers(db, new Date(now.getTime() + 10 * 60_000))).offered).toEqual([]);
+    // Even long after preferences relax, with nobody else on call (both pages still open: node n1 beats).
+    const tenMinutesOn = new Date(now.getTime() + 10 * 60_000);
+    await heartbeatTalkNode(db, "n1", tenMinutesOn);
+    expect((await dispatchOffers(db, tenMinutesOn)).offered).toEqual([]);
     // An offer to themselves made any other way cannot be accepted either.
     const forged = await db.talkOffer.create({
       data: {
@@ -129,7 +139,12 @@ describe("the 1:1 queue in PostgreSQL", () => {
       data: { displayName: "Priya Shah", roles: ["COORDINATOR"], status: "APPROVED", email: "priya@x.example" },
     });
     const v = await volunteerOnCall("maria", ["en", "pt"]);
-    await requestTalk(db, { requesterKey: "guest:owl", preferences: { language: "pt", experience: [] }, now });
+    await requestTalk(db, {
+      requesterKey: "guest:owl",
+      preferences: { language: "pt", experience: [] },
+      now,
+      page: page("owl"),
+    });
     const r = await dispatchOffers(db, now);
     const offer = r.offered[0]!;
     const accepted = await acceptOffer(db, { offerId: offer.offer.offerId, volunteerId: v, now });

@@ -6,6 +6,7 @@ import { redirectTo, safeNext } from "$lib/server/forms.js";
 import { setGuestCookie } from "$lib/server/guest.js";
 import { allowNewGuest } from "$lib/server/rate-limit.js";
 import type { Actions, PageServerLoad } from "./$types";
+import { clientAddressOf } from "$lib/server/client-address.js";
 
 export const load: PageServerLoad = ({ locals, url }) => ({
   guest: locals.guest,
@@ -14,7 +15,8 @@ export const load: PageServerLoad = ({ locals, url }) => ({
 });
 
 export const actions: Actions = {
-  join: async ({ request, locals, cookies, getClientAddress }) => {
+  join: async (event) => {
+    const { request, locals, cookies } = event;
     const form = Object.fromEntries(await request.formData());
     if (!can(locals.actor, "guest.create"))
       return fail(403, { errors: { form: "You are already signed in." }, values: {} });
@@ -27,7 +29,7 @@ export const actions: Actions = {
         values: { nickname: String(form.nickname ?? "").slice(0, 60), next: safeNext(form.next) },
       });
     }
-    if (!(await allowNewGuest(getClientAddress())))
+    if (!(await allowNewGuest(clientAddressOf(event))))
       return fail(429, {
         errors: { form: "Too many people have joined from this connection in the last hour. Please try again later." },
         values: { nickname: parsed.data.nickname },

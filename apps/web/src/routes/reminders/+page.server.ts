@@ -5,6 +5,7 @@ import { sendSignInLink } from "$lib/server/auth.js";
 import { getDb } from "$lib/server/db.js";
 import { allowSignInRequest } from "$lib/server/rate-limit.js";
 import type { Actions, PageServerLoad } from "./$types";
+import { clientAddressOf } from "$lib/server/client-address.js";
 
 export const load: PageServerLoad = ({ locals, url }) => {
   if (locals.person) redirect(303, "/account");
@@ -12,7 +13,8 @@ export const load: PageServerLoad = ({ locals, url }) => {
 };
 
 export const actions: Actions = {
-  default: async ({ request, getClientAddress }) => {
+  default: async (event) => {
+    const { request } = event;
     const form = Object.fromEntries(await request.formData());
     const values = {
       email: String(form.email ?? "").slice(0, 254),
@@ -20,7 +22,7 @@ export const actions: Actions = {
     };
     const parsed = workerAccountInput.safeParse(form);
     if (!parsed.success) return fail(400, { errors: fieldErrors(parsed.error), values });
-    if (!(await allowSignInRequest(parsed.data.email, getClientAddress()))) {
+    if (!(await allowSignInRequest(parsed.data.email, clientAddressOf(event)))) {
       return fail(429, { errors: { email: "Too many requests. Please wait 15 minutes and try again." }, values });
     }
     await createWorkerAccount(getDb(), parsed.data);

@@ -4,6 +4,7 @@ import { getDb } from "$lib/server/db.js";
 import { sendSignInLink, SIGN_IN_LINK_MINUTES } from "$lib/server/auth.js";
 import { allowSignInRequest } from "$lib/server/rate-limit.js";
 import type { Actions, PageServerLoad } from "./$types";
+import { clientAddressOf } from "$lib/server/client-address.js";
 
 const linkErrors: Record<string, string> = {
   INVALID_TOKEN: `That sign-in link can't be used: each link works once and expires after ${SIGN_IN_LINK_MINUTES} minutes. Ask for a new one below.`,
@@ -23,13 +24,14 @@ export const load: PageServerLoad = ({ url, locals }) => {
 };
 
 export const actions: Actions = {
-  default: async ({ request, getClientAddress }) => {
+  default: async (event) => {
+    const { request } = event;
     const form = Object.fromEntries(await request.formData());
     const parsed = signInRequestInput.safeParse(form);
     if (!parsed.success)
       return fail(400, { errors: fieldErrors(parsed.error), email: String(form.email ?? "").slice(0, 254) });
     const { email } = parsed.data;
-    if (!(await allowSignInRequest(email, getClientAddress()))) {
+    if (!(await allowSignInRequest(email, clientAddressOf(event)))) {
       return fail(429, {
         errors: { email: "Too many sign-in requests. Please wait 15 minutes and try again." },
         email,

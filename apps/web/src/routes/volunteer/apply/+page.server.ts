@@ -5,6 +5,7 @@ import { getDb } from "$lib/server/db.js";
 import { sendMail } from "$lib/server/mail.js";
 import { allowSignInRequest } from "$lib/server/rate-limit.js";
 import type { Actions, PageServerLoad } from "./$types";
+import { clientAddressOf } from "$lib/server/client-address.js";
 
 export const load: PageServerLoad = ({ locals }) => ({
   languages: Object.entries(LANGUAGES).map(([code, name]) => ({ code, name })),
@@ -13,7 +14,8 @@ export const load: PageServerLoad = ({ locals }) => ({
 });
 
 export const actions: Actions = {
-  default: async ({ request, locals, getClientAddress }) => {
+  default: async (event) => {
+    const { request, locals } = event;
     const data = await request.formData();
     const values = {
       name: String(data.get("name") ?? "").slice(0, 200),
@@ -27,7 +29,7 @@ export const actions: Actions = {
     const parsed = volunteerApplicationInput.safeParse(values);
     if (!parsed.success) return fail(400, { errors: fieldErrors(parsed.error), values });
     // It sends mail to the address given: the same limiter as every other form that does.
-    if (!(await allowSignInRequest(parsed.data.email, getClientAddress())))
+    if (!(await allowSignInRequest(parsed.data.email, clientAddressOf(event))))
       return fail(429, {
         errors: { form: "Too many requests for that email address. Please wait 15 minutes and try again." },
         values,
