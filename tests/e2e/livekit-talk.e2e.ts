@@ -8,7 +8,7 @@ import { liveKitServerForTests } from "@offshift/db/testing";
 import { removeDir, tempDir } from "../support/app.js";
 import { launchAudioBrowser, writeSpeechWav } from "../support/audio.js";
 import { RtcParticipant, liveKitIdentities, startAppWithLiveKit, type LiveKitApp } from "../support/livekit.js";
-import { linkIn, startSmtpSink } from "../support/smtp.js";
+import { startSmtpSink, signInByLink } from "../support/smtp.js";
 
 // A 1:1 call over the real LiveKit server: the call has its own two-person
 // LiveKit room; both sides hear each other; nobody else gets in, even with a
@@ -52,12 +52,7 @@ async function heard(listener: Page): Promise<number> {
 }
 
 async function signIn(email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${lk.app.url}/signin`);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
-  await page.goto(linkIn((await smtp.waitFor(email, /sign-in link/)).text));
-  return page;
+  return signInByLink(await browser.newContext(), lk.app.url, smtp, email);
 }
 
 describe.skipIf(!bin)("a 1:1 call over the real LiveKit server", () => {

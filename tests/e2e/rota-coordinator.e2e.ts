@@ -3,7 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { rotaWeek } from "@offshift/core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
-import { linkIn, startSmtpSink } from "../support/smtp.js";
+import { startSmtpSink, signInByLink } from "../support/smtp.js";
 
 const dataDir = tempDir("rota-coord");
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
@@ -26,12 +26,7 @@ afterAll(async () => {
 });
 
 async function signIn(email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${app.url}/signin`);
-  await page.getByLabel("Email address").fill(email);
-  const after = smtp.mail.length;
-  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
-  await page.goto(linkIn((await smtp.waitFor(email, /sign-in link/, after)).text));
+  const page = await signInByLink(await browser.newContext(), app.url, smtp, email);
   return page;
 }
 

@@ -5,7 +5,7 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { instantFromWallTime, wallTimeAt } from "@offshift/core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
-import { linkIn, startSmtpSink } from "../support/smtp.js";
+import { startSmtpSink, signInByLink } from "../support/smtp.js";
 
 // The volunteer's rota tells the truth after a change of work pattern (slots
 // held that no longer fit) and before a sign-up that cannot be undone (inside
@@ -59,12 +59,7 @@ async function signIn(email: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, colorScheme: "dark" });
   // Dark, as a volunteer up at night would have it (by day the app is light unless they choose).
   await context.addCookies([{ name: "offshift_theme", value: "dark", url: app.url }]);
-  const page = await context.newPage();
-  await page.goto(`${app.url}/signin`);
-  await page.getByLabel("Email address").fill(email);
-  const after = smtp.mail.length;
-  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
-  await page.goto(linkIn((await smtp.waitFor(email, /sign-in link/, after)).text));
+  const page = await signInByLink(context, app.url, smtp, email);
   await page.waitForURL(/\/volunteer$/);
   return page;
 }

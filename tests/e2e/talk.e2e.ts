@@ -6,7 +6,7 @@ import type { Browser, Page } from "playwright-core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { seriousA11yViolations } from "../support/browser.js";
 import { launchAudioBrowser, reportingAudio, writeSpeechWav } from "../support/audio.js";
-import { linkIn, startSmtpSink } from "../support/smtp.js";
+import { startSmtpSink, signInByLink } from "../support/smtp.js";
 
 // "Someone to talk to now", end to end in the real app: two volunteers on
 // call, a guest asks for someone who speaks Portuguese, Maria (who does) is
@@ -40,12 +40,7 @@ async function heard(listener: Page, from: "worker" | "volunteer") {
 }
 
 async function signIn(email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${app.url}/signin`);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
-  await page.goto(linkIn((await smtp.waitFor(email, /sign-in link/)).text));
-  return page;
+  return signInByLink(await browser.newContext(), app.url, smtp, email);
 }
 
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { formatFloating, instantFromWallTime, wallTimeAt } from "@offshift/core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
-import { linkIn, startSmtpSink } from "../support/smtp.js";
+import { startSmtpSink, signInByLink } from "../support/smtp.js";
 
 // A controllable clock: the app reads "now" from this file (NODE_ENV=test only).
 const dataDir = tempDir("clock");
@@ -221,12 +221,7 @@ describe("Tonight with a controllable clock", () => {
 let maria: Page | undefined;
 async function signIn(email: string) {
   if (email === "maria@offshift.example" && maria) return maria;
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${app.url}/signin`);
-  await page.getByLabel("Email address").fill(email);
-  const after = smtp.mail.length;
-  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
-  await page.goto(linkIn((await smtp.waitFor(email, /sign-in link/, after)).text));
+  const page = await signInByLink(await browser.newContext(), app.url, smtp, email);
   if (email === "maria@offshift.example") maria = page;
   return page;
 }

@@ -6,7 +6,7 @@ import { io, type Socket } from "socket.io-client";
 import { instantFromWallTime, wallTimeAt } from "@offshift/core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
-import { linkIn, startSmtpSink } from "../support/smtp.js";
+import { startSmtpSink, signInByLink } from "../support/smtp.js";
 
 // Every screen tells the truth about a session: late, not going ahead, full,
 // locked. The app runs on the built-in (mesh) audio, with a controllable clock.
@@ -63,12 +63,7 @@ async function worker(nickname: string): Promise<Page> {
 }
 
 async function signIn(email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${app.url}/signin`);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
-  await page.goto(linkIn((await smtp.waitFor(email, /sign-in link/)).text));
-  return page;
+  return signInByLink(await browser.newContext(), app.url, smtp, email);
 }
 
 /** A room member without audio: the socket a page would open, with the page's own ticket. */
