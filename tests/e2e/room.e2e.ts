@@ -94,7 +94,8 @@ describe("a live drop-in room", () => {
     // Tonight's "Join" goes straight to the room.
     // Resolved against the page: before hydration SvelteKit renders links relative ("./sessions/…").
     roomUrl = new URL((await card.getByTestId("join").getAttribute("href"))!, tonight.url()).href;
-    expect(roomUrl).toMatch(/\/sessions\/[0-9a-f-]{36}\/room$/);
+    expect(roomUrl).toMatch(/\/sessions\/[0-9a-f-]{36}\/room\?from=tonight$/);
+    roomUrl = roomUrl.replace(/\?from=tonight$/, ""); // this test's people come by link, not from Tonight
 
     joanne = await (await browser.newContext()).newPage();
     await joanne.goto(`${app.url}/signin`);

@@ -97,10 +97,10 @@ describe("Tonight with a controllable clock", () => {
     await worker.getByLabel("Nickname").fill("Night Owl");
     await worker.getByLabel(/I agree to the group agreement/).check();
     await worker.getByRole("button", { name: "Join" }).click();
-    await worker.waitForURL(/\/sessions\/[0-9a-f-]{36}\/room$/);
+    await worker.waitForURL(/\/sessions\/[0-9a-f-]{36}\/room(\?from=tonight)?$/);
     expect(await worker.getByRole("heading", { name: "Before you join" }).count()).toBe(1);
     expect(await seriousA11yViolations(worker)).toEqual([]);
-    sessionUrl = worker.url().replace(/\/room$/, "");
+    sessionUrl = worker.url().replace(/\/room(\?.*)?$/, "");
     await worker.goto(sessionUrl);
     expect(await worker.getByTestId("lobby-status").textContent()).toContain("You're in the lobby as Night Owl");
 
@@ -153,6 +153,49 @@ describe("Tonight with a controllable clock", () => {
     expect(await status.textContent()).toContain("Maria has opened the room.");
     // Workers cannot open rooms.
     expect(await worker.getByTestId("open-room").count()).toBe(0);
+    await ctx.close();
+  });
+
+  it("one tap from Tonight for a worker who has joined a room before: straight in, listening", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const worker = await ctx.newPage();
+    const joinFromTonight = async () => {
+      await worker.goto(app.url);
+      await worker
+        .locator(`[data-testid=session-card]:has(time[datetime="${at(22, 0).toISOString()}"])`)
+        .filter({ hasText: "Tuesday late check-in" })
+        .getByTestId("join")
+        .click();
+      await worker.waitForURL(/\/sessions\/[0-9a-f-]{36}\/room/);
+    };
+    await worker.goto(`${app.url}/join`);
+    await worker.getByLabel("Nickname").fill("Returning Robin");
+    await worker.getByLabel(/I agree to the group agreement/).check();
+    await worker.getByRole("button", { name: "Join" }).click();
+    await worker.waitForURL(`${app.url}/`);
+    // The first time, what joining means comes first, and they choose.
+    await joinFromTonight();
+    expect(await worker.getByRole("heading", { name: "Before you join" }).count()).toBe(1);
+    await worker.getByTestId("join-listen").click();
+    await worker.getByTestId("leave").waitFor();
+    expect(await worker.getByTestId("joined-listening").count()).toBe(0);
+    await worker.getByTestId("leave").click();
+    await worker.getByTestId("room-outcome").waitFor();
+
+    // The next time, Join on Tonight is the only tap: in the room, listening and muted, told so.
+    await joinFromTonight();
+    await worker.getByTestId("leave").waitFor();
+    expect(await worker.getByRole("heading", { name: "Before you join" }).count()).toBe(0);
+    expect(await worker.getByTestId("joined-listening").textContent()).toContain(
+      "You're in as Returning Robin, listening and muted.",
+    );
+    expect(await worker.getByTestId("mute").textContent()).toBe("Unmute");
+    expect(worker.url()).toMatch(/\/room$/); // a reload shows the choice again rather than joining by itself
+    if (process.env.OFFSHIFT_SCREENSHOTS_DIR)
+      await worker.screenshot({ path: path.join(process.env.OFFSHIFT_SCREENSHOTS_DIR, "room-one-tap-360.png") });
+    expect(await seriousA11yViolations(worker)).toEqual([]);
+    await worker.getByTestId("leave").click();
+    await worker.getByTestId("room-outcome").waitFor();
     await ctx.close();
   });
 
