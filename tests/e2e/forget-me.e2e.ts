@@ -73,6 +73,8 @@ describe("forget me on this device", () => {
     expect(waiting.rowCount).toBe(1);
     const requestsBefore = (await sql.query(`SELECT count(*)::int AS n FROM "TalkRequest"`)).rows[0].n as number;
 
+    // What the room page keeps on the device (that it has been in a room before) goes too.
+    await page.evaluate(() => localStorage.setItem("offshift:joined-a-room", "1"));
     await page.getByRole("link", { name: "Forget me on this device" }).click();
     await page.waitForURL(`${app.url}/forget`);
     expect(await page.locator("main").innerText()).toContain("You're using Offshift as Moonlit Heron");
@@ -86,6 +88,7 @@ describe("forget me on this device", () => {
     expect(await page.getByTestId("forgotten").textContent()).toContain("you've been forgotten");
     expect(await seriousA11yViolations(page)).toEqual([]);
     expect(await guestCookie(context)).toBeUndefined();
+    await expect.poll(() => page.evaluate(() => localStorage.getItem("offshift:joined-a-room"))).toBeNull();
     expect(await tablesMentioning(guestId)).toEqual([]);
     expect(await tablesMentioning("Moonlit Heron")).toEqual([]);
     // The request is closed but still counted (coordinators' numbers stay true), under a key that is nobody's.
