@@ -2,28 +2,21 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { instantFromWallTime, wallTimeAt } from "@offshift/core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
 import { linkIn, startSmtpSink } from "../support/smtp.js";
+import { londonDay } from "../support/clock.js";
 
 // Worker pages on a small phone (360 px) with the longest nickname and with
 // text at 200%; coordinator pages on a desktop (1280 px).
 const dataDir = tempDir("layout");
 const clockFile = path.join(dataDir, "now.txt");
-const LONDON = "Europe/London";
 /** 24 characters, the most a nickname may have, with no space to break at. */
 const NICKNAME = "Nightshiftcarerfromleeds";
 const NEUTRAL = "https://www.bbc.co.uk/weather";
 
 // Next week's Tuesday at 21:55 (dark by the clock): the seeded 22:00 "Lone working at night" has its lobby open.
-const today = wallTimeAt(new Date(), LONDON);
-const todayUtc = new Date(Date.UTC(today.year, today.month - 1, today.day));
-const tuesday = new Date(todayUtc.getTime() + (((2 - todayUtc.getUTCDay() + 7) % 7) + 7) * 86_400_000);
-const now = instantFromWallTime(
-  { year: tuesday.getUTCFullYear(), month: tuesday.getUTCMonth() + 1, day: tuesday.getUTCDate(), hour: 21, minute: 55 },
-  LONDON,
-);
+const now = londonDay(2, 7)(21, 55);
 
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 let app: RunningApp;

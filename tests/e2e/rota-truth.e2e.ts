@@ -2,10 +2,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Locator, Page } from "playwright-core";
-import { instantFromWallTime, wallTimeAt } from "@offshift/core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
 import { startSmtpSink, signInByLink } from "../support/smtp.js";
+import { londonDay } from "../support/clock.js";
 
 // The volunteer's rota tells the truth after a change of work pattern (slots
 // held that no longer fit) and before a sign-up that cannot be undone (inside
@@ -13,21 +13,12 @@ import { startSmtpSink, signInByLink } from "../support/smtp.js";
 // A controllable clock walks through one week 8 to 14 days ahead.
 const dataDir = tempDir("rota-truth");
 const clockFile = path.join(dataDir, "now.txt");
-const LONDON = "Europe/London";
 /** Set to a folder to keep screenshots of each state at 360 px (100% and 200% text). */
 const SHOTS = process.env.OFFSHIFT_SCREENSHOTS_DIR;
 
-const today = wallTimeAt(new Date(), LONDON);
-const todayUtc = new Date(Date.UTC(today.year, today.month - 1, today.day));
 // The Monday 8 to 14 days ahead: past the demo's auto-filled first week, inside the slots made so far.
-const monday = new Date(todayUtc.getTime() + (8 + ((1 - ((todayUtc.getUTCDay() + 8) % 7) + 7) % 7)) * 86_400_000);
-const at = (plusDays: number, hour: number, minute: number) => {
-  const d = new Date(monday.getTime() + plusDays * 86_400_000);
-  return instantFromWallTime(
-    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour, minute },
-    LONDON,
-  );
-};
+const onMonday = londonDay(1, 8);
+const at = (plusDays: number, hour: number, minute: number) => onMonday(hour, minute, plusDays);
 const setClock = (t: Date) => writeFileSync(clockFile, t.toISOString());
 
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>;

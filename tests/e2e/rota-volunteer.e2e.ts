@@ -1,25 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ICAL from "ical.js";
 import type { Browser, Page } from "playwright-core";
-import { instantFromWallTime, wallTimeAt } from "@offshift/core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
 import { startSmtpSink, signInByLink } from "../support/smtp.js";
+import { londonDay } from "../support/clock.js";
 
-const LONDON = "Europe/London";
 const dataDir = tempDir("rota-volunteer");
 
 // The Thursday 8 to 14 days ahead (beyond the demo's auto-filled first week), in London.
-const today = wallTimeAt(new Date(), LONDON);
-const todayUtc = new Date(Date.UTC(today.year, today.month - 1, today.day));
-const thursday = new Date(todayUtc.getTime() + (8 + ((4 - ((todayUtc.getUTCDay() + 8) % 7) + 7) % 7)) * 86_400_000);
-const at = (hour: number, minute: number, plusDays = 0) => {
-  const d = new Date(thursday.getTime() + plusDays * 86_400_000);
-  return instantFromWallTime(
-    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour, minute },
-    LONDON,
-  );
-};
+const at = londonDay(4, 8);
 
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 let app: RunningApp;

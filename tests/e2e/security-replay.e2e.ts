@@ -4,10 +4,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { io, type Socket } from "socket.io-client";
-import { instantFromWallTime, wallTimeAt } from "@offshift/core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser } from "../support/browser.js";
 import { linkIn } from "../support/smtp.js";
+import { londonDay } from "../support/clock.js";
 
 // The attacks of issue 13, replayed against a running app as an attacker would
 // make them: from another machine on the network, with scripts rather than pages.
@@ -17,15 +17,7 @@ import { linkIn } from "../support/smtp.js";
 // lobby of "Lone working at night" (Joanne, 22:00) is open.
 const dataDir = tempDir("security-replay");
 const clockFile = path.join(dataDir, "now.txt");
-const LONDON = "Europe/London";
-const today = wallTimeAt(new Date(), LONDON);
-const todayUtc = new Date(Date.UTC(today.year, today.month - 1, today.day));
-const tuesday = new Date(todayUtc.getTime() + (((2 - todayUtc.getUTCDay() + 7) % 7) + 7) * 86_400_000);
-const at = (hour: number, minute: number) =>
-  instantFromWallTime(
-    { year: tuesday.getUTCFullYear(), month: tuesday.getUTCMonth() + 1, day: tuesday.getUTCDate(), hour, minute },
-    LONDON,
-  );
+const at = londonDay(2, 7);
 
 let app: RunningApp;
 let browser: Browser;

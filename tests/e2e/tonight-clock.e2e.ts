@@ -2,36 +2,20 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { formatFloating, instantFromWallTime, wallTimeAt } from "@offshift/core";
+import { formatFloating, wallTimeAt } from "@offshift/core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
 import { startSmtpSink, signInByLink } from "../support/smtp.js";
+import { LONDON, londonDay } from "../support/clock.js";
 
 // A controllable clock: the app reads "now" from this file (NODE_ENV=test only).
 const dataDir = tempDir("clock");
 const clockFile = path.join(dataDir, "now.txt");
-const LONDON = "Europe/London";
 
 // Next week's Tuesday, in London.
-const today = wallTimeAt(new Date(), LONDON);
-const todayUtc = new Date(Date.UTC(today.year, today.month - 1, today.day));
-const daysToTuesday = ((2 - todayUtc.getUTCDay() + 7) % 7) + 7;
-const tuesday = new Date(todayUtc.getTime() + daysToTuesday * 86_400_000);
-const at = (hour: number, minute: number, plusDays = 0) => {
-  const d = new Date(tuesday.getTime() + plusDays * 86_400_000);
-  return instantFromWallTime(
-    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour, minute },
-    LONDON,
-  );
-};
+const at = londonDay(2, 7);
 const setClock = (t: Date) => writeFileSync(clockFile, t.toISOString());
-const tuesdayDate = formatFloating({
-  year: tuesday.getUTCFullYear(),
-  month: tuesday.getUTCMonth() + 1,
-  day: tuesday.getUTCDate(),
-  hour: 0,
-  minute: 0,
-}).slice(0, 10);
+const tuesdayDate = formatFloating({ ...wallTimeAt(at(12, 0), LONDON), hour: 0, minute: 0 }).slice(0, 10);
 
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 let app: RunningApp;

@@ -3,10 +3,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { io, type Socket } from "socket.io-client";
-import { instantFromWallTime, wallTimeAt } from "@offshift/core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
 import { startSmtpSink, signInByLink } from "../support/smtp.js";
+import { londonDay } from "../support/clock.js";
 
 // Every screen tells the truth about a session: late, not going ahead, full,
 // locked. The app runs on the built-in (mesh) audio, with a controllable clock.
@@ -14,17 +14,9 @@ import { startSmtpSink, signInByLink } from "../support/smtp.js";
 // night" (Joanne, backup Maria) every night at 22:00, capacity 12.
 const dataDir = tempDir("truth");
 const clockFile = path.join(dataDir, "now.txt");
-const LONDON = "Europe/London";
 
 // Next week's Tuesday, in London.
-const today = wallTimeAt(new Date(), LONDON);
-const todayUtc = new Date(Date.UTC(today.year, today.month - 1, today.day));
-const tuesday = new Date(todayUtc.getTime() + (((2 - todayUtc.getUTCDay() + 7) % 7) + 7) * 86_400_000);
-const at = (hour: number, minute: number) =>
-  instantFromWallTime(
-    { year: tuesday.getUTCFullYear(), month: tuesday.getUTCMonth() + 1, day: tuesday.getUTCDate(), hour, minute },
-    LONDON,
-  );
+const at = londonDay(2, 7);
 const setClock = (t: Date) => writeFileSync(clockFile, t.toISOString());
 
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
