@@ -44,7 +44,10 @@ describe.skipIf(!bin)("one machine with livekit-server", () => {
     const liveKitUrl = started![1]!;
 
     const tonight = await (await fetch(app.url)).text();
-    const card = /href="[^"]*sessions\/([0-9a-f-]{36})\/room"[^>]*>[^<]*Join Lone working at night/.exec(tonight);
+    const card =
+      /href="[^"]*sessions\/([0-9a-f-]{36})\/room(?:\?from=tonight)?"[^>]*>[^<]*Join Lone working at night/.exec(
+        tonight,
+      );
     expect(card, "Tonight offers Join for the seeded 22:00 session").not.toBeNull();
     const occurrenceId = card![1]!;
 
