@@ -195,7 +195,11 @@ async function tapToHearRounds(kind, bin) {
     const tonight = await browser.newPage();
     await tonight.goto(app.url);
     const card = tonight.locator("[data-testid=session-card]").filter({ hasText: "Lone working at night" }).first();
-    const roomUrl = new URL(await card.getByTestId("join").getAttribute("href"), tonight.url()).href;
+    // By link, not from Tonight (whose Join would take a returning listener straight in).
+    const roomUrl = new URL(await card.getByTestId("join").getAttribute("href"), tonight.url()).href.replace(
+      /\?from=tonight$/,
+      "",
+    );
     await tonight.close();
     const speaker = await guestPage(browser, roomUrl, "Speaker");
     await speaker.getByTestId("join-talk").click();
