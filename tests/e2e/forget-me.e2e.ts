@@ -108,6 +108,24 @@ describe("forget me on this device", () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, javaScriptEnabled: false });
     const { page, guestId } = await join(context, "Quiet Lantern");
     expect(await guestCookie(context)).toBeDefined();
+    // A post that did not press the button (no confirmation, or any other answer) is refused, and nothing goes.
+    const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    for (const body of [new URLSearchParams(), new URLSearchParams({ confirm: "no" })]) {
+      const refused = await fetch(`${app.url}/forget`, {
+        method: "POST",
+        body,
+        headers: {
+          "x-sveltekit-action": "true",
+          "content-type": "application/x-www-form-urlencoded",
+          origin: app.url,
+          cookie,
+        },
+      });
+      const answer = (await refused.json()) as { type: string; status: number; data?: string };
+      expect(answer).toMatchObject({ type: "failure", status: 400 });
+      expect(answer.data).toContain("Press “Yes, forget me” to confirm.");
+      expect((await sql.query(`SELECT 1 FROM "Guest" WHERE "id" = $1`, [guestId])).rowCount).toBe(1);
+    }
     await page.goto(`${app.url}/forget`);
     await page.getByRole("button", { name: "Yes, forget me" }).click();
     await page.waitForURL(`${app.url}/forget/done`);
