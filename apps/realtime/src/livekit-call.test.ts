@@ -8,7 +8,7 @@ import { callAudioIdentity, liveKitRoomName } from "./livekit.js";
 import type { RealtimeServer } from "./server.js";
 import { AudioPeer, HEARD_RMS, timeUntil } from "./test-audio.js";
 import { TICKET_SECRET, waitFor, type Client } from "./test-helpers.js";
-import { connectedSocket, liveKitToken, realtimeWithLiveKit, sendTalk } from "./test-livekit.js";
+import { connectedSocket, liveKitTestKit, liveKitToken, realtimeWithLiveKit, sendTalk } from "./test-livekit.js";
 
 // A 1:1 call over the real LiveKit server: its own room named from the call
 // id and held to two by the server, tokens for the two sides only (per-call
@@ -22,9 +22,8 @@ let lk: TestLiveKit | undefined;
 let rooms: RoomServiceClient;
 let node: RealtimeServer | undefined;
 let url: string;
-const sockets: Client[] = [];
-const peers: AudioPeer[] = [];
-const measured: Record<string, number> = {};
+const kit = liveKitTestKit("livekit-call.test");
+const { sockets, measured } = kit;
 
 describe.skipIf(!bin)("a 1:1 call on the real LiveKit server", () => {
   let volunteer: Actor;
@@ -66,20 +65,15 @@ describe.skipIf(!bin)("a 1:1 call on the real LiveKit server", () => {
     rooms = r.rooms;
   }, 90_000);
   afterAll(async () => {
-    await Promise.all(peers.map((p) => p.close()));
-    sockets.forEach((s) => s.disconnect());
-    await node?.close();
-    await lk?.dispose();
-    await db?.$disconnect();
-    await drop?.();
-    if (Object.keys(measured).length > 0) console.info("[livekit-call.test] measured (ms):", measured);
+    await kit.close(
+      async () => node?.close(),
+      async () => lk?.dispose(),
+      async () => db?.$disconnect(),
+      async () => drop?.(),
+    );
   }, 60_000);
 
-  const peer = (label: string) => {
-    const p = new AudioPeer(label);
-    peers.push(p);
-    return p;
-  };
+  const peer = kit.peer;
 
   it("a matched call answers call:join with a token for the call's own room, for its two sides only", async () => {
     maria = await connectedSocket(url, volunteer, sockets);

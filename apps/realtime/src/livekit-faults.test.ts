@@ -17,6 +17,7 @@ import {
   joined,
   liveKitToken,
   realtimeWithLiveKit,
+  liveKitTestKit,
   sendRoom,
   sendTalk,
 } from "./test-livekit.js";
@@ -36,9 +37,8 @@ let url: string;
 let facilitatorId: string;
 let facilitator: Actor;
 let guests: Actor[];
-const sockets: Client[] = [];
-const peers: AudioPeer[] = [];
-const measured: Record<string, number> = {};
+const kit = liveKitTestKit("livekit-faults.test");
+const { sockets, measured } = kit;
 /** What realtime logged at warn and above. */
 const warnings: string[] = [];
 
@@ -71,20 +71,15 @@ describe.skipIf(!bin)("LiveKit failing under a live room", () => {
     rooms = r.rooms;
   }, 90_000);
   afterAll(async () => {
-    await Promise.all(peers.map((p) => p.close()));
-    sockets.forEach((s) => s.disconnect());
-    await node?.close();
-    await lk?.dispose();
-    await db?.$disconnect();
-    await drop?.();
-    if (Object.keys(measured).length > 0) console.info("[livekit-faults.test] measured (ms):", measured);
+    await kit.close(
+      async () => node?.close(),
+      async () => lk?.dispose(),
+      async () => db?.$disconnect(),
+      async () => drop?.(),
+    );
   }, 60_000);
 
-  const peer = (label: string) => {
-    const p = new AudioPeer(label);
-    peers.push(p);
-    return p;
-  };
+  const peer = kit.peer;
   const socketFor = (actor: Actor) => connectedSocket(url, actor, sockets);
   const freshToken = async (s: Client) => liveKitToken(joined(await sendRoom(s, "room:audio-token")).audio).token;
 

@@ -23,6 +23,7 @@ import {
   joined,
   liveKitToken,
   realtimeWithLiveKit,
+  liveKitTestKit,
   sendRoom,
   signedWebhook,
 } from "./test-livekit.js";
@@ -46,10 +47,8 @@ let meshHttp: string;
 let facilitatorId: string;
 let facilitator: Actor;
 let guests: Actor[];
-const sockets: Client[] = [];
-const peers: AudioPeer[] = [];
-/** Measured figures, printed at the end. */
-const measured: Record<string, number | string> = {};
+const kit = liveKitTestKit("livekit.test");
+const { sockets, measured } = kit;
 
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "livekit");
@@ -82,20 +81,15 @@ beforeAll(async () => {
   }
 }, 90_000);
 afterAll(async () => {
-  await Promise.all(peers.map((p) => p.close()));
-  sockets.forEach((s) => s.disconnect());
-  await Promise.all([liveKitNode?.close(), meshNode?.close()]);
-  await lk?.dispose();
-  await db?.$disconnect();
-  await drop?.();
-  if (Object.keys(measured).length > 0) console.info("[livekit.test] measured (ms):", measured);
+  await kit.close(
+    () => Promise.all([liveKitNode?.close(), meshNode?.close()]),
+    async () => lk?.dispose(),
+    async () => db?.$disconnect(),
+    async () => drop?.(),
+  );
 }, 60_000);
 
-const peer = (label: string) => {
-  const p = new AudioPeer(label);
-  peers.push(p);
-  return p;
-};
+const peer = kit.peer;
 const socketFor = (actor: Actor) => connectedSocket(liveKitHttp, actor, sockets);
 const claims = (audio: RoomAudio | undefined): Promise<ClaimGrants> =>
   new TokenVerifier(lk!.apiKey, lk!.apiSecret).verify(liveKitToken(audio).token);

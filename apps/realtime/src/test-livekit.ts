@@ -7,6 +7,7 @@ import { prepareTestLiveKit, type TestLiveKit } from "@offshift/db/testing";
 import type { Logger } from "pino";
 import { io as connect } from "socket.io-client";
 import { createRealtimeServer, type RealtimeOptions, type RealtimeServer } from "./server.js";
+import { AudioPeer } from "./test-audio.js";
 import { TICKET_SECRET, silentLogger, waitFor, type Client } from "./test-helpers.js";
 
 /**
@@ -125,4 +126,31 @@ export async function signedWebhook(apiKey: string, secret: string, body: string
   const token = new AccessToken(apiKey, secret);
   token.sha256 = createHash("sha256").update(body).digest("base64");
   return token.toJwt();
+}
+
+/**
+ * What each LiveKit test file opens and closes the same way: its audio peers
+ * (`peer(label)`), its sockets, and the figures it measured. `close(...after)`
+ * closes the peers and sockets, then runs `after` in order (nodes, the SFU, the
+ * database), then prints what was measured.
+ */
+export function liveKitTestKit(name: string) {
+  const peers: AudioPeer[] = [];
+  const sockets: Client[] = [];
+  const measured: Record<string, number | string> = {};
+  return {
+    sockets,
+    measured,
+    peer(label: string): AudioPeer {
+      const p = new AudioPeer(label);
+      peers.push(p);
+      return p;
+    },
+    async close(...after: (() => Promise<unknown> | undefined)[]): Promise<void> {
+      await Promise.all(peers.map((p) => p.close()));
+      sockets.forEach((s) => s.disconnect());
+      for (const step of after) await step();
+      if (Object.keys(measured).length > 0) console.info(`[${name}] measured (ms):`, measured);
+    },
+  };
 }
