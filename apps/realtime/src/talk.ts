@@ -357,6 +357,7 @@ function registerTalkHandlers(
     }
   };
 
+  let commandSeq = 0;
   for (const name of TALK_COMMANDS) {
     socket.on(name, async (payload: unknown, ack?: unknown) => {
       const reply = (r: TalkAck<TalkReply>) => {
@@ -367,8 +368,10 @@ function registerTalkHandlers(
           return reply(error("rate_limited", "That was a lot at once. Please wait a few seconds."));
         const parsed = parseTalkCommand(name, payload);
         if (!parsed.ok) return reply({ ok: false, error: parsed.error });
-        // One at a time per person on this node, and refused at once as busy when too much is waiting.
-        const outcome = deps.gate.run(`talk:${socket.data.identityRoom}`, "talk", () => run(parsed.command));
+        // Counted against the node's limit (busy when too much is waiting), but not queued behind the
+        // person's other commands: a second "ask" held until the first was answered could find it
+        // matched already and open another request (requestTalk's checks are not atomic with matching).
+        const outcome = deps.gate.run(`talk:${socket.id}:${++commandSeq}`, "talk", () => run(parsed.command));
         if (outcome === BUSY) {
           // Nothing was done: the retry the browser makes must not count against this person's budget.
           await commands.reward(socket.id, 1);
