@@ -1,14 +1,33 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client.js";
 
 export type Db = PrismaClient;
 
-/** A Prisma client on the pg driver adapter (no native query engine). */
+const pools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * A Prisma client on the pg driver adapter (no native query engine). The
+ * client runs on one `pg.Pool` that it owns; hot paths that need plain SQL
+ * share that pool through `poolOf(db)` so a process holds one pool, sized once.
+ */
 export function createDb(databaseUrl: string, options: { maxConnections?: number } = {}): Db {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.maxConnections ?? 10 });
-  return new PrismaClient({ adapter });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 10 });
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+  const db = new PrismaClient({ adapter });
+  pools.set(db, pool);
+  return db;
 }
 
+/**
+ * The `pg.Pool` under a client made by `createDb`, for plain-SQL hot paths.
+ * It is ended by `db.$disconnect()`; do not use it after that.
+ */
+export function poolOf(db: Db): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error("poolOf: this client was not made by createDb");
+  return pool;
+}
 /** Whether the database answers a trivial query within `timeoutMs` (readiness checks). */
 export async function databaseAnswers(db: Db, timeoutMs = 2000): Promise<{ ok: true } | { ok: false; reason: string }> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,4 +1,4 @@
-export { createDb, databaseAnswers, type Db } from "./client.js";
+export { createDb, databaseAnswers, poolOf, type Db } from "./client.js";
 export * from "./generated/prisma/enums.js";
 export {
   listUpcomingOccurrences,
