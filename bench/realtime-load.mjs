@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { io } from "socket.io-client";
-import { BUSY_RETRIES, busyRetryDelay } from "@offshift/core/browser";
+import { BUSY_RETRIES, busyRetryDelay, receiveRoomPatch } from "@offshift/core/browser";
 
 export const ROOM_SIZE = 12;
 const TICK_MS = 50;
@@ -87,6 +87,7 @@ export class Load {
     this.ackRtt = [];
     this.acks = { ok: 0, errors: {}, busyRetries: 0 };
     this.lost = 0;
+    this.resyncs = 0; // patches that did not follow what a client held: it fetched the whole room
   }
 
   ackError(code) {
@@ -136,23 +137,34 @@ export class Load {
       socket.disconnect();
       throw new Error(`room:join refused: ${JSON.stringify(ack?.error)}`);
     }
-    const c = { i: this.clients.length, socket, room, slot, memberId: ack.data.memberId, version: -1, n: 0 };
+    const c = { i: this.clients.length, socket, room, slot, memberId: ack.data.memberId, snapshot: null, n: 0 };
     c.n = c.i % 3; // rooms do not all chat in the same second
     socket.on("room:chat", (line) => {
       const e = room.pendingChat.get(line.text);
       if (!e || e.sender === c) return;
       if (++e.got === e.need) this.done(room.pendingChat, line.text, e, "chat");
     });
-    socket.on("room:state", (snap) => {
-      // Like the real client: snapshots older than the one it has are ignored.
-      if (snap.version <= c.version) return;
-      c.version = snap.version;
+    // Like the real client (apps/web/src/lib/room.svelte.ts): snapshots older than the one it has are ignored,
+    // patches that follow what it holds are applied, and after a gap it asks for the whole room.
+    c.take = (snap) => {
+      if (c.snapshot && snap.version <= c.snapshot.version) return;
+      c.snapshot = snap;
       if (room.pendingHand.size === 0) return;
       for (const [mid, e] of room.pendingHand) {
         if (e.sender === c || e.seen & (1 << c.slot)) continue;
         if (snap.hands.includes(mid) !== e.raised) continue;
         e.seen |= 1 << c.slot;
         if (++e.got === e.need) this.done(room.pendingHand, mid, e, "hand");
+      }
+    };
+    c.take(ack.data.snapshot);
+    socket.on("room:state", (snap) => c.take(snap));
+    socket.on("room:patch", (patch) => {
+      const outcome = receiveRoomPatch(c.snapshot, patch);
+      if (outcome.kind === "applied") c.take(outcome.snapshot);
+      else if (outcome.kind === "resync") {
+        this.resyncs++;
+        socket.emit("room:sync", { afterChatSeq: 0 }, (r) => r?.ok && c.take(r.data.snapshot));
       }
     });
     room.members.push(c);
@@ -184,6 +196,7 @@ export class Load {
         return;
       }
       this.inflight--;
+      if (ack?.ok && ack.data?.snapshot) c.take(ack.data.snapshot);
       if (!ack?.ok) {
         // Refused (and the sender told so): nothing will fan out, so it is not waited for or counted lost.
         if (step === 0) room.pendingChat.delete(`${c.i}.${n}`);
@@ -265,6 +278,7 @@ export class Load {
       ackP50: percentile(sAck, 50),
       ackP99: percentile(sAck, 99),
       lost: this.lost,
+      resyncs: this.resyncs,
       acks: { ...this.acks, errors: { ...this.acks.errors } },
       seconds,
       loadCpu: (cpu.user + cpu.system) / 1e6 / seconds,

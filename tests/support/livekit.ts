@@ -20,7 +20,14 @@ import {
   type RemoteTrackPublication,
 } from "@livekit/rtc-node";
 import { RoomServiceClient, type ParticipantInfo } from "livekit-server-sdk";
-import type { ClientToServerEvents, RoomAck, RoomReply, RoomSnapshot, ServerToClientEvents } from "@offshift/core";
+import {
+  receiveRoomPatch,
+  type ClientToServerEvents,
+  type RoomAck,
+  type RoomReply,
+  type RoomSnapshot,
+  type ServerToClientEvents,
+} from "@offshift/core";
 import { prepareTestLiveKit, type TestLiveKit } from "@offshift/db/testing";
 import { freePort, startApp, type RunningApp } from "./app.js";
 
@@ -101,6 +108,12 @@ export class SocketGuest {
   ) {
     socket.on("room:state", (s) => {
       if (!this.snapshot || s.version >= this.snapshot.version) this.snapshot = s;
+    });
+    // As the browser does: a patch that follows what is held is applied, after a gap the whole room is fetched.
+    socket.on("room:patch", (p) => {
+      const outcome = receiveRoomPatch(this.snapshot, p);
+      if (outcome.kind === "applied") this.snapshot = outcome.snapshot;
+      else if (outcome.kind === "resync") void this.send("room:sync", { afterChatSeq: 0 });
     });
   }
 

@@ -6,6 +6,7 @@ import {
   ROOM_COMMANDS,
   can,
   mayPublish,
+  roomPatch,
   parseRoomCommand,
   type ClientToServerEvents,
   type InterServerEvents,
@@ -22,15 +23,16 @@ import {
   dropPresence,
   endOverdueRooms,
   heartbeatNode,
-  loadRoomContext,
   readRoom,
   presenceRowsLike,
   reapStaleMembers,
   reconcilePresenceRows,
   roomIdentity,
-  runRoomCommand,
+  roomCommand,
   touchPresence,
   type Db,
+  type Authorised,
+  type RoomCache,
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
 import { LIVEKIT_PRESENCE_PREFIX, memberAlias } from "./identities.js";
@@ -61,6 +63,8 @@ export interface RoomDeps {
   audioSweep?: () => Promise<Map<string, Set<string>> | null>;
   /** Admission: one command at a time per room, busy when too much is waiting (see gate.ts). */
   gate: CommandGate;
+  /** The rooms this node has read: a hint checked on every write (see packages/db room/command.ts). */
+  roomCache: RoomCache;
 }
 
 /** Socket.IO room names. */
@@ -73,7 +77,7 @@ const rtcSignal = z.object({
   signal: meshSignal,
 });
 
-const error = (code: RoomError["code"], message: string): RoomAck<never> => ({ ok: false, error: { code, message } });
+const error = (code: RoomError["code"], message: string) => ({ ok: false, error: { code, message } }) as const;
 
 /**
  * Live-room events on one socket: every payload is parsed by its core schema,
@@ -107,43 +111,38 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
           return reply(error("invalid", "Leave the other session first."));
         // One at a time per room on this node, and refused at once as busy when too much is waiting.
         const outcome = deps.gate.run(occurrenceId, "room", async () => {
-          const context = await loadRoomContext(db, occurrenceId);
-          if (!context) return reply(error("not_found", "That session could not be found."));
-          const action = name.startsWith("mod:") ? "room.moderate" : "dropin.join";
-          if (!can(socket.data.actor, action, { facilitatorIds: context.facilitatorIds }))
-            return reply(
-              error(
-                "forbidden",
-                action === "room.moderate"
-                  ? "Only this session's facilitators can do that."
-                  : "Choose a nickname to join.",
-              ),
-            );
-          // Who this socket is does not change while it is connected (a suspension disconnects it).
-          identity ??= await roomIdentity(db, socket.data.actor);
-          if (!identity) return reply(error("forbidden", "Choose a nickname to join."));
-          const memberId = memberAlias(deps.aliasSecret, occurrenceId, identity.key);
-          // Whoever may run this session (its facilitators, a coordinator stepping in) is seated as one of them.
-          const facilitator =
-            !!identity.personId && can(socket.data.actor, "room.moderate", { facilitatorIds: context.facilitatorIds });
           const now = deps.now();
-          if (command.name === "room:audio-token") {
-            // A fresh audio token for someone already in the room (their audio is reconnecting).
-            const snapshot = await readRoom(db, occurrenceId);
-            const me = snapshot?.members.find((m) => m.id === memberId);
-            if (!snapshot || !me || socket.data.room?.memberId !== memberId)
-              return reply(error("not_in_room", "Join the session first."));
-            return reply({
-              ok: true,
-              data: { snapshot, memberId, audio: await deps.audio.joinInfo(occurrenceId, me) },
-            });
-          }
-          const result = await runRoomCommand(db, {
-            context,
-            actor: { id: memberId, name: identity.name, facilitator, personId: identity.personId },
+          if (command.name === "room:audio-token") return reply(await audioToken(socket, deps, occurrenceId));
+          let memberId = "";
+          const result = await roomCommand(db, {
+            occurrenceId,
             command,
             now,
+            cache: deps.roomCache,
             maxMembers: deps.audio.maxMembers,
+            presence: { socketId: socket.id, nodeId: deps.nodeId },
+            authorize: async (context): Promise<Authorised> => {
+              const action = name.startsWith("mod:") ? "room.moderate" : "dropin.join";
+              if (!can(socket.data.actor, action, { facilitatorIds: context.facilitatorIds }))
+                return error(
+                  "forbidden",
+                  action === "room.moderate"
+                    ? "Only this session's facilitators can do that."
+                    : "Choose a nickname to join.",
+                );
+              // Who this socket is does not change while it is connected (a suspension disconnects it).
+              identity ??= await roomIdentity(db, socket.data.actor);
+              if (!identity) return error("forbidden", "Choose a nickname to join.");
+              memberId = memberAlias(deps.aliasSecret, occurrenceId, identity.key);
+              // Whoever may run this session (its facilitators, a coordinator stepping in) is seated as one of them.
+              const facilitator =
+                !!identity.personId &&
+                can(socket.data.actor, "room.moderate", { facilitatorIds: context.facilitatorIds });
+              return {
+                ok: true,
+                actor: { id: memberId, name: identity.name, facilitator, personId: identity.personId },
+              };
+            },
           });
           if (!result.ok) return reply(result);
 
@@ -151,7 +150,9 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
           if (command.name === "room:join") {
             socket.data.room = { occurrenceId, memberId };
             await socket.join([channel, memberChannel(occurrenceId, memberId)]);
-            await touchPresence(db, { socketId: socket.id, occurrenceId, memberId, nodeId: deps.nodeId, now });
+            // Written with the join when it changed the room; a rejoin into the same seat records it here.
+            if (!result.changed)
+              await touchPresence(db, { socketId: socket.id, occurrenceId, memberId, nodeId: deps.nodeId, now });
           } else if (command.name === "room:leave") {
             socket.data.room = undefined;
             await socket.leave(channel);
@@ -180,7 +181,9 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
             // The audio server follows the room (LiveKit mute/remove/end); it never throws, and never holds up the reply.
             if (effect.kind !== "chat" && effect.kind !== "flag") void deps.audio.onEffect(occurrenceId, effect);
           }
-          if (result.changed) io.to(channel).emit("room:state", result.snapshot);
+          // The change, not the whole room: members at the previous version apply it, others resync.
+          // This socket has the new room in its answer; its other sockets and everyone else get the patch.
+          if (result.changed) socket.to(channel).emit("room:patch", roomPatch(result.previous, result.snapshot));
           const me = result.snapshot.members.find((m) => m.id === memberId);
           // Listening only, then speaking after all: the audio server gives them the microphone back.
           if (command.name === "room:mute" && !command.payload.muted && result.changed)
@@ -248,6 +251,15 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
   });
 }
 
+/** A fresh audio token for someone already in the room (their audio is reconnecting). */
+async function audioToken(socket: Socket, deps: RoomDeps, occurrenceId: string): Promise<RoomAck<RoomReply>> {
+  const memberId = socket.data.room?.occurrenceId === occurrenceId ? socket.data.room.memberId : null;
+  const snapshot = memberId ? await readRoom(deps.db, occurrenceId) : null;
+  const me = snapshot?.members.find((m) => m.id === memberId);
+  if (!snapshot || !me || !memberId) return error("not_in_room", "Join the session first.");
+  return { ok: true, data: { snapshot, memberId, audio: await deps.audio.joinInfo(occurrenceId, me) } };
+}
+
 /**
  * A session cancelled while its room was open: web has ended the room in
  * PostgreSQL (as mod:end does) and tells every node through the cluster
@@ -258,6 +270,7 @@ export function followCancellations(deps: RoomDeps): void {
   deps.io.on("room:cancelled", (occurrenceId: unknown) => {
     if (typeof occurrenceId !== "string" || !/^[0-9a-f-]{36}$/.test(occurrenceId)) return;
     const channel = roomChannel(occurrenceId);
+    deps.roomCache.forget(occurrenceId);
     void (async () => {
       const snapshot = await readRoom(deps.db, occurrenceId).catch(() => null);
       if (snapshot) deps.io.local.to(channel).emit("room:state", snapshot);

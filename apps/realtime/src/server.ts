@@ -18,7 +18,7 @@ import {
   type ServerToClientEvents,
   type SocketData,
 } from "@offshift/core";
-import { consumeTicket, createDb } from "@offshift/db";
+import { RoomCache, consumeTicket, createDb } from "@offshift/db";
 import {
   createLiveKitBackend,
   liveKitWebhookRouter,
@@ -198,6 +198,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     now,
     audio: liveKit ?? meshBackend,
     gate: new CommandGate(options.gate, metrics),
+    roomCache: new RoomCache(),
     ...(liveKit
       ? { audioSweep: () => sweepLiveKitRooms({ backend: liveKit, db, aliasSecret: options.ticketSecret }) }
       : {}),

@@ -127,9 +127,17 @@ export {
   reapStaleMembers,
   endOverdueRooms,
   roomIdentity,
+  roomCommand,
+  readRoomTruth,
+  RoomCache,
   CHAT_BUFFER,
+  AUTO_END_AFTER_MINUTES,
+  type Authorised,
+  type RoomActorIn,
+  type RoomCommandResult,
   type RoomContext,
   type RoomRunResult,
+  type RoomTruth,
 } from "./room/live.js";
 export { listSafeguardingFlags, reviewSafeguardingFlag, type SafeguardingRow } from "./safeguarding.js";
 export {

@@ -1,5 +1,5 @@
 import type { Socket } from "socket.io-client";
-import { MESH_FULL_MESSAGE, STILL_BUSY_MESSAGE } from "@offshift/core/browser";
+import { MESH_FULL_MESSAGE, STILL_BUSY_MESSAGE, receiveRoomPatch } from "@offshift/core/browser";
 import { emitWithRetry } from "$lib/ack.js";
 import type {
   ClientToServerEvents,
@@ -65,6 +65,12 @@ export class RoomClient {
       this.#off.push(() => socket.off(event, handler as never));
     };
     on("room:state", (s) => this.#apply(s));
+    // Changes come as changes: applied when they follow what we hold, else we fetch the whole room once.
+    on("room:patch", (p) => {
+      const outcome = receiveRoomPatch(this.snapshot, p);
+      if (outcome.kind === "applied") this.#apply(outcome.snapshot);
+      else if (outcome.kind === "resync" && this.#joined) void this.#resync();
+    });
     on("room:chat", (line) => this.#addChat([line]));
     on("room:removed", () => void this.#out("removed"));
     on("room:ended", () => void this.#out("ended"));
@@ -228,6 +234,20 @@ export class RoomClient {
       void this.#restartAudio(this.#listenOnly, this.#transport.snapshot().muted);
     const sync = await this.#send("room:sync", { afterChatSeq: this.chat.at(-1)?.seq ?? 0 });
     if (sync?.chat) this.#addChat(sync.chat);
+  }
+
+  /** The whole room again, once at a time (patches that arrive meanwhile are caught up by its answer). */
+  #resyncing: Promise<void> | null = null;
+  #resync(): Promise<void> {
+    this.#resyncing ??= (async () => {
+      try {
+        const sync = await this.#send("room:sync", { afterChatSeq: this.chat.at(-1)?.seq ?? 0 });
+        if (sync?.chat) this.#addChat(sync.chat);
+      } finally {
+        this.#resyncing = null;
+      }
+    })();
+    return this.#resyncing;
   }
 
   async #send(event: string, payload: unknown): Promise<RoomReply | null> {
