@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { io } from "socket.io-client";
-import { BUSY_RETRIES, busyRetryDelay, receiveRoomPatch } from "@offshift/core/browser";
+import { BUSY_RETRIES, PATCH_GAP_MS, RoomPatches, busyRetryDelay } from "@offshift/core/browser";
 
 export const ROOM_SIZE = 12;
 const TICK_MS = 50;
@@ -66,8 +66,9 @@ export function percentile(sorted, p) {
 // ---------- participants ----------
 
 /**
- * One realtime endpoint under load. `auth(i)` returns the handshake auth for
- * participant i (ours: a fresh ticket), `occurrence(r)` the id of room r.
+ * Realtime endpoints under load. `url` is the address, or `url(i)` participant
+ * i's (two nodes); `auth(i)` returns the handshake auth for participant i
+ * (ours: a fresh ticket), `occurrence(r)` the id of room r.
  */
 export class Load {
   constructor({ url, auth, occurrence }) {
@@ -117,7 +118,8 @@ export class Load {
 
   async connectOne(room, slot, i) {
     const auth = this.auth(i);
-    const socket = io(this.url, {
+    // Two nodes: `url(i)` spreads each room's members across them.
+    const socket = io(typeof this.url === "function" ? this.url(i) : this.url, {
       transports: ["websocket"],
       reconnection: false,
       forceNew: true,
@@ -129,9 +131,16 @@ export class Load {
       socket.once("connect_error", (err) => reject(new Error(`connect refused: ${err.message}`)));
     });
     this.sent++;
-    const ack = await new Promise((resolve) =>
-      socket.emit("room:join", { occurrenceId: room.id, listenOnly: false }, resolve),
-    );
+    // As the browser does: `busy` means nothing was done, so the join is sent again shortly.
+    let ack;
+    for (let attempt = 1; ; attempt++) {
+      ack = await new Promise((resolve) =>
+        socket.emit("room:join", { occurrenceId: room.id, listenOnly: false }, resolve),
+      );
+      if (ack?.error?.code !== "busy" || attempt > BUSY_RETRIES) break;
+      this.joinBusy = (this.joinBusy ?? 0) + 1;
+      await sleep(busyRetryDelay(attempt, Math.random()));
+    }
     if (!ack?.ok) {
       this.ackError(ack?.error?.code ?? "unknown");
       socket.disconnect();
@@ -145,8 +154,10 @@ export class Load {
       if (++e.got === e.need) this.done(room.pendingChat, line.text, e, "chat");
     });
     // Like the real client (apps/web/src/lib/room.svelte.ts): snapshots older than the one it has are ignored,
-    // patches that follow what it holds are applied, and after a gap it asks for the whole room.
-    c.take = (snap) => {
+    // patches applied in version order, and a gap that lasts PATCH_GAP_MS means asking for the whole room.
+    const patches = new RoomPatches();
+    let gap = null;
+    const hold = (snap) => {
       if (c.snapshot && snap.version <= c.snapshot.version) return;
       c.snapshot = snap;
       if (room.pendingHand.size === 0) return;
@@ -157,16 +168,26 @@ export class Load {
         if (++e.got === e.need) this.done(room.pendingHand, mid, e, "hand");
       }
     };
+    const settled = (r) => {
+      if (r.snapshot) hold(r.snapshot);
+      if (!r.gap) {
+        clearTimeout(gap);
+        gap = null;
+      } else
+        gap ??= setTimeout(() => {
+          gap = null;
+          patches.clear();
+          this.resyncs++;
+          socket.emit("room:sync", { afterChatSeq: 0 }, (r) => r?.ok && c.take(r.data.snapshot));
+        }, PATCH_GAP_MS);
+    };
+    c.take = (snap) => {
+      hold(snap);
+      settled(patches.settle(c.snapshot));
+    };
     c.take(ack.data.snapshot);
     socket.on("room:state", (snap) => c.take(snap));
-    socket.on("room:patch", (patch) => {
-      const outcome = receiveRoomPatch(c.snapshot, patch);
-      if (outcome.kind === "applied") c.take(outcome.snapshot);
-      else if (outcome.kind === "resync") {
-        this.resyncs++;
-        socket.emit("room:sync", { afterChatSeq: 0 }, (r) => r?.ok && c.take(r.data.snapshot));
-      }
-    });
+    socket.on("room:patch", (patch) => settled(patches.receive(c.snapshot, patch)));
     room.members.push(c);
     this.clients.push(c);
     this.buckets[c.i % SLOTS].push(c);
@@ -179,6 +200,7 @@ export class Load {
   }
 
   act(c, measured) {
+    if (c.flooding) return; // its once-a-second actions stop while it floods
     const room = c.room;
     const need = room.members.length - 1;
     const step = c.n++ % 3;
@@ -285,6 +307,37 @@ export class Load {
       loopLagP99: lag.percentile(99) / 1e6,
       before,
       after,
+    };
+  }
+
+  /** Keeps the first `n` participants (whole rooms) and disconnects the rest: the load drops at once. */
+  shrink(n) {
+    const gone = new Set(this.clients.splice(n));
+    for (const c of gone) c.socket.disconnect();
+    this.buckets = this.buckets.map((b) => b.filter((c) => !gone.has(c)));
+    this.rooms = this.rooms.filter((r) => r.members.every((c) => !gone.has(c)));
+  }
+
+  /**
+   * Participant `c` floods: `perSecond` hand raises and lowers, for as long as
+   * the returned stop() is not called; stop() resolves with its acks by code.
+   */
+  flood(c, perSecond = 500) {
+    c.flooding = true;
+    const codes = {};
+    let raised = false;
+    const timer = setInterval(() => {
+      for (let k = 0; k < perSecond / 100; k++)
+        c.socket.emit("room:hand", { raised: (raised = !raised) }, (ack) => {
+          const code = ack?.ok ? "ok" : (ack?.error?.code ?? "unknown");
+          codes[code] = (codes[code] ?? 0) + 1;
+        });
+    }, 10);
+    return async () => {
+      clearInterval(timer);
+      await sleep(500);
+      c.flooding = false;
+      return codes;
     };
   }
 

@@ -21,7 +21,8 @@ import {
 } from "@livekit/rtc-node";
 import { RoomServiceClient, type ParticipantInfo } from "livekit-server-sdk";
 import {
-  receiveRoomPatch,
+  PATCH_GAP_MS,
+  RoomPatches,
   type ClientToServerEvents,
   type RoomAck,
   type RoomReply,
@@ -101,6 +102,8 @@ const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k
 export class SocketGuest {
   snapshot: RoomSnapshot | null = null;
   memberId: string | null = null;
+  private readonly patches = new RoomPatches();
+  private gap: ReturnType<typeof setTimeout> | null = null;
 
   private constructor(
     readonly nickname: string,
@@ -109,11 +112,20 @@ export class SocketGuest {
     socket.on("room:state", (s) => {
       if (!this.snapshot || s.version >= this.snapshot.version) this.snapshot = s;
     });
-    // As the browser does: a patch that follows what is held is applied, after a gap the whole room is fetched.
+    // As the browser does: patches applied in version order; a gap that lasts means fetching the whole room.
     socket.on("room:patch", (p) => {
-      const outcome = receiveRoomPatch(this.snapshot, p);
-      if (outcome.kind === "applied") this.snapshot = outcome.snapshot;
-      else if (outcome.kind === "resync") void this.send("room:sync", { afterChatSeq: 0 });
+      const r = this.patches.receive(this.snapshot, p);
+      if (r.snapshot) this.snapshot = r.snapshot;
+      if (r.gap)
+        this.gap ??= setTimeout(() => {
+          this.gap = null;
+          this.patches.clear();
+          void this.send("room:sync", { afterChatSeq: 0 });
+        }, PATCH_GAP_MS);
+      else if (this.gap) {
+        clearTimeout(this.gap);
+        this.gap = null;
+      }
     });
   }
 
@@ -157,6 +169,7 @@ export class SocketGuest {
             this.memberId = reply.data.memberId;
             if (!this.snapshot || reply.data.snapshot.version >= this.snapshot.version)
               this.snapshot = reply.data.snapshot;
+            this.snapshot = this.patches.settle(this.snapshot).snapshot ?? this.snapshot;
           }
           resolve(reply);
         },

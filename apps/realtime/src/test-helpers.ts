@@ -2,7 +2,8 @@ import { io as connect, type Socket } from "socket.io-client";
 import pino from "pino";
 import {
   issueTicket,
-  receiveRoomPatch,
+  PATCH_GAP_MS,
+  RoomPatches,
   type Actor,
   type ClientToServerEvents,
   type RoomAck,
@@ -88,28 +89,45 @@ export class RoomFollower {
   applied = 0;
   resyncs = 0;
 
+  readonly #patches = new RoomPatches();
+  #gap: ReturnType<typeof setTimeout> | null = null;
+
   constructor(private readonly socket: Client) {
     socket.on("room:state", (s) => this.take(s));
-    socket.on("room:patch", (p) => {
-      const outcome = receiveRoomPatch(this.held, p);
-      if (outcome.kind === "applied") {
-        this.applied++;
-        this.take(outcome.snapshot);
-      } else if (outcome.kind === "resync") {
-        this.resyncs++;
-        (socket.emit as (e: string, p: unknown, ack: (r: RoomAck<RoomReply>) => void) => void)(
-          "room:sync",
-          { afterChatSeq: 0 },
-          (r) => {
-            if (r.ok && r.data) this.take(r.data.snapshot);
-          },
-        );
-      }
-    });
+    socket.on("room:patch", (p) => this.#settled(this.#patches.receive(this.held, p)));
+  }
+
+  #settled(r: { snapshot: RoomSnapshot | null; gap: boolean }) {
+    if (r.snapshot) {
+      this.applied++;
+      this.#hold(r.snapshot);
+    }
+    if (!r.gap) {
+      if (this.#gap) clearTimeout(this.#gap);
+      this.#gap = null;
+      return;
+    }
+    this.#gap ??= setTimeout(() => {
+      this.#gap = null;
+      this.#patches.clear();
+      this.resyncs++;
+      (this.socket.emit as (e: string, p: unknown, ack: (r: RoomAck<RoomReply>) => void) => void)(
+        "room:sync",
+        { afterChatSeq: 0 },
+        (r) => {
+          if (r.ok && r.data) this.take(r.data.snapshot);
+        },
+      );
+    }, PATCH_GAP_MS);
   }
 
   /** A snapshot from anywhere (an answer, room:state): kept unless older than what is held. */
   take(snapshot: RoomSnapshot): void {
+    this.#hold(snapshot);
+    this.#settled(this.#patches.settle(this.held));
+  }
+
+  #hold(snapshot: RoomSnapshot): void {
     if (this.held && this.held.occurrenceId === snapshot.occurrenceId && snapshot.version <= this.held.version) return;
     this.held = snapshot;
     for (const f of this.changes) f(snapshot);

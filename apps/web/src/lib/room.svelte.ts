@@ -1,5 +1,5 @@
 import type { Socket } from "socket.io-client";
-import { MESH_FULL_MESSAGE, STILL_BUSY_MESSAGE, receiveRoomPatch } from "@offshift/core/browser";
+import { MESH_FULL_MESSAGE, PATCH_GAP_MS, RoomPatches, STILL_BUSY_MESSAGE } from "@offshift/core/browser";
 import { emitWithRetry } from "$lib/ack.js";
 import type {
   ClientToServerEvents,
@@ -65,12 +65,8 @@ export class RoomClient {
       this.#off.push(() => socket.off(event, handler as never));
     };
     on("room:state", (s) => this.#apply(s));
-    // Changes come as changes: applied when they follow what we hold, else we fetch the whole room once.
-    on("room:patch", (p) => {
-      const outcome = receiveRoomPatch(this.snapshot, p);
-      if (outcome.kind === "applied") this.#apply(outcome.snapshot);
-      else if (outcome.kind === "resync" && this.#joined) void this.#resync();
-    });
+    // Changes come as changes: applied in version order; one that stays missing means fetching the whole room.
+    on("room:patch", (p) => this.#settled(this.#patches.receive(this.snapshot, p)));
     on("room:chat", (line) => this.#addChat([line]));
     on("room:removed", () => void this.#out("removed"));
     on("room:ended", () => void this.#out("ended"));
@@ -236,6 +232,21 @@ export class RoomClient {
     if (sync?.chat) this.#addChat(sync.chat);
   }
 
+  readonly #patches = new RoomPatches();
+  #gapTimer: ReturnType<typeof setTimeout> | null = null;
+  #settled(r: { snapshot: RoomSnapshot | null; gap: boolean }) {
+    if (r.snapshot) this.#apply(r.snapshot);
+    if (!r.gap) {
+      if (this.#gapTimer) clearTimeout(this.#gapTimer);
+      this.#gapTimer = null;
+    } else
+      this.#gapTimer ??= setTimeout(() => {
+        this.#gapTimer = null;
+        this.#patches.clear();
+        if (this.#joined) void this.#resync();
+      }, PATCH_GAP_MS);
+  }
+
   /** The whole room again, once at a time (patches that arrive meanwhile are caught up by its answer). */
   #resyncing: Promise<void> | null = null;
   #resync(): Promise<void> {
@@ -272,6 +283,7 @@ export class RoomClient {
     if (reply.data) {
       this.memberId = reply.data.memberId;
       this.#apply(reply.data.snapshot);
+      this.#settled(this.#patches.settle(this.snapshot));
       if (reply.data.chat) this.#addChat(reply.data.chat);
     }
     return reply.data ?? null;

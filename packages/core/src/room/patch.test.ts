@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ROOM_COMMANDS, parseRoomCommand } from "./commands.js";
-import { applyRoomPatch, receiveRoomPatch, roomPatch } from "./patch.js";
+import { RoomPatches, applyRoomPatch, roomPatch } from "./patch.js";
 import { applyRoomCommand, emptyRoom, roomSnapshot, type LiveRoomState, type RoomActor } from "./state.js";
 
 const OCC = "0b8f3a52-5a0e-4c7e-9c1d-2f4b6a8c0e11";
@@ -79,18 +79,44 @@ describe("room patches", () => {
     );
   });
 
-  it("a client ignores what it already has, applies what follows, and resyncs after a gap", () => {
+  it("a client ignores what it already has, applies what follows, and waits for one that arrives out of order", () => {
     const states = history([
       { actor: 1, name: "room:join", payload: { occurrenceId: OCC } },
       { actor: 2, name: "room:join", payload: { occurrenceId: OCC } },
       { actor: 3, name: "room:join", payload: { occurrenceId: OCC } },
+      { actor: 4, name: "room:join", payload: { occurrenceId: OCC } },
     ]);
-    const [a, b, c] = states.slice(1, 4).map((s, i) => roomSnapshot(s, i + 1));
-    expect(receiveRoomPatch(b!, roomPatch(a!, b!))).toEqual({ kind: "stale" });
-    expect(receiveRoomPatch(c!, roomPatch(a!, b!))).toEqual({ kind: "stale" });
-    expect(receiveRoomPatch(a!, roomPatch(a!, b!))).toEqual({ kind: "applied", snapshot: b });
-    expect(receiveRoomPatch(a!, roomPatch(b!, c!))).toEqual({ kind: "resync" });
-    expect(receiveRoomPatch(null, roomPatch(b!, c!))).toEqual({ kind: "resync" });
+    const [a, b, c, d] = states.slice(1, 5).map((s, i) => roomSnapshot(s, i + 1));
+    const patches = new RoomPatches();
+    expect(patches.receive(b!, roomPatch(a!, b!))).toEqual({ snapshot: null, gap: false }); // already held
+    expect(patches.receive(a!, roomPatch(a!, b!))).toEqual({ snapshot: b, gap: false });
+    // c→d arrives before b→c (another node's change crossing the adapter late): held, then both applied.
+    expect(patches.receive(b!, roomPatch(c!, d!))).toEqual({ snapshot: null, gap: true });
+    expect(patches.receive(b!, roomPatch(b!, c!))).toEqual({ snapshot: d, gap: false });
+    // A gap that a whole snapshot fills: what it makes stale is dropped.
+    expect(patches.receive(a!, roomPatch(c!, d!))).toEqual({ snapshot: null, gap: true });
+    expect(patches.settle(d!)).toEqual({ snapshot: null, gap: false });
+  });
+
+  it("any arrival order of a run of patches ends at the last snapshot once all have come", () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 2, maxLength: 30 }), fc.func(fc.integer()), (steps, rank) => {
+        const snaps = history(steps).map((s, v) => roomSnapshot(s, v));
+        const sent = snaps.slice(1).map((s, i) => roomPatch(snaps[i]!, s));
+        const order = sent.map((p, i) => ({ p, k: rank(i) })).sort((x, y) => x.k - y.k);
+        const patches = new RoomPatches();
+        let held = snaps[0]!;
+        let gap = false;
+        for (const { p } of order) {
+          const r = patches.receive(held, p);
+          if (r.snapshot) held = r.snapshot;
+          gap = r.gap;
+        }
+        expect(held).toEqual(snaps.at(-1));
+        expect(gap).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("carry only what changed: a chat line is the sequence number, a hand one member and the queue", () => {

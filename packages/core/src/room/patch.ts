@@ -72,15 +72,47 @@ function mergeMembers(members: readonly Member[], changed: readonly Member[], go
   return out;
 }
 
-export type PatchOutcome = { kind: "applied"; snapshot: RoomSnapshot } | { kind: "stale" } | { kind: "resync" };
+/** How long a client waits for a missing patch before it fetches the whole room. */
+export const PATCH_GAP_MS = 1000;
 
 /**
- * What a client does with a patch it receives: ignore it when it already holds
- * that version or a later one (its own command's answer carried it), apply it
- * when it follows what it holds, and otherwise fetch the whole room.
+ * What a client does with the patches it receives. With two realtime nodes a
+ * change made on the other node crosses the cluster adapter and can arrive
+ * after a later one made on this node, so a patch that does not follow what
+ * the client holds is kept until the one before it comes; `gap` stays true
+ * while one is missing, and the client fetches the whole room (room:sync) if
+ * it lasts PATCH_GAP_MS. Patches for versions already held (the client's own
+ * command's answer carried them) are dropped.
  */
-export function receiveRoomPatch(held: RoomSnapshot | null, patch: RoomPatch): PatchOutcome {
-  if (held && held.occurrenceId === patch.occurrenceId && patch.version <= held.version) return { kind: "stale" };
-  const snapshot = applyRoomPatch(held, patch);
-  return snapshot ? { kind: "applied", snapshot } : { kind: "resync" };
+export class RoomPatches {
+  readonly #waiting = new Map<number, RoomPatch>();
+
+  /** A patch arrived: the snapshot to hold now (null: nothing new yet), and whether one is missing. */
+  receive(held: RoomSnapshot | null, patch: RoomPatch): { snapshot: RoomSnapshot | null; gap: boolean } {
+    if (held && held.occurrenceId === patch.occurrenceId && patch.version <= held.version)
+      return { snapshot: null, gap: this.#waiting.size > 0 };
+    this.#waiting.set(patch.from, patch);
+    return this.settle(held);
+  }
+
+  /** Applies whatever waiting patches now follow `held` (after a patch, or a whole snapshot from an answer). */
+  settle(held: RoomSnapshot | null): { snapshot: RoomSnapshot | null; gap: boolean } {
+    let current = held;
+    let moved = false;
+    for (let next = current && this.#waiting.get(current.version); current && next;) {
+      this.#waiting.delete(current.version);
+      const applied = applyRoomPatch(current, next);
+      if (!applied) break;
+      current = applied;
+      moved = true;
+      next = this.#waiting.get(current.version);
+    }
+    if (current) for (const from of this.#waiting.keys()) if (from < current.version) this.#waiting.delete(from);
+    return { snapshot: moved ? current : null, gap: this.#waiting.size > 0 };
+  }
+
+  /** Forget what is waiting (the whole room is being fetched). */
+  clear(): void {
+    this.#waiting.clear();
+  }
 }
