@@ -164,9 +164,20 @@ const cpuOf = (pids) => [pids].flat().reduce((n, p) => n + cpuSeconds(p), 0);
  * Steps up the sockets on one endpoint (or two: `pid` is then both nodes'
  * pids); returns per-step figures. `steps` defaults to every step up to the ceiling.
  */
-async function stepUp(name, makeLoad, pid, extraCpu, { block = true, steps: wanted = STEPS } = {}) {
+async function stepUp(
+  name,
+  makeLoad,
+  pid,
+  extraCpu,
+  { block = true, steps: wanted = STEPS, stop = true, aftermath = false } = {},
+) {
   if (!block)
-    return stepUpFrom(name, makeLoad(0), pid, extraCpu, wanted, { connectRate: NaN, memoryPerSocketKiB: NaN });
+    return stepUpFrom(name, makeLoad(0), pid, extraCpu, wanted, {
+      connectRate: NaN,
+      memoryPerSocketKiB: NaN,
+      stop,
+      aftermath,
+    });
   // Connect rate and memory first, while the heap is not yet churned by load: one room's
   // traffic warms the server, then a block of sockets joins at once with no traffic.
   const first = makeLoad(0);
@@ -278,7 +289,7 @@ async function afterOverload(name, load) {
   const flooded = await load.traffic({ warmupMs: 1000, measureMs: MEASURE_MS, probe: () => ({}) });
   const floodAcks = await stop();
   log(
-    `${name}: one member flooding ~500 commands/s (acks ${JSON.stringify(floodAcks)}): others' fan-out p99 ` +
+    `${name}: one member flooding ~200 commands/s (acks ${JSON.stringify(floodAcks)}): others' fan-out p99 ` +
       `${flooded.p99.toFixed(1)} ms vs ${quiet.p99.toFixed(1)} ms quiet, lost ${flooded.lost}`,
   );
   return {

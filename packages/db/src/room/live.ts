@@ -287,15 +287,21 @@ export async function roomIdentity(
   db: Db,
   actor: { kind: "visitor" } | { kind: "guest"; guestId: string } | { kind: "person"; personId: string },
 ): Promise<{ key: string; name: string; personId: string | null } | null> {
+  // Once per socket, on its first room command: plain SQL on the shared pool.
   if (actor.kind === "guest") {
-    const guest = await db.guest.findUnique({ where: { id: actor.guestId }, select: { id: true, nickname: true } });
+    const { rows } = await poolOf(db).query<{ id: string; nickname: string }>(
+      `SELECT "id", "nickname" FROM "Guest" WHERE "id" = $1::uuid`,
+      [actor.guestId],
+    );
+    const guest = rows[0];
     return guest ? { key: `guest:${guest.id}`, name: guest.nickname, personId: null } : null;
   }
   if (actor.kind === "person") {
-    const person = await db.person.findFirst({
-      where: { id: actor.personId, status: "APPROVED", erasedAt: null },
-      select: { id: true, displayName: true },
-    });
+    const { rows } = await poolOf(db).query<{ id: string; displayName: string }>(
+      `SELECT "id", "displayName" FROM "Person" WHERE "id" = $1::uuid AND "status" = 'APPROVED' AND "erasedAt" IS NULL`,
+      [actor.personId],
+    );
+    const person = rows[0];
     return person ? { key: `person:${person.id}`, name: firstName(person.displayName), personId: person.id } : null;
   }
   return null;
