@@ -190,24 +190,25 @@ export async function presenceRowsLike(db: Db, prefix: string): Promise<Map<stri
 /**
  * A member whose every connection just went (their audio server's
  * participant_left, their last socket's disconnect) leaves the room now,
- * rather than at the reaper's next pass: presence is read under the room
- * lock, so a socket or audio connection that is still alive keeps the seat.
+ * rather than at the reaper's next pass. No lock is held: the leave is written
+ * only if the room is still at the version read and no presence row of theirs
+ * exists at that moment (a reconnect's join writes its presence with its own
+ * version change, so one of the two sees the other and decides again).
  * Returns the new snapshot when they were taken out, else null.
  */
 export async function dropAbsentMember(
   db: Db,
   input: { occurrenceId: string; memberId: string; now: Date },
 ): Promise<RoomSnapshot | null> {
-  return db.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
-      SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${input.occurrenceId}::uuid FOR NO KEY UPDATE`;
+  const pool = poolOf(db);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { rows } = await pool.query<{ state: LiveRoomState; version: number }>(
+      `SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = $1::uuid`,
+      [input.occurrenceId],
+    );
     const row = rows[0];
     const m = row?.state.members.find((x) => x.id === input.memberId);
     if (!row || !m || row.state.phase === "ended") return null;
-    const present = await tx.roomPresence.count({
-      where: { occurrenceId: input.occurrenceId, memberId: input.memberId },
-    });
-    if (present > 0) return null;
     const r = applyRoomCommand(
       row.state,
       { id: m.id, name: m.name, facilitator: m.facilitator },
@@ -215,12 +216,22 @@ export async function dropAbsentMember(
       input.now.getTime(),
     );
     if (!r.ok) return null;
-    await tx.liveRoom.update({
-      where: { occurrenceId: input.occurrenceId },
-      data: { state: r.state as unknown as Prisma.InputJsonValue, version: row.version + 1 },
-    });
-    return roomSnapshot(r.state, row.version + 1);
-  });
+    const written = await pool.query<{ present: boolean; written: boolean }>(
+      `WITH present AS (
+         SELECT EXISTS (SELECT 1 FROM "RoomPresence" WHERE "occurrenceId" = $1::uuid AND "memberId" = $2) AS "present"
+       ), up AS (
+         UPDATE "LiveRoom" SET "state" = $3::jsonb, "version" = $4::int + 1, "updatedAt" = $5
+         WHERE "occurrenceId" = $1::uuid AND "version" = $4::int AND NOT (SELECT "present" FROM present)
+         RETURNING 1
+       )
+       SELECT (SELECT "present" FROM present) AS "present", EXISTS (SELECT 1 FROM up) AS "written"`,
+      [input.occurrenceId, input.memberId, JSON.stringify(r.state), row.version, input.now],
+    );
+    const { present, written: done } = written.rows[0]!;
+    if (done) return roomSnapshot(r.state, row.version + 1);
+    if (present) return null; // a socket or audio connection of theirs is alive: they keep the seat
+  }
+  return null;
 }
 
 /**
