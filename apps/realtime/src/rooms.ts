@@ -62,7 +62,7 @@ const error = (code: RoomError["code"], message: string) => ({ ok: false, error:
 export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
   const { io, db, logger } = deps;
   // Per socket: bursts of clicks are fine, floods are not. Chat and signalling have their own budgets.
-  const limits = socketLimits(socket.id);
+  const limits = socketLimits(socket.id, "room");
   const { signals, allowed, signalAllowed } = limits;
 
   let identity: Awaited<ReturnType<typeof roomIdentity>> | undefined;

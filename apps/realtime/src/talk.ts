@@ -164,7 +164,7 @@ function registerTalkHandlers(
   service: { kick(): void; notifyClosed(closed: ClosedOffer[]): void },
 ): void {
   const { io, db, logger } = deps;
-  const limits = socketLimits(socket.id);
+  const limits = socketLimits(socket.id, "talk");
   const { signals, allowed, signalAllowed } = limits;
 
   const run = async (command: TalkCommand): Promise<TalkAck<TalkReply>> => {
