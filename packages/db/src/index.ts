@@ -2,9 +2,12 @@ export { createDb, databaseAnswers, poolOf, type Db } from "./client.js";
 export * from "./generated/prisma/enums.js";
 export {
   listUpcomingOccurrences,
+  listTonightShared,
+  occurrencesCountedIn,
   listCalendarSessions,
   findOccurrence,
   type TonightItem,
+  type TonightShared,
   type CalendarRow,
 } from "./dropins/queries.js";
 export { setAttendanceIntent, type SetAttendanceResult } from "./dropins/mutations.js";
