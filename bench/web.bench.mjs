@@ -69,7 +69,9 @@ async function load(url, headers = {}) {
     // Requests still unanswered after autocannon's 10 s timeout.
     timeouts: r.timeouts,
   };
-  console.error(`    ${url.replace(/^http:\/\/[^/]+/, "")}${headers.cookie ? " (guest)" : ""}: ${JSON.stringify(result)}`);
+  console.error(
+    `    ${url.replace(/^http:\/\/[^/]+/, "")}${headers.cookie ? " (guest)" : ""}: ${JSON.stringify(result)}`,
+  );
   return result;
 }
 
@@ -110,7 +112,12 @@ export async function run() {
     ];
     const share = (rps) => Math.round((rps / bareResult.rps) * 100);
     return [
-      { name: `bare SvelteKit page (${cards} cards): requests/s`, value: bareResult.rps, unit: "req/s", lowerIsBetter: false },
+      {
+        name: `bare SvelteKit page (${cards} cards): requests/s`,
+        value: bareResult.rps,
+        unit: "req/s",
+        lowerIsBetter: false,
+      },
       { name: `bare SvelteKit page (${cards} cards): p99`, value: bareResult.p99, unit: "ms" },
       ...pages.flatMap(([name, r]) => [
         { name: `${name}: requests/s`, value: r.rps, unit: "req/s", lowerIsBetter: false },

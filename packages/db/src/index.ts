@@ -14,6 +14,7 @@ export { setAttendanceIntent, type SetAttendanceResult } from "./dropins/mutatio
 export { materializeOccurrences, extendHorizon, OCCURRENCE_HORIZON_DAYS } from "./dropins/materialize.js";
 export { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./rota/materialize.js";
 export { seedDemoData, DEMO_SEEDED_KEY } from "./seed.js";
+export { findSignedInPerson, type SignedInPerson } from "./people/actors.js";
 export { createGuest, findGuestByToken, renameGuest, hashToken, type GuestIdentity } from "./people/guests.js";
 export {
   submitVolunteerApplication,
