@@ -1,6 +1,7 @@
 import { firstName, type CalendarSession, type LiveRoomState, type RoomOccupancy } from "@offshift/core";
 import { attendanceKey } from "./mutations.js";
 import { poolOf, type Db } from "../client.js";
+import type { RoomStyle } from "../generated/prisma/enums.js";
 
 export interface TonightItem {
   occurrenceId: string;
@@ -33,24 +34,54 @@ function occupancy(liveRoom: { state: unknown } | null): RoomOccupancy | null {
   return { workers: state.members.length - facilitators, facilitators, locked: state.locked };
 }
 
+interface OccurrenceRow {
+  id: string;
+  seriesId: string;
+  title: string;
+  theme: string;
+  description: string;
+  language: string;
+  roomStyle: RoomStyle;
+  startsAt: Date;
+  endsAt: Date;
+  capacity: number;
+  status: string;
+  openedAt: Date | null;
+  backupAlertedAt: Date | null;
+  facilitatorId: string | null;
+  seriesFacilitatorId: string;
+  backupFacilitatorId: string | null;
+  facilitatorName: string;
+  backupName: string | null;
+  planning: number;
+  roomState: unknown;
+}
+
+/*
+ * Plain SQL on the client's pool, like Tonight's read (listTonightShared): the session page
+ * and the room page read it on every visit. The same joins as there, for one occurrence.
+ */
+const OCCURRENCE_SQL = `
+  select o.id, o."seriesId", o.title, o.theme, o.description, o.language, o."roomStyle"::text as "roomStyle",
+         o."startsAt", o."endsAt", o.capacity, o.status::text as status, o."openedAt", o."backupAlertedAt",
+         o."facilitatorId", s."facilitatorId" as "seriesFacilitatorId", s."backupFacilitatorId",
+         coalesce(fo."displayName", fs."displayName") as "facilitatorName",
+         case when s."backupFacilitatorId" is distinct from o."facilitatorId" then b."displayName" end as "backupName",
+         (select count(*)::int from "AttendanceIntent" i where i."occurrenceId" = o.id) as planning,
+         lr.state as "roomState"
+    from "DropInOccurrence" o
+    join "DropInSeries" s on s.id = o."seriesId"
+    join "Person" fs on fs.id = s."facilitatorId"
+    left join "Person" fo on fo.id = o."facilitatorId"
+    left join "Person" b on b.id = s."backupFacilitatorId"
+    left join "LiveRoom" lr on lr."occurrenceId" = o.id
+   where o.id = $1`;
+
 /** One occurrence as the session page shows it, or null. Cancelled ones are returned (and said so). */
 export async function findOccurrence(db: Db, occurrenceId: string) {
-  const row = await db.dropInOccurrence.findUnique({
-    where: { id: occurrenceId },
-    include: {
-      series: {
-        include: {
-          facilitator: { select: { displayName: true } },
-          backupFacilitator: { select: { displayName: true } },
-        },
-      },
-      facilitator: { select: { displayName: true } },
-      _count: { select: { intents: true } },
-      liveRoom: { select: { state: true } },
-    },
-  });
+  const { rows } = await poolOf(db).query<OccurrenceRow>(OCCURRENCE_SQL, [occurrenceId]);
+  const row = rows[0];
   if (!row) return null;
-  const backup = row.series.backupFacilitator;
   return {
     occurrenceId: row.id,
     seriesId: row.seriesId,
@@ -63,17 +94,16 @@ export async function findOccurrence(db: Db, occurrenceId: string) {
     endsAt: row.endsAt,
     capacity: row.capacity,
     cancelled: row.status === "CANCELLED",
-    facilitatorFirstName: firstName((row.facilitator ?? row.series.facilitator).displayName),
+    facilitatorFirstName: firstName(row.facilitatorName),
     /** The people who may open the room. */
-    runnerIds: [row.facilitatorId, row.series.facilitatorId, row.series.backupFacilitatorId].filter(
+    runnerIds: [row.facilitatorId, row.seriesFacilitatorId, row.backupFacilitatorId].filter(
       (id): id is string => id !== null,
     ),
-    backupFirstName:
-      backup && row.series.backupFacilitatorId !== row.facilitatorId ? firstName(backup.displayName) : null,
+    backupFirstName: row.backupName === null ? null : firstName(row.backupName),
     openedAt: row.openedAt,
     backupAlertedAt: row.backupAlertedAt,
-    planning: row._count.intents,
-    room: occupancy(row.liveRoom),
+    planning: row.planning,
+    room: occupancy(row.roomState === null ? null : { state: row.roomState }),
   };
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDb, type Db } from "../client.js";
 import { createTestDatabase } from "../testing/index.js";
 import { setAttendanceIntent } from "./mutations.js";
-import { listTonightShared, listUpcomingOccurrences, occurrencesCountedIn } from "./queries.js";
+import { findOccurrence, listTonightShared, listUpcomingOccurrences, occurrencesCountedIn } from "./queries.js";
 
 let db: Db;
 let drop: () => Promise<void>;
@@ -116,5 +116,35 @@ describe("listTonightShared (plain SQL on the client's pool)", () => {
     const forA = await listUpcomingOccurrences(db, { now: NOW, days: 1, identityKey: "guest:a" });
     expect(forA.find((r) => r.occurrenceId === mine.id)?.planningFromHere).toBe(true);
     expect(forA.find((r) => r.occurrenceId === other.id)?.planningFromHere).toBe(false);
+  });
+});
+
+describe("findOccurrence (plain SQL on the client's pool)", () => {
+  it("returns one occurrence with who may open it, cancelled ones said so, and null for an unknown id", async () => {
+    const backup = await person("Bea Backup");
+    const cover = await person("Cal Cover");
+    const { series: s, occurrence } = await series({ backupId: backup.id });
+    const covered = await occurrence(10, { facilitatorId: cover.id, status: "CANCELLED" });
+    await setAttendanceIntent(db, {
+      occurrenceId: (await occurrence(20)).id,
+      intent: "join",
+      identityKey: "g",
+      now: NOW,
+    });
+    const found = await findOccurrence(db, covered.id);
+    expect(found).toMatchObject({
+      occurrenceId: covered.id,
+      seriesId: s.id,
+      roomStyle: "OPEN",
+      cancelled: true,
+      facilitatorFirstName: "Cal",
+      backupFirstName: "Bea",
+      planning: 0,
+      room: null,
+      openedAt: null,
+    });
+    expect(found!.runnerIds).toEqual([cover.id, s.facilitatorId, backup.id]);
+    expect(found!.startsAt).toEqual(at(10));
+    expect(await findOccurrence(db, "00000000-0000-4000-8000-000000000000")).toBeNull();
   });
 });

@@ -4,8 +4,26 @@ import { isId, sessionsCalendar } from "@offshift/core";
 import { listCalendarSessions } from "@offshift/db";
 import { getDb } from "./db.js";
 import { env } from "./env.js";
+import { dropInChanges } from "./tonight.js";
 
 const FEED_DAYS = 56;
+
+/*
+ * A feed is the same for every subscriber and costly to write (ical-generator folds every
+ * line through a TextEncoder, about 30 ms for the whole feed): one is kept for a minute, or
+ * until any drop-in changes (tonight.ts counts the changes; the response itself may be
+ * cached by calendars for five minutes anyway). A moved test clock reads afresh too.
+ */
+const FEED_KEPT_MS = 60_000;
+const FEEDS_KEPT = 500;
+const feeds = new Map<string, { readAt: number; clock: number; changes: number; body: string }>();
+
+function keptFeed(key: string, clock: number): string | undefined {
+  const f = feeds.get(key);
+  if (!f || env().TONIGHT_CACHE_MS === 0 || f.changes !== dropInChanges()) return undefined;
+  if (performance.now() - f.readAt >= FEED_KEPT_MS || Math.abs(clock - f.clock) >= FEED_KEPT_MS) return undefined;
+  return f.body;
+}
 
 /** An RFC 5545 response for all sessions, one series, or one session. */
 export async function calendarResponse(
@@ -14,14 +32,24 @@ export async function calendarResponse(
 ): Promise<Response> {
   if ((scope.seriesId && !isId(scope.seriesId)) || (scope.occurrenceId && !isId(scope.occurrenceId)))
     error(404, "Not found");
-  const sessions = await listCalendarSessions(getDb(), { now: clockNow(), days: FEED_DAYS, ...scope });
-  if ((scope.seriesId || scope.occurrenceId) && sessions.length === 0) error(404, "Not found");
-  const body = sessionsCalendar({
-    name: scope.occurrenceId ? sessions[0]!.title : scope.seriesId ? `${sessions[0]!.title} (Offshift)` : name,
-    timeZone: env().ORG_TIMEZONE,
-    origin: env().ORIGIN,
-    sessions,
-  });
+  const now = clockNow();
+  const key = `${scope.seriesId ?? ""}/${scope.occurrenceId ?? ""}/${name}`;
+  let body = keptFeed(key, now.getTime());
+  if (body === undefined) {
+    const changes = dropInChanges();
+    const readAt = performance.now();
+    const sessions = await listCalendarSessions(getDb(), { now, days: FEED_DAYS, ...scope });
+    if ((scope.seriesId || scope.occurrenceId) && sessions.length === 0) error(404, "Not found");
+    body = sessionsCalendar({
+      name: scope.occurrenceId ? sessions[0]!.title : scope.seriesId ? `${sessions[0]!.title} (Offshift)` : name,
+      timeZone: env().ORG_TIMEZONE,
+      origin: env().ORIGIN,
+      sessions,
+    });
+    if (feeds.size >= FEEDS_KEPT) feeds.clear();
+    // Kept under the count of changes from before the read: a change during it is not missed.
+    feeds.set(key, { readAt, clock: now.getTime(), changes, body });
+  }
   return new Response(body, {
     headers: {
       "content-type": "text/calendar; charset=utf-8",

@@ -35,6 +35,15 @@ interface Entry {
 let generation = 0;
 let entry: Entry | undefined;
 
+/**
+ * Counts drop-in changes seen by this process (its own, and others' once their event
+ * arrives): other reads of drop-ins kept in memory (calendar feeds) compare it.
+ */
+export function dropInChanges(): number {
+  ensureListening();
+  return generation;
+}
+
 /** Clears the cache: the next request reads the database. */
 export function invalidateTonight(): void {
   generation++;
