@@ -56,10 +56,10 @@ async function startBare(cards) {
   };
 }
 
-/** One autocannon run; a short warm-up first so JIT and pools are warm. Fails on any non-2xx answer. */
+/** One autocannon run; a 5 s warm-up first (JIT, lazily loaded chunks, pools). Fails on any non-2xx answer. */
 async function load(url, headers = {}) {
   const opts = { url, connections: CONNECTIONS, headers: { "accept-encoding": "br, gzip", ...headers } };
-  await autocannon({ ...opts, duration: 2 });
+  await autocannon({ ...opts, duration: 5 });
   const r = await autocannon({ ...opts, duration: SECONDS });
   if (r.non2xx) throw new Error(`${url}: ${r.non2xx} answers were not 2xx`);
   const result = {

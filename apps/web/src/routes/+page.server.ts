@@ -23,9 +23,9 @@ function toView(item: TonightShared, planningFromHere: boolean, now: Date, timeZ
   return {
     id: item.occurrenceId,
     title: item.title,
-    theme: item.theme,
+    /** Shown above the title when it says something the title does not. */
+    theme: item.theme === item.title ? null : item.theme,
     description: item.description,
-    language: item.language,
     facilitator: item.facilitatorFirstName,
     /** Told when the facilitator is late: the backup, or the coordinators. */
     alerted: item.backupFirstName ?? "the coordinators",
@@ -33,7 +33,6 @@ function toView(item: TonightShared, planningFromHere: boolean, now: Date, timeZ
     planning: item.planning,
     planningFromHere,
     startsAt: item.startsAt.toISOString(),
-    endsAt: item.endsAt.toISOString(),
     when: nightLabel(item.startsAt, now, timeZone),
     lobbyOpen: isLobbyOpen(item, now),
     room: roomState({ ...item, cancelled: false }, now),
