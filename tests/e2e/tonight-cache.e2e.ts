@@ -82,10 +82,16 @@ describe("Tonight from memory", () => {
     // remembered one (an event from earlier, such as the last test's, may still clear the memory
     // first: then undo and try again, until the remembered Tonight is seen).
     let occurrenceId: string | undefined;
+    const feed = async () => (await fetch(`${app.url}/sessions.ics`)).text();
+    /** The STATUS line of one occurrence's event in the calendar feed. */
+    const statusInFeed = (ics: string, id: string) =>
+      new RegExp(`UID:${id}@offshift[\\s\\S]*?STATUS:(\\w+)`).exec(ics.replace(/\r\n /g, ""))?.[1];
     for (let attempt = 1; !occurrenceId; attempt++) {
       const candidate = listed(await tonight())[0]!;
+      await feed(); // calendar feeds are kept in memory too
       await setStatus(candidate, "CANCELLED");
-      if (listed(await tonight()).includes(candidate)) occurrenceId = candidate;
+      const [page, ics] = [await tonight(), await feed()];
+      if (listed(page).includes(candidate) && statusInFeed(ics, candidate) === "CONFIRMED") occurrenceId = candidate;
       else await setStatus(candidate, "SCHEDULED");
       expect(attempt, "Tonight was never served from memory").toBeLessThan(50);
     }
@@ -95,6 +101,8 @@ describe("Tonight from memory", () => {
     try {
       new Emitter(pool).to("public").emit("dropin:schedule", { occurrenceId, change: "cancelled" });
       await expect.poll(async () => listed(await tonight())).not.toContain(occurrenceId);
+      // The feed kept from before the change is dropped with it.
+      expect(statusInFeed(await feed(), occurrenceId!)).toBe("CANCELLED");
     } finally {
       await pool.end();
     }
