@@ -3,6 +3,7 @@ import pg from "pg";
 import { Emitter } from "@socket.io/postgres-emitter";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/db/launcher";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
+import { SocketGuest } from "../support/livekit.js";
 
 // Tonight's shared part is served from memory (apps/web/src/lib/server/tonight.ts). Here it is
 // kept for 10 minutes, far longer than these tests run, so only invalidation can make a change
@@ -105,6 +106,40 @@ describe("Tonight from memory", () => {
       expect(statusInFeed(await feed(), occurrenceId!)).toBe("CANCELLED");
     } finally {
       await pool.end();
+    }
+  });
+
+  it("shows the places a worker just took in a room, once realtime says so", async () => {
+    // A session whose lobby is open now, made as the horizon job makes one; then Tonight is told.
+    const { rows } = await sql.query<{ id: string }>(
+      `INSERT INTO "DropInOccurrence" ("id", "seriesId", "originalStart", "startsAt", "endsAt", "title", "theme",
+                                       "description", "capacity", "facilitatorId", "updatedAt")
+       SELECT gen_random_uuid(), s."id", now() + interval '5 minutes', now() + interval '5 minutes',
+              now() + interval '65 minutes', s."title", s."theme", s."description", s."capacity", s."facilitatorId", now()
+       FROM "DropInSeries" s ORDER BY s."createdAt" LIMIT 1
+       RETURNING "id"`,
+    );
+    const occurrenceId = rows[0]!.id;
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    try {
+      new Emitter(pool).to("public").emit("dropin:schedule", { occurrenceId, change: "created" });
+      await expect.poll(async () => listed(await tonight())).toContain(occurrenceId);
+    } finally {
+      await pool.end();
+    }
+    const placesLeft = async () =>
+      /data-testid="places-left">([^<]*)</.exec(cardOf(await tonight(), occurrenceId) ?? "")?.[1];
+    const before = await placesLeft();
+    expect(before).toMatch(/places? left/);
+
+    const guest = await SocketGuest.create(app, "Places Owl");
+    try {
+      const joined = await guest.send("room:join", { occurrenceId, listenOnly: true });
+      expect(joined.ok, JSON.stringify(joined)).toBe(true);
+      // Only realtime's event can clear the ten-minute memory: the place taken shows.
+      await expect.poll(placesLeft, { timeout: 15_000 }).not.toBe(before);
+    } finally {
+      guest.close();
     }
   });
 });

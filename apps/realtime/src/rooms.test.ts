@@ -320,6 +320,22 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
     await expect.poll(() => got).toEqual(["small"]);
   });
 
+  it("tells every open Tonight page (on either node) when who is in a room changes, and not for a chat line", async () => {
+    const tonight = await connected(urlA, { kind: "visitor" });
+    const heard: string[] = [];
+    tonight.on("dropin:occupancy", (p) => heard.push(p.occurrenceId));
+    const chatSeen = waitFor(owl, "room:chat");
+    expect(await send(maria, "room:chat", { text: "not a change of places" })).toMatchObject({ ok: true });
+    await chatSeen;
+    expect(await send(maria, "mod:lock", { locked: true })).toMatchObject({ ok: true });
+    await eventually(
+      async () => heard,
+      (h) => h.length > 0,
+    );
+    expect(heard).toEqual([occurrenceId]);
+    expect(await send(maria, "mod:lock", { locked: false })).toMatchObject({ ok: true });
+  });
+
   it("ending the session closes it for everyone", async () => {
     await eventually(
       () => send(maria, "mod:end", {}),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   MEMBER_ID,
+  PUBLIC_ROOM,
   ROOM_COMMANDS,
   can,
   mayPublish,
@@ -11,6 +12,7 @@ import {
   type RoomAck,
   type RoomError,
   type RoomReply,
+  type RoomSnapshot,
   type ServerToClientEvents,
   type SocketData,
   meshSignal,
@@ -156,7 +158,10 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
       }
       // The change, not the whole room: members at the previous version apply it, others resync.
       // This socket has the new room in its answer; its other sockets and everyone else get the patch.
-      if (result.changed) socket.to(channel).emit("room:patch", roomPatch(result.previous, result.snapshot));
+      if (result.changed) {
+        socket.to(channel).emit("room:patch", roomPatch(result.previous, result.snapshot));
+        announceOccupancy(deps, occurrenceId, result.previous, result.snapshot);
+      }
       const me = result.snapshot.members.find((m) => m.id === memberId);
       // Listening only, then speaking after all: the audio server gives them the microphone back.
       if (command.name === "room:mute" && !command.payload.muted && result.changed)
@@ -207,9 +212,29 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
       // gone (a closed tab) they leave now. The mesh keeps its grace: the reaper takes them later.
       if (deps.audio.kind !== "livekit") return;
       const snapshot = await dropAbsentMember(db, { ...room, now: deps.now() });
-      if (snapshot) io.to(roomChannel(room.occurrenceId)).emit("room:state", snapshot);
+      if (!snapshot) return;
+      io.to(roomChannel(room.occurrenceId)).emit("room:state", snapshot);
+      announceOccupancy(deps, room.occurrenceId, null, snapshot);
     })().catch(() => undefined);
   });
+}
+
+/** Seated workers and facilitators, locked, phase: what Tonight's places and notices read from a room. */
+const occupancyOf = (s: RoomSnapshot | null) =>
+  s ? `${s.phase}|${s.locked}|${s.members.filter((m) => !m.facilitator).length}|${s.members.length}` : "";
+
+/**
+ * Tonight (every open page, and web's short-lived copy of it) is told when
+ * who is in a room changes, so places are never shown from before it.
+ */
+export function announceOccupancy(
+  deps: NodeDeps,
+  occurrenceId: string,
+  before: RoomSnapshot | null,
+  after: RoomSnapshot | null,
+) {
+  if (before && after && occupancyOf(before) === occupancyOf(after)) return;
+  deps.io.to(PUBLIC_ROOM).emit("dropin:occupancy", { occurrenceId });
 }
 
 /** A fresh audio token for someone already in the room (their audio is reconnecting). */
@@ -303,6 +328,7 @@ export function startRoomKeeper(deps: NodeDeps, options: { everyMs?: number; sta
       for (const occurrenceId of await reapStaleMembers(deps.db, now, staleMs)) {
         const snapshot = await readRoom(deps.db, occurrenceId);
         if (snapshot) deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
+        announceOccupancy(deps, occurrenceId, null, snapshot);
       }
       await reconcileAudioPresence(deps, now);
       for (const occurrenceId of await endOverdueRooms(deps.db, now)) {
@@ -311,6 +337,7 @@ export function startRoomKeeper(deps: NodeDeps, options: { everyMs?: number; sta
         void deps.audio.onEffect(occurrenceId, { kind: "ended" });
         const snapshot = await readRoom(deps.db, occurrenceId);
         if (snapshot) deps.io.to(channel).emit("room:state", snapshot);
+        announceOccupancy(deps, occurrenceId, null, snapshot);
         process.nextTick(() => deps.io.in(channel).socketsLeave(channel));
       }
     } catch (err) {
@@ -350,7 +377,9 @@ async function reconcileAudioPresence(deps: NodeDeps, now: Date): Promise<void> 
     });
     for (const memberId of gone) {
       const snapshot = await dropAbsentMember(deps.db, { occurrenceId, memberId, now: deps.now() });
-      if (snapshot) deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
+      if (!snapshot) continue;
+      deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
+      announceOccupancy(deps, occurrenceId, null, snapshot);
     }
   }
 }

@@ -48,6 +48,8 @@ export interface ServerToClientEvents {
   "dropin:schedule": (payload: ScheduleChanged) => void;
   welcome: (payload: Welcome) => void;
   "dropin:attendance": (payload: AttendanceChanged) => void;
+  /** Who is in a session's room changed (someone came in or left, it was locked or ended): places may have changed. */
+  "dropin:occupancy": (payload: { occurrenceId: string }) => void;
   /** 1:1 line, to a requester's sockets: something about your request changed; ask again with talk:sync. */
   "talk:changed": () => void;
   /** 1:1 line, to a requester's sockets: a volunteer accepted; go to the call. */
