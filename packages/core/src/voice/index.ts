@@ -1,0 +1,4 @@
+export * from "./themes.js";
+export * from "./word.js";
+export * from "./calendar.js";
+export * from "./publication.js";
