@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PARAPHRASE_MAX, WORD_MAX } from "./limits.js";
 
 /**
  * "One thing that would make your job better?": a worker's optional word at
@@ -6,8 +7,7 @@ import { z } from "zod";
  * carry a way to reach anyone: an email address or phone number is refused
  * with a kind explanation rather than stored.
  */
-export const WORD_MAX = 280;
-export const PARAPHRASE_MAX = 400;
+export { WORD_MAX, PARAPHRASE_MAX };
 
 const EMAIL = /[^\s@<>()]+@[^\s@<>()]+\.[a-z]{2,}/i;
 // Ten or more digits, allowing spaces, dots, dashes and brackets between them (07700 900123,
