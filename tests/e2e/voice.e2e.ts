@@ -123,6 +123,7 @@ describe("Voice", () => {
     expect(report).toMatchObject({ region: "LDN", facilitatorId: people.maria!.id });
     expect(report.ticks).toHaveLength(2);
     expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.screenshot({ path: "/tmp/voice19-ticks-360.png", fullPage: true });
     await page.context().close();
   });
 
@@ -154,6 +155,8 @@ describe("Voice", () => {
     });
     await page.goto(`${app.url}/talk/call/${call.id}`);
     const prompt = page.getByTestId("voice-word");
+    await prompt.waitFor();
+    await page.screenshot({ path: "/tmp/voice19-call-ended-360.png", fullPage: true });
     await prompt.getByLabel("One thing that would make your job better?").fill("Ring me on 07700 900123 about rotas");
     await prompt.getByRole("button", { name: "Send" }).click();
     await expect.poll(() => prompt.getByRole("alert").textContent()).toMatch(/leave out phone numbers/);

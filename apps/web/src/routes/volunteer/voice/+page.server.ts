@@ -17,13 +17,17 @@ export const load: PageServerLoad = async ({ locals }) => {
     sessionsToTick(getDb(), { actor: locals.actor, now }),
     listVoiceThemes(getDb()),
   ]);
+  const ended = (at: Date) => {
+    const l = nightLabel(at, now, tz);
+    return `${l.day.toLowerCase() === "tonight" ? "tonight" : l.day}, ${l.time}`;
+  };
   return {
     themes: themes.filter((t) => t.active),
     regions: ENGLISH_REGIONS.map((r) => ({ code: r.code, name: r.name })),
     sessions: sessions.map((s) => ({
       key: s.ref.kind === "dropin" ? `dropin:${s.ref.occurrenceId}` : `call:${s.ref.callId}`,
       title: s.title,
-      ended: nightLabel(s.endedAt, now, tz),
+      ended: ended(s.endedAt),
       month: monthLabel(monthOf(s.endedAt, tz)),
       ticked: s.ticked,
       region: s.region ?? "",
