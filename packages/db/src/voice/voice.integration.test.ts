@@ -311,3 +311,68 @@ describe("publication from the database", () => {
     expect((await row()).total).toBe(10);
   });
 });
+
+describe("calls and races", () => {
+  it("a call's themes are ticked by its volunteer once it has ended, not by another volunteer", async () => {
+    const kwame = await person(["VOLUNTEER"]);
+    const sam = await person(["VOLUNTEER"]);
+    const request = await db.talkRequest.create({
+      data: { requesterKey: "guest:6b1f3c1e-0000-4000-8000-000000000009", status: "MATCHED", createdAt: t0 },
+    });
+    const call = await db.talkCall.create({
+      data: { requestId: request.id, volunteerId: kwame.id, workerKey: "guest:x", status: "ACTIVE", startedAt: t0 },
+    });
+    const pay = (await listVoiceThemes(db)).find((t) => t.label === "Pay")!;
+    const tick = (actor: Actor, now: Date) =>
+      recordSessionThemes(db, {
+        actor,
+        session: { kind: "call", callId: call.id },
+        themeIds: [pay.id],
+        region: "",
+        now,
+        timeZone: LONDON,
+      });
+    expect(await tick(kwame.actor, hours(0.5))).toMatchObject({ ok: false, code: "not_ended" });
+    await db.talkCall.update({ where: { id: call.id }, data: { status: "ENDED", endedAt: hours(0.5) } });
+    expect(await tick(sam.actor, hours(1))).toMatchObject({ ok: false, code: "forbidden" });
+    expect((await sessionsToTick(db, { actor: kwame.actor, now: hours(1) })).map((s) => s.title)).toEqual(["1:1 call"]);
+    expect(await tick(kwame.actor, hours(1))).toMatchObject({ ok: true, ticked: 1 });
+    expect(await db.voiceSessionReport.count({ where: { callId: call.id } })).toBe(1);
+  });
+
+  it("two saves of the same session at once leave one report with one of the two sets of ticks", async () => {
+    const f = await person(["FACILITATOR"]);
+    const o = await ranDropIn(f.id, t0);
+    const themes = await listVoiceThemes(db);
+    const [a, b, c] = themes;
+    const save = (ids: string[]) =>
+      recordSessionThemes(db, {
+        actor: f.actor,
+        session: { kind: "dropin", occurrenceId: o.id },
+        themeIds: ids,
+        region: "",
+        now: hours(2),
+        timeZone: LONDON,
+      });
+    const results = await Promise.all([save([a!.id]), save([b!.id, c!.id])]);
+    expect(results.every((r) => r.ok)).toBe(true);
+    const reports = await db.voiceSessionReport.findMany({ where: { occurrenceId: o.id }, include: { ticks: true } });
+    expect(reports).toHaveLength(1);
+    const ticked = reports[0]!.ticks.map((t) => t.themeId).sort();
+    expect([[a!.id], [b!.id, c!.id].sort()]).toContainEqual(ticked);
+  });
+
+  it("two coordinators publishing the same word at once: one statement, the other is told", async () => {
+    const other = (await person(["COORDINATOR"])).actor;
+    await leaveVoiceWord(db, { actor: guest, text: "Fuel money that covers the miles", now: t0, timeZone: LONDON });
+    const listed = await listVoiceWords(db, { actor: coordinator });
+    if (!listed.ok) throw new Error(listed.message);
+    const word = listed.words.find((w) => w.text.startsWith("Fuel money"))!;
+    const publish = (actor: Actor) =>
+      publishVoiceStatement(db, { actor, wordId: word.id, text: "Mileage rates do not cover fuel.", now: t0 });
+    const results = await Promise.all([publish(coordinator), publish(other)]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.find((r) => !r.ok)).toMatchObject({ code: "conflict" });
+    expect(await db.voiceStatement.count({ where: { text: "Mileage rates do not cover fuel." } })).toBe(1);
+  });
+});
