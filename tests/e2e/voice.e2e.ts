@@ -11,8 +11,8 @@ import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
 import { LONDON } from "../support/clock.js";
 import { signInByLink, startSmtpSink } from "../support/smtp.js";
 
-// Issue 19, Voice: a facilitator ticks themes after a session, a worker leaves a word when a call
-// ends, a coordinator publishes a paraphrase, and the public page shows a theme only once 10
+// Issue 19, Voice: a facilitator ends a drop-in and ticks its themes, workers leave a word when a
+// drop-in or a call ends, a coordinator publishes a paraphrase, and the public page shows a theme only once 10
 // sessions by 3 facilitators are behind it, with the PDF and CSV saying the same numbers.
 // The clock is a file the app reads (NODE_ENV=test): the quarter used is about seven months
 // ahead of today, so the test passes on any date, shifted clock included.
@@ -64,7 +64,7 @@ afterAll(async () => {
 });
 
 /** A drop-in that ran 21:00-22:00 on `day`, opened by its facilitator. */
-async function ranDropIn(facilitatorId: string, day: number, title = "Night check-in") {
+async function ranDropIn(facilitatorId: string, day: number, title = "Night check-in", { opened = true } = {}) {
   const startsAt = sessionAt(day);
   const series = await db.dropInSeries.create({
     data: {
@@ -89,8 +89,7 @@ async function ranDropIn(facilitatorId: string, day: number, title = "Night chec
       description: "A late drop-in.",
       capacity: 8,
       facilitatorId,
-      openedAt: startsAt,
-      openedById: facilitatorId,
+      ...(opened ? { openedAt: startsAt, openedById: facilitatorId } : {}),
     },
   });
 }
@@ -104,27 +103,55 @@ async function bereavementId() {
 }
 
 describe("Voice", () => {
-  it("a facilitator ticks themes after their drop-in ends", async () => {
-    const occurrence = await ranDropIn(people.maria!.id, 1, "Maria's Tuesday late");
-    setClock(new Date(sessionAt(1).getTime() + 90 * 60_000));
-    const page = await signIn("maria@offshift.example");
-    await page.waitForURL(/\/volunteer$/);
-    await page.getByRole("link", { name: "Themes from your sessions" }).click();
-    const form = page.locator(`[data-session="dropin:${occurrence.id}"]`);
+  it("a facilitator ends a drop-in: the worker is asked for a word, the facilitator ticks the themes", async () => {
+    const occurrence = await ranDropIn(people.maria!.id, 1, "Maria's Tuesday late", { opened: false });
+    setClock(new Date(sessionAt(1).getTime() + 60_000));
+    const roomUrl = `${app.url}/sessions/${occurrence.id}/room`;
+    const maria = await signIn("maria@offshift.example");
+    await maria.goto(roomUrl);
+    await maria.getByTestId("join-listen").click();
+    await maria.getByTestId("open").click();
+    await expect.poll(() => maria.getByTestId("room-phase").getAttribute("data-phase")).toBe("live");
+
+    const worker = await (await phone()).newPage();
+    await worker.goto(roomUrl);
+    await worker.waitForURL(/\/join/);
+    await worker.getByLabel("Nickname").fill("Night Heron");
+    await worker.getByLabel(/I agree to the group agreement/).check();
+    await worker.getByRole("button", { name: "Join" }).click();
+    await worker.waitForURL(roomUrl);
+    await worker.getByTestId("join-listen").click();
+    await expect.poll(() => maria.locator("[data-testid=participant]").count()).toBe(2);
+
+    maria.once("dialog", (d) => void d.accept());
+    await maria.getByTestId("end").click();
+    await expect.poll(() => worker.getByTestId("room-outcome").getAttribute("data-outcome")).toBe("ended");
+    const prompt = worker.getByTestId("voice-word");
+    await prompt.getByLabel("One thing that would make your job better?").fill("A second carer for every hoist");
+    await prompt.getByRole("button", { name: "Send" }).click();
+    await expect.poll(() => worker.getByTestId("voice-word-sent").isVisible()).toBe(true);
+    expect(await seriousA11yViolations(worker)).toEqual([]);
+    await worker.screenshot({ path: "/tmp/voice19-room-ended-360.png", fullPage: true });
+    await worker.context().close();
+
+    // The facilitator goes from the ended room to the themes, still before its planned end.
+    await maria.getByRole("link", { name: "Tick the themes that came up" }).click();
+    await maria.waitForURL(/\/volunteer\/voice$/);
+    const form = maria.locator(`[data-session="dropin:${occurrence.id}"]`);
     await form.getByLabel("Bereavement").check();
     await form.getByLabel("Lone working at night").check();
     await form.getByLabel(/English region/).selectOption({ label: "London" });
     await form.getByRole("button", { name: "Save themes" }).click();
-    await expect.poll(() => page.getByTestId("voice-tick-saved").textContent()).toContain("2 themes");
+    await expect.poll(() => maria.getByTestId("voice-tick-saved").textContent()).toContain("2 themes");
     const report = await db.voiceSessionReport.findUniqueOrThrow({
       where: { occurrenceId: occurrence.id },
       include: { ticks: true },
     });
     expect(report).toMatchObject({ region: "LDN", facilitatorId: people.maria!.id });
     expect(report.ticks).toHaveLength(2);
-    expect(await seriousA11yViolations(page)).toEqual([]);
-    await page.screenshot({ path: "/tmp/voice19-ticks-360.png", fullPage: true });
-    await page.context().close();
+    expect(await seriousA11yViolations(maria)).toEqual([]);
+    await maria.screenshot({ path: "/tmp/voice19-ticks-360.png", fullPage: true });
+    await maria.context().close();
   });
 
   it("a worker leaves a word when their call ends; contact details are refused kindly and not stored", async () => {
@@ -160,15 +187,18 @@ describe("Voice", () => {
     await prompt.getByLabel("One thing that would make your job better?").fill("Ring me on 07700 900123 about rotas");
     await prompt.getByRole("button", { name: "Send" }).click();
     await expect.poll(() => prompt.getByRole("alert").textContent()).toMatch(/leave out phone numbers/);
-    expect(await db.voiceWord.count()).toBe(0);
+    expect(await db.voiceWord.count()).toBe(1);
 
     await prompt.getByLabel("One thing that would make your job better?").fill("Paid time to travel between visits");
     await prompt.getByRole("button", { name: "Send" }).click();
     await expect.poll(() => page.getByTestId("voice-word-sent").isVisible()).toBe(true);
     const words = await db.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM "VoiceWord"`);
-    expect(words).toHaveLength(1);
+    expect(words.map((w) => w.text).sort()).toEqual([
+      "A second carer for every hoist",
+      "Paid time to travel between visits",
+    ]);
     expect(Object.keys(words[0]!).sort()).toEqual(["archived", "id", "month", "text"]);
-    expect(JSON.stringify(words)).not.toMatch(new RegExp(`${guest.id}|Quiet Kestrel|${call.id}`));
+    expect(JSON.stringify(words)).not.toMatch(new RegExp(`${guest.id}|Quiet Kestrel|Night Heron|${call.id}`));
     expect(await seriousA11yViolations(page)).toEqual([]);
     await context.close();
   });

@@ -17,7 +17,8 @@ export interface SessionToTick {
   ref: VoiceSessionRef;
   /** What the facilitator sees: the drop-in's title, or "1:1 call". */
   title: string;
-  endedAt: Date;
+  /** Until when they can be ticked or changed. */
+  closesAt: Date;
   /** Themes already ticked (they can change them until the window closes). */
   ticked: string[];
   region: string | null;
@@ -25,39 +26,55 @@ export interface SessionToTick {
 
 const WINDOW_MS = TICK_WINDOW_HOURS * 3_600_000;
 
-/** The session as far as ticking goes: who ran it and when it ended (null: not yet). */
+/**
+ * The session as far as ticking goes: who ran it, whether it has ended, until when its
+ * themes may be ticked, and the instant whose month it counts in. A drop-in has ended when
+ * its room was ended or its scheduled end has passed; its window runs from the scheduled end
+ * (an early end only opens it sooner), so the rule needs no end time beyond the ones we plan.
+ */
 async function loadSession(
   db: Db,
   ref: VoiceSessionRef,
   now: Date,
-): Promise<{ runBy: string[]; endedAt: Date | null; title: string } | null> {
+): Promise<{ runBy: string[]; ended: boolean; closesAt: Date; countsAt: Date; title: string } | null> {
   if (ref.kind === "dropin") {
     const o = await db.dropInOccurrence.findUnique({
       where: { id: ref.occurrenceId },
       select: {
         title: true,
         status: true,
+        startsAt: true,
         endsAt: true,
         facilitatorId: true,
         openedById: true,
         openedAt: true,
-        liveRoom: { select: { state: true, updatedAt: true } },
+        liveRoom: { select: { state: true } },
       },
     });
     // A session that never opened never ran: there is nothing to tell.
     if (!o || o.status !== "SCHEDULED" || !o.openedAt) return null;
-    const phase = (o.liveRoom?.state as { phase?: string } | null)?.phase;
-    const endedEarly = phase === "ended" ? o.liveRoom!.updatedAt : null;
-    const endedAt = endedEarly && endedEarly < o.endsAt ? endedEarly : o.endsAt <= now ? o.endsAt : null;
-    const runBy = [o.facilitatorId, o.openedById].filter((x): x is string => !!x);
-    return { runBy, endedAt, title: o.title };
+    const roomEnded = (o.liveRoom?.state as { phase?: string } | null)?.phase === "ended";
+    return {
+      runBy: [o.facilitatorId, o.openedById].filter((x): x is string => !!x),
+      ended: roomEnded || o.endsAt <= now,
+      closesAt: new Date(o.endsAt.getTime() + WINDOW_MS),
+      countsAt: o.startsAt,
+      title: o.title,
+    };
   }
   const c = await db.talkCall.findUnique({
     where: { id: ref.callId },
-    select: { volunteerId: true, status: true, endedAt: true },
+    select: { volunteerId: true, status: true, startedAt: true, endedAt: true },
   });
   if (!c) return null;
-  return { runBy: [c.volunteerId], endedAt: c.status === "ENDED" ? c.endedAt : null, title: "1:1 call" };
+  const endedAt = c.status === "ENDED" ? (c.endedAt ?? c.startedAt) : null;
+  return {
+    runBy: [c.volunteerId],
+    ended: endedAt !== null,
+    closesAt: new Date((endedAt ?? now).getTime() + WINDOW_MS),
+    countsAt: c.startedAt,
+    title: "1:1 call",
+  };
 }
 
 /**
@@ -81,8 +98,8 @@ export async function recordSessionThemes(
   if (!session) return refuse("not_found", "That session could not be found, or it never ran.");
   if (!can(actor, "voice.tickThemes", { facilitatorIds: session.runBy }) || actor.kind !== "person")
     return refuse("forbidden", "Only the person who ran this session can tick its themes.");
-  if (!session.endedAt) return refuse("not_ended", "You can tick themes once the session has ended.");
-  if (now.getTime() - session.endedAt.getTime() > WINDOW_MS)
+  if (!session.ended) return refuse("not_ended", "You can tick themes once the session has ended.");
+  if (now > session.closesAt)
     return refuse("too_late", `Themes can be ticked up to ${TICK_WINDOW_HOURS} hours after a session ends.`);
   const ticks = themeTicksSchema.safeParse(input.themeIds);
   if (!ticks.success) return refuse("invalid", firstIssue(ticks.error));
@@ -91,7 +108,7 @@ export async function recordSessionThemes(
   const known = checkThemeTicks(ticks.data, await listVoiceThemes(db));
   if (!known.ok) return refuse("invalid", known.message);
 
-  const month = monthOf(session.endedAt, input.timeZone);
+  const month = monthOf(session.countsAt, input.timeZone);
   const key =
     input.session.kind === "dropin" ? { occurrenceId: input.session.occurrenceId } : { callId: input.session.callId };
   await db.$transaction(async (tx) => {
@@ -124,7 +141,8 @@ export async function sessionsToTick(db: Db, input: { actor: Actor; now: Date })
         status: "SCHEDULED",
         openedAt: { not: null },
         OR: [{ facilitatorId: actor.personId }, { openedById: actor.personId }],
-        startsAt: { lte: now, gte: new Date(since.getTime() - 24 * 3_600_000) },
+        startsAt: { lte: now },
+        endsAt: { gte: since },
       },
       select: { id: true },
     }),
@@ -140,7 +158,7 @@ export async function sessionsToTick(db: Db, input: { actor: Actor; now: Date })
   const out: SessionToTick[] = [];
   for (const ref of refs) {
     const s = await loadSession(db, ref, now);
-    if (!s?.endedAt || s.endedAt < since || !can(actor, "voice.tickThemes", { facilitatorIds: s.runBy })) continue;
+    if (!s?.ended || s.closesAt < now || !can(actor, "voice.tickThemes", { facilitatorIds: s.runBy })) continue;
     const report = await db.voiceSessionReport.findUnique({
       where: ref.kind === "dropin" ? { occurrenceId: ref.occurrenceId } : { callId: ref.callId },
       select: { region: true, ticks: { select: { themeId: true } } },
@@ -148,10 +166,10 @@ export async function sessionsToTick(db: Db, input: { actor: Actor; now: Date })
     out.push({
       ref,
       title: s.title,
-      endedAt: s.endedAt,
+      closesAt: s.closesAt,
       ticked: report?.ticks.map((t) => t.themeId) ?? [],
       region: report?.region ?? null,
     });
   }
-  return out.sort((a, b) => b.endedAt.getTime() - a.endedAt.getTime());
+  return out.sort((a, b) => b.closesAt.getTime() - a.closesAt.getTime());
 }

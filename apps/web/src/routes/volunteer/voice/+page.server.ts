@@ -1,6 +1,6 @@
 import { fail } from "@sveltejs/kit";
 import { z } from "zod";
-import { ENGLISH_REGIONS, monthLabel, monthOf, nightLabel } from "@offshift/core";
+import { ENGLISH_REGIONS, nightLabel } from "@offshift/core";
 import { listVoiceThemes, recordSessionThemes, sessionsToTick, type VoiceSessionRef } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
@@ -17,9 +17,9 @@ export const load: PageServerLoad = async ({ locals }) => {
     sessionsToTick(getDb(), { actor: locals.actor, now }),
     listVoiceThemes(getDb()),
   ]);
-  const ended = (at: Date) => {
+  const when = (at: Date) => {
     const l = nightLabel(at, now, tz);
-    return `${l.day.toLowerCase() === "tonight" ? "tonight" : l.day}, ${l.time}`;
+    return `${l.day === "Tonight" || l.day === "Tomorrow night" ? l.day.toLowerCase() : l.day} at ${l.time}`;
   };
   return {
     themes: themes.filter((t) => t.active),
@@ -27,8 +27,7 @@ export const load: PageServerLoad = async ({ locals }) => {
     sessions: sessions.map((s) => ({
       key: s.ref.kind === "dropin" ? `dropin:${s.ref.occurrenceId}` : `call:${s.ref.callId}`,
       title: s.title,
-      ended: ended(s.endedAt),
-      month: monthLabel(monthOf(s.endedAt, tz)),
+      closes: when(s.closesAt),
       ticked: s.ticked,
       region: s.region ?? "",
       done: s.ticked.length > 0 || s.region !== null,
