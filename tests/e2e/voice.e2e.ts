@@ -200,6 +200,19 @@ describe("Voice", () => {
     expect(Object.keys(words[0]!).sort()).toEqual(["archived", "id", "month", "text"]);
     expect(JSON.stringify(words)).not.toMatch(new RegExp(`${guest.id}|Quiet Kestrel|Night Heron|${call.id}`));
     expect(await seriousA11yViolations(page)).toEqual([]);
+
+    // Without JavaScript the prompt posts to /voice/word: the refusal keeps what was typed.
+    const noJs = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 } });
+    await noJs.addCookies(await context.cookies());
+    const plain = await noJs.newPage();
+    await plain.goto(`${app.url}/voice/word`);
+    await plain.getByLabel("Your words (optional)").fill("Email me: kestrel@example.org");
+    await plain.getByRole("button", { name: "Send" }).click();
+    await plain.waitForURL(`${app.url}/voice/word`);
+    expect(await plain.getByRole("alert").textContent()).toMatch(/leave out email addresses/);
+    expect(await plain.getByLabel("Your words (optional)").inputValue()).toBe("Email me: kestrel@example.org");
+    expect(await db.voiceWord.count()).toBe(2);
+    await noJs.close();
     await context.close();
   });
 
@@ -213,6 +226,20 @@ describe("Voice", () => {
     expect(await page.getByTestId("voice-statement-row").first().textContent()).toContain("paid for the time");
     expect(await seriousA11yViolations(page)).toEqual([]);
     await page.screenshot({ path: "/tmp/voice19-coordinator-1280.png", fullPage: true });
+
+    // Anyone else is refused at the form action, and nothing is stored.
+    const kwame = await signIn("kwame@offshift.example");
+    const word = await db.voiceWord.findFirst({ where: { archived: false } });
+    const statements = await db.voiceStatement.count();
+    const refused = await kwame.request.post(`${app.url}/coordinator/voice?/publish`, {
+      form: { wordId: word?.id ?? crypto.randomUUID(), text: "Something to publish" },
+      headers: { origin: app.url },
+    });
+    expect(refused.status()).toBe(403);
+    // Refused by the permission check, not by the cross-site guard.
+    expect(await refused.text()).toContain("You don't have access to this page.");
+    expect(await db.voiceStatement.count()).toBe(statements);
+    await kwame.context().close();
 
     const visitor = await (await phone()).newPage();
     await visitor.goto(`${app.url}/voice`);
