@@ -2,7 +2,11 @@
  * The one result shape of Voice's use cases (issue 17's shape): refusals are values
  * with their wording; effects are data for the app's dispatcher.
  */
-export type VoiceEffect = { kind: "audit"; action: string };
+/**
+ * Voice has no effect outside its own transaction (no mail, no live event; its audit rows
+ * are written in the transaction), so the list is always empty; the shape stays the same.
+ */
+export type VoiceEffect = never;
 
 export type VoiceRefusalCode = "forbidden" | "invalid" | "not_found" | "conflict" | "too_late" | "not_ended";
 export type VoiceRefusal = { ok: false; code: VoiceRefusalCode; message: string };

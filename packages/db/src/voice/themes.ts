@@ -30,14 +30,20 @@ export async function addVoiceTheme(
   const clash = checkThemeLabel(label, existing);
   if (!clash.ok) return refuse("conflict", clash.message);
   const position = existing.length + 1;
-  // Two coordinators adding the same name at once: the unique key lets one in.
-  const rows = await db.$queryRaw<VoiceThemeRow[]>`
-    INSERT INTO "VoiceTheme" ("id", "label", "key", "position")
-    VALUES (gen_random_uuid(), ${label}, ${themeKey(label)}, ${position})
-    ON CONFLICT ("key") DO NOTHING
-    RETURNING "id", "label", "active"`;
-  if (!rows[0]) return refuse("conflict", `"${label}" is already on the list.`);
-  return { ok: true, theme: rows[0], effects: [{ kind: "audit", action: "voice.theme.add" }] };
+  const actorPersonId = input.actor.kind === "person" ? input.actor.personId : null;
+  return db.$transaction(async (tx) => {
+    // Two coordinators adding the same name at once: the unique key lets one in.
+    const rows = await tx.$queryRaw<VoiceThemeRow[]>`
+      INSERT INTO "VoiceTheme" ("id", "label", "key", "position")
+      VALUES (gen_random_uuid(), ${label}, ${themeKey(label)}, ${position})
+      ON CONFLICT ("key") DO NOTHING
+      RETURNING "id", "label", "active"`;
+    if (!rows[0]) return refuse("conflict", `"${label}" is already on the list.`);
+    await tx.auditEvent.create({
+      data: { action: "voice.theme.add", actorPersonId, details: { themeId: rows[0].id, label } },
+    });
+    return { ok: true, theme: rows[0], effects: [] } as const;
+  });
 }
 
 /** Retire (no more ticks; its counts stay and are still published) or bring back. */
@@ -46,13 +52,20 @@ export async function setVoiceThemeActive(
   input: { actor: Actor; themeId: string; active: boolean },
 ): Promise<VoiceResult> {
   if (!can(input.actor, "voice.manage")) return forbidden();
-  const { count } = await db.voiceTheme.updateMany({
-    where: { id: input.themeId },
-    data: { active: input.active },
+  const actorPersonId = input.actor.kind === "person" ? input.actor.personId : null;
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.voiceTheme.updateMany({
+      where: { id: input.themeId },
+      data: { active: input.active },
+    });
+    if (count === 0) return refuse("not_found", "That theme is not on the list.");
+    await tx.auditEvent.create({
+      data: {
+        action: input.active ? "voice.theme.restore" : "voice.theme.retire",
+        actorPersonId,
+        details: { themeId: input.themeId },
+      },
+    });
+    return { ok: true, effects: [] } as const;
   });
-  if (count === 0) return refuse("not_found", "That theme is not on the list.");
-  return {
-    ok: true,
-    effects: [{ kind: "audit", action: input.active ? "voice.theme.restore" : "voice.theme.retire" }],
-  };
 }

@@ -253,6 +253,11 @@ describe("themes ticked after a session", () => {
     });
     const added = await addVoiceTheme(db, { actor: coordinator, label: "Parking fines" });
     expect(added).toMatchObject({ ok: true, theme: { label: "Parking fines", active: true } });
+    // Changes to the list are audited with who made them.
+    expect(await db.auditEvent.count({ where: { action: "voice.theme.add" } })).toBe(1);
+    expect(
+      await db.auditEvent.count({ where: { action: { in: ["voice.theme.retire", "voice.theme.restore"] } } }),
+    ).toBe(2);
   });
 });
 
