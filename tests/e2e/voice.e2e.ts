@@ -249,6 +249,16 @@ describe("Voice", () => {
     const feed = await (await fetch(`${app.url}/voice/feed.atom`)).text();
     expect(feed).toContain("<title>Workers ask to be paid for the time they travel.</title>");
     expect(feed).not.toContain("Paid time to travel between visits");
+    // Well-formed Atom, read by the browser's own XML parser.
+    const entries = await visitor.evaluate((xml) => {
+      const doc = new DOMParser().parseFromString(xml, "application/xml");
+      if (doc.querySelector("parsererror")) return null;
+      return [...doc.getElementsByTagNameNS("http://www.w3.org/2005/Atom", "entry")].map(
+        (e) => e.getElementsByTagNameNS("http://www.w3.org/2005/Atom", "content")[0]?.textContent,
+      );
+    }, feed);
+    expect(entries).toHaveLength(1);
+    expect(entries![0]).toMatch(/^Workers ask to be paid for the time they travel\. \(\w+ \d{4}\)$/);
     await visitor.context().close();
     await page.context().close();
   });
