@@ -32,3 +32,4 @@ export * from "./room/alias.js";
 export * from "./talk/schema.js";
 export * from "./talk/matching.js";
 export * from "./talk/aggregates.js";
+export * from "./voice/index.js";

@@ -185,3 +185,4 @@ export {
   listDebriefRequests,
 } from "./talk/call.js";
 export { talkAggregates } from "./talk/aggregates.js";
+export * from "./voice/index.js";

@@ -49,6 +49,9 @@ const matrix: Record<Action, string> = {
   "reminder.manage":                 ".   .   Y   Y   Y   Y   Y   .   .    .",
   "rota.manage":                     ".   .   .   .   .   .   Y   .   .    .",
   "talk.viewAggregate":              ".   .   .   .   .   .   Y   .   .    .",
+  "voice.tickThemes":                ".   .   .   Y   Y   Y   .   .   .    .",
+  "voice.leaveWord":                 ".   Y   Y   Y   Y   Y   Y   .   .    .",
+  "voice.manage":                    ".   .   .   .   .   .   Y   .   .    .",
 };
 
 describe("can(): every role x action", () => {
@@ -74,6 +77,12 @@ describe("can(): resources", () => {
     expect(can(actors.facilitator!, "room.moderate", { facilitatorIds: [OTHER] })).toBe(false);
     expect(can(actors.facilitator!, "room.moderate", {})).toBe(false);
     expect(can(actors.coordinator!, "room.moderate", { facilitatorIds: [OTHER] })).toBe(true);
+  });
+
+  it("themes are ticked only by whoever ran that session", () => {
+    expect(can(actors.facilitator!, "voice.tickThemes", { facilitatorIds: [OTHER] })).toBe(false);
+    expect(can(actors.volunteer!, "voice.tickThemes", {})).toBe(false);
+    expect(can(actors.coordinator!, "voice.tickThemes", { facilitatorIds: [ME] })).toBe(false);
   });
 
   it("nobody manages another person's account, not even a coordinator", () => {

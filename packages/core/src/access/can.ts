@@ -33,6 +33,9 @@ export const ACTIONS = [
   "reminder.manage",
   "rota.manage",
   "talk.viewAggregate",
+  "voice.tickThemes",
+  "voice.leaveWord",
+  "voice.manage",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -67,6 +70,7 @@ export function can(actor: Actor, action: Action, resource: Resource = {}): bool
       return actor.kind !== "person";
     case "dropin.join":
     case "talk.request":
+    case "voice.leaveWord":
       return actor.kind === "guest" || active;
     case "volunteer.home":
       return hasRole(actor, "VOLUNTEER") || hasRole(actor, "FACILITATOR");
@@ -82,6 +86,13 @@ export function can(actor: Actor, action: Action, resource: Resource = {}): bool
           actor.kind === "person" &&
           (resource.facilitatorIds ?? []).includes(actor.personId))
       );
+    case "voice.tickThemes":
+      // Only whoever ran the session (a drop-in's facilitator, a call's volunteer); not even a coordinator.
+      return (
+        (hasRole(actor, "FACILITATOR") || hasRole(actor, "VOLUNTEER")) &&
+        actor.kind === "person" &&
+        (resource.facilitatorIds ?? []).includes(actor.personId)
+      );
     case "safeguarding.flag":
       return hasRole(actor, "VOLUNTEER") || hasRole(actor, "FACILITATOR") || isCoordinator;
     case "safeguarding.review":
@@ -90,6 +101,7 @@ export function can(actor: Actor, action: Action, resource: Resource = {}): bool
     case "person.suspend":
     case "attendance.viewAggregate":
     case "talk.viewAggregate":
+    case "voice.manage":
       return isCoordinator;
     case "reminder.manage":
       // Email reminders need an account (the use case also checks it has an email).

@@ -188,3 +188,25 @@ describe("LiveKit: all three variables or none", () => {
       );
   });
 });
+
+describe("Voice thresholds", () => {
+  const web = {
+    DATABASE_URL: "postgresql://u:p@db:5432/x",
+    AUTH_SECRET: "a".repeat(32),
+    REALTIME_TICKET_SECRET: "s".repeat(32),
+  };
+  it("default to 10 sessions and 3 facilitators, and take whole numbers from 2", () => {
+    expect(parseEnv(webEnvSchema, web)).toMatchObject({ VOICE_MIN_SESSIONS: 10, VOICE_MIN_FACILITATORS: 3 });
+    expect(parseEnv(webEnvSchema, { ...web, VOICE_MIN_SESSIONS: "20", VOICE_MIN_FACILITATORS: "2" })).toMatchObject({
+      VOICE_MIN_SESSIONS: 20,
+      VOICE_MIN_FACILITATORS: 2,
+    });
+  });
+  it("refuse a threshold below 2 at start-up, naming the variable", () => {
+    expect(() => parseEnv(launcherEnvSchema, { VOICE_MIN_SESSIONS: "1" })).toThrow(
+      /VOICE_MIN_SESSIONS must be between 2/,
+    );
+    expect(() => parseEnv(webEnvSchema, { ...web, VOICE_MIN_FACILITATORS: "0" })).toThrow(/VOICE_MIN_FACILITATORS/);
+    expect(() => parseEnv(webEnvSchema, { ...web, VOICE_MIN_FACILITATORS: "three" })).toThrow(/whole number/);
+  });
+});

@@ -121,6 +121,25 @@ const iceServersVar = z
  */
 const hostVar = z.string().default("127.0.0.1");
 
+/** Voice's publication thresholds (issue 19): below 2 a figure could point to one session or one person. */
+const voiceThresholdVar = (name: string, fallback: number, what: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number (${what})`)
+    .transform(Number)
+    .refine((n) => n >= 2 && n <= 1000, `${name} must be between 2 and 1000 (${what})`)
+    .default(fallback);
+const voiceVars = {
+  /** k: the fewest sessions a published Voice figure may count. */
+  VOICE_MIN_SESSIONS: voiceThresholdVar("VOICE_MIN_SESSIONS", 10, "the fewest sessions a published figure counts"),
+  /** m: the fewest different facilitators those sessions must have been run by. */
+  VOICE_MIN_FACILITATORS: voiceThresholdVar(
+    "VOICE_MIN_FACILITATORS",
+    3,
+    "the fewest different facilitators behind a published figure",
+  ),
+};
+
 const nodeEnvVar = z.enum(["development", "production", "test"]).default("development");
 
 /** LiveKit (production audio): all three or none. Unset: the embedded mesh, capped at 6 people a room. */
@@ -195,6 +214,7 @@ export const launcherEnvSchema = z
     LIVEKIT_SERVER_BIN: z.string().min(1, "LIVEKIT_SERVER_BIN must be a path to a livekit-server binary").optional(),
     /** Checked here so a typo stops `npm start` at once; web reads it (see webEnvSchema). */
     TRUSTED_PROXY: trustedProxyVar,
+    ...voiceVars,
   })
   .superRefine(liveKitAllOrNone);
 export type LauncherEnv = z.output<typeof launcherEnvSchema>;
@@ -283,6 +303,7 @@ export const webEnvSchema = z
      * is the client). Per-address limits (sign-in, new guests) count the address this gives.
      */
     TRUSTED_PROXY: trustedProxyVar,
+    ...voiceVars,
     /** adapter-node's own client-address settings would bypass TRUSTED_PROXY: refused, with the reason. */
     ADDRESS_HEADER: z
       .undefined({ error: "ADDRESS_HEADER is not used here: set TRUSTED_PROXY instead (see the README)" })

@@ -1,0 +1,19 @@
+/**
+ * The one result shape of Voice's use cases (issue 17's shape): refusals are values
+ * with their wording; effects are data for the app's dispatcher.
+ */
+/**
+ * Voice has no effect outside its own transaction (no mail, no live event; its audit rows
+ * are written in the transaction), so the list is always empty; the shape stays the same.
+ */
+export type VoiceEffect = never;
+
+export type VoiceRefusalCode = "forbidden" | "invalid" | "not_found" | "conflict" | "too_late" | "not_ended";
+export type VoiceRefusal = { ok: false; code: VoiceRefusalCode; message: string };
+export type VoiceResult<T extends object = object> = ({ ok: true; effects: VoiceEffect[] } & T) | VoiceRefusal;
+
+export const refuse = (code: VoiceRefusalCode, message: string): VoiceRefusal => ({ ok: false, code, message });
+
+/** The first message of a failed zod parse, for a refusal. */
+export const firstIssue = (error: { issues: readonly { message: string }[] }) =>
+  error.issues[0]?.message ?? "That was not valid.";
