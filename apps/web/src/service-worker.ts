@@ -1,0 +1,69 @@
+/// <reference types="@sveltejs/kit" />
+/// <reference no-default-lib="true"/>
+/// <reference lib="esnext" />
+/// <reference lib="webworker" />
+
+// The installable app's service worker. It keeps the built assets and static files
+// (versioned together) so the app opens on a bad signal, and answers a page it cannot
+// fetch with the offline page (crisis contacts, Quick exit). It never caches a page or
+// data: a cached Tonight would show yesterday's places as live.
+import { build, files, version } from "$service-worker";
+
+const sw = globalThis.self as unknown as ServiceWorkerGlobalScope;
+
+const CACHE = `offshift-${version}`;
+const OFFLINE_PAGE = "/offline.html";
+/** Precompressed twins of static files are served by the web app, not kept twice. */
+const ASSETS = [...build, ...files.filter((f) => !f.endsWith(".br") && !f.endsWith(".gz"))];
+const PRECACHED = new Set(ASSETS);
+
+sw.addEventListener("install", (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      await cache.addAll(ASSETS);
+      // A new version takes over at once: it only ever serves its own assets.
+      await sw.skipWaiting();
+    })(),
+  );
+});
+
+sw.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const key of await caches.keys()) if (key !== CACHE) await caches.delete(key);
+      // The page that registered us is served by us from now on, so the first
+      // visit is already covered if the signal goes.
+      await sw.clients.claim();
+    })(),
+  );
+});
+
+sw.addEventListener("fetch", (event) => {
+  const { request } = event;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== sw.location.origin) return;
+
+  if (PRECACHED.has(url.pathname)) {
+    event.respondWith(cachedAsset(request, url.pathname));
+  } else if (request.mode === "navigate") {
+    event.respondWith(pageOrOffline(request));
+  }
+  // Anything else (page data, /api, realtime, calendar feeds) goes to the network
+  // untouched and is never stored.
+});
+
+async function cachedAsset(request: Request, path: string): Promise<Response> {
+  const cache = await caches.open(CACHE);
+  return (await cache.match(path)) ?? fetch(request);
+}
+
+async function pageOrOffline(request: Request): Promise<Response> {
+  try {
+    return await fetch(request);
+  } catch {
+    const offline = await (await caches.open(CACHE)).match(OFFLINE_PAGE);
+    return offline ?? Response.error();
+  }
+}
