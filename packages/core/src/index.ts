@@ -31,3 +31,4 @@ export * from "./room/alias.js";
 export * from "./talk/schema.js";
 export * from "./talk/matching.js";
 export * from "./talk/aggregates.js";
+export * from "./push/schema.js";

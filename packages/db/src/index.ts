@@ -173,3 +173,11 @@ export {
   listDebriefRequests,
 } from "./talk/call.js";
 export { talkAggregates } from "./talk/aggregates.js";
+export {
+  savePushSubscription,
+  pushSubscriptionStatus,
+  removePushSubscription,
+  pushTargetsFor,
+  type PushTarget,
+  type SavePushSubscriptionResult,
+} from "./push/subscriptions.js";

@@ -49,6 +49,7 @@ const matrix: Record<Action, string> = {
   "reminder.manage":                 ".   .   Y   Y   Y   Y   Y   .   .    .",
   "rota.manage":                     ".   .   .   .   .   .   Y   .   .    .",
   "talk.viewAggregate":              ".   .   .   .   .   .   Y   .   .    .",
+  "push.subscribe":                  ".   Y   Y   Y   Y   Y   Y   .   .    .",
 };
 
 describe("can(): every role x action", () => {
