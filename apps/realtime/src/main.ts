@@ -45,6 +45,10 @@ async function main() {
       env.LIVEKIT_URL && env.LIVEKIT_API_KEY && env.LIVEKIT_API_SECRET
         ? { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET }
         : undefined,
+    push:
+      env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY
+        ? { vapid: { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY, subject: env.VAPID_SUBJECT } }
+        : undefined,
   });
   logger.info({ audio: env.LIVEKIT_URL ? "livekit" : "mesh" }, "room audio");
   const port = await server.listen(env.PORT, env.HOST);
