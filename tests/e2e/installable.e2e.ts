@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
-import { launchProfileBrowser, seriousA11yViolations } from "../support/browser.js";
+import { launchProfileBrowser, seriousA11yViolations, waitForServiceWorker } from "../support/browser.js";
 import { londonDay } from "../support/clock.js";
 
 // The installable app: Chromium's own install check passes, the service worker takes
@@ -103,7 +103,7 @@ describe("installable app", () => {
   });
 
   it("passes Chromium's install check once the service worker controls the page", async () => {
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
+    await waitForServiceWorker(page);
     const cdp = await context.newCDPSession(page);
     const manifest = (await cdp.send("Page.getAppManifest")) as { url: string; errors: unknown[] };
     expect(manifest.url).toBe(`${app.url}/manifest.webmanifest`);

@@ -54,3 +54,11 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
   });
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
+
+/** Waits until the app's service worker controls `page` (it claims pages once installed). */
+export async function waitForServiceWorker(page: Page, timeoutMs = 30_000): Promise<void> {
+  for (let waited = 0; !(await page.evaluate(() => navigator.serviceWorker.controller !== null)); waited += 200) {
+    if (waited > timeoutMs) throw new Error("the service worker never took the page over");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

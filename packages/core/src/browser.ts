@@ -10,3 +10,4 @@ export type { RoomAck, RoomError, RoomErrorCode } from "./room/commands.js";
 export type { RoomSnapshot } from "./room/state.js";
 export type * from "./talk/schema.js";
 export { BUSY_MESSAGE, BUSY_RETRIES, STILL_BUSY_MESSAGE, busyRetryDelay } from "./realtime/busy.js";
+export type { PushTopic } from "./push/schema.js";
