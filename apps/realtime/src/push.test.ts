@@ -199,3 +199,88 @@ describe("the 1:1 line pushes", () => {
     });
   });
 });
+
+describe("on call with no page open", () => {
+  let node: Awaited<ReturnType<typeof startNode>>;
+  let clock = Date.now();
+  const sockets: Client[] = [];
+  const connect = async (actor: Actor) => {
+    const s = client(node.url, actor);
+    sockets.push(s);
+    await waitFor(s, "welcome");
+    return s;
+  };
+  const send = (s: Client, event: string, payload: unknown = {}) =>
+    new Promise<{ ok: boolean; data?: Record<string, unknown> }>((resolve) =>
+      (s.emit as (e: string, p: unknown, ack: (r: never) => void) => void)(event, payload, resolve),
+    );
+  /** Goes on call from the page, then closes it: only the device is left. */
+  const onCallThenClose = async (actor: Actor) => {
+    const s = await connect(actor);
+    expect(await send(s, "oncall:start")).toMatchObject({ ok: true });
+    s.disconnect();
+  };
+
+  beforeAll(async () => {
+    await db.talkRequest.deleteMany();
+    await db.onCall.deleteMany();
+    node = await startNode(url, "push-b", {
+      now: () => new Date(clock),
+      talk: { dispatchEveryMs: 100, heartbeatEveryMs: 500 },
+      push: { vapid, agent: service.agent },
+    });
+  });
+  afterAll(async () => {
+    sockets.forEach((s) => s.disconnect());
+    await node.server.close();
+  });
+
+  it("the volunteer gets the offer by push, opens the page from it and is in the call with the worker", async () => {
+    const pat = await volunteer("Pat Pocket");
+    await subscribe(pat, "pat-phone", ["offers"]);
+    await onCallThenClose(pat);
+    const wren = await connect(await guest("Wren"));
+    expect(await send(wren, "talk:request", {})).toMatchObject({ ok: true });
+
+    await expect.poll(() => pushesTo("pat-phone").length).toBe(1);
+    const pushed = JSON.parse(pushesTo("pat-phone")[0]!.text) as { url: string };
+    const offerId = new URL(pushed.url, "http://x").searchParams.get("offer");
+    // The tap opens the on-call page, which finds the offer still waiting.
+    const patPage = await connect(pat);
+    const synced = await send(patPage, "oncall:sync");
+    expect(synced).toMatchObject({ ok: true, data: { onCall: { offer: { offerId } } } });
+    const matched = waitFor<{ callId: string }>(wren, "talk:matched");
+    expect(await send(patPage, "talk:accept", { offerId })).toMatchObject({ ok: true });
+    const { callId } = await matched;
+    expect(
+      await db.talkCall.findUnique({ where: { id: callId }, select: { volunteerId: true, status: true } }),
+    ).toEqual({ volunteerId: pat.personId, status: "ACTIVE" });
+    await db.talkCall.updateMany({ where: { id: callId }, data: { status: "ENDED", endedAt: new Date(clock) } });
+    await db.onCall.deleteMany();
+  });
+
+  it("an offer pushed and not answered passes to the next volunteer after its timeout", async () => {
+    const first = await volunteer("Una Answered");
+    const second = await volunteer("Nell Next");
+    await subscribe(first, "una-phone", ["offers"]);
+    await subscribe(second, "nell-phone", ["offers"]);
+    await onCallThenClose(first);
+    const robin = await connect(await guest("Robin Two"));
+    expect(await send(robin, "talk:request", {})).toMatchObject({ ok: true });
+    await expect.poll(() => pushesTo("una-phone").length).toBe(1);
+    // Nell comes on call (and closes her page) while Una's offer is out.
+    await onCallThenClose(second);
+    expect(pushesTo("nell-phone")).toEqual([]);
+
+    // The worker's page stays; the clock moves past the offer's 30 s.
+    for (let moved = 0; moved <= OFFER_TIMEOUT_MS; moved += 5000) {
+      clock += 5000;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await expect.poll(() => pushesTo("nell-phone").length).toBe(1);
+    expect(JSON.parse(pushesTo("nell-phone")[0]!.text)).toMatchObject({ title: "New request" });
+    expect(await db.talkOffer.findMany({ where: { volunteerId: first.personId }, select: { status: true } })).toEqual([
+      { status: "EXPIRED" },
+    ]);
+  });
+});

@@ -2,7 +2,6 @@ import {
   estimateWaitMinutes,
   hasPreferences,
   preferencesRelaxed,
-  PRESENCE_STALE_MS,
   RELAX_AFTER_MS,
   type TalkError,
   type TalkPreferences,
@@ -10,7 +9,7 @@ import {
 } from "@offshift/core";
 import type { Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
-import { touchWaitingPresence, workerHere } from "./presence.js";
+import { touchWaitingPresence, volunteerReachable, workerHere } from "./presence.js";
 
 export type TalkResult<T> = ({ ok: true } & T) | { ok: false; error: TalkError };
 export const refuse = (code: TalkError["code"], message: string) => ({ ok: false, error: { code, message } }) as const;
@@ -142,7 +141,7 @@ export async function cancelTalk(
 }
 
 export interface TalkCounts {
-  /** Volunteers on call with their on-call page open. */
+  /** Volunteers on call with their on-call page open or taking offers by push. */
   onCall: number;
   /** Of those, not in a call and not holding an offer. */
   free: number;
@@ -150,7 +149,6 @@ export interface TalkCounts {
 
 /** Who is on call and reachable right now: counts only. */
 export async function talkAvailability(db: Db, now: Date): Promise<TalkCounts> {
-  const stale = new Date(now.getTime() - PRESENCE_STALE_MS);
   const rows = await db.$queryRaw<{ onCall: bigint; free: bigint }[]>`
     SELECT count(*) AS "onCall",
       count(*) FILTER (WHERE
@@ -159,8 +157,7 @@ export async function talkAvailability(db: Db, now: Date): Promise<TalkCounts> {
       ) AS "free"
     FROM "OnCall" oc
     WHERE (oc."until" IS NULL OR oc."until" > ${now})
-      AND EXISTS (SELECT 1 FROM "TalkPresence" p
-                  WHERE p."personId" = oc."personId" AND p."kind" = 'oncall' AND p."heartbeatAt" > ${stale})`;
+      AND ${volunteerReachable(Prisma.sql`oc."personId"`, now)}`;
   return { onCall: Number(rows[0]?.onCall ?? 0), free: Number(rows[0]?.free ?? 0) };
 }
 
