@@ -103,7 +103,9 @@ export class DevicePush {
   }
 
   turnOn(topic: PushTopic) {
-    return this.#run(() => this.#save([...new Set([...this.topics, topic])], this.discreet));
+    return this.#run(() =>
+      this.#save(this.topics.includes(topic) ? this.topics : [...this.topics, topic], this.discreet),
+    );
   }
 
   turnOff(topic: PushTopic) {
