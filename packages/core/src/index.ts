@@ -30,5 +30,6 @@ export * from "./room/audio.js";
 export * from "./room/alias.js";
 export * from "./talk/schema.js";
 export * from "./talk/matching.js";
+export * from "./talk/wait.js";
 export * from "./talk/aggregates.js";
 export * from "./push/schema.js";
