@@ -4,6 +4,7 @@ import { readClock, redactUrl, waitForDatabase } from "@offshift/db/launcher";
 import { createLogger } from "./logger.js";
 import { startHorizonJob, startMailJob } from "./jobs.js";
 import { createRealtimeServer } from "./server.js";
+import { startDropInPushJob } from "./push-job.js";
 
 async function main() {
   let env;
@@ -66,7 +67,16 @@ async function main() {
     origin: env.ORIGIN,
     now: () => readClock(clockFile),
   });
-  const stopJobs = () => Promise.all([stopHorizon(), stopMail()]);
+  const stopPushes =
+    env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY
+      ? startDropInPushJob({
+          databaseUrl: env.DATABASE_URL,
+          logger,
+          vapid: { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY, subject: env.VAPID_SUBJECT },
+          now: () => readClock(clockFile),
+        })
+      : async () => {};
+  const stopJobs = () => Promise.all([stopHorizon(), stopMail(), stopPushes()]);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -4,6 +4,7 @@ import { OFFER_TIMEOUT_MS, pushNotification, type Actor, type PushTopic, type Ta
 import { createDb, savePushSubscription, type Db } from "@offshift/db";
 import { createTestDatabase } from "@offshift/db/testing";
 import { createPushSender, type VapidConfig } from "./push.js";
+import { startDropInPushJob } from "./push-job.js";
 import { client, silentLogger, startNode, waitFor, type Client } from "./test-helpers.js";
 import {
   decryptAes128gcm,
@@ -282,5 +283,67 @@ describe("on call with no page open", () => {
     expect(await db.talkOffer.findMany({ where: { volunteerId: first.personId }, select: { status: true } })).toEqual([
       { status: "EXPIRED" },
     ]);
+  });
+});
+
+describe("drop-in pushes", () => {
+  it("a device that counted itself in is told, once, 10 minutes before, in its own wording", async () => {
+    const start = new Date(Date.now() + 9 * 60_000);
+    const lead = await db.person.create({
+      data: { displayName: "Lead J", roles: ["FACILITATOR"], status: "APPROVED" },
+    });
+    const series = await db.dropInSeries.create({
+      data: {
+        title: "After a death",
+        theme: "After a death",
+        description: "x",
+        capacity: 6,
+        durationMinutes: 60,
+        rrule: "FREQ=WEEKLY;BYDAY=MO",
+        startsOnLocal: "2026-11-30T22:00:00",
+        facilitatorId: lead.id,
+      },
+    });
+    const occ = await db.dropInOccurrence.create({
+      data: {
+        seriesId: series.id,
+        originalStart: start,
+        startsAt: start,
+        endsAt: new Date(start.getTime() + 3_600_000),
+        title: series.title,
+        theme: series.theme,
+        description: series.description,
+        capacity: 6,
+        facilitatorId: lead.id,
+      },
+    });
+    const jay = await guest("Jay");
+    const phone = await service.device("jay-phone");
+    await savePushSubscription(db, {
+      actor: jay,
+      subscription: { ...phone.subscription, topics: ["dropins"], discreet: true },
+      now: new Date(),
+      browserKey: "bk-jay",
+    });
+    await db.attendanceIntent.create({ data: { occurrenceId: occ.id, browserKey: "bk-jay" } });
+
+    // Two nodes run the job at once.
+    const jobs = [1, 2].map(() =>
+      startDropInPushJob({ databaseUrl: url, logger: silentLogger, vapid, agent: service.agent, everyMs: 200 }),
+    );
+    try {
+      await expect.poll(() => pushesTo("jay-phone").length).toBe(1);
+      expect(JSON.parse(pushesTo("jay-phone")[0]!.text)).toEqual({
+        title: "Starts in 10 minutes",
+        body: "Tap to open.",
+        tag: `dropin-${occ.id}`,
+        url: `/sessions/${occ.id}`,
+      });
+      await db.dropInOccurrence.update({ where: { id: occ.id }, data: { status: "CANCELLED" } });
+      await expect.poll(() => pushesTo("jay-phone").length).toBe(2);
+      expect(JSON.parse(pushesTo("jay-phone")[1]!.text)).toMatchObject({ title: "Plans changed" });
+    } finally {
+      await Promise.all(jobs.map((stop) => stop()));
+    }
   });
 });

@@ -1,7 +1,7 @@
 import type { Agent } from "node:https";
 import webpush from "web-push";
 import { pushNotification, type PushMessage, type PushTopic } from "@offshift/core";
-import { pushTargetsFor, removePushSubscription, type Db } from "@offshift/db";
+import { pushTargetsFor, removePushSubscription, type Db, type PushTarget } from "@offshift/db";
 import type { Logger } from "pino";
 
 export interface VapidConfig {
@@ -18,6 +18,8 @@ export interface PushSender {
    * nudge beside the live page, and a failure is logged without the address.
    */
   send(identityKey: string, topic: PushTopic, message: PushMessage, options?: { ttlSeconds?: number }): Promise<number>;
+  /** Pushes to one device already chosen (drop-in pushes); true when the push service took it. */
+  sendTo(target: PushTarget, message: PushMessage, options?: { ttlSeconds?: number }): Promise<boolean>;
 }
 
 /**
@@ -33,40 +35,37 @@ export function createPushSender(options: {
   agent?: Agent;
 }): PushSender {
   const { db, logger, vapid } = options;
+  const sendTo: PushSender["sendTo"] = async (target, message, { ttlSeconds = 60 } = {}) => {
+    const payload = JSON.stringify(pushNotification(message, target.discreet));
+    try {
+      await webpush.sendNotification({ endpoint: target.endpoint, keys: target.keys }, payload, {
+        vapidDetails: vapid,
+        TTL: ttlSeconds,
+        urgency: message.kind === "talk-offer" || message.kind === "talk-ready" ? "high" : "normal",
+        ...(options.agent ? { agent: options.agent } : {}),
+      });
+      return true;
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      const pushService = new URL(target.endpoint).host;
+      if (status === 404 || status === 410) {
+        await removePushSubscription(db, target.endpoint);
+        logger.info({ pushService, status }, "push subscription gone; removed");
+      } else {
+        logger.warn(
+          { pushService, status, err: err instanceof Error ? err.message : String(err) },
+          "push not delivered",
+        );
+      }
+      return false;
+    }
+  };
   return {
-    async send(identityKey, topic, message, { ttlSeconds = 60 } = {}) {
+    sendTo,
+    async send(identityKey, topic, message, sendOptions) {
       const targets = await pushTargetsFor(db, identityKey, topic);
-      let delivered = 0;
-      await Promise.all(
-        targets.map(async (target) => {
-          const payload = JSON.stringify(pushNotification(message, target.discreet));
-          try {
-            await webpush.sendNotification({ endpoint: target.endpoint, keys: target.keys }, payload, {
-              vapidDetails: vapid,
-              TTL: ttlSeconds,
-              urgency: message.kind === "talk-offer" || message.kind === "talk-ready" ? "high" : "normal",
-              ...(options.agent ? { agent: options.agent } : {}),
-            });
-            delivered++;
-          } catch (err) {
-            const status = (err as { statusCode?: number }).statusCode;
-            if (status === 404 || status === 410) {
-              await removePushSubscription(db, target.endpoint);
-              logger.info({ pushService: new URL(target.endpoint).host, status }, "push subscription gone; removed");
-            } else {
-              logger.warn(
-                {
-                  pushService: new URL(target.endpoint).host,
-                  status,
-                  err: err instanceof Error ? err.message : String(err),
-                },
-                "push not delivered",
-              );
-            }
-          }
-        }),
-      );
-      return delivered;
+      const sent = await Promise.all(targets.map((target) => sendTo(target, message, sendOptions)));
+      return sent.filter(Boolean).length;
     },
   };
 }

@@ -178,6 +178,9 @@ export {
   pushSubscriptionStatus,
   removePushSubscription,
   pushTargetsFor,
+  claimDropInPushes,
+  DROPIN_SOON_MS,
+  type DropInPush,
   type PushTarget,
   type SavePushSubscriptionResult,
 } from "./push/subscriptions.js";

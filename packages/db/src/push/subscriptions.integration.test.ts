@@ -5,6 +5,7 @@ import { createTestDatabase } from "../testing/index.js";
 import { createGuest } from "../people/guests.js";
 import { erasePerson, forgetGuest } from "../people/account.js";
 import {
+  claimDropInPushes,
   pushSubscriptionStatus,
   pushTargetsFor,
   removePushSubscription,
@@ -102,6 +103,7 @@ describe("push subscriptions", () => {
       SELECT column_name::text AS column_name FROM information_schema.columns WHERE table_name = 'PushSubscription' ORDER BY column_name`;
     expect(columns.map((c) => c.column_name)).toEqual([
       "auth",
+      "browserKey",
       "createdAt",
       "discreet",
       "endpoint",
@@ -152,5 +154,93 @@ describe("push subscriptions", () => {
     });
     expect(r).toMatchObject({ ok: true });
     expect(await pushSubscriptionStatus(db, sub.endpoint)).toBeNull();
+  });
+});
+
+describe("drop-in pushes", () => {
+  async function occurrenceAt(startsAt: Date) {
+    const lead = await db.person.create({
+      data: { displayName: "Lead Push", roles: ["FACILITATOR"], status: "APPROVED" },
+    });
+    const series = await db.dropInSeries.create({
+      data: {
+        title: "Lone working at night",
+        theme: "Lone working",
+        description: "x",
+        capacity: 6,
+        durationMinutes: 60,
+        rrule: "FREQ=WEEKLY;BYDAY=TU",
+        startsOnLocal: "2026-11-24T23:00:00",
+        facilitatorId: lead.id,
+      },
+    });
+    return db.dropInOccurrence.create({
+      data: {
+        seriesId: series.id,
+        originalStart: startsAt,
+        startsAt,
+        endsAt: new Date(startsAt.getTime() + 3_600_000),
+        title: series.title,
+        theme: series.theme,
+        description: series.description,
+        capacity: 6,
+        facilitatorId: lead.id,
+      },
+    });
+  }
+
+  it("a device that counted itself in hears once that its drop-in opens in 10 minutes, and once if it is cancelled", async () => {
+    const occ = await occurrenceAt(new Date(now.getTime() + 25 * 60_000));
+    const actor = await guestActor("Counted");
+    const counted = device(["dropins"]);
+    await savePushSubscription(db, { actor, subscription: counted, now, browserKey: "bk-counted" });
+    // Another device of someone who did not count in, and one that did but chose only the talk line.
+    await savePushSubscription(db, {
+      actor: await guestActor("Other"),
+      subscription: device(["dropins"]),
+      now,
+      browserKey: "bk-other",
+    });
+    await savePushSubscription(db, {
+      actor: await guestActor("Talk"),
+      subscription: device(["talk"]),
+      now,
+      browserKey: "bk-talk",
+    });
+    await db.attendanceIntent.createMany({
+      data: [
+        { occurrenceId: occ.id, browserKey: "bk-counted" },
+        { occurrenceId: occ.id, browserKey: "bk-talk" },
+      ],
+    });
+
+    const at = (min: number) => new Date(now.getTime() + min * 60_000);
+    expect(await claimDropInPushes(db, at(14))).toEqual([]); // 11 minutes before: not yet
+    const soon = await claimDropInPushes(db, at(16));
+    expect(soon).toEqual([
+      {
+        target: { endpoint: counted.endpoint, keys: counted.keys, discreet: true },
+        message: { kind: "dropin-soon", occurrenceId: occ.id, title: "Lone working at night" },
+      },
+    ]);
+    // Every node asks again a moment later: nothing more.
+    expect(await Promise.all([claimDropInPushes(db, at(17)), claimDropInPushes(db, at(17))])).toEqual([[], []]);
+
+    await db.dropInOccurrence.update({ where: { id: occ.id }, data: { status: "CANCELLED" } });
+    const cancelled = await claimDropInPushes(db, at(18));
+    expect(cancelled.map((p) => [p.target.endpoint, p.message.kind])).toEqual([[counted.endpoint, "dropin-cancelled"]]);
+    expect(await claimDropInPushes(db, at(19))).toEqual([]);
+  });
+
+  it("an account that asked for a reminder for the series hears it on its devices", async () => {
+    const occ = await occurrenceAt(new Date(now.getTime() + 5 * 60_000));
+    const { actor, id } = await volunteer("Remi");
+    const phone = device(["dropins"]);
+    await savePushSubscription(db, { actor, subscription: phone, now });
+    await db.reminderRequest.create({ data: { personId: id, seriesId: occ.seriesId } });
+    const pushes = await claimDropInPushes(db, now);
+    expect(pushes.filter((p) => p.target.endpoint === phone.endpoint).map((p) => p.message.kind)).toEqual([
+      "dropin-soon",
+    ]);
   });
 });

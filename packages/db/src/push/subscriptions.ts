@@ -12,7 +12,7 @@ export type SavePushSubscriptionResult =
  */
 export async function savePushSubscription(
   db: Db,
-  input: { actor: Actor; subscription: PushSubscriptionInput; now: Date },
+  input: { actor: Actor; subscription: PushSubscriptionInput; now: Date; browserKey?: string },
 ): Promise<SavePushSubscriptionResult> {
   const { actor, subscription, now } = input;
   if (!can(actor, "push.subscribe"))
@@ -27,6 +27,7 @@ export async function savePushSubscription(
     ...owner,
     discreet: subscription.discreet,
     topics: subscription.topics,
+    browserKey: input.browserKey ?? null,
     updatedAt: now,
   };
   const row = await db.pushSubscription.upsert({
@@ -70,4 +71,68 @@ export async function pushTargetsFor(db: Db, identityKey: string, topic: PushTop
     select: { endpoint: true, p256dh: true, auth: true, discreet: true },
   });
   return rows.map((r) => ({ endpoint: r.endpoint, keys: { p256dh: r.p256dh, auth: r.auth }, discreet: r.discreet }));
+}
+
+export interface DropInPush {
+  target: PushTarget;
+  message:
+    | { kind: "dropin-soon"; occurrenceId: string; title: string }
+    | { kind: "dropin-cancelled"; occurrenceId: string; title: string };
+}
+
+/** "Your drop-in opens in 10 minutes" is sent this long before the start. */
+export const DROPIN_SOON_MS = 10 * 60_000;
+
+/**
+ * The drop-in pushes due now, each claimed once across every realtime node (the
+ * PushSent insert that wins sends it): to devices that chose `dropins` and either
+ * counted themselves in (the device's own browser key, as "Count me in" keeps it)
+ * or belong to an account that asked for a reminder for that session or series.
+ * - opens soon: a session going ahead that starts within 10 minutes;
+ * - cancelled: a session still in the future that was cancelled.
+ */
+export async function claimDropInPushes(db: Db, now: Date): Promise<DropInPush[]> {
+  const soonUntil = new Date(now.getTime() + DROPIN_SOON_MS);
+  const rows = await db.$queryRaw<
+    {
+      kind: "soon" | "cancelled";
+      occurrenceId: string;
+      title: string;
+      endpoint: string;
+      p256dh: string;
+      auth: string;
+      discreet: boolean;
+    }[]
+  >`
+    WITH due AS (
+      SELECT CASE WHEN o."status" = 'CANCELLED' THEN 'cancelled' ELSE 'soon' END AS "kind",
+             o."id" AS "occurrenceId", o."title", ps."id" AS "subscriptionId"
+      FROM "DropInOccurrence" o
+      JOIN "PushSubscription" ps ON 'dropins' = ANY(ps."topics")
+      WHERE o."startsAt" > ${now}
+        AND ((o."status" = 'SCHEDULED' AND o."startsAt" <= ${soonUntil}) OR o."status" = 'CANCELLED')
+        AND (EXISTS (SELECT 1 FROM "AttendanceIntent" a
+                     WHERE a."occurrenceId" = o."id" AND a."browserKey" = ps."browserKey")
+             OR EXISTS (SELECT 1 FROM "ReminderRequest" r
+                        WHERE r."personId" = ps."personId"
+                          AND (r."occurrenceId" = o."id" OR (r."occurrenceId" IS NULL AND r."seriesId" = o."seriesId"))))
+    ),
+    claimed AS (
+      INSERT INTO "PushSent" ("dedupeKey", "sentAt")
+      SELECT DISTINCT d."kind" || ':' || d."occurrenceId" || ':' || d."subscriptionId", ${now}::timestamptz FROM due d
+      ON CONFLICT ("dedupeKey") DO NOTHING
+      RETURNING "dedupeKey"
+    )
+    SELECT d."kind", d."occurrenceId"::text AS "occurrenceId", d."title", ps."endpoint", ps."p256dh", ps."auth", ps."discreet"
+    FROM due d
+    JOIN claimed c ON c."dedupeKey" = d."kind" || ':' || d."occurrenceId" || ':' || d."subscriptionId"
+    JOIN "PushSubscription" ps ON ps."id" = d."subscriptionId"`;
+  return rows.map((r) => ({
+    target: { endpoint: r.endpoint, keys: { p256dh: r.p256dh, auth: r.auth }, discreet: r.discreet },
+    message: {
+      kind: r.kind === "cancelled" ? "dropin-cancelled" : "dropin-soon",
+      occurrenceId: r.occurrenceId,
+      title: r.title,
+    },
+  }));
 }

@@ -25,7 +25,13 @@ export const POST: RequestHandler = async ({ request, locals, setHeaders }) => {
   setHeaders({ "cache-control": "no-store" });
   const parsed = pushSubscriptionInput.safeParse(await body(request));
   if (!parsed.success) return invalid(parsed.error.issues[0]?.message ?? "That was not a push subscription.");
-  const r = await savePushSubscription(getDb(), { actor: locals.actor, subscription: parsed.data, now: clockNow() });
+  // The device's own cookie goes with it, so "Count me in" on this device can be told about that drop-in.
+  const r = await savePushSubscription(getDb(), {
+    actor: locals.actor,
+    subscription: parsed.data,
+    now: clockNow(),
+    browserKey: locals.browserKey,
+  });
   if (!r.ok) return json(r, { status: 403 });
   return json(r);
 };
