@@ -93,6 +93,8 @@ export const DROPIN_SOON_MS = 10 * 60_000;
  */
 export async function claimDropInPushes(db: Db, now: Date): Promise<DropInPush[]> {
   const soonUntil = new Date(now.getTime() + DROPIN_SOON_MS);
+  // A key is only needed until its session has started; a week is ample and keeps the table small.
+  await db.pushSent.deleteMany({ where: { sentAt: { lt: new Date(now.getTime() - 7 * 24 * 60 * 60_000) } } });
   const rows = await db.$queryRaw<
     {
       kind: "soon" | "cancelled";
