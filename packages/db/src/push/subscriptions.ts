@@ -93,8 +93,11 @@ export const DROPIN_SOON_MS = 10 * 60_000;
  */
 export async function claimDropInPushes(db: Db, now: Date): Promise<DropInPush[]> {
   const soonUntil = new Date(now.getTime() + DROPIN_SOON_MS);
-  // A key is only needed until its session has started; a week is ample and keeps the table small.
-  await db.pushSent.deleteMany({ where: { sentAt: { lt: new Date(now.getTime() - 7 * 24 * 60 * 60_000) } } });
+  // A key is needed until its session has started (a cancelled one far ahead must not be told twice).
+  await db.$executeRaw`
+    DELETE FROM "PushSent" ps
+    WHERE NOT EXISTS (SELECT 1 FROM "DropInOccurrence" o
+                      WHERE o."id"::text = split_part(ps."dedupeKey", ':', 2) AND o."startsAt" > ${now})`;
   const rows = await db.$queryRaw<
     {
       kind: "soon" | "cancelled";
