@@ -335,7 +335,8 @@ if (dev) {
       "--host",
       env.HOST,
     ],
-    { ORIGIN: origin },
+    // Web hands browsers the public VAPID key only; the private one stays with realtime.
+    { ORIGIN: origin, VAPID_PRIVATE_KEY: "" },
     path.join(root, "apps/web"),
   );
 } else {
@@ -343,7 +344,11 @@ if (dev) {
     PORT: String(env.REALTIME_PORT),
     ORIGIN: origin,
   });
-  launch("web", process.execPath, ["apps/web/build/index.js"], { PORT: String(env.PORT), ORIGIN: origin });
+  launch("web", process.execPath, ["apps/web/build/index.js"], {
+    PORT: String(env.PORT),
+    ORIGIN: origin,
+    VAPID_PRIVATE_KEY: "", // web hands browsers the public key only; the private one stays with realtime
+  });
 }
 
 async function answers(url) {
