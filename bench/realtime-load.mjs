@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { io } from "socket.io-client";
-import { BUSY_RETRIES, busyRetryDelay } from "@offshift/core/browser";
+import { BUSY_RETRIES, PATCH_GAP_MS, RoomPatches, busyRetryDelay } from "@offshift/core/browser";
 
 export const ROOM_SIZE = 12;
 const TICK_MS = 50;
@@ -66,8 +66,9 @@ export function percentile(sorted, p) {
 // ---------- participants ----------
 
 /**
- * One realtime endpoint under load. `auth(i)` returns the handshake auth for
- * participant i (ours: a fresh ticket), `occurrence(r)` the id of room r.
+ * Realtime endpoints under load. `url` is the address, or `url(i)` participant
+ * i's (two nodes); `auth(i)` returns the handshake auth for participant i
+ * (ours: a fresh ticket), `occurrence(r)` the id of room r.
  */
 export class Load {
   constructor({ url, auth, occurrence }) {
@@ -87,6 +88,7 @@ export class Load {
     this.ackRtt = [];
     this.acks = { ok: 0, errors: {}, busyRetries: 0 };
     this.lost = 0;
+    this.resyncs = 0; // patches that did not follow what a client held: it fetched the whole room
   }
 
   ackError(code) {
@@ -116,7 +118,8 @@ export class Load {
 
   async connectOne(room, slot, i) {
     const auth = this.auth(i);
-    const socket = io(this.url, {
+    // Two nodes: `url(i)` spreads each room's members across them.
+    const socket = io(typeof this.url === "function" ? this.url(i) : this.url, {
       transports: ["websocket"],
       reconnection: false,
       forceNew: true,
@@ -128,33 +131,63 @@ export class Load {
       socket.once("connect_error", (err) => reject(new Error(`connect refused: ${err.message}`)));
     });
     this.sent++;
-    const ack = await new Promise((resolve) =>
-      socket.emit("room:join", { occurrenceId: room.id, listenOnly: false }, resolve),
-    );
+    // As the browser does: `busy` means nothing was done, so the join is sent again shortly.
+    let ack;
+    for (let attempt = 1; ; attempt++) {
+      ack = await new Promise((resolve) =>
+        socket.emit("room:join", { occurrenceId: room.id, listenOnly: false }, resolve),
+      );
+      if (ack?.error?.code !== "busy" || attempt > BUSY_RETRIES) break;
+      this.joinBusy = (this.joinBusy ?? 0) + 1;
+      await sleep(busyRetryDelay(attempt, Math.random()));
+    }
     if (!ack?.ok) {
       this.ackError(ack?.error?.code ?? "unknown");
       socket.disconnect();
       throw new Error(`room:join refused: ${JSON.stringify(ack?.error)}`);
     }
-    const c = { i: this.clients.length, socket, room, slot, memberId: ack.data.memberId, version: -1, n: 0 };
+    const c = { i: this.clients.length, socket, room, slot, memberId: ack.data.memberId, snapshot: null, n: 0 };
     c.n = c.i % 3; // rooms do not all chat in the same second
     socket.on("room:chat", (line) => {
       const e = room.pendingChat.get(line.text);
-      if (!e || e.sender === c) return;
+      if (!e || e.sender === c || c.flooding) return;
       if (++e.got === e.need) this.done(room.pendingChat, line.text, e, "chat");
     });
-    socket.on("room:state", (snap) => {
-      // Like the real client: snapshots older than the one it has are ignored.
-      if (snap.version <= c.version) return;
-      c.version = snap.version;
+    // Like the real client (apps/web/src/lib/room.svelte.ts): snapshots older than the one it has are ignored,
+    // patches applied in version order, and a gap that lasts PATCH_GAP_MS means asking for the whole room.
+    const patches = new RoomPatches();
+    let gap = null;
+    const hold = (snap) => {
+      if (c.snapshot && snap.version <= c.snapshot.version) return;
+      c.snapshot = snap;
       if (room.pendingHand.size === 0) return;
       for (const [mid, e] of room.pendingHand) {
-        if (e.sender === c || e.seen & (1 << c.slot)) continue;
+        if (e.sender === c || c.flooding || e.seen & (1 << c.slot)) continue;
         if (snap.hands.includes(mid) !== e.raised) continue;
         e.seen |= 1 << c.slot;
         if (++e.got === e.need) this.done(room.pendingHand, mid, e, "hand");
       }
-    });
+    };
+    const settled = (r) => {
+      if (r.snapshot) hold(r.snapshot);
+      if (!r.gap) {
+        clearTimeout(gap);
+        gap = null;
+      } else
+        gap ??= setTimeout(() => {
+          gap = null;
+          patches.clear();
+          this.resyncs++;
+          socket.emit("room:sync", { afterChatSeq: 0 }, (r) => r?.ok && c.take(r.data.snapshot));
+        }, PATCH_GAP_MS);
+    };
+    c.take = (snap) => {
+      hold(snap);
+      settled(patches.settle(c.snapshot));
+    };
+    c.take(ack.data.snapshot);
+    socket.on("room:state", (snap) => c.take(snap));
+    socket.on("room:patch", (patch) => settled(patches.receive(c.snapshot, patch)));
     room.members.push(c);
     this.clients.push(c);
     this.buckets[c.i % SLOTS].push(c);
@@ -167,8 +200,10 @@ export class Load {
   }
 
   act(c, measured) {
+    if (c.flooding) return; // its once-a-second actions stop while it floods
     const room = c.room;
-    const need = room.members.length - 1;
+    // A member flooding is not waited for: its own socket is full of its own answers (others' p99 is the figure).
+    const need = room.members.filter((m) => !m.flooding).length - 1;
     const step = c.n++ % 3;
     const n = c.n;
     this.sent++;
@@ -184,6 +219,7 @@ export class Load {
         return;
       }
       this.inflight--;
+      if (ack?.ok && ack.data?.snapshot) c.take(ack.data.snapshot);
       if (!ack?.ok) {
         // Refused (and the sender told so): nothing will fan out, so it is not waited for or counted lost.
         if (step === 0) room.pendingChat.delete(`${c.i}.${n}`);
@@ -265,12 +301,44 @@ export class Load {
       ackP50: percentile(sAck, 50),
       ackP99: percentile(sAck, 99),
       lost: this.lost,
+      resyncs: this.resyncs,
       acks: { ...this.acks, errors: { ...this.acks.errors } },
       seconds,
       loadCpu: (cpu.user + cpu.system) / 1e6 / seconds,
       loopLagP99: lag.percentile(99) / 1e6,
       before,
       after,
+    };
+  }
+
+  /** Keeps the first `n` participants (whole rooms) and disconnects the rest: the load drops at once. */
+  shrink(n) {
+    const gone = new Set(this.clients.splice(n));
+    for (const c of gone) c.socket.disconnect();
+    this.buckets = this.buckets.map((b) => b.filter((c) => !gone.has(c)));
+    this.rooms = this.rooms.filter((r) => r.members.every((c) => !gone.has(c)));
+  }
+
+  /**
+   * Participant `c` floods: `perSecond` hand raises and lowers, for as long as
+   * the returned stop() is not called; stop() resolves with its acks by code.
+   */
+  flood(c, perSecond = 200) {
+    c.flooding = true;
+    const codes = {};
+    let raised = false;
+    const timer = setInterval(() => {
+      for (let k = 0; k < perSecond / 100; k++)
+        c.socket.emit("room:hand", { raised: (raised = !raised) }, (ack) => {
+          const code = ack?.ok ? "ok" : (ack?.error?.code ?? "unknown");
+          codes[code] = (codes[code] ?? 0) + 1;
+        });
+    }, 10);
+    return async () => {
+      clearInterval(timer);
+      await sleep(500);
+      c.flooding = false;
+      return codes;
     };
   }
 

@@ -45,11 +45,15 @@ const STEPS = [12, 24, 48, 96, 192, 384, 768, 1536, 3072].filter((n) => n <= CEI
 const REFERENCE = 48; // latency figures are compared at this load (4 rooms: a busy night)
 const MEMORY_BLOCK = 384; // sockets connected at once, traffic stopped, for connect rate and memory
 const TARGET_P99_MS = 50;
+const RECOVERED_P99_MS = 25;
 const WARMUP_MS = 3000;
 const MEASURE_MS = 5000;
 // REALTIME_BENCH_DIAG=1: PostgreSQL with pg_stat_statements, and its statements per command printed at the end.
 const DIAG = process.env.REALTIME_BENCH_DIAG === "1";
 const TICKET_SECRET = `bench-ticket-secret-${randomUUID()}`;
+const LIVEKIT_SECRET = `bench-livekit-secret-${randomUUID()}`;
+// Two nodes (REALTIME_BENCH_TWO_NODES=0 skips them): stepped up to this many sockets.
+const TWO_NODE_CEILING = Math.min(CEILING, Number(process.env.REALTIME_BENCH_TWO_NODE_CEILING ?? 768));
 
 const log = (msg) => console.log(`    ${msg}`);
 
@@ -153,8 +157,27 @@ async function statementsPerCommand(databaseUrl, sent) {
     );
 }
 
-/** Steps up the sockets on one endpoint; returns per-step figures. */
-async function stepUp(name, makeLoad, pid, extraCpu) {
+const rssOf = (pids) => [pids].flat().reduce((n, p) => n + rssKiB(p), 0);
+const cpuOf = (pids) => [pids].flat().reduce((n, p) => n + cpuSeconds(p), 0);
+
+/**
+ * Steps up the sockets on one endpoint (or two: `pid` is then both nodes'
+ * pids); returns per-step figures. `steps` defaults to every step up to the ceiling.
+ */
+async function stepUp(
+  name,
+  makeLoad,
+  pid,
+  extraCpu,
+  { block = true, steps: wanted = STEPS, stop = true, aftermath = false } = {},
+) {
+  if (!block)
+    return stepUpFrom(name, makeLoad(0), pid, extraCpu, wanted, {
+      connectRate: NaN,
+      memoryPerSocketKiB: NaN,
+      stop,
+      aftermath,
+    });
   // Connect rate and memory first, while the heap is not yet churned by load: one room's
   // traffic warms the server, then a block of sockets joins at once with no traffic.
   const first = makeLoad(0);
@@ -162,10 +185,10 @@ async function stepUp(name, makeLoad, pid, extraCpu) {
   await first.traffic({ warmupMs: 0, measureMs: 2000, probe: () => ({}) });
   await first.idle();
   await sleep(1000);
-  const rssBefore = rssKiB(pid);
+  const rssBefore = rssOf(pid);
   const blockSeconds = await first.grow(ROOM_SIZE + MEMORY_BLOCK);
   await sleep(1000);
-  const memoryPerSocketKiB = (rssKiB(pid) - rssBefore) / MEMORY_BLOCK;
+  const memoryPerSocketKiB = (rssOf(pid) - rssBefore) / MEMORY_BLOCK;
   const connectRate = MEMORY_BLOCK / blockSeconds;
   log(
     `${name}: ${MEMORY_BLOCK} sockets joined in ${blockSeconds.toFixed(1)} s (${Math.round(connectRate)}/s), ` +
@@ -175,14 +198,22 @@ async function stepUp(name, makeLoad, pid, extraCpu) {
   await sleep(2000); // the server lets them go (ours: presence rows deleted)
 
   // Then the step-up, in fresh rooms.
-  const load = makeLoad(first.rooms.length);
+  return stepUpFrom(name, makeLoad(first.rooms.length), pid, extraCpu, wanted, {
+    connectRate,
+    memoryPerSocketKiB,
+    stop,
+    aftermath,
+  });
+}
+
+async function stepUpFrom(name, load, pid, extraCpu, wanted, { connectRate, memoryPerSocketKiB, stop, aftermath }) {
   const steps = [];
-  for (const target of STEPS) {
+  for (const target of wanted) {
     const added = target - load.clients.length;
     const seconds = await load.grow(target);
     await sleep(500);
-    const rss = rssKiB(pid);
-    const probe = () => ({ server: cpuSeconds(pid), extra: extraCpu?.() ?? 0 });
+    const rss = rssOf(pid);
+    const probe = () => ({ server: cpuOf(pid), extra: extraCpu?.() ?? 0 });
     const t = await load.traffic({ warmupMs: WARMUP_MS, measureMs: MEASURE_MS, probe });
     const serverCpu = (t.after.server - t.before.server) / t.seconds;
     const extra = (t.after.extra - t.before.extra) / t.seconds;
@@ -206,21 +237,138 @@ async function stepUp(name, makeLoad, pid, extraCpu) {
         `RSS ${(rss / 1024).toFixed(0)} MiB, ` +
         `CPU server ${(serverCpu * 100).toFixed(0)}%${extraCpu ? ` postgres ${(extra * 100).toFixed(0)}%` : ""} ` +
         `load generator ${(t.loadCpu * 100).toFixed(0)}% (loop lag p99 ${t.loopLagP99.toFixed(0)} ms), ` +
-        `ack errors ${t.acks.errors && errors ? errors : 0}, busy (retried) ${t.acks.busyRetries ?? 0}, lost ${t.lost}`,
+        `ack errors ${t.acks.errors && errors ? errors : 0}, busy (retried) ${t.acks.busyRetries ?? 0}, lost ${t.lost}, ` +
+        `resyncs ${t.resyncs}`,
     );
     if (t.loopLagP99 > 25) log(`  (the load generator's event loop lagged: part of this latency is the generator)`);
-    if (!(t.p99 <= TARGET_P99_MS) && target >= REFERENCE && !process.env.REALTIME_BENCH_NO_STOP) break;
+    if (stop && !(t.p99 <= TARGET_P99_MS) && target >= REFERENCE && !process.env.REALTIME_BENCH_NO_STOP) break;
   }
   const firstOver = steps.findIndex((s) => !(s.p99 <= TARGET_P99_MS));
   const held = (firstOver === -1 ? steps.at(-1) : steps[firstOver - 1])?.sockets ?? 0;
-  const ceilingHit = firstOver === -1 && steps.length === STEPS.length;
+  const ceilingHit = firstOver === -1 && steps.length === wanted.length;
   const ref = steps.find((s) => s.sockets === REFERENCE) ?? steps.at(-1);
   const errorCount = steps.reduce((n, s) => n + Object.values(s.acks.errors).reduce((a, b) => a + b, 0), 0);
   log(
     `${name}: holds ${held} sockets with p99 fan-out <= ${TARGET_P99_MS} ms` +
       (ceilingHit ? ` (the ceiling of ${CEILING} was reached: it holds more)` : ""),
   );
-  return { connectRate, ref, held, ceilingHit, memoryPerSocketKiB, errorCount, steps };
+  const result = { connectRate, ref, held, ceilingHit, memoryPerSocketKiB, errorCount, steps };
+  if (aftermath) Object.assign(result, await afterOverload(name, load));
+  return result;
+}
+
+/**
+ * After the step-up has gone past what the node holds: the load drops back to
+ * REFERENCE sockets at once, and the time until p99 fan-out is back under
+ * RECOVERED_P99_MS is measured in 1 s windows; then one member floods the room
+ * with commands while everyone else goes on, and the others' p99 is compared
+ * with a quiet window just before.
+ */
+async function afterOverload(name, load) {
+  const from = load.clients.length;
+  load.shrink(REFERENCE);
+  const t0 = performance.now();
+  const windows = [];
+  let recoveredAfter = null;
+  while (performance.now() - t0 < 30_000) {
+    const w = await load.traffic({ warmupMs: 0, measureMs: 1000, probe: () => ({}) });
+    windows.push(w.p99);
+    if (w.p99 <= RECOVERED_P99_MS && w.lost === 0) {
+      recoveredAfter = (performance.now() - t0) / 1000;
+      break;
+    }
+  }
+  const secs = recoveredAfter === null ? "not within 30 s" : `${recoveredAfter.toFixed(1)} s`;
+  log(
+    `${name}: load dropped from ${from} to ${REFERENCE} sockets: p99 back under ${RECOVERED_P99_MS} ms after ${secs} ` +
+      `(1 s windows: ${windows.map((v) => (Number.isFinite(v) ? v.toFixed(0) : "lost")).join(", ")} ms)`,
+  );
+  await load.idle();
+  const quiet = await load.traffic({ warmupMs: 1000, measureMs: MEASURE_MS, probe: () => ({}) });
+  const stop = load.flood(load.clients[0]);
+  const flooded = await load.traffic({ warmupMs: 1000, measureMs: MEASURE_MS, probe: () => ({}) });
+  const floodAcks = await stop();
+  log(
+    `${name}: one member flooding ~200 commands/s (acks ${JSON.stringify(floodAcks)}): others' fan-out p99 ` +
+      `${flooded.p99.toFixed(1)} ms vs ${quiet.p99.toFixed(1)} ms quiet, lost ${flooded.lost}`,
+  );
+  return {
+    recovery: { from, seconds: recoveredAfter ?? Infinity, windows },
+    flood: { quietP99: quiet.p99, floodP99: flooded.p99, acks: floodAcks, lost: flooded.lost },
+  };
+}
+
+/** One realtime node (apps/realtime/dist/main.js) on `port`, resolved once /readyz answers. */
+function startRealtime(databaseUrl, port, nodeId) {
+  return startProcess(
+    // e.g. REALTIME_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/rt-prof" to see where the node's time goes
+    [...(process.env.REALTIME_BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "apps/realtime/dist/main.js"],
+    {
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      NODE_ID: nodeId,
+      REALTIME_TICKET_SECRET: TICKET_SECRET,
+      LOG_LEVEL: "warn",
+      ORG_TIMEZONE: "Europe/London",
+      // Rooms of 12 are beyond the built-in mesh's 6: the production (LiveKit) path. Joins mint a
+      // LiveKit token; hand and chat never call LiveKit, so no LiveKit server is needed here.
+      LIVEKIT_URL: "ws://127.0.0.1:9",
+      LIVEKIT_API_KEY: "bench-key",
+      LIVEKIT_API_SECRET: LIVEKIT_SECRET,
+    },
+    async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
+      } catch {
+        return false;
+      }
+    },
+    "apps/realtime (did you run npm run build?)",
+  );
+}
+
+/**
+ * Two realtime nodes on one PostgreSQL, every room's members alternating
+ * between them (so each change crosses the cluster adapter to half the room):
+ * cross-node fan-out, from 96 sockets up to TWO_NODE_CEILING.
+ */
+async function runTwoNodes() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "offshift-bench-rt2-"));
+  let database;
+  const nodes = [];
+  let load;
+  try {
+    database = await startEmbeddedPostgres({ dataDir, port: 0, database: "offshift" });
+    await migrateDeploy(database.url);
+    const steps = STEPS.filter((n) => n >= 96 && n <= TWO_NODE_CEILING);
+    const { occurrences, guests } = await seed(database.url, steps.at(-1) / ROOM_SIZE, steps.at(-1));
+    const ports = [await freePort(), await freePort()];
+    for (const [i, port] of ports.entries()) nodes.push(await startRealtime(database.url, port, `bench-node-${i + 1}`));
+    const makeLoad = () =>
+      (load = new Load({
+        url: (i) => `http://127.0.0.1:${ports[i % 2]}`,
+        occurrence: (r) => occurrences[r],
+        auth: (i) => async (cb) => {
+          const guestId = guests[i];
+          cb({ ticket: await issueTicket(TICKET_SECRET, { kind: "guest", guestId }, `bench-${guestId}`) });
+        },
+      }));
+    const pgPid = database.pid;
+    return await stepUp(
+      "two nodes",
+      makeLoad,
+      nodes.map((n) => n.child.pid),
+      () => treeCpuSeconds(pgPid),
+      // Every step up to the ceiling: the figure that matters is the last one.
+      { block: false, steps, stop: false },
+    );
+  } finally {
+    await load?.close();
+    for (const n of nodes) await n.stop();
+    await database?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 async function runOurs() {
@@ -240,32 +388,7 @@ async function runOurs() {
     const sockets = ROOM_SIZE + MEMORY_BLOCK + STEPS.at(-1);
     const { occurrences, guests } = await seed(database.url, sockets / ROOM_SIZE, sockets);
     const port = await freePort();
-    node = await startProcess(
-      // e.g. REALTIME_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/rt-prof" to see where the node's time goes
-      [...(process.env.REALTIME_BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "apps/realtime/dist/main.js"],
-      {
-        DATABASE_URL: database.url,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        NODE_ID: "bench-node",
-        REALTIME_TICKET_SECRET: TICKET_SECRET,
-        LOG_LEVEL: "warn",
-        ORG_TIMEZONE: "Europe/London",
-        // Rooms of 12 are beyond the built-in mesh's 6: the production (LiveKit) path. Joins mint a
-        // LiveKit token; hand and chat never call LiveKit, so no LiveKit server is needed here.
-        LIVEKIT_URL: "ws://127.0.0.1:9",
-        LIVEKIT_API_KEY: "bench-key",
-        LIVEKIT_API_SECRET: `bench-livekit-secret-${randomUUID()}`,
-      },
-      async () => {
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
-        } catch {
-          return false;
-        }
-      },
-      "apps/realtime (did you run npm run build?)",
-    );
+    node = await startRealtime(database.url, port, "bench-node");
     const loads = [];
     const makeLoad = (rooms) => {
       load = new Load({
@@ -281,7 +404,8 @@ async function runOurs() {
       return load;
     };
     const pgPid = database.pid;
-    const result = await stepUp("ours", makeLoad, node.child.pid, () => treeCpuSeconds(pgPid));
+    // The step-up stops at the first step over the target (about twice what it holds): then the aftermath.
+    const result = await stepUp("ours", makeLoad, node.child.pid, () => treeCpuSeconds(pgPid), { aftermath: true });
     if (DIAG)
       await statementsPerCommand(
         database.url,
@@ -317,9 +441,12 @@ async function runBare() {
 }
 
 export async function run() {
-  const only = process.env.REALTIME_BENCH_ONLY; // "ours" or "bare": one side, for diagnosis
-  const ours = only === "bare" ? null : await runOurs();
-  const bare = only === "ours" ? null : await runBare();
+  // REALTIME_BENCH_ONLY=ours|bare|two: one side, for diagnosis.
+  const only = process.env.REALTIME_BENCH_ONLY;
+  const want = (side) => !only || only === side;
+  const ours = want("ours") ? await runOurs() : null;
+  const bare = want("bare") ? await runBare() : null;
+  const two = want("two") && process.env.REALTIME_BENCH_TWO_NODES !== "0" ? await runTwoNodes() : null;
   const r1 = (v) => Math.round(v * 10) / 10;
   const at = (s) => `at ${s.ref.sockets} sockets`;
   const out = [];
@@ -349,6 +476,50 @@ export async function run() {
         lowerIsBetter: false,
       },
       { name: `${who}: acks with errors`, value: s.errorCount, unit: "count" },
+    );
+  }
+  if (ours?.recovery) {
+    const over = ours.steps.at(-1);
+    const wrongAcks = Object.entries(over.acks.errors)
+      .filter(([code]) => code !== "busy")
+      .reduce((n, [, v]) => n + v, 0);
+    out.push(
+      {
+        name: `ours: at ${over.sockets} sockets (past what it holds): lost deliveries + acks neither ok nor busy`,
+        value: over.lost + wrongAcks,
+        unit: "count",
+      },
+      {
+        name: `ours: seconds until p99 <= ${RECOVERED_P99_MS} ms after the load drops from ${ours.recovery.from} to ${REFERENCE}`,
+        value: Number.isFinite(ours.recovery.seconds) ? r1(ours.recovery.seconds) : 999,
+        unit: "s",
+      },
+      {
+        name: `ours: others' fan-out p99 with one member flooding / without (${REFERENCE} sockets)`,
+        value: Math.round((ours.flood.floodP99 / ours.flood.quietP99) * 100) / 100,
+        unit: "x",
+      },
+    );
+  }
+  if (two) {
+    const top = two.steps.at(-1);
+    out.push(
+      {
+        name: `two nodes: cross-node fan-out p99 at ${top.sockets} sockets (members split across nodes)`,
+        value: r1(top.p99),
+        unit: "ms",
+      },
+      {
+        name: `two nodes: sockets held with p99 fan-out <= 50 ms${two.ceilingHit ? " (ceiling hit)" : ""}`,
+        value: two.held,
+        unit: "sock",
+        lowerIsBetter: false,
+      },
+      {
+        name: "two nodes: acks with errors, lost deliveries",
+        value: two.errorCount + two.steps.reduce((n, s) => n + s.lost, 0),
+        unit: "count",
+      },
     );
   }
   return out;

@@ -37,7 +37,8 @@ const freePort = () =>
     });
   });
 
-async function startApp(extraEnv = {}) {
+/** The built app as `npm start` starts it, on free ports with its own data folder (bench/web uses it too). */
+export async function startApp(extraEnv = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), "offshift-bench-"));
   const env = typeof extraEnv === "function" ? extraEnv(dataDir) : extraEnv;
   const port = await freePort();

@@ -20,7 +20,15 @@ import {
   type RemoteTrackPublication,
 } from "@livekit/rtc-node";
 import { RoomServiceClient, type ParticipantInfo } from "livekit-server-sdk";
-import type { ClientToServerEvents, RoomAck, RoomReply, RoomSnapshot, ServerToClientEvents } from "@offshift/core";
+import {
+  PATCH_GAP_MS,
+  RoomPatches,
+  type ClientToServerEvents,
+  type RoomAck,
+  type RoomReply,
+  type RoomSnapshot,
+  type ServerToClientEvents,
+} from "@offshift/core";
 import { prepareTestLiveKit, type TestLiveKit } from "@offshift/db/testing";
 import { freePort, startApp, type RunningApp } from "./app.js";
 
@@ -94,6 +102,8 @@ const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k
 export class SocketGuest {
   snapshot: RoomSnapshot | null = null;
   memberId: string | null = null;
+  private readonly patches = new RoomPatches();
+  private gap: ReturnType<typeof setTimeout> | null = null;
 
   private constructor(
     readonly nickname: string,
@@ -101,6 +111,21 @@ export class SocketGuest {
   ) {
     socket.on("room:state", (s) => {
       if (!this.snapshot || s.version >= this.snapshot.version) this.snapshot = s;
+    });
+    // As the browser does: patches applied in version order; a gap that lasts means fetching the whole room.
+    socket.on("room:patch", (p) => {
+      const r = this.patches.receive(this.snapshot, p);
+      if (r.snapshot) this.snapshot = r.snapshot;
+      if (r.gap)
+        this.gap ??= setTimeout(() => {
+          this.gap = null;
+          this.patches.clear();
+          void this.send("room:sync", { afterChatSeq: 0 });
+        }, PATCH_GAP_MS);
+      else if (this.gap) {
+        clearTimeout(this.gap);
+        this.gap = null;
+      }
     });
   }
 
@@ -144,6 +169,7 @@ export class SocketGuest {
             this.memberId = reply.data.memberId;
             if (!this.snapshot || reply.data.snapshot.version >= this.snapshot.version)
               this.snapshot = reply.data.snapshot;
+            this.snapshot = this.patches.settle(this.snapshot).snapshot ?? this.snapshot;
           }
           resolve(reply);
         },

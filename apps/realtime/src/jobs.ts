@@ -10,7 +10,7 @@ import {
   extendHorizon,
   extendRotaHorizon,
 } from "@offshift/db";
-import type { RealtimeIo } from "./server.js";
+import type { RealtimeIo } from "./deps.js";
 
 /**
  * Keeps drop-in occurrences materialised 8 weeks ahead and active rota

@@ -9,16 +9,25 @@ import { signalBytes } from "@offshift/core";
 export const SIGNAL_BYTES_PER_10S = 256 * 1024;
 export const SIGNALS_RATE_LIMITED = "Too much audio set-up at once. Please wait a few seconds.";
 
+function budgets() {
+  return {
+    commands: new RateLimiterMemory({ points: 20, duration: 10 }),
+    chat: new RateLimiterMemory({ points: 5, duration: 10 }),
+    signals: new RateLimiterMemory({ points: 200, duration: 10 }),
+    signalVolume: new RateLimiterMemory({ points: SIGNAL_BYTES_PER_10S, duration: 10 }),
+  };
+}
+// One set of limiters for the process, keyed by socket id (each key forgets itself 10 s after its last use),
+// rather than four limiter objects per socket: a node holding thousands of sockets keeps only the busy ones.
+const shared = { room: budgets(), talk: budgets() };
+
 /**
- * Per-socket budgets shared by the room and 1:1 handlers: bursts of clicks are
- * fine, floods are not. Chat and audio signalling have budgets of their own;
- * signalling is counted in messages and in bytes.
+ * Per-socket budgets for the room and the 1:1 handlers (each its own): bursts
+ * of clicks are fine, floods are not. Chat and audio signalling have budgets
+ * of their own; signalling is counted in messages and in bytes.
  */
-export function socketLimits(socketId: string) {
-  const commands = new RateLimiterMemory({ points: 20, duration: 10 });
-  const chat = new RateLimiterMemory({ points: 5, duration: 10 });
-  const signals = new RateLimiterMemory({ points: 200, duration: 10 });
-  const signalVolume = new RateLimiterMemory({ points: SIGNAL_BYTES_PER_10S, duration: 10 });
+export function socketLimits(socketId: string, scope: "room" | "talk") {
+  const { commands, chat, signals, signalVolume } = shared[scope];
   const allowed = async (limiter: RateLimiterMemory, points = 1) => {
     try {
       await limiter.consume(socketId, points);

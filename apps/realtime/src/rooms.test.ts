@@ -13,7 +13,7 @@ import {
 } from "@offshift/core";
 import { cancelOccurrence, createDb, readRoom, type Db } from "@offshift/db";
 import { createTestDatabase } from "@offshift/db/testing";
-import { client, eventually, startNode, waitFor, type Client } from "./test-helpers.js";
+import { RoomFollower, client, eventually, startNode, waitFor, type Client } from "./test-helpers.js";
 import { SIGNAL_BYTES_PER_10S } from "./limits.js";
 import type { RealtimeServer } from "./server.js";
 
@@ -85,29 +85,35 @@ afterAll(async () => {
   await drop();
 });
 
+const followers = new WeakMap<Client, RoomFollower>();
 async function connected(url: string, actor: Actor): Promise<Client> {
   const s = client(url, actor);
   sockets.push(s);
+  followers.set(s, new RoomFollower(s));
   await waitFor(s, "welcome");
   return s;
 }
 function send(s: Client, event: string, payload: unknown): Promise<RoomAck<RoomReply>> {
   return new Promise((resolve) =>
-    (s.emit as (e: string, p: unknown, ack: (r: RoomAck<RoomReply>) => void) => void)(event, payload, resolve),
+    (s.emit as (e: string, p: unknown, ack: (r: RoomAck<RoomReply>) => void) => void)(event, payload, (r) => {
+      if (r.ok && r.data) followers.get(s)?.take(r.data.snapshot);
+      resolve(r);
+    }),
   );
 }
 const join = (s: Client) => send(s, "room:join", { occurrenceId });
-/** The first room snapshot a socket receives that satisfies `ok`. */
+/** The first room snapshot a socket's client comes to hold (from a patch, a state or a resync) that satisfies `ok`. */
 function stateWhere(s: Client, ok: (snap: RoomSnapshot) => boolean, timeoutMs = 5000): Promise<RoomSnapshot> {
+  const follower = followers.get(s)!;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("no matching room state")), timeoutMs);
     const on = (snap: RoomSnapshot) => {
       if (!ok(snap)) return;
       clearTimeout(timer);
-      s.off("room:state", on);
+      follower.changes.delete(on);
       resolve(snap);
     };
-    s.on("room:state", on);
+    follower.changes.add(on);
   });
 }
 
@@ -312,6 +318,22 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
       ok: true,
     });
     await expect.poll(() => got).toEqual(["small"]);
+  });
+
+  it("tells every open Tonight page (on either node) when who is in a room changes, and not for a chat line", async () => {
+    const tonight = await connected(urlA, { kind: "visitor" });
+    const heard: string[] = [];
+    tonight.on("dropin:occupancy", (p) => heard.push(p.occurrenceId));
+    const chatSeen = waitFor(owl, "room:chat");
+    expect(await send(maria, "room:chat", { text: "not a change of places" })).toMatchObject({ ok: true });
+    await chatSeen;
+    expect(await send(maria, "mod:lock", { locked: true })).toMatchObject({ ok: true });
+    await eventually(
+      async () => heard,
+      (h) => h.length > 0,
+    );
+    expect(heard).toEqual([occurrenceId]);
+    expect(await send(maria, "mod:lock", { locked: false })).toMatchObject({ ok: true });
   });
 
   it("ending the session closes it for everyone", async () => {

@@ -1,17 +1,18 @@
-import type { Logger } from "pino";
 import { z } from "zod";
 import {
   MEMBER_ID,
-  BUSY_MESSAGE,
+  PUBLIC_ROOM,
   ROOM_COMMANDS,
   can,
   mayPublish,
+  roomPatch,
   parseRoomCommand,
   type ClientToServerEvents,
   type InterServerEvents,
   type RoomAck,
   type RoomError,
   type RoomReply,
+  type RoomSnapshot,
   type ServerToClientEvents,
   type SocketData,
   meshSignal,
@@ -22,46 +23,24 @@ import {
   dropPresence,
   endOverdueRooms,
   heartbeatNode,
-  loadRoomContext,
   readRoom,
   presenceRowsLike,
   reapStaleMembers,
   reconcilePresenceRows,
   roomIdentity,
-  runRoomCommand,
+  roomCommand,
   touchPresence,
-  type Db,
+  type Authorised,
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
 import { LIVEKIT_PRESENCE_PREFIX, memberAlias } from "./identities.js";
-import type { AudioBackend } from "./livekit.js";
 
 export { memberAlias };
-import { BUSY, type CommandGate } from "./gate.js";
+import { registerCommands } from "./commands.js";
 import { SIGNALS_RATE_LIMITED, socketLimits } from "./limits.js";
-import type { RealtimeIo } from "./server.js";
+import type { NodeDeps, RealtimeIo } from "./deps.js";
 
 type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-
-export interface RoomDeps {
-  io: RealtimeIo;
-  db: Db;
-  nodeId: string;
-  /** Keys the per-room member aliases. */
-  aliasSecret: string;
-  logger: Logger;
-  now: () => Date;
-  /** How audio travels: LiveKit when configured, else the embedded mesh (see livekit.ts). */
-  audio: AudioBackend;
-  /**
-   * With LiveKit: checks everyone it holds against the rooms' state (the
-   * backstop for a lost webhook) and says who is in each drop-in's room;
-   * null when it cannot be asked. Unset for the mesh.
-   */
-  audioSweep?: () => Promise<Map<string, Set<string>> | null>;
-  /** Admission: one command at a time per room, busy when too much is waiting (see gate.ts). */
-  gate: CommandGate;
-}
 
 /** Socket.IO room names. */
 export const roomChannel = (occurrenceId: string) => `room:${occurrenceId}`;
@@ -73,7 +52,7 @@ const rtcSignal = z.object({
   signal: meshSignal,
 });
 
-const error = (code: RoomError["code"], message: string): RoomAck<never> => ({ ok: false, error: { code, message } });
+const error = (code: RoomError["code"], message: string) => ({ ok: false, error: { code, message } }) as const;
 
 /**
  * Live-room events on one socket: every payload is parsed by its core schema,
@@ -82,135 +61,125 @@ const error = (code: RoomError["code"], message: string): RoomAck<never> => ({ o
  * typed acknowledgement. Changes fan out to the room through the cluster
  * adapter, so members on other nodes see them too.
  */
-export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
+export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
   const { io, db, logger } = deps;
   // Per socket: bursts of clicks are fine, floods are not. Chat and signalling have their own budgets.
-  const { commands, chat, signals, allowed, signalAllowed } = socketLimits(socket.id);
+  const limits = socketLimits(socket.id, "room");
+  const { signals, allowed, signalAllowed } = limits;
 
   let identity: Awaited<ReturnType<typeof roomIdentity>> | undefined;
 
-  for (const name of ROOM_COMMANDS) {
-    socket.on(name, async (payload: unknown, ack?: unknown) => {
-      const reply = (r: RoomAck<RoomReply>) => {
-        if (typeof ack === "function") (ack as (r: RoomAck<RoomReply>) => void)(r);
-      };
-      try {
-        if (!(await allowed(commands)) || (name === "room:chat" && !(await allowed(chat))))
-          return reply(error("rate_limited", "That was a lot at once. Please wait a few seconds."));
-        const parsed = parseRoomCommand(name, payload);
-        if (!parsed.ok) return reply({ ok: false, error: parsed.error });
-        const command = parsed.command;
-        const occurrenceId =
-          command.name === "room:join" ? command.payload.occurrenceId : socket.data.room?.occurrenceId;
-        if (!occurrenceId) return reply(error("not_in_room", "Join the session first."));
-        if (command.name === "room:join" && socket.data.room && socket.data.room.occurrenceId !== occurrenceId)
-          return reply(error("invalid", "Leave the other session first."));
-        // One at a time per room on this node, and refused at once as busy when too much is waiting.
-        const outcome = deps.gate.run(occurrenceId, "room", async () => {
-          const context = await loadRoomContext(db, occurrenceId);
-          if (!context) return reply(error("not_found", "That session could not be found."));
+  registerCommands(socket, {
+    names: ROOM_COMMANDS,
+    limits,
+    alsoLimitedBy: (name) => (name === "room:chat" ? limits.chat : null),
+    parse: parseRoomCommand,
+    // One at a time per room on this node: a room's commands queue in the process, in arrival order.
+    key: (command) => {
+      const id = command.name === "room:join" ? command.payload.occurrenceId : socket.data.room?.occurrenceId;
+      if (!id) return { failure: error("not_in_room", "Join the session first.") };
+      if (command.name === "room:join" && socket.data.room && socket.data.room.occurrenceId !== id)
+        return { failure: error("invalid", "Leave the other session first.") };
+      return id;
+    },
+    gate: deps.gate,
+    kind: "room",
+    logger,
+    run: async (command, name): Promise<RoomAck<RoomReply>> => {
+      const occurrenceId = command.name === "room:join" ? command.payload.occurrenceId : socket.data.room!.occurrenceId;
+      const now = deps.now();
+      if (command.name === "room:audio-token") return audioToken(socket, deps, occurrenceId);
+      let memberId = "";
+      const result = await roomCommand(db, {
+        occurrenceId,
+        command,
+        now,
+        cache: deps.roomCache,
+        maxMembers: deps.audio.maxMembers,
+        presence: { socketId: socket.id, nodeId: deps.nodeId },
+        authorize: async (context): Promise<Authorised> => {
           const action = name.startsWith("mod:") ? "room.moderate" : "dropin.join";
           if (!can(socket.data.actor, action, { facilitatorIds: context.facilitatorIds }))
-            return reply(
-              error(
-                "forbidden",
-                action === "room.moderate"
-                  ? "Only this session's facilitators can do that."
-                  : "Choose a nickname to join.",
-              ),
+            return error(
+              "forbidden",
+              action === "room.moderate"
+                ? "Only this session's facilitators can do that."
+                : "Choose a nickname to join.",
             );
           // Who this socket is does not change while it is connected (a suspension disconnects it).
           identity ??= await roomIdentity(db, socket.data.actor);
-          if (!identity) return reply(error("forbidden", "Choose a nickname to join."));
-          const memberId = memberAlias(deps.aliasSecret, occurrenceId, identity.key);
+          if (!identity) return error("forbidden", "Choose a nickname to join.");
+          memberId = memberAlias(deps.aliasSecret, occurrenceId, identity.key);
           // Whoever may run this session (its facilitators, a coordinator stepping in) is seated as one of them.
           const facilitator =
             !!identity.personId && can(socket.data.actor, "room.moderate", { facilitatorIds: context.facilitatorIds });
-          const now = deps.now();
-          if (command.name === "room:audio-token") {
-            // A fresh audio token for someone already in the room (their audio is reconnecting).
-            const snapshot = await readRoom(db, occurrenceId);
-            const me = snapshot?.members.find((m) => m.id === memberId);
-            if (!snapshot || !me || socket.data.room?.memberId !== memberId)
-              return reply(error("not_in_room", "Join the session first."));
-            return reply({
-              ok: true,
-              data: { snapshot, memberId, audio: await deps.audio.joinInfo(occurrenceId, me) },
-            });
-          }
-          const result = await runRoomCommand(db, {
-            context,
-            actor: { id: memberId, name: identity.name, facilitator, personId: identity.personId },
-            command,
-            now,
-            maxMembers: deps.audio.maxMembers,
-          });
-          if (!result.ok) return reply(result);
-
-          const channel = roomChannel(occurrenceId);
-          if (command.name === "room:join") {
-            socket.data.room = { occurrenceId, memberId };
-            await socket.join([channel, memberChannel(occurrenceId, memberId)]);
-            await touchPresence(db, { socketId: socket.id, occurrenceId, memberId, nodeId: deps.nodeId, now });
-          } else if (command.name === "room:leave") {
-            socket.data.room = undefined;
-            await socket.leave(channel);
-            await socket.leave(memberChannel(occurrenceId, memberId));
-            await dropPresence(db, socket.id);
-          }
-          for (const effect of result.effects) {
-            if (effect.kind === "chat") {
-              io.to(channel).emit("room:chat", {
-                seq: effect.seq,
-                from: effect.from,
-                name: effect.name,
-                text: effect.text,
-                at: effect.at,
-              });
-            } else if (effect.kind === "removed") {
-              // One message to every node: each takes the member's sockets out and tells them (followRoomExits).
-              // A separate broadcast of the notice could arrive after the leave, on another node, and be lost.
-              const target = memberChannel(occurrenceId, effect.memberId);
-              io.in(target).socketsLeave([target, channel]);
-            } else if (effect.kind === "ended") {
-              io.to(channel).emit("room:ended", { occurrenceId });
-            } else if (effect.kind === "flag") {
-              logger.info({ occurrenceId, category: effect.category }, "safeguarding concern flagged");
-            }
-            // The audio server follows the room (LiveKit mute/remove/end); it never throws, and never holds up the reply.
-            if (effect.kind !== "chat" && effect.kind !== "flag") void deps.audio.onEffect(occurrenceId, effect);
-          }
-          if (result.changed) io.to(channel).emit("room:state", result.snapshot);
-          const me = result.snapshot.members.find((m) => m.id === memberId);
-          // Listening only, then speaking after all: the audio server gives them the microphone back.
-          if (command.name === "room:mute" && !command.payload.muted && result.changed)
-            void restorePublish(deps, occurrenceId, memberId);
-          if (command.name === "mod:end") process.nextTick(() => io.in(channel).socketsLeave(channel));
-          const wantsChat = command.name === "room:join" || command.name === "room:sync";
-          const after = command.name === "room:sync" ? command.payload.afterChatSeq : 0;
-          reply({
+          return {
             ok: true,
-            data: {
-              snapshot: result.snapshot,
-              memberId,
-              ...(wantsChat ? { chat: await chatSince(db, occurrenceId, after) } : {}),
-              ...(command.name === "room:join" && me ? { audio: await deps.audio.joinInfo(occurrenceId, me) } : {}),
-            },
-          });
-        });
-        if (outcome === BUSY) {
-          // Nothing was done: the retry the browser makes must not count against this person's budget.
-          await commands.reward(socket.id, 1);
-          if (name === "room:chat") await chat.reward(socket.id, 1);
-          return reply(error("busy", BUSY_MESSAGE));
-        }
-        await outcome;
-      } catch (err) {
-        logger.warn({ err: err instanceof Error ? err.message : String(err), event: name }, "room command failed");
-        reply(error("invalid", "Something went wrong. Please try again."));
+            actor: { id: memberId, name: identity.name, facilitator, personId: identity.personId },
+          };
+        },
+      });
+      if (!result.ok) return result;
+
+      const channel = roomChannel(occurrenceId);
+      if (command.name === "room:join") {
+        socket.data.room = { occurrenceId, memberId };
+        await socket.join([channel, memberChannel(occurrenceId, memberId)]);
+        // Written with the join when it changed the room; a rejoin into the same seat records it here.
+        if (!result.changed)
+          await touchPresence(db, { socketId: socket.id, occurrenceId, memberId, nodeId: deps.nodeId, now });
+      } else if (command.name === "room:leave") {
+        socket.data.room = undefined;
+        await socket.leave(channel);
+        await socket.leave(memberChannel(occurrenceId, memberId));
+        await dropPresence(db, socket.id);
       }
-    });
-  }
+      for (const effect of result.effects) {
+        if (effect.kind === "chat") {
+          io.to(channel).emit("room:chat", {
+            seq: effect.seq,
+            from: effect.from,
+            name: effect.name,
+            text: effect.text,
+            at: effect.at,
+          });
+        } else if (effect.kind === "removed") {
+          // One message to every node: each takes the member's sockets out and tells them (followRoomExits).
+          // A separate broadcast of the notice could arrive after the leave, on another node, and be lost.
+          const target = memberChannel(occurrenceId, effect.memberId);
+          io.in(target).socketsLeave([target, channel]);
+        } else if (effect.kind === "ended") {
+          io.to(channel).emit("room:ended", { occurrenceId });
+        } else if (effect.kind === "flag") {
+          logger.info({ occurrenceId, category: effect.category }, "safeguarding concern flagged");
+        }
+        // The audio server follows the room (LiveKit mute/remove/end); it never throws, and never holds up the reply.
+        if (effect.kind !== "chat" && effect.kind !== "flag") void deps.audio.onEffect(occurrenceId, effect);
+      }
+      // The change, not the whole room: members at the previous version apply it, others resync.
+      // This socket has the new room in its answer; its other sockets and everyone else get the patch.
+      if (result.changed) {
+        socket.to(channel).emit("room:patch", roomPatch(result.previous, result.snapshot));
+        announceOccupancy(deps, occurrenceId, result.previous, result.snapshot);
+      }
+      const me = result.snapshot.members.find((m) => m.id === memberId);
+      // Listening only, then speaking after all: the audio server gives them the microphone back.
+      if (command.name === "room:mute" && !command.payload.muted && result.changed)
+        void restorePublish(deps, occurrenceId, memberId);
+      if (command.name === "mod:end") process.nextTick(() => io.in(channel).socketsLeave(channel));
+      const wantsChat = command.name === "room:join" || command.name === "room:sync";
+      const after = command.name === "room:sync" ? command.payload.afterChatSeq : 0;
+      return {
+        ok: true,
+        data: {
+          snapshot: result.snapshot,
+          memberId,
+          ...(wantsChat ? { chat: await chatSince(db, occurrenceId, after) } : {}),
+          ...(command.name === "room:join" && me ? { audio: await deps.audio.joinInfo(occurrenceId, me) } : {}),
+        },
+      };
+    },
+  });
 
   // Mesh audio: offers, answers and ICE candidates go to one member of the same room, never stored.
   socket.on("rtc:signal", async (payload: unknown, ack?: unknown) => {
@@ -243,9 +212,38 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
       // gone (a closed tab) they leave now. The mesh keeps its grace: the reaper takes them later.
       if (deps.audio.kind !== "livekit") return;
       const snapshot = await dropAbsentMember(db, { ...room, now: deps.now() });
-      if (snapshot) io.to(roomChannel(room.occurrenceId)).emit("room:state", snapshot);
+      if (!snapshot) return;
+      io.to(roomChannel(room.occurrenceId)).emit("room:state", snapshot);
+      announceOccupancy(deps, room.occurrenceId, null, snapshot);
     })().catch(() => undefined);
   });
+}
+
+/** Seated workers and facilitators, locked, phase: what Tonight's places and notices read from a room. */
+const occupancyOf = (s: RoomSnapshot | null) =>
+  s ? `${s.phase}|${s.locked}|${s.members.filter((m) => !m.facilitator).length}|${s.members.length}` : "";
+
+/**
+ * Tonight (every open page, and web's short-lived copy of it) is told when
+ * who is in a room changes, so places are never shown from before it.
+ */
+export function announceOccupancy(
+  deps: NodeDeps,
+  occurrenceId: string,
+  before: RoomSnapshot | null,
+  after: RoomSnapshot | null,
+) {
+  if (before && after && occupancyOf(before) === occupancyOf(after)) return;
+  deps.io.to(PUBLIC_ROOM).emit("dropin:occupancy", { occurrenceId });
+}
+
+/** A fresh audio token for someone already in the room (their audio is reconnecting). */
+async function audioToken(socket: Socket, deps: NodeDeps, occurrenceId: string): Promise<RoomAck<RoomReply>> {
+  const memberId = socket.data.room?.occurrenceId === occurrenceId ? socket.data.room.memberId : null;
+  const snapshot = memberId ? await readRoom(deps.db, occurrenceId) : null;
+  const me = snapshot?.members.find((m) => m.id === memberId);
+  if (!snapshot || !me || !memberId) return error("not_in_room", "Join the session first.");
+  return { ok: true, data: { snapshot, memberId, audio: await deps.audio.joinInfo(occurrenceId, me) } };
 }
 
 /**
@@ -254,10 +252,11 @@ export function registerRoomHandlers(socket: Socket, deps: RoomDeps): void {
  * adapter. Each node tells its own members and takes them out, and the audio
  * server closes the room (LiveKit's DeleteRoom is idempotent, so every node may ask).
  */
-export function followCancellations(deps: RoomDeps): void {
+export function followCancellations(deps: NodeDeps): void {
   deps.io.on("room:cancelled", (occurrenceId: unknown) => {
     if (typeof occurrenceId !== "string" || !/^[0-9a-f-]{36}$/.test(occurrenceId)) return;
     const channel = roomChannel(occurrenceId);
+    deps.roomCache.forget(occurrenceId);
     void (async () => {
       const snapshot = await readRoom(deps.db, occurrenceId).catch(() => null);
       if (snapshot) deps.io.local.to(channel).emit("room:state", snapshot);
@@ -299,7 +298,7 @@ export function followRoomExits(io: RealtimeIo): void {
  * in between, publishing is taken away again (the mute's own call was sent
  * either before that read, or after the grant had completed).
  */
-async function restorePublish(deps: RoomDeps, occurrenceId: string, memberId: string): Promise<void> {
+async function restorePublish(deps: NodeDeps, occurrenceId: string, memberId: string): Promise<void> {
   const seat = async () => (await readRoom(deps.db, occurrenceId))?.members.find((m) => m.id === memberId);
   try {
     const now = await seat();
@@ -316,7 +315,7 @@ async function restorePublish(deps: RoomDeps, occurrenceId: string, memberId: st
  * Heartbeat for this node's sockets and the reaper for members whose sockets
  * are all gone (a crashed node, a phone that lost signal for good).
  */
-export function startRoomKeeper(deps: RoomDeps, options: { everyMs?: number; staleMs?: number } = {}): () => void {
+export function startRoomKeeper(deps: NodeDeps, options: { everyMs?: number; staleMs?: number } = {}): () => void {
   const everyMs = options.everyMs ?? 10_000;
   const staleMs = options.staleMs ?? 30_000;
   let running = false;
@@ -329,6 +328,7 @@ export function startRoomKeeper(deps: RoomDeps, options: { everyMs?: number; sta
       for (const occurrenceId of await reapStaleMembers(deps.db, now, staleMs)) {
         const snapshot = await readRoom(deps.db, occurrenceId);
         if (snapshot) deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
+        announceOccupancy(deps, occurrenceId, null, snapshot);
       }
       await reconcileAudioPresence(deps, now);
       for (const occurrenceId of await endOverdueRooms(deps.db, now)) {
@@ -337,6 +337,7 @@ export function startRoomKeeper(deps: RoomDeps, options: { everyMs?: number; sta
         void deps.audio.onEffect(occurrenceId, { kind: "ended" });
         const snapshot = await readRoom(deps.db, occurrenceId);
         if (snapshot) deps.io.to(channel).emit("room:state", snapshot);
+        announceOccupancy(deps, occurrenceId, null, snapshot);
         process.nextTick(() => deps.io.in(channel).socketsLeave(channel));
       }
     } catch (err) {
@@ -358,7 +359,7 @@ export function startRoomKeeper(deps: RoomDeps, options: { everyMs?: number; sta
  * participant_left never came) leave at once unless a socket holds them.
  * When it cannot be asked, nothing is refreshed and the reaper ages the rows out.
  */
-async function reconcileAudioPresence(deps: RoomDeps, now: Date): Promise<void> {
+async function reconcileAudioPresence(deps: NodeDeps, now: Date): Promise<void> {
   if (!deps.audioSweep) return;
   const listedAt = now;
   const connected = await deps.audioSweep();
@@ -376,7 +377,9 @@ async function reconcileAudioPresence(deps: RoomDeps, now: Date): Promise<void> 
     });
     for (const memberId of gone) {
       const snapshot = await dropAbsentMember(deps.db, { occurrenceId, memberId, now: deps.now() });
-      if (snapshot) deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
+      if (!snapshot) continue;
+      deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
+      announceOccupancy(deps, occurrenceId, null, snapshot);
     }
   }
 }

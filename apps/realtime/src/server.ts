@@ -8,17 +8,8 @@ import helmet from "helmet";
 import pg from "pg";
 import type { Logger } from "pino";
 import { Server } from "socket.io";
-import {
-  PUBLIC_ROOM,
-  ROTA_ROOM,
-  can,
-  verifyTicket,
-  type ClientToServerEvents,
-  type InterServerEvents,
-  type ServerToClientEvents,
-  type SocketData,
-} from "@offshift/core";
-import { consumeTicket, createDb } from "@offshift/db";
+import { PUBLIC_ROOM, ROTA_ROOM, can, verifyTicket } from "@offshift/core";
+import { RoomCache, consumeTicket, createDb } from "@offshift/db";
 import {
   createLiveKitBackend,
   liveKitWebhookRouter,
@@ -26,22 +17,16 @@ import {
   sweepLiveKitRooms,
   type LiveKitConfig,
 } from "./livekit.js";
+import type { NodeDeps, RealtimeIo } from "./deps.js";
 import { CommandGate, type GateLimits } from "./gate.js";
 import { MAX_SOCKETS_PER_IDENTITY, TOO_MANY_SOCKETS } from "./limits.js";
 import { createMetrics } from "./metrics.js";
-import {
-  followCancellations,
-  followRoomExits,
-  registerRoomHandlers,
-  roomChannel,
-  startRoomKeeper,
-  type RoomDeps,
-} from "./rooms.js";
+import { followCancellations, followRoomExits, registerRoomHandlers, roomChannel, startRoomKeeper } from "./rooms.js";
 import { startTalk, type TalkOptions } from "./talk.js";
 import type { Agent } from "node:https";
 import { createPushSender, type VapidConfig } from "./push.js";
 
-export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type { RealtimeIo } from "./deps.js";
 
 export interface RealtimeOptions {
   databaseUrl: string;
@@ -193,7 +178,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     next();
   });
 
-  const roomDeps: RoomDeps = {
+  const roomDeps: NodeDeps = {
     io,
     db,
     nodeId,
@@ -202,6 +187,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     now,
     audio: liveKit ?? meshBackend,
     gate: new CommandGate(options.gate, metrics),
+    roomCache: new RoomCache(),
     ...(liveKit
       ? { audioSweep: () => sweepLiveKitRooms({ backend: liveKit, db, aliasSecret: options.ticketSecret }) }
       : {}),

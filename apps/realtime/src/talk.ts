@@ -1,6 +1,5 @@
 import { z } from "zod";
 import {
-  BUSY_MESSAGE,
   TALK_COMMANDS,
   can,
   identityRoomFor,
@@ -39,8 +38,8 @@ import {
   type ClosedOffer,
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
-import type { RoomDeps } from "./rooms.js";
-import { BUSY } from "./gate.js";
+import type { NodeDeps } from "./deps.js";
+import { registerCommands } from "./commands.js";
 import { SIGNALS_RATE_LIMITED, socketLimits } from "./limits.js";
 import type { PushSender } from "./push.js";
 
@@ -88,7 +87,7 @@ export interface TalkService {
  * change. All state is in PostgreSQL, so any node can serve any socket and
  * every node may run the matcher at once.
  */
-export function startTalk(deps: RoomDeps, options: TalkOptions = {}): TalkService {
+export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkService {
   const { io, db, logger } = deps;
   let running = false;
   let again = false;
@@ -172,11 +171,12 @@ export function startTalk(deps: RoomDeps, options: TalkOptions = {}): TalkServic
 
 function registerTalkHandlers(
   socket: Socket,
-  deps: RoomDeps,
+  deps: NodeDeps,
   service: { kick(): void; notifyClosed(closed: ClosedOffer[]): void; push?: PushSender },
 ): void {
   const { io, db, logger } = deps;
-  const { commands, chat, signals, allowed, signalAllowed } = socketLimits(socket.id);
+  const limits = socketLimits(socket.id, "talk");
+  const { signals, allowed, signalAllowed } = limits;
 
   const run = async (command: TalkCommand): Promise<TalkAck<TalkReply>> => {
     const actor = socket.data.actor;
@@ -338,7 +338,6 @@ function registerTalkHandlers(
       case "call:chat": {
         const call = socket.data.call;
         if (!call) return error("not_found", "Join the call first.");
-        if (!(await allowed(chat))) return error("rate_limited", "That was a lot at once. Please wait a few seconds.");
         // Relayed live, never stored: side-chat does not outlive the call.
         io.to(callChannel(call.callId)).emit("call:chat", {
           from: call.side,
@@ -371,32 +370,20 @@ function registerTalkHandlers(
   };
 
   let commandSeq = 0;
-  for (const name of TALK_COMMANDS) {
-    socket.on(name, async (payload: unknown, ack?: unknown) => {
-      const reply = (r: TalkAck<TalkReply>) => {
-        if (typeof ack === "function") (ack as (r: TalkAck<TalkReply>) => void)(r);
-      };
-      try {
-        if (!(await allowed(commands)))
-          return reply(error("rate_limited", "That was a lot at once. Please wait a few seconds."));
-        const parsed = parseTalkCommand(name, payload);
-        if (!parsed.ok) return reply({ ok: false, error: parsed.error });
-        // Counted against the node's limit (busy when too much is waiting), but not queued behind the
-        // person's other commands: a second "ask" held until the first was answered could find it
-        // matched already and open another request (requestTalk's checks are not atomic with matching).
-        const outcome = deps.gate.run(`talk:${socket.id}:${++commandSeq}`, "talk", () => run(parsed.command));
-        if (outcome === BUSY) {
-          // Nothing was done: the retry the browser makes must not count against this person's budget.
-          await commands.reward(socket.id, 1);
-          return reply(error("busy", BUSY_MESSAGE));
-        }
-        reply(await outcome);
-      } catch (err) {
-        logger.warn({ err: err instanceof Error ? err.message : String(err), event: name }, "talk command failed");
-        reply(error("invalid", "Something went wrong. Please try again."));
-      }
-    });
-  }
+  registerCommands(socket, {
+    names: TALK_COMMANDS,
+    limits,
+    alsoLimitedBy: (name) => (name === "call:chat" ? limits.chat : null),
+    parse: parseTalkCommand,
+    // Counted against the node's limit (busy when too much is waiting), but not queued behind the
+    // person's other commands: a second "ask" held until the first was answered could find it
+    // matched already and open another request (requestTalk's checks are not atomic with matching).
+    key: () => `talk:${socket.id}:${++commandSeq}`,
+    gate: deps.gate,
+    kind: "talk",
+    logger,
+    run: (command) => run(command),
+  });
 
   socket.on("call:signal", async (payload: unknown, ack?: unknown) => {
     const reply = (r: TalkAck) => {

@@ -1,6 +1,16 @@
 import { io as connect, type Socket } from "socket.io-client";
 import pino from "pino";
-import { issueTicket, type Actor, type ClientToServerEvents, type ServerToClientEvents } from "@offshift/core";
+import {
+  issueTicket,
+  PATCH_GAP_MS,
+  RoomPatches,
+  type Actor,
+  type ClientToServerEvents,
+  type RoomAck,
+  type RoomReply,
+  type RoomSnapshot,
+  type ServerToClientEvents,
+} from "@offshift/core";
 import { createRealtimeServer, type RealtimeOptions, type RealtimeServer } from "./server.js";
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -64,5 +74,62 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => bool
     if (Date.now() > deadline)
       throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The room as one socket's client holds it, as the browser keeps it: snapshots
+ * from answers and room:state, patches applied in order, a room:sync after a
+ * gap. `changes` are called with each new snapshot.
+ */
+export class RoomFollower {
+  held: RoomSnapshot | null = null;
+  readonly changes = new Set<(snapshot: RoomSnapshot) => void>();
+  /** Patches applied, and resyncs needed (what the bench and the tests look at). */
+  applied = 0;
+  resyncs = 0;
+
+  readonly #patches = new RoomPatches();
+  #gap: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly socket: Client) {
+    socket.on("room:state", (s) => this.take(s));
+    socket.on("room:patch", (p) => this.#settled(this.#patches.receive(this.held, p)));
+  }
+
+  #settled(r: { snapshot: RoomSnapshot | null; gap: boolean }) {
+    if (r.snapshot) {
+      this.applied++;
+      this.#hold(r.snapshot);
+    }
+    if (!r.gap) {
+      if (this.#gap) clearTimeout(this.#gap);
+      this.#gap = null;
+      return;
+    }
+    this.#gap ??= setTimeout(() => {
+      this.#gap = null;
+      this.#patches.clear();
+      this.resyncs++;
+      (this.socket.emit as (e: string, p: unknown, ack: (r: RoomAck<RoomReply>) => void) => void)(
+        "room:sync",
+        { afterChatSeq: 0 },
+        (r) => {
+          if (r.ok && r.data) this.take(r.data.snapshot);
+        },
+      );
+    }, PATCH_GAP_MS);
+  }
+
+  /** A snapshot from anywhere (an answer, room:state): kept unless older than what is held. */
+  take(snapshot: RoomSnapshot): void {
+    this.#hold(snapshot);
+    this.#settled(this.#patches.settle(this.held));
+  }
+
+  #hold(snapshot: RoomSnapshot): void {
+    if (this.held && this.held.occurrenceId === snapshot.occurrenceId && snapshot.version <= this.held.version) return;
+    this.held = snapshot;
+    for (const f of this.changes) f(snapshot);
   }
 }

@@ -3,9 +3,10 @@ import { now as clockNow } from "$lib/server/clock.js";
 import type { Handle, HandleServerError } from "@sveltejs/kit";
 import { building } from "$app/environment";
 import { isAuthPath, svelteKitHandler } from "better-auth/svelte-kit";
-import { auth } from "$lib/server/auth.js";
+import { getSessionCookie } from "better-auth/cookies";
+import { AUTH_COOKIE_PREFIX, auth } from "$lib/server/auth.js";
 import { browserKey as browserKeySchema, wallTimeAt } from "@offshift/core";
-import { findGuestByToken } from "@offshift/db";
+import { findGuestByToken, findSignedInPerson } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { GUEST_COOKIE } from "$lib/server/guest.js";
 import { env } from "$lib/server/env.js";
@@ -63,24 +64,12 @@ export const handle: Handle = async ({ event, resolve }) => {
   event.locals.browserKey = key;
 
   event.locals.person = null;
-  const session = await auth().api.getSession({ headers: event.request.headers });
-  if (session) {
-    const person = await getDb().person.findUnique({
-      where: { id: session.user.id },
-      select: { id: true, displayName: true, email: true, roles: true, status: true, erasedAt: true },
-    });
-    // A suspension ends sessions in the database; this also covers a session
-    // read a moment before that.
-    if (person && person.status === "APPROVED" && !person.erasedAt) {
-      event.locals.person = {
-        id: person.id,
-        displayName: person.displayName,
-        email: person.email,
-        roles: person.roles,
-        status: person.status,
-      };
-    }
-  }
+  // Most visitors (workers) never sign in: without better-auth's session cookie there is no
+  // session to look up, and asking better-auth would still cost it a context and a parse.
+  const session = getSessionCookie(event.request, { cookiePrefix: AUTH_COOKIE_PREFIX })
+    ? await auth().api.getSession({ headers: event.request.headers })
+    : null;
+  if (session) event.locals.person = await findSignedInPerson(getDb(), session.user.id);
   event.locals.guest = event.locals.person ? null : await findGuestByToken(getDb(), event.cookies.get(GUEST_COOKIE));
   event.locals.actor = event.locals.person
     ? {

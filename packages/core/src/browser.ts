@@ -8,6 +8,7 @@ export { agreementFor } from "./people/agreements.js";
 export type * from "./realtime/events.js";
 export type { RoomAck, RoomError, RoomErrorCode } from "./room/commands.js";
 export type { RoomSnapshot } from "./room/state.js";
+export { PATCH_GAP_MS, RoomPatches, applyRoomPatch, type RoomPatch } from "./room/patch.js";
 export type * from "./talk/schema.js";
 export { BUSY_MESSAGE, BUSY_RETRIES, STILL_BUSY_MESSAGE, busyRetryDelay } from "./realtime/busy.js";
 export type { PushTopic } from "./push/schema.js";

@@ -26,6 +26,7 @@ export * from "./rota/volunteer.js";
 export * from "./rota/calendar.js";
 export * from "./room/commands.js";
 export * from "./room/state.js";
+export * from "./room/patch.js";
 export * from "./room/audio.js";
 export * from "./room/alias.js";
 export * from "./talk/schema.js";

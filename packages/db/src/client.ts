@@ -13,6 +13,9 @@ const pools = new WeakMap<Db, pg.Pool>();
  */
 export function createDb(databaseUrl: string, options: { maxConnections?: number } = {}): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 10 });
+  // A connection lost while idle (the database restarted) leaves the pool and is replaced on next use;
+  // queries that were running fail to their callers. Unheard, the pool's error would end the process.
+  pool.on("error", () => undefined);
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const db = new PrismaClient({ adapter });
   pools.set(db, pool);

@@ -2,15 +2,19 @@ export { createDb, databaseAnswers, poolOf, type Db } from "./client.js";
 export * from "./generated/prisma/enums.js";
 export {
   listUpcomingOccurrences,
+  listTonightShared,
+  occurrencesCountedIn,
   listCalendarSessions,
   findOccurrence,
   type TonightItem,
+  type TonightShared,
   type CalendarRow,
 } from "./dropins/queries.js";
 export { setAttendanceIntent, type SetAttendanceResult } from "./dropins/mutations.js";
 export { materializeOccurrences, extendHorizon, OCCURRENCE_HORIZON_DAYS } from "./dropins/materialize.js";
 export { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./rota/materialize.js";
 export { seedDemoData, DEMO_SEEDED_KEY } from "./seed.js";
+export { findSignedInPerson, type SignedInPerson } from "./people/actors.js";
 export { createGuest, findGuestByToken, renameGuest, hashToken, type GuestIdentity } from "./people/guests.js";
 export {
   submitVolunteerApplication,
@@ -127,9 +131,17 @@ export {
   reapStaleMembers,
   endOverdueRooms,
   roomIdentity,
+  roomCommand,
+  readRoomTruth,
+  RoomCache,
   CHAT_BUFFER,
+  AUTO_END_AFTER_MINUTES,
+  type Authorised,
+  type RoomActorIn,
+  type RoomCommandResult,
   type RoomContext,
   type RoomRunResult,
+  type RoomTruth,
 } from "./room/live.js";
 export { listSafeguardingFlags, reviewSafeguardingFlag, type SafeguardingRow } from "./safeguarding.js";
 export {

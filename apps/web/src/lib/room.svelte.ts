@@ -1,5 +1,5 @@
 import type { Socket } from "socket.io-client";
-import { MESH_FULL_MESSAGE, STILL_BUSY_MESSAGE } from "@offshift/core/browser";
+import { MESH_FULL_MESSAGE, PATCH_GAP_MS, RoomPatches, STILL_BUSY_MESSAGE } from "@offshift/core/browser";
 import { emitWithRetry } from "$lib/ack.js";
 import type {
   ClientToServerEvents,
@@ -65,6 +65,8 @@ export class RoomClient {
       this.#off.push(() => socket.off(event, handler as never));
     };
     on("room:state", (s) => this.#apply(s));
+    // Changes come as changes: applied in version order; one that stays missing means fetching the whole room.
+    on("room:patch", (p) => this.#settled(this.#patches.receive(this.snapshot, p)));
     on("room:chat", (line) => this.#addChat([line]));
     on("room:removed", () => void this.#out("removed"));
     on("room:ended", () => void this.#out("ended"));
@@ -230,6 +232,35 @@ export class RoomClient {
     if (sync?.chat) this.#addChat(sync.chat);
   }
 
+  readonly #patches = new RoomPatches();
+  #gapTimer: ReturnType<typeof setTimeout> | null = null;
+  #settled(r: { snapshot: RoomSnapshot | null; gap: boolean }) {
+    if (r.snapshot) this.#apply(r.snapshot);
+    if (!r.gap) {
+      if (this.#gapTimer) clearTimeout(this.#gapTimer);
+      this.#gapTimer = null;
+    } else
+      this.#gapTimer ??= setTimeout(() => {
+        this.#gapTimer = null;
+        this.#patches.clear();
+        if (this.#joined) void this.#resync();
+      }, PATCH_GAP_MS);
+  }
+
+  /** The whole room again, once at a time (patches that arrive meanwhile are caught up by its answer). */
+  #resyncing: Promise<void> | null = null;
+  #resync(): Promise<void> {
+    this.#resyncing ??= (async () => {
+      try {
+        const sync = await this.#send("room:sync", { afterChatSeq: this.chat.at(-1)?.seq ?? 0 });
+        if (sync?.chat) this.#addChat(sync.chat);
+      } finally {
+        this.#resyncing = null;
+      }
+    })();
+    return this.#resyncing;
+  }
+
   async #send(event: string, payload: unknown): Promise<RoomReply | null> {
     const reply = await emitWithRetry<RoomAck<RoomReply>>(this.#socket as Socket, event, payload);
     if (!reply) {
@@ -252,6 +283,7 @@ export class RoomClient {
     if (reply.data) {
       this.memberId = reply.data.memberId;
       this.#apply(reply.data.snapshot);
+      this.#settled(this.#patches.settle(this.snapshot));
       if (reply.data.chat) this.#addChat(reply.data.chat);
     }
     return reply.data ?? null;

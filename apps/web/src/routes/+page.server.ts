@@ -10,29 +10,29 @@ import {
   nightLabel,
   roomState,
 } from "@offshift/core";
-import { listUpcomingOccurrences, setAttendanceIntent, type TonightItem } from "@offshift/db";
+import { occurrencesCountedIn, setAttendanceIntent, type TonightShared } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { placesView } from "$lib/server/places.js";
 import { env } from "$lib/server/env.js";
 import { publishAttendanceChanged } from "$lib/server/events.js";
 import { allowIntentChange } from "$lib/server/rate-limit.js";
+import { tonightShared } from "$lib/server/tonight.js";
 import type { Actions, PageServerLoad } from "./$types";
 
-function toView(item: TonightItem, now: Date, timeZone: string) {
+function toView(item: TonightShared, planningFromHere: boolean, now: Date, timeZone: string) {
   return {
     id: item.occurrenceId,
     title: item.title,
-    theme: item.theme,
+    /** Shown above the title when it says something the title does not. */
+    theme: item.theme === item.title ? null : item.theme,
     description: item.description,
-    language: item.language,
     facilitator: item.facilitatorFirstName,
     /** Told when the facilitator is late: the backup, or the coordinators. */
     alerted: item.backupFirstName ?? "the coordinators",
     places: placesView(item),
     planning: item.planning,
-    planningFromHere: item.planningFromHere,
+    planningFromHere,
     startsAt: item.startsAt.toISOString(),
-    endsAt: item.endsAt.toISOString(),
     when: nightLabel(item.startsAt, now, timeZone),
     lobbyOpen: isLobbyOpen(item, now),
     room: roomState({ ...item, cancelled: false }, now),
@@ -43,13 +43,18 @@ export type SessionView = ReturnType<typeof toView>;
 export const load: PageServerLoad = async ({ locals }) => {
   const now = clockNow();
   const timeZone = env().ORG_TIMEZONE;
-  const items = await listUpcomingOccurrences(getDb(), {
-    now,
-    days: UPCOMING_DAYS,
-    identityKey: identityRoomFor(locals.actor),
-  });
+  // The same for everyone (from memory, see tonight.ts); only "count me in" is read per person.
+  const items = await tonightShared(now, UPCOMING_DAYS);
+  const identityKey = identityRoomFor(locals.actor);
+  const mine = identityKey
+    ? await occurrencesCountedIn(
+        getDb(),
+        identityKey,
+        items.map((i) => i.occurrenceId),
+      )
+    : new Set<string>();
   const groups = groupForTonight(items, now, timeZone);
-  const view = (list: TonightItem[]) => list.map((i) => toView(i, now, timeZone));
+  const view = (list: TonightShared[]) => list.map((i) => toView(i, mine.has(i.occurrenceId), now, timeZone));
   return {
     groups: { live: view(groups.live), soon: view(groups.soon), later: view(groups.later), week: view(groups.week) },
     /** "Count me in" needs a nickname or an account: a visitor is offered one first. */

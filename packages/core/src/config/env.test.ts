@@ -68,6 +68,15 @@ describe("web environment", () => {
     for (const bad of ["stun:x", "[{}]", '[{"urls":"http://x"}]', "{"])
       expect(() => parseEnv(webEnvSchema, { ...base, ICE_SERVERS: bad })).toThrow("ICE_SERVERS must be a JSON array");
   });
+
+  it("reads how long Tonight is kept in memory, in milliseconds, up to 10 minutes", () => {
+    expect(parseEnv(webEnvSchema, base).TONIGHT_CACHE_MS).toBe(2000);
+    expect(parseEnv(webEnvSchema, { ...base, TONIGHT_CACHE_MS: "0" }).TONIGHT_CACHE_MS).toBe(0);
+    expect(() => parseEnv(webEnvSchema, { ...base, TONIGHT_CACHE_MS: "2s" })).toThrow(
+      "TONIGHT_CACHE_MS must be a whole number of milliseconds",
+    );
+    expect(() => parseEnv(webEnvSchema, { ...base, TONIGHT_CACHE_MS: "600001" })).toThrow("at most 600000");
+  });
 });
 
 describe("realtime environment: mail, links and the test clock", () => {

@@ -302,6 +302,16 @@ export const webEnvSchema = z
     LOG_LEVEL: logLevelVar,
     /** Tests only: a file holding the ISO time the app should treat as now. */
     OFFSHIFT_TEST_CLOCK_FILE: z.string().optional(),
+    /**
+     * How long Tonight's shared part (sessions, counts, rooms) is served from memory before it
+     * is read again; changes published as events clear it sooner. 0: read it on every visit.
+     */
+    TONIGHT_CACHE_MS: z
+      .string()
+      .regex(/^\d+$/, "TONIGHT_CACHE_MS must be a whole number of milliseconds")
+      .transform(Number)
+      .refine((ms) => ms <= 600_000, "TONIGHT_CACHE_MS must be at most 600000 (10 minutes)")
+      .default(2000),
     /** STUN/TURN servers for mesh audio, as JSON: [{"urls":"turn:turn.example.org:3478","username":"u","credential":"p"}]. */
     ICE_SERVERS: iceServersVar,
     /** Set: pages offer notifications on this device (the browser subscribes with this key). */

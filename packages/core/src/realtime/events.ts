@@ -1,6 +1,7 @@
 import type { Actor } from "../access/can.js";
 import type { RoomAck, RoomCommandName } from "../room/commands.js";
 import type { RoomSnapshot } from "../room/state.js";
+import type { RoomPatch } from "../room/patch.js";
 import type { CallChatLine, CallView, TalkCommandName, TalkOfferView } from "../talk/schema.js";
 
 /**
@@ -36,6 +37,8 @@ export interface RotaChanged {
 
 export interface ServerToClientEvents {
   "room:state": (snapshot: RoomSnapshot) => void;
+  /** A change to the room, as the change: apply it to version `from`, or ask for the whole room (room:sync). */
+  "room:patch": (patch: RoomPatch) => void;
   "room:chat": (line: RoomChatLine) => void;
   /** You were removed by a facilitator (sent to the removed member's sockets only). */
   "room:removed": (payload: { occurrenceId: string }) => void;
@@ -45,6 +48,8 @@ export interface ServerToClientEvents {
   "dropin:schedule": (payload: ScheduleChanged) => void;
   welcome: (payload: Welcome) => void;
   "dropin:attendance": (payload: AttendanceChanged) => void;
+  /** Who is in a session's room changed (someone came in or left, it was locked or ended): places may have changed. */
+  "dropin:occupancy": (payload: { occurrenceId: string }) => void;
   /** 1:1 line, to a requester's sockets: something about your request changed; ask again with talk:sync. */
   "talk:changed": () => void;
   /** 1:1 line, to a requester's sockets: a volunteer accepted; go to the call. */

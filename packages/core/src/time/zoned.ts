@@ -35,10 +35,22 @@ export function formatFloating(w: WallTime): string {
   return `${p(w.year, 4)}-${p(w.month)}-${p(w.day)}T${p(w.hour)}:${p(w.minute)}:${p(w.second ?? 0)}`;
 }
 
+/*
+ * Memoised: a page lists the same few dozen session starts on every request (Tonight asks
+ * for each one up to four times), and building a TZDate is the costly part. Bounded; the
+ * answer for an instant and a zone never changes, so a hit is the answer itself.
+ */
+const wallTimes = new Map<string, WallTime>();
+const WALL_TIMES_KEPT = 4096;
+
 /** The wall-clock reading of an instant in a zone. */
 export function wallTimeAt(instant: Date | number, timeZone: string): WallTime {
-  const d = new TZDate(typeof instant === "number" ? instant : instant.getTime(), timeZone);
-  return {
+  const ms = typeof instant === "number" ? instant : instant.getTime();
+  const key = `${ms} ${timeZone}`;
+  const known = wallTimes.get(key);
+  if (known) return { ...known };
+  const d = new TZDate(ms, timeZone);
+  const wall = {
     year: d.getFullYear(),
     month: d.getMonth() + 1,
     day: d.getDate(),
@@ -46,6 +58,9 @@ export function wallTimeAt(instant: Date | number, timeZone: string): WallTime {
     minute: d.getMinutes(),
     second: d.getSeconds(),
   };
+  if (wallTimes.size >= WALL_TIMES_KEPT) wallTimes.clear();
+  wallTimes.set(key, wall);
+  return { ...wall };
 }
 
 function sameWallTime(a: WallTime, b: WallTime): boolean {

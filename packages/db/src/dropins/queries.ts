@@ -1,6 +1,7 @@
 import { firstName, type CalendarSession, type LiveRoomState, type RoomOccupancy } from "@offshift/core";
 import { attendanceKey } from "./mutations.js";
-import type { Db } from "../client.js";
+import { poolOf, type Db } from "../client.js";
+import type { RoomStyle } from "../generated/prisma/enums.js";
 
 export interface TonightItem {
   occurrenceId: string;
@@ -33,24 +34,54 @@ function occupancy(liveRoom: { state: unknown } | null): RoomOccupancy | null {
   return { workers: state.members.length - facilitators, facilitators, locked: state.locked };
 }
 
+interface OccurrenceRow {
+  id: string;
+  seriesId: string;
+  title: string;
+  theme: string;
+  description: string;
+  language: string;
+  roomStyle: RoomStyle;
+  startsAt: Date;
+  endsAt: Date;
+  capacity: number;
+  status: string;
+  openedAt: Date | null;
+  backupAlertedAt: Date | null;
+  facilitatorId: string | null;
+  seriesFacilitatorId: string;
+  backupFacilitatorId: string | null;
+  facilitatorName: string;
+  backupName: string | null;
+  planning: number;
+  roomState: unknown;
+}
+
+/*
+ * Plain SQL on the client's pool, like Tonight's read (listTonightShared): the session page
+ * and the room page read it on every visit. The same joins as there, for one occurrence.
+ */
+const OCCURRENCE_SQL = `
+  select o.id, o."seriesId", o.title, o.theme, o.description, o.language, o."roomStyle"::text as "roomStyle",
+         o."startsAt", o."endsAt", o.capacity, o.status::text as status, o."openedAt", o."backupAlertedAt",
+         o."facilitatorId", s."facilitatorId" as "seriesFacilitatorId", s."backupFacilitatorId",
+         coalesce(fo."displayName", fs."displayName") as "facilitatorName",
+         case when s."backupFacilitatorId" is distinct from o."facilitatorId" then b."displayName" end as "backupName",
+         (select count(*)::int from "AttendanceIntent" i where i."occurrenceId" = o.id) as planning,
+         lr.state as "roomState"
+    from "DropInOccurrence" o
+    join "DropInSeries" s on s.id = o."seriesId"
+    join "Person" fs on fs.id = s."facilitatorId"
+    left join "Person" fo on fo.id = o."facilitatorId"
+    left join "Person" b on b.id = s."backupFacilitatorId"
+    left join "LiveRoom" lr on lr."occurrenceId" = o.id
+   where o.id = $1`;
+
 /** One occurrence as the session page shows it, or null. Cancelled ones are returned (and said so). */
 export async function findOccurrence(db: Db, occurrenceId: string) {
-  const row = await db.dropInOccurrence.findUnique({
-    where: { id: occurrenceId },
-    include: {
-      series: {
-        include: {
-          facilitator: { select: { displayName: true } },
-          backupFacilitator: { select: { displayName: true } },
-        },
-      },
-      facilitator: { select: { displayName: true } },
-      _count: { select: { intents: true } },
-      liveRoom: { select: { state: true } },
-    },
-  });
+  const { rows } = await poolOf(db).query<OccurrenceRow>(OCCURRENCE_SQL, [occurrenceId]);
+  const row = rows[0];
   if (!row) return null;
-  const backup = row.series.backupFacilitator;
   return {
     occurrenceId: row.id,
     seriesId: row.seriesId,
@@ -63,18 +94,93 @@ export async function findOccurrence(db: Db, occurrenceId: string) {
     endsAt: row.endsAt,
     capacity: row.capacity,
     cancelled: row.status === "CANCELLED",
-    facilitatorFirstName: firstName((row.facilitator ?? row.series.facilitator).displayName),
+    facilitatorFirstName: firstName(row.facilitatorName),
     /** The people who may open the room. */
-    runnerIds: [row.facilitatorId, row.series.facilitatorId, row.series.backupFacilitatorId].filter(
+    runnerIds: [row.facilitatorId, row.seriesFacilitatorId, row.backupFacilitatorId].filter(
       (id): id is string => id !== null,
     ),
-    backupFirstName:
-      backup && row.series.backupFacilitatorId !== row.facilitatorId ? firstName(backup.displayName) : null,
+    backupFirstName: row.backupName === null ? null : firstName(row.backupName),
     openedAt: row.openedAt,
     backupAlertedAt: row.backupAlertedAt,
-    planning: row._count.intents,
-    room: occupancy(row.liveRoom),
+    planning: row.planning,
+    room: occupancy(row.roomState === null ? null : { state: row.roomState }),
   };
+}
+
+/** Tonight's shared part: everything about an occurrence except whether this browser counted itself in. */
+export type TonightShared = Omit<TonightItem, "planningFromHere">;
+
+interface TonightRow {
+  id: string;
+  title: string;
+  theme: string;
+  description: string;
+  language: string;
+  startsAt: Date;
+  endsAt: Date;
+  capacity: number;
+  openedAt: Date | null;
+  facilitatorName: string;
+  backupName: string | null;
+  planning: number;
+  roomState: unknown;
+}
+
+/*
+ * Plain SQL on the client's own pool (poolOf): Tonight is read on every visit,
+ * and Prisma's query compiler and result mapping cost more CPU than the query
+ * itself (bench/web, bench/web-profile.mjs). One statement, one round trip:
+ * the series' facilitator when the occurrence names none, the backup only when
+ * it is someone other than the occurrence's facilitator, the count of intents,
+ * and the live room's state.
+ */
+const TONIGHT_SQL = `
+  select o.id, o.title, o.theme, o.description, o.language, o."startsAt", o."endsAt", o.capacity, o."openedAt",
+         coalesce(fo."displayName", fs."displayName") as "facilitatorName",
+         case when s."backupFacilitatorId" is distinct from o."facilitatorId" then b."displayName" end as "backupName",
+         (select count(*)::int from "AttendanceIntent" i where i."occurrenceId" = o.id) as planning,
+         lr.state as "roomState"
+    from "DropInOccurrence" o
+    join "DropInSeries" s on s.id = o."seriesId"
+    join "Person" fs on fs.id = s."facilitatorId"
+    left join "Person" fo on fo.id = o."facilitatorId"
+    left join "Person" b on b.id = s."backupFacilitatorId"
+    left join "LiveRoom" lr on lr."occurrenceId" = o.id
+   where o.status = 'SCHEDULED' and o."endsAt" > $1 and o."startsAt" < $2
+   order by o."startsAt", o.id`;
+
+/** Scheduled occurrences that end after `from` and start before `until`, soonest first, for everyone alike. */
+export async function listTonightShared(db: Db, input: { from: Date; until: Date }): Promise<TonightShared[]> {
+  const { rows } = await poolOf(db).query<TonightRow>(TONIGHT_SQL, [input.from, input.until]);
+  return rows.map((r) => ({
+    occurrenceId: r.id,
+    title: r.title,
+    theme: r.theme,
+    description: r.description,
+    language: r.language,
+    startsAt: r.startsAt,
+    endsAt: r.endsAt,
+    capacity: r.capacity,
+    facilitatorFirstName: firstName(r.facilitatorName),
+    backupFirstName: r.backupName === null ? null : firstName(r.backupName),
+    planning: r.planning,
+    openedAt: r.openedAt,
+    room: occupancy(r.roomState === null ? null : { state: r.roomState }),
+  }));
+}
+
+/** Which of these occurrences this guest or account said they plan to come to (one indexed read). */
+export async function occurrencesCountedIn(
+  db: Db,
+  identityKey: string,
+  occurrenceIds: readonly string[],
+): Promise<Set<string>> {
+  if (occurrenceIds.length === 0) return new Set();
+  const { rows } = await poolOf(db).query<{ occurrenceId: string }>(
+    `select "occurrenceId" from "AttendanceIntent" where "browserKey" = $1 and "occurrenceId" = any($2::uuid[])`,
+    [attendanceKey(identityKey), occurrenceIds],
+  );
+  return new Set(rows.map((r) => r.occurrenceId));
 }
 
 /** Scheduled occurrences that have not ended and start within `days`. */
@@ -82,43 +188,18 @@ export async function listUpcomingOccurrences(
   db: Db,
   input: { now: Date; days: number; identityKey?: string | null | undefined },
 ): Promise<TonightItem[]> {
-  const key = input.identityKey ? attendanceKey(input.identityKey) : undefined;
-  const until = new Date(input.now.getTime() + input.days * 86_400_000);
-  const rows = await db.dropInOccurrence.findMany({
-    where: { status: "SCHEDULED", endsAt: { gt: input.now }, startsAt: { lt: until } },
-    orderBy: { startsAt: "asc" },
-    include: {
-      series: {
-        include: {
-          facilitator: { select: { displayName: true } },
-          backupFacilitator: { select: { displayName: true } },
-        },
-      },
-      facilitator: { select: { displayName: true } },
-      _count: { select: { intents: true } },
-      intents: key ? { where: { browserKey: key }, select: { browserKey: true } } : false,
-      liveRoom: { select: { state: true } },
-    },
+  const shared = await listTonightShared(db, {
+    from: input.now,
+    until: new Date(input.now.getTime() + input.days * 86_400_000),
   });
-  return rows.map((row) => ({
-    occurrenceId: row.id,
-    title: row.title,
-    theme: row.theme,
-    description: row.description,
-    language: row.language,
-    startsAt: row.startsAt,
-    endsAt: row.endsAt,
-    capacity: row.capacity,
-    facilitatorFirstName: firstName((row.facilitator ?? row.series.facilitator).displayName),
-    backupFirstName:
-      row.series.backupFacilitator && row.series.backupFacilitatorId !== row.facilitatorId
-        ? firstName(row.series.backupFacilitator.displayName)
-        : null,
-    planning: row._count.intents,
-    planningFromHere: Array.isArray(row.intents) && row.intents.length > 0,
-    openedAt: row.openedAt,
-    room: occupancy(row.liveRoom),
-  }));
+  const mine = input.identityKey
+    ? await occurrencesCountedIn(
+        db,
+        input.identityKey,
+        shared.map((s) => s.occurrenceId),
+      )
+    : new Set<string>();
+  return shared.map((s) => ({ ...s, planningFromHere: mine.has(s.occurrenceId) }));
 }
 
 /** A calendar entry (core's CalendarSession) and the series it belongs to. */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { GuestJoinInput } from "@offshift/core";
-import type { Db } from "../client.js";
+import { poolOf, type Db } from "../client.js";
 
 export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
@@ -25,7 +25,11 @@ export async function createGuest(
 
 export async function findGuestByToken(db: Db, token: string | undefined): Promise<GuestIdentity | null> {
   if (!token || token.length > 100) return null;
-  return db.guest.findUnique({ where: { tokenHash: hashToken(token) }, select: { id: true, nickname: true } });
+  // Plain SQL on the client's pool: this runs on every request a guest makes (hooks.server.ts).
+  const { rows } = await poolOf(db).query<GuestIdentity>(`select id, nickname from "Guest" where "tokenHash" = $1`, [
+    hashToken(token),
+  ]);
+  return rows[0] ?? null;
 }
 
 export async function renameGuest(db: Db, guestId: string, nickname: string): Promise<GuestIdentity> {

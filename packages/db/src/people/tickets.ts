@@ -1,12 +1,18 @@
-import type { Db } from "../client.js";
+import { poolOf, type Db } from "../client.js";
 
 /**
- * Marks a socket ticket as used. True the first time only: the primary key
- * settles two connections racing with the same ticket.
+ * Marks a socket ticket as used; true the first time, false on any replay.
+ * One statement on every socket handshake: the insert (settled by the key,
+ * so two presentations at once cannot both win) and forgetting tickets
+ * expired over a minute ago (refused by their signature anyway).
  */
 export async function consumeTicket(db: Db, jti: string, expiresAt: Date): Promise<boolean> {
-  const result = await db.usedTicket.createMany({ data: [{ jti, expiresAt }], skipDuplicates: true });
-  // Expired tickets are refused by their signature anyway; forget them.
-  await db.usedTicket.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - 60_000) } } });
-  return result.count === 1;
+  const { rows } = await poolOf(db).query<{ fresh: boolean }>(
+    `WITH forget AS (DELETE FROM "UsedTicket" WHERE "expiresAt" < now() - interval '1 minute'),
+          used AS (INSERT INTO "UsedTicket" ("jti", "expiresAt") VALUES ($1, $2)
+                   ON CONFLICT ("jti") DO NOTHING RETURNING 1)
+     SELECT EXISTS (SELECT 1 FROM used) AS "fresh"`,
+    [jti, expiresAt],
+  );
+  return rows[0]!.fresh;
 }

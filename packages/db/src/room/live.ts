@@ -1,40 +1,36 @@
 import {
   applyRoomCommand,
   firstName,
-  emptyRoom,
-  isLobbyOpen,
   roomSnapshot,
-  roomState,
-  type RoomActor,
   type RoomCommand,
-  type RoomEffect,
-  type RoomError,
   type RoomSnapshot,
   type LiveRoomState,
 } from "@offshift/core";
-import type { Db } from "../client.js";
+import { poolOf, type Db } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import {
+  AUTO_END_AFTER_MINUTES,
+  CHAT_BUFFER,
+  roomCommand,
+  type RoomActorIn,
+  type RoomCommandResult,
+  type RoomContext,
+} from "./command.js";
 
-/** Side-chat lines kept for replay to reconnecting clients. */
-export const CHAT_BUFFER = 100;
-/** A room nobody ended closes this long after its scheduled end. */
-export const AUTO_END_AFTER_MINUTES = 15;
+export {
+  AUTO_END_AFTER_MINUTES,
+  CHAT_BUFFER,
+  RoomCache,
+  readRoomTruth,
+  roomCommand,
+  type Authorised,
+  type RoomActorIn,
+  type RoomCommandResult,
+  type RoomContext,
+  type RoomTruth,
+} from "./command.js";
 
 type Tx = Prisma.TransactionClient;
-
-const NOT_RUNNING_MESSAGE = "The facilitator couldn't make it, so this session isn't going ahead. Sorry.";
-
-/** What the socket layer needs to authorise an event before running it. */
-export interface RoomContext {
-  occurrenceId: string;
-  /** People who run this session: the occurrence's facilitator, the series lead and backup. */
-  facilitatorIds: string[];
-  capacity: number;
-  startsAt: Date;
-  endsAt: Date;
-  cancelled: boolean;
-  openedAt: Date | null;
-}
 
 export async function loadRoomContext(db: Db, occurrenceId: string): Promise<RoomContext | null> {
   const occ = await db.dropInOccurrence.findUnique({
@@ -64,98 +60,29 @@ export async function loadRoomContext(db: Db, occurrenceId: string): Promise<Roo
   };
 }
 
-export type RoomRunResult =
-  { ok: true; snapshot: RoomSnapshot; effects: RoomEffect[]; changed: boolean } | { ok: false; error: RoomError };
-
-const refuse = (code: RoomError["code"], message: string): RoomRunResult => ({ ok: false, error: { code, message } });
+export type RoomRunResult = RoomCommandResult;
 
 /**
- * Runs one room command against the authoritative state in PostgreSQL: the
- * room row is locked, core's pure rules decide, the new state and its side
- * effects (chat line, removal audit, safeguarding flag, end) are written in
- * the same transaction. Two nodes or two clicks at once are serialised by
- * the row lock; a refusal writes nothing.
+ * One room command for a known actor (the realtime node authorises first
+ * and calls `roomCommand` itself; this is that path with the actor given).
  */
-export async function runRoomCommand(
+export function runRoomCommand(
   db: Db,
   input: {
     context: RoomContext;
-    actor: RoomActor & { personId: string | null };
+    actor: RoomActorIn;
     command: RoomCommand;
     now: Date;
-    /**
-     * Most members (facilitators included) the room's audio can carry: the
-     * embedded mesh's cap. Core keeps places in it for facilitators; a worker's
-     * join beyond the rest is refused as `full` with this message.
-     */
     maxMembers?: { count: number; message: string };
   },
 ): Promise<RoomRunResult> {
-  const { context: ctx, actor, command, now } = input;
-  if (ctx.cancelled) return refuse("cancelled", "This session has been cancelled, so the room will not open. Sorry.");
-  const late = now.getTime() > ctx.endsAt.getTime() + AUTO_END_AFTER_MINUTES * 60_000;
-  if (command.name === "room:join" && !late && !isLobbyOpen(ctx, now))
-    return refuse("not_open", "The lobby opens 10 minutes before the start.");
-  if (command.name === "mod:open" && !isLobbyOpen(ctx, now))
-    return refuse("not_open", "The room can be opened from 10 minutes before the start until the end.");
-
-  return db.$transaction(async (tx) => {
-    let { state, version } = await lockRoom(tx, ctx, now);
-    if (late && state.phase !== "ended") {
-      // Nobody ended it: close it now, as if the facilitator had.
-      ({ state, version } = await saveEnded(tx, ctx.occurrenceId, state, version, null));
-    }
-    // Past the grace period and never opened: workers are told it is not going ahead, never seated in a
-    // lobby that will not open (a facilitator may still come in and open it).
-    const unopened = state.phase === "lobby" && roomState(ctx, now) === "not-running";
-    if (command.name === "room:join" && !actor.facilitator && unopened)
-      return { ok: false, error: { code: "not_running", message: NOT_RUNNING_MESSAGE } } as const;
-    const cap = input.maxMembers;
-    // The audio's cap is core's rule: facilitators always get in, workers fill what is left beside the places kept for them.
-    const result = applyRoomCommand(state, actor, command, now.getTime(), {
-      ...(cap ? { audio: { maxMembers: cap.count, fullMessage: cap.message } } : {}),
-    });
-    if (!result.ok) return { ok: false, error: result.error } as const;
-    const changed = JSON.stringify(result.state) !== JSON.stringify(state);
-    if (!changed && result.effects.length === 0)
-      return { ok: true, snapshot: roomSnapshot(state, version), effects: [], changed: false } as const;
-
-    for (const effect of result.effects) await applyEffect(tx, ctx, actor, effect, now);
-    if (command.name === "mod:open" && !ctx.openedAt) {
-      await tx.dropInOccurrence.updateMany({
-        where: { id: ctx.occurrenceId, openedAt: null },
-        data: { openedAt: now, openedById: actor.personId, facilitatorId: actor.personId ?? undefined },
-      });
-    }
-    const next = version + 1;
-    await tx.liveRoom.update({
-      where: { occurrenceId: ctx.occurrenceId },
-      data: { state: result.state as unknown as Prisma.InputJsonValue, version: next },
-    });
-    return { ok: true, snapshot: roomSnapshot(result.state, next), effects: result.effects, changed: true } as const;
+  return roomCommand(db, {
+    occurrenceId: input.context.occurrenceId,
+    command: input.command,
+    now: input.now,
+    ...(input.maxMembers ? { maxMembers: input.maxMembers } : {}),
+    authorize: () => ({ ok: true, actor: input.actor }),
   });
-}
-
-/** Loads (creating if needed) and locks the room row for this transaction. */
-async function lockRoom(tx: Tx, ctx: RoomContext, now: Date): Promise<{ state: LiveRoomState; version: number }> {
-  // FOR NO KEY UPDATE: the state changes, the key never does, so presence and
-  // chat rows that reference the room need not wait for this lock.
-  const select = () => tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
-    SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${ctx.occurrenceId}::uuid FOR NO KEY UPDATE`;
-  let rows = await select();
-  if (rows.length === 0) {
-    // First command for this room: create it (two first commands at once are settled by the key).
-    const initial = emptyRoom(ctx.occurrenceId, ctx.capacity, ctx.openedAt ? "live" : "lobby");
-    await tx.$executeRaw`
-      INSERT INTO "LiveRoom" ("occurrenceId", "state", "version", "updatedAt")
-      VALUES (${ctx.occurrenceId}::uuid, ${JSON.stringify(initial)}::jsonb, 0, ${now})
-      ON CONFLICT ("occurrenceId") DO NOTHING`;
-    rows = await select();
-  }
-  const row = rows[0]!;
-  // The occurrence may have been opened by the page's "Open the room" button.
-  const state = ctx.openedAt && row.state.phase === "lobby" ? { ...row.state, phase: "live" as const } : row.state;
-  return { state, version: row.version };
 }
 
 async function saveEnded(tx: Tx, occurrenceId: string, state: LiveRoomState, version: number, by: string | null) {
@@ -168,76 +95,6 @@ async function saveEnded(tx: Tx, occurrenceId: string, state: LiveRoomState, ver
   });
   await tx.auditEvent.create({ data: { action: "room.end", actorPersonId: by, details: { occurrenceId } } });
   return { state: ended, version: version + 1 };
-}
-
-async function applyEffect(
-  tx: Tx,
-  ctx: RoomContext,
-  actor: RoomActor & { personId: string | null },
-  effect: RoomEffect,
-  now: Date,
-): Promise<void> {
-  const occurrenceId = ctx.occurrenceId;
-  switch (effect.kind) {
-    case "chat":
-      await tx.roomChatLine.create({
-        data: {
-          occurrenceId,
-          seq: effect.seq,
-          memberId: effect.from,
-          name: effect.name.slice(0, 40),
-          text: effect.text,
-          at: new Date(effect.at),
-        },
-      });
-      await tx.roomChatLine.deleteMany({ where: { occurrenceId, seq: { lte: effect.seq - CHAT_BUFFER } } });
-      return;
-    case "removed":
-      await tx.roomPresence.deleteMany({ where: { occurrenceId, memberId: effect.memberId } });
-      await tx.auditEvent.create({
-        data: {
-          action: "room.remove",
-          actorPersonId: actor.personId,
-          details: { occurrenceId, member: effect.memberId },
-        },
-      });
-      return;
-    case "muted":
-      await tx.auditEvent.create({
-        data: {
-          action: "room.mute",
-          actorPersonId: actor.personId,
-          details: { occurrenceId, member: effect.memberId },
-        },
-      });
-      return;
-    case "ended":
-      await tx.roomChatLine.deleteMany({ where: { occurrenceId } });
-      await tx.roomPresence.deleteMany({ where: { occurrenceId } });
-      await tx.auditEvent.create({
-        data: { action: "room.end", actorPersonId: actor.personId, details: { occurrenceId } },
-      });
-      return;
-    case "flag":
-      if (!actor.personId) return;
-      await tx.safeguardingFlag.create({
-        data: {
-          occurrenceId,
-          byPersonId: actor.personId,
-          category: effect.category,
-          subjectKey: effect.subjectId,
-          createdAt: now,
-        },
-      });
-      await tx.auditEvent.create({
-        data: {
-          action: "safeguarding.flag",
-          actorPersonId: actor.personId,
-          details: { occurrenceId, category: effect.category, member: effect.subjectId },
-        },
-      });
-      return;
-  }
 }
 
 /**
@@ -257,18 +114,21 @@ export async function endLiveRoomIn(tx: Tx, occurrenceId: string, byPersonId: st
 
 /** Side-chat lines after `afterSeq` (at most the buffer), for a reconnecting client. */
 export async function chatSince(db: Db, occurrenceId: string, afterSeq: number) {
-  const lines = await db.roomChatLine.findMany({
-    where: { occurrenceId, seq: { gt: afterSeq } },
-    orderBy: { seq: "asc" },
-    take: CHAT_BUFFER,
-  });
-  return lines.map((l) => ({ seq: l.seq, from: l.memberId, name: l.name, text: l.text, at: l.at.getTime() }));
+  const { rows } = await poolOf(db).query<{ seq: number; memberId: string; name: string; text: string; at: Date }>(
+    `SELECT "seq", "memberId", "name", "text", "at" FROM "RoomChatLine"
+     WHERE "occurrenceId" = $1::uuid AND "seq" > $2::int ORDER BY "seq" LIMIT $3::int`,
+    [occurrenceId, afterSeq, CHAT_BUFFER],
+  );
+  return rows.map((l) => ({ seq: l.seq, from: l.memberId, name: l.name, text: l.text, at: l.at.getTime() }));
 }
 
 /** The current snapshot (for a client that syncs without changing anything). */
 export async function readRoom(db: Db, occurrenceId: string): Promise<RoomSnapshot | null> {
-  const row = await db.liveRoom.findUnique({ where: { occurrenceId } });
-  return row ? roomSnapshot(row.state as unknown as LiveRoomState, row.version) : null;
+  const { rows } = await poolOf(db).query<{ state: LiveRoomState; version: number }>(
+    `SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = $1::uuid`,
+    [occurrenceId],
+  );
+  return rows[0] ? roomSnapshot(rows[0].state, rows[0].version) : null;
 }
 
 /** A member's socket is alive on this node (called on join and on every heartbeat). */
@@ -276,16 +136,16 @@ export async function touchPresence(
   db: Db,
   input: { socketId: string; occurrenceId: string; memberId: string; nodeId: string; now: Date },
 ): Promise<void> {
-  const { now, ...row } = input;
-  await db.roomPresence.upsert({
-    where: { socketId: row.socketId },
-    create: { ...row, heartbeatAt: now },
-    update: { heartbeatAt: now, nodeId: row.nodeId },
-  });
+  await poolOf(db).query(
+    `INSERT INTO "RoomPresence" ("socketId", "occurrenceId", "memberId", "nodeId", "heartbeatAt")
+     VALUES ($1, $2::uuid, $3, $4, $5)
+     ON CONFLICT ("socketId") DO UPDATE SET "heartbeatAt" = EXCLUDED."heartbeatAt", "nodeId" = EXCLUDED."nodeId"`,
+    [input.socketId, input.occurrenceId, input.memberId, input.nodeId, input.now],
+  );
 }
 
 export async function dropPresence(db: Db, socketId: string): Promise<void> {
-  await db.roomPresence.deleteMany({ where: { socketId } });
+  await poolOf(db).query(`DELETE FROM "RoomPresence" WHERE "socketId" = $1`, [socketId]);
 }
 
 /**
@@ -330,24 +190,25 @@ export async function presenceRowsLike(db: Db, prefix: string): Promise<Map<stri
 /**
  * A member whose every connection just went (their audio server's
  * participant_left, their last socket's disconnect) leaves the room now,
- * rather than at the reaper's next pass: presence is read under the room
- * lock, so a socket or audio connection that is still alive keeps the seat.
+ * rather than at the reaper's next pass. No lock is held: the leave is written
+ * only if the room is still at the version read and no presence row of theirs
+ * exists at that moment (a reconnect's join writes its presence with its own
+ * version change, so one of the two sees the other and decides again).
  * Returns the new snapshot when they were taken out, else null.
  */
 export async function dropAbsentMember(
   db: Db,
   input: { occurrenceId: string; memberId: string; now: Date },
 ): Promise<RoomSnapshot | null> {
-  return db.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
-      SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${input.occurrenceId}::uuid FOR NO KEY UPDATE`;
+  const pool = poolOf(db);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { rows } = await pool.query<{ state: LiveRoomState; version: number }>(
+      `SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = $1::uuid`,
+      [input.occurrenceId],
+    );
     const row = rows[0];
     const m = row?.state.members.find((x) => x.id === input.memberId);
     if (!row || !m || row.state.phase === "ended") return null;
-    const present = await tx.roomPresence.count({
-      where: { occurrenceId: input.occurrenceId, memberId: input.memberId },
-    });
-    if (present > 0) return null;
     const r = applyRoomCommand(
       row.state,
       { id: m.id, name: m.name, facilitator: m.facilitator },
@@ -355,12 +216,22 @@ export async function dropAbsentMember(
       input.now.getTime(),
     );
     if (!r.ok) return null;
-    await tx.liveRoom.update({
-      where: { occurrenceId: input.occurrenceId },
-      data: { state: r.state as unknown as Prisma.InputJsonValue, version: row.version + 1 },
-    });
-    return roomSnapshot(r.state, row.version + 1);
-  });
+    const written = await pool.query<{ present: boolean; written: boolean }>(
+      `WITH present AS (
+         SELECT EXISTS (SELECT 1 FROM "RoomPresence" WHERE "occurrenceId" = $1::uuid AND "memberId" = $2) AS "present"
+       ), up AS (
+         UPDATE "LiveRoom" SET "state" = $3::jsonb, "version" = $4::int + 1, "updatedAt" = $5
+         WHERE "occurrenceId" = $1::uuid AND "version" = $4::int AND NOT (SELECT "present" FROM present)
+         RETURNING 1
+       )
+       SELECT (SELECT "present" FROM present) AS "present", EXISTS (SELECT 1 FROM up) AS "written"`,
+      [input.occurrenceId, input.memberId, JSON.stringify(r.state), row.version, input.now],
+    );
+    const { present, written: done } = written.rows[0]!;
+    if (done) return roomSnapshot(r.state, row.version + 1);
+    if (present) return null; // a socket or audio connection of theirs is alive: they keep the seat
+  }
+  return null;
 }
 
 /**
@@ -427,15 +298,21 @@ export async function roomIdentity(
   db: Db,
   actor: { kind: "visitor" } | { kind: "guest"; guestId: string } | { kind: "person"; personId: string },
 ): Promise<{ key: string; name: string; personId: string | null } | null> {
+  // Once per socket, on its first room command: plain SQL on the shared pool.
   if (actor.kind === "guest") {
-    const guest = await db.guest.findUnique({ where: { id: actor.guestId }, select: { id: true, nickname: true } });
+    const { rows } = await poolOf(db).query<{ id: string; nickname: string }>(
+      `SELECT "id", "nickname" FROM "Guest" WHERE "id" = $1::uuid`,
+      [actor.guestId],
+    );
+    const guest = rows[0];
     return guest ? { key: `guest:${guest.id}`, name: guest.nickname, personId: null } : null;
   }
   if (actor.kind === "person") {
-    const person = await db.person.findFirst({
-      where: { id: actor.personId, status: "APPROVED", erasedAt: null },
-      select: { id: true, displayName: true },
-    });
+    const { rows } = await poolOf(db).query<{ id: string; displayName: string }>(
+      `SELECT "id", "displayName" FROM "Person" WHERE "id" = $1::uuid AND "status" = 'APPROVED' AND "erasedAt" IS NULL`,
+      [actor.personId],
+    );
+    const person = rows[0];
     return person ? { key: `person:${person.id}`, name: firstName(person.displayName), personId: person.id } : null;
   }
   return null;

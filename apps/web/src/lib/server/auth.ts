@@ -16,6 +16,9 @@ import { sendMail } from "./mail.js";
  */
 export const SIGN_IN_LINK_MINUTES = 15;
 
+/** better-auth's cookies are `offshift.session_token` and so on (hooks.server.ts looks for it). */
+export const AUTH_COOKIE_PREFIX = "offshift";
+
 function createAuth() {
   const e = env();
   const db = getDb();
@@ -52,7 +55,7 @@ function createAuth() {
       "/reset-password",
     ],
     advanced: {
-      cookiePrefix: "offshift",
+      cookiePrefix: AUTH_COOKIE_PREFIX,
       useSecureCookies: e.NODE_ENV === "production",
       database: { generateId: () => crypto.randomUUID() },
       ipAddress: { disableIpTracking: true },

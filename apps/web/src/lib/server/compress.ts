@@ -18,21 +18,32 @@ export async function compressResponse(request: Request, response: Response): Pr
   const type = response.headers.get("content-type") ?? "";
   if (!response.body || response.headers.has("content-encoding") || !COMPRESSIBLE.test(type)) return response;
   if (request.method === "HEAD" || response.status === 204 || response.status === 304) return response;
-  const accepts = request.headers.get("accept-encoding") ?? "";
-  const encoding = /\bbr\b/.test(accepts) ? "br" : /\bgzip\b/.test(accepts) ? "gzip" : null;
+  const encoding = encodingFor(request);
   if (!encoding) return response;
   const raw = Buffer.from(await response.arrayBuffer());
   const headers = new Headers(response.headers);
   headers.append("vary", "Accept-Encoding");
   if (raw.length < MIN_BYTES)
     return new Response(raw, { status: response.status, statusText: response.statusText, headers });
-  const body =
-    encoding === "br"
-      ? await brotli(raw, {
-          params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
-        })
-      : await gz(raw, { level: 6 });
+  const body = await compress(raw, encoding);
   headers.set("content-encoding", encoding);
   headers.delete("content-length");
-  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+  return new Response(bytes(body), { status: response.status, statusText: response.statusText, headers });
+}
+
+/** A Buffer as the Uint8Array a Response takes, without copying it. */
+export const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength) as Uint8Array<ArrayBuffer>;
+
+export type Encoding = "br" | "gzip";
+
+/** Brotli when the browser accepts it, else gzip, else none. */
+export function encodingFor(request: Request): Encoding | null {
+  const accepts = request.headers.get("accept-encoding") ?? "";
+  return /\bbr\b/.test(accepts) ? "br" : /\bgzip\b/.test(accepts) ? "gzip" : null;
+}
+
+export function compress(raw: Buffer, encoding: Encoding): Promise<Buffer> {
+  return encoding === "br"
+    ? brotli(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } })
+    : gz(raw, { level: 6 });
 }

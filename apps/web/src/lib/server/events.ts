@@ -12,6 +12,7 @@ import {
 import { loadCallView, type Db } from "@offshift/db";
 import { env } from "./env.js";
 import { logger } from "./logger.js";
+import { invalidateTonight } from "./tonight.js";
 
 /**
  * Domain events leave web through the official Socket.IO Postgres emitter;
@@ -32,7 +33,12 @@ function getEmitter(): Emitter<ServerToClientEvents> {
   return emitter;
 }
 
+/*
+ * Tonight's cache (tonight.ts) is cleared here, before the event goes out: the
+ * response to the change, and every request after it, reads the database.
+ */
 export function publishAttendanceChanged(payload: AttendanceChanged): void {
+  invalidateTonight();
   getEmitter().to(PUBLIC_ROOM).emit("dropin:attendance", payload);
 }
 
@@ -64,6 +70,7 @@ export function disconnectIdentity(room: string): void {
 }
 
 export function publishScheduleChanged(payload: ScheduleChanged): void {
+  invalidateTonight();
   getEmitter().to(PUBLIC_ROOM).emit("dropin:schedule", payload);
 }
 

@@ -1,4 +1,5 @@
 import { calendarResponse } from "$lib/server/calendar.js";
+import type { RequestHandler } from "./$types";
 
 /** Subscribable feed of every public drop-in. */
-export const GET = () => calendarResponse({}, "Offshift drop-ins");
+export const GET: RequestHandler = ({ request }) => calendarResponse({}, "Offshift drop-ins", request);

@@ -2,4 +2,5 @@ import { calendarResponse } from "$lib/server/calendar.js";
 import type { RequestHandler } from "./$types";
 
 /** One session, to add to a calendar. */
-export const GET: RequestHandler = ({ params }) => calendarResponse({ occurrenceId: params.id }, "Offshift session");
+export const GET: RequestHandler = ({ params, request }) =>
+  calendarResponse({ occurrenceId: params.id }, "Offshift session", request);

@@ -1,0 +1,133 @@
+import pg from "pg";
+import { listTonightShared, type TonightShared } from "@offshift/db";
+import { getDb } from "./db.js";
+import { env } from "./env.js";
+import { logger } from "./logger.js";
+
+/**
+ * Tonight's shared part (sessions, who plans to come, who is in the rooms) is
+ * the same for everyone, and read on every visit: it is served from memory for
+ * TONIGHT_CACHE_MS and read again after any change.
+ *
+ * - A change made by this process (events.ts publishes it) clears the cache
+ *   before the publish returns, so the response to that form post, and every
+ *   request after it, reads fresh.
+ * - A change made by another web instance, or by realtime (a facilitator late),
+ *   arrives as the Socket.IO Postgres emitter's NOTIFY, which this process
+ *   LISTENs to: the cache is cleared when it arrives.
+ * - A read that was in flight when a change happened is not kept (generations).
+ * - What changes without an event (people entering a room) is at most
+ *   TONIGHT_CACHE_MS old, 2 s by default.
+ *
+ * Rows are read for a window wider than the page's by the cache's lifetime, then
+ * cut to "not ended, starting within `days`" at each request's own clock, so a
+ * cached answer is the answer a fresh read would give.
+ */
+interface Entry {
+  from: number;
+  days: number;
+  /** performance.now() when it was read: the lifetime is measured in real time, whatever the clock says. */
+  readAt: number;
+  generation: number;
+  rows: Promise<TonightShared[]>;
+}
+
+let generation = 0;
+let entry: Entry | undefined;
+
+/**
+ * Counts drop-in changes seen by this process (its own, and others' once their event
+ * arrives): other reads of drop-ins kept in memory (calendar feeds) compare it.
+ */
+export function dropInChanges(): number {
+  ensureListening();
+  return generation;
+}
+
+/** Clears the cache: the next request reads the database. */
+export function invalidateTonight(): void {
+  generation++;
+  entry = undefined;
+}
+
+/** Occurrences not ended at `now` that start within `days`, soonest first. */
+export async function tonightShared(now: Date, days: number): Promise<TonightShared[]> {
+  const ttl = env().TONIGHT_CACHE_MS;
+  const until = now.getTime() + days * 86_400_000;
+  const fresh =
+    entry &&
+    entry.generation === generation &&
+    entry.days === days &&
+    entry.from <= now.getTime() &&
+    now.getTime() - entry.from < ttl &&
+    performance.now() - entry.readAt < ttl;
+  if (!fresh) {
+    ensureListening();
+    const mine: Entry = {
+      from: now.getTime(),
+      days,
+      readAt: performance.now(),
+      generation,
+      // Read up to `until` as it will be at the end of the entry's life.
+      rows: listTonightShared(getDb(), { from: now, until: new Date(until + ttl) }),
+    };
+    // Concurrent requests share one read (a burst after a change costs one query).
+    entry = ttl > 0 ? mine : undefined;
+    mine.rows.catch(() => {
+      if (entry === mine) entry = undefined;
+    });
+    return cut(await mine.rows, now.getTime(), until);
+  }
+  return cut(await entry!.rows, now.getTime(), until);
+}
+
+const cut = (rows: TonightShared[], now: number, until: number) =>
+  rows.filter((r) => r.endsAt.getTime() > now && r.startsAt.getTime() < until);
+
+/** The channel the Socket.IO Postgres emitter and adapter use for the default namespace. */
+const CHANNEL = "socket.io#/";
+const BROADCAST = 3;
+let listener: pg.Client | undefined;
+
+/** One connection per process LISTENs for drop-in events published by anyone. */
+function ensureListening(): void {
+  if (listener || env().TONIGHT_CACHE_MS === 0) return;
+  const client = new pg.Client({ connectionString: env().DATABASE_URL });
+  listener = client;
+  const restart = (why: string) => {
+    if (listener !== client) return;
+    logger.warn({ err: why }, "Tonight cache listener lost; reading Tonight afresh until it is back");
+    listener = undefined;
+    invalidateTonight();
+    void client.end().catch(() => {});
+  };
+  client.on("error", (err) => restart(err.message));
+  client.on("end", () => restart("connection ended"));
+  client.on("notification", (msg) => {
+    if (changesTonight(msg.payload)) invalidateTonight();
+  });
+  client
+    .connect()
+    .then(() => client.query(`LISTEN "${CHANNEL}"`))
+    // Anything published while we were not listening is covered by reading afresh.
+    .then(() => invalidateTonight())
+    .catch((err: Error) => restart(err.message));
+}
+
+/** A drop-in event (attendance, schedule) broadcast by any process; large ones come as attachments. */
+function changesTonight(payload: string | undefined): boolean {
+  if (!payload) return false;
+  try {
+    const doc = JSON.parse(payload) as {
+      type?: number;
+      attachmentId?: unknown;
+      data?: { packet?: { data?: unknown[] } };
+    };
+    if (doc.type !== BROADCAST) return false;
+    if (doc.attachmentId !== undefined) return true;
+    const event = doc.data?.packet?.data?.[0];
+    return typeof event === "string" && event.startsWith("dropin:");
+  } catch {
+    return true;
+  }
+}

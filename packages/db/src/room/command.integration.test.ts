@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import type { RoomCommand } from "@offshift/core";
+import { createDb, poolOf, type Db } from "../client.js";
+import { createTestDatabase } from "../testing/index.js";
+import { createSeries } from "../dropins/series.js";
+import { RoomCache, roomCommand, type RoomActorIn, type RoomContext } from "./command.js";
+import { chatSince, readRoom } from "./live.js";
+
+// The hot path as two realtime nodes run it: each with its own client and cache, one database.
+let nodeA: Db;
+let nodeB: Db;
+let drop: () => Promise<void>;
+let leadId: string;
+let otherLeadId: string;
+let occurrences: { id: string; startsAt: Date }[];
+const created = new Date("2026-11-30T12:00:00Z");
+
+beforeAll(async () => {
+  const t = await createTestDatabase(inject("pgAdminUrl"), "room_command");
+  drop = t.drop;
+  nodeA = createDb(t.url);
+  nodeB = createDb(t.url);
+  const person = (displayName: string) =>
+    nodeA.person.create({ data: { displayName, roles: ["FACILITATOR"], status: "APPROVED" }, select: { id: true } });
+  leadId = (await person("Lee Lead")).id;
+  otherLeadId = (await person("Ola Other")).id;
+  const made = await createSeries(nodeA, {
+    title: "Lone working at night",
+    theme: "Lone working at night",
+    description: "Driving between calls in the dark.",
+    language: "en",
+    capacity: 8,
+    roomStyle: "OPEN",
+    durationMinutes: 60,
+    facilitatorId: leadId,
+    recurrence: {
+      pattern: "weekly",
+      days: ["TU"],
+      everyWeeks: 1,
+      startsOn: "2026-12-01",
+      time: "22:00",
+      ends: { kind: "never" },
+    },
+    timeZone: "Europe/London",
+    now: created,
+  });
+  if (!made.ok) throw new Error(made.message);
+  occurrences = await nodeA.dropInOccurrence.findMany({
+    where: { seriesId: made.seriesId },
+    orderBy: { startsAt: "asc" },
+    select: { id: true, startsAt: true },
+    take: 4,
+  });
+  // The first three are open (a facilitator pressed "Open the room"): hands and chat are for live rooms.
+  for (const occ of occurrences.slice(0, 3))
+    await nodeA.dropInOccurrence.update({ where: { id: occ.id }, data: { openedAt: minutes(occ, -9) } });
+});
+afterAll(async () => {
+  await nodeA.$disconnect();
+  await nodeB.$disconnect();
+  await drop();
+});
+
+const alias = (n: number) => `m_${String(n).padStart(16, "0")}`;
+const worker = (n: number): RoomActorIn => ({ id: alias(n), name: `Owl ${n}`, facilitator: false, personId: null });
+const lead = (): RoomActorIn => ({ id: alias(1), name: "Lee", facilitator: true, personId: leadId });
+const minutes = (occ: { startsAt: Date }, m: number) => new Date(occ.startsAt.getTime() + m * 60_000);
+
+/** One command on one node, authorised as the realtime node does: facilitators are whoever the context lists. */
+function on(node: Db, cache: RoomCache, occ: { id: string; startsAt: Date }) {
+  return (actor: RoomActorIn, command: RoomCommand, m: number) =>
+    roomCommand(node, {
+      occurrenceId: occ.id,
+      command,
+      now: minutes(occ, m),
+      cache,
+      authorize: (context: RoomContext) => {
+        if (command.name.startsWith("mod:") && !context.facilitatorIds.includes(actor.personId ?? ""))
+          return { ok: false, error: { code: "forbidden", message: "Only this session's facilitators can do that." } };
+        return { ok: true, actor: { ...actor, facilitator: context.facilitatorIds.includes(actor.personId ?? "") } };
+      },
+    });
+}
+const joinCmd = (id: string): RoomCommand => ({ name: "room:join", payload: { occurrenceId: id, listenOnly: false } });
+const chat = (text: string): RoomCommand => ({ name: "room:chat", payload: { text } });
+const hand = (raised: boolean): RoomCommand => ({ name: "room:hand", payload: { raised } });
+
+describe("the live room's hot path", () => {
+  it("runs a command from a warm cache in one round trip, its side effect in the same statement", async () => {
+    const occ = occurrences[0]!;
+    const cache = new RoomCache();
+    const run = on(nodeA, cache, occ);
+    expect(await run(worker(2), joinCmd(occ.id), -5)).toMatchObject({ ok: true });
+    const query = vi.spyOn(poolOf(nodeA), "query");
+    try {
+      expect(await run(worker(2), chat("first line"), -4)).toMatchObject({ ok: true, changed: true });
+      expect(await run(worker(2), hand(true), -4)).toMatchObject({ ok: true, changed: true });
+      expect(query).toHaveBeenCalledTimes(2);
+    } finally {
+      query.mockRestore();
+    }
+    expect(await chatSince(nodeA, occ.id, 0)).toMatchObject([{ seq: 1, text: "first line", name: "Owl 2" }]);
+    expect((await readRoom(nodeB, occ.id))!.hands).toEqual([alias(2)]);
+  });
+
+  it("answers with the change and the room as members held it, so a patch can be made", async () => {
+    const occ = occurrences[0]!;
+    const run = on(nodeA, new RoomCache(), occ);
+    const r = await run(worker(2), hand(false), -3);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.snapshot.version).toBe(r.previous.version + 1);
+    expect(r.previous.hands).toEqual([alias(2)]);
+    expect(r.snapshot.hands).toEqual([]);
+  });
+
+  it("a node whose cache is behind decides again from the database: nothing lost, nothing doubled", async () => {
+    const occ = occurrences[1]!;
+    const cacheA = new RoomCache();
+    const a = on(nodeA, cacheA, occ);
+    const b = on(nodeB, new RoomCache(), occ);
+    expect(await a(worker(2), joinCmd(occ.id), -5)).toMatchObject({ ok: true }); // A caches the room
+    // Node B seats someone and takes a chat line: A's cache does not know.
+    expect(await b(worker(3), joinCmd(occ.id), -5)).toMatchObject({ ok: true });
+    expect(await b(worker(3), chat("from B"), -5)).toMatchObject({ ok: true });
+    // On A, a member A has never seen raises a hand (refused from the cache: decided again, and allowed)…
+    expect(await a(worker(3), hand(true), -4)).toMatchObject({ ok: true, snapshot: { hands: [alias(3)] } });
+    // …and A's next chat line follows B's: sequence 2, not a second 1.
+    expect(await a(worker(2), chat("from A"), -4)).toMatchObject({ ok: true });
+    expect((await chatSince(nodeA, occ.id, 0)).map((l) => [l.seq, l.text])).toEqual([
+      [1, "from B"],
+      [2, "from A"],
+    ]);
+    const room = (await readRoom(nodeA, occ.id))!;
+    expect(room.members.map((m) => m.id).sort()).toEqual([alias(2), alias(3)]);
+    expect(room.chatSeq).toBe(2);
+  });
+
+  it("two nodes racing on one room: every acknowledged chat line is kept, in one order, none doubled", async () => {
+    const occ = occurrences[2]!;
+    const a = on(nodeA, new RoomCache(), occ);
+    const b = on(nodeB, new RoomCache(), occ);
+    for (const n of [2, 3]) expect(await a(worker(n), joinCmd(occ.id), -5)).toMatchObject({ ok: true });
+    // Each node runs its own commands one at a time (the gate), both nodes at once.
+    const lines = async (run: typeof a, who: number, count: number) => {
+      const acked: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const r = await run(worker(who), chat(`${who}.${i}`), -4);
+        if (r.ok) acked.push(`${who}.${i}`);
+        else expect(r.error.code).toBe("busy");
+      }
+      return acked;
+    };
+    const [fromA, fromB] = await Promise.all([lines(a, 2, 30), lines(b, 3, 30)]);
+    const kept = await chatSince(nodeA, occ.id, 0);
+    expect(kept.map((l) => l.text).sort()).toEqual([...fromA, ...fromB].sort());
+    expect(kept.map((l) => l.seq)).toEqual(kept.map((_, i) => i + 1));
+    expect(fromA.length + fromB.length).toBeGreaterThan(50); // busy is the rare exception, not the rule
+  });
+
+  it("a handover or an opening from the page is seen before the next write: the old facilitator is refused", async () => {
+    const occ = occurrences[3]!;
+    const cache = new RoomCache();
+    const run = on(nodeA, cache, occ);
+    expect(await run(lead(), joinCmd(occ.id), -5)).toMatchObject({ ok: true, snapshot: { phase: "lobby" } });
+    // The page opens the room (not through this node), then the session is handed to someone else.
+    await nodeB.dropInOccurrence.update({ where: { id: occ.id }, data: { openedAt: minutes(occ, -4) } });
+    expect(await run(worker(2), joinCmd(occ.id), -4)).toMatchObject({ ok: true, snapshot: { phase: "live" } });
+    await nodeB.dropInOccurrence.update({ where: { id: occ.id }, data: { facilitatorId: otherLeadId } });
+    await nodeB.dropInSeries.updateMany({ where: { facilitatorId: leadId }, data: { facilitatorId: otherLeadId } });
+    expect(await run(lead(), { name: "mod:lock", payload: { locked: true } }, -3)).toMatchObject({
+      ok: false,
+      error: { code: "forbidden" },
+    });
+    expect((await readRoom(nodeA, occ.id))!.locked).toBe(false);
+  });
+});

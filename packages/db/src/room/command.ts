@@ -1,0 +1,406 @@
+import {
+  BUSY_MESSAGE,
+  applyRoomCommand,
+  emptyRoom,
+  isLobbyOpen,
+  roomSnapshot,
+  roomState,
+  type LiveRoomState,
+  type RoomActor,
+  type RoomCommand,
+  type RoomEffect,
+  type RoomError,
+  type RoomSnapshot,
+} from "@offshift/core";
+import type pg from "pg";
+import { poolOf, type Db } from "../client.js";
+
+/**
+ * The live room's hot path: one command, one round trip to PostgreSQL in the
+ * common case. PostgreSQL stays the truth (a SIGKILL loses nothing that was
+ * acknowledged); what the node keeps is a hint, checked on every write:
+ *
+ * - the room's context (the occurrence and who runs it) and state are cached
+ *   per node after the first read;
+ * - core's rules decide against the cached state, and the change is written
+ *   with one statement that succeeds only if the room is still at the version
+ *   decided on and the occurrence still reads as it did (its fingerprint):
+ *   side effects (the chat line, presence, audit, safeguarding flag) are
+ *   data-modifying CTEs of that same statement, so they happen with it or not
+ *   at all;
+ * - anything else (another node, the reaper, a cancellation, the page's
+ *   "Open the room") shows as zero rows written: the room is read again and
+ *   the command decided again. A refusal or a no-change answer decided from
+ *   the cache is decided again from a fresh read before it is given.
+ *
+ * No lock is held across a round trip, so two nodes stay correct without
+ * waiting on each other; commands for one room are serialised on a node by
+ * the realtime gate, so conflicts only come from outside the node.
+ */
+
+/** What the socket layer needs to authorise an event before running it. */
+export interface RoomContext {
+  occurrenceId: string;
+  /** People who run this session: the occurrence's facilitator, the series lead and backup. */
+  facilitatorIds: string[];
+  capacity: number;
+  startsAt: Date;
+  endsAt: Date;
+  cancelled: boolean;
+  openedAt: Date | null;
+}
+
+/** A room as read in one round trip: its context, state and version, and the occurrence's fingerprint. */
+export interface RoomTruth {
+  context: RoomContext;
+  state: LiveRoomState;
+  version: number;
+  /** Whether the room has a row yet (a room nobody has joined has none). */
+  stored: boolean;
+  fingerprint: string;
+}
+
+/** Side-chat lines kept for replay to reconnecting clients. */
+export const CHAT_BUFFER = 100;
+/** A room nobody ended closes this long after its scheduled end. */
+export const AUTO_END_AFTER_MINUTES = 15;
+/**
+ * Reads and tries again at most this often before answering busy. On a node
+ * the gate serialises a room's commands, so only other nodes' writes (or the
+ * reaper's) can make one lose; each loss waits a little longer, at random, so
+ * that racers spread out.
+ */
+const ATTEMPTS = 12;
+const backoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+
+const NOT_RUNNING_MESSAGE = "The facilitator couldn't make it, so this session isn't going ahead. Sorry.";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Rooms this node has read, newest use last; the oldest is forgotten past
+ * `maxRooms`. Only ever a hint: see the note at the top of this file.
+ */
+export class RoomCache {
+  readonly #rooms = new Map<string, RoomTruth>();
+  constructor(private readonly maxRooms = 2000) {}
+  get(occurrenceId: string): RoomTruth | undefined {
+    return this.#rooms.get(occurrenceId);
+  }
+  set(truth: RoomTruth): void {
+    const id = truth.context.occurrenceId;
+    this.#rooms.delete(id);
+    this.#rooms.set(id, truth);
+    if (this.#rooms.size > this.maxRooms) this.#rooms.delete(this.#rooms.keys().next().value!);
+  }
+  forget(occurrenceId: string): void {
+    this.#rooms.delete(occurrenceId);
+  }
+  get size(): number {
+    return this.#rooms.size;
+  }
+}
+
+// Everything about the occurrence the room's rules read. NULLs are spelled out so that no two readings collide.
+const FINGERPRINT = `md5(concat_ws('|', o."capacity", o."startsAt", o."endsAt", o."status",
+  coalesce(o."openedAt"::text, '-'), coalesce(o."facilitatorId"::text, '-'),
+  coalesce(s."facilitatorId"::text, '-'), coalesce(s."backupFacilitatorId"::text, '-')))`;
+
+const READ_TRUTH = `
+  SELECT o."capacity", o."startsAt", o."endsAt", o."status"::text AS "status", o."openedAt",
+         o."facilitatorId" AS "occurrenceFacilitatorId", s."facilitatorId" AS "leadId",
+         s."backupFacilitatorId" AS "backupId", r."state", r."version", ${FINGERPRINT} AS "fingerprint"
+  FROM "DropInOccurrence" o
+  JOIN "DropInSeries" s ON s."id" = o."seriesId"
+  LEFT JOIN "LiveRoom" r ON r."occurrenceId" = o."id"
+  WHERE o."id" = $1::uuid`;
+
+interface TruthRow {
+  capacity: number;
+  startsAt: Date;
+  endsAt: Date;
+  status: string;
+  openedAt: Date | null;
+  occurrenceFacilitatorId: string | null;
+  leadId: string | null;
+  backupId: string | null;
+  state: LiveRoomState | null;
+  version: number | null;
+  fingerprint: string;
+}
+
+/** The room's context, state and version in one round trip. */
+export async function readRoomTruth(pool: pg.Pool, occurrenceId: string): Promise<RoomTruth | null> {
+  if (!UUID.test(occurrenceId)) return null;
+  const row = (await pool.query<TruthRow>(READ_TRUTH, [occurrenceId])).rows[0];
+  if (!row) return null;
+  const context: RoomContext = {
+    occurrenceId,
+    facilitatorIds: [row.occurrenceFacilitatorId, row.leadId, row.backupId].filter((id): id is string => !!id),
+    capacity: row.capacity,
+    startsAt: row.startsAt,
+    endsAt: row.endsAt,
+    cancelled: row.status === "CANCELLED",
+    openedAt: row.openedAt,
+  };
+  // No row yet: the room is empty, and its first write creates it (see writeRoom).
+  const state = row.state ?? emptyRoom(occurrenceId, context.capacity, context.openedAt ? "live" : "lobby");
+  return { context, state, version: row.version ?? 0, stored: row.state !== null, fingerprint: row.fingerprint };
+}
+
+export type RoomActorIn = RoomActor & { personId: string | null };
+export type Authorised = { ok: true; actor: RoomActorIn } | { ok: false; error: RoomError };
+
+export type RoomCommandResult =
+  | {
+      ok: true;
+      /** The room after the command. */
+      snapshot: RoomSnapshot;
+      /** The room as members held it before (the patch is made between the two). */
+      previous: RoomSnapshot;
+      effects: RoomEffect[];
+      changed: boolean;
+      context: RoomContext;
+      actor: RoomActorIn;
+    }
+  | { ok: false; error: RoomError };
+
+/**
+ * Runs one room command: authorised against the room's context by the
+ * caller's `authorize`, decided by core's rules, written at once with its
+ * side effects (see the note at the top of this file).
+ */
+export async function roomCommand(
+  db: Db,
+  input: {
+    occurrenceId: string;
+    command: RoomCommand;
+    now: Date;
+    authorize: (context: RoomContext) => Authorised | Promise<Authorised>;
+    cache?: RoomCache;
+    /**
+     * Most members (facilitators included) the room's audio can carry: the
+     * embedded mesh's cap. Core keeps places in it for facilitators; a worker's
+     * join beyond the rest is refused as `full` with this message.
+     */
+    maxMembers?: { count: number; message: string };
+    /** The joining socket, recorded as present with the join (room:join only). */
+    presence?: { socketId: string; nodeId: string };
+  },
+): Promise<RoomCommandResult> {
+  const pool = poolOf(db);
+  const { occurrenceId, command, now, cache } = input;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const cached = attempt === 0 ? cache?.get(occurrenceId) : undefined;
+    const truth = cached ?? (await readRoomTruth(pool, occurrenceId));
+    if (!truth) {
+      cache?.forget(occurrenceId);
+      return { ok: false, error: { code: "not_found", message: "That session could not be found." } };
+    }
+    const fresh = !cached;
+    const authorised = await input.authorize(truth.context);
+    if (!authorised.ok) {
+      if (!fresh) continue; // who runs the session may have changed since it was cached
+      cache?.set(truth);
+      return authorised;
+    }
+    const actor = authorised.actor;
+    const decided = decide(truth, actor, command, now, input.maxMembers);
+    const writes = decided.autoEnded || (decided.ok && (decided.changed || decided.effects.length > 0));
+    if (!writes) {
+      if (!fresh) continue; // a refusal or "nothing to do" is only given from a fresh read
+      cache?.set(truth);
+      if (!decided.ok) return { ok: false, error: decided.error };
+      const snapshot = roomSnapshot(truth.state, truth.version);
+      return { ok: true, snapshot, previous: snapshot, effects: [], changed: false, context: truth.context, actor };
+    }
+    const opens = decided.ok && command.name === "mod:open" && !truth.context.openedAt;
+    const version = truth.version + 1;
+    const written = await writeRoom(pool, truth, {
+      state: decided.state,
+      version,
+      now,
+      effects: [
+        ...(decided.autoEnded ? [{ effect: { kind: "ended" } as const, by: null }] : []),
+        ...(decided.ok ? decided.effects.map((effect) => ({ effect, by: actor.personId })) : []),
+      ],
+      opensBy: opens ? { personId: actor.personId } : null,
+      presence: decided.ok && command.name === "room:join" ? (input.presence ?? null) : null,
+      actor,
+    });
+    if (!written) {
+      cache?.forget(occurrenceId); // changed elsewhere: read it again and decide again
+      if (attempt > 0) await backoff(attempt);
+      continue;
+    }
+    // Opening changes the occurrence (its fingerprint): the next command reads it again.
+    if (opens) cache?.forget(occurrenceId);
+    else cache?.set({ ...truth, state: decided.state, version, stored: true });
+    if (!decided.ok) return { ok: false, error: decided.error };
+    return {
+      ok: true,
+      snapshot: roomSnapshot(decided.state, version),
+      previous: roomSnapshot(truth.state, truth.version),
+      effects: decided.effects,
+      changed: true,
+      context: truth.context,
+      actor,
+    };
+  }
+  return { ok: false, error: { code: "busy", message: BUSY_MESSAGE } };
+}
+
+type Decision =
+  | { ok: true; state: LiveRoomState; effects: RoomEffect[]; changed: boolean; autoEnded: boolean }
+  | { ok: false; error: RoomError; state: LiveRoomState; autoEnded: boolean };
+
+const ended = (state: LiveRoomState): LiveRoomState => ({
+  ...state,
+  phase: "ended",
+  members: [],
+  hands: [],
+  locked: false,
+});
+
+/** The rules that need the occurrence (lobby hours, cancelled, overdue), then core's rules for the room. */
+function decide(
+  truth: RoomTruth,
+  actor: RoomActorIn,
+  command: RoomCommand,
+  now: Date,
+  cap: { count: number; message: string } | undefined,
+): Decision {
+  const ctx = truth.context;
+  const refuse = (code: RoomError["code"], message: string): Decision => ({
+    ok: false,
+    error: { code, message },
+    state: truth.state,
+    autoEnded: false,
+  });
+  if (ctx.cancelled) return refuse("cancelled", "This session has been cancelled, so the room will not open. Sorry.");
+  const late = now.getTime() > ctx.endsAt.getTime() + AUTO_END_AFTER_MINUTES * 60_000;
+  if (command.name === "room:join" && !late && !isLobbyOpen(ctx, now))
+    return refuse("not_open", "The lobby opens 10 minutes before the start.");
+  if (command.name === "mod:open" && !isLobbyOpen(ctx, now))
+    return refuse("not_open", "The room can be opened from 10 minutes before the start until the end.");
+  // The occurrence may have been opened by the page's "Open the room" button.
+  let state = ctx.openedAt && truth.state.phase === "lobby" ? { ...truth.state, phase: "live" as const } : truth.state;
+  // Nobody ended it: close it now, as if the facilitator had (written even if the command is then refused).
+  const autoEnded = late && state.phase !== "ended";
+  if (autoEnded) state = ended(state);
+  // Past the grace period and never opened: workers are told it is not going ahead, never seated in a
+  // lobby that will not open (a facilitator may still come in and open it).
+  const unopened = state.phase === "lobby" && roomState(ctx, now) === "not-running";
+  if (command.name === "room:join" && !actor.facilitator && unopened)
+    return { ok: false, error: { code: "not_running", message: NOT_RUNNING_MESSAGE }, state, autoEnded };
+  // The audio's cap is core's rule: facilitators always get in, workers fill what is left beside the places kept for them.
+  const result = applyRoomCommand(state, actor, command, now.getTime(), {
+    ...(cap ? { audio: { maxMembers: cap.count, fullMessage: cap.message } } : {}),
+  });
+  if (!result.ok) return { ok: false, error: result.error, state, autoEnded };
+  const changed = autoEnded || JSON.stringify(result.state) !== JSON.stringify(state);
+  return { ok: true, state: result.state, effects: result.effects, changed, autoEnded };
+}
+
+/** Builds one statement of CTEs, each guarded by the room's write so that all happen or none. */
+class Statement {
+  readonly params: unknown[] = [];
+  readonly ctes: string[] = [];
+  p(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+  add(sql: string): void {
+    this.ctes.push(`e${this.ctes.length} AS (${sql})`);
+  }
+}
+
+/**
+ * Writes the room's new state and side effects in one statement, if the room
+ * is still at `truth.version` and the occurrence reads as it did. Returns
+ * whether it was written.
+ */
+async function writeRoom(
+  pool: pg.Pool,
+  truth: RoomTruth,
+  change: {
+    state: LiveRoomState;
+    version: number;
+    now: Date;
+    effects: { effect: RoomEffect; by: string | null }[];
+    opensBy: { personId: string | null } | null;
+    presence: { socketId: string; nodeId: string } | null;
+    actor: RoomActorIn;
+  },
+): Promise<boolean> {
+  const st = new Statement();
+  const id = st.p(truth.context.occurrenceId);
+  const { now } = change;
+  const at = st.p(now);
+  const guarded = "EXISTS (SELECT 1 FROM up)";
+  const audit = (action: string, by: string | null, details: object) =>
+    st.add(`INSERT INTO "AuditEvent" ("id", "at", "actorPersonId", "action", "details")
+      SELECT gen_random_uuid(), ${at}, ${st.p(by)}::uuid, ${st.p(action)}, ${st.p(JSON.stringify(details))}::jsonb FROM up`);
+  const occurrenceId = truth.context.occurrenceId;
+  for (const { effect, by } of change.effects) {
+    switch (effect.kind) {
+      case "chat":
+        st.add(`INSERT INTO "RoomChatLine" ("occurrenceId", "seq", "memberId", "name", "text", "at")
+          SELECT ${id}::uuid, ${st.p(effect.seq)}::int, ${st.p(effect.from)}, ${st.p(effect.name.slice(0, 40))},
+                 ${st.p(effect.text)}, ${st.p(new Date(effect.at))} FROM up`);
+        st.add(`DELETE FROM "RoomChatLine" WHERE "occurrenceId" = ${id}::uuid
+          AND "seq" <= ${st.p(effect.seq - CHAT_BUFFER)}::int AND ${guarded}`);
+        break;
+      case "removed":
+        st.add(`DELETE FROM "RoomPresence" WHERE "occurrenceId" = ${id}::uuid
+          AND "memberId" = ${st.p(effect.memberId)} AND ${guarded}`);
+        audit("room.remove", by, { occurrenceId, member: effect.memberId });
+        break;
+      case "muted":
+        audit("room.mute", by, { occurrenceId, member: effect.memberId });
+        break;
+      case "ended":
+        st.add(`DELETE FROM "RoomChatLine" WHERE "occurrenceId" = ${id}::uuid AND ${guarded}`);
+        st.add(`DELETE FROM "RoomPresence" WHERE "occurrenceId" = ${id}::uuid AND ${guarded}`);
+        audit("room.end", by, { occurrenceId });
+        break;
+      case "flag":
+        if (!by) break;
+        st.add(`INSERT INTO "SafeguardingFlag" ("id", "occurrenceId", "byPersonId", "category", "subjectKey", "createdAt")
+          SELECT gen_random_uuid(), ${id}::uuid, ${st.p(by)}::uuid, ${st.p(effect.category)}, ${st.p(effect.subjectId)}, ${at} FROM up`);
+        audit("safeguarding.flag", by, { occurrenceId, category: effect.category, member: effect.subjectId });
+        break;
+    }
+  }
+  if (change.opensBy) {
+    const by = st.p(change.opensBy.personId);
+    st.add(`UPDATE "DropInOccurrence" SET "openedAt" = ${at}, "openedById" = ${by}::uuid,
+        "facilitatorId" = coalesce(${by}::uuid, "facilitatorId"), "updatedAt" = ${at}
+      WHERE "id" = ${id}::uuid AND "openedAt" IS NULL AND ${guarded}`);
+  }
+  if (change.presence) {
+    st.add(`INSERT INTO "RoomPresence" ("socketId", "occurrenceId", "memberId", "nodeId", "heartbeatAt")
+      SELECT ${st.p(change.presence.socketId)}, ${id}::uuid, ${st.p(change.actor.id)}, ${st.p(change.presence.nodeId)}, ${at} FROM up
+      ON CONFLICT ("socketId") DO UPDATE SET "occurrenceId" = EXCLUDED."occurrenceId",
+        "memberId" = EXCLUDED."memberId", "nodeId" = EXCLUDED."nodeId", "heartbeatAt" = EXCLUDED."heartbeatAt"`);
+  }
+  const state = st.p(JSON.stringify(change.state));
+  const version = st.p(change.version);
+  // The first write creates the room's row; two first writes at once are settled by its key.
+  const write = truth.stored
+    ? `UPDATE "LiveRoom" SET "state" = ${state}::jsonb, "version" = ${version}::int, "updatedAt" = ${at}
+      WHERE "occurrenceId" = ${id}::uuid AND "version" = ${st.p(truth.version)}::int AND EXISTS (SELECT 1 FROM ctx)
+      RETURNING "version"`
+    : `INSERT INTO "LiveRoom" ("occurrenceId", "state", "version", "updatedAt")
+      SELECT ${id}::uuid, ${state}::jsonb, ${version}::int, ${at} WHERE EXISTS (SELECT 1 FROM ctx)
+      ON CONFLICT ("occurrenceId") DO NOTHING RETURNING "version"`;
+  const sql = `
+    WITH ctx AS (
+      SELECT 1 FROM "DropInOccurrence" o JOIN "DropInSeries" s ON s."id" = o."seriesId"
+      WHERE o."id" = ${id}::uuid AND ${FINGERPRINT} = ${st.p(truth.fingerprint)}
+    ), up AS (${write}
+    )${st.ctes.map((c) => `, ${c}`).join("")}
+    SELECT "version" FROM up`;
+  const result = await pool.query(sql, st.params);
+  return result.rowCount === 1;
+}
