@@ -11,7 +11,7 @@
 // 7. restarts web, realtime or LiveKit if one crashes once running (state is in PostgreSQL)
 // 8. SIGINT/SIGTERM: stops web and realtime, then LiveKit and PostgreSQL, and exits
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createECDH, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -251,8 +251,26 @@ if (env.LIVEKIT_URL) {
   }
 }
 
+/** A VAPID key pair for Web Push (P-256, base64url as web-push and browsers use them). */
+function vapidKeys() {
+  const ecdh = createECDH("prime256v1");
+  ecdh.generateKeys();
+  return {
+    VAPID_PUBLIC_KEY: ecdh.getPublicKey().toString("base64url"),
+    // getPrivateKey() drops leading zero bytes (about 1 in 256 keys); push services need all 32.
+    VAPID_PRIVATE_KEY: Buffer.concat([Buffer.alloc(32), ecdh.getPrivateKey()])
+      .subarray(-32)
+      .toString("base64url"),
+  };
+}
+// Both kept or both set: a pair generated once is stored whole (keptSecrets stores each missing name).
+const vapid = vapidKeys();
 const common = {
   ...keptSecrets({ AUTH_SECRET: env.AUTH_SECRET, REALTIME_TICKET_SECRET: env.REALTIME_TICKET_SECRET }),
+  ...(env.VAPID_PUBLIC_KEY
+    ? { VAPID_PUBLIC_KEY: env.VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: env.VAPID_PRIVATE_KEY }
+    : keptSecrets({ VAPID_PUBLIC_KEY: undefined, VAPID_PRIVATE_KEY: undefined }, (name) => vapid[name])),
+  VAPID_SUBJECT: env.VAPID_SUBJECT,
   ...liveKitEnv,
   ...(env.SMTP_URL ? { SMTP_URL: env.SMTP_URL } : {}),
   ...(env.MAIL_FROM ? { MAIL_FROM: env.MAIL_FROM } : {}),
@@ -317,7 +335,8 @@ if (dev) {
       "--host",
       env.HOST,
     ],
-    { ORIGIN: origin },
+    // Web hands browsers the public VAPID key only; the private one stays with realtime.
+    { ORIGIN: origin, VAPID_PRIVATE_KEY: "" },
     path.join(root, "apps/web"),
   );
 } else {
@@ -325,7 +344,11 @@ if (dev) {
     PORT: String(env.REALTIME_PORT),
     ORIGIN: origin,
   });
-  launch("web", process.execPath, ["apps/web/build/index.js"], { PORT: String(env.PORT), ORIGIN: origin });
+  launch("web", process.execPath, ["apps/web/build/index.js"], {
+    PORT: String(env.PORT),
+    ORIGIN: origin,
+    VAPID_PRIVATE_KEY: "", // web hands browsers the public key only; the private one stays with realtime
+  });
 }
 
 async function answers(url) {

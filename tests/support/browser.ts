@@ -1,23 +1,34 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 
 const require = createRequire(import.meta.url);
 
 /** Debian's Chromium (playwright cannot download its own browser here). */
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
-  });
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+
+/**
+ * A browser with an ordinary profile in `userDataDir`, not an incognito context:
+ * what Chromium's install check (and a person installing the app) needs.
+ */
+export function launchProfileBrowser(
+  userDataDir: string,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, ...options });
 }
 
 export interface AxeViolation {
@@ -42,4 +53,12 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
     }));
   });
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+/** Waits until the app's service worker controls `page` (it claims pages once installed). */
+export async function waitForServiceWorker(page: Page, timeoutMs = 30_000): Promise<void> {
+  for (let waited = 0; !(await page.evaluate(() => navigator.serviceWorker.controller !== null)); waited += 200) {
+    if (waited > timeoutMs) throw new Error("the service worker never took the page over");
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

@@ -4,6 +4,7 @@ import { readClock, redactUrl, waitForDatabase } from "@offshift/db/launcher";
 import { createLogger } from "./logger.js";
 import { startHorizonJob, startMailJob } from "./jobs.js";
 import { createRealtimeServer } from "./server.js";
+import { startDropInPushJob } from "./push-job.js";
 
 async function main() {
   let env;
@@ -45,6 +46,10 @@ async function main() {
       env.LIVEKIT_URL && env.LIVEKIT_API_KEY && env.LIVEKIT_API_SECRET
         ? { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET }
         : undefined,
+    push:
+      env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY
+        ? { vapid: { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY, subject: env.VAPID_SUBJECT } }
+        : undefined,
   });
   logger.info({ audio: env.LIVEKIT_URL ? "livekit" : "mesh" }, "room audio");
   const port = await server.listen(env.PORT, env.HOST);
@@ -62,7 +67,16 @@ async function main() {
     origin: env.ORIGIN,
     now: () => readClock(clockFile),
   });
-  const stopJobs = () => Promise.all([stopHorizon(), stopMail()]);
+  const stopPushes =
+    env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY
+      ? startDropInPushJob({
+          databaseUrl: env.DATABASE_URL,
+          logger,
+          vapid: { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY, subject: env.VAPID_SUBJECT },
+          now: () => readClock(clockFile),
+        })
+      : async () => {};
+  const stopJobs = () => Promise.all([stopHorizon(), stopMail(), stopPushes()]);
 
   let stopping = false;
   const stop = (signal: string) => {

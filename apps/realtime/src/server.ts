@@ -23,6 +23,8 @@ import { MAX_SOCKETS_PER_IDENTITY, TOO_MANY_SOCKETS } from "./limits.js";
 import { createMetrics } from "./metrics.js";
 import { followCancellations, followRoomExits, registerRoomHandlers, roomChannel, startRoomKeeper } from "./rooms.js";
 import { startTalk, type TalkOptions } from "./talk.js";
+import type { Agent } from "node:https";
+import { createPushSender, type VapidConfig } from "./push.js";
 
 export type { RealtimeIo } from "./deps.js";
 
@@ -42,6 +44,8 @@ export interface RealtimeOptions {
   roomKeeper?: { everyMs?: number; staleMs?: number };
   /** LIVEKIT_URL/_API_KEY/_API_SECRET: audio through LiveKit; unset, the embedded mesh (6 a room). */
   liveKit?: LiveKitConfig;
+  /** Web Push (VAPID_* set): talk offers and matches also go to devices that asked for them. */
+  push?: { vapid: VapidConfig; /** tests: trusts the local push service */ agent?: Agent };
   /** How much may wait before commands are refused as busy (defaults in gate.ts; tests set them low). */
   gate?: Partial<GateLimits>;
 }
@@ -191,7 +195,8 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
   followRoomExits(io);
   followCancellations(roomDeps);
   const stopKeeper = startRoomKeeper(roomDeps, options.roomKeeper);
-  const talk = startTalk(roomDeps, options.talk);
+  const push = options.push ? createPushSender({ db, logger, ...options.push }) : undefined;
+  const talk = startTalk(roomDeps, { ...options.talk, push });
 
   io.on("connection", (socket) => {
     registerRoomHandlers(socket, roomDeps);

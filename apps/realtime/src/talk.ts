@@ -41,6 +41,7 @@ import type { Socket as IoSocket } from "socket.io";
 import type { NodeDeps } from "./deps.js";
 import { registerCommands } from "./commands.js";
 import { SIGNALS_RATE_LIMITED, socketLimits } from "./limits.js";
+import type { PushSender } from "./push.js";
 
 type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -68,6 +69,8 @@ export interface TalkOptions {
   heartbeatEveryMs?: number;
   /** A call nobody has been in for this long is ended. */
   abandonAfterMs?: number;
+  /** Web Push (VAPID keys set): offers and "a volunteer is ready" also reach devices that asked for them. */
+  push?: PushSender;
 }
 
 export interface TalkService {
@@ -119,6 +122,14 @@ export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkServic
         for (const o of r.offered) {
           io.to(personRoom(o.volunteerId)).emit("talk:offer", o.offer);
           io.to(o.requesterKey).emit("talk:changed");
+          // The offer itself, to a locked phone; it expires with the offer, which still passes on at its timeout.
+          const ttlSeconds = Math.max(1, Math.round((Date.parse(o.offer.expiresAt) - now.getTime()) / 1000));
+          void options.push?.send(
+            personRoom(o.volunteerId),
+            "offers",
+            { kind: "talk-offer", offerId: o.offer.offerId, answerWithinSeconds: ttlSeconds },
+            { ttlSeconds },
+          );
         }
         for (const personId of r.offCall) io.to(personRoom(personId)).emit("oncall:changed");
         if (r.left.length > 0) {
@@ -147,7 +158,7 @@ export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkServic
   const timer = setInterval(kick, options.dispatchEveryMs ?? 1000);
   timer.unref();
 
-  io.on("connection", (socket) => registerTalkHandlers(socket, deps, { kick, notifyClosed }));
+  io.on("connection", (socket) => registerTalkHandlers(socket, deps, { kick, notifyClosed, push: options.push }));
 
   return {
     kick,
@@ -161,7 +172,7 @@ export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkServic
 function registerTalkHandlers(
   socket: Socket,
   deps: NodeDeps,
-  service: { kick(): void; notifyClosed(closed: ClosedOffer[]): void },
+  service: { kick(): void; notifyClosed(closed: ClosedOffer[]): void; push?: PushSender },
 ): void {
   const { io, db, logger } = deps;
   const limits = socketLimits(socket.id, "talk");
@@ -255,6 +266,8 @@ function registerTalkHandlers(
         const r = await acceptOffer(db, { offerId: command.payload.offerId, volunteerId, now });
         if (!r.ok) return r;
         io.to(r.requesterKey).emit("talk:matched", { callId: r.callId });
+        // For a worker whose page is in the background or whose phone is locked.
+        void service.push?.send(r.requesterKey, "talk", { kind: "talk-ready", callId: r.callId }, { ttlSeconds: 120 });
         io.to(personRoom(volunteerId)).emit("talk:offer-closed", {
           offerId: command.payload.offerId,
           reason: "accepted",

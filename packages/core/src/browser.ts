@@ -12,3 +12,4 @@ export { PATCH_GAP_MS, RoomPatches, applyRoomPatch, type RoomPatch } from "./roo
 export type * from "./talk/schema.js";
 export { BUSY_MESSAGE, BUSY_RETRIES, STILL_BUSY_MESSAGE, busyRetryDelay } from "./realtime/busy.js";
 export { WORD_MAX, PARAPHRASE_MAX } from "./voice/limits.js";
+export type { PushTopic } from "./push/schema.js";

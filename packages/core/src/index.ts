@@ -31,5 +31,7 @@ export * from "./room/audio.js";
 export * from "./room/alias.js";
 export * from "./talk/schema.js";
 export * from "./talk/matching.js";
+export * from "./talk/wait.js";
 export * from "./talk/aggregates.js";
 export * from "./voice/index.js";
+export * from "./push/schema.js";

@@ -186,3 +186,14 @@ export {
 } from "./talk/call.js";
 export { talkAggregates } from "./talk/aggregates.js";
 export * from "./voice/index.js";
+export {
+  savePushSubscription,
+  pushSubscriptionStatus,
+  removePushSubscription,
+  pushTargetsFor,
+  claimDropInPushes,
+  DROPIN_SOON_MS,
+  type DropInPush,
+  type PushTarget,
+  type SavePushSubscriptionResult,
+} from "./push/subscriptions.js";

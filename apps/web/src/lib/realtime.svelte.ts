@@ -43,6 +43,16 @@ class RealtimeConnection {
       setTimeout(() => socket.connect(), retryDelay);
       retryDelay = Math.min(retryDelay * 2, 30_000);
     });
+    // The phone says the signal is gone: say so now, not after Socket.IO's ping times out
+    // (up to 45 s of a stale "Live"), and start reconnecting at once.
+    window.addEventListener("offline", () => {
+      if (socket.connected) socket.io.engine?.close();
+      this.state = "reconnecting";
+    });
+    // Back: try now rather than at the end of the current back-off (up to 10 s).
+    window.addEventListener("online", () => {
+      if (!socket.connected) socket.disconnect().connect();
+    });
     this.socket = socket;
     return socket;
   }

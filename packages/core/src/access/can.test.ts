@@ -52,6 +52,7 @@ const matrix: Record<Action, string> = {
   "voice.tickThemes":                ".   .   .   Y   Y   Y   .   .   .    .",
   "voice.leaveWord":                 ".   Y   Y   Y   Y   Y   Y   .   .    .",
   "voice.manage":                    ".   .   .   .   .   .   Y   .   .    .",
+  "push.subscribe":                  ".   Y   Y   Y   Y   Y   Y   .   .    .",
 };
 
 describe("can(): every role x action", () => {

@@ -36,6 +36,7 @@ export const ACTIONS = [
   "voice.tickThemes",
   "voice.leaveWord",
   "voice.manage",
+  "push.subscribe",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -106,6 +107,9 @@ export function can(actor: Actor, action: Action, resource: Resource = {}): bool
     case "reminder.manage":
       // Email reminders need an account (the use case also checks it has an email).
       return active;
+    case "push.subscribe":
+      // A device's pushes belong to whoever uses it: a guest or an active account, never a stranger.
+      return actor.kind === "guest" || active;
     case "account.manageOwn":
       // Own data only; a suspended person may still download or erase it.
       return actor.kind === "person" && resource.ownerPersonId === actor.personId;

@@ -210,3 +210,31 @@ describe("Voice thresholds", () => {
     expect(() => parseEnv(webEnvSchema, { ...web, VOICE_MIN_FACILITATORS: "three" })).toThrow(/whole number/);
   });
 });
+
+describe("Web Push keys (VAPID)", () => {
+  const base = { DATABASE_URL: "postgresql://u:p@db:5432/x", REALTIME_TICKET_SECRET: "r".repeat(32) };
+  const publicKey = Buffer.alloc(65, 4).toString("base64url");
+  const privateKey = Buffer.alloc(32, 9).toString("base64url");
+
+  it("takes a key pair and a contact, or neither", () => {
+    const env = parseEnv(realtimeEnvSchema, { ...base, VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey });
+    expect(env.VAPID_PUBLIC_KEY).toBe(publicKey);
+    expect(env.VAPID_SUBJECT).toBe("mailto:no-reply@offshift.localhost");
+    expect(parseEnv(realtimeEnvSchema, base).VAPID_PUBLIC_KEY).toBeUndefined();
+  });
+
+  it("names the missing half of a pair", () => {
+    expect(() => parseEnv(realtimeEnvSchema, { ...base, VAPID_PUBLIC_KEY: publicKey })).toThrow(
+      "VAPID_PRIVATE_KEY: VAPID_PRIVATE_KEY is required when VAPID_PUBLIC_KEY is set",
+    );
+  });
+
+  it("refuses a key of the wrong size and a subject push services cannot use", () => {
+    expect(() =>
+      parseEnv(realtimeEnvSchema, { ...base, VAPID_PUBLIC_KEY: privateKey, VAPID_PRIVATE_KEY: privateKey }),
+    ).toThrow("VAPID_PUBLIC_KEY must be an uncompressed P-256 public key");
+    expect(() => parseEnv(realtimeEnvSchema, { ...base, VAPID_SUBJECT: "http://example.org" })).toThrow(
+      "VAPID_SUBJECT must be a mailto: address or an https:// URL",
+    );
+  });
+});

@@ -173,6 +173,41 @@ function liveKitAllOrNone(env: Partial<Record<(typeof LIVEKIT_VARS)[number], str
     });
 }
 
+/**
+ * Web Push (RFC 8292 VAPID): the application server's P-256 key pair, base64url as
+ * web-push's generateVAPIDKeys() and browsers' applicationServerKey use them, and a
+ * contact for push services. Unset under `npm start`: generated on the first run and
+ * kept in DATA_DIR/secrets.json.
+ */
+const base64urlKey = (name: string, bytes: number, what: string) =>
+  z
+    .string()
+    .refine(
+      (v) => /^[A-Za-z0-9_-]+$/.test(v) && Math.floor((v.length * 3) / 4) === bytes,
+      `${name} must be ${what} (${bytes} bytes, base64url), e.g. from npx web-push generate-vapid-keys`,
+    );
+const vapidVars = {
+  VAPID_PUBLIC_KEY: base64urlKey("VAPID_PUBLIC_KEY", 65, "an uncompressed P-256 public key").optional(),
+  VAPID_PRIVATE_KEY: base64urlKey("VAPID_PRIVATE_KEY", 32, "a P-256 private key").optional(),
+};
+const vapidSubjectVar = z
+  .string()
+  .regex(/^(mailto:.+|https:\/\/.+)$/, "VAPID_SUBJECT must be a mailto: address or an https:// URL")
+  .default("mailto:no-reply@offshift.localhost");
+
+/** Names the VAPID key that is missing when the other one is set. */
+function vapidBothOrNone(env: { VAPID_PUBLIC_KEY?: string; VAPID_PRIVATE_KEY?: string }, ctx: z.RefinementCtx): void {
+  const names = ["VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY"] as const;
+  const set = names.filter((n) => env[n] !== undefined);
+  if (set.length !== 1) return;
+  const missing = names.find((n) => env[n] === undefined)!;
+  ctx.addIssue({
+    code: "custom",
+    path: [missing],
+    message: `${missing} is required when ${set[0]} is set (a pair from npx web-push generate-vapid-keys, or neither)`,
+  });
+}
+
 /** `npm start` / `npm run dev`: the launcher that runs database, realtime and web. */
 export const launcherEnvSchema = z
   .object({
@@ -215,8 +250,11 @@ export const launcherEnvSchema = z
     /** Checked here so a typo stops `npm start` at once; web reads it (see webEnvSchema). */
     TRUSTED_PROXY: trustedProxyVar,
     ...voiceVars,
+    ...vapidVars,
+    VAPID_SUBJECT: vapidSubjectVar,
   })
-  .superRefine(liveKitAllOrNone);
+  .superRefine(liveKitAllOrNone)
+  .superRefine(vapidBothOrNone);
 export type LauncherEnv = z.output<typeof launcherEnvSchema>;
 
 export const realtimeEnvSchema = z
@@ -245,6 +283,9 @@ export const realtimeEnvSchema = z
     /** Tests only: a file holding the ISO time the jobs should treat as now (same file as web). */
     OFFSHIFT_TEST_CLOCK_FILE: z.string().optional(),
     ...liveKitVars,
+    /** Both set: pushes (offers, "a volunteer is ready", drop-in news) go to devices that asked. */
+    ...vapidVars,
+    VAPID_SUBJECT: vapidSubjectVar,
   })
   .refine((env) => env.NODE_ENV === "test" || !env.OFFSHIFT_TEST_CLOCK_FILE, {
     path: ["OFFSHIFT_TEST_CLOCK_FILE"],
@@ -254,7 +295,8 @@ export const realtimeEnvSchema = z
     path: ["SMTP_URL"],
     message: "SMTP_URL is required in production (reminders and room alerts are sent by email)",
   })
-  .superRefine(liveKitAllOrNone);
+  .superRefine(liveKitAllOrNone)
+  .superRefine(vapidBothOrNone);
 export type RealtimeEnv = z.output<typeof realtimeEnvSchema>;
 
 export const webEnvSchema = z
@@ -292,6 +334,8 @@ export const webEnvSchema = z
       .default(2000),
     /** STUN/TURN servers for mesh audio, as JSON: [{"urls":"turn:turn.example.org:3478","username":"u","credential":"p"}]. */
     ICE_SERVERS: iceServersVar,
+    /** Set: pages offer notifications on this device (the browser subscribes with this key). */
+    VAPID_PUBLIC_KEY: vapidVars.VAPID_PUBLIC_KEY,
     /**
      * The LiveKit server browsers connect to (realtime hands out its tokens): allowed by the
      * pages' CSP. Set: rooms hold their full capacity. Unset: the built-in audio, so pages

@@ -7,7 +7,6 @@ import {
   REOFFER_AFTER_MS,
   availabilityText,
   canConfirmSlot,
-  estimateWaitMinutes,
   fits,
   planOffers,
   rankVolunteers,
@@ -171,13 +170,6 @@ describe("what workers are told", () => {
     expect(availabilityText(0, { day: "Tonight", time: "21:30", openNow: true })).toBe(
       "Nobody is free right now: a drop-in is open now",
     );
-  });
-
-  it("a rough wait estimate", () => {
-    expect(estimateWaitMinutes(1, 0, 0)).toBeNull();
-    expect(estimateWaitMinutes(1, 1, 1)).toBe(1);
-    expect(estimateWaitMinutes(3, 1, 2)).toBe(15);
-    expect(estimateWaitMinutes(5, 0, 2)).toBe(45);
   });
 
   it("a talk-line slot can be confirmed from 10 minutes before until it ends", () => {

@@ -121,17 +121,6 @@ export function planOffers(
   return plan;
 }
 
-/**
- * A rough, honest wait: under a minute when someone is free for you, else
- * the calls ahead of you shared among the volunteers on call. Null when
- * nobody is on call (the page then says so and points to the next drop-in).
- */
-export function estimateWaitMinutes(position: number, free: number, onCall: number): number | null {
-  if (onCall <= 0) return null;
-  if (position <= free) return 1;
-  return Math.ceil((position - free) / onCall) * TYPICAL_CALL_MINUTES;
-}
-
 /** The honest line workers see before asking. */
 export function availabilityText(
   onCall: number,

@@ -179,6 +179,8 @@ export async function erasePerson(
       await tx.onCall.deleteMany({ where: { personId } });
       await tx.talkPresence.deleteMany({ where: { personId } });
       await tx.reminderRequest.deleteMany({ where: { personId } });
+      // The row stays (re-keyed), so its foreign-key cascade does not fire: the devices go here.
+      await tx.pushSubscription.deleteMany({ where: { personId } });
       await tx.rotaSwapOffer.updateMany({
         where: { fromId: personId, status: "OPEN" },
         data: { status: "WITHDRAWN", decidedAt: now },

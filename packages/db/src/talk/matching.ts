@@ -12,7 +12,7 @@ import {
 import type { Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { isUniqueViolation, refuse, type TalkResult } from "./requests.js";
-import { workerHere } from "./presence.js";
+import { volunteerReachable, workerHere } from "./presence.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -169,8 +169,7 @@ export async function dispatchOffers(
     closeOffers(
       tx,
       Prisma.sql`o."expiresAt" <= ${now}
-        OR NOT EXISTS (SELECT 1 FROM "TalkPresence" p
-                       WHERE p."personId" = o."volunteerId" AND p."kind" = 'oncall' AND p."heartbeatAt" > ${stale})
+        OR NOT ${volunteerReachable(Prisma.sql`o."volunteerId"`, now)}
         OR NOT EXISTS (SELECT 1 FROM "OnCall" c WHERE c."personId" = o."volunteerId")
         OR EXISTS (SELECT 1 FROM "TalkRequest" r WHERE r."id" = o."requestId" AND r."status" <> 'OFFERED')`,
       "withdrawn",
@@ -206,8 +205,7 @@ export async function dispatchOffers(
         FROM "OnCall" oc JOIN "Person" p ON p."id" = oc."personId"
         WHERE (oc."until" IS NULL OR oc."until" > ${now})
           AND p."status" = 'APPROVED' AND p."erasedAt" IS NULL
-          AND EXISTS (SELECT 1 FROM "TalkPresence" tp
-                      WHERE tp."personId" = oc."personId" AND tp."kind" = 'oncall' AND tp."heartbeatAt" > ${stale})
+          AND ${volunteerReachable(Prisma.sql`oc."personId"`, now)}
           AND NOT EXISTS (SELECT 1 FROM "TalkCall" c WHERE c."volunteerId" = oc."personId" AND c."status" = 'ACTIVE')
           AND NOT EXISTS (SELECT 1 FROM "TalkOffer" o WHERE o."volunteerId" = oc."personId" AND o."status" = 'PENDING')
         FOR UPDATE OF oc SKIP LOCKED`;

@@ -33,3 +33,16 @@ export async function touchWaitingPresence(
     update: { heartbeatAt: input.now, nodeId: input.nodeId, requesterKey: input.requesterKey },
   });
 }
+
+/**
+ * SQL: the on-call volunteer can be asked now: their on-call page is open (a
+ * fresh presence row), or one of their devices takes offers by push, so being
+ * on call does not need an open page. An offer sent by push still passes on at
+ * its timeout if nobody answers it.
+ */
+export const volunteerReachable = (personId: Prisma.Sql, now: Date) => Prisma.sql`(
+  EXISTS (SELECT 1 FROM "TalkPresence" tp
+          WHERE tp."personId" = ${personId} AND tp."kind" = 'oncall'
+            AND tp."heartbeatAt" > ${new Date(now.getTime() - PRESENCE_STALE_MS)})
+  OR EXISTS (SELECT 1 FROM "PushSubscription" ps
+             WHERE ps."personId" = ${personId} AND 'offers' = ANY(ps."topics")))`;

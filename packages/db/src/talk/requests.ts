@@ -2,15 +2,15 @@ import {
   estimateWaitMinutes,
   hasPreferences,
   preferencesRelaxed,
-  PRESENCE_STALE_MS,
   RELAX_AFTER_MS,
   type TalkError,
   type TalkPreferences,
   type TalkStatus,
+  type RecentAnswers,
 } from "@offshift/core";
 import type { Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
-import { touchWaitingPresence, workerHere } from "./presence.js";
+import { touchWaitingPresence, volunteerReachable, workerHere } from "./presence.js";
 
 export type TalkResult<T> = ({ ok: true } & T) | { ok: false; error: TalkError };
 export const refuse = (code: TalkError["code"], message: string) => ({ ok: false, error: { code, message } }) as const;
@@ -142,7 +142,7 @@ export async function cancelTalk(
 }
 
 export interface TalkCounts {
-  /** Volunteers on call with their on-call page open. */
+  /** Volunteers on call with their on-call page open or taking offers by push. */
   onCall: number;
   /** Of those, not in a call and not holding an offer. */
   free: number;
@@ -150,7 +150,6 @@ export interface TalkCounts {
 
 /** Who is on call and reachable right now: counts only. */
 export async function talkAvailability(db: Db, now: Date): Promise<TalkCounts> {
-  const stale = new Date(now.getTime() - PRESENCE_STALE_MS);
   const rows = await db.$queryRaw<{ onCall: bigint; free: bigint }[]>`
     SELECT count(*) AS "onCall",
       count(*) FILTER (WHERE
@@ -159,9 +158,31 @@ export async function talkAvailability(db: Db, now: Date): Promise<TalkCounts> {
       ) AS "free"
     FROM "OnCall" oc
     WHERE (oc."until" IS NULL OR oc."until" > ${now})
-      AND EXISTS (SELECT 1 FROM "TalkPresence" p
-                  WHERE p."personId" = oc."personId" AND p."kind" = 'oncall' AND p."heartbeatAt" > ${stale})`;
+      AND ${volunteerReachable(Prisma.sql`oc."personId"`, now)}`;
   return { onCall: Number(rows[0]?.onCall ?? 0), free: Number(rows[0]?.free ?? 0) };
+}
+
+/** How far back the wait estimate learns from, and from how many calls at most. */
+const RECENT_WINDOW_MS = 24 * 60 * 60_000;
+const RECENT_CALLS = 30;
+
+/**
+ * The line's recent answers: how long each answered offer took to be accepted, and
+ * how long each finished call lasted (the newest 30 calls of the last 24 hours).
+ */
+export async function recentAnswers(db: Db, now: Date): Promise<RecentAnswers> {
+  const rows = await db.$queryRaw<{ answerMs: number; callMs: number | null }[]>`
+    SELECT (EXTRACT(EPOCH FROM (c."startedAt" - o."createdAt")) * 1000)::float8 AS "answerMs",
+           (EXTRACT(EPOCH FROM (c."endedAt" - c."startedAt")) * 1000)::float8 AS "callMs"
+    FROM "TalkCall" c
+    JOIN "TalkOffer" o ON o."requestId" = c."requestId" AND o."volunteerId" = c."volunteerId" AND o."status" = 'ACCEPTED'
+    WHERE c."startedAt" > ${new Date(now.getTime() - RECENT_WINDOW_MS)} AND c."startedAt" <= ${now}
+    ORDER BY c."startedAt" DESC
+    LIMIT ${RECENT_CALLS}`;
+  return {
+    answerMs: rows.map((r) => r.answerMs),
+    callMs: rows.flatMap((r) => (r.callMs === null ? [] : [r.callMs])),
+  };
 }
 
 /** How long a worker coming back is told that their request closed while they were away. */
@@ -202,7 +223,7 @@ export async function talkStatus(db: Db, input: { requesterKey: string; now: Dat
     state: "waiting",
     requestId: request.id,
     position,
-    estimatedWaitMinutes: estimateWaitMinutes(position, counts.free, counts.onCall),
+    estimatedWaitMinutes: estimateWaitMinutes(position, counts.free, counts.onCall, await recentAnswers(db, input.now)),
     widened,
     widensAt: prefs && !widened ? new Date(request.createdAt.getTime() + RELAX_AFTER_MS).toISOString() : null,
     hasPreferences: prefs,
