@@ -16,6 +16,7 @@ const shift = process.env.TEST_CLOCK_SHIFT ?? "+400 days";
 const suites = [
   ["core", "packages/core"],
   ["db", "packages/db"],
+  ["demo", "packages/demo"],
   ["realtime", "apps/realtime"],
 ];
 

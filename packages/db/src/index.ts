@@ -1,4 +1,4 @@
-export { createDb, databaseAnswers, poolOf, type Db } from "./client.js";
+export { createDb, databaseAnswers, poolOf, type Db, type DbOrTx } from "./client.js";
 export * from "./generated/prisma/enums.js";
 export {
   listUpcomingOccurrences,
@@ -10,7 +10,6 @@ export {
 export { setAttendanceIntent, type SetAttendanceResult } from "./dropins/mutations.js";
 export { materializeOccurrences, extendHorizon, OCCURRENCE_HORIZON_DAYS } from "./dropins/materialize.js";
 export { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./rota/materialize.js";
-export { seedDemoData, DEMO_SEEDED_KEY } from "./seed.js";
 export { createGuest, findGuestByToken, renameGuest, hashToken, type GuestIdentity } from "./people/guests.js";
 export {
   submitVolunteerApplication,
