@@ -29,6 +29,7 @@ export {
   type ForgetGuestResult,
 } from "./people/account.js";
 export { consumeTicket } from "./people/tickets.js";
+export { maySendSignInLink, mayHoldSession } from "./people/sign-in.js";
 export { storeDevMail, listDevMail } from "./people/mail.js";
 export {
   createSeries,
@@ -63,6 +64,13 @@ export {
   type ReminderRefusal,
 } from "./dropins/reminders.js";
 export { alertUnopenedSessions } from "./dropins/room.js";
+export {
+  listSeriesFacilitatedBy,
+  listApprovedFacilitators,
+  findSeries,
+  seriesAttendanceSince,
+  type FacilitatedSeries,
+} from "./dropins/facilitating.js";
 export { loadBoard, loadRotaDefaults, ROTA_DEFAULTS_KEY, type LoadedBoard } from "./rota/board.js";
 export {
   signUp,
