@@ -1,22 +1,17 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { wallTimeAt } from "@offshift/core";
-import { createDb, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import type { Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { materializeOccurrences } from "./materialize.js";
 import { listUpcomingOccurrences } from "./queries.js";
 import { setAttendanceIntent } from "./mutations.js";
 
 let db: Db;
-let drop: () => Promise<void>;
+
+const database = useTestDatabase("dropins");
 
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "dropins");
-  drop = t.drop;
-  db = createDb(t.url);
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await drop();
+  db = database.client();
 });
 
 async function makeSeries(overrides: Partial<{ rrule: string; startsOnLocal: string; durationMinutes: number }> = {}) {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { mayHoldSession, maySendSignInLink } from "../people/sign-in.js";
 import {
   findSeries,
@@ -10,18 +10,13 @@ import {
 } from "./facilitating.js";
 
 let db: Db;
-let drop: () => Promise<void>;
 const NOW = new Date("2026-11-30T12:00:00Z");
 const hours = (h: number) => new Date(NOW.getTime() + h * 3_600_000);
 
+const database = useTestDatabase("facilitating");
+
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "facilitating");
-  drop = t.drop;
-  db = createDb(t.url);
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await drop();
+  db = database.client();
 });
 
 const person = (
