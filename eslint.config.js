@@ -26,6 +26,67 @@ export default tseslint.config(
     },
   },
   {
+    // Prisma stays inside the data package: apps and the other packages call its
+    // use cases and read models (packages/db/src/<feature>/), never the client.
+    files: [
+      "apps/**/*.{ts,js,mjs,svelte}",
+      "packages/**/*.{ts,js,mjs}",
+      "tests/**/*.{ts,js,mjs}",
+      "bench/**/*.{ts,js,mjs}",
+    ],
+    ignores: ["packages/db/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@prisma/*", "/prisma", "/prisma/*", "**/generated/prisma", "**/generated/prisma/**"],
+              message:
+                "Prisma belongs to the data package: call a use case or read model from @offshift/db (add one in packages/db/src/<feature>/).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Identity and channel names are built in one module (packages/core/src/realtime/channels.ts:
+    // personChannel, guestChannel, roomChannel, callChannel, …), never by hand.
+    files: [
+      "apps/**/*.{ts,js,mjs,svelte}",
+      "packages/**/*.{ts,js,mjs}",
+      "bench/**/*.{ts,js,mjs}",
+      "scripts/**/*.{js,mjs}",
+    ],
+    ignores: [
+      "**/*.test.ts",
+      "**/*.e2e.ts",
+      "packages/core/src/realtime/channels.ts",
+      // Still building them by hand; being changed in parallel (issue 17), to move onto channels.ts:
+      "apps/web/src/lib/server/events.ts",
+      "apps/realtime/src/talk.ts",
+      "apps/realtime/src/rooms.ts",
+      "packages/db/src/room/live.ts",
+      "packages/db/src/talk/call.ts",
+    ],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "TemplateLiteral[quasis.0.value.raw=/^(person|guest|visitor|room|call):/]",
+          message:
+            "Build identity and channel names with packages/core/src/realtime/channels.ts (personChannel, guestChannel, …).",
+        },
+        {
+          selector: "BinaryExpression[operator='+'] > Literal[value=/^(person|guest|visitor|room|call):/]",
+          message:
+            "Build identity and channel names with packages/core/src/realtime/channels.ts (personChannel, guestChannel, …).",
+        },
+      ],
+    },
+  },
+  {
     files: ["apps/web/src/**/*.svelte", "apps/web/src/**/*.svelte.ts"],
     languageOptions: {
       globals: { ...globals.browser },

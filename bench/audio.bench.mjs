@@ -27,7 +27,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { AccessToken } from "livekit-server-sdk";
 import { instantFromWallTime, wallTimeAt } from "@offshift/core";
-import { findLiveKitServer, freePort, prepareLiveKitServer } from "@offshift/db/launcher";
+import { findLiveKitServer, freePort, prepareLiveKitServer } from "@offshift/launcher";
 
 export const title = "Audio: tap Join to first sound heard (mesh vs LiveKit); LiveKit server cost per participant";
 

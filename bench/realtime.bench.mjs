@@ -32,7 +32,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { issueTicket } from "@offshift/core";
-import { freePort, migrateDeploy, startEmbeddedPostgres } from "@offshift/db/launcher";
+import { freePort, migrateDeploy, startEmbeddedPostgres } from "@offshift/launcher";
 import { Load, ROOM_SIZE, cpuSeconds, rssKiB, sleep, treeCpuSeconds } from "./realtime-load.mjs";
 
 export const title =

@@ -16,7 +16,7 @@ import { mkdtempSync, mkdirSync, readdirSync, existsSync, copyFileSync, writeFil
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { runPrismaCli, startEmbeddedPostgres } from "@offshift/db/launcher";
+import { runPrismaCli, startEmbeddedPostgres } from "@offshift/launcher";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const migrationsDir = path.join(root, "prisma/migrations");

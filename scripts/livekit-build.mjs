@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, renameSync, copyFileSync, rmSync, chmodSync } f
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-const { LIVEKIT_SERVER_VERSION, goBinDir, liveKitServerVersion } = await import("@offshift/db/launcher");
+const { LIVEKIT_SERVER_VERSION, goBinDir, liveKitServerVersion } = await import("@offshift/launcher");
 const say = (msg) => console.log(`[livekit] ${msg}`);
 const MODULE = "github.com/livekit/livekit-server";
 

@@ -13,7 +13,7 @@ const cli = createRequire(path.join(root, "packages/db/package.json")).resolve("
 const env = { ...process.env, CHECKPOINT_DISABLE: "1", PRISMA_HIDE_UPDATE_MESSAGE: "1" };
 env.DATABASE_URL ||= "postgresql://offline@127.0.0.1:1/offline";
 const args = process.argv.slice(2);
-const preload = path.join(root, "packages/db/prisma-cli-preload.cjs");
+const preload = path.join(root, "packages/launcher/prisma-cli-preload.cjs");
 const result = spawnSync(process.execPath, ["-r", preload, cli, ...args], { cwd: root, env, stdio: "inherit" });
 if (result.status !== 0) process.exit(result.status ?? 1);
 

@@ -68,8 +68,9 @@ const {
   redactUrl,
   startEmbeddedPostgres,
   waitForDatabase,
-} = await import("@offshift/db/launcher");
-const { createDb, extendHorizon, seedDemoData } = await import("@offshift/db");
+} = await import("@offshift/launcher");
+const { createDb, extendHorizon } = await import("@offshift/db");
+const { seedDemoData } = await import("@offshift/demo");
 
 for (const [name, port] of [
   ["PORT", env.PORT],

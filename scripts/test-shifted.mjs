@@ -16,6 +16,8 @@ const shift = process.env.TEST_CLOCK_SHIFT ?? "+400 days";
 const suites = [
   ["core", "packages/core"],
   ["db", "packages/db"],
+  ["demo", "packages/demo"],
+  ["web", "apps/web"],
   ["realtime", "apps/realtime"],
 ];
 

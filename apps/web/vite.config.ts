@@ -7,6 +7,6 @@ export default defineConfig({
     // Loaded from node_modules at run time: the Prisma client carries a WASM
     // query compiler, and core's calendar reads VTIMEZONE data files from its
     // dependency's folder; neither survives bundling.
-    external: ["@offshift/db", "@offshift/db/launcher", "@offshift/core"],
+    external: ["@offshift/db", "@offshift/launcher", "@offshift/core"],
   },
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@offshift/db";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/db/launcher";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/launcher";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { startSmtpSink } from "../support/smtp.js";
 

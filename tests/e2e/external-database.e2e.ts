@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/db/launcher";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/launcher";
 import { removeDir, startApp, tempDir } from "../support/app.js";
 import { launchBrowser } from "../support/browser.js";
 

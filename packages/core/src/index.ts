@@ -7,6 +7,7 @@ export * from "./dropins/tonight.js";
 export * from "./dropins/places.js";
 export * from "./dropins/schema.js";
 export * from "./realtime/events.js";
+export * from "./realtime/channels.js";
 export * from "./realtime/busy.js";
 export * from "./access/can.js";
 export * from "./people/schema.js";

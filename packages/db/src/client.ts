@@ -1,8 +1,11 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaClient } from "./generated/prisma/client.js";
+import { PrismaClient, type Prisma } from "./generated/prisma/client.js";
 
 export type Db = PrismaClient;
+
+/** The client or an interactive transaction's client: what a query that may run inside a caller's transaction takes. */
+export type DbOrTx = Db | Prisma.TransactionClient;
 
 const pools = new WeakMap<Db, pg.Pool>();
 

@@ -1,4 +1,4 @@
-export { createDb, databaseAnswers, poolOf, type Db } from "./client.js";
+export { createDb, databaseAnswers, poolOf, type Db, type DbOrTx } from "./client.js";
 export * from "./generated/prisma/enums.js";
 export {
   listUpcomingOccurrences,
@@ -13,7 +13,6 @@ export {
 export { setAttendanceIntent, type SetAttendanceResult } from "./dropins/mutations.js";
 export { materializeOccurrences, extendHorizon, OCCURRENCE_HORIZON_DAYS } from "./dropins/materialize.js";
 export { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./rota/materialize.js";
-export { seedDemoData, DEMO_SEEDED_KEY } from "./seed.js";
 export { findSignedInPerson, type SignedInPerson } from "./people/actors.js";
 export { createGuest, findGuestByToken, renameGuest, hashToken, type GuestIdentity } from "./people/guests.js";
 export {
@@ -34,6 +33,7 @@ export {
   type ForgetGuestResult,
 } from "./people/account.js";
 export { consumeTicket } from "./people/tickets.js";
+export { maySendSignInLink, mayHoldSession } from "./people/sign-in.js";
 export { storeDevMail, listDevMail } from "./people/mail.js";
 export {
   createSeries,
@@ -68,6 +68,13 @@ export {
   type ReminderRefusal,
 } from "./dropins/reminders.js";
 export { alertUnopenedSessions } from "./dropins/room.js";
+export {
+  listSeriesFacilitatedBy,
+  listApprovedFacilitators,
+  findSeries,
+  seriesAttendanceSince,
+  type FacilitatedSeries,
+} from "./dropins/facilitating.js";
 export { loadBoard, loadRotaDefaults, ROTA_DEFAULTS_KEY, type LoadedBoard } from "./rota/board.js";
 export {
   signUp,

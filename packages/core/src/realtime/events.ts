@@ -143,10 +143,3 @@ export interface SocketData {
   /** This socket is a worker's page waiting for a volunteer (keeps their request alive). */
   waiting?: { requesterKey: string };
 }
-
-/** Rooms every node understands. */
-export const PUBLIC_ROOM = "public";
-/** Volunteers and coordinators: rota changes. Nothing in it names anyone. */
-export const ROTA_ROOM = "rota";
-/** Both sides' sockets in one 1:1 call (realtime joins them; web tells them when a call ends outside realtime). */
-export const callChannel = (callId: string) => `call:${callId}`;

@@ -1,6 +1,7 @@
 import { SignJWT, jwtVerify, errors } from "jose";
 import { z } from "zod";
 import type { Actor } from "../access/can.js";
+import { identityRoomFor, parseIdentity, visitorChannel } from "./channels.js";
 
 /**
  * The socket handshake ticket: web signs a 60-second ticket for the current
@@ -39,9 +40,7 @@ export type TicketFailure = "missing" | "malformed" | "bad_signature" | "expired
 const key = (secret: string) => new TextEncoder().encode(secret);
 
 function subjectOf(actor: Actor, visitorKey: string): string {
-  if (actor.kind === "person") return `person:${actor.personId}`;
-  if (actor.kind === "guest") return `guest:${actor.guestId}`;
-  return `visitor:${visitorKey}`;
+  return identityRoomFor(actor) ?? visitorChannel(visitorKey);
 }
 
 export async function issueTicket(secret: string, actor: Actor, visitorKey: string, now = new Date()): Promise<string> {
@@ -82,7 +81,8 @@ export async function verifyTicket(
   }
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) return { ok: false, reason: "malformed" };
-  const [kind, id] = claims.data.sub.split(":") as ["person" | "guest" | "visitor", string];
+  // The schema's pattern admits only identity channels, so this always parses.
+  const { kind, id } = parseIdentity(claims.data.sub)!;
   const actor: Actor =
     kind === "person"
       ? { kind: "person", personId: id, roles: claims.data.roles ?? [], status: claims.data.status ?? "APPLIED" }
@@ -94,10 +94,3 @@ export async function verifyTicket(
     ticket: { actor, identityRoom: claims.data.sub, jti: claims.data.jti, expiresAt: new Date(claims.data.exp * 1000) },
   };
 }
-
-export const identityRoomFor = (actor: Actor): string | null =>
-  actor.kind === "person" ? `person:${actor.personId}` : actor.kind === "guest" ? `guest:${actor.guestId}` : null;
-
-/** The person behind an identity key made by identityRoomFor, or null for a guest or visitor. */
-export const personIdOfIdentity = (key: string): string | null =>
-  key.startsWith("person:") ? key.slice("person:".length) : null;

@@ -1,23 +1,17 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { wallTimeAt } from "@offshift/core";
-import { createDb, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import type { Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { materializeOccurrences } from "./materialize.js";
 import { listUpcomingOccurrences } from "./queries.js";
 import { setAttendanceIntent } from "./mutations.js";
-import { seedDemoData } from "../seed.js";
 
 let db: Db;
-let drop: () => Promise<void>;
+
+const database = useTestDatabase("dropins");
 
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "dropins");
-  drop = t.drop;
-  db = createDb(t.url);
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await drop();
+  db = database.client();
 });
 
 async function makeSeries(overrides: Partial<{ rrule: string; startsOnLocal: string; durationMinutes: number }> = {}) {
@@ -158,28 +152,5 @@ describe("Tonight listing and attendance intent", () => {
       reason: "ended",
     });
     expect(await db.attendanceIntent.count()).toBe(before);
-  });
-});
-
-describe("seedDemoData", () => {
-  it("seeds drop-ins for tonight, volunteers with patterns and a rota with gaps, once", async () => {
-    const t = await createTestDatabase(inject("pgAdminUrl"), "seed");
-    const seedDb = createDb(t.url);
-    try {
-      const now = new Date("2026-11-24T19:00:00Z");
-      expect(await seedDemoData(seedDb, { now, timeZone: "Europe/London" })).toBe(true);
-      expect(await seedDemoData(seedDb, { now, timeZone: "Europe/London" })).toBe(false);
-      const tonight = await listUpcomingOccurrences(seedDb, { now, days: 0.5 });
-      expect(tonight.length).toBeGreaterThanOrEqual(3);
-      expect(await seedDb.volunteerRota.count()).toBeGreaterThanOrEqual(5);
-      const slots = await seedDb.rotaSlot.findMany({ include: { _count: { select: { assignments: true } } } });
-      const gaps = slots.filter((s) => s._count.assignments === 0);
-      expect(gaps.length).toBeGreaterThan(0);
-      expect(gaps.length).toBeLessThan(slots.length);
-      expect(await seedDb.person.count()).toBe(7);
-    } finally {
-      await seedDb.$disconnect();
-      await t.drop();
-    }
   });
 });

@@ -1,24 +1,23 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { erasePerson } from "../people/account.js";
 import { cancelReminder, enqueueDueReminders, reminderStatus, requestReminder } from "./reminders.js";
 import { alertUnopenedSessions } from "./room.js";
 
 let db: Db;
 let other: Db;
-let drop: () => Promise<void>;
 let facilitatorId: string;
 let coordinatorIds: string[];
 
 const OPTS = { timeZone: "Europe/London", origin: "https://offshift.example/" };
 const MIN = 60_000;
 
+const database = useTestDatabase("reminders");
+
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "reminders");
-  drop = t.drop;
-  db = createDb(t.url);
-  other = createDb(t.url);
+  db = database.client();
+  other = database.client();
   facilitatorId = (await person("Rosa Lead", "rosa@test.example", ["FACILITATOR"])).id;
   coordinatorIds = [
     (await person("Priya Coordinator", "priya@test.example", ["COORDINATOR"])).id,
@@ -29,11 +28,6 @@ beforeAll(async () => {
   await db.person.create({
     data: { displayName: "Former volunteer", roles: ["COORDINATOR"], status: "APPROVED", erasedAt: new Date() },
   });
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await other.$disconnect();
-  await drop();
 });
 
 let n = 0;

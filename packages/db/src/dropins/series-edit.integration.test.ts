@@ -1,31 +1,26 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RecurrenceBuilder, SeriesInput } from "@offshift/core";
-import { createDb, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import type { Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { cancelOccurrence, createSeries, moveOccurrence, openRoom, updateSeries } from "./series.js";
 
 let db: Db;
-let drop: () => Promise<void>;
 let leadId: string;
 let backupId: string;
 let strangerId: string;
 let volunteerId: string;
 const created = new Date("2026-11-30T12:00:00Z"); // Monday
 
+const database = useTestDatabase("series_edit");
+
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "series_edit");
-  drop = t.drop;
-  db = createDb(t.url);
+  db = database.client();
   const mk = (displayName: string, roles: ("FACILITATOR" | "VOLUNTEER")[]) =>
     db.person.create({ data: { displayName, roles, status: "APPROVED" }, select: { id: true } });
   leadId = (await mk("Lee Lead", ["FACILITATOR"])).id;
   backupId = (await mk("Bea Backup", ["FACILITATOR"])).id;
   strangerId = (await mk("Sol Stranger", ["FACILITATOR"])).id;
   volunteerId = (await mk("Val Volunteer", ["VOLUNTEER"])).id;
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await drop();
 });
 
 const recurrence = (over: Partial<RecurrenceBuilder> = {}): RecurrenceBuilder =>

@@ -1,30 +1,25 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RecurrenceBuilder, SeriesInput } from "@offshift/core";
-import { createDb, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import type { Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { cancelOccurrence, createSeries, moveOccurrence, reassignOccurrence } from "./series.js";
 import { extendHorizon, materializeOccurrences } from "./materialize.js";
 
 let db: Db;
-let drop: () => Promise<void>;
 let facilitatorId: string;
 let otherFacilitatorId: string;
 let volunteerId: string;
 const now = new Date("2026-11-30T12:00:00Z");
 
+const database = useTestDatabase("series");
+
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "series");
-  drop = t.drop;
-  db = createDb(t.url);
+  db = database.client();
   const mk = (displayName: string, roles: ("FACILITATOR" | "VOLUNTEER")[]) =>
     db.person.create({ data: { displayName, roles, status: "APPROVED" }, select: { id: true } });
   facilitatorId = (await mk("Fay Facilitator", ["FACILITATOR"])).id;
   otherFacilitatorId = (await mk("Bo Backup", ["FACILITATOR"])).id;
   volunteerId = (await mk("Val Volunteer", ["VOLUNTEER"])).id;
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await drop();
 });
 
 const recurrence = (over: Partial<RecurrenceBuilder> = {}): RecurrenceBuilder =>

@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { inject } from "vitest";
-import { createDb, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { MAX_MAIL_ATTEMPTS, deliverDueMail, enqueueMail, type OutgoingMail } from "./outbox.js";
 
 let db: Db;
 /** A second client: a second process working the same outbox. */
 let other: Db;
-let drop: () => Promise<void>;
+
+const database = useTestDatabase("outbox");
 
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "outbox");
-  drop = t.drop;
-  db = createDb(t.url);
-  other = createDb(t.url);
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await other.$disconnect();
-  await drop();
+  db = database.client();
+  other = database.client();
 });
 beforeEach(async () => {
   await db.outboxMail.deleteMany();

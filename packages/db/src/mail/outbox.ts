@@ -1,5 +1,7 @@
-import type { Prisma } from "../generated/prisma/client.js";
-import type { Db } from "../client.js";
+import type { OutgoingMail, SendMail } from "@offshift/mail";
+import type { Db, DbOrTx } from "../client.js";
+
+export type { OutgoingMail, SendMail };
 
 /**
  * The mail outbox: mail is written as a row (in the same transaction as the
@@ -8,18 +10,6 @@ import type { Db } from "../client.js";
  * fact: enqueueing the same key twice, from two processes at once, stores one
  * row.
  */
-
-export interface OutgoingMail {
-  to: string;
-  subject: string;
-  text: string;
-}
-
-/** Hands one mail to the relay (SMTP, or the development mailbox); throws on failure. */
-export type SendMail = (mail: OutgoingMail) => Promise<void>;
-
-/** The client or an interactive transaction's client. */
-export type DbOrTx = Db | Prisma.TransactionClient;
 
 export interface EnqueueMailInput extends OutgoingMail {
   /** Same key, same mail: only the first enqueue is kept (e.g. `reminder:<person>:<occurrence>`). */

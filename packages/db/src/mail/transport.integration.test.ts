@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { createMailSender } from "./transport.js";
 
 let db: Db;
-let drop: () => Promise<void>;
+
+const database = useTestDatabase("transport");
 
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "transport");
-  drop = t.drop;
-  db = createDb(t.url);
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await drop();
+  db = database.client();
 });
 
 describe("createMailSender without SMTP_URL", () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ERASED_KEY_PREFIX, memberAlias, type Handover } from "@offshift/core";
+import { ERASED_KEY_PREFIX, guestChannel, memberAlias, personChannel, type Handover } from "@offshift/core";
 import type { Db } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { attendanceKey } from "../dropins/mutations.js";
@@ -67,7 +67,7 @@ export async function exportPersonData(db: Db, personId: string, now: Date) {
     },
   });
   if (!person) return null;
-  const identity = `person:${personId}`;
+  const identity = personChannel(personId);
   const [coverTaken, talkRequests, flagsRaised, flagsReviewed, auditEvents, intents, mail] = await Promise.all([
     db.rotaSwapOffer.findMany({
       where: { takenById: personId },
@@ -169,7 +169,7 @@ export async function erasePerson(
       const handed = await handOverSessionsIn(tx, { ...input, eventId: shellId, reason: "deleted" });
       const withdrawnOffers = await withdrawOffersOfIn(tx, personId, now);
       const asVolunteer = await endActiveCalls(tx, { volunteerId: personId, now });
-      const asWorker = await forgetIdentityIn(tx, `person:${personId}`, now, input.aliasSecret);
+      const asWorker = await forgetIdentityIn(tx, personChannel(personId), now, input.aliasSecret);
       const endedCalls = [...asVolunteer.map((c) => c.id), ...asWorker.endedCalls];
       await eraseMailAbout(tx, { personId, email: before.email, displayName: before.displayName });
 
@@ -334,7 +334,7 @@ export async function forgetGuest(
     const { count } = await tx.guest.deleteMany({ where: { id: input.guestId } });
     if (count === 0)
       return { ok: false, code: "not_found", message: "There is nothing to forget on this device." } as const;
-    const left = await forgetIdentityIn(tx, `guest:${input.guestId}`, input.now, input.aliasSecret);
+    const left = await forgetIdentityIn(tx, guestChannel(input.guestId), input.now, input.aliasSecret);
     return { ok: true, withdrawnOffers: left.withdrawn, endedCalls: left.endedCalls } as const;
   });
 }

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { setAttendanceIntent } from "../dropins/mutations.js";
 import { storeDevMail } from "./mail.js";
 import { createGuest } from "./guests.js";
@@ -15,25 +15,20 @@ import { decideApplication } from "./applications.js";
 import { materializeOccurrences } from "../dropins/materialize.js";
 
 let db: Db;
-let drop: () => Promise<void>;
 const now = new Date("2026-11-24T23:00:00Z");
 const later = (min: number) => new Date(now.getTime() + min * 60_000);
 const SECRET = "test-alias-secret-that-is-long-enough";
 const WHERE = { timeZone: "Europe/London", origin: "http://localhost:3000", aliasSecret: SECRET };
 let coordinator: { id: string; email: string };
 
+const database = useTestDatabase("erasure");
+
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "erasure");
-  drop = t.drop;
-  db = createDb(t.url);
+  db = database.client();
   const c = await db.person.create({
     data: { displayName: "Priya Coord", email: "coord@erasure.example", roles: ["COORDINATOR"], status: "APPROVED" },
   });
   coordinator = { id: c.id, email: c.email! };
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await drop();
 });
 
 const person = (displayName: string, email: string, roles: ("VOLUNTEER" | "FACILITATOR")[] = ["VOLUNTEER"]) =>

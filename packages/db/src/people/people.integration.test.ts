@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { createGuest, findGuestByToken, hashToken } from "./guests.js";
 import { decideApplication, submitVolunteerApplication } from "./applications.js";
 import { erasePerson, exportPersonData } from "./account.js";
 import { consumeTicket } from "./tickets.js";
 
 let db: Db;
-let drop: () => Promise<void>;
 let coordinatorId: string;
 const WHERE = {
   timeZone: "Europe/London",
@@ -16,10 +15,10 @@ const WHERE = {
 };
 const NOW = new Date("2026-11-30T12:00:00Z");
 
+const database = useTestDatabase("people");
+
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "people");
-  drop = t.drop;
-  db = createDb(t.url);
+  db = database.client();
   coordinatorId = (
     await db.person.create({
       data: {
@@ -30,10 +29,6 @@ beforeAll(async () => {
       },
     })
   ).id;
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await drop();
 });
 
 const application = (email: string) => ({

@@ -8,8 +8,7 @@ import {
   type RotaLimits,
   type RotaVolunteer,
 } from "@offshift/core";
-import type { Db } from "../client.js";
-import type { DbOrTx } from "../mail/outbox.js";
+import type { Db, DbOrTx } from "../client.js";
 
 /** Where the coordinator's default limits live (AppMeta, JSON). */
 export const ROTA_DEFAULTS_KEY = "rota.defaults";

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   buildWorkPattern,
   rotaTemplateRequest,
@@ -7,8 +7,8 @@ import {
   wallTimeAt,
   type Weekday,
 } from "@offshift/core";
-import { createDb, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import type { Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { loadRotaDefaults } from "./board.js";
 import {
   applyAutoFill,
@@ -24,22 +24,16 @@ import { listRotaWeek } from "./week.js";
 
 let db: Db;
 let other: Db;
-let drop: () => Promise<void>;
 
 const LONDON = "Europe/London";
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+const database = useTestDatabase("rotacoord");
+
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "rotacoord");
-  drop = t.drop;
-  db = createDb(t.url);
-  other = createDb(t.url);
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await other.$disconnect();
-  await drop();
+  db = database.client();
+  other = database.client();
 });
 
 let n = 0;

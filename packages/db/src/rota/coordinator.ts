@@ -13,8 +13,7 @@ import {
   type RotaLimits,
   type RotaTemplateRequest,
 } from "@offshift/core";
-import type { Db } from "../client.js";
-import type { DbOrTx } from "../mail/outbox.js";
+import type { Db, DbOrTx } from "../client.js";
 import { loadBoard, ROTA_DEFAULTS_KEY } from "./board.js";
 import { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./materialize.js";
 

@@ -1,5 +1,5 @@
 import { expandBetween } from "@offshift/core";
-import type { DbOrTx } from "../mail/outbox.js";
+import type { DbOrTx } from "../client.js";
 
 export const ROTA_HORIZON_DAYS = 28;
 

@@ -1,26 +1,20 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb, type Db } from "../client.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../client.js";
 import { erasePerson } from "../people/account.js";
-import { createTestDatabase } from "../testing/index.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { enqueueSlotReminders } from "./reminders.js";
 
 let db: Db;
 let other: Db;
-let drop: () => Promise<void>;
 
 const OPTS = { timeZone: "Europe/London", origin: "https://offshift.example/" };
 const MIN = 60_000;
 
+const database = useTestDatabase("slotreminders");
+
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "slotreminders");
-  drop = t.drop;
-  db = createDb(t.url);
-  other = createDb(t.url);
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await other.$disconnect();
-  await drop();
+  db = database.client();
+  other = database.client();
 });
 
 let n = 0;

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SHIFT_PRESETS, buildWorkPattern, type Weekday } from "@offshift/core";
-import { createDb, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import type { Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { materializeRotaSlots } from "./materialize.js";
 import { drop, offerCover, signUp, takeOffer, withdrawOffer } from "./signup.js";
 import { saveWorkPattern, volunteerRotaView } from "./volunteer.js";
@@ -15,13 +15,12 @@ const thursdayLate = new Date("2026-12-03T21:30:00Z"); // outside it
 const fridayLate = new Date("2026-12-04T21:30:00Z");
 
 let db: Db;
-let drop_: () => Promise<void>;
 let lateTemplateId: string;
 
+const database = useTestDatabase("rota_signup", { maxConnections: 12 });
+
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "rota_signup");
-  drop_ = t.drop;
-  db = createDb(t.url, { maxConnections: 12 });
+  db = database.client();
   const template = await db.rotaTemplate.create({
     data: {
       name: "Talk line late",
@@ -35,10 +34,6 @@ beforeAll(async () => {
   });
   lateTemplateId = template.id;
   await materializeRotaSlots(db, template.id, new Date(now.getTime() - 86_400_000));
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await drop_();
 });
 
 /** An approved volunteer; with `lates`, a late (14:00-22:00) on those days every week. */

@@ -1,6 +1,5 @@
 import { checkEligibility, dropNotice, isId, signUpNotice, type Reason } from "@offshift/core";
-import type { Db } from "../client.js";
-import type { DbOrTx } from "../mail/outbox.js";
+import type { Db, DbOrTx } from "../client.js";
 import { loadBoard } from "./board.js";
 
 /**

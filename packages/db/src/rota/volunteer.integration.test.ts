@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SHIFT_PRESETS, workPatternSchema, type WorkPatternBuilder } from "@offshift/core";
-import { createDb, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import type { Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { createFeedToken, loadVolunteerFeed, turnOffFeed } from "./feed.js";
 import { materializeRotaSlots } from "./materialize.js";
 import { signUp } from "./signup.js";
@@ -10,23 +10,18 @@ import { loadVolunteerRotaSettings, savePreferences, saveWorkPattern } from "./v
 const LONDON = "Europe/London";
 const now = new Date("2026-12-01T12:00:00Z");
 let db: Db;
-let dropDb: () => Promise<void>;
 let personId: string;
 
+const database = useTestDatabase("rota_volunteer");
+
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "rota_volunteer");
-  dropDb = t.drop;
-  db = createDb(t.url);
+  db = database.client();
   personId = (
     await db.person.create({
       data: { displayName: "Dev Patel", roles: ["VOLUNTEER", "FACILITATOR"], status: "APPROVED" },
       select: { id: true },
     })
   ).id;
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await dropDb();
 });
 
 const builder = (over: Partial<WorkPatternBuilder> = {}): WorkPatternBuilder => ({

@@ -16,8 +16,7 @@ import {
   type VolunteerPreferences,
   type WorkPatternBuilder,
 } from "@offshift/core";
-import type { Db } from "../client.js";
-import type { DbOrTx } from "../mail/outbox.js";
+import type { Db, DbOrTx } from "../client.js";
 import { loadBoard, loadRotaDefaults } from "./board.js";
 import { ROTA_HORIZON_DAYS } from "./materialize.js";
 

@@ -9,8 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../launcher/embedded.js";
-import { migrateDeploy } from "../launcher/migrate.js";
+import { migrateDeploy, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/launcher";
 import type {} from "vitest";
 
 declare module "vitest" {

@@ -7,7 +7,7 @@ import {
   prepareLiveKitServer,
   type LiveKitServerHandle,
   type LiveKitServerOptions,
-} from "../launcher/livekit.js";
+} from "@offshift/launcher";
 
 /**
  * The livekit-server binary for a test file, or null. Without it the tests that

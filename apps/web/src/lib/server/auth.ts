@@ -3,6 +3,7 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { magicLink } from "better-auth/plugins";
 import { sveltekitCookies } from "better-auth/svelte-kit";
 import { getRequestEvent } from "$app/server";
+import { mayHoldSession } from "@offshift/db";
 import { getDb } from "./db.js";
 import { env } from "./env.js";
 import { sendMail } from "./mail.js";
@@ -66,11 +67,7 @@ function createAuth() {
           // Only approved, non-erased people get a session; nothing else about
           // the device (IP, browser) is kept.
           before: async (session) => {
-            const person = await db.person.findUnique({
-              where: { id: session.userId },
-              select: { status: true, erasedAt: true },
-            });
-            if (!person || person.status !== "APPROVED" || person.erasedAt) return false;
+            if (!(await mayHoldSession(db, session.userId))) return false;
             return { data: { ...session, ipAddress: null, userAgent: null } };
           },
         },

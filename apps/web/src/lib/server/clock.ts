@@ -1,4 +1,4 @@
-import { readClock } from "@offshift/db/launcher";
+import { readClock } from "@offshift/launcher";
 import { env } from "./env.js";
 
 /**

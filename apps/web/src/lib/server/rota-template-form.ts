@@ -1,7 +1,7 @@
 import { builderFromRule, WEEKDAYS } from "@offshift/core";
 import type { RotaTemplateRow } from "@offshift/db";
 import type { RotaTemplateValues } from "$lib/components/RotaTemplateForm.svelte";
-import { seriesFieldErrors, seriesFormToInput } from "./series-form.js";
+import { recurrenceFields, seriesFieldErrors, seriesFormToInput } from "./series-form.js";
 
 /**
  * The flat rota template form as the nested shape core's rotaTemplateRequest
@@ -102,17 +102,6 @@ export function rotaTemplateValues(t: RotaTemplateRow, startsOn: string): RotaTe
   };
   if (!b) return base;
   const everyDay = b.pattern === "weekly" && b.days.length === 7 && b.everyWeeks === 1;
-  return {
-    ...base,
-    pattern: everyDay ? "daily" : b.pattern,
-    days: b.pattern === "weekly" && !everyDay ? b.days : [],
-    everyWeeks: b.pattern === "weekly" ? String(b.everyWeeks) : "1",
-    nth: b.pattern === "monthly" ? String(b.nth) : "1",
-    monthDay: b.pattern === "monthly" ? b.day : "MO",
-    startsOn: b.startsOn,
-    time: b.time,
-    endsKind: b.ends.kind,
-    until: b.ends.kind === "until" ? b.ends.until : "",
-    count: b.ends.kind === "count" ? String(b.ends.count) : "",
-  };
+  const fields = recurrenceFields(b);
+  return everyDay ? { ...base, ...fields, pattern: "daily", days: [] } : { ...base, ...fields };
 }

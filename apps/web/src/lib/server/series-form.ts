@@ -1,4 +1,5 @@
-import { LANGUAGES, THEMES, WEEKDAYS, builderFromRule } from "@offshift/core";
+import { LANGUAGES, THEMES, WEEKDAYS, builderFromRule, type RecurrenceBuilder } from "@offshift/core";
+import { listApprovedFacilitators } from "@offshift/db";
 import type { SeriesFormValues } from "$lib/components/SeriesForm.svelte";
 import { getDb } from "./db.js";
 import { env } from "./env.js";
@@ -121,14 +122,21 @@ export function seriesValues(s: {
     durationMinutes: String(s.durationMinutes),
     roomStyle: s.roomStyle,
     backupFacilitatorId: s.backupFacilitatorId ?? "",
-    pattern: b.pattern,
-    days: b.pattern === "weekly" ? b.days : [],
+    ...recurrenceFields(b),
+  };
+}
+
+/** A builder choice as the recurrence fields the series and rota template forms share. */
+export function recurrenceFields(b: RecurrenceBuilder) {
+  return {
+    pattern: b.pattern as string,
+    days: b.pattern === "weekly" ? [...b.days] : [],
     everyWeeks: b.pattern === "weekly" ? String(b.everyWeeks) : "1",
     nth: b.pattern === "monthly" ? String(b.nth) : "1",
     monthDay: b.pattern === "monthly" ? b.day : "MO",
     startsOn: b.startsOn,
     time: b.time,
-    endsKind: b.ends.kind,
+    endsKind: b.ends.kind as string,
     until: b.ends.kind === "until" ? b.ends.until : "",
     count: b.ends.kind === "count" ? String(b.ends.count) : "",
   };
@@ -136,11 +144,7 @@ export function seriesValues(s: {
 
 /** Choices the form offers: themes, days, languages, and the other facilitators who could be backup. */
 export async function seriesFormOptions(leadId: string) {
-  const others = await getDb().person.findMany({
-    where: { id: { not: leadId }, status: "APPROVED", roles: { has: "FACILITATOR" }, erasedAt: null },
-    orderBy: { displayName: "asc" },
-    select: { id: true, displayName: true },
-  });
+  const others = await listApprovedFacilitators(getDb(), { except: leadId });
   return {
     themes: [...THEMES] as string[],
     weekdays: [...WEEKDAYS] as string[],

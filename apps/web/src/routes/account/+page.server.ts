@@ -1,5 +1,6 @@
 import { fail, redirect } from "@sveltejs/kit";
 import { z } from "zod";
+import { personChannel } from "@offshift/core";
 import { erasePerson } from "@offshift/db";
 import { auth } from "$lib/server/auth.js";
 import { getDb } from "$lib/server/db.js";
@@ -33,7 +34,7 @@ export const actions: Actions = {
   signOutEverywhere: async ({ request, locals }) => {
     if (!locals.person) redirect(303, "/signin");
     await auth().api.revokeSessions({ headers: request.headers });
-    disconnectIdentity(`person:${locals.person.id}`);
+    disconnectIdentity(personChannel(locals.person.id));
     redirect(303, "/signin");
   },
   delete: async ({ request, locals, cookies }) => {
@@ -50,7 +51,7 @@ export const actions: Actions = {
       aliasSecret: env().REALTIME_TICKET_SECRET,
     });
     if (!result.ok) return fail(404, { error: result.message });
-    disconnectIdentity(`person:${person.id}`);
+    disconnectIdentity(personChannel(person.id));
     for (const h of result.handovers)
       publishScheduleChanged({
         occurrenceId: h.occurrenceId,

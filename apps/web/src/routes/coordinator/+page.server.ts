@@ -1,6 +1,6 @@
 import { fail } from "@sveltejs/kit";
-import { applicationDecisionInput, fieldErrors } from "@offshift/core";
-import { decideApplication, listVolunteers } from "@offshift/db";
+import { applicationDecisionInput, fieldErrors, personChannel } from "@offshift/core";
+import { decideApplication, listVolunteers, seriesAttendanceSince } from "@offshift/db";
 import { sendSignInLink } from "$lib/server/auth.js";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
@@ -16,20 +16,10 @@ export const load: PageServerLoad = async ({ locals }) => {
   const people = await listVolunteers(db);
   // Attendance as aggregates only: never who, only how many.
   const since = new Date(Date.now() - 7 * 86_400_000);
-  const perSeries = await db.dropInSeries.findMany({
-    select: {
-      title: true,
-      occurrences: { where: { startsAt: { gte: since } }, select: { _count: { select: { intents: true } } } },
-    },
-    orderBy: { title: "asc" },
-  });
+  const attendance = await seriesAttendanceSince(db, since);
   return {
     people: people.map((p) => ({ ...p, createdAt: p.createdAt.toISOString() })),
-    attendance: perSeries.map((s) => ({
-      title: s.title,
-      sessions: s.occurrences.length,
-      planning: s.occurrences.reduce((n, o) => n + o._count.intents, 0),
-    })),
+    attendance,
   };
 };
 
@@ -57,7 +47,7 @@ export const actions: Actions = {
 
     const { person } = result;
     if (parsed.data.decision === "suspend" || parsed.data.decision === "reject")
-      disconnectIdentity(`person:${person.id}`);
+      disconnectIdentity(personChannel(person.id));
     for (const h of result.handover.handovers)
       publishScheduleChanged({
         occurrenceId: h.occurrenceId,

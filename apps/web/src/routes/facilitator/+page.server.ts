@@ -10,7 +10,14 @@ import {
   reassignOccurrenceInput,
   wallTimeAt,
 } from "@offshift/core";
-import { cancelOccurrence, moveOccurrence, reassignOccurrence, type ChangeOccurrenceResult } from "@offshift/db";
+import {
+  cancelOccurrence,
+  listApprovedFacilitators,
+  listSeriesFacilitatedBy,
+  moveOccurrence,
+  reassignOccurrence,
+  type ChangeOccurrenceResult,
+} from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
@@ -31,41 +38,8 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   const tz = env().ORG_TIMEZONE;
   const db = getDb();
   const [series, facilitators] = await Promise.all([
-    db.dropInSeries.findMany({
-      where: {
-        OR: [
-          { facilitatorId: me.id },
-          { backupFacilitatorId: me.id },
-          { occurrences: { some: { facilitatorId: me.id } } },
-        ],
-      },
-      orderBy: { title: "asc" },
-      select: {
-        id: true,
-        title: true,
-        theme: true,
-        facilitatorId: true,
-        backupFacilitatorId: true,
-        occurrences: {
-          where: { endsAt: { gt: now }, startsAt: { lt: new Date(now.getTime() + 14 * 86_400_000) } },
-          orderBy: { startsAt: "asc" },
-          select: {
-            id: true,
-            title: true,
-            startsAt: true,
-            originalStart: true,
-            status: true,
-            facilitatorId: true,
-            facilitator: { select: { displayName: true } },
-          },
-        },
-      },
-    }),
-    db.person.findMany({
-      where: { status: "APPROVED", roles: { has: "FACILITATOR" }, erasedAt: null },
-      orderBy: { displayName: "asc" },
-      select: { id: true, displayName: true },
-    }),
+    listSeriesFacilitatedBy(db, { personId: me.id, now, days: 14 }),
+    listApprovedFacilitators(db),
   ]);
   return {
     updated: url.searchParams.has("updated"),

@@ -1,6 +1,6 @@
 import { fail, redirect } from "@sveltejs/kit";
 import { z } from "zod";
-import { can } from "@offshift/core";
+import { can, guestChannel } from "@offshift/core";
 import { forgetGuest } from "@offshift/db";
 import { now } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
@@ -29,7 +29,7 @@ export const actions: Actions = {
     const result = await forgetGuest(getDb(), { guestId, now: at, aliasSecret: env().REALTIME_TICKET_SECRET });
     // Gone already (another tab got there first): the cookie still goes.
     clearGuestCookie(cookies);
-    disconnectIdentity(`guest:${guestId}`);
+    disconnectIdentity(guestChannel(guestId));
     if (result.ok) {
       publishTalkOffersClosed(result.withdrawnOffers);
       await publishCallsEnded(getDb(), result.endedCalls, at);

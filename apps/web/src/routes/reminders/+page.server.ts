@@ -1,6 +1,6 @@
 import { fail, redirect } from "@sveltejs/kit";
 import { fieldErrors, workerAccountInput } from "@offshift/core";
-import { createWorkerAccount } from "@offshift/db";
+import { createWorkerAccount, maySendSignInLink } from "@offshift/db";
 import { sendSignInLink } from "$lib/server/auth.js";
 import { getDb } from "$lib/server/db.js";
 import { allowSignInRequest } from "$lib/server/rate-limit.js";
@@ -27,11 +27,7 @@ export const actions: Actions = {
     }
     await createWorkerAccount(getDb(), parsed.data);
     // Whether new or existing, an approved account gets a sign-in link; the page says the same.
-    const person = await getDb().person.findUnique({
-      where: { email: parsed.data.email },
-      select: { status: true, erasedAt: true },
-    });
-    if (person?.status === "APPROVED" && !person.erasedAt) await sendSignInLink(parsed.data.email, request.headers);
+    if (await maySendSignInLink(getDb(), parsed.data.email)) await sendSignInLink(parsed.data.email, request.headers);
     redirect(303, "/reminders?sent");
   },
 };

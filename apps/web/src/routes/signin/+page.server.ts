@@ -1,5 +1,6 @@
 import { fail, redirect } from "@sveltejs/kit";
 import { fieldErrors, signInRequestInput } from "@offshift/core";
+import { maySendSignInLink } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { sendSignInLink, SIGN_IN_LINK_MINUTES } from "$lib/server/auth.js";
 import { allowSignInRequest } from "$lib/server/rate-limit.js";
@@ -38,8 +39,7 @@ export const actions: Actions = {
       });
     }
     // The answer is the same whether or not the email has an account.
-    const person = await getDb().person.findUnique({ where: { email }, select: { status: true, erasedAt: true } });
-    if (person?.status === "APPROVED" && !person.erasedAt) await sendSignInLink(email, request.headers);
+    if (await maySendSignInLink(getDb(), email)) await sendSignInLink(email, request.headers);
     redirect(303, "/signin?sent");
   },
 };

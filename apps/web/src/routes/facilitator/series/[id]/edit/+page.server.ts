@@ -1,6 +1,6 @@
 import { error, fail, redirect } from "@sveltejs/kit";
 import { can, isId, seriesInput } from "@offshift/core";
-import { updateSeries } from "@offshift/db";
+import { findSeries, updateSeries } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
@@ -17,7 +17,7 @@ import type { Actions, PageServerLoad } from "./$types";
 
 async function loadSeries(id: string, personId: string, isCoordinator: boolean) {
   if (!isId(id)) error(404, "We could not find that series.");
-  const series = await getDb().dropInSeries.findUnique({ where: { id } });
+  const series = await findSeries(getDb(), id);
   if (!series) error(404, "We could not find that series.");
   if (!isCoordinator && series.facilitatorId !== personId && series.backupFacilitatorId !== personId)
     error(403, "Only this series' facilitators or a coordinator can change it.");

@@ -23,7 +23,7 @@ export interface EmbeddedPostgresHandle {
  */
 export function startEmbeddedPostgres(req: EmbeddedRequest): Promise<EmbeddedPostgresHandle> {
   // Always the compiled entry, so this also works when tests import src/.
-  const entry = fileURLToPath(new URL("../../dist/launcher/embedded-server.js", import.meta.url));
+  const entry = fileURLToPath(new URL("../dist/embedded-server.js", import.meta.url));
   const child: ChildProcess = fork(entry, [], {
     env: { ...process.env, OFFSHIFT_EMBEDDED_PG: JSON.stringify(req) },
     // Own process group: Ctrl-C in the terminal reaches the launcher, which

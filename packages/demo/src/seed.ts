@@ -7,10 +7,8 @@ import {
   type Weekday,
   type WorkPatternBuilder,
 } from "@offshift/core";
-import type { Db } from "./client.js";
-import { materializeOccurrences } from "./dropins/materialize.js";
-import { loadBoard } from "./rota/board.js";
-import { materializeRotaSlots } from "./rota/materialize.js";
+import type { Db } from "@offshift/db";
+import { loadBoard, materializeOccurrences, materializeRotaSlots } from "@offshift/db";
 
 export const DEMO_SEEDED_KEY = "demo_seeded_at";
 

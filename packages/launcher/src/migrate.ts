@@ -7,7 +7,7 @@ const require = createRequire(import.meta.url);
 /** Runs a Prisma CLI command from the repository root (where prisma.config.ts lives). */
 export function runPrismaCli(args: string[], databaseUrl: string): Promise<{ code: number; output: string }> {
   const cli = require.resolve("prisma/build/index.js");
-  const preload = require.resolve("../../prisma-cli-preload.cjs");
+  const preload = require.resolve("../prisma-cli-preload.cjs");
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["-r", preload, cli, ...args], {
       cwd: repoRoot(),

@@ -1,0 +1,48 @@
+import type { Actor } from "../access/can.js";
+
+/**
+ * The one home of the strings that name an identity or a Socket.IO channel.
+ * An identity channel ("person:<id>", "guest:<id>", "visitor:<key>") reaches
+ * every socket of one person, guest or anonymous visitor; the others reach a
+ * live room, one member's sockets in it, a 1:1 call or one side of it.
+ * Nowhere else builds these strings (ESLint's no-restricted-syntax says so), and
+ * none of them is a database value: stored rows hold ids.
+ */
+
+export type IdentityKind = "person" | "guest" | "visitor";
+
+export const personChannel = (personId: string) => `person:${personId}`;
+export const guestChannel = (guestId: string) => `guest:${guestId}`;
+export const visitorChannel = (visitorKey: string) => `visitor:${visitorKey}`;
+
+/** The identity channel of a signed-in person or a guest; null for an anonymous visitor (no stable identity). */
+export const identityRoomFor = (actor: Actor): string | null =>
+  actor.kind === "person" ? personChannel(actor.personId) : actor.kind === "guest" ? guestChannel(actor.guestId) : null;
+
+/** An identity channel split into its kind and id (the ticket's subject is one), or null if it is not one. */
+export function parseIdentity(key: string): { kind: IdentityKind; id: string } | null {
+  const at = key.indexOf(":");
+  const kind = key.slice(0, at);
+  if (at <= 0 || (kind !== "person" && kind !== "guest" && kind !== "visitor")) return null;
+  return { kind, id: key.slice(at + 1) };
+}
+
+/** The person behind an identity key made by identityRoomFor, or null for a guest or visitor. */
+export const personIdOfIdentity = (key: string): string | null => {
+  const identity = parseIdentity(key);
+  return identity?.kind === "person" ? identity.id : null;
+};
+
+/** Rooms every node understands. */
+export const PUBLIC_ROOM = "public";
+/** Volunteers and coordinators: rota changes. Nothing in it names anyone. */
+export const ROTA_ROOM = "rota";
+
+/** Every socket in one live room. */
+export const roomChannel = (occurrenceId: string) => `room:${occurrenceId}`;
+/** One member's sockets in a live room (by their alias there). */
+export const roomMemberChannel = (occurrenceId: string, memberId: string) => `room:${occurrenceId}:${memberId}`;
+/** Both sides' sockets in one 1:1 call (realtime joins them; web tells them when a call ends outside realtime). */
+export const callChannel = (callId: string) => `call:${callId}`;
+/** One side's sockets in a 1:1 call. */
+export const callSideChannel = (callId: string, side: "worker" | "volunteer") => `call:${callId}:${side}`;

@@ -1,0 +1,1 @@
+export { seedDemoData, DEMO_SEEDED_KEY } from "./seed.js";

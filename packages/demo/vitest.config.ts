@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// Where the JSON report goes (scripts/test.mjs sums them; the shifted-clock run writes its own).
+const reports = process.env.OFFSHIFT_REPORTS_DIR ?? "../../.reports";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts"],
+    globalSetup: ["@offshift/db/testing/global-setup"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    reporters: ["default", ["json", { outputFile: `${reports}/demo.json` }]],
+  },
+});
