@@ -25,7 +25,8 @@ export const load: PageServerLoad = async ({ locals }) => {
     themes: themes.filter((t) => t.active),
     regions: ENGLISH_REGIONS.map((r) => ({ code: r.code, name: r.name })),
     sessions: sessions.map((s) => ({
-      key: s.ref.kind === "dropin" ? `dropin:${s.ref.occurrenceId}` : `call:${s.ref.callId}`,
+      // A form field's value ("dropin:<id>" or "call:<id>"), parsed back by sessionField: not a channel name.
+      key: [s.ref.kind, s.ref.kind === "dropin" ? s.ref.occurrenceId : s.ref.callId].join(":"),
       title: s.title,
       closes: when(s.closesAt),
       ticked: s.ticked,
