@@ -16,6 +16,8 @@ import {
   type ServerToClientEvents,
   type SocketData,
   meshSignal,
+  roomChannel,
+  roomMemberChannel,
 } from "@offshift/core";
 import {
   chatSince,
@@ -42,9 +44,9 @@ import type { NodeDeps, RealtimeIo } from "./deps.js";
 
 type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-/** Socket.IO room names. */
-export const roomChannel = (occurrenceId: string) => `room:${occurrenceId}`;
-const memberChannel = (occurrenceId: string, memberId: string) => `room:${occurrenceId}:${memberId}`;
+/** Socket.IO room names (core's channels.ts). */
+export { roomChannel };
+const memberChannel = roomMemberChannel;
 
 /** Mesh signalling: relayed as is to one member, so it is bounded and shaped here. */
 const rtcSignal = z.object({

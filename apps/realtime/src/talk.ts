@@ -14,6 +14,9 @@ import {
   type TalkReply,
   meshSignal,
   callChannel,
+  callSideChannel,
+  personChannel,
+  roomMemberChannel,
 } from "@offshift/core";
 import {
   acceptOffer,
@@ -50,10 +53,8 @@ export const TALK_WAITING_ROOM = "talk:waiting";
 /** On-call volunteers' open pages: told when the number waiting changes. */
 export const ONCALL_ROOM = "oncall";
 export { callChannel };
-const sideChannel = (callId: string, side: "worker" | "volunteer") => `call:${callId}:${side}`;
-// The same naming as rooms.ts uses for one member's sockets in a drop-in.
-const roomMemberChannel = (occurrenceId: string, memberId: string) => `room:${occurrenceId}:${memberId}`;
-const personRoom = (personId: string) => `person:${personId}`;
+const sideChannel = callSideChannel;
+const personRoom = personChannel;
 
 /** Mesh signalling inside a call: to the other side, bounded and shaped here (never stored). */
 const callSignal = z.object({

@@ -5,6 +5,8 @@ import {
   type RoomCommand,
   type RoomSnapshot,
   type LiveRoomState,
+  guestChannel,
+  personChannel,
 } from "@offshift/core";
 import { poolOf, type Db } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
@@ -305,7 +307,7 @@ export async function roomIdentity(
       [actor.guestId],
     );
     const guest = rows[0];
-    return guest ? { key: `guest:${guest.id}`, name: guest.nickname, personId: null } : null;
+    return guest ? { key: guestChannel(guest.id), name: guest.nickname, personId: null } : null;
   }
   if (actor.kind === "person") {
     const { rows } = await poolOf(db).query<{ id: string; displayName: string }>(
@@ -313,7 +315,7 @@ export async function roomIdentity(
       [actor.personId],
     );
     const person = rows[0];
-    return person ? { key: `person:${person.id}`, name: firstName(person.displayName), personId: person.id } : null;
+    return person ? { key: personChannel(person.id), name: firstName(person.displayName), personId: person.id } : null;
   }
   return null;
 }

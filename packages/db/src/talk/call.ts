@@ -1,4 +1,4 @@
-import { firstName, PRESENCE_STALE_MS, type CallAfterInput, type CallView } from "@offshift/core";
+import { firstName, personChannel, PRESENCE_STALE_MS, type CallAfterInput, type CallView } from "@offshift/core";
 import type { Db } from "../client.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { refuse, type TalkResult } from "./requests.js";
@@ -16,7 +16,7 @@ export async function callSide(
   });
   if (!call || !input.identityKey) return null;
   if (input.identityKey === call.workerKey) return { side: "worker", status: call.status };
-  if (input.identityKey === `person:${call.volunteerId}`) return { side: "volunteer", status: call.status };
+  if (input.identityKey === personChannel(call.volunteerId)) return { side: "volunteer", status: call.status };
   return null;
 }
 
@@ -35,7 +35,7 @@ export async function callParties(
   if (!call) return null;
   return {
     status: call.status === "ACTIVE" ? "active" : "ended",
-    keys: { worker: call.workerKey, volunteer: `person:${call.volunteerId}` },
+    keys: { worker: call.workerKey, volunteer: personChannel(call.volunteerId) },
   };
 }
 

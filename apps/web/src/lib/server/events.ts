@@ -8,6 +8,7 @@ import {
   type RotaChanged,
   type ScheduleChanged,
   type ServerToClientEvents,
+  personChannel,
 } from "@offshift/core";
 import { loadCallView, type Db } from "@offshift/db";
 import { env } from "./env.js";
@@ -48,7 +49,9 @@ export function publishAttendanceChanged(payload: AttendanceChanged): void {
  */
 export function publishTalkOffersClosed(closed: { offerId: string; volunteerId: string; requesterKey: string }[]) {
   for (const c of closed) {
-    getEmitter().to(`person:${c.volunteerId}`).emit("talk:offer-closed", { offerId: c.offerId, reason: "withdrawn" });
+    getEmitter()
+      .to(personChannel(c.volunteerId))
+      .emit("talk:offer-closed", { offerId: c.offerId, reason: "withdrawn" });
     getEmitter().to(c.requesterKey).emit("talk:changed");
   }
 }
