@@ -11,6 +11,7 @@ import {
   extendRotaHorizon,
 } from "@offshift/db";
 import type { RealtimeIo } from "./deps.js";
+import { repeatEvery } from "./repeat.js";
 
 /**
  * Keeps drop-in occurrences materialised 8 weeks ahead and active rota
@@ -38,13 +39,7 @@ export function startHorizonJob(
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, "rota horizon job failed; will retry");
     }
   };
-  void run();
-  const timer = setInterval(() => void run(), everyMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await db.$disconnect();
-  };
+  return repeatEvery(everyMs, run, () => db.$disconnect());
 }
 
 export interface MailJobOptions {
@@ -88,8 +83,6 @@ export function startMailJob(options: MailJobOptions): () => Promise<void> {
     logLinks: options.logMailLinks ?? false,
   });
   const where = { timeZone: options.timeZone, origin: options.origin };
-  let running: Promise<void> | undefined;
-  let stopped = false;
 
   const step = async (name: string, fn: () => Promise<void>) => {
     try {
@@ -121,20 +114,8 @@ export function startMailJob(options: MailJobOptions): () => Promise<void> {
     });
   };
 
-  const tick = () => {
-    if (running || stopped) return;
-    running = run().finally(() => {
-      running = undefined;
-    });
-  };
-  tick();
-  const timer = setInterval(tick, options.everyMs ?? 15_000);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
+  return repeatEvery(options.everyMs ?? 15_000, run, async () => {
     sender.close();
     await db.$disconnect();
-  };
+  });
 }

@@ -2,6 +2,7 @@ import type { Agent } from "node:https";
 import { claimDropInPushes, createDb } from "@offshift/db";
 import type { Logger } from "pino";
 import { createPushSender, type VapidConfig } from "./push.js";
+import { repeatEvery } from "./repeat.js";
 
 /**
  * Drop-in pushes ("opens in 10 minutes", "cancelled") to devices that counted
@@ -22,9 +23,6 @@ export function startDropInPushJob(options: {
   const now = options.now ?? (() => new Date());
   const db = createDb(options.databaseUrl, { maxConnections: 2 });
   const push = createPushSender({ db, logger, vapid: options.vapid, agent: options.agent });
-  let running: Promise<void> | undefined;
-  let stopped = false;
-
   const run = async () => {
     try {
       const due = await claimDropInPushes(db, now());
@@ -35,17 +33,5 @@ export function startDropInPushJob(options: {
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, "drop-in pushes failed; will retry");
     }
   };
-  const tick = () => {
-    if (running || stopped) return;
-    running = run().finally(() => (running = undefined));
-  };
-  tick();
-  const timer = setInterval(tick, options.everyMs ?? 15_000);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-    await db.$disconnect();
-  };
+  return repeatEvery(options.everyMs ?? 15_000, run, () => db.$disconnect());
 }

@@ -57,14 +57,12 @@ interface OccurrenceRow {
   roomState: unknown;
 }
 
-/*
- * Plain SQL on the client's pool, like Tonight's read (listTonightShared): the session page
- * and the room page read it on every visit. The same joins as there, for one occurrence.
+/**
+ * What both plain-SQL reads below show with an occurrence, in one round trip: the series'
+ * facilitator when the occurrence names none, the backup only when it is someone other than
+ * the occurrence's facilitator, the count of intents, and the live room's state.
  */
-const OCCURRENCE_SQL = `
-  select o.id, o."seriesId", o.title, o.theme, o.description, o.language, o."roomStyle"::text as "roomStyle",
-         o."startsAt", o."endsAt", o.capacity, o.status::text as status, o."openedAt", o."backupAlertedAt",
-         o."facilitatorId", s."facilitatorId" as "seriesFacilitatorId", s."backupFacilitatorId",
+const SHOWN_WITH = `
          coalesce(fo."displayName", fs."displayName") as "facilitatorName",
          case when s."backupFacilitatorId" is distinct from o."facilitatorId" then b."displayName" end as "backupName",
          (select count(*)::int from "AttendanceIntent" i where i."occurrenceId" = o.id) as planning,
@@ -74,7 +72,16 @@ const OCCURRENCE_SQL = `
     join "Person" fs on fs.id = s."facilitatorId"
     left join "Person" fo on fo.id = o."facilitatorId"
     left join "Person" b on b.id = s."backupFacilitatorId"
-    left join "LiveRoom" lr on lr."occurrenceId" = o.id
+    left join "LiveRoom" lr on lr."occurrenceId" = o.id`;
+
+/*
+ * Plain SQL on the client's pool, like Tonight's read (listTonightShared): the session page
+ * and the room page read it on every visit. The same joins as there, for one occurrence.
+ */
+const OCCURRENCE_SQL = `
+  select o.id, o."seriesId", o.title, o.theme, o.description, o.language, o."roomStyle"::text as "roomStyle",
+         o."startsAt", o."endsAt", o.capacity, o.status::text as status, o."openedAt", o."backupAlertedAt",
+         o."facilitatorId", s."facilitatorId" as "seriesFacilitatorId", s."backupFacilitatorId",${SHOWN_WITH}
    where o.id = $1`;
 
 /** One occurrence as the session page shows it, or null. Cancelled ones are returned (and said so). */
@@ -135,17 +142,7 @@ interface TonightRow {
  * and the live room's state.
  */
 const TONIGHT_SQL = `
-  select o.id, o.title, o.theme, o.description, o.language, o."startsAt", o."endsAt", o.capacity, o."openedAt",
-         coalesce(fo."displayName", fs."displayName") as "facilitatorName",
-         case when s."backupFacilitatorId" is distinct from o."facilitatorId" then b."displayName" end as "backupName",
-         (select count(*)::int from "AttendanceIntent" i where i."occurrenceId" = o.id) as planning,
-         lr.state as "roomState"
-    from "DropInOccurrence" o
-    join "DropInSeries" s on s.id = o."seriesId"
-    join "Person" fs on fs.id = s."facilitatorId"
-    left join "Person" fo on fo.id = o."facilitatorId"
-    left join "Person" b on b.id = s."backupFacilitatorId"
-    left join "LiveRoom" lr on lr."occurrenceId" = o.id
+  select o.id, o.title, o.theme, o.description, o.language, o."startsAt", o."endsAt", o.capacity, o."openedAt",${SHOWN_WITH}
    where o.status = 'SCHEDULED' and o."endsAt" > $1 and o."startsAt" < $2
    order by o."startsAt", o.id`;
 
