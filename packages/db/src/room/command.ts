@@ -12,6 +12,7 @@ import {
   type RoomError,
   type RoomSnapshot,
 } from "@offshift/core";
+import { createHash } from "node:crypto";
 import type pg from "pg";
 import { poolOf, type Db } from "../client.js";
 
@@ -129,10 +130,26 @@ interface TruthRow {
   fingerprint: string;
 }
 
+const names = new Map<string, string>();
+/**
+ * The hot path's statements are prepared once per connection (a named query):
+ * PostgreSQL then skips parsing and planning them on every command, which for a
+ * statement of several CTEs costs more than running it. The name is the text's
+ * hash, so each shape of the write (with or without a chat line, presence…) has its own.
+ */
+export function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = names.get(text);
+  if (!name) {
+    name = `room_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+    if (names.size < 1000) names.set(text, name);
+  }
+  return { name, text, values };
+}
+
 /** The room's context, state and version in one round trip. */
 export async function readRoomTruth(pool: pg.Pool, occurrenceId: string): Promise<RoomTruth | null> {
   if (!UUID.test(occurrenceId)) return null;
-  const row = (await pool.query<TruthRow>(READ_TRUTH, [occurrenceId])).rows[0];
+  const row = (await pool.query<TruthRow>(prepared(READ_TRUTH, [occurrenceId]))).rows[0];
   if (!row) return null;
   const context: RoomContext = {
     occurrenceId,
@@ -401,6 +418,6 @@ async function writeRoom(
     ), up AS (${write}
     )${st.ctes.map((c) => `, ${c}`).join("")}
     SELECT "version" FROM up`;
-  const result = await pool.query(sql, st.params);
+  const result = await pool.query(prepared(sql, st.params));
   return result.rowCount === 1;
 }

@@ -13,6 +13,7 @@ import type { Prisma } from "../generated/prisma/client.js";
 import {
   AUTO_END_AFTER_MINUTES,
   CHAT_BUFFER,
+  prepared,
   roomCommand,
   type RoomActorIn,
   type RoomCommandResult,
@@ -117,9 +118,11 @@ export async function endLiveRoomIn(tx: Tx, occurrenceId: string, byPersonId: st
 /** Side-chat lines after `afterSeq` (at most the buffer), for a reconnecting client. */
 export async function chatSince(db: Db, occurrenceId: string, afterSeq: number) {
   const { rows } = await poolOf(db).query<{ seq: number; memberId: string; name: string; text: string; at: Date }>(
-    `SELECT "seq", "memberId", "name", "text", "at" FROM "RoomChatLine"
-     WHERE "occurrenceId" = $1::uuid AND "seq" > $2::int ORDER BY "seq" LIMIT $3::int`,
-    [occurrenceId, afterSeq, CHAT_BUFFER],
+    prepared(
+      `SELECT "seq", "memberId", "name", "text", "at" FROM "RoomChatLine"
+       WHERE "occurrenceId" = $1::uuid AND "seq" > $2::int ORDER BY "seq" LIMIT $3::int`,
+      [occurrenceId, afterSeq, CHAT_BUFFER],
+    ),
   );
   return rows.map((l) => ({ seq: l.seq, from: l.memberId, name: l.name, text: l.text, at: l.at.getTime() }));
 }
