@@ -4,6 +4,7 @@
  * also exported from the main entry.
  */
 export { MESH_FULL_MESSAGE, placesLeft } from "./dropins/places.js";
+export { dayInSentence } from "./dropins/day-in-sentence.js";
 export { agreementFor } from "./people/agreements.js";
 export type * from "./realtime/events.js";
 export type { RoomAck, RoomError, RoomErrorCode } from "./room/commands.js";

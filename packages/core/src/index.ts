@@ -5,6 +5,7 @@ export * from "./time/zoned.js";
 export * from "./time/recurrence.js";
 export * from "./dropins/tonight.js";
 export * from "./dropins/places.js";
+export * from "./dropins/day-in-sentence.js";
 export * from "./dropins/schema.js";
 export * from "./realtime/events.js";
 export * from "./realtime/channels.js";

@@ -167,6 +167,11 @@ describe("what workers are told", () => {
       "Nobody is free right now: the next drop-in is tonight at 22:00",
     );
     expect(availabilityText(0, null)).toBe("Nobody is free right now");
+    // Day names keep their capital inside the sentence; only "tonight" and "tomorrow night" are lowered.
+    expect(availabilityText(0, { day: "Monday", time: "07:15" })).toBe(
+      "Nobody is free right now: the next drop-in is Monday at 07:15",
+    );
+    expect(availabilityText(0, { day: "Tomorrow night", time: "00:30" })).toContain("is tomorrow night at 00:30");
     expect(availabilityText(0, { day: "Tonight", time: "21:30", openNow: true })).toBe(
       "Nobody is free right now: a drop-in is open now",
     );

@@ -5,6 +5,8 @@
  * row locks; nothing here does I/O.
  */
 
+import { dayInSentence } from "../dropins/day-in-sentence.js";
+
 /** An offer stands this long before it passes to the next volunteer. */
 export const OFFER_TIMEOUT_MS = 30_000;
 /** Preferences limit who is asked for this long, then anyone on call is asked (the worker is told). */
@@ -131,7 +133,7 @@ export function availabilityText(
     ? ""
     : nextDropIn.openNow
       ? ": a drop-in is open now"
-      : `: the next drop-in is ${nextDropIn.day.toLowerCase()} at ${nextDropIn.time}`;
+      : `: the next drop-in is ${dayInSentence(nextDropIn.day)} at ${nextDropIn.time}`;
   return `Nobody is free right now${next}`;
 }
 

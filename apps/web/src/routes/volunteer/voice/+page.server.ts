@@ -1,6 +1,6 @@
 import { fail } from "@sveltejs/kit";
 import { z } from "zod";
-import { ENGLISH_REGIONS, nightLabel } from "@offshift/core";
+import { ENGLISH_REGIONS, dayInSentence, nightLabel } from "@offshift/core";
 import { listVoiceThemes, recordSessionThemes, sessionsToTick, type VoiceSessionRef } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
@@ -19,7 +19,7 @@ export const load: PageServerLoad = async ({ locals }) => {
   ]);
   const when = (at: Date) => {
     const l = nightLabel(at, now, tz);
-    return `${l.day === "Tonight" || l.day === "Tomorrow night" ? l.day.toLowerCase() : l.day} at ${l.time}`;
+    return `${dayInSentence(l.day)} at ${l.time}`;
   };
   return {
     themes: themes.filter((t) => t.active),
