@@ -14,3 +14,4 @@ export type * from "./talk/schema.js";
 export { BUSY_MESSAGE, BUSY_RETRIES, STILL_BUSY_MESSAGE, busyRetryDelay } from "./realtime/busy.js";
 export { WORD_MAX, PARAPHRASE_MAX } from "./voice/limits.js";
 export type { PushTopic } from "./push/schema.js";
+export { pushNotification, type PushMessage } from "./push/wording.js";

@@ -12,7 +12,7 @@ import type {
   TalkReply,
   TalkStatus,
 } from "@offshift/core/browser";
-import { STILL_BUSY_MESSAGE } from "@offshift/core/browser";
+import { STILL_BUSY_MESSAGE, pushNotification, type PushMessage } from "@offshift/core/browser";
 import { emitWithRetry } from "$lib/ack.js";
 import { transportFor } from "$lib/audio/choose.js";
 import { LiveKitTransport } from "$lib/audio/livekit.js";
@@ -384,11 +384,14 @@ export class CallClient extends TalkSocket {
  * "Someone's here for you": a system notification if the person allowed
  * them (asked only from a button), else the tab title changes. No sound.
  */
-export function announceMatch(text: string) {
-  document.title = `● ${text}`;
+export function announceMatch(message: PushMessage) {
+  // The same discreet words as a push (a shared or employer-issued phone, a tab seen over a shoulder):
+  // nothing in the tab's title or the alert says what this is.
+  const { title, body, tag } = pushNotification(message, true);
+  document.title = `● ${title}`;
   if (typeof Notification !== "undefined" && Notification.permission === "granted") {
     try {
-      new Notification("Offshift", { body: text, tag: "offshift-talk" });
+      new Notification(title, { body, tag });
     } catch {
       // Some mobile browsers only allow notifications from a service worker: the title is enough.
     }
