@@ -9,6 +9,13 @@ import { dayInSentence } from "../dropins/day-in-sentence.js";
 
 /** An offer stands this long before it passes to the next volunteer. */
 export const OFFER_TIMEOUT_MS = 30_000;
+/**
+ * Going on call without a talk-line slot lasts this long at most (the page can
+ * renew it). A device that takes offers by push keeps a volunteer reachable with
+ * no page open, so "until they stop" could otherwise mean offers all night to
+ * someone who closed the page and went to sleep.
+ */
+export const AD_HOC_ON_CALL_MS = 4 * 60 * 60_000;
 /** Preferences limit who is asked for this long, then anyone on call is asked (the worker is told). */
 export const RELAX_AFTER_MS = 2 * 60_000;
 /** A volunteer who declined (or let an offer lapse) is not asked again for the same request for this long. */

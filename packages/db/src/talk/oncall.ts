@@ -1,4 +1,10 @@
-import { canConfirmSlot, PRESENCE_STALE_MS, type OnCallStatus, type TalkOfferView } from "@offshift/core";
+import {
+  AD_HOC_ON_CALL_MS,
+  canConfirmSlot,
+  PRESENCE_STALE_MS,
+  type OnCallStatus,
+  type TalkOfferView,
+} from "@offshift/core";
 import type { Db } from "../client.js";
 import { refuse, type TalkResult } from "./requests.js";
 import { withdrawOffersForWorker, withdrawOffersOf, type ClosedOffer } from "./matching.js";
@@ -32,7 +38,7 @@ export async function talkLineSlotsNow(
 
 /**
  * Goes on call: for a talk-line slot the volunteer is on (until its end), or
- * ad hoc (until they stop). The caller has checked `oncall.start`.
+ * ad hoc (for AD_HOC_ON_CALL_MS, or until they stop). The caller has checked `oncall.start`.
  */
 export async function startOnCall(
   db: Db,
@@ -50,7 +56,7 @@ export async function startOnCall(
     if (!canConfirmSlot(slot, input.now.getTime()))
       return refuse("invalid", "That slot can be confirmed from 10 minutes before it starts until it ends.");
     until = assignment.slot.endsAt;
-  }
+  } else until = new Date(input.now.getTime() + AD_HOC_ON_CALL_MS);
   await db.onCall.upsert({
     where: { personId: input.personId },
     create: { personId: input.personId, slotId: input.slotId ?? null, since: input.now, until },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { OFFER_TIMEOUT_MS } from "@offshift/core";
+import { AD_HOC_ON_CALL_MS, OFFER_TIMEOUT_MS } from "@offshift/core";
 import { createDb, type Db } from "../client.js";
 import { createTestDatabase } from "../testing/index.js";
 import { acceptOffer, dispatchOffers } from "./matching.js";
@@ -98,5 +98,23 @@ describe("on call with no page open, offers by push", () => {
       now: at(OFFER_TIMEOUT_MS + 1000),
     });
     expect(accepted.ok).toBe(true);
+  });
+
+  it("ad hoc on call ends by itself after four hours: no offers all night to a phone in a pocket", async () => {
+    await reset();
+    const byPush = await onCallVolunteer("Sleepy Vol", "push");
+    expect(await talkAvailability(db, at(AD_HOC_ON_CALL_MS - 60_000))).toEqual({ onCall: 1, free: 1 });
+    expect(await talkAvailability(db, at(AD_HOC_ON_CALL_MS + 1))).toEqual({ onCall: 0, free: 0 });
+    const later = at(AD_HOC_ON_CALL_MS + 60_000);
+    const asked = await requestTalk(db, {
+      requesterKey: "guest:w9",
+      preferences: { experience: [] },
+      now: later,
+      page: { socketId: "w9", nodeId: "n1" },
+    });
+    expect(asked.ok).toBe(true);
+    const r = await dispatchOffers(db, later);
+    expect(r.offered).toEqual([]);
+    expect(r.offCall).toContain(byPush);
   });
 });

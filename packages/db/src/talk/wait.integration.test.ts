@@ -60,7 +60,7 @@ describe("a queued worker's wait", () => {
     });
 
     // The one volunteer on call is busy in a call: the worker is one round of calls away.
-    await startOnCall(db, { personId: v.id, now: ago(300) });
+    await startOnCall(db, { personId: v.id, now: ago(120) }); // ad hoc on call lasts at most four hours
     await touchOnCallPresence(db, { socketId: "v1", personId: v.id, nodeId: "n1", now });
     await pastCall(v.id, 5, 1, null);
     await requestTalk(db, {
