@@ -56,6 +56,9 @@ export { callChannel };
 const sideChannel = callSideChannel;
 const personRoom = personChannel;
 
+/** How long after a call ends its sockets are taken out of its channels (see call:end). */
+const CALL_LEAVE_DELAY_MS = 2000;
+
 /** Mesh signalling inside a call: to the other side, bounded and shaped here (never stored). */
 const callSignal = z.object({
   to: z.enum(["worker", "volunteer"], { error: "Unknown participant" }),
@@ -357,11 +360,17 @@ function registerTalkHandlers(
         if (view) io.to(channel).emit("call:state", view);
         // Both sides leave the audio too: the call's LiveKit room is deleted (nothing to do on the mesh).
         void deps.audio.endCall(call.callId);
-        process.nextTick(() =>
-          io
-            .in(channel)
-            .socketsLeave([channel, sideChannel(call.callId, "worker"), sideChannel(call.callId, "volunteer")]),
-        );
+        // The ended state and this leave each cross the cluster adapter on their own and can reach
+        // another node in either order: a leave that came first would take the other side out before
+        // it was told. Leaving a little later lets the state arrive first (a side-chat line sent in
+        // those two seconds can still reach the other side, as one sent just before the end would).
+        setTimeout(
+          () =>
+            io
+              .in(channel)
+              .socketsLeave([channel, sideChannel(call.callId, "worker"), sideChannel(call.callId, "volunteer")]),
+          CALL_LEAVE_DELAY_MS,
+        ).unref();
         io.to(personRoom(r.volunteerId)).emit("oncall:changed");
         service.kick();
         logger.info({ by: call.side }, "talk call ended");
