@@ -1,14 +1,8 @@
-import {
-  AD_HOC_ON_CALL_MS,
-  canConfirmSlot,
-  PRESENCE_STALE_MS,
-  type OnCallStatus,
-  type TalkOfferView,
-} from "@offshift/core";
+import { AD_HOC_ON_CALL_MS, canConfirmSlot, type OnCallStatus, type TalkOfferView } from "@offshift/core";
 import type { Db } from "../client.js";
 import { refuse, type TalkResult } from "./requests.js";
 import { withdrawOffersForWorker, withdrawOffersOf, type ClosedOffer } from "./matching.js";
-import { workerHere } from "./presence.js";
+import { volunteerReachable, workerHere } from "./presence.js";
 import { Prisma } from "../generated/prisma/client.js";
 
 /** Talk-line rota slots this volunteer is on that can be confirmed now (from 10 minutes before to the end). */
@@ -119,11 +113,11 @@ export async function dropTalkPresence(
   }
   for (const row of rows) {
     if (row.kind !== "oncall" || !row.personId) continue;
-    const stale = new Date(input.now.getTime() - PRESENCE_STALE_MS);
-    const others = await db.talkPresence.count({
-      where: { personId: row.personId, kind: "oncall", heartbeatAt: { gt: stale } },
-    });
-    if (others === 0) closed.push(...(await withdrawOffersOf(db, row.personId, input.now)));
+    // Their last on-call page closed: an offer stands while another page is open or a device takes offers
+    // by push (that is being on call with no page open; the page may close just as the offer is made).
+    const [reach] = await db.$queryRaw<{ reachable: boolean }[]>`
+      SELECT ${volunteerReachable(Prisma.sql`${row.personId}::uuid`, input.now)} AS "reachable"`;
+    if (!reach?.reachable) closed.push(...(await withdrawOffersOf(db, row.personId, input.now)));
   }
   return { closed, callIds: rows.filter((r) => r.kind === "call" && r.callId).map((r) => r.callId!) };
 }

@@ -3,7 +3,7 @@ import { AD_HOC_ON_CALL_MS, OFFER_TIMEOUT_MS } from "@offshift/core";
 import { createDb, type Db } from "../client.js";
 import { createTestDatabase } from "../testing/index.js";
 import { acceptOffer, dispatchOffers } from "./matching.js";
-import { heartbeatTalkNode, startOnCall, touchOnCallPresence } from "./oncall.js";
+import { dropTalkPresence, heartbeatTalkNode, startOnCall, touchOnCallPresence } from "./oncall.js";
 import { requestTalk, talkAvailability } from "./requests.js";
 import { savePushSubscription } from "../push/subscriptions.js";
 
@@ -98,6 +98,36 @@ describe("on call with no page open, offers by push", () => {
       now: at(OFFER_TIMEOUT_MS + 1000),
     });
     expect(accepted.ok).toBe(true);
+  });
+
+  it("closing the last on-call page as an offer is made keeps it standing for a device that takes offers; with none it is withdrawn", async () => {
+    await reset();
+    const pocket = await onCallVolunteer("Pocket Closer", "push");
+    await touchOnCallPresence(db, { socketId: "pocket-page", personId: pocket, nodeId: "n1", now: t0 });
+    await requestTalk(db, {
+      requesterKey: "guest:w3",
+      preferences: { experience: [] },
+      now: t0,
+      page: { socketId: "w3", nodeId: "n1" },
+    });
+    expect((await dispatchOffers(db, t0)).offered.map((o) => o.volunteerId)).toEqual([pocket]);
+    // The page's close is handled after the offer was made (a busy node): the phone still has it.
+    expect((await dropTalkPresence(db, { socketId: "pocket-page", now: at(1000) })).closed).toEqual([]);
+    expect(await db.talkOffer.findMany({ where: { volunteerId: pocket }, select: { status: true } })).toEqual([
+      { status: "PENDING" },
+    ]);
+
+    await reset();
+    const pageOnly = await onCallVolunteer("Page Only", "page");
+    await requestTalk(db, {
+      requesterKey: "guest:w4",
+      preferences: { experience: [] },
+      now: t0,
+      page: { socketId: "w4", nodeId: "n1" },
+    });
+    expect((await dispatchOffers(db, t0)).offered.map((o) => o.volunteerId)).toEqual([pageOnly]);
+    const dropped = await dropTalkPresence(db, { socketId: `s-${pageOnly}`, now: at(1000) });
+    expect(dropped.closed).toMatchObject([{ volunteerId: pageOnly, reason: "withdrawn" }]);
   });
 
   it("ad hoc on call ends by itself after four hours: no offers all night to a phone in a pocket", async () => {
