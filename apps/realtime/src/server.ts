@@ -1,8 +1,4 @@
 import { createServer, type Server as HttpServer } from "node:http";
-// Pinned to 0.3.x: from 0.4 the adapter is built on ClusterAdapter, which drops
-// messages without a top-level `nsp`, and the official @socket.io/postgres-emitter
-// (0.1.1, which web publishes with) does not send one.
-import { createAdapter } from "@socket.io/postgres-adapter";
 import express from "express";
 import helmet from "helmet";
 import pg from "pg";
@@ -18,6 +14,7 @@ import {
   type LiveKitConfig,
 } from "./livekit.js";
 import type { NodeDeps, RealtimeIo } from "./deps.js";
+import { soloAwareAdapter } from "./adapter.js";
 import { CommandGate, type GateLimits } from "./gate.js";
 import { MAX_SOCKETS_PER_IDENTITY, TOO_MANY_SOCKETS } from "./limits.js";
 import { createMetrics } from "./metrics.js";
@@ -48,6 +45,8 @@ export interface RealtimeOptions {
   push?: { vapid: VapidConfig; /** tests: trusts the local push service */ agent?: Agent };
   /** How much may wait before commands are refused as busy (defaults in gate.ts; tests set them low). */
   gate?: Partial<GateLimits>;
+  /** How often nodes announce themselves and when a silent one is forgotten (defaults 5 s / 10 s; tests run it faster). */
+  clusterHeartbeat?: { heartbeatIntervalMs?: number; heartbeatTimeoutMs?: number };
 }
 
 export interface RealtimeServer {
@@ -132,8 +131,9 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
   const http = createServer(app);
   const io: RealtimeIo = new Server(http, {
     cors: { origin: options.corsOrigins === "*" ? true : options.corsOrigins, credentials: true },
-    adapter: createAdapter(pool, {
-      errorHandler: (err) => logger.warn({ err: err.message }, "cluster adapter error"),
+    adapter: soloAwareAdapter(pool, {
+      ...options.clusterHeartbeat,
+      onError: (err) => logger.warn({ err: err.message }, "cluster adapter error"),
     }),
     // Phones on mobile data drop briefly; keep the session through short gaps.
     pingInterval: 20_000,

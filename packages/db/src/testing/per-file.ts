@@ -23,6 +23,12 @@ export function useTestDatabase(name: string, options: { maxConnections?: number
     await drop();
   });
   return {
+    /** This file's database URL (only inside hooks and tests, once it exists). */
+    url(): string {
+      if (!url)
+        throw new Error(`useTestDatabase("${name}"): the database is made in beforeAll; ask for its URL from there`);
+      return url;
+    },
     /** A new client on this file's database (only inside hooks and tests, once it exists). */
     client(): Db {
       if (!url)

@@ -1,0 +1,123 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import pg from "pg";
+import { Server } from "socket.io";
+import { io as connect } from "socket.io-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useTestDatabase } from "@offshift/db/testing/per-file";
+import { soloAwareAdapter } from "./adapter.js";
+import { eventually } from "./test-helpers.js";
+
+// What the nodes say to each other, read the way another node would: LISTEN on the adapter's channel.
+const database = useTestDatabase("cluster-adapter");
+const HEARTBEAT = { heartbeatIntervalMs: 150, heartbeatTimeoutMs: 500 };
+const BROADCAST = 3;
+const HEARTBEATS = new Set([1, 2]);
+
+let pool: pg.Pool;
+let listener: pg.Client;
+const heard: { uid: string; type: number; at: number }[] = [];
+
+beforeAll(async () => {
+  pool = new pg.Pool({ connectionString: database.url(), max: 4 });
+  listener = new pg.Client({ connectionString: database.url() });
+  await listener.connect();
+  listener.on("notification", (n) => {
+    const doc = JSON.parse(n.payload ?? "{}") as { uid: string; type: number };
+    heard.push({ uid: doc.uid, type: doc.type, at: Date.now() });
+  });
+  await listener.query('LISTEN "socket.io#/"');
+});
+afterAll(async () => {
+  await listener?.end();
+  await pool?.end();
+});
+
+async function startNode() {
+  const http = createServer();
+  const io = new Server(http, { adapter: soloAwareAdapter(pool, HEARTBEAT) });
+  io.on("connection", (socket) => void socket.join("night-room"));
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const uid = (io.of("/").adapter as unknown as { uid: string }).uid;
+  return {
+    io,
+    uid,
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => void io.close(() => resolve())),
+  };
+}
+
+/** Waits for two heartbeats from `uid` heard after now: anything it published before them has arrived too. */
+async function settled(uid: string) {
+  const since = Date.now();
+  await eventually(
+    async () => heard.filter((h) => h.uid === uid && HEARTBEATS.has(h.type) && h.at > since).length,
+    (n) => n >= 2,
+  );
+}
+
+const broadcastsFrom = (uid: string, since = 0) =>
+  heard.filter((h) => h.uid === uid && h.type === BROADCAST && h.at >= since).length;
+
+describe("the cluster adapter with one node", () => {
+  it("publishes broadcasts while it may not yet know the others, then nothing but heartbeats when it is alone", async () => {
+    const a = await startNode();
+    try {
+      // Just started: other nodes may exist that it has not heard from, so it tells them.
+      a.io.to("night-room").emit("line", "early");
+      await eventually(
+        async () => broadcastsFrom(a.uid),
+        (n) => n === 1,
+      );
+
+      // Past the heartbeat timeout with nobody heard from: nobody to tell.
+      await new Promise((r) => setTimeout(r, HEARTBEAT.heartbeatTimeoutMs + 100));
+      const quietFrom = Date.now();
+      for (let i = 0; i < 20; i++) a.io.to("night-room").emit("line", `alone ${i}`);
+      await settled(a.uid);
+      expect(broadcastsFrom(a.uid, quietFrom)).toBe(0);
+    } finally {
+      await a.close();
+    }
+  });
+
+  it("publishes again as soon as a second node appears, and a member on it hears the room; quiet again once it is gone", async () => {
+    const a = await startNode();
+    try {
+      await new Promise((r) => setTimeout(r, HEARTBEAT.heartbeatTimeoutMs + 100));
+      const b = await startNode();
+      const member = connect(b.url, { transports: ["websocket"], reconnection: false, forceNew: true });
+      try {
+        await new Promise<void>((resolve) => member.once("connect", () => resolve()));
+        const lines: string[] = [];
+        member.on("line", (text: string) => lines.push(text));
+        // Sent from node A, whose only listener in the room is on node B.
+        let n = 0;
+        await eventually(
+          async () => {
+            a.io.to("night-room").emit("line", `from a ${++n}`);
+            return lines.length;
+          },
+          (count) => count > 0,
+        );
+        expect(broadcastsFrom(a.uid)).toBeGreaterThan(0);
+      } finally {
+        member.disconnect();
+        await b.close();
+      }
+      // B is silent from now on: once A forgets it, A stops publishing.
+      await new Promise((r) => setTimeout(r, HEARTBEAT.heartbeatTimeoutMs + 100));
+      await eventually(
+        async () => {
+          const from = Date.now();
+          a.io.to("night-room").emit("line", "alone again");
+          await settled(a.uid);
+          return broadcastsFrom(a.uid, from);
+        },
+        (count) => count === 0,
+      );
+    } finally {
+      await a.close();
+    }
+  });
+});
