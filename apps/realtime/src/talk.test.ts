@@ -2,6 +2,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   OFFER_TIMEOUT_MS,
+  callChannel,
   signalBytes,
   type Actor,
   type CallChatLine,
@@ -270,6 +271,11 @@ describe("the 1:1 line across two realtime nodes", () => {
     });
     expect(await send(maria, "call:end")).toEqual({ ok: true });
     expect(await ended).toMatchObject({ status: "ended", endedBy: "volunteer" });
+    // Out of the call's channels at once on Maria's node (told first, then taken out, on the same node),
+    // and on Owl's as soon as the end reaches it: nothing of the call is relayed to either any more.
+    const inCall = (node: RealtimeServer) => node.io.of("/").adapter.rooms.get(callChannel(callId))?.size ?? 0;
+    expect(inCall(nodes[0]!)).toBe(0);
+    await expect.poll(() => inCall(nodes[1]!), { timeout: 1500 }).toBe(0);
     expect(await send(owl, "call:end")).toMatchObject({ ok: false });
     // Nothing of the chat was stored anywhere.
     const dump = JSON.stringify(await db.talkCall.findMany()) + JSON.stringify(await db.auditEvent.findMany());

@@ -8,6 +8,7 @@ import {
   type InterServerEvents,
   type ServerToClientEvents,
   type SocketData,
+  type CallView,
   type TalkAck,
   type TalkCommand,
   type TalkError,
@@ -56,8 +57,21 @@ export { callChannel };
 const sideChannel = callSideChannel;
 const personRoom = personChannel;
 
-/** How long after a call ends its sockets are taken out of its channels (see call:end). */
-const CALL_LEAVE_DELAY_MS = 2000;
+/**
+ * A call ended: this node's sockets in it are told its final state, then taken
+ * out of its channels. Every node does this for its own sockets (the node that
+ * ended it, and the others on `call:ended`), so the state cannot reach a
+ * socket after its leave: across the cluster adapter the two would travel
+ * separately and could arrive in either order. The leave waits a tick because
+ * the adapter sends a broadcast on the next tick.
+ */
+function closeCallHere(io: NodeDeps["io"], callId: string, view: Omit<CallView, "me"> | null): void {
+  const channel = callChannel(callId);
+  if (view) io.local.to(channel).emit("call:state", view);
+  process.nextTick(() =>
+    io.local.in(channel).socketsLeave([channel, sideChannel(callId, "worker"), sideChannel(callId, "volunteer")]),
+  );
+}
 
 /** Mesh signalling inside a call: to the other side, bounded and shaped here (never stored). */
 const callSignal = z.object({
@@ -162,6 +176,9 @@ export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkServic
   const timer = setInterval(kick, options.dispatchEveryMs ?? 1000);
   timer.unref();
 
+  io.on("call:ended", (callId: unknown, view: unknown) => {
+    if (typeof callId === "string") closeCallHere(io, callId, (view ?? null) as Omit<CallView, "me"> | null);
+  });
   io.on("connection", (socket) => registerTalkHandlers(socket, deps, { kick, notifyClosed, push: options.push }));
 
   return {
@@ -356,21 +373,10 @@ function registerTalkHandlers(
         const r = await endCall(db, { callId: call.callId, side: call.side, now });
         if (!r.ok) return r;
         const view = await loadCallView(db, call.callId, now);
-        const channel = callChannel(call.callId);
-        if (view) io.to(channel).emit("call:state", view);
+        closeCallHere(io, call.callId, view);
+        io.serverSideEmit("call:ended", call.callId, view);
         // Both sides leave the audio too: the call's LiveKit room is deleted (nothing to do on the mesh).
         void deps.audio.endCall(call.callId);
-        // The ended state and this leave each cross the cluster adapter on their own and can reach
-        // another node in either order: a leave that came first would take the other side out before
-        // it was told. Leaving a little later lets the state arrive first (a side-chat line sent in
-        // those two seconds can still reach the other side, as one sent just before the end would).
-        setTimeout(
-          () =>
-            io
-              .in(channel)
-              .socketsLeave([channel, sideChannel(call.callId, "worker"), sideChannel(call.callId, "volunteer")]),
-          CALL_LEAVE_DELAY_MS,
-        ).unref();
         io.to(personRoom(r.volunteerId)).emit("oncall:changed");
         service.kick();
         logger.info({ by: call.side }, "talk call ended");

@@ -126,6 +126,8 @@ export interface InterServerEvents {
   ping: () => void;
   /** Web cancelled a session whose room was open (the room is already ended in PostgreSQL): take its people out. */
   "room:cancelled": (occurrenceId: string) => void;
+  /** A 1:1 call ended on another node: tell this node's sockets in it the final state, then take them out. */
+  "call:ended": (callId: string, view: Omit<CallView, "me"> | null) => void;
 }
 
 export interface SocketData {
