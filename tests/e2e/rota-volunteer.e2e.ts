@@ -76,12 +76,16 @@ describe("volunteer rota", () => {
     expect(await dev.locator("#bufferAfterWorkMinutes-hint").textContent()).toContain("45 minutes");
     await dev.getByLabel("Most hours a week").fill("99");
     await dev.getByLabel("Rest between a slot and your next work shift (hours)").fill("2");
+    await dev.getByLabel("Rest after a late or night shift (hours)").fill("20");
     await dev.getByRole("button", { name: "Save preferences" }).click();
     await expect
       .poll(() => dev.locator("#maxHoursPerWeek-error").textContent())
       .toBe("The most hours a week must be between 0 and 60");
     expect(await dev.locator("#minRestBeforeWorkHours-error").textContent()).toBe(
       "The rest before work must be between 4 and 16 hours",
+    );
+    expect(await dev.locator("#restAfterShiftHours-error").textContent()).toBe(
+      "The rest after a late or night shift must be between 4 and 16 hours",
     );
     expect(await seriousA11yViolations(dev)).toEqual([]);
     await dev.goto(`${app.url}/volunteer/preferences`);
