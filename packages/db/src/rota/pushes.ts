@@ -1,4 +1,4 @@
-import { checkEligibility, nightLabel, type PushMessage } from "@offshift/core";
+import { checkEligibility, nightLabel, personChannel, type PushMessage } from "@offshift/core";
 import type { Db } from "../client.js";
 import { pushTargetsFor, type PushTarget } from "../push/subscriptions.js";
 import { loadBoard } from "./board.js";
@@ -159,7 +159,7 @@ export async function claimRotaPushes(db: Db, now: Date, options: { timeZone: st
   const out: RotaPush[] = [];
   for (const c of due) {
     if (!won.has(c.key)) continue;
-    const targets = await pushTargetsFor(db, `person:${c.personId}`, "rota");
+    const targets = await pushTargetsFor(db, personChannel(c.personId), "rota");
     if (targets.length === 0) continue;
     const untilStart = Math.max(60, Math.floor((c.startsAt.getTime() - now.getTime()) / 1000));
     out.push({
