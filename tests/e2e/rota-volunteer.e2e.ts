@@ -123,6 +123,13 @@ describe("volunteer rota", () => {
     // Wednesday's split-shift gap at 13:00 runs into the 14:00 late.
     const wednesdayGap = slot(dev, at(13, 0, -1)).filter({ hasText: "Split-shift gap" });
     expect(await wednesdayGap.getByTestId("reasons").textContent()).toContain("working a late from 14:00");
+    // Rota notifications for this device are offered in plain words, saying they keep to quiet hours.
+    const push = dev.getByTestId("push-rota");
+    await push.waitFor();
+    expect(await push.getAttribute("data-state")).toBe("off");
+    expect(await push.getByTestId("push-on").textContent()).toBe(
+      "Send rota reminders and cover requests to this device",
+    );
     expect(await seriousA11yViolations(dev)).toEqual([]);
 
     // Kwame has the rota open in another browser.
