@@ -1,6 +1,6 @@
-import { checkEligibility, nightLabel, personChannel, type PushMessage } from "@offshift/core";
+import { checkEligibility, nightLabel, type PushMessage } from "@offshift/core";
 import type { Db } from "../client.js";
-import { pushTargetsFor, type PushTarget } from "../push/subscriptions.js";
+import type { PushTarget } from "../push/subscriptions.js";
 import { loadBoard } from "./board.js";
 import { quietNow } from "./quiet.js";
 
@@ -103,10 +103,8 @@ export async function claimRotaPushes(db: Db, now: Date, options: { timeZone: st
         where: { slotId: { in: offers.map((o) => o.slotId) } },
         select: { slotId: true, personId: true },
       }),
-      db.pushSent.findMany({
-        where: { dedupeKey: { in: offers.flatMap((o) => people.map((p) => `rota-cover:${o.offerId}:${p}`)) } },
-        select: { dedupeKey: true },
-      }),
+      // Bounded: cover keys live only while their request is open.
+      db.pushSent.findMany({ where: { dedupeKey: { startsWith: "rota-cover:" } }, select: { dedupeKey: true } }),
     ]);
     const onSlot = new Set(held.map((h) => `${h.slotId}:${h.personId}`));
     const told = new Set(sent.map((s) => s.dedupeKey));
@@ -156,10 +154,20 @@ export async function claimRotaPushes(db: Db, now: Date, options: { timeZone: st
     ON CONFLICT ("dedupeKey") DO NOTHING
     RETURNING "dedupeKey"`;
   const won = new Set(claimed.map((c) => c.dedupeKey));
+  const mine = due.filter((c) => won.has(c.key));
+  const devices = await db.pushSubscription.findMany({
+    where: { personId: { in: [...new Set(mine.map((c) => c.personId))] }, topics: { has: "rota" } },
+    select: { personId: true, endpoint: true, p256dh: true, auth: true, discreet: true },
+  });
+  const targetsOf = new Map<string, PushTarget[]>();
+  for (const d of devices)
+    targetsOf.set(d.personId!, [
+      ...(targetsOf.get(d.personId!) ?? []),
+      { endpoint: d.endpoint, keys: { p256dh: d.p256dh, auth: d.auth }, discreet: d.discreet },
+    ]);
   const out: RotaPush[] = [];
-  for (const c of due) {
-    if (!won.has(c.key)) continue;
-    const targets = await pushTargetsFor(db, personChannel(c.personId), "rota");
+  for (const c of mine) {
+    const targets = targetsOf.get(c.personId) ?? [];
     if (targets.length === 0) continue;
     const untilStart = Math.max(60, Math.floor((c.startsAt.getTime() - now.getTime()) / 1000));
     out.push({
