@@ -130,6 +130,10 @@ describe("volunteer rota", () => {
     expect(await push.getByTestId("push-on").textContent()).toBe(
       "Send rota reminders and cover requests to this device",
     );
+    // Lates Mon-Wed and nights Fri-Sat: the page says when their quiet hours are, from the pattern.
+    expect(await dev.getByTestId("quiet-hours").textContent()).toMatch(
+      /(Quiet hours now, until [^(]+|Next quiet hours: [^(]+ to [^(]+) \(after your (late|night)\)\./,
+    );
     expect(await seriousA11yViolations(dev)).toEqual([]);
 
     // Kwame has the rota open in another browser.

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { buildWorkPattern } from "./pattern.js";
-import { isLateOrNightShift, isQuietAt, quietHoursEndAfter, quietPeriods, type QuietHoursInput } from "./quiet.js";
+import {
+  currentOrNextQuietHours,
+  isLateOrNightShift,
+  isQuietAt,
+  quietHoursEndAfter,
+  quietPeriods,
+  type QuietHoursInput,
+} from "./quiet.js";
 import { SHIFT_PRESETS, type ShiftTemplate, type WorkPatternBuilder } from "./schema.js";
 import { preferencesForm } from "./volunteer.js";
 import { LONDON } from "./testing.js";
@@ -70,6 +77,20 @@ describe("quiet hours after a night until 07:00 with 8 h rest", () => {
     // 07:00 EST is 12:00Z; 15:00 EST is 20:00Z.
     expect(isQuietAt(ny, at("2027-01-12T11:59:00Z"))).toBe(false);
     expect(quietHoursEndAfter(ny, at("2027-01-12T12:00:00Z"))).toEqual(at("2027-01-12T20:00:00Z"));
+  });
+
+  it("tells the volunteer the quiet hours they are in, or the next ones this week", () => {
+    expect(currentOrNextQuietHours(v, at("2027-01-12T09:00:00Z"))).toEqual({
+      start: at("2027-01-12T07:00:00Z"),
+      end: at("2027-01-12T15:00:00Z"),
+      shift: "night",
+      now: true,
+    });
+    expect(currentOrNextQuietHours(v, at("2027-01-13T09:00:00Z"))).toMatchObject({
+      start: at("2027-01-19T07:00:00Z"),
+      now: false,
+    });
+    expect(currentOrNextQuietHours(v, at("2027-01-13T09:00:00Z"), 86_400_000)).toBeNull();
   });
 
   it("uses 8 hours when the volunteer has not said", () => {

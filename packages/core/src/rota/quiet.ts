@@ -110,3 +110,15 @@ export const isQuietAt = (input: QuietHoursInput, t: Date): boolean => quietPeri
 export function quietHoursEndAfter(input: QuietHoursInput, t: Date): Date {
   return quietPeriodAt(input, t)?.end ?? t;
 }
+
+/** The quiet hours in force at `now`, else the next ones within `withinMs` (a week), else null. */
+export function currentOrNextQuietHours(
+  input: QuietHoursInput,
+  now: Date,
+  withinMs = 7 * DAY_MS,
+): (QuietPeriod & { now: boolean }) | null {
+  const current = quietPeriodAt(input, now);
+  if (current) return { ...current, now: true };
+  const next = quietPeriods(input, now, new Date(now.getTime() + withinMs)).find((p) => p.start > now);
+  return next ? { ...next, now: false } : null;
+}

@@ -1,4 +1,11 @@
-import { isQuietAt, shiftTemplate, volunteerPreferences, workPatternRules, type QuietHoursInput } from "@offshift/core";
+import {
+  currentOrNextQuietHours,
+  isQuietAt,
+  shiftTemplate,
+  volunteerPreferences,
+  workPatternRules,
+  type QuietHoursInput,
+} from "@offshift/core";
 import type { DbOrTx } from "../client.js";
 
 /**
@@ -48,4 +55,13 @@ export async function quietNow(
   const quiet = new Set<string>();
   for (const [personId, input] of hours) if (isQuietAt(input, now)) quiet.add(personId);
   return quiet;
+}
+
+/** For the volunteer's rota page: the quiet hours they are in now, or the next ones this week. */
+export async function myQuietHours(
+  db: DbOrTx,
+  input: { personId: string; now: Date; timeZone: string },
+): Promise<{ now: boolean; start: Date; end: Date; shift: string } | null> {
+  const hours = (await loadQuietHours(db, [input.personId], input.timeZone)).get(input.personId);
+  return hours ? currentOrNextQuietHours(hours, input.now) : null;
 }
