@@ -72,7 +72,15 @@ export async function claimRotaPushes(db: Db, now: Date, options: { timeZone: st
     WHERE 'rota' = ANY(ps."topics") AND p."status" = 'APPROVED' AND p."erasedAt" IS NULL
       AND 'VOLUNTEER' = ANY(p."roles")`;
   if (subscribed.length === 0) return [];
-  const people = subscribed.map((r) => r.personId);
+  // Those in quiet hours are left out before anything else is worked out for them.
+  const quiet = await quietNow(
+    db,
+    subscribed.map((r) => r.personId),
+    now,
+    options.timeZone,
+  );
+  const people = subscribed.map((r) => r.personId).filter((p) => !quiet.has(p));
+  if (people.length === 0) return [];
 
   const candidates: Candidate[] = [];
   const reminders = await db.$queryRaw<{ slotId: string; personId: string; name: string; startsAt: Date }[]>`
@@ -138,15 +146,7 @@ export async function claimRotaPushes(db: Db, now: Date, options: { timeZone: st
       }
     }
   }
-  if (candidates.length === 0) return [];
-
-  const quiet = await quietNow(
-    db,
-    candidates.map((c) => c.personId),
-    now,
-    options.timeZone,
-  );
-  const due = candidates.filter((c) => !quiet.has(c.personId));
+  const due = candidates;
   if (due.length === 0) return [];
   const claimed = await db.$queryRaw<{ dedupeKey: string }[]>`
     INSERT INTO "PushSent" ("dedupeKey", "sentAt")
