@@ -76,12 +76,16 @@ describe("volunteer rota", () => {
     expect(await dev.locator("#bufferAfterWorkMinutes-hint").textContent()).toContain("45 minutes");
     await dev.getByLabel("Most hours a week").fill("99");
     await dev.getByLabel("Rest between a slot and your next work shift (hours)").fill("2");
+    await dev.getByLabel("Rest after a late or night shift (hours)").fill("20");
     await dev.getByRole("button", { name: "Save preferences" }).click();
     await expect
       .poll(() => dev.locator("#maxHoursPerWeek-error").textContent())
       .toBe("The most hours a week must be between 0 and 60");
     expect(await dev.locator("#minRestBeforeWorkHours-error").textContent()).toBe(
       "The rest before work must be between 4 and 16 hours",
+    );
+    expect(await dev.locator("#restAfterShiftHours-error").textContent()).toBe(
+      "The rest after a late or night shift must be between 4 and 16 hours",
     );
     expect(await seriousA11yViolations(dev)).toEqual([]);
     await dev.goto(`${app.url}/volunteer/preferences`);
@@ -119,6 +123,17 @@ describe("volunteer rota", () => {
     // Wednesday's split-shift gap at 13:00 runs into the 14:00 late.
     const wednesdayGap = slot(dev, at(13, 0, -1)).filter({ hasText: "Split-shift gap" });
     expect(await wednesdayGap.getByTestId("reasons").textContent()).toContain("working a late from 14:00");
+    // Rota notifications for this device are offered in plain words, saying they keep to quiet hours.
+    const push = dev.getByTestId("push-rota");
+    await push.waitFor();
+    expect(await push.getAttribute("data-state")).toBe("off");
+    expect(await push.getByTestId("push-on").textContent()).toBe(
+      "Send rota reminders and cover requests to this device",
+    );
+    // Lates Mon-Wed and nights Fri-Sat: the page says when their quiet hours are, from the pattern.
+    expect(await dev.getByTestId("quiet-hours").textContent()).toMatch(
+      /(Quiet hours now, until [^(]+|Next quiet hours: [^(]+ to [^(]+) \(after your (late|night)\)\./,
+    );
     expect(await seriousA11yViolations(dev)).toEqual([]);
 
     // Kwame has the rota open in another browser.

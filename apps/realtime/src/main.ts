@@ -4,7 +4,7 @@ import { readClock, redactUrl, waitForDatabase } from "@offshift/db/launcher";
 import { createLogger } from "./logger.js";
 import { startHorizonJob, startMailJob } from "./jobs.js";
 import { createRealtimeServer } from "./server.js";
-import { startDropInPushJob } from "./push-job.js";
+import { startDropInPushJob, startRotaPushJob } from "./push-job.js";
 
 async function main() {
   let env;
@@ -67,16 +67,23 @@ async function main() {
     origin: env.ORIGIN,
     now: () => readClock(clockFile),
   });
-  const stopPushes =
+  const vapid =
     env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY
-      ? startDropInPushJob({
-          databaseUrl: env.DATABASE_URL,
-          logger,
-          vapid: { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY, subject: env.VAPID_SUBJECT },
-          now: () => readClock(clockFile),
-        })
-      : async () => {};
-  const stopJobs = () => Promise.all([stopHorizon(), stopMail(), stopPushes()]);
+      ? { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY, subject: env.VAPID_SUBJECT }
+      : null;
+  const stopPushes = vapid
+    ? startDropInPushJob({ databaseUrl: env.DATABASE_URL, logger, vapid, now: () => readClock(clockFile) })
+    : async () => {};
+  const stopRotaPushes = vapid
+    ? startRotaPushJob({
+        databaseUrl: env.DATABASE_URL,
+        logger,
+        vapid,
+        timeZone: env.ORG_TIMEZONE,
+        now: () => readClock(clockFile),
+      })
+    : async () => {};
+  const stopJobs = () => Promise.all([stopHorizon(), stopMail(), stopPushes(), stopRotaPushes()]);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,10 +1,17 @@
 import { createECDH } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { OFFER_TIMEOUT_MS, pushNotification, type Actor, type PushTopic, type TalkOfferView } from "@offshift/core";
-import { createDb, savePushSubscription, type Db } from "@offshift/db";
+import {
+  OFFER_TIMEOUT_MS,
+  SHIFT_PRESETS,
+  pushNotification,
+  type Actor,
+  type PushTopic,
+  type TalkOfferView,
+} from "@offshift/core";
+import { createDb, savePreferences, savePushSubscription, saveWorkPattern, type Db } from "@offshift/db";
 import { createTestDatabase } from "@offshift/db/testing";
 import { createPushSender, type VapidConfig } from "./push.js";
-import { startDropInPushJob } from "./push-job.js";
+import { startDropInPushJob, startRotaPushJob } from "./push-job.js";
 import { client, silentLogger, startNode, waitFor, type Client } from "./test-helpers.js";
 import {
   decryptAes128gcm,
@@ -342,6 +349,95 @@ describe("drop-in pushes", () => {
       await db.dropInOccurrence.update({ where: { id: occ.id }, data: { status: "CANCELLED" } });
       await expect.poll(() => pushesTo("jay-phone").length).toBe(2);
       expect(JSON.parse(pushesTo("jay-phone")[1]!.text)).toMatchObject({ title: "Plans changed" });
+    } finally {
+      await Promise.all(jobs.map((stop) => stop()));
+    }
+  });
+});
+
+describe("rota pushes", () => {
+  it("a volunteer who worked a night until 07:00 with 8 h rest is pushed nothing before 15:00, then the reminder once per device", async () => {
+    // Monday 14 January 2030: Maria works the night to Tuesday 07:00 (GMT) and rests 8 hours.
+    const maria = await volunteer("Maria N");
+    const saved = await saveWorkPattern(db, {
+      personId: maria.personId,
+      shifts: [...SHIFT_PRESETS],
+      builder: {
+        cycleStartsOn: "2030-01-07",
+        everyWeeks: 1,
+        shifts: [{ week: 1, day: "MO", shiftId: "night" }],
+        changes: [],
+      },
+    });
+    expect(saved.ok).toBe(true);
+    await savePreferences(db, { personId: maria.personId, preferences: { windows: [], restAfterShiftMinutes: 480 } });
+    const template = await db.rotaTemplate.create({
+      data: {
+        name: "Talk line morning",
+        rrule: "FREQ=DAILY",
+        startsOnLocal: "2030-01-01T10:00:00",
+        durationMinutes: 120,
+      },
+    });
+    // Her slot on Wednesday 10:00: the 24-hour reminder falls due on Tuesday at 10:00, inside her quiet hours.
+    const slot = await db.rotaSlot.create({
+      data: {
+        templateId: template.id,
+        startsAt: new Date("2030-01-16T10:00:00Z"),
+        endsAt: new Date("2030-01-16T12:00:00Z"),
+      },
+    });
+    await db.rotaAssignment.create({ data: { slotId: slot.id, personId: maria.personId } });
+    await subscribe(maria, "maria-phone", ["rota"], true);
+    await subscribe(maria, "maria-laptop", ["rota"], false);
+    await subscribe(maria, "maria-tablet", ["offers"]);
+
+    let clock = new Date("2030-01-15T10:00:00Z");
+    let ticks = 0;
+    const now = () => {
+      ticks++;
+      return clock;
+    };
+    // Two nodes run the job at once.
+    const jobs = [1, 2].map(() =>
+      startRotaPushJob({
+        databaseUrl: url,
+        logger: silentLogger,
+        vapid,
+        agent: service.agent,
+        timeZone: "Europe/London",
+        now,
+        everyMs: 100,
+      }),
+    );
+    const runs = async (count: number) => {
+      const from = ticks;
+      await expect.poll(() => ticks - from, { timeout: 20_000 }).toBeGreaterThanOrEqual(count);
+    };
+    const toMaria = () => service.received.filter((p) => p.device.startsWith("maria-"));
+    try {
+      // Several runs on each node at 10:00 and at 14:59:59: nothing.
+      await runs(6);
+      clock = new Date("2030-01-15T14:59:59Z");
+      await runs(6);
+      expect(toMaria()).toEqual([]);
+
+      clock = new Date("2030-01-15T15:00:00Z");
+      await expect.poll(() => toMaria().length, { timeout: 20_000 }).toBe(2);
+      await runs(6);
+      expect(
+        toMaria()
+          .map((p) => p.device)
+          .sort(),
+      ).toEqual(["maria-laptop", "maria-phone"]);
+      const text = (device: string) => JSON.parse(toMaria().find((p) => p.device === device)!.text);
+      expect(text("maria-phone")).toEqual({
+        title: "Coming up",
+        body: "Wednesday at 10:00. Tap to open.",
+        tag: `rota-${slot.id}`,
+        url: "/rota",
+      });
+      expect(text("maria-laptop")).toMatchObject({ title: "You're on the rota: Talk line morning", url: "/rota" });
     } finally {
       await Promise.all(jobs.map((stop) => stop()));
     }

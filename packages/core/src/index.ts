@@ -26,6 +26,7 @@ export { zoneClock, expandInstants, type ZoneClock } from "./rota/fast-time.js";
 export * from "./rota/coordinator.js";
 export * from "./rota/volunteer.js";
 export * from "./rota/calendar.js";
+export * from "./rota/quiet.js";
 export * from "./room/commands.js";
 export * from "./room/state.js";
 export * from "./room/patch.js";

@@ -124,6 +124,8 @@ export {
 } from "./rota/coordinator.js";
 export { listRotaWeek, type RotaWeekSlot } from "./rota/week.js";
 export { enqueueSlotReminders, slotReminderMail } from "./rota/reminders.js";
+export { loadQuietHours, myQuietHours, quietNow } from "./rota/quiet.js";
+export { claimRotaPushes, ROTA_COVER_PUSH_AHEAD_DAYS, type RotaPush, type RotaPushMessage } from "./rota/pushes.js";
 export {
   loadRoomContext,
   runRoomCommand,

@@ -21,5 +21,6 @@ export interface PreferencesFormValues {
   maxConsecutiveLateNights: string;
   bufferAfterWorkMinutes: string;
   minRestBeforeWorkHours: string;
+  restAfterShiftHours: string;
   windows: { days: string[]; from: string; to: string }[];
 }

@@ -46,6 +46,19 @@ const messages = fc.oneof(
   }),
   fc.record({ kind: fc.constant("dropin-soon" as const), occurrenceId: fc.uuid(), title: fc.string() }),
   fc.record({ kind: fc.constant("dropin-cancelled" as const), occurrenceId: fc.uuid(), title: fc.string() }),
+  fc.record({
+    kind: fc.constant("rota-reminder" as const),
+    slotId: fc.uuid(),
+    name: fc.string(),
+    when: fc.constantFrom("Tonight at 21:30", "Tomorrow at 06:30", "Friday at 13:00"),
+    lead: fc.constantFrom("24h" as const, "1h" as const),
+  }),
+  fc.record({
+    kind: fc.constant("rota-cover" as const),
+    offerId: fc.uuid(),
+    name: fc.string(),
+    when: fc.constantFrom("Tonight at 21:30", "Tomorrow at 06:30", "Friday at 13:00"),
+  }),
 );
 
 describe("notification wording", () => {
@@ -56,6 +69,7 @@ describe("notification wording", () => {
         const shown = `${n.title} ${n.body}`.toLowerCase();
         for (const word of REVEALING_WORDS) expect(shown).not.toContain(word);
         if ("title" in m && m.title.trim().length > 3) expect(shown).not.toContain(m.title.toLowerCase());
+        if ("name" in m && m.name.trim().length > 3) expect(shown).not.toContain(m.name.toLowerCase());
       }),
     );
   });
@@ -74,6 +88,15 @@ describe("notification wording", () => {
       title: "Your drop-in opens in 10 minutes",
       body: "Lone working",
     });
+    expect(
+      pushNotification({ kind: "rota-cover", offerId: "o2", name: "Talk line late", when: "Tonight at 21:30" }, false),
+    ).toMatchObject({ title: "Cover needed: Talk line late", url: "/rota" });
+    expect(
+      pushNotification(
+        { kind: "rota-reminder", slotId: "s1", name: "Talk line late", when: "Tonight at 21:30", lead: "1h" },
+        true,
+      ),
+    ).toMatchObject({ title: "In an hour", body: "Tonight at 21:30. Tap to open.", url: "/rota" });
   });
 
   it("both wordings open the same page", () => {

@@ -5,7 +5,10 @@ export type PushMessage =
   | { kind: "talk-ready"; callId: string }
   | { kind: "talk-offer"; offerId: string; answerWithinSeconds: number }
   | { kind: "dropin-soon"; occurrenceId: string; title: string }
-  | { kind: "dropin-cancelled"; occurrenceId: string; title: string };
+  | { kind: "dropin-cancelled"; occurrenceId: string; title: string }
+  /** `when` is already words in the organisation's zone: "Tonight at 21:30". */
+  | { kind: "rota-reminder"; slotId: string; name: string; when: string; lead: "24h" | "1h" }
+  | { kind: "rota-cover"; offerId: string; name: string; when: string };
 
 /** The notification a service worker shows: small, and the URL it opens on a tap. */
 export interface PushNotification {
@@ -52,6 +55,20 @@ export function pushNotification(message: PushMessage, discreet: boolean): PushN
         body: discreet ? "Tap to see what's on." : `${message.title} is not going ahead. Tap to see what else is on.`,
         tag: `dropin-${message.occurrenceId}`,
         url: `/sessions/${message.occurrenceId}`,
+      };
+    case "rota-reminder":
+      return {
+        title: discreet ? (message.lead === "1h" ? "In an hour" : "Coming up") : `You're on the rota: ${message.name}`,
+        body: discreet ? `${message.when}. Tap to open.` : `${message.when}. Tap to see your slots, or swap one.`,
+        tag: `rota-${message.slotId}`,
+        url: "/rota",
+      };
+    case "rota-cover":
+      return {
+        title: discreet ? "Can you help?" : `Cover needed: ${message.name}`,
+        body: discreet ? `${message.when}. Tap to open.` : `${message.when}. It fits around your work; tap to take it.`,
+        tag: `cover-${message.offerId}`,
+        url: "/rota",
       };
   }
 }

@@ -200,9 +200,25 @@ export const availabilityWindow = z.object({
 });
 export type AvailabilityWindow = z.infer<typeof availabilityWindow>;
 
+/** Quiet hours last this long after a late or night shift unless the volunteer says otherwise. */
+export const DEFAULT_REST_AFTER_SHIFT_MINUTES = 480;
+export const MIN_REST_AFTER_SHIFT_MINUTES = 240;
+export const MAX_REST_AFTER_SHIFT_MINUTES = 960;
+
 export const volunteerPreferences = rotaLimits.partial().extend({
   /** When they are willing to volunteer; none means any time their work allows. */
   windows: z.array(availabilityWindow).max(28, "At most 28 windows").default([]),
+  /**
+   * The rest they need after a late or night shift: no rota pushes or mails
+   * for this long after one ends (quiet hours, rota/quiet.ts). Unset means
+   * DEFAULT_REST_AFTER_SHIFT_MINUTES.
+   */
+  restAfterShiftMinutes: whole(
+    "the rest after a late or night shift",
+    MIN_REST_AFTER_SHIFT_MINUTES,
+    MAX_REST_AFTER_SHIFT_MINUTES,
+    " minutes (4 to 16 hours)",
+  ).optional(),
 });
 export type VolunteerPreferences = z.infer<typeof volunteerPreferences>;
 export type VolunteerPreferencesInput = z.input<typeof volunteerPreferences>;

@@ -75,7 +75,8 @@ const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefi
 
 /**
  * The preferences form: every limit optional (blank = coordinator's default),
- * rest before work in hours (stored as minutes), and availability windows.
+ * rest before work and rest after a late or night shift in hours (stored as
+ * minutes), and availability windows.
  */
 export const preferencesForm = z
   .object({
@@ -92,15 +93,25 @@ export const preferencesForm = z
         .refine((h) => Number.isInteger(h * 4), "Give hours in quarters, like 8.5")
         .optional(),
     ),
+    restAfterShiftHours: z.preprocess(
+      blank,
+      z.coerce
+        .number({ error: "Enter the rest after a late or night shift in hours" })
+        .min(4, "The rest after a late or night shift must be between 4 and 16 hours")
+        .max(16, "The rest after a late or night shift must be between 4 and 16 hours")
+        .refine((h) => Number.isInteger(h * 4), "Give hours in quarters, like 8.5")
+        .optional(),
+    ),
     windows: z.array(availabilityWindow).max(28, "At most 28 windows").default([]),
   })
-  .transform(({ minRestBeforeWorkHours, ...rest }): VolunteerPreferences => {
+  .transform(({ minRestBeforeWorkHours, restAfterShiftHours, ...rest }): VolunteerPreferences => {
     const out: VolunteerPreferences = { windows: rest.windows };
     if (rest.maxSlotsPerWeek !== undefined) out.maxSlotsPerWeek = rest.maxSlotsPerWeek;
     if (rest.maxHoursPerWeek !== undefined) out.maxHoursPerWeek = rest.maxHoursPerWeek;
     if (rest.maxConsecutiveLateNights !== undefined) out.maxConsecutiveLateNights = rest.maxConsecutiveLateNights;
     if (rest.bufferAfterWorkMinutes !== undefined) out.bufferAfterWorkMinutes = rest.bufferAfterWorkMinutes;
     if (minRestBeforeWorkHours !== undefined) out.minRestBeforeWorkMinutes = Math.round(minRestBeforeWorkHours * 60);
+    if (restAfterShiftHours !== undefined) out.restAfterShiftMinutes = Math.round(restAfterShiftHours * 60);
     return out;
   });
 export type PreferencesFormInput = z.input<typeof preferencesForm>;

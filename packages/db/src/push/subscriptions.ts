@@ -94,9 +94,11 @@ export const DROPIN_SOON_MS = 10 * 60_000;
 export async function claimDropInPushes(db: Db, now: Date): Promise<DropInPush[]> {
   const soonUntil = new Date(now.getTime() + DROPIN_SOON_MS);
   // A key is needed until its session has started (a cancelled one far ahead must not be told twice).
+  // Only drop-in keys: rota pushes (rota/pushes.ts) keep their own.
   await db.$executeRaw`
     DELETE FROM "PushSent" ps
-    WHERE NOT EXISTS (SELECT 1 FROM "DropInOccurrence" o
+    WHERE split_part(ps."dedupeKey", ':', 1) IN ('soon', 'cancelled')
+      AND NOT EXISTS (SELECT 1 FROM "DropInOccurrence" o
                       WHERE o."id"::text = split_part(ps."dedupeKey", ':', 2) AND o."startsAt" > ${now})`;
   const rows = await db.$queryRaw<
     {

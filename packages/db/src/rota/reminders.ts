@@ -1,12 +1,16 @@
 import { nightLabel } from "@offshift/core";
 import type { Db } from "../client.js";
 import { enqueueMail } from "../mail/outbox.js";
+import { quietNow } from "./quiet.js";
 
 /**
  * Reminders before rota slots: an email 24 hours and 1 hour before each slot
  * a volunteer is on. A job (realtime, every 15 s on every node) calls
  * enqueueSlotReminders; the outbox's dedupe key makes each reminder a
- * database fact, so two nodes at once still queue one mail each.
+ * database fact, so two nodes at once still queue one mail each. Nothing is
+ * queued for a volunteer inside their quiet hours (after a late or night
+ * shift, rota/quiet.ts): it is queued on the first run after they end, if
+ * the slot has not started by then.
  */
 
 interface DueSlotReminder {
@@ -49,7 +53,7 @@ export function slotReminderMail(
  * Queues the reminders due now: the 24-hour one for slots starting in
  * (now + 1 h, now + 24 h], the 1-hour one for slots starting in (now, now + 1 h]
  * (someone added within the hour gets only that one). Only approved,
- * not-erased volunteers with an email. Each mail's dedupe key is
+ * not-erased volunteers with an email, outside their quiet hours. Each mail's dedupe key is
  * `slot-reminder:<slotId>:<personId>:24h|1h` and it expires when the slot
  * starts. Returns how many were newly queued.
  */
@@ -72,8 +76,15 @@ export async function enqueueSlotReminders(
       AND p."email" IS NOT NULL
     ORDER BY s."startsAt", p."id"`;
 
+  const quiet = await quietNow(
+    db,
+    due.map((r) => r.personId),
+    now,
+    options.timeZone,
+  );
   let queued = 0;
   for (const r of due) {
+    if (quiet.has(r.personId)) continue;
     const untilStart = r.startsAt.getTime() - now.getTime();
     const lead = untilStart <= 60 * 60_000 ? "1h" : "24h";
     const mail = slotReminderMail(r, lead, now, options);

@@ -165,6 +165,7 @@ export function preferencesFormValues(data: FormData): PreferencesFormValues {
     maxConsecutiveLateNights: str(data, "maxConsecutiveLateNights", 10),
     bufferAfterWorkMinutes: str(data, "bufferAfterWorkMinutes", 10),
     minRestBeforeWorkHours: str(data, "minRestBeforeWorkHours", 10),
+    restAfterShiftHours: str(data, "restAfterShiftHours", 10),
     windows,
   };
 }
@@ -177,6 +178,7 @@ export function preferencesValues(p: VolunteerPreferences): PreferencesFormValue
     maxConsecutiveLateNights: s(p.maxConsecutiveLateNights),
     bufferAfterWorkMinutes: s(p.bufferAfterWorkMinutes),
     minRestBeforeWorkHours: p.minRestBeforeWorkMinutes === undefined ? "" : String(p.minRestBeforeWorkMinutes / 60),
+    restAfterShiftHours: p.restAfterShiftMinutes === undefined ? "" : String(p.restAfterShiftMinutes / 60),
     windows: p.windows.map((w) => ({ days: [...w.days], from: w.from, to: w.to })),
   };
 }

@@ -3,6 +3,7 @@ import { ROTA_DROP_NOTICE_HOURS, rotaOfferAction, rotaSignUpAction, rotaSlotActi
 import {
   createFeedToken,
   drop,
+  myQuietHours,
   offerCover,
   signUp,
   takeOffer,
@@ -27,6 +28,17 @@ function labels(timeZone: string) {
   });
 }
 
+/** "Quiet hours now, until 15:00 (after your night)" or "Next quiet hours: Tuesday 07:00 to 15:00 (after your night)". */
+function quietHoursWords(q: { now: boolean; start: Date; end: Date; shift: string }, timeZone: string): string {
+  const day = new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "long" });
+  const time = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const end =
+    day.format(q.end) === day.format(q.start) ? time.format(q.end) : `${day.format(q.end)} ${time.format(q.end)}`;
+  return q.now
+    ? `Quiet hours now, until ${end} (after your ${q.shift}).`
+    : `Next quiet hours: ${day.format(q.start)} ${time.format(q.start)} to ${end} (after your ${q.shift}).`;
+}
+
 interface SlotRow {
   id: string;
   name: string;
@@ -44,7 +56,11 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   const me = requireCan(locals, "rota.signUp")!;
   const weeks = url.searchParams.get("weeks") === "4" ? 4 : 2;
   const timeZone = env().ORG_TIMEZONE;
-  const view = await volunteerRotaView(getDb(), { personId: me.id, now: clockNow(), timeZone, days: weeks * 7 });
+  const now = clockNow();
+  const [view, quiet] = await Promise.all([
+    volunteerRotaView(getDb(), { personId: me.id, now, timeZone, days: weeks * 7 }),
+    myQuietHours(getDb(), { personId: me.id, now, timeZone }),
+  ]);
   const when = labels(timeZone);
   const days: { day: string; slots: SlotRow[] }[] = [];
   for (const s of view.slots) {
@@ -71,6 +87,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     offers: view.offers.map((o) => ({ ...o, ...when(o.startsAt, o.endsAt) })),
     hasPattern: view.hasPattern,
     feedOn: view.feedOn,
+    quietHours: quiet && quietHoursWords(quiet, timeZone),
     noticeHours: ROTA_DROP_NOTICE_HOURS,
     saved: url.searchParams.has("pattern") ? "pattern" : url.searchParams.has("preferences") ? "preferences" : null,
   };

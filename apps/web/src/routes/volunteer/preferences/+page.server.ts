@@ -1,5 +1,5 @@
 import { fail, redirect } from "@sveltejs/kit";
-import { WEEKDAYS } from "@offshift/core";
+import { DEFAULT_REST_AFTER_SHIFT_MINUTES, WEEKDAYS } from "@offshift/core";
 import { loadVolunteerRotaSettings, savePreferences } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
@@ -13,6 +13,7 @@ export const load: PageServerLoad = async ({ locals }) => {
   return {
     values: preferencesValues(settings.preferences),
     defaults: settings.defaults,
+    restAfterShiftDefaultHours: DEFAULT_REST_AFTER_SHIFT_MINUTES / 60,
     weekdays: [...WEEKDAYS] as string[],
     timeZone: env().ORG_TIMEZONE,
   };
