@@ -39,6 +39,7 @@ const matrix: Record<Action, string> = {
   "rota.signUp":                     ".   .   .   Y   .   Y   .   .   .    .",
   "oncall.start":                    ".   .   .   Y   .   Y   .   .   .    .",
   "series.manage":                   ".   .   .   .   Y   Y   Y   .   .    .",
+  "room.open":                       ".   .   .   .   Y   Y   .   .   .    .",
   "room.moderate":                   ".   .   .   .   Y   Y   Y   .   .    .",
   "safeguarding.flag":               ".   .   .   Y   Y   Y   Y   .   .    .",
   "safeguarding.review":             ".   .   .   .   .   .   Y   .   .    .",
@@ -78,6 +79,18 @@ describe("can(): resources", () => {
     expect(can(actors.facilitator!, "room.moderate", { facilitatorIds: [OTHER] })).toBe(false);
     expect(can(actors.facilitator!, "room.moderate", {})).toBe(false);
     expect(can(actors.coordinator!, "room.moderate", { facilitatorIds: [OTHER] })).toBe(true);
+  });
+
+  it("a facilitator manages only series and sessions they run; a coordinator any; no resource means the pages", () => {
+    expect(can(actors.facilitator!, "series.manage", { facilitatorIds: [OTHER] })).toBe(false);
+    expect(can(actors.facilitator!, "series.manage", {})).toBe(true);
+    expect(can(actors.coordinator!, "series.manage", { facilitatorIds: [OTHER] })).toBe(true);
+  });
+
+  it("only one of the session's own facilitators opens its room, not a coordinator", () => {
+    expect(can(actors.facilitator!, "room.open", { facilitatorIds: [OTHER] })).toBe(false);
+    expect(can(actors.coordinator!, "room.open", { facilitatorIds: [OTHER] })).toBe(false);
+    expect(can(actors.volunteer!, "room.open", { facilitatorIds: [ME] })).toBe(false);
   });
 
   it("themes are ticked only by whoever ran that session", () => {
