@@ -18,7 +18,7 @@ import type { Actions, PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = ({ locals }) => {
   if (!locals.person) redirect(303, "/signin");
-  const person = requireCan(locals, "account.manageOwn", { ownerPersonId: locals.person.id })!;
+  const person = requireCan(locals, "account.manageOwn", { ownerPersonId: locals.person.id });
   return { displayName: person.displayName, email: person.email, roles: person.roles };
 };
 
@@ -39,7 +39,7 @@ export const actions: Actions = {
   },
   delete: async ({ request, locals, cookies }) => {
     if (!locals.person) redirect(303, "/signin");
-    const person = requireCan(locals, "account.manageOwn", { ownerPersonId: locals.person.id })!;
+    const person = requireCan(locals, "account.manageOwn", { ownerPersonId: locals.person.id });
     const parsed = confirmDelete.safeParse(Object.fromEntries(await request.formData()));
     if (!parsed.success) return fail(400, { error: parsed.error.issues[0]!.message });
     const now = clockNow();
