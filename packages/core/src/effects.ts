@@ -16,4 +16,8 @@ export type Effect =
   /** A session whose room was open was cancelled (already ended in the database): every node takes its people out. */
   | { kind: "roomCancelled"; occurrenceId: string }
   /** Every open socket of this person, on every node, is closed. */
-  | { kind: "disconnectPerson"; personId: string };
+  | { kind: "disconnectPerson"; personId: string }
+  /** 1:1 offers withdrawn outside realtime: each volunteer's offer closes, each requester waits for someone else. */
+  | { kind: "talkOffersClosed"; offers: { offerId: string; volunteerId: string; requesterKey: string }[] }
+  /** 1:1 calls ended outside realtime: both sides get the ended call's state as of `at`. */
+  | { kind: "callsEnded"; callIds: string[]; at: Date };

@@ -9,7 +9,7 @@ import {
   type VolunteerApplicationInput,
 } from "@offshift/core";
 import type { Db } from "../client.js";
-import { handOverSessionsIn, type HandoverResult } from "../dropins/handover.js";
+import { handOverSessionsIn, handoverEffects, type HandoverResult } from "../dropins/handover.js";
 import type { PersonStatus } from "../generated/prisma/enums.js";
 
 /**
@@ -122,9 +122,7 @@ function decisionEffects(
 ): Effect[] {
   const effects: Effect[] = [];
   if (decision === "suspend" || decision === "reject") effects.push({ kind: "disconnectPerson", personId: person.id });
-  for (const h of handover.handovers)
-    effects.push({ kind: "scheduleChanged", change: { occurrenceId: h.occurrenceId, change: h.outcome } });
-  for (const occurrenceId of handover.roomsEnded) effects.push({ kind: "roomCancelled", occurrenceId });
+  effects.push(...handoverEffects(handover));
   if (person.email) {
     if (decision === "approve" || decision === "reinstate")
       effects.push({ kind: "signInLink", email: person.email, purpose: "approved" });

@@ -193,6 +193,19 @@ describe("a decision's effects, as data", () => {
   });
 });
 
+describe("an erasure's effects, as data", () => {
+  it("sign the person out everywhere and tell the 1:1 line, with the erasure's own instant", async () => {
+    const { personId } = await submitVolunteerApplication(db, application("effects-erase@test.example"));
+    const erased = await erasePerson(db, { personId: personId!, now: NOW, ...WHERE });
+    if (!erased.ok) throw new Error(erased.message);
+    expect(erased.effects).toEqual([
+      { kind: "disconnectPerson", personId },
+      { kind: "talkOffersClosed", offers: [] },
+      { kind: "callsEnded", callIds: [], at: NOW },
+    ]);
+  });
+});
+
 describe("privacy", () => {
   it("exports a person's data and erases it, keeping an anonymous shell", async () => {
     const { personId } = await submitVolunteerApplication(db, application("erase@test.example"));

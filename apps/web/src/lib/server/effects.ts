@@ -3,7 +3,13 @@ import { enqueueMail } from "@offshift/db";
 import { sendSignInLink } from "./auth.js";
 import { now as clockNow } from "./clock.js";
 import { getDb } from "./db.js";
-import { disconnectIdentity, publishRoomCancelled, publishScheduleChanged } from "./events.js";
+import {
+  disconnectIdentity,
+  publishCallsEnded,
+  publishRoomCancelled,
+  publishScheduleChanged,
+  publishTalkOffersClosed,
+} from "./events.js";
 
 /**
  * Web's one dispatcher for what a use case returns as `effects`, run after its
@@ -35,6 +41,12 @@ export async function dispatchEffects(effects: readonly Effect[], request: { hea
         break;
       case "disconnectPerson":
         disconnectIdentity(personChannel(effect.personId));
+        break;
+      case "talkOffersClosed":
+        publishTalkOffersClosed(effect.offers);
+        break;
+      case "callsEnded":
+        await publishCallsEnded(getDb(), effect.callIds, effect.at);
         break;
     }
   }
