@@ -81,16 +81,17 @@ describe("can(): resources", () => {
     expect(can(actors.coordinator!, "room.moderate", { facilitatorIds: [OTHER] })).toBe(true);
   });
 
-  it("a facilitator manages only series and sessions they run; a coordinator any; no resource means the pages", () => {
-    expect(can(actors.facilitator!, "series.manage", { facilitatorIds: [OTHER] })).toBe(false);
-    expect(can(actors.facilitator!, "series.manage", {})).toBe(true);
-    expect(can(actors.coordinator!, "series.manage", { facilitatorIds: [OTHER] })).toBe(true);
-  });
-
-  it("only one of the session's own facilitators opens its room, not a coordinator", () => {
-    expect(can(actors.facilitator!, "room.open", { facilitatorIds: [OTHER] })).toBe(false);
-    expect(can(actors.coordinator!, "room.open", { facilitatorIds: [OTHER] })).toBe(false);
-    expect(can(actors.volunteer!, "room.open", { facilitatorIds: [ME] })).toBe(false);
+  it("series and rooms: a facilitator only those they run (no resource: the pages); a coordinator manages any, opens none", () => {
+    const cases: [who: string, action: Action, resource: Resource, allowed: boolean][] = [
+      ["facilitator", "series.manage", { facilitatorIds: [OTHER] }, false],
+      ["facilitator", "series.manage", {}, true],
+      ["coordinator", "series.manage", { facilitatorIds: [OTHER] }, true],
+      ["facilitator", "room.open", { facilitatorIds: [OTHER] }, false],
+      ["coordinator", "room.open", { facilitatorIds: [OTHER] }, false],
+      ["volunteer", "room.open", { facilitatorIds: [ME] }, false],
+    ];
+    for (const [who, action, resource, allowed] of cases)
+      expect(can(actors[who]!, action, resource), `${who} ${action} ${JSON.stringify(resource)}`).toBe(allowed);
   });
 
   it("themes are ticked only by whoever ran that session", () => {

@@ -76,6 +76,21 @@ async function lockAndCheckClash(
   };
 }
 
+/** The columns a series takes from the form and its built rule, on creation and on every edit (the lead aside). */
+const seriesColumns = (input: SeriesInput & { timeZone: string }, built: { rule: string; startsOnLocal: string }) => ({
+  title: input.title,
+  theme: input.theme,
+  description: input.description,
+  language: input.language,
+  capacity: input.capacity,
+  roomStyle: input.roomStyle,
+  durationMinutes: input.durationMinutes,
+  rrule: built.rule,
+  startsOnLocal: built.startsOnLocal,
+  timeZone: input.timeZone,
+  backupFacilitatorId: input.backupFacilitatorId ?? null,
+});
+
 /**
  * A facilitator's new series: the rule comes from the friendly builder, both
  * facilitators must be approved facilitators, and the lead must not be
@@ -107,20 +122,7 @@ export async function createSeries(
     });
     if (clash) return clash;
     const series = await tx.dropInSeries.create({
-      data: {
-        title: input.title,
-        theme: input.theme,
-        description: input.description,
-        language: input.language,
-        capacity: input.capacity,
-        roomStyle: input.roomStyle,
-        durationMinutes: input.durationMinutes,
-        rrule: built.rule,
-        startsOnLocal: built.startsOnLocal,
-        timeZone: input.timeZone,
-        facilitatorId: input.facilitatorId,
-        backupFacilitatorId: input.backupFacilitatorId ?? null,
-      },
+      data: { ...seriesColumns(input, built), facilitatorId: input.facilitatorId },
       select: { id: true },
     });
     const occurrences = await materializeOccurrences(tx, series.id, input.now);
@@ -195,19 +197,7 @@ export async function updateSeries(
     if (clash) return clash;
     const series = await tx.dropInSeries.update({
       where: { id: input.seriesId },
-      data: {
-        title: input.title,
-        theme: input.theme,
-        description: input.description,
-        language: input.language,
-        capacity: input.capacity,
-        roomStyle: input.roomStyle,
-        durationMinutes: input.durationMinutes,
-        rrule: built.rule,
-        startsOnLocal: built.startsOnLocal,
-        timeZone: input.timeZone,
-        backupFacilitatorId: input.backupFacilitatorId ?? null,
-      },
+      data: seriesColumns(input, built),
     });
     const future = await tx.dropInOccurrence.findMany({
       where: { seriesId: series.id, startsAt: { gt: input.now } },

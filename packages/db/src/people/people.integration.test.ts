@@ -163,25 +163,18 @@ describe("a decision's effects, as data", () => {
 
   it("an approval asks for a sign-in link; a rejection signs the person out and mails them once", async () => {
     const coordinator = await actorOfPerson(db, coordinatorId);
-    const approved = await submitVolunteerApplication(db, application("effects-yes@test.example"));
-    const yes = await decideApplication(db, coordinator, {
-      personId: approved.personId!,
-      decision: "approve",
-      now: NOW,
-      ...WHERE,
-    });
-    expect(yes).toMatchObject({
+    const decide = async (email: string, decision: "approve" | "reject") => {
+      const { personId } = await submitVolunteerApplication(db, application(email));
+      const result = await decideApplication(db, coordinator, { personId: personId!, decision, now: NOW, ...WHERE });
+      return { personId, result };
+    };
+    expect((await decide("effects-yes@test.example", "approve")).result).toMatchObject({
       ok: true,
       effects: [{ kind: "signInLink", email: "effects-yes@test.example", purpose: "approved" }],
     });
 
-    const rejected = await submitVolunteerApplication(db, application("effects-no@test.example"));
-    const no = await decideApplication(db, coordinator, {
-      personId: rejected.personId!,
-      decision: "reject",
-      now: NOW,
-      ...WHERE,
-    });
+    const rejected = await decide("effects-no@test.example", "reject");
+    const no = rejected.result;
     if (!no.ok) throw new Error(no.message);
     expect(no.effects.map((e) => e.kind)).toEqual(["disconnectPerson", "mail"]);
     expect(no.effects[0]).toEqual({ kind: "disconnectPerson", personId: rejected.personId });

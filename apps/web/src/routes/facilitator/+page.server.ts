@@ -15,6 +15,8 @@ import {
   listSeriesFacilitatedBy,
   moveOccurrence,
   reassignOccurrence,
+  type CancelResult,
+  type ChangeOccurrenceResult,
 } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
@@ -64,47 +66,72 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   };
 };
 
+type Done = "cancelled" | "moved" | "reassigned";
+
+/**
+ * What every one-session action shares once its input is parsed: the use
+ * case's refusal through the mapper, its effects through the dispatcher, and
+ * the answer the page shows beside that session.
+ */
+async function answer(
+  request: Request,
+  occurrenceId: string,
+  done: Done,
+  result: Promise<ChangeOccurrenceResult | CancelResult>,
+) {
+  const r = await result;
+  if (!r.ok) return failWith(r, { occurrenceId });
+  await dispatchEffects(r.effects, request);
+  return { occurrenceId: r.occurrenceId, done };
+}
+
+/**
+ * The posted form parsed with `schema`, and its occurrenceId (trimmed) so a
+ * refusal shows beside the right session even when the form did not parse.
+ */
+async function sessionForm<S extends z.ZodType>(request: Request, schema: S, fallback: string) {
+  const form = Object.fromEntries(await request.formData());
+  const occurrenceId = typeof form.occurrenceId === "string" ? form.occurrenceId.slice(0, 64) : "";
+  const parsed = schema.safeParse(form);
+  if (!parsed.success)
+    return { occurrenceId, failed: fail(400, { occurrenceId, error: parsed.error.issues[0]?.message ?? fallback }) };
+  return { occurrenceId, data: parsed.data as z.infer<S> };
+}
+
 export const actions: Actions = {
   cancel: async ({ request, locals }) => {
     requireCan(locals, "series.manage");
     const parsed = z.object({ occurrenceId: z.uuid() }).safeParse(Object.fromEntries(await request.formData()));
     if (!parsed.success) return fail(400, { occurrenceId: "", error: "That session could not be found." });
     const { occurrenceId } = parsed.data;
-    const result = await cancelOccurrence(getDb(), locals.actor, { occurrenceId, now: clockNow() });
-    if (!result.ok) return failWith(result, { occurrenceId });
-    await dispatchEffects(result.effects, request);
-    return { occurrenceId: result.occurrenceId, done: "cancelled" as const };
+    return answer(
+      request,
+      occurrenceId,
+      "cancelled",
+      cancelOccurrence(getDb(), locals.actor, { occurrenceId, now: clockNow() }),
+    );
   },
 
   move: async ({ request, locals }) => {
     requireCan(locals, "series.manage");
-    const form = Object.fromEntries(await request.formData());
-    const occurrenceId = typeof form.occurrenceId === "string" ? form.occurrenceId.slice(0, 64) : "";
-    const parsed = moveOccurrenceInput.safeParse(form);
-    if (!parsed.success)
-      return fail(400, { occurrenceId, error: parsed.error.issues[0]?.message ?? "Choose a new date and time" });
-    const wall = parseFloating(parsed.data.startsAt);
+    const { occurrenceId, failed, data } = await sessionForm(
+      request,
+      moveOccurrenceInput,
+      "Choose a new date and time",
+    );
+    if (!data) return failed;
+    const wall = parseFloating(data.startsAt);
     if (!wall) return fail(400, { occurrenceId, error: "That date does not exist" });
-    const result = await moveOccurrence(getDb(), locals.actor, {
-      occurrenceId: parsed.data.occurrenceId,
-      startsAt: instantFromWallTime(wall, env().ORG_TIMEZONE),
-      now: clockNow(),
-    });
-    if (!result.ok) return failWith(result, { occurrenceId });
-    await dispatchEffects(result.effects, request);
-    return { occurrenceId: result.occurrenceId, done: "moved" as const };
+    const startsAt = instantFromWallTime(wall, env().ORG_TIMEZONE);
+    const change = { occurrenceId: data.occurrenceId, startsAt, now: clockNow() };
+    return answer(request, occurrenceId, "moved", moveOccurrence(getDb(), locals.actor, change));
   },
 
   reassign: async ({ request, locals }) => {
     requireCan(locals, "series.manage");
-    const form = Object.fromEntries(await request.formData());
-    const occurrenceId = typeof form.occurrenceId === "string" ? form.occurrenceId.slice(0, 64) : "";
-    const parsed = reassignOccurrenceInput.safeParse(form);
-    if (!parsed.success)
-      return fail(400, { occurrenceId, error: parsed.error.issues[0]?.message ?? "Choose a facilitator" });
-    const result = await reassignOccurrence(getDb(), locals.actor, { ...parsed.data, now: clockNow() });
-    if (!result.ok) return failWith(result, { occurrenceId });
-    await dispatchEffects(result.effects, request);
-    return { occurrenceId: result.occurrenceId, done: "reassigned" as const };
+    const { occurrenceId, failed, data } = await sessionForm(request, reassignOccurrenceInput, "Choose a facilitator");
+    if (!data) return failed;
+    const change = { ...data, now: clockNow() };
+    return answer(request, occurrenceId, "reassigned", reassignOccurrence(getDb(), locals.actor, change));
   },
 };
