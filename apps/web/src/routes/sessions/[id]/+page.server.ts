@@ -2,6 +2,7 @@ import { error, fail } from "@sveltejs/kit";
 import { z } from "zod";
 import {
   LOBBY_OPENS_MINUTES_BEFORE,
+  can,
   firstName,
   isId,
   nextRoomStateChange,
@@ -47,7 +48,7 @@ export const load: PageServerLoad = async ({ params, locals }) => {
       refreshInMs: next ? next.getTime() - now.getTime() : null,
     },
     /** Facilitators of this session see the "Open the room" control. */
-    canOpen: !!locals.person && occ.runnerIds.includes(locals.person.id),
+    canOpen: can(locals.actor, "room.open", { facilitatorIds: occ.runnerIds }),
     joinedAs: (locals.person && firstName(locals.person.displayName)) ?? locals.guest?.nickname ?? null,
     /** The email-reminder control (ReminderControl). */
     reminder: await reminderView(locals, occ.occurrenceId),
