@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { instantFromWallTime, quarterOfMonth, quarterPublishesAt, wallTimeAt, type Actor } from "@offshift/core";
 import { createDb, listVoiceThemes, recordSessionThemes, type Db } from "@offshift/db";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/db/launcher";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/launcher";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
 import { LONDON } from "../support/clock.js";

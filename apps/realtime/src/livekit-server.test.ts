@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AccessToken, RoomServiceClient, WebhookReceiver } from "livekit-server-sdk";
-import { LiveKitServerError, findLiveKitServer, prepareLiveKitServer } from "@offshift/db/launcher";
+import { LiveKitServerError, findLiveKitServer, prepareLiveKitServer } from "@offshift/launcher";
 import { liveKitServerForTests, prepareTestLiveKit, type TestLiveKit } from "@offshift/db/testing";
 
 // The test harness itself, against the real server: generated keys, loopback

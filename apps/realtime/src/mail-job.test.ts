@@ -6,7 +6,7 @@ import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ScheduleChanged } from "@offshift/core";
 import { createDb, requestReminder, type Db } from "@offshift/db";
-import { readClock } from "@offshift/db/launcher";
+import { readClock } from "@offshift/launcher";
 import { createTestDatabase } from "@offshift/db/testing";
 import { startMailJob } from "./jobs.js";
 import { client, eventually, silentLogger, startNode, waitFor } from "./test-helpers.js";

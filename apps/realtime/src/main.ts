@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { ConfigError, parseEnv, realtimeEnvSchema } from "@offshift/core";
-import { readClock, redactUrl, waitForDatabase } from "@offshift/db/launcher";
+import { readClock, redactUrl, waitForDatabase } from "@offshift/launcher";
 import { createLogger } from "./logger.js";
 import { startHorizonJob, startMailJob } from "./jobs.js";
 import { createRealtimeServer } from "./server.js";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/db/launcher";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/launcher";
 import { eventually, startNode } from "./test-helpers.js";
 import type { RealtimeServer } from "./server.js";
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
 import { issueTicket, type Actor, type RoomAck, type RoomReply, type TalkAck, type TalkReply } from "@offshift/core";
 import type { Db } from "@offshift/db";
-import { freePort } from "@offshift/db/launcher";
+import { freePort } from "@offshift/launcher";
 import { prepareTestLiveKit, type TestLiveKit } from "@offshift/db/testing";
 import type { Logger } from "pino";
 import { io as connect } from "socket.io-client";

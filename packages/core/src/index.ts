@@ -1,4 +1,6 @@
 export * from "./errors.js";
+export * from "./result.js";
+export * from "./effects.js";
 export * from "./config/env.js";
 export * from "./config/client-address.js";
 export * from "./time/zoned.js";
@@ -16,6 +18,7 @@ export * from "./people/agreements.js";
 export * from "./people/erasure.js";
 export * from "./realtime/ticket.js";
 export * from "./dropins/series.js";
+export * from "./dropins/runners.js";
 export * from "./dropins/calendar.js";
 export * from "./rota/schema.js";
 export * from "./rota/pattern.js";

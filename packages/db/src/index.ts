@@ -13,7 +13,7 @@ export {
 export { setAttendanceIntent, type SetAttendanceResult } from "./dropins/mutations.js";
 export { materializeOccurrences, extendHorizon, OCCURRENCE_HORIZON_DAYS } from "./dropins/materialize.js";
 export { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./rota/materialize.js";
-export { findSignedInPerson, type SignedInPerson } from "./people/actors.js";
+export { actorOfPerson, findSignedInPerson, type SignedInPerson } from "./people/actors.js";
 export { createGuest, findGuestByToken, renameGuest, hashToken, type GuestIdentity } from "./people/guests.js";
 export {
   submitVolunteerApplication,
@@ -45,6 +45,8 @@ export {
   type UpdateSeriesResult,
   type OpenRoomResult,
   type CreateSeriesResult,
+  type FieldRefusal,
+  mayManageSeries,
   type CancelResult,
   type ChangeOccurrenceResult,
 } from "./dropins/series.js";

@@ -39,6 +39,7 @@ const matrix: Record<Action, string> = {
   "rota.signUp":                     ".   .   .   Y   .   Y   .   .   .    .",
   "oncall.start":                    ".   .   .   Y   .   Y   .   .   .    .",
   "series.manage":                   ".   .   .   .   Y   Y   Y   .   .    .",
+  "room.open":                       ".   .   .   .   Y   Y   .   .   .    .",
   "room.moderate":                   ".   .   .   .   Y   Y   Y   .   .    .",
   "safeguarding.flag":               ".   .   .   Y   Y   Y   Y   .   .    .",
   "safeguarding.review":             ".   .   .   .   .   .   Y   .   .    .",
@@ -78,6 +79,19 @@ describe("can(): resources", () => {
     expect(can(actors.facilitator!, "room.moderate", { facilitatorIds: [OTHER] })).toBe(false);
     expect(can(actors.facilitator!, "room.moderate", {})).toBe(false);
     expect(can(actors.coordinator!, "room.moderate", { facilitatorIds: [OTHER] })).toBe(true);
+  });
+
+  it("series and rooms: a facilitator only those they run (no resource: the pages); a coordinator manages any, opens none", () => {
+    const cases: [who: string, action: Action, resource: Resource, allowed: boolean][] = [
+      ["facilitator", "series.manage", { facilitatorIds: [OTHER] }, false],
+      ["facilitator", "series.manage", {}, true],
+      ["coordinator", "series.manage", { facilitatorIds: [OTHER] }, true],
+      ["facilitator", "room.open", { facilitatorIds: [OTHER] }, false],
+      ["coordinator", "room.open", { facilitatorIds: [OTHER] }, false],
+      ["volunteer", "room.open", { facilitatorIds: [ME] }, false],
+    ];
+    for (const [who, action, resource, allowed] of cases)
+      expect(can(actors[who]!, action, resource), `${who} ${action} ${JSON.stringify(resource)}`).toBe(allowed);
   });
 
   it("themes are ticked only by whoever ran that session", () => {

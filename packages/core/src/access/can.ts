@@ -23,6 +23,7 @@ export const ACTIONS = [
   "rota.signUp",
   "oncall.start",
   "series.manage",
+  "room.open",
   "room.moderate",
   "safeguarding.flag",
   "safeguarding.review",
@@ -43,7 +44,11 @@ export type Action = (typeof ACTIONS)[number];
 export interface Resource {
   /** The person a record belongs to (own data). */
   ownerPersonId?: string;
-  /** Facilitators of the session concerned (lead and backup). */
+  /**
+   * Facilitators of the series or session concerned (`facilitatorsOf` in
+   * core/dropins/runners.ts). For `series.manage`, absent means "any series"
+   * (the facilitator pages themselves).
+   */
   facilitatorIds?: readonly string[];
 }
 
@@ -79,7 +84,20 @@ export function can(actor: Actor, action: Action, resource: Resource = {}): bool
     case "oncall.start":
       return hasRole(actor, "VOLUNTEER");
     case "series.manage":
-      return hasRole(actor, "FACILITATOR") || isCoordinator;
+      // A coordinator manages every series; a facilitator their own (lead, backup or given the session).
+      return (
+        isCoordinator ||
+        (hasRole(actor, "FACILITATOR") &&
+          actor.kind === "person" &&
+          (resource.facilitatorIds === undefined || resource.facilitatorIds.includes(actor.personId)))
+      );
+    case "room.open":
+      // Whoever opens the room becomes the facilitator workers see: one of the session's own, not a coordinator.
+      return (
+        hasRole(actor, "FACILITATOR") &&
+        actor.kind === "person" &&
+        (resource.facilitatorIds ?? []).includes(actor.personId)
+      );
     case "room.moderate":
       return (
         isCoordinator ||

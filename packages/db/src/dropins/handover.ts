@@ -1,4 +1,4 @@
-import { handoverSummaryMail, planHandover, type DepartingSession, type Handover } from "@offshift/core";
+import { handoverSummaryMail, planHandover, type DepartingSession, type Effect, type Handover } from "@offshift/core";
 import type { Prisma } from "../generated/prisma/client.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { cancelOccurrenceIn } from "./series.js";
@@ -10,6 +10,17 @@ export interface HandoverResult {
   /** Sessions whose open room ended with the cancellation: realtime takes people out. */
   roomsEnded: string[];
   coordinatorsTold: number;
+}
+
+/** What the pages must hear about a handover: each session's change, and each open room that ended. */
+export function handoverEffects(handover: Pick<HandoverResult, "handovers" | "roomsEnded">): Effect[] {
+  return [
+    ...handover.handovers.map((h): Effect => ({
+      kind: "scheduleChanged",
+      change: { occurrenceId: h.occurrenceId, change: h.outcome },
+    })),
+    ...handover.roomsEnded.map((occurrenceId): Effect => ({ kind: "roomCancelled", occurrenceId })),
+  ];
 }
 
 /**

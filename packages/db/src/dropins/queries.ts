@@ -1,4 +1,10 @@
-import { firstName, type CalendarSession, type LiveRoomState, type RoomOccupancy } from "@offshift/core";
+import {
+  facilitatorsOf,
+  firstName,
+  type CalendarSession,
+  type LiveRoomState,
+  type RoomOccupancy,
+} from "@offshift/core";
 import { attendanceKey } from "./mutations.js";
 import { poolOf, type Db } from "../client.js";
 import type { RoomStyle } from "../generated/prisma/enums.js";
@@ -103,9 +109,10 @@ export async function findOccurrence(db: Db, occurrenceId: string) {
     cancelled: row.status === "CANCELLED",
     facilitatorFirstName: firstName(row.facilitatorName),
     /** The people who may open the room. */
-    runnerIds: [row.facilitatorId, row.seriesFacilitatorId, row.backupFacilitatorId].filter(
-      (id): id is string => id !== null,
-    ),
+    runnerIds: facilitatorsOf({
+      facilitatorId: row.facilitatorId,
+      series: { facilitatorId: row.seriesFacilitatorId, backupFacilitatorId: row.backupFacilitatorId },
+    }),
     backupFirstName: row.backupName === null ? null : firstName(row.backupName),
     openedAt: row.openedAt,
     backupAlertedAt: row.backupAlertedAt,

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RecurrenceBuilder, SeriesInput } from "@offshift/core";
+import { actorOfPerson } from "../people/actors.js";
 import type { Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { cancelOccurrence, createSeries, moveOccurrence, openRoom, updateSeries } from "./series.js";
@@ -12,6 +13,8 @@ let volunteerId: string;
 const created = new Date("2026-11-30T12:00:00Z"); // Monday
 
 const database = useTestDatabase("series_edit");
+/** The actor a person is, as the database says (their roles). */
+const as = (personId: string) => actorOfPerson(db, personId);
 
 beforeAll(async () => {
   db = database.client();
@@ -61,16 +64,14 @@ describe("updateSeries: future occurrences only", () => {
     const nextThursday = before.find((o) => o.startsAt.toISOString() === "2026-12-17T22:00:00.000Z")!;
     // A one-off move and a cancellation that the edit must respect.
     expect(
-      await moveOccurrence(db, {
+      await moveOccurrence(db, await as(leadId), {
         occurrenceId: nextThursday.id,
         startsAt: new Date("2026-12-17T21:00:00Z"),
-        byPersonId: leadId,
-        isCoordinator: false,
         now,
       }),
     ).toMatchObject({ ok: true });
 
-    const result = await updateSeries(db, {
+    const result = await updateSeries(db, await as(leadId), {
       ...input({
         title: "Nights on the road",
         capacity: 8,
@@ -78,8 +79,6 @@ describe("updateSeries: future occurrences only", () => {
         recurrence: recurrence({ days: ["TU", "WE"] }),
       }),
       seriesId: made.seriesId,
-      byPersonId: leadId,
-      isCoordinator: false,
       timeZone: "Europe/London",
       now,
     });
@@ -124,12 +123,10 @@ describe("updateSeries: future occurrences only", () => {
     });
     if (!made.ok) throw new Error(made.message);
     const [first] = await occurrencesOf(made.seriesId);
-    await cancelOccurrence(db, { occurrenceId: first!.id, byPersonId: leadId, isCoordinator: false, now: created });
-    const r = await updateSeries(db, {
+    await cancelOccurrence(db, await as(leadId), { occurrenceId: first!.id, now: created });
+    const r = await updateSeries(db, await as(backupId), {
       ...input({ title: "Renamed", recurrence: recurrence({ days: ["MO"], time: "20:00" }) }),
       seriesId: made.seriesId,
-      byPersonId: backupId,
-      isCoordinator: false,
       timeZone: "Europe/London",
       now: created,
     });
@@ -152,33 +149,31 @@ describe("updateSeries: future occurrences only", () => {
       occurrences: await occurrencesOf(made.seriesId),
     });
     const before = await snapshot();
-    const base = { seriesId: made.seriesId, isCoordinator: false, timeZone: "Europe/London", now: created };
-    expect(await updateSeries(db, { ...input({ title: "Hijack" }), ...base, byPersonId: strangerId })).toEqual({
+    const base = { seriesId: made.seriesId, timeZone: "Europe/London", now: created };
+    const lead = await as(leadId);
+    expect(await updateSeries(db, await as(strangerId), { ...input({ title: "Hijack" }), ...base })).toMatchObject({
       ok: false,
-      reason: "forbidden",
+      code: "forbidden",
     });
     // Onto the lead's other series (Tue/Thu 22:00).
-    const clash = await updateSeries(db, {
+    const clash = await updateSeries(db, lead, {
       ...input({ title: "Fixed", recurrence: recurrence({ days: ["TU"], time: "22:30" }) }),
       ...base,
-      byPersonId: leadId,
     });
     expect(clash).toMatchObject({ ok: false, field: "recurrence" });
     expect(
-      await updateSeries(db, {
+      await updateSeries(db, lead, {
         ...input({ backupFacilitatorId: volunteerId, recurrence: recurrence({ days: ["SA"], time: "21:00" }) }),
         ...base,
-        byPersonId: leadId,
       }),
     ).toMatchObject({ ok: false, field: "backupFacilitatorId" });
     expect(
-      await updateSeries(db, {
+      await updateSeries(db, lead, {
         ...input(),
         ...base,
         seriesId: "00000000-0000-4000-8000-000000000000",
-        byPersonId: leadId,
       }),
-    ).toEqual({ ok: false, reason: "not_found" });
+    ).toMatchObject({ ok: false, code: "not_found" });
     expect(await snapshot()).toEqual(before);
   });
 });
@@ -194,25 +189,25 @@ describe("openRoom", () => {
     const [first, second] = await occurrencesOf(made.seriesId);
     const start = first!.startsAt.getTime();
     const at = (minutes: number) => new Date(start + minutes * 60_000);
-    const open = (byPersonId: string, now: Date, occurrenceId = first!.id) =>
-      openRoom(db, { occurrenceId, byPersonId, now });
+    const open = async (byPersonId: string, now: Date, occurrenceId = first!.id) =>
+      openRoom(db, await as(byPersonId), { occurrenceId, now });
 
-    expect(await open(backupId, at(-11))).toEqual({ ok: false, reason: "too_early" });
-    expect(await open(strangerId, at(-5))).toEqual({ ok: false, reason: "forbidden" });
+    expect(await open(backupId, at(-11))).toMatchObject({ ok: false, code: "too_early" });
+    expect(await open(strangerId, at(-5))).toMatchObject({ ok: false, code: "forbidden" });
     // The backup opens it and becomes the facilitator people see.
-    expect(await open(backupId, at(-5))).toEqual({ ok: true, occurrenceId: first!.id, alreadyOpen: false });
-    expect(await open(leadId, at(-4))).toEqual({ ok: true, occurrenceId: first!.id, alreadyOpen: true });
+    expect(await open(backupId, at(-5))).toMatchObject({ ok: true, occurrenceId: first!.id, alreadyOpen: false });
+    expect(await open(leadId, at(-4))).toMatchObject({ ok: true, occurrenceId: first!.id, alreadyOpen: true });
     expect(await db.dropInOccurrence.findUniqueOrThrow({ where: { id: first!.id } })).toMatchObject({
       openedAt: at(-5),
       openedById: backupId,
       facilitatorId: backupId,
     });
-    expect(await open(leadId, at(60))).toEqual({ ok: false, reason: "ended" });
+    expect(await open(leadId, at(60))).toMatchObject({ ok: false, code: "ended" });
 
-    await cancelOccurrence(db, { occurrenceId: second!.id, byPersonId: leadId, isCoordinator: false, now: created });
-    expect(await open(leadId, new Date(second!.startsAt.getTime()), second!.id)).toEqual({
+    await cancelOccurrence(db, await as(leadId), { occurrenceId: second!.id, now: created });
+    expect(await open(leadId, new Date(second!.startsAt.getTime()), second!.id)).toMatchObject({
       ok: false,
-      reason: "cancelled",
+      code: "cancelled",
     });
     expect(await db.auditEvent.count({ where: { action: "room.open" } })).toBe(1);
   });

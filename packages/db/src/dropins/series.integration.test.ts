@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RecurrenceBuilder, SeriesInput } from "@offshift/core";
+import type { Actor, RecurrenceBuilder, Role, SeriesInput } from "@offshift/core";
 import type { Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { cancelOccurrence, createSeries, moveOccurrence, reassignOccurrence } from "./series.js";
@@ -12,6 +12,7 @@ let volunteerId: string;
 const now = new Date("2026-11-30T12:00:00Z");
 
 const database = useTestDatabase("series");
+const as = (personId: string, ...roles: Role[]): Actor => ({ kind: "person", personId, roles, status: "APPROVED" });
 
 beforeAll(async () => {
   db = database.client();
@@ -105,31 +106,50 @@ describe("cancelOccurrence", () => {
       where: { seriesId: r.seriesId },
       orderBy: { startsAt: "asc" },
     });
-    expect(
-      await cancelOccurrence(db, { occurrenceId: first!.id, byPersonId: volunteerId, isCoordinator: false, now }),
-    ).toEqual({
+    expect(await cancelOccurrence(db, as(volunteerId, "VOLUNTEER"), { occurrenceId: first!.id, now })).toMatchObject({
       ok: false,
-      reason: "forbidden",
+      code: "forbidden",
     });
     expect(
-      await cancelOccurrence(db, {
+      await cancelOccurrence(db, as(otherFacilitatorId, "FACILITATOR"), {
         occurrenceId: first!.id,
-        byPersonId: otherFacilitatorId,
-        isCoordinator: false,
         now,
       }),
-    ).toEqual({
+    ).toMatchObject({
       ok: true,
       occurrenceId: first!.id,
       roomEnded: false,
     });
-    expect(
-      await cancelOccurrence(db, { occurrenceId: first!.id, byPersonId: volunteerId, isCoordinator: true, now }),
-    ).toEqual({
+    expect(await cancelOccurrence(db, as(volunteerId, "COORDINATOR"), { occurrenceId: first!.id, now })).toMatchObject({
       ok: false,
-      reason: "already_cancelled",
+      code: "already_cancelled",
     });
     expect((await db.dropInOccurrence.findUniqueOrThrow({ where: { id: second!.id } })).status).toBe("SCHEDULED");
+  });
+
+  it("says why in plain words, and returns what the pages must hear as effects", async () => {
+    const r = await createSeries(
+      db,
+      series({ title: "Effects", facilitatorId: otherFacilitatorId, recurrence: recurrence({ days: ["MO"] }) }),
+    );
+    if (!r.ok) throw new Error(r.message);
+    expect(r.effects).toEqual([{ kind: "scheduleChanged", change: { seriesId: r.seriesId, change: "created" } }]);
+    const [first] = await db.dropInOccurrence.findMany({
+      where: { seriesId: r.seriesId },
+      orderBy: { startsAt: "asc" },
+    });
+    // A facilitator of another series may manage series in general, but not this one.
+    expect(await cancelOccurrence(db, as(facilitatorId, "FACILITATOR"), { occurrenceId: first!.id, now })).toEqual({
+      ok: false,
+      code: "forbidden",
+      message: "Only the session's facilitators or a coordinator can change it.",
+    });
+    expect(await cancelOccurrence(db, as(volunteerId, "COORDINATOR"), { occurrenceId: first!.id, now })).toEqual({
+      ok: true,
+      occurrenceId: first!.id,
+      roomEnded: false,
+      effects: [{ kind: "scheduleChanged", change: { occurrenceId: first!.id, change: "cancelled" } }],
+    });
   });
 });
 
@@ -146,14 +166,12 @@ describe("one occurrence at a time", () => {
     });
     const later = new Date(a!.startsAt.getTime() + 30 * 60_000);
     expect(
-      await moveOccurrence(db, {
+      await moveOccurrence(db, as(otherFacilitatorId, "FACILITATOR"), {
         occurrenceId: a!.id,
         startsAt: later,
-        byPersonId: otherFacilitatorId,
-        isCoordinator: false,
         now,
       }),
-    ).toEqual({
+    ).toMatchObject({
       ok: true,
       occurrenceId: a!.id,
     });
@@ -163,27 +181,23 @@ describe("one occurrence at a time", () => {
     expect(moved.originalStart).toEqual(a!.originalStart);
     expect((await db.dropInOccurrence.findUniqueOrThrow({ where: { id: b!.id } })).startsAt).toEqual(b!.startsAt);
     expect(
-      await moveOccurrence(db, {
+      await moveOccurrence(db, as(otherFacilitatorId, "FACILITATOR"), {
         occurrenceId: b!.id,
         startsAt: new Date(now.getTime() - 1),
-        byPersonId: otherFacilitatorId,
-        isCoordinator: false,
         now,
       }),
-    ).toEqual({
+    ).toMatchObject({
       ok: false,
-      reason: "in_the_past",
+      code: "in_the_past",
     });
     // Far into the future (9999-12-31, a slip of the keyboard) is a clear refusal, not a server error.
     expect(
-      await moveOccurrence(db, {
+      await moveOccurrence(db, as(otherFacilitatorId, "FACILITATOR"), {
         occurrenceId: b!.id,
         startsAt: new Date("9999-12-31T23:30:00Z"),
-        byPersonId: otherFacilitatorId,
-        isCoordinator: false,
         now,
       }),
-    ).toEqual({ ok: false, reason: "too_far_ahead" });
+    ).toMatchObject({ ok: false, code: "too_far_ahead" });
     expect((await db.dropInOccurrence.findUniqueOrThrow({ where: { id: b!.id } })).startsAt).toEqual(b!.startsAt);
     // Re-materialising does not bring back the original slot.
     await materializeOccurrences(db, r.seriesId, now);
@@ -201,12 +215,16 @@ describe("one occurrence at a time", () => {
     );
     if (!r.ok) throw new Error(r.message);
     const [a] = await db.dropInOccurrence.findMany({ where: { seriesId: r.seriesId }, orderBy: { startsAt: "asc" } });
-    const base = { occurrenceId: a!.id, byPersonId: otherFacilitatorId, isCoordinator: false, now };
-    expect(await reassignOccurrence(db, { ...base, facilitatorId: volunteerId })).toEqual({
+    const base = { occurrenceId: a!.id, now };
+    const lead = as(otherFacilitatorId, "FACILITATOR");
+    expect(await reassignOccurrence(db, lead, { ...base, facilitatorId: volunteerId })).toMatchObject({
       ok: false,
-      reason: "not_a_facilitator",
+      code: "not_a_facilitator",
     });
-    expect(await reassignOccurrence(db, { ...base, facilitatorId })).toEqual({ ok: true, occurrenceId: a!.id });
+    expect(await reassignOccurrence(db, lead, { ...base, facilitatorId })).toMatchObject({
+      ok: true,
+      occurrenceId: a!.id,
+    });
     expect((await db.dropInOccurrence.findUniqueOrThrow({ where: { id: a!.id } })).facilitatorId).toBe(facilitatorId);
   });
 

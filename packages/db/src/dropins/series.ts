@@ -1,11 +1,33 @@
-import { buildRule, expandBetween, firstClash, isLobbyOpen, moveTooFarAhead, type SeriesInput } from "@offshift/core";
+import {
+  LOBBY_OPENS_MINUTES_BEFORE,
+  buildRule,
+  can,
+  expandBetween,
+  facilitatorsOf,
+  firstClash,
+  isLobbyOpen,
+  moveTooFarAhead,
+  refuse,
+  type Actor,
+  type Effect,
+  type Refusal,
+  type SeriesInput,
+} from "@offshift/core";
 import type { Db } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import { actorOfPerson } from "../people/actors.js";
 import { endLiveRoomIn } from "../room/live.js";
 import { OCCURRENCE_HORIZON_DAYS, materializeOccurrences, occurrenceDetails } from "./materialize.js";
 
-export type CreateSeriesResult =
-  { ok: true; seriesId: string; occurrences: number } | { ok: false; field: string; message: string };
+/** A refusal about one form field (the builder's rule, a facilitator, a clash): shown beside that field. */
+export type FieldRefusal = Refusal<"invalid" | "clash"> & { field: string };
+
+export type CreateSeriesResult = { ok: true; seriesId: string; occurrences: number; effects: Effect[] } | FieldRefusal;
+
+/** The person behind an actor, for audit rows; a use case refuses anyone else before it writes. */
+const personIdOf = (actor: Actor) => (actor.kind === "person" ? actor.personId : null);
+
+const invalid = (field: string, message: string): FieldRefusal => ({ ok: false, code: "invalid", field, message });
 
 const whenLabel = (d: Date, timeZone: string) =>
   new Intl.DateTimeFormat("en-GB", {
@@ -34,7 +56,7 @@ async function lockAndCheckClash(
     durationMinutes: number;
     now: Date;
   },
-): Promise<{ ok: false; field: "recurrence"; message: string } | null> {
+): Promise<FieldRefusal | null> {
   await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`series:${input.leadId}`}))`;
   const existing = await tx.dropInSeries.findMany({
     where: { facilitatorId: input.leadId, ...(input.excludeSeriesId ? { id: { not: input.excludeSeriesId } } : {}) },
@@ -48,10 +70,26 @@ async function lockAndCheckClash(
   if (!clash) return null;
   return {
     ok: false,
+    code: "clash",
     field: "recurrence",
     message: `The facilitator is already running “${clash.with}” then (${whenLabel(clash.at, input.timeZone)})`,
   };
 }
+
+/** The columns a series takes from the form and its built rule, on creation and on every edit (the lead aside). */
+const seriesColumns = (input: SeriesInput & { timeZone: string }, built: { rule: string; startsOnLocal: string }) => ({
+  title: input.title,
+  theme: input.theme,
+  description: input.description,
+  language: input.language,
+  capacity: input.capacity,
+  roomStyle: input.roomStyle,
+  durationMinutes: input.durationMinutes,
+  rrule: built.rule,
+  startsOnLocal: built.startsOnLocal,
+  timeZone: input.timeZone,
+  backupFacilitatorId: input.backupFacilitatorId ?? null,
+});
 
 /**
  * A facilitator's new series: the rule comes from the friendly builder, both
@@ -63,7 +101,7 @@ export async function createSeries(
   input: SeriesInput & { timeZone: string; now: Date },
 ): Promise<CreateSeriesResult> {
   const built = buildRule(input.recurrence);
-  if (!built.ok) return { ok: false, field: built.field, message: built.message };
+  if (!built.ok) return invalid(built.field, built.message);
 
   const ids = [input.facilitatorId, ...(input.backupFacilitatorId ? [input.backupFacilitatorId] : [])];
   const facilitators = await db.person.findMany({
@@ -71,9 +109,9 @@ export async function createSeries(
     select: { id: true },
   });
   if (!facilitators.some((f) => f.id === input.facilitatorId))
-    return { ok: false, field: "facilitatorId", message: "Choose an approved facilitator" };
+    return invalid("facilitatorId", "Choose an approved facilitator");
   if (input.backupFacilitatorId && !facilitators.some((f) => f.id === input.backupFacilitatorId))
-    return { ok: false, field: "backupFacilitatorId", message: "Choose an approved facilitator as backup" };
+    return invalid("backupFacilitatorId", "Choose an approved facilitator as backup");
 
   return db.$transaction(async (tx) => {
     const clash = await lockAndCheckClash(tx, {
@@ -84,31 +122,33 @@ export async function createSeries(
     });
     if (clash) return clash;
     const series = await tx.dropInSeries.create({
-      data: {
-        title: input.title,
-        theme: input.theme,
-        description: input.description,
-        language: input.language,
-        capacity: input.capacity,
-        roomStyle: input.roomStyle,
-        durationMinutes: input.durationMinutes,
-        rrule: built.rule,
-        startsOnLocal: built.startsOnLocal,
-        timeZone: input.timeZone,
-        facilitatorId: input.facilitatorId,
-        backupFacilitatorId: input.backupFacilitatorId ?? null,
-      },
+      data: { ...seriesColumns(input, built), facilitatorId: input.facilitatorId },
       select: { id: true },
     });
     const occurrences = await materializeOccurrences(tx, series.id, input.now);
-    return { ok: true, seriesId: series.id, occurrences } as const;
+    const effects: Effect[] = [{ kind: "scheduleChanged", change: { seriesId: series.id, change: "created" } }];
+    return { ok: true, seriesId: series.id, occurrences, effects } as const;
   });
 }
 
 export type UpdateSeriesResult =
-  | { ok: true; seriesId: string; added: number; removed: number; updated: number }
-  | { ok: false; field: string; message: string }
-  | { ok: false; reason: "not_found" | "forbidden" };
+  | { ok: true; seriesId: string; added: number; removed: number; updated: number; effects: Effect[] }
+  | FieldRefusal
+  | Refusal<"not_found" | "forbidden">;
+
+const SERIES_NOT_FOUND = "We could not find that series.";
+const SERIES_FORBIDDEN = "Only this series' facilitators or a coordinator can change it.";
+
+/**
+ * May this actor change this series? The series page asks before it shows the
+ * form; `updateSeries` asks again itself.
+ */
+export function mayManageSeries(
+  actor: Actor,
+  series: { facilitatorId: string; backupFacilitatorId: string | null },
+): boolean {
+  return can(actor, "series.manage", { facilitatorIds: facilitatorsOf({ series }) });
+}
 
 /**
  * Edits a series. Only sessions that have not started change: they take the
@@ -119,10 +159,9 @@ export type UpdateSeriesResult =
  */
 export async function updateSeries(
   db: Db,
+  actor: Actor,
   input: SeriesInput & {
     seriesId: string;
-    byPersonId: string;
-    isCoordinator: boolean;
     timeZone: string;
     now: Date;
   },
@@ -131,26 +170,20 @@ export async function updateSeries(
     where: { id: input.seriesId },
     select: { id: true, facilitatorId: true, backupFacilitatorId: true },
   });
-  if (!current) return { ok: false, reason: "not_found" };
-  const runs = [current.facilitatorId, current.backupFacilitatorId].includes(input.byPersonId);
-  if (!runs && !input.isCoordinator) return { ok: false, reason: "forbidden" };
+  if (!current) return refuse("not_found", SERIES_NOT_FOUND);
+  if (!mayManageSeries(actor, current)) return refuse("forbidden", SERIES_FORBIDDEN);
   const built = buildRule(input.recurrence);
-  if (!built.ok) return { ok: false, field: built.field, message: built.message };
+  if (!built.ok) return invalid(built.field, built.message);
   // The lead stays the lead: handing a whole series over is a coordinator's job, not an edit.
   const leadId = current.facilitatorId;
   if (input.backupFacilitatorId) {
     if (input.backupFacilitatorId === leadId)
-      return {
-        ok: false,
-        field: "backupFacilitatorId",
-        message: "The backup must be someone other than the facilitator",
-      };
+      return invalid("backupFacilitatorId", "The backup must be someone other than the facilitator");
     const backup = await db.person.findFirst({
       where: { id: input.backupFacilitatorId, status: "APPROVED", roles: { has: "FACILITATOR" }, erasedAt: null },
       select: { id: true },
     });
-    if (!backup)
-      return { ok: false, field: "backupFacilitatorId", message: "Choose an approved facilitator as backup" };
+    if (!backup) return invalid("backupFacilitatorId", "Choose an approved facilitator as backup");
   }
 
   return db.$transaction(async (tx) => {
@@ -164,19 +197,7 @@ export async function updateSeries(
     if (clash) return clash;
     const series = await tx.dropInSeries.update({
       where: { id: input.seriesId },
-      data: {
-        title: input.title,
-        theme: input.theme,
-        description: input.description,
-        language: input.language,
-        capacity: input.capacity,
-        roomStyle: input.roomStyle,
-        durationMinutes: input.durationMinutes,
-        rrule: built.rule,
-        startsOnLocal: built.startsOnLocal,
-        timeZone: input.timeZone,
-        backupFacilitatorId: input.backupFacilitatorId ?? null,
-      },
+      data: seriesColumns(input, built),
     });
     const future = await tx.dropInOccurrence.findMany({
       where: { seriesId: series.id, startsAt: { gt: input.now } },
@@ -207,17 +228,60 @@ export async function updateSeries(
     await tx.auditEvent.create({
       data: {
         action: "series.update",
-        actorPersonId: input.byPersonId,
+        actorPersonId: personIdOf(actor),
         details: { seriesId: series.id, added, removed: stale.length, updated: keep.length },
       },
     });
-    return { ok: true, seriesId: series.id, added, removed: stale.length, updated: keep.length } as const;
+    const effects: Effect[] = [{ kind: "scheduleChanged", change: { seriesId: series.id, change: "updated" } }];
+    return { ok: true, seriesId: series.id, added, removed: stale.length, updated: keep.length, effects } as const;
   });
 }
 
+/** A refusal about one occurrence, in the words its page shows. */
+const occurrenceRefusals = {
+  not_found: "That session could not be found.",
+  forbidden: "Only the session's facilitators or a coordinator can change it.",
+  already_cancelled: "That session was already cancelled.",
+  ended: "That session has already finished.",
+  cancelled: "That session has been cancelled.",
+  in_the_past: "Choose a time that is still to come.",
+  too_far_ahead: "Choose a date within the next year.",
+  not_a_facilitator: "Choose an approved facilitator.",
+  clash: "That facilitator is already running a session then.",
+} as const;
+type OccurrenceRefusalCode = keyof typeof occurrenceRefusals;
+const refuseOccurrence = <C extends OccurrenceRefusalCode>(code: C): Refusal<C> =>
+  refuse(code, occurrenceRefusals[code]);
+
 export type CancelResult =
+  | { ok: true; occurrenceId: string; roomEnded: boolean; effects: Effect[] }
+  | Refusal<"not_found" | "forbidden" | "already_cancelled" | "ended">;
+
+type LegacyCancelResult =
   | { ok: true; occurrenceId: string; roomEnded: boolean }
-  | { ok: false; reason: "not_found" | "forbidden" | "already_cancelled" | "ended" };
+  | { ok: false; reason: Exclude<CancelResult, { ok: true }>["code"] };
+
+/**
+ * Loads an occurrence with who runs it, and refuses unless the actor may
+ * change it (its facilitators or a coordinator) and it has not finished.
+ */
+async function loadForChange(db: Db, actor: Actor, occurrenceId: string, now: Date) {
+  const occ = await db.dropInOccurrence.findUnique({
+    where: { id: occurrenceId },
+    select: {
+      id: true,
+      status: true,
+      startsAt: true,
+      endsAt: true,
+      facilitatorId: true,
+      series: { select: { facilitatorId: true, backupFacilitatorId: true } },
+    },
+  });
+  if (!occ) return refuseOccurrence("not_found");
+  if (!can(actor, "series.manage", { facilitatorIds: facilitatorsOf(occ) })) return refuseOccurrence("forbidden");
+  if (occ.endsAt <= now) return refuseOccurrence("ended");
+  return { ok: true, occ } as const;
+}
 
 /**
  * Cancels one occurrence; the rest of the series is untouched. If its room
@@ -226,24 +290,34 @@ export type CancelResult =
  */
 export async function cancelOccurrence(
   db: Db,
-  input: { occurrenceId: string; byPersonId: string; isCoordinator: boolean; now: Date },
-): Promise<CancelResult> {
-  const occ = await db.dropInOccurrence.findUnique({
-    where: { id: input.occurrenceId },
-    select: {
-      id: true,
-      status: true,
-      endsAt: true,
-      facilitatorId: true,
-      series: { select: { facilitatorId: true, backupFacilitatorId: true } },
-    },
-  });
-  if (!occ) return { ok: false, reason: "not_found" };
-  const runs = [occ.facilitatorId, occ.series.facilitatorId, occ.series.backupFacilitatorId].includes(input.byPersonId);
-  if (!runs && !input.isCoordinator) return { ok: false, reason: "forbidden" };
-  if (occ.endsAt <= input.now) return { ok: false, reason: "ended" };
+  actor: Actor,
+  input: { occurrenceId: string; now: Date },
+): Promise<CancelResult>;
+/**
+ * @deprecated The old call shape, kept only for the live room's tests (owned
+ * elsewhere) until they move to the actor form. `isCoordinator` is ignored:
+ * the person's roles are read from the database.
+ */
+export async function cancelOccurrence(
+  db: Db,
+  legacy: { occurrenceId: string; byPersonId: string; isCoordinator: boolean; now: Date },
+): Promise<LegacyCancelResult>;
+export async function cancelOccurrence(
+  db: Db,
+  actorOrLegacy: Actor | { occurrenceId: string; byPersonId: string; isCoordinator: boolean; now: Date },
+  given?: { occurrenceId: string; now: Date },
+): Promise<CancelResult | LegacyCancelResult> {
+  if ("byPersonId" in actorOrLegacy) {
+    const r = await cancelOccurrence(db, await actorOfPerson(db, actorOrLegacy.byPersonId), actorOrLegacy);
+    if (!r.ok) return { ok: false, reason: r.code };
+    return { ok: true, occurrenceId: r.occurrenceId, roomEnded: r.roomEnded };
+  }
+  const actor = actorOrLegacy;
+  const input = given!;
+  const loaded = await loadForChange(db, actor, input.occurrenceId, input.now);
+  if (!loaded.ok) return loaded;
   return db.$transaction((tx) =>
-    cancelOccurrenceIn(tx, { occurrenceId: occ.id, byPersonId: input.byPersonId, now: input.now }),
+    cancelOccurrenceIn(tx, { occurrenceId: loaded.occ.id, byPersonId: personIdOf(actor), now: input.now }),
   );
 }
 
@@ -260,7 +334,7 @@ export async function cancelOccurrenceIn(
     where: { id: input.occurrenceId, status: "SCHEDULED" },
     data: { status: "CANCELLED" },
   });
-  if (updated.count === 0) return { ok: false, reason: "already_cancelled" } as const;
+  if (updated.count === 0) return refuseOccurrence("already_cancelled");
   await tx.auditEvent.create({
     data: {
       at: input.now,
@@ -270,43 +344,31 @@ export async function cancelOccurrenceIn(
     },
   });
   const roomEnded = await endLiveRoomIn(tx, input.occurrenceId, input.byPersonId);
-  return { ok: true, occurrenceId: input.occurrenceId, roomEnded } as const;
+  const effects: Effect[] = [
+    ...(roomEnded ? [{ kind: "roomCancelled", occurrenceId: input.occurrenceId } as const] : []),
+    { kind: "scheduleChanged", change: { occurrenceId: input.occurrenceId, change: "cancelled" } },
+  ];
+  return { ok: true, occurrenceId: input.occurrenceId, roomEnded, effects } as const;
 }
 
 export type ChangeOccurrenceResult =
-  | { ok: true; occurrenceId: string }
-  | {
-      ok: false;
-      reason:
-        | "not_found"
-        | "forbidden"
-        | "ended"
-        | "cancelled"
-        | "in_the_past"
-        | "too_far_ahead"
-        | "not_a_facilitator"
-        | "clash";
-    };
+  | { ok: true; occurrenceId: string; effects: Effect[] }
+  | Refusal<
+      | "not_found"
+      | "forbidden"
+      | "ended"
+      | "cancelled"
+      | "in_the_past"
+      | "too_far_ahead"
+      | "not_a_facilitator"
+      | "clash"
+    >;
 
-async function loadForChange(db: Db, occurrenceId: string, byPersonId: string, isCoordinator: boolean, now: Date) {
-  const occ = await db.dropInOccurrence.findUnique({
-    where: { id: occurrenceId },
-    select: {
-      id: true,
-      status: true,
-      startsAt: true,
-      endsAt: true,
-      facilitatorId: true,
-      series: { select: { facilitatorId: true, backupFacilitatorId: true } },
-    },
-  });
-  if (!occ) return { ok: false, reason: "not_found" } as const;
-  const runs = [occ.facilitatorId, occ.series.facilitatorId, occ.series.backupFacilitatorId].includes(byPersonId);
-  if (!runs && !isCoordinator) return { ok: false, reason: "forbidden" } as const;
-  if (occ.endsAt <= now) return { ok: false, reason: "ended" } as const;
-  if (occ.status === "CANCELLED") return { ok: false, reason: "cancelled" } as const;
-  return { ok: true, occ } as const;
-}
+const changed = (occurrenceId: string, change: "moved" | "reassigned"): ChangeOccurrenceResult => ({
+  ok: true,
+  occurrenceId,
+  effects: [{ kind: "scheduleChanged", change: { occurrenceId, change } }],
+});
 
 /**
  * Moves one occurrence (the rest of the series is untouched; it keeps its
@@ -314,12 +376,14 @@ async function loadForChange(db: Db, occurrenceId: string, byPersonId: string, i
  */
 export async function moveOccurrence(
   db: Db,
-  input: { occurrenceId: string; startsAt: Date; byPersonId: string; isCoordinator: boolean; now: Date },
+  actor: Actor,
+  input: { occurrenceId: string; startsAt: Date; now: Date },
 ): Promise<ChangeOccurrenceResult> {
-  const loaded = await loadForChange(db, input.occurrenceId, input.byPersonId, input.isCoordinator, input.now);
+  const loaded = await loadForChange(db, actor, input.occurrenceId, input.now);
   if (!loaded.ok) return loaded;
-  if (input.startsAt <= input.now) return { ok: false, reason: "in_the_past" };
-  if (moveTooFarAhead(input.startsAt, input.now)) return { ok: false, reason: "too_far_ahead" };
+  if (loaded.occ.status === "CANCELLED") return refuseOccurrence("cancelled");
+  if (input.startsAt <= input.now) return refuseOccurrence("in_the_past");
+  if (moveTooFarAhead(input.startsAt, input.now)) return refuseOccurrence("too_far_ahead");
   const length = loaded.occ.endsAt.getTime() - loaded.occ.startsAt.getTime();
   await db.dropInOccurrence.update({
     where: { id: loaded.occ.id },
@@ -328,25 +392,27 @@ export async function moveOccurrence(
   await db.auditEvent.create({
     data: {
       action: "occurrence.move",
-      actorPersonId: input.byPersonId,
+      actorPersonId: personIdOf(actor),
       details: { occurrenceId: loaded.occ.id, startsAt: input.startsAt.toISOString() },
     },
   });
-  return { ok: true, occurrenceId: loaded.occ.id };
+  return changed(loaded.occ.id, "moved");
 }
 
 /** Gives one occurrence another facilitator, who must be free then. */
 export async function reassignOccurrence(
   db: Db,
-  input: { occurrenceId: string; facilitatorId: string; byPersonId: string; isCoordinator: boolean; now: Date },
+  actor: Actor,
+  input: { occurrenceId: string; facilitatorId: string; now: Date },
 ): Promise<ChangeOccurrenceResult> {
-  const loaded = await loadForChange(db, input.occurrenceId, input.byPersonId, input.isCoordinator, input.now);
+  const loaded = await loadForChange(db, actor, input.occurrenceId, input.now);
   if (!loaded.ok) return loaded;
+  if (loaded.occ.status === "CANCELLED") return refuseOccurrence("cancelled");
   const person = await db.person.findFirst({
     where: { id: input.facilitatorId, status: "APPROVED", roles: { has: "FACILITATOR" }, erasedAt: null },
     select: { id: true },
   });
-  if (!person) return { ok: false, reason: "not_a_facilitator" };
+  if (!person) return refuseOccurrence("not_a_facilitator");
   const busy = await db.dropInOccurrence.count({
     where: {
       id: { not: loaded.occ.id },
@@ -359,32 +425,42 @@ export async function reassignOccurrence(
       ],
     },
   });
-  if (busy > 0) return { ok: false, reason: "clash" };
+  if (busy > 0) return refuseOccurrence("clash");
   await db.dropInOccurrence.update({ where: { id: loaded.occ.id }, data: { facilitatorId: input.facilitatorId } });
   await db.auditEvent.create({
     data: {
       action: "occurrence.reassign",
-      actorPersonId: input.byPersonId,
+      actorPersonId: personIdOf(actor),
       subjectPersonId: input.facilitatorId,
       details: { occurrenceId: loaded.occ.id },
     },
   });
-  return { ok: true, occurrenceId: loaded.occ.id };
+  return changed(loaded.occ.id, "reassigned");
 }
 
+const openRoomRefusals = {
+  not_found: "We could not find that session.",
+  forbidden: "Only this session's facilitators can open the room.",
+  cancelled: "This session has been cancelled.",
+  ended: "This session has finished.",
+  too_early: `The room can be opened from ${LOBBY_OPENS_MINUTES_BEFORE} minutes before the start.`,
+} as const;
+
 export type OpenRoomResult =
-  | { ok: true; occurrenceId: string; alreadyOpen: boolean }
-  | { ok: false; reason: "not_found" | "forbidden" | "cancelled" | "ended" | "too_early" };
+  { ok: true; occurrenceId: string; alreadyOpen: boolean; effects: Effect[] } | Refusal<keyof typeof openRoomRefusals>;
 
 /**
  * A facilitator opens the room: from the moment the lobby opens until the
  * end. The lead, the backup or whoever the occurrence was given to may open
- * it; whoever does becomes the facilitator workers see. Opening twice is fine.
+ * it (`room.open`); whoever does becomes the facilitator workers see. Opening
+ * twice is fine.
  */
 export async function openRoom(
   db: Db,
-  input: { occurrenceId: string; byPersonId: string; now: Date },
+  actor: Actor,
+  input: { occurrenceId: string; now: Date },
 ): Promise<OpenRoomResult> {
+  const no = (code: keyof typeof openRoomRefusals) => refuse(code, openRoomRefusals[code]);
   const occ = await db.dropInOccurrence.findUnique({
     where: { id: input.occurrenceId },
     select: {
@@ -397,19 +473,20 @@ export async function openRoom(
       series: { select: { facilitatorId: true, backupFacilitatorId: true } },
     },
   });
-  if (!occ) return { ok: false, reason: "not_found" };
-  const runs = [occ.facilitatorId, occ.series.facilitatorId, occ.series.backupFacilitatorId].includes(input.byPersonId);
-  if (!runs) return { ok: false, reason: "forbidden" };
-  if (occ.status === "CANCELLED") return { ok: false, reason: "cancelled" };
-  if (occ.endsAt <= input.now) return { ok: false, reason: "ended" };
-  if (!isLobbyOpen(occ, input.now)) return { ok: false, reason: "too_early" };
+  if (!occ) return no("not_found");
+  const byPersonId = personIdOf(actor);
+  if (!byPersonId || !can(actor, "room.open", { facilitatorIds: facilitatorsOf(occ) })) return no("forbidden");
+  if (occ.status === "CANCELLED") return no("cancelled");
+  if (occ.endsAt <= input.now) return no("ended");
+  if (!isLobbyOpen(occ, input.now)) return no("too_early");
   const updated = await db.dropInOccurrence.updateMany({
     where: { id: occ.id, openedAt: null, status: "SCHEDULED" },
-    data: { openedAt: input.now, openedById: input.byPersonId, facilitatorId: input.byPersonId },
+    data: { openedAt: input.now, openedById: byPersonId, facilitatorId: byPersonId },
   });
-  if (updated.count === 0) return { ok: true, occurrenceId: occ.id, alreadyOpen: true };
+  if (updated.count === 0) return { ok: true, occurrenceId: occ.id, alreadyOpen: true, effects: [] };
   await db.auditEvent.create({
-    data: { action: "room.open", actorPersonId: input.byPersonId, details: { occurrenceId: occ.id } },
+    data: { action: "room.open", actorPersonId: byPersonId, details: { occurrenceId: occ.id } },
   });
-  return { ok: true, occurrenceId: occ.id, alreadyOpen: false };
+  const effects: Effect[] = [{ kind: "scheduleChanged", change: { occurrenceId: occ.id, change: "opened" } }];
+  return { ok: true, occurrenceId: occ.id, alreadyOpen: false, effects };
 }

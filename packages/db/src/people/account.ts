@@ -1,9 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { ERASED_KEY_PREFIX, guestChannel, memberAlias, personChannel, type Handover } from "@offshift/core";
+import {
+  ERASED_KEY_PREFIX,
+  guestChannel,
+  memberAlias,
+  personChannel,
+  type Effect,
+  type Handover,
+} from "@offshift/core";
 import type { Db } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { attendanceKey } from "../dropins/mutations.js";
-import { handOverSessionsIn } from "../dropins/handover.js";
+import { handOverSessionsIn, handoverEffects } from "../dropins/handover.js";
 import { withdrawOffersOfIn, type ClosedOffer } from "../talk/matching.js";
 
 type Tx = Prisma.TransactionClient;
@@ -139,6 +146,8 @@ export type ErasePersonResult =
       endedCalls: string[];
       /** Coordinators mailed about the handover. */
       coordinatorsTold: number;
+      /** Sign-outs, schedule changes, rooms ended, 1:1 offers closed and calls ended: for the app's dispatcher. */
+      effects: Effect[];
     }
   | { ok: false; code: "not_found"; message: string };
 
@@ -219,7 +228,13 @@ export async function erasePerson(
       // Every foreign key to Person cascades on update, so this moves every kept row to the shell id.
       await tx.$executeRaw`UPDATE "Person" SET "id" = ${shellId}::uuid WHERE "id" = ${personId}::uuid`;
       await tx.auditEvent.create({ data: { at: now, action: "account.erased", subjectPersonId: shellId } });
-      return { ok: true, ...handed, withdrawnOffers: [...withdrawnOffers, ...asWorker.withdrawn], endedCalls } as const;
+      const closed = [...withdrawnOffers, ...asWorker.withdrawn];
+      const effects: Effect[] = [
+        { kind: "disconnectPerson", personId },
+        ...handoverEffects(handed),
+        ...talkEffects(closed, endedCalls, now),
+      ];
+      return { ok: true, ...handed, withdrawnOffers: closed, endedCalls, effects } as const;
     },
     { timeout: 30_000 },
   );
@@ -317,8 +332,17 @@ async function eraseMailAbout(tx: Tx, who: { personId: string; email: string | n
   }
 }
 
+/** What the 1:1 line's pages must hear when someone leaves it outside realtime. */
+const talkEffects = (closed: ClosedOffer[], endedCalls: string[], at: Date): Effect[] => [
+  {
+    kind: "talkOffersClosed",
+    offers: closed.map(({ offerId, volunteerId, requesterKey }) => ({ offerId, volunteerId, requesterKey })),
+  },
+  { kind: "callsEnded", callIds: endedCalls, at },
+];
+
 export type ForgetGuestResult =
-  | { ok: true; withdrawnOffers: ClosedOffer[]; endedCalls: string[] }
+  | { ok: true; withdrawnOffers: ClosedOffer[]; endedCalls: string[]; effects: Effect[] }
   | { ok: false; code: "not_found"; message: string };
 
 /**
@@ -335,7 +359,8 @@ export async function forgetGuest(
     if (count === 0)
       return { ok: false, code: "not_found", message: "There is nothing to forget on this device." } as const;
     const left = await forgetIdentityIn(tx, guestChannel(input.guestId), input.now, input.aliasSecret);
-    return { ok: true, withdrawnOffers: left.withdrawn, endedCalls: left.endedCalls } as const;
+    const effects = talkEffects(left.withdrawn, left.endedCalls, input.now);
+    return { ok: true, withdrawnOffers: left.withdrawn, endedCalls: left.endedCalls, effects } as const;
   });
 }
 

@@ -1,3 +1,4 @@
+import type { Actor } from "@offshift/core";
 import { poolOf, type Db } from "../client.js";
 import type { PersonStatus, Role } from "../generated/prisma/enums.js";
 
@@ -22,4 +23,16 @@ export async function findSignedInPerson(db: Db, personId: string): Promise<Sign
     [personId],
   );
   return rows[0] ?? null;
+}
+
+/**
+ * The actor a person id stands for, as the database says now (roles and
+ * status); a visitor if there is no such person or they were erased.
+ */
+export async function actorOfPerson(db: Db, personId: string): Promise<Actor> {
+  const p = await db.person.findFirst({
+    where: { id: personId, erasedAt: null },
+    select: { roles: true, status: true },
+  });
+  return p ? { kind: "person", personId, roles: p.roles, status: p.status } : { kind: "visitor" };
 }

@@ -1,7 +1,15 @@
 import { randomUUID } from "node:crypto";
-import type { VolunteerApplicationInput } from "@offshift/core";
+import {
+  can,
+  refuse,
+  type Action,
+  type Actor,
+  type Effect,
+  type Refusal,
+  type VolunteerApplicationInput,
+} from "@offshift/core";
 import type { Db } from "../client.js";
-import { handOverSessionsIn, type HandoverResult } from "../dropins/handover.js";
+import { handOverSessionsIn, handoverEffects, type HandoverResult } from "../dropins/handover.js";
 import type { PersonStatus } from "../generated/prisma/enums.js";
 
 /**
@@ -72,17 +80,62 @@ export type DecisionResult =
       endedSessions: number;
       /** A suspended facilitator's upcoming sessions: to backups or cancelled (empty otherwise). */
       handover: HandoverResult;
+      effects: Effect[];
     }
-  | { ok: false; reason: "not_found" | "not_allowed_in_this_state" | "own_account" };
+  | Refusal<keyof typeof decisionRefusals>;
 
-const transitions: Record<Decision, { from: PersonStatus[]; to: PersonStatus }> = {
-  approve: { from: ["APPLIED"], to: "APPROVED" },
+const decisionRefusals = {
+  forbidden: "Only a coordinator can decide about volunteers.",
+  not_found: "That person could not be found.",
+  not_allowed_in_this_state:
+    "That decision no longer applies: someone may have decided already. The list is up to date now.",
+  own_account: "You can't make decisions about your own account.",
+} as const;
+
+const transitions: Record<Decision, { from: PersonStatus[]; to: PersonStatus; permission: Action }> = {
+  approve: { from: ["APPLIED"], to: "APPROVED", permission: "application.review" },
   // A rejected application is suspended: it cannot sign in, and it is kept
   // (not deleted) so the same email cannot silently re-apply.
-  reject: { from: ["APPLIED"], to: "SUSPENDED" },
-  suspend: { from: ["APPROVED"], to: "SUSPENDED" },
-  reinstate: { from: ["SUSPENDED"], to: "APPROVED" },
+  reject: { from: ["APPLIED"], to: "SUSPENDED", permission: "application.review" },
+  suspend: { from: ["APPROVED"], to: "SUSPENDED", permission: "person.suspend" },
+  reinstate: { from: ["SUSPENDED"], to: "APPROVED", permission: "person.suspend" },
 };
+
+/** The mail a decision sends (approval and reinstatement send a sign-in link instead). */
+const decisionMail = {
+  reject: {
+    subject: "Your Offshift volunteer application",
+    text: "Thank you for applying to volunteer with Offshift. We're not able to take your application forward at the moment.",
+  },
+  suspend: {
+    subject: "Your Offshift account is paused",
+    text: "Your Offshift volunteer account has been paused by a coordinator, and you have been signed out. A coordinator will be in touch.",
+  },
+} as const;
+
+/** What a committed decision sets going: sign-outs, schedule changes, rooms ended, the person's mail. */
+function decisionEffects(
+  decision: Decision,
+  person: { id: string; email: string | null },
+  handover: HandoverResult,
+  now: Date,
+): Effect[] {
+  const effects: Effect[] = [];
+  if (decision === "suspend" || decision === "reject") effects.push({ kind: "disconnectPerson", personId: person.id });
+  effects.push(...handoverEffects(handover));
+  if (person.email) {
+    if (decision === "approve" || decision === "reinstate")
+      effects.push({ kind: "signInLink", email: person.email, purpose: "approved" });
+    else
+      effects.push({
+        kind: "mail",
+        to: person.email,
+        ...decisionMail[decision],
+        dedupeKey: `application.${decision}:${person.id}:${now.toISOString()}`,
+      });
+  }
+  return effects;
+}
 
 /**
  * A coordinator's decision. The status changes only from the expected state
@@ -92,8 +145,8 @@ const transitions: Record<Decision, { from: PersonStatus[]; to: PersonStatus }> 
  */
 export async function decideApplication(
   db: Db,
+  actor: Actor,
   input: {
-    actorPersonId: string;
     personId: string;
     decision: Decision;
     now: Date;
@@ -101,8 +154,10 @@ export async function decideApplication(
     origin: string;
   },
 ): Promise<DecisionResult> {
-  if (input.actorPersonId === input.personId) return { ok: false, reason: "own_account" };
+  const no = (code: keyof typeof decisionRefusals) => refuse(code, decisionRefusals[code]);
   const t = transitions[input.decision];
+  if (actor.kind !== "person" || !can(actor, t.permission)) return no("forbidden");
+  if (actor.personId === input.personId) return no("own_account");
   return db.$transaction(async (tx) => {
     const updated = await tx.person.updateMany({
       where: { id: input.personId, status: { in: t.from }, erasedAt: null },
@@ -110,7 +165,7 @@ export async function decideApplication(
     });
     if (updated.count === 0) {
       const exists = await tx.person.count({ where: { id: input.personId, erasedAt: null } });
-      return { ok: false, reason: exists ? "not_allowed_in_this_state" : "not_found" } as const;
+      return no(exists ? "not_allowed_in_this_state" : "not_found");
     }
     const ended =
       t.to === "SUSPENDED" ? await tx.session.deleteMany({ where: { userId: input.personId } }) : { count: 0 };
@@ -129,7 +184,7 @@ export async function decideApplication(
       data: {
         at: input.now,
         action: `application.${input.decision}`,
-        actorPersonId: input.actorPersonId,
+        actorPersonId: actor.personId,
         subjectPersonId: input.personId,
       },
     });
@@ -137,7 +192,8 @@ export async function decideApplication(
       where: { id: input.personId },
       select: { id: true, email: true, displayName: true, status: true },
     });
-    return { ok: true, person, endedSessions: ended.count, handover } as const;
+    const effects = decisionEffects(input.decision, person, handover, input.now);
+    return { ok: true, person, endedSessions: ended.count, handover, effects } as const;
   });
 }
 

@@ -11,6 +11,7 @@ import { startOnCall, touchOnCallPresence } from "../talk/oncall.js";
 import { requestTalk } from "../talk/requests.js";
 import { memberAlias } from "@offshift/core";
 import { talkAggregates } from "../talk/aggregates.js";
+import { actorOfPerson } from "./actors.js";
 import { decideApplication } from "./applications.js";
 import { materializeOccurrences } from "../dropins/materialize.js";
 
@@ -332,14 +333,13 @@ describe("a suspended facilitator's upcoming sessions", () => {
     const a = await occurrence(s, later(24 * 60));
     const b = await occurrence(alone, later(24 * 60));
 
-    const r = await decideApplication(db, {
-      actorPersonId: coordinator.id,
+    const r = await decideApplication(db, await actorOfPerson(db, coordinator.id), {
       personId: suspended.id,
       decision: "suspend",
       now,
       ...WHERE,
     });
-    if (!r.ok) throw new Error(r.reason);
+    if (!r.ok) throw new Error(r.message);
     expect(r.handover.handovers.map((h) => [h.occurrenceId, h.outcome])).toEqual([
       [a.id, "reassigned"],
       [b.id, "cancelled"],
@@ -352,8 +352,7 @@ describe("a suspended facilitator's upcoming sessions", () => {
     expect(await materializeOccurrences(db, alone.id, now)).toBe(0);
     const mail = await db.outboxMail.findMany({ where: { to: coordinator.email, text: { contains: "Split shifts" } } });
     expect(mail.map((m) => m.subject)).toEqual(["A facilitator was suspended: 1 session cancelled"]);
-    await decideApplication(db, {
-      actorPersonId: coordinator.id,
+    await decideApplication(db, await actorOfPerson(db, coordinator.id), {
       personId: suspended.id,
       decision: "reinstate",
       now,

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { createGuest, findGuestByToken, hashToken } from "./guests.js";
+import { actorOfPerson } from "./actors.js";
 import { decideApplication, submitVolunteerApplication } from "./applications.js";
 import { erasePerson, exportPersonData } from "./account.js";
 import { consumeTicket } from "./tickets.js";
@@ -64,15 +65,13 @@ describe("applications and decisions", () => {
   it("approves once even when two coordinators click at the same moment, and audits it", async () => {
     const { personId } = await submitVolunteerApplication(db, application("race@test.example"));
     const results = await Promise.all([
-      decideApplication(db, {
-        actorPersonId: coordinatorId,
+      decideApplication(db, await actorOfPerson(db, coordinatorId), {
         personId: personId!,
         decision: "approve",
         now: NOW,
         ...WHERE,
       }),
-      decideApplication(db, {
-        actorPersonId: coordinatorId,
+      decideApplication(db, await actorOfPerson(db, coordinatorId), {
         personId: personId!,
         decision: "approve",
         now: NOW,
@@ -80,14 +79,13 @@ describe("applications and decisions", () => {
       }),
     ]);
     expect(results.filter((r) => r.ok)).toHaveLength(1);
-    expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, reason: "not_allowed_in_this_state" }]);
+    expect(results.filter((r) => !r.ok)).toMatchObject([{ ok: false, code: "not_allowed_in_this_state" }]);
     expect(await db.auditEvent.count({ where: { subjectPersonId: personId!, action: "application.approve" } })).toBe(1);
   });
 
   it("suspending ends every session at once", async () => {
     const { personId } = await submitVolunteerApplication(db, application("suspend@test.example"));
-    await decideApplication(db, {
-      actorPersonId: coordinatorId,
+    await decideApplication(db, await actorOfPerson(db, coordinatorId), {
       personId: personId!,
       decision: "approve",
       now: NOW,
@@ -99,8 +97,7 @@ describe("applications and decisions", () => {
         { id: "s2", token: "t2", userId: personId!, expiresAt: new Date(Date.now() + 86_400_000) },
       ],
     });
-    const r = await decideApplication(db, {
-      actorPersonId: coordinatorId,
+    const r = await decideApplication(db, await actorOfPerson(db, coordinatorId), {
       personId: personId!,
       decision: "suspend",
       now: NOW,
@@ -112,40 +109,93 @@ describe("applications and decisions", () => {
 
   it("refuses unknown people, wrong states and deciding about oneself, changing nothing", async () => {
     expect(
-      await decideApplication(db, {
-        actorPersonId: coordinatorId,
+      await decideApplication(db, await actorOfPerson(db, coordinatorId), {
         personId: "00000000-0000-4000-8000-000000000000",
         decision: "approve",
         now: NOW,
         ...WHERE,
       }),
-    ).toEqual({ ok: false, reason: "not_found" });
+    ).toMatchObject({ ok: false, code: "not_found" });
     expect(
-      await decideApplication(db, {
-        actorPersonId: coordinatorId,
+      await decideApplication(db, await actorOfPerson(db, coordinatorId), {
         personId: coordinatorId,
         decision: "suspend",
         now: NOW,
         ...WHERE,
       }),
-    ).toEqual({
+    ).toMatchObject({
       ok: false,
-      reason: "own_account",
+      code: "own_account",
     });
     const { personId } = await submitVolunteerApplication(db, application("state@test.example"));
     expect(
-      await decideApplication(db, {
-        actorPersonId: coordinatorId,
+      await decideApplication(db, await actorOfPerson(db, coordinatorId), {
         personId: personId!,
         decision: "suspend",
         now: NOW,
         ...WHERE,
       }),
-    ).toEqual({
+    ).toMatchObject({
       ok: false,
-      reason: "not_allowed_in_this_state",
+      code: "not_allowed_in_this_state",
     });
     expect((await db.person.findUniqueOrThrow({ where: { id: personId! } })).status).toBe("APPLIED");
+  });
+});
+
+describe("a decision's effects, as data", () => {
+  it("are checked against the actor: only a coordinator decides, and nothing changes otherwise", async () => {
+    const { personId } = await submitVolunteerApplication(db, application("notyours@test.example"));
+    const volunteer = { kind: "person", personId: personId!, roles: ["VOLUNTEER"], status: "APPROVED" } as const;
+    const asVolunteer = await decideApplication(db, volunteer, {
+      personId: coordinatorId,
+      decision: "suspend",
+      now: NOW,
+      ...WHERE,
+    });
+    expect(asVolunteer).toEqual({
+      ok: false,
+      code: "forbidden",
+      message: "Only a coordinator can decide about volunteers.",
+    });
+    expect((await db.person.findUniqueOrThrow({ where: { id: coordinatorId } })).status).toBe("APPROVED");
+  });
+
+  it("an approval asks for a sign-in link; a rejection signs the person out and mails them once", async () => {
+    const coordinator = await actorOfPerson(db, coordinatorId);
+    const decide = async (email: string, decision: "approve" | "reject") => {
+      const { personId } = await submitVolunteerApplication(db, application(email));
+      const result = await decideApplication(db, coordinator, { personId: personId!, decision, now: NOW, ...WHERE });
+      return { personId, result };
+    };
+    expect((await decide("effects-yes@test.example", "approve")).result).toMatchObject({
+      ok: true,
+      effects: [{ kind: "signInLink", email: "effects-yes@test.example", purpose: "approved" }],
+    });
+
+    const rejected = await decide("effects-no@test.example", "reject");
+    const no = rejected.result;
+    if (!no.ok) throw new Error(no.message);
+    expect(no.effects.map((e) => e.kind)).toEqual(["disconnectPerson", "mail"]);
+    expect(no.effects[0]).toEqual({ kind: "disconnectPerson", personId: rejected.personId });
+    expect(no.effects[1]).toMatchObject({
+      kind: "mail",
+      to: "effects-no@test.example",
+      subject: "Your Offshift volunteer application",
+    });
+  });
+});
+
+describe("an erasure's effects, as data", () => {
+  it("sign the person out everywhere and tell the 1:1 line, with the erasure's own instant", async () => {
+    const { personId } = await submitVolunteerApplication(db, application("effects-erase@test.example"));
+    const erased = await erasePerson(db, { personId: personId!, now: NOW, ...WHERE });
+    if (!erased.ok) throw new Error(erased.message);
+    expect(erased.effects).toEqual([
+      { kind: "disconnectPerson", personId },
+      { kind: "talkOffersClosed", offers: [] },
+      { kind: "callsEnded", callIds: [], at: NOW },
+    ]);
   });
 });
 

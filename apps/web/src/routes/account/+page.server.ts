@@ -6,19 +6,15 @@ import { auth } from "$lib/server/auth.js";
 import { getDb } from "$lib/server/db.js";
 import { now as clockNow } from "$lib/server/clock.js";
 import { env } from "$lib/server/env.js";
-import {
-  disconnectIdentity,
-  publishRoomCancelled,
-  publishScheduleChanged,
-  publishCallsEnded,
-  publishTalkOffersClosed,
-} from "$lib/server/events.js";
+import { dispatchEffects } from "$lib/server/effects.js";
+import { disconnectIdentity } from "$lib/server/events.js";
 import { requireCan } from "$lib/server/guard.js";
+import { failWith } from "$lib/server/refusals.js";
 import type { Actions, PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = ({ locals }) => {
   if (!locals.person) redirect(303, "/signin");
-  const person = requireCan(locals, "account.manageOwn", { ownerPersonId: locals.person.id })!;
+  const person = requireCan(locals, "account.manageOwn", { ownerPersonId: locals.person.id });
   return { displayName: person.displayName, email: person.email, roles: person.roles };
 };
 
@@ -39,7 +35,7 @@ export const actions: Actions = {
   },
   delete: async ({ request, locals, cookies }) => {
     if (!locals.person) redirect(303, "/signin");
-    const person = requireCan(locals, "account.manageOwn", { ownerPersonId: locals.person.id })!;
+    const person = requireCan(locals, "account.manageOwn", { ownerPersonId: locals.person.id });
     const parsed = confirmDelete.safeParse(Object.fromEntries(await request.formData()));
     if (!parsed.success) return fail(400, { error: parsed.error.issues[0]!.message });
     const now = clockNow();
@@ -50,16 +46,8 @@ export const actions: Actions = {
       origin: env().ORIGIN,
       aliasSecret: env().REALTIME_TICKET_SECRET,
     });
-    if (!result.ok) return fail(404, { error: result.message });
-    disconnectIdentity(personChannel(person.id));
-    for (const h of result.handovers)
-      publishScheduleChanged({
-        occurrenceId: h.occurrenceId,
-        change: h.outcome,
-      });
-    for (const id of result.roomsEnded) publishRoomCancelled(id);
-    publishTalkOffersClosed(result.withdrawnOffers);
-    await publishCallsEnded(getDb(), result.endedCalls, now);
+    if (!result.ok) return failWith(result);
+    await dispatchEffects(result.effects, request);
     for (const c of cookies.getAll()) if (c.name.startsWith("offshift.")) cookies.delete(c.name, { path: "/" });
     redirect(303, "/?account=deleted");
   },

@@ -1,7 +1,6 @@
 import { fail } from "@sveltejs/kit";
 import { z } from "zod";
 import {
-  can,
   firstName,
   instantFromWallTime,
   moveOccurrenceInput,
@@ -16,13 +15,15 @@ import {
   listSeriesFacilitatedBy,
   moveOccurrence,
   reassignOccurrence,
+  type CancelResult,
   type ChangeOccurrenceResult,
 } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
-import { publishRoomCancelled, publishScheduleChanged } from "$lib/server/events.js";
+import { dispatchEffects } from "$lib/server/effects.js";
 import { requireCan } from "$lib/server/guard.js";
+import { failWith } from "$lib/server/refusals.js";
 import type { Actions, PageServerLoad } from "./$types";
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -33,7 +34,7 @@ const localInput = (d: Date, tz: string) => {
 };
 
 export const load: PageServerLoad = async ({ locals, url }) => {
-  const me = requireCan(locals, "series.manage")!;
+  const me = requireCan(locals, "series.manage");
   const now = clockNow();
   const tz = env().ORG_TIMEZONE;
   const db = getDb();
@@ -65,84 +66,72 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   };
 };
 
-const refusal = {
-  not_found: "That session could not be found.",
-  forbidden: "Only the session's facilitators or a coordinator can change it.",
-  already_cancelled: "That session was already cancelled.",
-  ended: "That session has already finished.",
-  cancelled: "That session has been cancelled.",
-  in_the_past: "Choose a time that is still to come.",
-  too_far_ahead: "Choose a date within the next year.",
-  not_a_facilitator: "Choose an approved facilitator.",
-  clash: "That facilitator is already running a session then.",
-} as const;
-const statusFor = (reason: keyof typeof refusal) =>
-  reason === "not_found"
-    ? 404
-    : reason === "forbidden"
-      ? 403
-      : reason === "in_the_past" || reason === "too_far_ahead" || reason === "not_a_facilitator"
-        ? 400
-        : 409;
+type Done = "cancelled" | "moved" | "reassigned";
 
-const refuse = (occurrenceId: string, reason: keyof typeof refusal) =>
-  fail(statusFor(reason), { occurrenceId, error: refusal[reason] });
+/**
+ * What every one-session action shares once its input is parsed: the use
+ * case's refusal through the mapper, its effects through the dispatcher, and
+ * the answer the page shows beside that session.
+ */
+async function answer(
+  request: Request,
+  occurrenceId: string,
+  done: Done,
+  result: Promise<ChangeOccurrenceResult | CancelResult>,
+) {
+  const r = await result;
+  if (!r.ok) return failWith(r, { occurrenceId });
+  await dispatchEffects(r.effects, request);
+  return { occurrenceId: r.occurrenceId, done };
+}
 
-const done = (result: ChangeOccurrenceResult, change: "moved" | "reassigned") => {
-  if (!result.ok) return null;
-  publishScheduleChanged({ occurrenceId: result.occurrenceId, change });
-  return { occurrenceId: result.occurrenceId, done: change };
-};
+/**
+ * The posted form parsed with `schema`, and its occurrenceId (trimmed) so a
+ * refusal shows beside the right session even when the form did not parse.
+ */
+async function sessionForm<S extends z.ZodType>(request: Request, schema: S, fallback: string) {
+  const form = Object.fromEntries(await request.formData());
+  const occurrenceId = typeof form.occurrenceId === "string" ? form.occurrenceId.slice(0, 64) : "";
+  const parsed = schema.safeParse(form);
+  if (!parsed.success)
+    return { occurrenceId, failed: fail(400, { occurrenceId, error: parsed.error.issues[0]?.message ?? fallback }) };
+  return { occurrenceId, data: parsed.data as z.infer<S> };
+}
 
 export const actions: Actions = {
   cancel: async ({ request, locals }) => {
-    const me = requireCan(locals, "series.manage")!;
+    requireCan(locals, "series.manage");
     const parsed = z.object({ occurrenceId: z.uuid() }).safeParse(Object.fromEntries(await request.formData()));
-    if (!parsed.success) return fail(400, { occurrenceId: "", error: refusal.not_found });
-    const result = await cancelOccurrence(getDb(), {
-      occurrenceId: parsed.data.occurrenceId,
-      byPersonId: me.id,
-      isCoordinator: can(locals.actor, "application.review"),
-      now: clockNow(),
-    });
-    if (!result.ok) return refuse(parsed.data.occurrenceId, result.reason);
-    if (result.roomEnded) publishRoomCancelled(result.occurrenceId);
-    publishScheduleChanged({ occurrenceId: result.occurrenceId, change: "cancelled" });
-    return { occurrenceId: result.occurrenceId, done: "cancelled" as const };
+    if (!parsed.success) return fail(400, { occurrenceId: "", error: "That session could not be found." });
+    const { occurrenceId } = parsed.data;
+    return answer(
+      request,
+      occurrenceId,
+      "cancelled",
+      cancelOccurrence(getDb(), locals.actor, { occurrenceId, now: clockNow() }),
+    );
   },
 
   move: async ({ request, locals }) => {
-    const me = requireCan(locals, "series.manage")!;
-    const form = Object.fromEntries(await request.formData());
-    const occurrenceId = typeof form.occurrenceId === "string" ? form.occurrenceId.slice(0, 64) : "";
-    const parsed = moveOccurrenceInput.safeParse(form);
-    if (!parsed.success)
-      return fail(400, { occurrenceId, error: parsed.error.issues[0]?.message ?? "Choose a new date and time" });
-    const wall = parseFloating(parsed.data.startsAt);
+    requireCan(locals, "series.manage");
+    const { occurrenceId, failed, data } = await sessionForm(
+      request,
+      moveOccurrenceInput,
+      "Choose a new date and time",
+    );
+    if (!data) return failed;
+    const wall = parseFloating(data.startsAt);
     if (!wall) return fail(400, { occurrenceId, error: "That date does not exist" });
-    const result = await moveOccurrence(getDb(), {
-      occurrenceId: parsed.data.occurrenceId,
-      startsAt: instantFromWallTime(wall, env().ORG_TIMEZONE),
-      byPersonId: me.id,
-      isCoordinator: can(locals.actor, "application.review"),
-      now: clockNow(),
-    });
-    return done(result, "moved") ?? refuse(occurrenceId, (result as { reason: keyof typeof refusal }).reason);
+    const startsAt = instantFromWallTime(wall, env().ORG_TIMEZONE);
+    const change = { occurrenceId: data.occurrenceId, startsAt, now: clockNow() };
+    return answer(request, occurrenceId, "moved", moveOccurrence(getDb(), locals.actor, change));
   },
 
   reassign: async ({ request, locals }) => {
-    const me = requireCan(locals, "series.manage")!;
-    const form = Object.fromEntries(await request.formData());
-    const occurrenceId = typeof form.occurrenceId === "string" ? form.occurrenceId.slice(0, 64) : "";
-    const parsed = reassignOccurrenceInput.safeParse(form);
-    if (!parsed.success)
-      return fail(400, { occurrenceId, error: parsed.error.issues[0]?.message ?? "Choose a facilitator" });
-    const result = await reassignOccurrence(getDb(), {
-      ...parsed.data,
-      byPersonId: me.id,
-      isCoordinator: can(locals.actor, "application.review"),
-      now: clockNow(),
-    });
-    return done(result, "reassigned") ?? refuse(occurrenceId, (result as { reason: keyof typeof refusal }).reason);
+    requireCan(locals, "series.manage");
+    const { occurrenceId, failed, data } = await sessionForm(request, reassignOccurrenceInput, "Choose a facilitator");
+    if (!data) return failed;
+    const change = { ...data, now: clockNow() };
+    return answer(request, occurrenceId, "reassigned", reassignOccurrence(getDb(), locals.actor, change));
   },
 };

@@ -5,7 +5,8 @@ import { forgetGuest } from "@offshift/db";
 import { now } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
-import { disconnectIdentity, publishCallsEnded, publishTalkOffersClosed } from "$lib/server/events.js";
+import { dispatchEffects } from "$lib/server/effects.js";
+import { disconnectIdentity } from "$lib/server/events.js";
 import { clearGuestCookie } from "$lib/server/guest.js";
 import type { Actions, PageServerLoad } from "./$types";
 
@@ -30,10 +31,7 @@ export const actions: Actions = {
     // Gone already (another tab got there first): the cookie still goes.
     clearGuestCookie(cookies);
     disconnectIdentity(guestChannel(guestId));
-    if (result.ok) {
-      publishTalkOffersClosed(result.withdrawnOffers);
-      await publishCallsEnded(getDb(), result.endedCalls, at);
-    }
+    if (result.ok) await dispatchEffects(result.effects, request);
     redirect(303, "/forget/done");
   },
 };

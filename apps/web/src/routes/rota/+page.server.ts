@@ -53,7 +53,7 @@ interface SlotRow {
 }
 
 export const load: PageServerLoad = async ({ locals, url }) => {
-  const me = requireCan(locals, "rota.signUp")!;
+  const me = requireCan(locals, "rota.signUp");
   const weeks = url.searchParams.get("weeks") === "4" ? 4 : 2;
   const timeZone = env().ORG_TIMEZONE;
   const now = clockNow();
@@ -96,7 +96,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 type Kind = "signUp" | "drop" | "cover" | "withdraw" | "take";
 
 async function slotForm(event: RequestEvent, kind: Kind) {
-  const me = requireCan(event.locals, "rota.signUp")!;
+  const me = requireCan(event.locals, "rota.signUp");
   const form = Object.fromEntries(await event.request.formData());
   const id = (k: string) => (typeof form[k] === "string" ? String(form[k]).slice(0, 64) : "");
   return { me, form, slotId: id("slotId"), offerId: id("offerId"), kind };
@@ -175,12 +175,12 @@ export const actions: Actions = {
     return { kind: "take", id: offerId, message: "It's yours. Thank you for covering!" };
   },
   feedCreate: async ({ locals }) => {
-    const me = requireCan(locals, "rota.signUp")!;
+    const me = requireCan(locals, "rota.signUp");
     const token = await createFeedToken(getDb(), { personId: me.id });
     return { kind: "feed", feedUrl: `${env().ORIGIN}/rota/feed/${token}.ics` };
   },
   feedOff: async ({ locals }) => {
-    const me = requireCan(locals, "rota.signUp")!;
+    const me = requireCan(locals, "rota.signUp");
     await turnOffFeed(getDb(), { personId: me.id });
     return { kind: "feed", message: "Calendar link turned off. Calendars using it will stop updating." };
   },

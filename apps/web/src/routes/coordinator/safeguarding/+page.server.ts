@@ -31,7 +31,7 @@ export const load: PageServerLoad = async ({ locals }) => {
 
 export const actions: Actions = {
   review: async ({ request, locals }) => {
-    const me = requireCan(locals, "safeguarding.review")!;
+    const me = requireCan(locals, "safeguarding.review");
     const parsed = z.object({ flagId: z.uuid() }).safeParse(Object.fromEntries(await request.formData()));
     if (!parsed.success) return fail(400, { error: "That concern could not be found." });
     const result = await reviewSafeguardingFlag(getDb(), {

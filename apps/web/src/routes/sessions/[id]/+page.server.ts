@@ -2,6 +2,7 @@ import { error, fail } from "@sveltejs/kit";
 import { z } from "zod";
 import {
   LOBBY_OPENS_MINUTES_BEFORE,
+  can,
   firstName,
   isId,
   nextRoomStateChange,
@@ -13,8 +14,9 @@ import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { placesView } from "$lib/server/places.js";
 import { env } from "$lib/server/env.js";
-import { publishScheduleChanged } from "$lib/server/events.js";
+import { dispatchEffects } from "$lib/server/effects.js";
 import { requireCan } from "$lib/server/guard.js";
+import { failWith } from "$lib/server/refusals.js";
 import { reminderView } from "$lib/server/reminders.js";
 import type { Actions, PageServerLoad } from "./$types";
 
@@ -46,32 +48,21 @@ export const load: PageServerLoad = async ({ params, locals }) => {
       refreshInMs: next ? next.getTime() - now.getTime() : null,
     },
     /** Facilitators of this session see the "Open the room" control. */
-    canOpen: !!locals.person && occ.runnerIds.includes(locals.person.id),
+    canOpen: can(locals.actor, "room.open", { facilitatorIds: occ.runnerIds }),
     joinedAs: (locals.person && firstName(locals.person.displayName)) ?? locals.guest?.nickname ?? null,
     /** The email-reminder control (ReminderControl). */
     reminder: await reminderView(locals, occ.occurrenceId),
   };
 };
 
-const refusal = {
-  not_found: "We could not find that session.",
-  forbidden: "Only this session's facilitators can open the room.",
-  cancelled: "This session has been cancelled.",
-  ended: "This session has finished.",
-  too_early: `The room can be opened from ${LOBBY_OPENS_MINUTES_BEFORE} minutes before the start.`,
-} as const;
-
 export const actions: Actions = {
-  open: async ({ params, locals }) => {
-    const me = requireCan(locals, "series.manage")!;
+  open: async ({ params, locals, request }) => {
+    requireCan(locals, "series.manage");
     const id = z.uuid().safeParse(params.id);
-    if (!id.success) return fail(404, { error: refusal.not_found });
-    const result = await openRoom(getDb(), { occurrenceId: id.data, byPersonId: me.id, now: clockNow() });
-    if (!result.ok) {
-      const status = result.reason === "not_found" ? 404 : result.reason === "forbidden" ? 403 : 409;
-      return fail(status, { error: refusal[result.reason] });
-    }
-    if (!result.alreadyOpen) publishScheduleChanged({ occurrenceId: result.occurrenceId, change: "opened" });
+    if (!id.success) return fail(404, { error: "We could not find that session." });
+    const result = await openRoom(getDb(), locals.actor, { occurrenceId: id.data, now: clockNow() });
+    if (!result.ok) return failWith(result);
+    await dispatchEffects(result.effects, request);
     return { opened: true };
   },
 };

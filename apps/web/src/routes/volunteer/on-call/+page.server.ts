@@ -7,7 +7,7 @@ import { requireCan } from "$lib/server/guard.js";
 import type { PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = async ({ locals }) => {
-  const person = requireCan(locals, "oncall.start")!;
+  const person = requireCan(locals, "oncall.start");
   const now = clockNow();
   const slots = await talkLineSlotsNow(getDb(), { personId: person.id, now });
   const zone = env().ORG_TIMEZONE;

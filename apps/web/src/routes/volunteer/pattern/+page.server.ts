@@ -14,7 +14,7 @@ const today = () => {
 };
 
 export const load: PageServerLoad = async ({ locals }) => {
-  const me = requireCan(locals, "rota.signUp")!;
+  const me = requireCan(locals, "rota.signUp");
   const settings = await loadVolunteerRotaSettings(getDb(), me.id);
   return {
     values: patternValues(settings.shifts, settings.builder, today()),
@@ -30,7 +30,7 @@ export const load: PageServerLoad = async ({ locals }) => {
 
 export const actions: Actions = {
   default: async ({ request, locals }) => {
-    const me = requireCan(locals, "rota.signUp")!;
+    const me = requireCan(locals, "rota.signUp");
     const values = patternFormValues(await request.formData());
     const parsed = parsePatternForm(values);
     if (!parsed.ok) return fail(400, { errors: parsed.errors, values });

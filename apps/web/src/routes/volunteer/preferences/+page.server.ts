@@ -8,7 +8,7 @@ import { parsePreferencesForm, preferencesFormValues, preferencesValues } from "
 import type { Actions, PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = async ({ locals }) => {
-  const me = requireCan(locals, "rota.signUp")!;
+  const me = requireCan(locals, "rota.signUp");
   const settings = await loadVolunteerRotaSettings(getDb(), me.id);
   return {
     values: preferencesValues(settings.preferences),
@@ -21,7 +21,7 @@ export const load: PageServerLoad = async ({ locals }) => {
 
 export const actions: Actions = {
   default: async ({ request, locals }) => {
-    const me = requireCan(locals, "rota.signUp")!;
+    const me = requireCan(locals, "rota.signUp");
     const values = preferencesFormValues(await request.formData());
     const parsed = parsePreferencesForm(values);
     if (!parsed.ok) return fail(400, { errors: parsed.errors, values });

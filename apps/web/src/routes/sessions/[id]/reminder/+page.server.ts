@@ -21,7 +21,7 @@ async function change(kind: "set" | "clear", { params, locals, request }: Reques
   if (!isId(params.id)) error(404, "We could not find that session.");
   // No account yet (guests, visitors): the reminders page explains how to get one.
   if (!locals.person) redirect(303, "/reminders");
-  const me = requireCan(locals, "reminder.manage")!;
+  const me = requireCan(locals, "reminder.manage");
   const parsed = reminderInput.safeParse({
     occurrenceId: params.id,
     scope: (await request.formData()).get("scope"),
