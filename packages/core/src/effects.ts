@@ -1,4 +1,4 @@
-import type { ScheduleChanged } from "./realtime/events.js";
+import type { RotaChanged, ScheduleChanged } from "./realtime/events.js";
 
 /**
  * What a use case wants done once its transaction has committed, as data:
@@ -13,6 +13,8 @@ export type Effect =
   | { kind: "signInLink"; email: string; purpose: "approved" }
   /** Open pages showing drop-ins fetch them again. */
   | { kind: "scheduleChanged"; change: ScheduleChanged }
+  /** Open rota pages (volunteers' and coordinators') fetch these slots again. */
+  | { kind: "rotaChanged"; change: RotaChanged }
   /** A session whose room was open was cancelled (already ended in the database): every node takes its people out. */
   | { kind: "roomCancelled"; occurrenceId: string }
   /** Every open socket of this person, on every node, is closed. */

@@ -5,7 +5,7 @@ import { claimDropInPushes, savePushSubscription } from "../push/subscriptions.j
 import { useTestDatabase } from "../testing/per-file.js";
 import { claimRotaPushes, type RotaPush } from "./pushes.js";
 import { enqueueSlotReminders } from "./reminders.js";
-import { offerCover, withdrawOffer } from "./signup.js";
+import { offerCover, withdrawOffer } from "./moves.test-support.js";
 import { savePreferences, saveWorkPattern } from "./volunteer.js";
 
 // Every instant is passed in; January 2030 is GMT, so London wall time reads as UTC here.

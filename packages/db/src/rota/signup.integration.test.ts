@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SHIFT_PRESETS, buildWorkPattern, type Weekday } from "@offshift/core";
+import { SHIFT_PRESETS, buildWorkPattern, type Actor, type Weekday } from "@offshift/core";
 import type { Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { materializeRotaSlots } from "./materialize.js";
-import { drop, offerCover, signUp, takeOffer, withdrawOffer } from "./signup.js";
+import { drop, offerCover, signUp, takeOffer, withdrawOffer } from "./moves.test-support.js";
+import * as moves from "./signup.js";
 import { saveWorkPattern, volunteerRotaView } from "./volunteer.js";
 
 const LONDON = "Europe/London";
@@ -101,7 +102,7 @@ describe("signUp", () => {
     const losers = results.filter((r) => !r.ok);
     expect(losers).toHaveLength(49);
     for (const r of losers)
-      expect(r).toEqual({ ok: false, reason: "full", message: "Just filled — someone took the last place." });
+      expect(r).toEqual({ ok: false, code: "full", message: "Just filled — someone took the last place." });
 
     const held = await db.rotaAssignment.findMany({ where: { slotId }, select: { personId: true } });
     expect(held).toHaveLength(3);
@@ -115,28 +116,43 @@ describe("signUp", () => {
     const other = await volunteer("Otto Other");
     const before = await db.rotaAssignment.count();
 
-    expect(await signUp(db, input(val, randomUUID()))).toMatchObject({ ok: false, reason: "not_found" });
-    expect(await signUp(db, input(val, "not-a-slot"))).toMatchObject({ ok: false, reason: "not_found" });
+    expect(await signUp(db, input(val, randomUUID()))).toMatchObject({ ok: false, code: "not_found" });
+    expect(await signUp(db, input(val, "not-a-slot"))).toMatchObject({ ok: false, code: "not_found" });
 
     const tuesday = await slotAt(tuesdayLate);
     expect(await signUp(db, input(val, tuesday, new Date(tuesdayLate.getTime() + 60_000)))).toMatchObject({
       ok: false,
-      reason: "started",
+      code: "started",
     });
 
     // A late until 22:00 on Thursday: the 21:30 Thursday slot does not fit, and says why.
     const thursday = await slotAt(thursdayLate);
     const refused = await signUp(db, input(val, thursday));
-    expect(refused).toMatchObject({ ok: false, reason: "not_eligible" });
-    expect(refused.ok === false && refused.reason === "not_eligible" && refused.reasons.map((r) => r.message)).toEqual([
+    expect(refused).toMatchObject({ ok: false, code: "not_eligible" });
+    expect(refused.ok === false && refused.code === "not_eligible" && refused.reasons.map((r) => r.message)).toEqual([
       "working a late until 22:00",
     ]);
     expect(!refused.ok && refused.message).toContain("working a late until 22:00");
     expect(await db.rotaAssignment.count()).toBe(before);
 
     expect(await signUp(db, input(other, thursday))).toMatchObject({ ok: true, placesLeft: 1 });
-    expect(await signUp(db, input(other, thursday))).toMatchObject({ ok: false, reason: "already_on" });
+    expect(await signUp(db, input(other, thursday))).toMatchObject({ ok: false, code: "already_on" });
     expect(await db.rotaAssignment.count()).toBe(before + 1);
+  });
+
+  it("is the volunteer's own: someone not an approved volunteer is refused and nothing is saved", async () => {
+    const slotId = await slotAt(tuesdayLate);
+    const before = await db.rotaAssignment.count();
+    const pending = await volunteer("Ada Applied");
+    const asApplied: Actor = { kind: "person", personId: pending, roles: ["VOLUNTEER"], status: "APPLIED" };
+    const guest: Actor = { kind: "guest", guestId: randomUUID() };
+    for (const actor of [asApplied, guest])
+      expect(await moves.signUp(db, actor, { slotId, now, timeZone: LONDON })).toEqual({
+        ok: false,
+        code: "forbidden",
+        message: "Only approved volunteers can use the rota.",
+      });
+    expect(await db.rotaAssignment.count()).toBe(before);
   });
 
   it("refuses a slot of a retired template", async () => {
@@ -154,7 +170,7 @@ describe("signUp", () => {
     const slotId = await slotAt(new Date("2026-12-05T10:00:00Z"), template.id);
     expect(await signUp(db, input(await volunteer("Rita Retired"), slotId))).toMatchObject({
       ok: false,
-      reason: "not_found",
+      code: "not_found",
     });
   });
 });
@@ -184,7 +200,7 @@ describe("signing up inside the drop notice", () => {
     const asked = await signUp(db, { ...input(cara, tuesday), understood: false });
     expect(asked).toEqual({
       ok: false,
-      reason: "confirm_notice",
+      code: "confirm_notice",
       message: "This starts in 9 hours 30 minutes. Once you sign up you can't drop it — you'd need to ask for cover.",
       slotId: tuesday,
       startsAt: tuesdayLate,
@@ -194,9 +210,9 @@ describe("signing up inside the drop notice", () => {
     // Two taps on "Sign up anyway" at once: one place, and the other hears they are already on it.
     const both = await Promise.all([signUp(db, input(cara, tuesday)), signUp(db, input(cara, tuesday))]);
     expect(both.filter((r) => r.ok)).toEqual([expect.objectContaining({ ok: true, slotId: tuesday })]);
-    expect(both.filter((r) => !r.ok)).toEqual([expect.objectContaining({ reason: "already_on" })]);
+    expect(both.filter((r) => !r.ok)).toEqual([expect.objectContaining({ code: "already_on" })]);
     expect(await db.rotaAssignment.count({ where: { personId: cara } })).toBe(1);
-    expect(await drop(db, { personId: cara, slotId: tuesday, now })).toMatchObject({ ok: false, reason: "notice" });
+    expect(await drop(db, { personId: cara, slotId: tuesday, now })).toMatchObject({ ok: false, code: "notice" });
 
     // Friday is more than 48 hours away: no question.
     const friday = await line(fridayLate);
@@ -206,7 +222,7 @@ describe("signing up inside the drop notice", () => {
     const gus = await volunteer("Gus Late");
     expect(await signUp(db, { ...input(gus, friday, late), understood: false })).toMatchObject({
       ok: false,
-      reason: "confirm_notice",
+      code: "confirm_notice",
       message: expect.stringContaining("This starts in 47 hours."),
     });
   });
@@ -228,7 +244,7 @@ describe("signing up inside the drop notice", () => {
     expect(await signUp(db, input(await volunteer("First In"), slotId))).toMatchObject({ ok: true });
     expect(await signUp(db, { ...input(await volunteer("Second In"), slotId), understood: false })).toMatchObject({
       ok: false,
-      reason: "full",
+      code: "full",
     });
   });
 });
@@ -299,14 +315,19 @@ describe("drop", () => {
     expect(await signUp(db, input(dee, friday))).toMatchObject({ ok: true });
 
     const inside = await drop(db, { personId: dee, slotId: tuesday, now });
-    expect(inside).toMatchObject({ ok: false, reason: "notice" });
+    expect(inside).toMatchObject({ ok: false, code: "notice" });
     expect(!inside.ok && inside.message).toContain("Ask for cover");
     expect(await db.rotaAssignment.count({ where: { slotId: tuesday, personId: dee } })).toBe(1);
 
-    expect(await drop(db, { personId: dee, slotId: friday, now })).toEqual({ ok: true, slotId: friday });
+    // Open rota pages are told, by the effect the web dispatcher publishes.
+    expect(await drop(db, { personId: dee, slotId: friday, now })).toEqual({
+      ok: true,
+      slotId: friday,
+      effects: [{ kind: "rotaChanged", change: { slotIds: [friday], change: "drop" } }],
+    });
     expect(await db.rotaAssignment.count({ where: { slotId: friday, personId: dee } })).toBe(0);
     expect(await db.auditEvent.count({ where: { action: "rota.drop", subjectPersonId: dee } })).toBe(1);
-    expect(await drop(db, { personId: dee, slotId: friday, now })).toMatchObject({ ok: false, reason: "not_on_slot" });
+    expect(await drop(db, { personId: dee, slotId: friday, now })).toMatchObject({ ok: false, code: "not_on_slot" });
   });
 });
 
@@ -324,7 +345,7 @@ describe("cover requests", () => {
     const offerId = offered.ok ? offered.offerId : "";
     expect(await offerCover(db, { personId: asker, slotId: saturday, now })).toMatchObject({
       ok: false,
-      reason: "already_offered",
+      code: "already_offered",
     });
 
     const view = (personId: string) => volunteerRotaView(db, { personId, now, timeZone: LONDON, days: 14 });
@@ -337,11 +358,11 @@ describe("cover requests", () => {
     // The one it does not fit, and the asker, cannot take it.
     expect(await takeOffer(db, { personId: busy, offerId, now, timeZone: LONDON })).toMatchObject({
       ok: false,
-      reason: "not_eligible",
+      code: "not_eligible",
     });
     expect(await takeOffer(db, { personId: asker, offerId, now, timeZone: LONDON })).toMatchObject({
       ok: false,
-      reason: "own",
+      code: "own",
     });
 
     // Two eligible volunteers tap Take at once: exactly one wins.
@@ -349,7 +370,7 @@ describe("cover requests", () => {
       [free1, free2].map((personId) => takeOffer(db, { personId, offerId, now, timeZone: LONDON })),
     );
     expect(both.filter((r) => r.ok)).toHaveLength(1);
-    expect(both.filter((r) => !r.ok)).toEqual([expect.objectContaining({ ok: false, reason: "gone" })]);
+    expect(both.filter((r) => !r.ok)).toEqual([expect.objectContaining({ ok: false, code: "gone" })]);
     const winner = both[0]!.ok ? free1 : free2;
 
     const held = await db.rotaAssignment.findMany({
@@ -374,12 +395,16 @@ describe("cover requests", () => {
     const other = await volunteer("Nosy Parker");
     expect(await withdrawOffer(db, { personId: other, offerId, now })).toMatchObject({
       ok: false,
-      reason: "not_found",
+      code: "not_found",
     });
-    expect(await withdrawOffer(db, { personId: asker, offerId, now })).toEqual({ ok: true, slotId: sunday });
+    expect(await withdrawOffer(db, { personId: asker, offerId, now })).toEqual({
+      ok: true,
+      slotId: sunday,
+      effects: [{ kind: "rotaChanged", change: { slotIds: [sunday], change: "offer" } }],
+    });
     expect(await takeOffer(db, { personId: other, offerId, now, timeZone: LONDON })).toMatchObject({
       ok: false,
-      reason: "gone",
+      code: "gone",
     });
 
     const again = await offerCover(db, { personId: asker, slotId: sunday, now });
@@ -392,7 +417,7 @@ describe("cover requests", () => {
     const stranger = await volunteer("Stan Stranger");
     expect(await offerCover(db, { personId: stranger, slotId: await slotAt(fridayLate), now })).toMatchObject({
       ok: false,
-      reason: "not_on_slot",
+      code: "not_on_slot",
     });
   });
 });
@@ -446,7 +471,7 @@ describe("a volunteer who runs a drop-in", () => {
       },
     });
     const refused = await signUp(db, input(dev, await slotAt(fridayLate)));
-    expect(refused).toMatchObject({ ok: false, reason: "not_eligible" });
+    expect(refused).toMatchObject({ ok: false, code: "not_eligible" });
     expect(refused.ok === false && refused.message).toBe(
       'This slot doesn\'t fit: already on the drop-in "After a death" at 21:30.',
     );

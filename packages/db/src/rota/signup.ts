@@ -1,4 +1,16 @@
-import { checkEligibility, dropNotice, isId, signUpNotice, type Reason } from "@offshift/core";
+import {
+  can,
+  checkEligibility,
+  dropNotice,
+  isId,
+  refuse,
+  signUpNotice,
+  type Actor,
+  type Effect,
+  type Reason,
+  type Refusal,
+  type RotaChanged,
+} from "@offshift/core";
 import type { Db, DbOrTx } from "../client.js";
 import { loadBoard } from "./board.js";
 
@@ -6,32 +18,46 @@ import { loadBoard } from "./board.js";
  * A volunteer's own rota moves: sign up, drop (with notice), ask for cover,
  * withdraw that request, take someone else's. Each is one transaction; races
  * are settled in SQL (a row lock on the slot for capacity, a conditional
- * update for claiming a cover request). Nothing here publishes events: the
- * caller does after a success.
+ * update for claiming a cover request). Each takes the actor and asks can()
+ * itself, words its own refusals, and returns what should follow a success
+ * as effects (open rota pages told the slot changed); the caller dispatches them.
  */
 
 const DAY_MS = 86_400_000;
 /** Many volunteers may queue on one slot's lock; give them time rather than failing. */
 const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 } as const;
 
-export type RotaRefusal<R extends string> = { ok: false; reason: R; message: string };
-export type NotEligible = { ok: false; reason: "not_eligible"; message: string; reasons: Reason[] };
+export type RotaRefusal<R extends string> = Refusal<R>;
+export type NotEligible = Refusal<"not_eligible"> & { reasons: Reason[] };
+type Done<T> = { ok: true; effects: Effect[] } & T;
+type Forbidden = Refusal<"forbidden">;
 
 export type SignUpResult =
-  | { ok: true; slotId: string; placesLeft: number; startsAt: Date }
+  | Done<{ slotId: string; placesLeft: number; startsAt: Date }>
   | RotaRefusal<"not_found" | "started" | "already_on" | "full">
   | NotEligible
-  | ConfirmNotice;
+  | ConfirmNotice
+  | Forbidden;
 /** The slot is inside the drop notice: ask the volunteer to confirm (`understood`) and try again. */
-export type ConfirmNotice = { ok: false; reason: "confirm_notice"; message: string; slotId: string; startsAt: Date };
-export type DropResult = { ok: true; slotId: string } | RotaRefusal<"not_on_slot" | "started" | "notice">;
+export type ConfirmNotice = Refusal<"confirm_notice"> & { slotId: string; startsAt: Date };
+export type DropResult = Done<{ slotId: string }> | RotaRefusal<"not_on_slot" | "started" | "notice"> | Forbidden;
 export type OfferCoverResult =
-  { ok: true; slotId: string; offerId: string } | RotaRefusal<"not_on_slot" | "started" | "already_offered">;
-export type WithdrawOfferResult = { ok: true; slotId: string } | RotaRefusal<"not_found">;
+  Done<{ slotId: string; offerId: string }> | RotaRefusal<"not_on_slot" | "started" | "already_offered"> | Forbidden;
+export type WithdrawOfferResult = Done<{ slotId: string }> | RotaRefusal<"not_found"> | Forbidden;
 export type TakeOfferResult =
-  { ok: true; slotId: string } | RotaRefusal<"not_found" | "gone" | "own" | "started"> | NotEligible;
+  Done<{ slotId: string }> | RotaRefusal<"not_found" | "gone" | "own" | "started"> | NotEligible | Forbidden;
 
-const refuse = <R extends string>(reason: R, message: string): RotaRefusal<R> => ({ ok: false, reason, message });
+/** The one thing a volunteer's move tells the world: open rota pages fetch the slot again. */
+const rotaChanged = (slotId: string, change: RotaChanged["change"]): Effect[] => [
+  { kind: "rotaChanged", change: { slotIds: [slotId], change } },
+];
+
+/** The volunteer acting, if they may use the rota (approved volunteers); else the refusal. */
+function volunteer(actor: Actor): { personId: string } | Forbidden {
+  if (actor.kind !== "person" || !can(actor, "rota.signUp"))
+    return refuse("forbidden", "Only approved volunteers can use the rota.");
+  return { personId: actor.personId };
+}
 
 const NOT_FOUND_SLOT = "That slot could not be found. It may have been removed from the rota.";
 const NOT_ON_SLOT = "You're not on that slot.";
@@ -67,7 +93,7 @@ async function eligibilityFor(
 
 const notEligible = (reasons: Reason[]): NotEligible => ({
   ok: false,
-  reason: "not_eligible",
+  code: "not_eligible",
   message: `This slot doesn't fit: ${reasons.map((r) => r.message).join("; ")}.`,
   reasons,
 });
@@ -83,8 +109,12 @@ const notEligible = (reasons: Reason[]): NotEligible => ({
  */
 export async function signUp(
   db: Db,
-  input: { personId: string; slotId: string; now: Date; timeZone: string; understood?: boolean },
+  actor: Actor,
+  request: { slotId: string; now: Date; timeZone: string; understood?: boolean },
 ): Promise<SignUpResult> {
+  const who = volunteer(actor);
+  if ("ok" in who) return who;
+  const input = { ...request, personId: who.personId };
   if (!isId(input.slotId)) return refuse("not_found", NOT_FOUND_SLOT);
   return db.$transaction(async (tx): Promise<SignUpResult> => {
     await lockVolunteer(tx, input.personId);
@@ -111,19 +141,23 @@ export async function signUp(
     // Asked last, so nobody confirms a sign-up that would be refused anyway.
     const notice = signUpNotice(slot.startsAt, input.now);
     if (notice.inside && !input.understood)
-      return { ok: false, reason: "confirm_notice", message: notice.message, slotId: slot.id, startsAt: slot.startsAt };
+      return { ok: false, code: "confirm_notice", message: notice.message, slotId: slot.id, startsAt: slot.startsAt };
     await tx.rotaAssignment.create({ data: { slotId: slot.id, personId: input.personId, source: "SIGNUP" } });
     return {
       ok: true,
       slotId: slot.id,
       placesLeft: slot.template.maxVolunteers - filled - 1,
       startsAt: slot.startsAt,
+      effects: rotaChanged(slot.id, "signup"),
     };
   }, TX_OPTIONS);
 }
 
 /** Leave a slot, with at least ROTA_DROP_NOTICE_HOURS to go; inside that, ask for cover instead. */
-export async function drop(db: Db, input: { personId: string; slotId: string; now: Date }): Promise<DropResult> {
+export async function drop(db: Db, actor: Actor, request: { slotId: string; now: Date }): Promise<DropResult> {
+  const who = volunteer(actor);
+  if ("ok" in who) return who;
+  const input = { ...request, personId: who.personId };
   if (!isId(input.slotId)) return refuse("not_on_slot", NOT_ON_SLOT);
   return db.$transaction(async (tx): Promise<DropResult> => {
     await lockVolunteer(tx, input.personId);
@@ -149,15 +183,19 @@ export async function drop(db: Db, input: { personId: string; slotId: string; no
         details: { slotId: input.slotId },
       },
     });
-    return { ok: true, slotId: input.slotId };
+    return { ok: true, slotId: input.slotId, effects: rotaChanged(input.slotId, "drop") };
   });
 }
 
 /** Ask for someone to cover a slot you hold; it stays yours until someone takes it. */
 export async function offerCover(
   db: Db,
-  input: { personId: string; slotId: string; now: Date },
+  actor: Actor,
+  request: { slotId: string; now: Date },
 ): Promise<OfferCoverResult> {
+  const who = volunteer(actor);
+  if ("ok" in who) return who;
+  const input = { ...request, personId: who.personId };
   if (!isId(input.slotId)) return refuse("not_on_slot", NOT_ON_SLOT);
   return db.$transaction(async (tx): Promise<OfferCoverResult> => {
     await lockVolunteer(tx, input.personId);
@@ -184,15 +222,19 @@ export async function offerCover(
         details: { slotId: input.slotId, offerId: offer.id },
       },
     });
-    return { ok: true, slotId: input.slotId, offerId: offer.id };
+    return { ok: true, slotId: input.slotId, offerId: offer.id, effects: rotaChanged(input.slotId, "offer") };
   });
 }
 
 /** Take back your own open cover request. */
 export async function withdrawOffer(
   db: Db,
-  input: { personId: string; offerId: string; now: Date },
+  actor: Actor,
+  request: { offerId: string; now: Date },
 ): Promise<WithdrawOfferResult> {
+  const who = volunteer(actor);
+  if ("ok" in who) return who;
+  const input = { ...request, personId: who.personId };
   const gone = refuse("not_found", "That cover request is no longer open.");
   if (!isId(input.offerId)) return gone;
   return db.$transaction(async (tx): Promise<WithdrawOfferResult> => {
@@ -214,7 +256,7 @@ export async function withdrawOffer(
         details: { slotId: offer.slotId, offerId: input.offerId },
       },
     });
-    return { ok: true, slotId: offer.slotId };
+    return { ok: true, slotId: offer.slotId, effects: rotaChanged(offer.slotId, "offer") };
   });
 }
 
@@ -228,8 +270,12 @@ class OfferGone extends Error {}
  */
 export async function takeOffer(
   db: Db,
-  input: { personId: string; offerId: string; now: Date; timeZone: string },
+  actor: Actor,
+  request: { offerId: string; now: Date; timeZone: string },
 ): Promise<TakeOfferResult> {
+  const who = volunteer(actor);
+  if ("ok" in who) return who;
+  const input = { ...request, personId: who.personId };
   const gone = refuse("gone", "Someone else has just taken this, or it was withdrawn.");
   if (!isId(input.offerId)) return refuse("not_found", "That cover request could not be found.");
   try {
@@ -264,7 +310,7 @@ export async function takeOffer(
           details: { slotId: offer.slot.id, offerId: input.offerId },
         },
       });
-      return { ok: true, slotId: offer.slot.id };
+      return { ok: true, slotId: offer.slot.id, effects: rotaChanged(offer.slot.id, "swap") };
     }, TX_OPTIONS);
   } catch (err) {
     if (err instanceof OfferGone) return gone;

@@ -4,7 +4,7 @@ import type { Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { createFeedToken, loadVolunteerFeed, turnOffFeed } from "./feed.js";
 import { materializeRotaSlots } from "./materialize.js";
-import { signUp } from "./signup.js";
+import { signUp } from "./moves.test-support.js";
 import { loadVolunteerRotaSettings, savePreferences, saveWorkPattern } from "./volunteer.js";
 
 const LONDON = "Europe/London";

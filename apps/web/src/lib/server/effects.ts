@@ -7,6 +7,7 @@ import {
   disconnectIdentity,
   publishCallsEnded,
   publishRoomCancelled,
+  publishRotaChanged,
   publishScheduleChanged,
   publishTalkOffersClosed,
 } from "./events.js";
@@ -35,6 +36,9 @@ export async function dispatchEffects(effects: readonly Effect[], request: { hea
         break;
       case "scheduleChanged":
         publishScheduleChanged(effect.change);
+        break;
+      case "rotaChanged":
+        publishRotaChanged(effect.change);
         break;
       case "roomCancelled":
         publishRoomCancelled(effect.occurrenceId);

@@ -1,5 +1,13 @@
 import { fail } from "@sveltejs/kit";
-import { ROTA_DROP_NOTICE_HOURS, rotaOfferAction, rotaSignUpAction, rotaSlotAction } from "@offshift/core";
+import {
+  ROTA_DROP_NOTICE_HOURS,
+  refuse,
+  rotaOfferAction,
+  rotaSignUpAction,
+  rotaSlotAction,
+  type Effect,
+  type Refusal,
+} from "@offshift/core";
 import {
   createFeedToken,
   drop,
@@ -14,7 +22,8 @@ import {
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
-import { publishRotaChanged } from "$lib/server/events.js";
+import { dispatchEffects } from "$lib/server/effects.js";
+import { statusOf } from "$lib/server/refusals.js";
 import { requireCan } from "$lib/server/guard.js";
 import type { Actions, PageServerLoad, RequestEvent } from "./$types";
 
@@ -96,83 +105,79 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 type Kind = "signUp" | "drop" | "cover" | "withdraw" | "take";
 
 async function slotForm(event: RequestEvent, kind: Kind) {
-  const me = requireCan(event.locals, "rota.signUp");
+  requireCan(event.locals, "rota.signUp");
   const form = Object.fromEntries(await event.request.formData());
   const id = (k: string) => (typeof form[k] === "string" ? String(form[k]).slice(0, 64) : "");
-  return { me, form, slotId: id("slotId"), offerId: id("offerId"), kind };
+  return { actor: event.locals.actor, form, slotId: id("slotId"), offerId: id("offerId"), kind };
 }
 
-const refused = (kind: Kind, id: string, r: { reason: string; message: string }, status = 409) =>
-  fail(status, { kind, id, error: r.message, reason: r.reason });
+/** A refused move: its status (the refusal mapper), its words, and which slot or request it was about. */
+const refused = (kind: Kind, id: string, r: Refusal) =>
+  fail(statusOf(r), { kind, id, error: r.message, reason: r.code });
+const invalid = (kind: Kind, id: string, message: string) => refused(kind, id, refuse("invalid", message));
+
+/** A move done: what follows it (open rota pages told), then the thanks. */
+async function done<T>(event: RequestEvent, r: { effects: readonly Effect[] }, answer: T): Promise<T> {
+  await dispatchEffects(r.effects, event.request);
+  return answer;
+}
 
 export const actions: Actions = {
   signUp: async (event) => {
-    const { me, form, slotId } = await slotForm(event, "signUp");
+    const { actor, form, slotId } = await slotForm(event, "signUp");
     const parsed = rotaSignUpAction.safeParse(form);
-    if (!parsed.success)
-      return refused("signUp", slotId, { reason: "invalid", message: parsed.error.issues[0]!.message }, 400);
-    const r = await signUp(getDb(), {
-      personId: me.id,
+    if (!parsed.success) return invalid("signUp", slotId, parsed.error.issues[0]!.message);
+    const r = await signUp(getDb(), actor, {
       slotId: parsed.data.slotId,
       now: clockNow(),
       timeZone: env().ORG_TIMEZONE,
       understood: parsed.data.understood === "yes",
     });
     // Inside the drop notice: the warning, and a second step to confirm (the same form with understood=yes).
-    if (!r.ok && r.reason === "confirm_notice")
-      return fail(409, { kind: "signUp", id: r.slotId, reason: r.reason, confirm: r.message });
+    if (!r.ok && r.code === "confirm_notice")
+      return fail(409, { kind: "signUp", id: r.slotId, reason: r.code, confirm: r.message });
     if (!r.ok) return refused("signUp", slotId, r);
-    publishRotaChanged({ slotIds: [r.slotId], change: "signup" });
-    return { kind: "signUp", id: r.slotId, message: "You're signed up. Thank you!" };
+    return done(event, r, { kind: "signUp", id: r.slotId, message: "You're signed up. Thank you!" });
   },
   drop: async (event) => {
-    const { me, form, slotId } = await slotForm(event, "drop");
+    const { actor, form, slotId } = await slotForm(event, "drop");
     const parsed = rotaSlotAction.safeParse(form);
-    if (!parsed.success)
-      return refused("drop", slotId, { reason: "invalid", message: parsed.error.issues[0]!.message }, 400);
-    const r = await drop(getDb(), { personId: me.id, slotId: parsed.data.slotId, now: clockNow() });
+    if (!parsed.success) return invalid("drop", slotId, parsed.error.issues[0]!.message);
+    const r = await drop(getDb(), actor, { slotId: parsed.data.slotId, now: clockNow() });
     if (!r.ok) return refused("drop", slotId, r);
-    publishRotaChanged({ slotIds: [r.slotId], change: "drop" });
-    return { kind: "drop", id: r.slotId, message: "You've dropped that slot." };
+    return done(event, r, { kind: "drop", id: r.slotId, message: "You've dropped that slot." });
   },
   cover: async (event) => {
-    const { me, form, slotId } = await slotForm(event, "cover");
+    const { actor, form, slotId } = await slotForm(event, "cover");
     const parsed = rotaSlotAction.safeParse(form);
-    if (!parsed.success)
-      return refused("cover", slotId, { reason: "invalid", message: parsed.error.issues[0]!.message }, 400);
-    const r = await offerCover(getDb(), { personId: me.id, slotId: parsed.data.slotId, now: clockNow() });
+    if (!parsed.success) return invalid("cover", slotId, parsed.error.issues[0]!.message);
+    const r = await offerCover(getDb(), actor, { slotId: parsed.data.slotId, now: clockNow() });
     if (!r.ok) return refused("cover", slotId, r);
-    publishRotaChanged({ slotIds: [r.slotId], change: "offer" });
-    return {
+    return done(event, r, {
       kind: "cover",
       id: r.slotId,
       message: "We've asked volunteers who can take it. It stays yours until someone does.",
-    };
+    });
   },
   withdraw: async (event) => {
-    const { me, form, offerId } = await slotForm(event, "withdraw");
+    const { actor, form, offerId } = await slotForm(event, "withdraw");
     const parsed = rotaOfferAction.safeParse(form);
-    if (!parsed.success)
-      return refused("withdraw", offerId, { reason: "invalid", message: parsed.error.issues[0]!.message }, 400);
-    const r = await withdrawOffer(getDb(), { personId: me.id, offerId: parsed.data.offerId, now: clockNow() });
+    if (!parsed.success) return invalid("withdraw", offerId, parsed.error.issues[0]!.message);
+    const r = await withdrawOffer(getDb(), actor, { offerId: parsed.data.offerId, now: clockNow() });
     if (!r.ok) return refused("withdraw", offerId, r);
-    publishRotaChanged({ slotIds: [r.slotId], change: "offer" });
-    return { kind: "withdraw", id: r.slotId, message: "Cover request withdrawn." };
+    return done(event, r, { kind: "withdraw", id: r.slotId, message: "Cover request withdrawn." });
   },
   take: async (event) => {
-    const { me, form, offerId } = await slotForm(event, "take");
+    const { actor, form, offerId } = await slotForm(event, "take");
     const parsed = rotaOfferAction.safeParse(form);
-    if (!parsed.success)
-      return refused("take", offerId, { reason: "invalid", message: parsed.error.issues[0]!.message }, 400);
-    const r = await takeOffer(getDb(), {
-      personId: me.id,
+    if (!parsed.success) return invalid("take", offerId, parsed.error.issues[0]!.message);
+    const r = await takeOffer(getDb(), actor, {
       offerId: parsed.data.offerId,
       now: clockNow(),
       timeZone: env().ORG_TIMEZONE,
     });
     if (!r.ok) return refused("take", offerId, r);
-    publishRotaChanged({ slotIds: [r.slotId], change: "swap" });
-    return { kind: "take", id: offerId, message: "It's yours. Thank you for covering!" };
+    return done(event, r, { kind: "take", id: offerId, message: "It's yours. Thank you for covering!" });
   },
   feedCreate: async ({ locals }) => {
     const me = requireCan(locals, "rota.signUp");

@@ -1,0 +1,29 @@
+import type { Actor } from "@offshift/core";
+import type { Db } from "../client.js";
+import * as moves from "./signup.js";
+
+/**
+ * The volunteer's rota moves called as the tests write them, one input with
+ * the `personId` acting: the person is an approved volunteer (as every test
+ * volunteer is), passed to the real use case as its actor.
+ */
+export const approvedVolunteer = (personId: string): Actor => ({
+  kind: "person",
+  personId,
+  roles: ["VOLUNTEER"],
+  status: "APPROVED",
+});
+
+type As<F> = F extends (db: Db, actor: Actor, request: infer R) => infer O
+  ? (db: Db, input: R & { personId: string }) => O
+  : never;
+const asVolunteer =
+  <R, O>(f: (db: Db, actor: Actor, request: R) => O) =>
+  (db: Db, input: R & { personId: string }): O =>
+    f(db, approvedVolunteer(input.personId), input);
+
+export const signUp: As<typeof moves.signUp> = asVolunteer(moves.signUp);
+export const drop: As<typeof moves.drop> = asVolunteer(moves.drop);
+export const offerCover: As<typeof moves.offerCover> = asVolunteer(moves.offerCover);
+export const withdrawOffer: As<typeof moves.withdrawOffer> = asVolunteer(moves.withdrawOffer);
+export const takeOffer: As<typeof moves.takeOffer> = asVolunteer(moves.takeOffer);
