@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isId } from "../people/schema.js";
 import { hiddenInLine } from "../text/hidden.js";
 import { WEEKDAYS, type Weekday } from "../dropins/series.js";
 
@@ -289,3 +290,21 @@ export const rotaInput = z
   });
 export type RotaInput = z.infer<typeof rotaInput>;
 export type RotaInputRaw = z.input<typeof rotaInput>;
+
+const slotIdField = z.string({ error: "Choose a slot" }).refine((v) => isId(v), "That slot could not be found");
+const offerIdField = z
+  .string({ error: "Choose a cover request" })
+  .refine((v) => isId(v), "That cover request could not be found");
+
+/** Sign up, drop and ask for cover all name one slot. */
+export const rotaSlotAction = z.object({ slotId: slotIdField });
+/**
+ * Sign up names one slot; `understood=yes` is the volunteer's answer to the
+ * warning that a slot inside the drop notice cannot then be dropped.
+ */
+export const rotaSignUpAction = z.object({
+  slotId: slotIdField,
+  understood: z.literal("yes", { error: "To sign up, confirm you understand you can't drop this slot" }).optional(),
+});
+/** Take or withdraw a cover request. */
+export const rotaOfferAction = z.object({ offerId: offerIdField });

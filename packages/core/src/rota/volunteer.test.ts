@@ -7,14 +7,11 @@ import {
   durationInWords,
   isFeedToken,
   preferencesForm,
-  rotaOfferAction,
-  rotaSignUpAction,
-  rotaSlotAction,
   ROTA_DROP_NOTICE_HOURS,
   signUpNotice,
   shiftTemplates,
 } from "./volunteer.js";
-import { SHIFT_PRESETS } from "./schema.js";
+import { SHIFT_PRESETS, rotaOfferAction, rotaSignUpAction, rotaSlotAction } from "./schema.js";
 
 const H = 3_600_000;
 

@@ -1,11 +1,10 @@
 import { z } from "zod";
-import { isId } from "../people/schema.js";
 import { availabilityWindow, rotaLimits, shiftTemplate, type VolunteerPreferences } from "./schema.js";
 
 /**
  * The volunteer's side of the rota: the notice needed to drop a slot, the
- * preferences form (blank means "the coordinator's default"), the inputs of
- * sign-up, drop and cover requests, and the secret calendar-feed token.
+ * preferences form (blank means "the coordinator's default") and the secret
+ * calendar-feed token. The inputs of sign-up, drop and cover requests are in schema.ts.
  */
 
 /** Dropping a slot needs this much notice; inside it, a volunteer asks for cover instead. */
@@ -52,24 +51,6 @@ export function signUpNotice(startsAt: Date, now: Date): SignUpNotice {
     message: `This starts in ${durationInWords(ms)}. Once you sign up you can't drop it — you'd need to ask for cover.`,
   };
 }
-
-const slotIdField = z.string({ error: "Choose a slot" }).refine((v) => isId(v), "That slot could not be found");
-const offerIdField = z
-  .string({ error: "Choose a cover request" })
-  .refine((v) => isId(v), "That cover request could not be found");
-
-/** Sign up, drop and ask for cover all name one slot. */
-export const rotaSlotAction = z.object({ slotId: slotIdField });
-/**
- * Sign up names one slot; `understood=yes` is the volunteer's answer to the
- * warning that a slot inside the drop notice cannot then be dropped.
- */
-export const rotaSignUpAction = z.object({
-  slotId: slotIdField,
-  understood: z.literal("yes", { error: "To sign up, confirm you understand you can't drop this slot" }).optional(),
-});
-/** Take or withdraw a cover request. */
-export const rotaOfferAction = z.object({ offerId: offerIdField });
 
 const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 

@@ -12,3 +12,13 @@ export function requireCan(locals: App.Locals, action: Action, resource?: Resour
   if (can(locals.actor, action, resource)) return locals.person;
   error(403, "You don't have access to this page.");
 }
+
+/**
+ * For form actions whose use case asks `can()` itself: only "is someone signed
+ * in" is answered here (signed-out people go to sign in); whether they may do
+ * it is the use case's refusal.
+ */
+export function requireSignedIn(locals: App.Locals): NonNullable<App.Locals["person"]> {
+  if (!locals.person) redirect(303, "/signin");
+  return locals.person;
+}

@@ -24,7 +24,7 @@ import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
 import { dispatchEffects } from "$lib/server/effects.js";
 import { statusOf } from "$lib/server/refusals.js";
-import { requireCan } from "$lib/server/guard.js";
+import { requireCan, requireSignedIn } from "$lib/server/guard.js";
 import type { Actions, PageServerLoad, RequestEvent } from "./$types";
 
 function labels(timeZone: string) {
@@ -105,7 +105,8 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 type Kind = "signUp" | "drop" | "cover" | "withdraw" | "take";
 
 async function slotForm(event: RequestEvent, kind: Kind) {
-  requireCan(event.locals, "rota.signUp");
+  // Signed in is all the page asks; whether they may is the use case's question (can(), with its own refusal).
+  requireSignedIn(event.locals);
   const form = Object.fromEntries(await event.request.formData());
   const id = (k: string) => (typeof form[k] === "string" ? String(form[k]).slice(0, 64) : "");
   return { actor: event.locals.actor, form, slotId: id("slotId"), offerId: id("offerId"), kind };
