@@ -1,7 +1,9 @@
 import { io, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "@offshift/core";
 
-export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
+import type { ConnectionState } from "./connection-labels.js";
+
+export type { ConnectionState };
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
