@@ -176,4 +176,36 @@ describe("Tonight's live places", () => {
     expect(await same.getByTestId("planning-count").textContent()).toContain("1 person plans to come");
     await context.close();
   });
+
+  it("one tap on Join is one page load: the room page's socket starts with the ticket the page came with", async () => {
+    // A session whose lobby is open now, made as the horizon job makes one; then Tonight is told.
+    const { rows } = await sql.query<{ id: string }>(
+      `INSERT INTO "DropInOccurrence" ("id", "seriesId", "originalStart", "startsAt", "endsAt", "title", "theme",
+                                       "description", "capacity", "facilitatorId", "updatedAt")
+       SELECT gen_random_uuid(), s."id", now() + interval '5 minutes', now() + interval '5 minutes',
+              now() + interval '65 minutes', s."title", s."theme", s."description", s."capacity", s."facilitatorId", now()
+       FROM "DropInSeries" s ORDER BY s."createdAt" LIMIT 1
+       RETURNING "id"`,
+    );
+    const occurrenceId = rows[0]!.id;
+    new Emitter(events).to("public").emit("dropin:schedule", { occurrenceId, change: "created" });
+    await expect.poll(served).toContain(occurrenceId);
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${app.url}/join?next=/`);
+    await page.getByLabel("Nickname").fill("Tap Owl");
+    await page.getByLabel(/I agree to the group agreement/).check();
+    await page.getByRole("button", { name: "Join" }).click();
+    await page.waitForURL(`${app.url}/`);
+    const tickets: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("/api/realtime-ticket")) tickets.push(r.url());
+    });
+    await page.locator(`[data-occurrence-id="${occurrenceId}"]`).getByTestId("join").click();
+    await page.waitForURL(/\/room/);
+    await live(page);
+    expect(tickets).toEqual([]);
+    await context.close();
+  });
 });
