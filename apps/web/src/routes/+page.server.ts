@@ -10,13 +10,13 @@ import {
   nightLabel,
   roomState,
 } from "@offshift/core";
-import { occurrencesCountedIn, setAttendanceIntent, type TonightShared } from "@offshift/db";
+import { setAttendanceIntent, type TonightShared } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { placesView } from "$lib/server/places.js";
 import { env } from "$lib/server/env.js";
 import { publishAttendanceChanged } from "$lib/server/events.js";
 import { allowIntentChange } from "$lib/server/rate-limit.js";
-import { dropInChanges, tonightShared } from "$lib/server/tonight.js";
+import { countedIn, dropInChanges, tonightShared } from "$lib/server/tonight.js";
 import type { Actions, PageServerLoad } from "./$types";
 
 function toView(item: TonightShared, planningFromHere: boolean, now: Date, timeZone: string) {
@@ -57,8 +57,7 @@ export const load: PageServerLoad = async ({ locals }) => {
   const items = await tonightShared(now, UPCOMING_DAYS);
   const identityKey = identityRoomFor(locals.actor);
   const mine = identityKey
-    ? await occurrencesCountedIn(
-        getDb(),
+    ? await countedIn(
         identityKey,
         items.map((i) => i.occurrenceId),
       )

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { listTonightShared, type TonightShared } from "@offshift/db";
+import { listTonightShared, occurrencesCountedIn, type TonightShared } from "@offshift/db";
 import { getDb } from "./db.js";
 import { env } from "./env.js";
 import { logger } from "./logger.js";
@@ -108,6 +108,49 @@ export async function tonightShared(now: Date, days: number): Promise<TonightSha
     return cut(await mine.rows, now.getTime(), until);
   }
   return cut(await entry!.rows, now.getTime(), until);
+}
+
+/**
+ * Which of these occurrences one person (or guest) counted themselves in for:
+ * kept beside the shared part, for as long and cleared by the same changes
+ * (counting in or out anywhere publishes an attendance event, which moves the
+ * change count), so a guest reading Tonight again costs no query.
+ */
+interface Counted {
+  generation: number;
+  readAt: number;
+  asked: ReadonlySet<string>;
+  ids: Promise<Set<string>>;
+}
+const COUNTED_KEPT = 1000;
+const counted = new Map<string, Counted>();
+
+export function countedIn(identityKey: string, occurrenceIds: readonly string[]): Promise<Set<string>> {
+  const ttl = env().TONIGHT_CACHE_MS;
+  const known = counted.get(identityKey);
+  if (
+    known &&
+    known.generation === generation &&
+    performance.now() - known.readAt < ttl &&
+    occurrenceIds.every((id) => known.asked.has(id))
+  )
+    return known.ids;
+  ensureListening();
+  const mine: Counted = {
+    generation,
+    readAt: performance.now(),
+    asked: new Set(occurrenceIds),
+    ids: occurrencesCountedIn(getDb(), identityKey, occurrenceIds),
+  };
+  if (ttl > 0) {
+    counted.delete(identityKey);
+    counted.set(identityKey, mine);
+    if (counted.size > COUNTED_KEPT) counted.delete(counted.keys().next().value!);
+    mine.ids.catch(() => {
+      if (counted.get(identityKey) === mine) counted.delete(identityKey);
+    });
+  }
+  return mine.ids;
 }
 
 const cut = (rows: TonightShared[], now: number, until: number) =>
