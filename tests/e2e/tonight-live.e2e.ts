@@ -92,6 +92,24 @@ describe("Tonight on a first visit", () => {
   });
 });
 
+describe("Quick exit from Tonight", () => {
+  it("works on the next page before its own script has loaded (a page load now, not an in-app step)", async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    await context.route("https://www.bbc.co.uk/**", (route) =>
+      route.fulfill({ contentType: "text/html", body: "<!doctype html><title>Weather</title>" }),
+    );
+    const page = await context.newPage();
+    await page.goto(app.url);
+    // The next page's scripts never arrive, as on a slow phone network in the first seconds.
+    await context.route("**/_app/immutable/**/*.js", (route) => route.abort());
+    await page.getByTestId("talk-link").click();
+    await page.waitForURL(/\/join/);
+    await page.getByRole("button", { name: "Quick exit" }).click();
+    await page.waitForURL("https://www.bbc.co.uk/weather");
+    await context.close();
+  });
+});
+
 describe("Tonight's live places", () => {
   it("a change made by another process reaches an open page without a reload, and a reload shows the same", async () => {
     const page = await browser.newPage();

@@ -12,7 +12,7 @@
  *  - "Count me in" without leaving the page (the same post, the same answer);
  *  - the service worker (the installable app, the offline page).
  */
-import { leaveQuickly, watchQuickExit } from "./quick-exit.js";
+import { watchQuickExit } from "./quick-exit.js";
 import { CONNECTION_LABELS, type ConnectionState } from "./connection-labels.js";
 
 const SESSIONS = "tonight-sessions";
@@ -26,8 +26,8 @@ function setStatus(state: ConnectionState) {
 }
 
 function quickExitAndCrisis() {
+  // The button itself is app.html's (it works before any script has loaded); Escape twice and Back are here.
   watchQuickExit();
-  document.querySelector("[data-quick-exit]")?.addEventListener("click", leaveQuickly);
   const toggle = document.querySelector<HTMLButtonElement>("[data-crisis-toggle]");
   const list = toggle && document.getElementById(toggle.getAttribute("aria-controls")!);
   toggle?.addEventListener("click", () => {
@@ -69,7 +69,8 @@ function readAgain(): void {
     .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
     .then((html) => void swapIn(html))
     .catch(() => {
-      again = true; // try again with the next change, or the timer below
+      // Offline: the stream says "missed" once it is back. Otherwise try again shortly.
+      again = navigator.onLine;
     })
     .finally(() => {
       reading = undefined;
@@ -119,6 +120,10 @@ function live() {
     setStatus("reconnecting");
   });
   window.addEventListener("online", () => open(true));
+  // Back to a page the browser kept in memory: its stream may be gone, and changes missed.
+  window.addEventListener("pageshow", (e) => {
+    if (e.persisted) open(true);
+  });
 }
 
 /** "Count me in" / "I can't make it now": the same form post, its answer put in place without leaving the page. */
