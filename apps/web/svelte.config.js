@@ -13,7 +13,7 @@ const config = {
       directives: {
         "default-src": ["self"],
         // "self", and app.html's one early Quick exit check (its hash: change both together).
-        "script-src": ["self", "sha256-NYyDL0G3OicBSURAhFykAod6mUBLwk6c7HZhxY2WFmA="],
+        "script-src": ["self", "sha256-d6ezTLgUtyha+g0rwz58fQoFTriiVpEhjGGwE2sxfWQ="],
         "style-src": ["self", "unsafe-inline"],
         "img-src": ["self", "data:"],
         "font-src": ["self"],

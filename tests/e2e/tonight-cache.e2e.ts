@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { Emitter } from "@socket.io/postgres-emitter";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/launcher";
@@ -74,6 +75,40 @@ describe("Tonight from memory", () => {
     const theirs = await tonight(guest);
     expect(plannedOn(theirs, occurrenceId)).toBe("1 person plans to come");
     expect(cardOf(theirs, occurrenceId)).toContain("I can't make it now");
+  });
+
+  it("remembers what a guest counted themselves in for, until a count made by another process arrives", async () => {
+    const guest = await newGuest("Elsewhere Owl");
+    const { rows } = await sql.query<{ id: string }>(`select id from "Guest" where nickname = 'Elsewhere Owl'`);
+    // The attendance key of "guest:<id>" (db's attendanceKey): the table never holds the identity itself.
+    const key = createHash("sha256").update(`guest:${rows[0]!.id}`).digest("base64url");
+    const counts = (html: string, id: string) => cardOf(html, id)?.includes("I can't make it now");
+    // Counted in by another web instance: first in the database. The guest's Tonight is still the
+    // remembered one (an earlier event may clear the memory first: then undo and try again).
+    let occurrenceId: string | undefined;
+    for (let attempt = 1; !occurrenceId; attempt++) {
+      const page = await tonight(guest);
+      const candidate = listed(page).find((id) => cardOf(page, id)?.includes(">Count me in<"))!;
+      await sql.query(`insert into "AttendanceIntent" ("occurrenceId", "browserKey") values ($1, $2)`, [
+        candidate,
+        key,
+      ]);
+      if (!counts(await tonight(guest), candidate)) occurrenceId = candidate;
+      else
+        await sql.query(`delete from "AttendanceIntent" where "occurrenceId" = $1 and "browserKey" = $2`, [
+          candidate,
+          key,
+        ]);
+      expect(attempt, "the guest's Tonight was never served from memory").toBeLessThan(50);
+    }
+    // Then that instance's event: the guest's next Tonight says they are coming.
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    try {
+      new Emitter(pool).to("public").emit("dropin:attendance", { occurrenceId, planning: 1 });
+      await expect.poll(async () => counts(await tonight(guest), occurrenceId!)).toBe(true);
+    } finally {
+      await pool.end();
+    }
   });
 
   it("drops a session cancelled by another process once that process's event arrives", async () => {

@@ -8,7 +8,7 @@
 // the start. Built assets are content-hashed, so they are kept the first time a page
 // uses them and served from here after that: precaching all of them would add about
 // 230 kB (compressed) to a worker's first visit on mobile data (Tonight itself is
-// about 60 kB) and help nothing offline, where only the offline page is shown. It
+// about 9 kB) and help nothing offline, where only the offline page is shown. It
 // never caches a page or data: a cached Tonight would show yesterday's places as live.
 import { build, version } from "$service-worker";
 

@@ -1,7 +1,9 @@
 import { io, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "@offshift/core";
 
-export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
+import type { ConnectionState } from "./connection-labels.js";
+
+export type { ConnectionState };
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -10,15 +12,25 @@ class RealtimeConnection {
   state = $state<ConnectionState>("connecting");
   socket: Client | undefined;
 
-  connect(config: { url: string | null; port: number }): Client {
+  /**
+   * `ticket`: one the page came with (the room page's), so the first connection
+   * does not wait for a round trip to fetch one (seconds on a slow phone network).
+   */
+  connect(config: { url: string | null; port: number; ticket?: string }): Client {
     if (this.socket) return this.socket;
     const url = config.url ?? `${location.protocol}//${location.hostname}:${config.port}`;
+    let handed = config.ticket;
     const socket: Client = io(url, {
       transports: ["websocket", "polling"],
       withCredentials: true,
       reconnectionDelayMax: 10_000,
-      // A fresh single-use ticket from web on every (re)connection.
+      // A fresh single-use ticket from web on every (re)connection (the first may come with the page).
       auth: (cb) => {
+        if (handed) {
+          cb({ ticket: handed });
+          handed = undefined; // single use: a reconnection fetches its own
+          return;
+        }
         fetch("/api/realtime-ticket", { credentials: "same-origin", cache: "no-store" })
           .then((r) => r.json() as Promise<{ ticket: string }>)
           .then(({ ticket }) => cb({ ticket }))

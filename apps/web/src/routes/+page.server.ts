@@ -10,13 +10,13 @@ import {
   nightLabel,
   roomState,
 } from "@offshift/core";
-import { occurrencesCountedIn, setAttendanceIntent, type TonightShared } from "@offshift/db";
+import { setAttendanceIntent, type TonightShared } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { placesView } from "$lib/server/places.js";
 import { env } from "$lib/server/env.js";
 import { publishAttendanceChanged } from "$lib/server/events.js";
 import { allowIntentChange } from "$lib/server/rate-limit.js";
-import { tonightShared } from "$lib/server/tonight.js";
+import { countedIn, dropInChanges, tonightShared } from "$lib/server/tonight.js";
 import type { Actions, PageServerLoad } from "./$types";
 
 function toView(item: TonightShared, planningFromHere: boolean, now: Date, timeZone: string) {
@@ -40,15 +40,24 @@ function toView(item: TonightShared, planningFromHere: boolean, now: Date, timeZ
 }
 export type SessionView = ReturnType<typeof toView>;
 
+/**
+ * No framework in the browser: the page is its HTML, its styles and one small
+ * script (lib/tonight-page.ts) for live places, Quick exit and the crisis
+ * contacts, so a first visit on mobile data stays small. Everything on it also
+ * works without script.
+ */
+export const csr = false;
+
 export const load: PageServerLoad = async ({ locals }) => {
   const now = clockNow();
+  // Before the read: a change during it makes the page's live stream answer "missed" at once.
+  const since = dropInChanges();
   const timeZone = env().ORG_TIMEZONE;
   // The same for everyone (from memory, see tonight.ts); only "count me in" is read per person.
   const items = await tonightShared(now, UPCOMING_DAYS);
   const identityKey = identityRoomFor(locals.actor);
   const mine = identityKey
-    ? await occurrencesCountedIn(
-        getDb(),
+    ? await countedIn(
         identityKey,
         items.map((i) => i.occurrenceId),
       )
@@ -59,6 +68,7 @@ export const load: PageServerLoad = async ({ locals }) => {
     groups: { live: view(groups.live), soon: view(groups.soon), later: view(groups.later), week: view(groups.week) },
     /** "Count me in" needs a nickname or an account: a visitor is offered one first. */
     canCount: can(locals.actor, "dropin.markIntent"),
+    since,
   };
 };
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
 
@@ -25,10 +26,39 @@ export async function compressResponse(request: Request, response: Response): Pr
   headers.append("vary", "Accept-Encoding");
   if (raw.length < MIN_BYTES)
     return new Response(raw, { status: response.status, statusText: response.statusText, headers });
-  const body = await compress(raw, encoding);
+  const body = await compressOnce(raw, encoding);
   headers.set("content-encoding", encoding);
   headers.delete("content-length");
   return new Response(bytes(body), { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * The same bytes compress to the same bytes: Tonight for everyone without a
+ * nickname is one page until something changes (or the clock moves a label), and
+ * compressing it was the largest single cost of serving it (a tenth of the web
+ * process's time under load). Recent results are kept by their content's hash;
+ * a page that differs in one byte (another person's) is compressed afresh.
+ * Concurrent requests for the same bytes share one compression.
+ */
+const KEPT_ENTRIES = 32;
+const KEPT_MAX_BYTES = 256 * 1024;
+const kept = new Map<string, Promise<Buffer>>();
+
+export function compressOnce(raw: Buffer, encoding: Encoding): Promise<Buffer> {
+  if (raw.length > KEPT_MAX_BYTES) return compress(raw, encoding);
+  const key = `${encoding} ${createHash("sha256").update(raw).digest("base64")}`;
+  const known = kept.get(key);
+  if (known) {
+    // Most recently used last: the oldest goes first.
+    kept.delete(key);
+    kept.set(key, known);
+    return known;
+  }
+  const body = compress(raw, encoding);
+  kept.set(key, body);
+  body.catch(() => kept.delete(key));
+  if (kept.size > KEPT_ENTRIES) kept.delete(kept.keys().next().value!);
+  return body;
 }
 
 /** A Buffer as the Uint8Array a Response takes, without copying it. */

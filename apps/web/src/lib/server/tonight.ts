@@ -1,5 +1,5 @@
 import pg from "pg";
-import { listTonightShared, type TonightShared } from "@offshift/db";
+import { listTonightShared, occurrencesCountedIn, type TonightShared } from "@offshift/db";
 import { getDb } from "./db.js";
 import { env } from "./env.js";
 import { logger } from "./logger.js";
@@ -50,6 +50,35 @@ export function invalidateTonight(): void {
   entry = undefined;
 }
 
+/**
+ * What an open Tonight page is told (its small script, tonight-page.ts, over
+ * /api/tonight/events): a drop-in changed, so read the page again; or "missed":
+ * this process stopped hearing changes for a while, so anything may have changed.
+ */
+export type TonightChange = { event: "attendance" | "schedule" | "occupancy" } | { event: "missed" };
+type Watcher = (change: TonightChange) => void;
+const watchers = new Set<Watcher>();
+
+/**
+ * Calls `watcher` for each drop-in change heard by this process (its own and every
+ * other process's, as they arrive on the LISTEN connection). Returns the unsubscribe.
+ */
+export function watchTonight(watcher: Watcher): () => void {
+  watchers.add(watcher);
+  ensureListening();
+  return () => watchers.delete(watcher);
+}
+
+function tell(change: TonightChange): void {
+  for (const w of watchers) {
+    try {
+      w(change);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, "Tonight watcher failed");
+    }
+  }
+}
+
 /** Occurrences not ended at `now` that start within `days`, soonest first. */
 export async function tonightShared(now: Date, days: number): Promise<TonightShared[]> {
   const ttl = env().TONIGHT_CACHE_MS;
@@ -81,6 +110,49 @@ export async function tonightShared(now: Date, days: number): Promise<TonightSha
   return cut(await entry!.rows, now.getTime(), until);
 }
 
+/**
+ * Which of these occurrences one person (or guest) counted themselves in for:
+ * kept beside the shared part, for as long and cleared by the same changes
+ * (counting in or out anywhere publishes an attendance event, which moves the
+ * change count), so a guest reading Tonight again costs no query.
+ */
+interface Counted {
+  generation: number;
+  readAt: number;
+  asked: ReadonlySet<string>;
+  ids: Promise<Set<string>>;
+}
+const COUNTED_KEPT = 1000;
+const counted = new Map<string, Counted>();
+
+export function countedIn(identityKey: string, occurrenceIds: readonly string[]): Promise<Set<string>> {
+  const ttl = env().TONIGHT_CACHE_MS;
+  const known = counted.get(identityKey);
+  if (
+    known &&
+    known.generation === generation &&
+    performance.now() - known.readAt < ttl &&
+    occurrenceIds.every((id) => known.asked.has(id))
+  )
+    return known.ids;
+  ensureListening();
+  const mine: Counted = {
+    generation,
+    readAt: performance.now(),
+    asked: new Set(occurrenceIds),
+    ids: occurrencesCountedIn(getDb(), identityKey, occurrenceIds),
+  };
+  if (ttl > 0) {
+    counted.delete(identityKey);
+    counted.set(identityKey, mine);
+    if (counted.size > COUNTED_KEPT) counted.delete(counted.keys().next().value!);
+    mine.ids.catch(() => {
+      if (counted.get(identityKey) === mine) counted.delete(identityKey);
+    });
+  }
+  return mine.ids;
+}
+
 const cut = (rows: TonightShared[], now: number, until: number) =>
   rows.filter((r) => r.endsAt.getTime() > now && r.startsAt.getTime() < until);
 
@@ -91,7 +163,7 @@ let listener: pg.Client | undefined;
 
 /** One connection per process LISTENs for drop-in events published by anyone. */
 function ensureListening(): void {
-  if (listener || env().TONIGHT_CACHE_MS === 0) return;
+  if (listener || (env().TONIGHT_CACHE_MS === 0 && watchers.size === 0)) return;
   const client = new pg.Client({ connectionString: env().DATABASE_URL });
   listener = client;
   const restart = (why: string) => {
@@ -99,35 +171,47 @@ function ensureListening(): void {
     logger.warn({ err: why }, "Tonight cache listener lost; reading Tonight afresh until it is back");
     listener = undefined;
     invalidateTonight();
+    tell({ event: "missed" });
+    // Open pages are still watching: listen again (a pause, so a database that is down is not hammered).
+    if (watchers.size > 0) setTimeout(ensureListening, 1000).unref();
     void client.end().catch(() => {});
   };
   client.on("error", (err) => restart(err.message));
   client.on("end", () => restart("connection ended"));
   client.on("notification", (msg) => {
-    if (changesTonight(msg.payload)) invalidateTonight();
+    const change = tonightChange(msg.payload);
+    if (!change) return;
+    invalidateTonight();
+    tell(change);
   });
   client
     .connect()
     .then(() => client.query(`LISTEN "${CHANNEL}"`))
     // Anything published while we were not listening is covered by reading afresh.
-    .then(() => invalidateTonight())
+    .then(() => {
+      invalidateTonight();
+      tell({ event: "missed" });
+    })
     .catch((err: Error) => restart(err.message));
 }
 
-/** A drop-in event (attendance, schedule) broadcast by any process; large ones come as attachments. */
-function changesTonight(payload: string | undefined): boolean {
-  if (!payload) return false;
+/** A drop-in event (attendance, schedule, occupancy) broadcast by any process; large ones come as attachments. */
+function tonightChange(payload: string | undefined): TonightChange | null {
+  if (!payload) return null;
   try {
     const doc = JSON.parse(payload) as {
       type?: number;
       attachmentId?: unknown;
       data?: { packet?: { data?: unknown[] } };
     };
-    if (doc.type !== BROADCAST) return false;
-    if (doc.attachmentId !== undefined) return true;
+    if (doc.type !== BROADCAST) return null;
+    if (doc.attachmentId !== undefined) return { event: "missed" };
     const event = doc.data?.packet?.data?.[0];
-    return typeof event === "string" && event.startsWith("dropin:");
+    if (event === "dropin:attendance") return { event: "attendance" };
+    if (event === "dropin:schedule") return { event: "schedule" };
+    if (event === "dropin:occupancy") return { event: "occupancy" };
+    return typeof event === "string" && event.startsWith("dropin:") ? { event: "missed" } : null;
   } catch {
-    return true;
+    return { event: "missed" };
   }
 }

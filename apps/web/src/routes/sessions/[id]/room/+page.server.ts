@@ -2,6 +2,7 @@ import { error, redirect } from "@sveltejs/kit";
 import {
   SAFEGUARDING_CATEGORIES,
   can,
+  issueTicket,
   firstName,
   isId,
   nextRoomStateChange,
@@ -47,6 +48,15 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     isFacilitator: !!locals.person && occ.runnerIds.includes(locals.person.id),
     iceServers: e.ICE_SERVERS,
     categories: [...SAFEGUARDING_CATEGORIES],
+    /**
+     * The socket's first ticket comes with the page: from Tonight (which has no socket) one tap is
+     * one page load, not a page load and then a ticket fetch, before the room (see realtime.svelte.ts).
+     */
+    realtime: {
+      url: e.PUBLIC_REALTIME_URL ?? null,
+      port: e.REALTIME_PORT,
+      ticket: await issueTicket(e.REALTIME_TICKET_SECRET, locals.actor, locals.browserKey),
+    },
     /** Tests read audio statistics through window.offshiftRoom (NODE_ENV=test only). */
     testHooks: e.NODE_ENV === "test",
   };
