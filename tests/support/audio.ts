@@ -356,7 +356,7 @@ export interface PocketBrowser {
   watch(page: Page): Promise<void>;
   /** Another tab in front of `page`: what a locked screen does to it. Returns a function that brings it back. */
   cover(page: Page): Promise<() => Promise<void>>;
-  lose(page: Page): Promise<void>;
+  lose(page: Page, options?: { noticed: boolean }): Promise<void>;
   restore(page: Page): Promise<void>;
   close(): Promise<void>;
 }
@@ -396,7 +396,7 @@ export async function launchPocketBrowser(wavPath: string): Promise<PocketBrowse
     }
     return s;
   };
-  const network = async (page: Page, offline: boolean) => {
+  const network = async (page: Page, offline: boolean, noticed = true) => {
     const s = await session(page);
     await s.send("Network.emulateNetworkConditionsByRule", {
       emulateOfflineServiceWorker: offline,
@@ -404,7 +404,7 @@ export async function launchPocketBrowser(wavPath: string): Promise<PocketBrowse
       matchedNetworkConditions: [offline ? { ...ONLINE, offline: true, packetLoss: 100 } : ONLINE],
     });
     await s.send("Network.overrideNetworkState", {
-      offline,
+      offline: offline && noticed,
       latency: 0,
       downloadThroughput: -1,
       uploadThroughput: -1,
@@ -421,7 +421,7 @@ export async function launchPocketBrowser(wavPath: string): Promise<PocketBrowse
         await front.close();
       };
     },
-    lose: (page) => network(page, true),
+    lose: (page, options) => network(page, true, options?.noticed ?? true),
     restore: (page) => network(page, false),
     async close() {
       await browser.close().catch(() => undefined);

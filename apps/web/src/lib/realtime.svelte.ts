@@ -5,10 +5,50 @@ export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline"
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** How often a page that must not show a stale "Live" asks the server whether the link still carries anything. */
+export const LIVENESS_EVERY_MS = 2000;
+/** No answer in this long: the link is dead, whatever the browser thinks. */
+export const LIVENESS_TIMEOUT_MS = 3000;
+
 /** One Socket.IO connection per tab, with an observable connection state. */
 class RealtimeConnection {
   state = $state<ConnectionState>("connecting");
   socket: Client | undefined;
+  #watchers = 0;
+  #watchTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * While a room is open: a phone that loses its signal often does not tell the
+   * page ("offline" never fires), and Socket.IO's own pings would take up to 40 s
+   * to notice. So ask the server every 2 s; with no answer within 3 s, say
+   * "Reconnecting…" and start a fresh connection. Returns the function that stops it.
+   */
+  watchLiveness(): () => void {
+    this.#watchers += 1;
+    if (this.#watchers === 1) this.#check();
+    return () => {
+      this.#watchers -= 1;
+      if (this.#watchers > 0) return;
+      clearTimeout(this.#watchTimer);
+      this.#watchTimer = undefined;
+    };
+  }
+
+  #check() {
+    this.#watchTimer = setTimeout(() => {
+      const socket = this.socket;
+      if (this.#watchers === 0) return;
+      if (!socket?.connected) return this.#check();
+      socket.timeout(LIVENESS_TIMEOUT_MS).emit("live:ping", (err: Error | null) => {
+        if (err && socket.connected) {
+          this.state = "reconnecting";
+          // The transport is stuck, not closed: close it so Socket.IO reconnects (and the room takes its seat again).
+          socket.io.engine?.close();
+        }
+        if (this.#watchers > 0) this.#check();
+      });
+    }, LIVENESS_EVERY_MS);
+  }
 
   connect(config: { url: string | null; port: number }): Client {
     if (this.socket) return this.socket;
