@@ -3,7 +3,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { instantFromWallTime, wallTimeAt } from "@offshift/core";
+import { LIVENESS_EVERY_MS, LIVENESS_TIMEOUT_MS, instantFromWallTime, wallTimeAt } from "@offshift/core";
 import { liveKitServerForTests } from "@offshift/db/testing";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import {
@@ -61,8 +61,7 @@ const transports = [
 ] as const;
 
 describe.each(transports)("audio in the pocket on $name", ({ liveKit }) => {
-  const dataDir = tempDir(`pocket-audio-${liveKit ? "livekit" : "mesh"}`);
-  const clockFile = path.join(dataDir, "now.txt");
+  let dataDir: string | undefined;
   let app: RunningApp;
   let stopApp: () => Promise<unknown>;
   let browser: Browser;
@@ -75,7 +74,7 @@ describe.each(transports)("audio in the pocket on $name", ({ liveKit }) => {
   const pages = () => ({ pocket, kit });
 
   /** A guest who joins the room and talks: the join form, then "Join and talk" in the room. */
-  async function joinAndTalk(page: Page, nickname: string, roomUrl: string) {
+  async function joinAndTalk(page: Page, nickname: string) {
     await page.goto(roomUrl);
     await page.waitForURL(/\/join/);
     await page.getByLabel("Nickname").fill(nickname);
@@ -110,6 +109,8 @@ describe.each(transports)("audio in the pocket on $name", ({ liveKit }) => {
 
   beforeAll(async () => {
     if (liveKit && !bin) return;
+    dataDir = tempDir(`pocket-audio-${liveKit ? "livekit" : "mesh"}`);
+    const clockFile = path.join(dataDir, "now.txt");
     writeFileSync(clockFile, now.toISOString());
     const wav = path.join(dataDir, "speech.wav");
     writeSpeechWav(wav);
@@ -142,17 +143,18 @@ describe.each(transports)("audio in the pocket on $name", ({ liveKit }) => {
   }, 180_000);
 
   afterAll(async () => {
-    await phone?.close();
-    await browser?.close();
+    // Each step whatever happened to the one before: the app must never outlive the file.
+    await phone?.close().catch((e: unknown) => console.warn("closing the phone's Chromium:", e));
+    await browser?.close().catch(() => undefined);
     await stopApp?.();
-    removeDir(dataDir);
+    if (dataDir) removeDir(dataDir);
   }, 60_000);
 
   it.skipIf(liveKit && !bin)(
     "two workers join and talk: each hears the other",
     async () => {
-      await joinAndTalk(kit, "Kit", roomUrl);
-      await joinAndTalk(pocket, "Pocket", roomUrl);
+      await joinAndTalk(kit, "Kit");
+      await joinAndTalk(pocket, "Pocket");
       for (const page of [kit, pocket])
         await expect.poll(() => page.locator("[data-testid=participant]").count(), { timeout: 20_000 }).toBe(2);
       pocketId = await memberId(kit, "Pocket");
@@ -243,7 +245,7 @@ describe.each(transports)("audio in the pocket on $name", ({ liveKit }) => {
 
     const cutAt = Date.now();
     await phone.lose(pocket, { noticed });
-    await pocket.getByTestId("room-reconnecting").waitFor({ timeout: 7000 });
+    await pocket.getByTestId("room-reconnecting").waitFor({ timeout: 10_000 });
     expect(await pocket.getByTestId("room-reconnecting").textContent()).toContain(
       "Reconnecting… you are still in the room",
     );
@@ -289,9 +291,10 @@ describe.each(transports)("audio in the pocket on $name", ({ liveKit }) => {
   );
 
   it.skipIf(liveKit && !bin)(
-    "the signal fades for 8 s without the phone noticing: within 6 s the page stops saying 'Live', never says it until the signal is back, and within 10 s speech flows both ways again",
+    "the signal fades for 8 s without the phone noticing: within 7 s the page stops saying 'Live', never says it until the signal is back, and within 10 s speech flows both ways again",
     async () => {
-      expect(await cutFor8s(false)).toBeLessThan(6000);
+      // The page asks every 2 s and gives an answer 3 s: 5 s at worst, and 2 s for a busy machine.
+      expect(await cutFor8s(false)).toBeLessThan(LIVENESS_EVERY_MS + LIVENESS_TIMEOUT_MS + 2000);
     },
     120_000,
   );

@@ -348,7 +348,9 @@ export class AudioRelay {
  * - Offline: `lose()` cuts HTTP, WebSockets, the service worker and WebRTC's
  *   own UDP (Chromium's global rule applies to peer-to-peer sockets too, but only
  *   to those opened while a rule is in force: `watch(page)` puts a harmless one
- *   in place before the page opens any), and tells the page it is offline.
+ *   in place before the page opens any; ICE over TCP is not cut, so a test gives
+ *   its media server UDP only), and, unless `noticed: false` (a signal that just
+ *   fades), tells the page it is offline.
  */
 export interface PocketBrowser {
   context: BrowserContext;
@@ -368,7 +370,8 @@ export async function launchPocketBrowser(wavPath: string): Promise<PocketBrowse
   const child = spawn(
     CHROMIUM,
     [...audioArgs(wavPath), "--headless", "--remote-debugging-port=0", `--user-data-dir=${profile}`, "about:blank"],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    // Its own process group: closing takes its renderers and helpers too, before the profile goes.
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
   );
   const endpoint = await new Promise<string>((resolve, reject) => {
     let output = "";
@@ -425,11 +428,14 @@ export async function launchPocketBrowser(wavPath: string): Promise<PocketBrowse
     restore: (page) => network(page, false),
     async close() {
       await browser.close().catch(() => undefined);
-      if (child.exitCode === null) {
-        child.kill("SIGKILL");
-        await new Promise((resolve) => child.once("exit", resolve));
+      const exited = child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : null;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
       }
-      rmSync(profile, { recursive: true, force: true });
+      await exited;
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

@@ -1,14 +1,10 @@
 import { io, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "@offshift/core";
+import { LIVENESS_EVERY_MS, LIVENESS_TIMEOUT_MS } from "@offshift/core/browser";
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-/** How often a page that must not show a stale "Live" asks the server whether the link still carries anything. */
-export const LIVENESS_EVERY_MS = 2000;
-/** No answer in this long: the link is dead, whatever the browser thinks. */
-export const LIVENESS_TIMEOUT_MS = 3000;
 
 /** One Socket.IO connection per tab, with an observable connection state. */
 class RealtimeConnection {
