@@ -1,9 +1,12 @@
-import { writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from "playwright-core";
 import type { AudioHarness, JoinResult } from "./audio-harness.js";
 import type { MeshSignal } from "../../apps/web/src/lib/audio/mesh.js";
 import type { AudioSnapshot, JoinOptions, PeerAudioStats } from "../../apps/web/src/lib/audio/transport.js";
@@ -106,28 +109,28 @@ export async function startAudioPageServer(
   };
 }
 
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const audioArgs = (wavPath: string) => [
+  // The usual flags (see browser.ts) ...
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+  // ... and fake media: no prompt, a fake microphone fed from the file, host candidates
+  // as plain IPs (mDNS names do not resolve here), playback without a gesture.
+  "--use-fake-ui-for-media-stream",
+  "--use-fake-device-for-media-stream",
+  `--use-file-for-fake-audio-capture=${wavPath}`,
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
+  "--autoplay-policy=no-user-gesture-required",
+];
+
 /** Chromium with fake media devices whose microphone plays `wavPath` in a loop. */
 export async function launchAudioBrowser(wavPath: string): Promise<Browser> {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      // The usual flags (see browser.ts) ...
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-      // ... and fake media: no prompt, a fake microphone fed from the file, host candidates
-      // as plain IPs (mDNS names do not resolve here), playback without a gesture.
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-audio-capture=${wavPath}`,
-      "--disable-features=WebRtcHideLocalIpsWithMdns",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: audioArgs(wavPath) });
   // The transports' own warnings ("audio: signalling with … failed") go to the test output:
   // when audio does not arrive, they say why.
   const newContext = browser.newContext.bind(browser);
@@ -331,4 +334,108 @@ export class AudioRelay {
       .then(() => target.page.evaluate(([f, s]) => window.audioHarness.deliver(f, s), [from, signal] as const))
       .catch(() => undefined); // the page may have closed
   }
+}
+
+/**
+ * A phone in a pocket: Chromium with the fake microphone, whose pages can really
+ * be hidden and really lose their network.
+ *
+ * - Hidden: Playwright keeps every page it launches "focused" (DevTools focus
+ *   emulation), and such a page stays visible whatever covers it. This browser is
+ *   started here and attached with `noDefaults`, so its own context has no focus
+ *   emulation and no backgrounding switches turned off: a page covered by another
+ *   tab turns `hidden` and is throttled as a locked phone's page is.
+ * - Offline: `lose()` cuts HTTP, WebSockets, the service worker and WebRTC's
+ *   own UDP (Chromium's global rule applies to peer-to-peer sockets too, but only
+ *   to those opened while a rule is in force: `watch(page)` puts a harmless one
+ *   in place before the page opens any; ICE over TCP is not cut, so a test gives
+ *   its media server UDP only), and, unless `noticed: false` (a signal that just
+ *   fades), tells the page it is offline.
+ */
+export interface PocketBrowser {
+  context: BrowserContext;
+  /** A page whose network `lose()` and `restore()` control (call before it loads anything). */
+  watch(page: Page): Promise<void>;
+  /** Another tab in front of `page`: what a locked screen does to it. Returns a function that brings it back. */
+  cover(page: Page): Promise<() => Promise<void>>;
+  lose(page: Page, options?: { noticed: boolean }): Promise<void>;
+  restore(page: Page): Promise<void>;
+  close(): Promise<void>;
+}
+
+const ONLINE = { urlPattern: "", latency: 0, downloadThroughput: -1, uploadThroughput: -1 };
+
+export async function launchPocketBrowser(wavPath: string): Promise<PocketBrowser> {
+  const profile = mkdtempSync(path.join(tmpdir(), "offshift-pocket-chromium-"));
+  const child = spawn(
+    CHROMIUM,
+    [...audioArgs(wavPath), "--headless", "--remote-debugging-port=0", `--user-data-dir=${profile}`, "about:blank"],
+    // Its own process group: closing takes its renderers and helpers too, before the profile goes.
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
+  );
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`Chromium did not start within 30 s:\n${output}`)), 30_000);
+    child.stderr!.on("data", (d: Buffer) => {
+      output += d.toString();
+      const found = /DevTools listening on (ws:\/\/\S+)/.exec(output);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]!);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`Chromium exited (${code}) during start-up:\n${output}`)));
+  });
+  child.stderr!.resume();
+  const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true });
+  const context = browser.contexts()[0]!;
+  const sessions = new Map<Page, CDPSession>();
+  const session = async (page: Page) => {
+    let s = sessions.get(page);
+    if (!s) {
+      s = await context.newCDPSession(page);
+      await s.send("Network.enable");
+      sessions.set(page, s);
+    }
+    return s;
+  };
+  const network = async (page: Page, offline: boolean, noticed = true) => {
+    const s = await session(page);
+    await s.send("Network.emulateNetworkConditionsByRule", {
+      emulateOfflineServiceWorker: offline,
+      // Offline drops every request and, with all packets lost, every WebRTC packet both ways.
+      matchedNetworkConditions: [offline ? { ...ONLINE, offline: true, packetLoss: 100 } : ONLINE],
+    });
+    await s.send("Network.overrideNetworkState", {
+      offline: offline && noticed,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+  };
+  return {
+    context,
+    watch: (page) => network(page, false),
+    async cover(page) {
+      const front = await context.newPage();
+      await front.bringToFront();
+      return async () => {
+        await page.bringToFront();
+        await front.close();
+      };
+    },
+    lose: (page, options) => network(page, true, options?.noticed ?? true),
+    restore: (page) => network(page, false),
+    async close() {
+      await browser.close().catch(() => undefined);
+      const exited = child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : null;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+      await exited;
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    },
+  };
 }

@@ -41,11 +41,15 @@ export interface LiveKitApp {
 }
 
 /** The app (web, realtime, embedded PostgreSQL) with its audio on a real LiveKit server on loopback. */
-export async function startAppWithLiveKit(bin: string, env: Record<string, string>): Promise<LiveKitApp> {
+export async function startAppWithLiveKit(
+  bin: string,
+  env: Record<string, string>,
+  options: { iceTcp?: boolean } = {},
+): Promise<LiveKitApp> {
   const port = await freePort();
   let realtimePort = await freePort();
   while (realtimePort === port) realtimePort = await freePort();
-  const liveKit = await prepareTestLiveKit(bin, { avoidPorts: [port, realtimePort] });
+  const liveKit = await prepareTestLiveKit(bin, { avoidPorts: [port, realtimePort], ...options });
   liveKit.webhookUrls = [`http://127.0.0.1:${realtimePort}/livekit/webhook`];
   await liveKit.start();
   try {

@@ -88,6 +88,16 @@ describe("Socket.IO over the Postgres cluster adapter", () => {
     expect(welcome.nodeId).toBe("greet");
   });
 
+  it("answers a page's live:ping at once (how a room page finds out its link died)", async () => {
+    const { url } = await node("alive");
+    const s = client(url);
+    sockets.push(s);
+    await waitFor(s, "welcome");
+    const started = Date.now();
+    await s.timeout(2000).emitWithAck("live:ping");
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it("delivers an event published with the official Postgres emitter (as web does) to clients on every node", async () => {
     const a = await node("node-a");
     const b = await node("node-b");

@@ -206,6 +206,10 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     const rota = can(socket.data.actor, "rota.signUp") || can(socket.data.actor, "rota.manage");
     void socket.join([PUBLIC_ROOM, socket.data.identityRoom, ...(rota ? [ROTA_ROOM] : [])]);
     socket.emit("welcome", { nodeId, serverTime: new Date().toISOString() });
+    // A page in a room checks its link is alive (a phone losing signal often never says so): nothing to do but answer.
+    socket.on("live:ping", (ack) => {
+      if (typeof ack === "function") ack();
+    });
     logger.debug({ socketId: socket.id }, "socket connected");
     socket.on("disconnect", (reason) => {
       metrics.socketsConnected.dec();

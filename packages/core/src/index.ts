@@ -12,6 +12,7 @@ export * from "./dropins/schema.js";
 export * from "./realtime/events.js";
 export * from "./realtime/channels.js";
 export * from "./realtime/busy.js";
+export * from "./realtime/liveness.js";
 export * from "./access/can.js";
 export * from "./people/schema.js";
 export * from "./people/agreements.js";

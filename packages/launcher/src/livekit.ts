@@ -100,6 +100,8 @@ export interface LiveKitServerOptions {
   port?: number;
   tcpPort?: number;
   udpPort?: number;
+  /** ICE over TCP on `tcpPort` for clients whose UDP is blocked (default true); false: UDP only (tcp_port 0). */
+  iceTcp?: boolean;
   /** Generated when unset (a random key and a 43-character secret). */
   apiKey?: string;
   apiSecret?: string;
@@ -209,7 +211,7 @@ export async function prepareLiveKitServer(options: LiveKitServerOptions): Promi
     return p;
   };
   const port = await pick(options.port, "HTTP");
-  const tcpPort = await pick(options.tcpPort, "TCP");
+  const tcpPort = options.iceTcp === false ? 0 : await pick(options.tcpPort, "TCP");
   const udpPort = await pick(options.udpPort, "UDP");
   const apiKey = options.apiKey ?? `offshift_${randomBytes(6).toString("hex")}`;
   const apiSecret = options.apiSecret ?? randomBytes(32).toString("base64url");

@@ -82,6 +82,9 @@ export type ClientToServerEvents = {
 } & {
   /** Mesh audio signalling to the other side of a 1:1 call (relayed, never stored). */
   "call:signal": (payload: unknown, ack?: (reply: RoomAck) => void) => void;
+} & {
+  /** "Are you still there?" from a page in a room: answered at once, so a dead link shows within seconds. */
+  "live:ping": (ack: () => void) => void;
 };
 
 /** What a successful room command answers with. */
