@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { Emitter } from "@socket.io/postgres-emitter";
 import type { Browser, BrowserContext, Page, Route } from "playwright-core";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/db/launcher";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/launcher";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser } from "../support/browser.js";
 
