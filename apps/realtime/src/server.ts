@@ -76,7 +76,8 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     client.on("error", (err) => logger.warn({ err: err.message }, "database client error")),
   );
 
-  const db = createDb(options.databaseUrl, { maxConnections: 5 });
+  // Room commands are one statement each; ten connections keep the gate's 128 admitted commands moving.
+  const db = createDb(options.databaseUrl, { maxConnections: 10 });
 
   const app = express();
   app.disable("x-powered-by");
