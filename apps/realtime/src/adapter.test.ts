@@ -10,7 +10,11 @@ import { eventually } from "./test-helpers.js";
 
 // What the nodes say to each other, read the way another node would: LISTEN on the adapter's channel.
 const database = useTestDatabase("cluster-adapter");
-const HEARTBEAT = { heartbeatIntervalMs: 150, heartbeatTimeoutMs: 500 };
+const HEARTBEAT = {
+  heartbeatIntervalMs: 150,
+  heartbeatTimeoutMs: 500,
+  heardOutside: (event: string) => event.startsWith("dropin:"),
+};
 const BROADCAST = 3;
 const HEARTBEATS = new Set([1, 2]);
 
@@ -76,6 +80,12 @@ describe("the cluster adapter with one node", () => {
       for (let i = 0; i < 20; i++) a.io.to("night-room").emit("line", `alone ${i}`);
       await settled(a.uid);
       expect(broadcastsFrom(a.uid, quietFrom)).toBe(0);
+      // What web follows on this channel (Tonight's drop-in events) still goes out, alone or not.
+      a.io.to("public").emit("dropin:occupancy", { occurrenceId: "x" });
+      await eventually(
+        async () => broadcastsFrom(a.uid, quietFrom),
+        (n) => n === 1,
+      );
     } finally {
       await a.close();
     }

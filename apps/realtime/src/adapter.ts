@@ -19,13 +19,21 @@ import type pg from "pg";
  * the adapter forgets a node silent for `heartbeatTimeoutMs`. So once this
  * node has listened for longer than that timeout, an empty list of other
  * nodes means there are none, and a message for other nodes has no reader.
- * Heartbeats, and anything that expects an answer, always go out. A node
+ * Heartbeats, anything that expects an answer, and the broadcasts something
+ * other than a node reads (`heardOutside`: web follows drop-in events on this
+ * channel to keep Tonight current) always go out. A node
  * that starts later announces itself before it accepts its first socket, so
  * the others publish again before anything of theirs can concern it.
  */
 export function soloAwareAdapter(
   pool: pg.Pool,
-  options: { heartbeatIntervalMs?: number; heartbeatTimeoutMs?: number; onError?: (err: Error) => void } = {},
+  options: {
+    heartbeatIntervalMs?: number;
+    heartbeatTimeoutMs?: number;
+    onError?: (err: Error) => void;
+    /** Broadcast events read by listeners that are not nodes: published even when no node is there. */
+    heardOutside?: (event: string) => boolean;
+  } = {},
 ): (nsp: unknown) => PostgresAdapter {
   const heartbeatInterval = options.heartbeatIntervalMs ?? 5000;
   const heartbeatTimeout = options.heartbeatTimeoutMs ?? 10_000;
@@ -36,12 +44,16 @@ export function soloAwareAdapter(
     const startedAt = Date.now();
     // `publish` and `getExpectedResponseCount` are private in the typings; this is their shape in 0.3.x.
     const inner = adapter as unknown as {
-      publish(document: { type: number; data?: { requestId?: string } }): Promise<void>;
+      publish(document: { type: number; data?: { requestId?: string; packet?: { data?: unknown[] } } }): Promise<void>;
       getExpectedResponseCount(): number;
     };
     const publish = inner.publish.bind(inner);
     inner.publish = (document) => {
-      const forOthersOnly = ONE_WAY.has(document.type) && document.data?.requestId === undefined;
+      const event = document.type === BROADCAST ? document.data?.packet?.data?.[0] : undefined;
+      const forOthersOnly =
+        ONE_WAY.has(document.type) &&
+        document.data?.requestId === undefined &&
+        !(typeof event === "string" && options.heardOutside?.(event));
       if (forOthersOnly && Date.now() - startedAt > heartbeatTimeout && inner.getExpectedResponseCount() === 0)
         return Promise.resolve();
       return publish(document);

@@ -134,6 +134,8 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     cors: { origin: options.corsOrigins === "*" ? true : options.corsOrigins, credentials: true },
     adapter: soloAwareAdapter(pool, {
       ...options.clusterHeartbeat,
+      // Web LISTENs on this channel for drop-in events to keep Tonight current (apps/web/src/lib/server/tonight.ts).
+      heardOutside: (event) => event.startsWith("dropin:"),
       onError: (err) => logger.warn({ err: err.message }, "cluster adapter error"),
     }),
     // Phones on mobile data drop briefly; keep the session through short gaps.
