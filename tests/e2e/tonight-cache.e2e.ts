@@ -55,6 +55,27 @@ async function newGuest(nickname: string): Promise<string> {
 }
 
 describe("Tonight from memory", () => {
+  it("serves every visitor the same finished page, each with their own browser key and nobody else's", async () => {
+    const visit = () => fetch(`${app.url}/`, { headers: { "accept-encoding": "br" } });
+    // Once the process hears changes (its LISTEN is up), the page is made once and kept.
+    await expect
+      .poll(async () => (await visit()).headers.get("etag") === (await visit()).headers.get("etag"))
+      .toBe(true);
+    const [a, b] = [await visit(), await visit()];
+    const keyOf = (res: Response) => res.headers.getSetCookie().find((c) => c.startsWith("offshift_bk="));
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(keyOf(a)).toMatch(/^offshift_bk=[\w-]{32};/);
+    expect(keyOf(b)).toMatch(/^offshift_bk=[\w-]{32};/);
+    expect(keyOf(a)).not.toBe(keyOf(b));
+    expect(a.headers.getSetCookie()).toHaveLength(1);
+    expect(b.headers.getSetCookie()).toHaveLength(1);
+    expect(b.headers.get("content-encoding")).toBe("br");
+    expect(Buffer.from(await b.arrayBuffer())).toEqual(Buffer.from(await a.arrayBuffer()));
+    // A visitor who already has a key is not given another.
+    const again = await fetch(`${app.url}/`, { headers: { cookie: keyOf(a)!.split(";")[0]! } });
+    expect(again.headers.getSetCookie()).toEqual([]);
+  });
+
   it("shows a 'count me in' on the very next request, to everyone", async () => {
     const guest = await newGuest("Cache Owl");
     const before = await tonight();

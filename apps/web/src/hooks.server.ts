@@ -12,6 +12,7 @@ import { GUEST_COOKIE } from "$lib/server/guest.js";
 import { env } from "$lib/server/env.js";
 import { logger } from "$lib/server/logger.js";
 import { compressResponse } from "$lib/server/compress.js";
+import { keepTonight, keptTonight, tonightGeneration, visitorTonightKey } from "$lib/server/tonight-page.js";
 
 // Parse the environment at start-up, not on the first request.
 if (!building) env();
@@ -51,15 +52,18 @@ const PROBES = new Set(["/healthz", "/readyz"]);
 export const handle: Handle = async ({ event, resolve }) => {
   if (PROBES.has(event.url.pathname)) return resolve(event);
   let key = event.cookies.get(BROWSER_KEY_COOKIE);
+  const newCookies: string[] = [];
   if (!key || !browserKeySchema.safeParse(key).success) {
     key = randomBytes(24).toString("base64url");
-    event.cookies.set(BROWSER_KEY_COOKIE, key, {
+    const options = {
       path: "/",
       httpOnly: true,
       sameSite: "lax",
       secure: env().NODE_ENV === "production",
       maxAge: ONE_YEAR,
-    });
+    } as const;
+    event.cookies.set(BROWSER_KEY_COOKIE, key, options);
+    newCookies.push(event.cookies.serialize(BROWSER_KEY_COOKIE, key, options));
   }
   event.locals.browserKey = key;
 
@@ -83,6 +87,13 @@ export const handle: Handle = async ({ event, resolve }) => {
       : { kind: "visitor" };
 
   const theme = themeFor(event.cookies.get(THEME_COOKIE));
+  // A visitor's Tonight: the same finished page for everyone until a drop-in changes (tonight-page.ts).
+  const tonightKey = visitorTonightKey(event, theme);
+  if (tonightKey) {
+    const page = keptTonight(tonightKey, newCookies);
+    if (page) return page;
+  }
+  const generation = tonightKey ? tonightGeneration() : 0;
   const response =
     !building && isAuthPath(event.url.toString(), auth().options)
       ? await authResponse(event.request)
@@ -104,7 +115,8 @@ export const handle: Handle = async ({ event, resolve }) => {
   response.headers.set("Referrer-Policy", "same-origin");
   if (env().NODE_ENV === "production")
     response.headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
-  return compressResponse(event.request, response);
+  const sent = await compressResponse(event.request, response);
+  return tonightKey ? keepTonight(tonightKey, generation, sent) : sent;
 };
 
 /** Sign-in requests are a few hundred bytes; anything near this is not one. */
