@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { WEEKDAYS } from "../dropins/series.js";
-import { instantFromWallTime } from "../time/zoned.js";
+import { instantFromWallTime, wallTimeAt } from "../time/zoned.js";
 import { buildWorkPattern, shiftDays, workPatternIssues } from "./pattern.js";
 import { isLateOrNightShift, isQuietAt, quietHoursEndAfter, quietPeriods, type QuietHoursInput } from "./quiet.js";
 import { minutesOfDay, shiftTemplate, type ShiftTemplate, type WorkPatternBuilder } from "./schema.js";
@@ -103,16 +103,8 @@ function slowLateEnds(v: QuietHoursInput, fromDay: number, toDay: number): numbe
     const start = minutesOfDay(last.start);
     const end = minutesOfDay(last.end) + (last.endsNextDay || minutesOfDay(last.end) <= start ? 1440 : 0);
     if (!(start < 300 || end > 1200)) continue;
-    const wall = (m: number) => {
-      const d = new Date(day * DAY + m * MIN);
-      return {
-        year: d.getUTCFullYear(),
-        month: d.getUTCMonth() + 1,
-        day: d.getUTCDate(),
-        hour: d.getUTCHours(),
-        minute: d.getUTCMinutes(),
-      };
-    };
+    // The local day's clock reading, `m` minutes after its midnight (local days are counted in UTC days).
+    const wall = (m: number) => wallTimeAt(day * DAY + m * MIN, "UTC");
     const startAt = instantFromWallTime(wall(start), v.timeZone).getTime();
     let endAt = instantFromWallTime(wall(end), v.timeZone).getTime();
     if (endAt <= startAt) endAt = startAt + (end - start) * MIN;

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RecurrenceBuilder, SeriesInput } from "@offshift/core";
+import type { SeriesInput } from "@offshift/core";
 import { actorOfPerson } from "../people/actors.js";
 import type { Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
+import { nightRecurrence, nightSeries } from "../testing/series-fixture.js";
 import { cancelOccurrence, createSeries, moveOccurrence, openRoom, updateSeries } from "./series.js";
 
 let db: Db;
@@ -26,27 +27,9 @@ beforeAll(async () => {
   volunteerId = (await mk("Val Volunteer", ["VOLUNTEER"])).id;
 });
 
-const recurrence = (over: Partial<RecurrenceBuilder> = {}): RecurrenceBuilder =>
-  ({
-    pattern: "weekly",
-    days: ["TU", "TH"],
-    everyWeeks: 1,
-    startsOn: "2026-12-01",
-    time: "22:00",
-    ends: { kind: "never" },
-    ...over,
-  }) as RecurrenceBuilder;
+const recurrence = nightRecurrence;
 const input = (over: Partial<SeriesInput> = {}): SeriesInput => ({
-  title: "Lone working at night",
-  theme: "Lone working at night",
-  description: "Driving between calls in the dark.",
-  language: "en",
-  capacity: 12,
-  roomStyle: "OPEN",
-  durationMinutes: 60,
-  facilitatorId: leadId,
-  backupFacilitatorId: backupId,
-  recurrence: recurrence(),
+  ...nightSeries(leadId, { backupFacilitatorId: backupId }),
   ...over,
 });
 const occurrencesOf = (seriesId: string) =>

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Actor, RecurrenceBuilder, Role, SeriesInput } from "@offshift/core";
+import type { Actor, Role, SeriesInput } from "@offshift/core";
 import type { Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
+import { nightRecurrence, nightSeries } from "../testing/series-fixture.js";
 import { cancelOccurrence, createSeries, moveOccurrence, reassignOccurrence } from "./series.js";
 import { extendHorizon, materializeOccurrences } from "./materialize.js";
 
@@ -23,26 +24,9 @@ beforeAll(async () => {
   volunteerId = (await mk("Val Volunteer", ["VOLUNTEER"])).id;
 });
 
-const recurrence = (over: Partial<RecurrenceBuilder> = {}): RecurrenceBuilder =>
-  ({
-    pattern: "weekly",
-    days: ["TU", "TH"],
-    everyWeeks: 1,
-    startsOn: "2026-12-01",
-    time: "22:00",
-    ends: { kind: "never" },
-    ...over,
-  }) as RecurrenceBuilder;
+const recurrence = nightRecurrence;
 const series = (over: Partial<SeriesInput> = {}): SeriesInput & { timeZone: string; now: Date } => ({
-  title: "Lone working at night",
-  theme: "Lone working at night",
-  description: "Driving between calls in the dark.",
-  language: "en",
-  capacity: 12,
-  roomStyle: "HAND_RAISE",
-  durationMinutes: 60,
-  facilitatorId,
-  recurrence: recurrence(),
+  ...nightSeries(facilitatorId, { roomStyle: "HAND_RAISE" }),
   timeZone: "Europe/London",
   now,
   ...over,

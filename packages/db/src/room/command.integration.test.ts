@@ -1,46 +1,31 @@
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { RoomCommand } from "@offshift/core";
-import { createDb, poolOf, type Db } from "../client.js";
-import { createTestDatabase } from "../testing/index.js";
+import { poolOf, type Db } from "../client.js";
+import { useTestDatabase } from "../testing/per-file.js";
 import { createSeries } from "../dropins/series.js";
+import { nightRecurrence, nightSeries } from "../testing/series-fixture.js";
 import { RoomCache, roomCommand, type RoomActorIn, type RoomContext } from "./command.js";
 import { chatSince, readRoom } from "./live.js";
 
 // The hot path as two realtime nodes run it: each with its own client and cache, one database.
 let nodeA: Db;
 let nodeB: Db;
-let drop: () => Promise<void>;
 let leadId: string;
 let otherLeadId: string;
 let occurrences: { id: string; startsAt: Date }[];
 const created = new Date("2026-11-30T12:00:00Z");
 
+const database = useTestDatabase("room_command");
+
 beforeAll(async () => {
-  const t = await createTestDatabase(inject("pgAdminUrl"), "room_command");
-  drop = t.drop;
-  nodeA = createDb(t.url);
-  nodeB = createDb(t.url);
+  nodeA = database.client();
+  nodeB = database.client();
   const person = (displayName: string) =>
     nodeA.person.create({ data: { displayName, roles: ["FACILITATOR"], status: "APPROVED" }, select: { id: true } });
   leadId = (await person("Lee Lead")).id;
   otherLeadId = (await person("Ola Other")).id;
   const made = await createSeries(nodeA, {
-    title: "Lone working at night",
-    theme: "Lone working at night",
-    description: "Driving between calls in the dark.",
-    language: "en",
-    capacity: 8,
-    roomStyle: "OPEN",
-    durationMinutes: 60,
-    facilitatorId: leadId,
-    recurrence: {
-      pattern: "weekly",
-      days: ["TU"],
-      everyWeeks: 1,
-      startsOn: "2026-12-01",
-      time: "22:00",
-      ends: { kind: "never" },
-    },
+    ...nightSeries(leadId, { capacity: 8, recurrence: nightRecurrence({ days: ["TU"] }) }),
     timeZone: "Europe/London",
     now: created,
   });
@@ -55,12 +40,6 @@ beforeAll(async () => {
   for (const occ of occurrences.slice(0, 3))
     await nodeA.dropInOccurrence.update({ where: { id: occ.id }, data: { openedAt: minutes(occ, -9) } });
 });
-afterAll(async () => {
-  await nodeA.$disconnect();
-  await nodeB.$disconnect();
-  await drop();
-});
-
 const alias = (n: number) => `m_${String(n).padStart(16, "0")}`;
 const worker = (n: number): RoomActorIn => ({ id: alias(n), name: `Owl ${n}`, facilitator: false, personId: null });
 const lead = (): RoomActorIn => ({ id: alias(1), name: "Lee", facilitator: true, personId: leadId });

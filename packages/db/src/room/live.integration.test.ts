@@ -3,6 +3,7 @@ import type { RoomCommand } from "@offshift/core";
 import { createDb, type Db } from "../client.js";
 import { createTestDatabase } from "../testing/index.js";
 import { cancelOccurrence, createSeries } from "../dropins/series.js";
+import { nightRecurrence, nightSeries } from "../testing/series-fixture.js";
 import { listSafeguardingFlags, reviewSafeguardingFlag } from "../safeguarding.js";
 import {
   AUTO_END_AFTER_MINUTES,
@@ -39,22 +40,7 @@ beforeAll(async () => {
     })
   ).id;
   const made = await createSeries(db, {
-    title: "Lone working at night",
-    theme: "Lone working at night",
-    description: "Driving between calls in the dark.",
-    language: "en",
-    capacity: 2,
-    roomStyle: "OPEN",
-    durationMinutes: 60,
-    facilitatorId: leadId,
-    recurrence: {
-      pattern: "weekly",
-      days: ["TU"],
-      everyWeeks: 1,
-      startsOn: "2026-12-01",
-      time: "22:00",
-      ends: { kind: "never" },
-    },
+    ...nightSeries(leadId, { capacity: 2, recurrence: nightRecurrence({ days: ["TU"] }) }),
     timeZone: "Europe/London",
     now: created,
   });

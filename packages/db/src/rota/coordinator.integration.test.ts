@@ -21,6 +21,7 @@ import {
 } from "./coordinator.js";
 import { extendRotaHorizon } from "./materialize.js";
 import { listRotaWeek } from "./week.js";
+import { createApprovedVolunteer } from "./moves.test-support.js";
 
 let db: Db;
 let other: Db;
@@ -39,14 +40,7 @@ beforeAll(async () => {
 let n = 0;
 /** An approved volunteer with a saved work pattern (none: free every day). */
 async function volunteer(name: string, works: { days: Weekday[]; shiftId: string }[] = []) {
-  const p = await db.person.create({
-    data: {
-      displayName: `${name} Test`,
-      email: `${name.toLowerCase()}-${++n}@test.example`,
-      roles: ["VOLUNTEER"],
-      status: "APPROVED",
-    },
-  });
+  const p = await createApprovedVolunteer(db, name);
   const shifts = [...SHIFT_PRESETS];
   const pattern = buildWorkPattern(
     {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Actor } from "@offshift/core";
 import type { Db } from "../client.js";
 import * as moves from "./signup.js";
@@ -27,3 +28,13 @@ export const drop: As<typeof moves.drop> = asVolunteer(moves.drop);
 export const offerCover: As<typeof moves.offerCover> = asVolunteer(moves.offerCover);
 export const withdrawOffer: As<typeof moves.withdrawOffer> = asVolunteer(moves.withdrawOffer);
 export const takeOffer: As<typeof moves.takeOffer> = asVolunteer(moves.takeOffer);
+
+/** A new approved volunteer, "<name> Test", with a unique test email. */
+export async function createApprovedVolunteer(db: Db, name: string): Promise<{ id: string; email: string }> {
+  const email = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@test.example`;
+  const { id } = await db.person.create({
+    data: { displayName: `${name} Test`, email, roles: ["VOLUNTEER"], status: "APPROVED" },
+    select: { id: true },
+  });
+  return { id, email };
+}

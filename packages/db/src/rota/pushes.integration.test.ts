@@ -5,7 +5,7 @@ import { claimDropInPushes, savePushSubscription } from "../push/subscriptions.j
 import { useTestDatabase } from "../testing/per-file.js";
 import { claimRotaPushes, type RotaPush } from "./pushes.js";
 import { enqueueSlotReminders } from "./reminders.js";
-import { offerCover, withdrawOffer } from "./moves.test-support.js";
+import { createApprovedVolunteer, offerCover, withdrawOffer } from "./moves.test-support.js";
 import { savePreferences, saveWorkPattern } from "./volunteer.js";
 
 // Every instant is passed in; January 2030 is GMT, so London wall time reads as UTC here.
@@ -25,14 +25,7 @@ beforeAll(async () => {
 
 let n = 0;
 async function volunteer(name: string, works: { day: Weekday; shiftId: string }[], restHours?: number) {
-  const p = await db.person.create({
-    data: {
-      displayName: `${name} Test`,
-      email: `${name.toLowerCase()}-${++n}@test.example`,
-      roles: ["VOLUNTEER"],
-      status: "APPROVED",
-    },
-  });
+  const p = await createApprovedVolunteer(db, name);
   const saved = await saveWorkPattern(db, {
     personId: p.id,
     shifts: [...SHIFT_PRESETS],
