@@ -4,7 +4,7 @@ import path from "node:path";
 
 /** Counts from `<dir>/<name>.json` for each name; names whose report is missing are listed. */
 export function sumReports(dir, names) {
-  const total = { passed: 0, failed: 0, skipped: 0, missing: [] };
+  const total = { passed: 0, failed: 0, skipped: 0, missing: [], failures: [] };
   for (const name of names) {
     const file = path.join(dir, `${name}.json`);
     if (!existsSync(file)) {
@@ -19,9 +19,31 @@ export function sumReports(dir, names) {
     total.failed += (r.testResults ?? []).filter(
       (t) => t.status === "failed" && t.assertionResults.length === 0,
     ).length;
+    for (const file of r.testResults ?? []) {
+      const where = path.relative(process.cwd(), file.name);
+      if (file.status === "failed" && file.assertionResults.length === 0) {
+        total.failures.push({ suite: name, where, title: "(the file failed to load)", message: firstLine(file.message) });
+      }
+      for (const t of file.assertionResults ?? []) {
+        if (t.status !== "failed") continue;
+        total.failures.push({ suite: name, where, title: t.fullName ?? t.title, message: firstLine(t.failureMessages?.[0]) });
+      }
+    }
   }
   return total;
 }
+
+const firstLine = (text) =>
+  String(text ?? "")
+    .replace(/\u001b\[[0-9;]*m/g, "")
+    .split("\n")
+    .find((l) => l.trim() !== "")
+    ?.trim()
+    .slice(0, 300) ?? "";
+
+/** One line per failed test, so the end of a CI log says what failed, not just how many. */
+export const failureLines = (failures, label = "") =>
+  failures.map((f) => `FAILED ${label}${f.suite} ${f.where} > ${f.title}${f.message ? ` -- ${f.message}` : ""}`);
 
 export const summaryLine = ({ passed, failed, skipped }) =>
   `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`;
