@@ -33,8 +33,12 @@ export function registerCommands<Name extends string, Command, Reply>(
     key: (command: Command) => string | { failure: Ack<never> };
     gate: CommandGate;
     kind: "room" | "talk";
-    /** Authorise, do the work, fan out; answer with a typed acknowledgement. */
-    run: (command: Command, name: Name) => Promise<Ack<Reply>>;
+    /**
+     * Authorise, do the work, fan out; answer with a typed acknowledgement, or
+     * with a function that finishes the answer after the key's turn (reads that
+     * need not hold up the next command for the same room).
+     */
+    run: (command: Command, name: Name) => Promise<Ack<Reply> | (() => Promise<Ack<Reply>>)>;
     logger: Logger;
   },
 ): void {
@@ -60,7 +64,8 @@ export function registerCommands<Name extends string, Command, Reply>(
           if (also) await also.reward(socket.id, 1);
           return reply(failure("busy", BUSY_MESSAGE));
         }
-        reply(await outcome);
+        const done = await outcome;
+        reply(typeof done === "function" ? await done() : done);
       } catch (err) {
         spec.logger.warn({ err: err instanceof Error ? err.message : String(err), event: name }, "command failed");
         reply(failure("invalid", "Something went wrong. Please try again."));

@@ -69,7 +69,8 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
   const limits = socketLimits(socket.id, "room");
   const { signals, allowed, signalAllowed } = limits;
 
-  let identity: Awaited<ReturnType<typeof roomIdentity>> | undefined;
+  // Read with the ticket at the handshake (server.ts); looked up on the first command otherwise.
+  let identity = socket.data.roomIdentity;
 
   registerCommands(socket, {
     names: ROOM_COMMANDS,
@@ -87,7 +88,7 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
     gate: deps.gate,
     kind: "room",
     logger,
-    run: async (command, name): Promise<RoomAck<RoomReply>> => {
+    run: async (command, name): Promise<RoomAck<RoomReply> | (() => Promise<RoomAck<RoomReply>>)> => {
       const occurrenceId = command.name === "room:join" ? command.payload.occurrenceId : socket.data.room!.occurrenceId;
       const now = deps.now();
       if (command.name === "room:audio-token") return audioToken(socket, deps, occurrenceId);
@@ -170,15 +171,19 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
         void restorePublish(deps, occurrenceId, memberId);
       if (command.name === "mod:end") process.nextTick(() => io.in(channel).socketsLeave(channel));
       const wantsChat = command.name === "room:join" || command.name === "room:sync";
+      const wantsAudio = command.name === "room:join" && me;
+      const data = { snapshot: result.snapshot, memberId };
+      if (!wantsChat && !wantsAudio) return { ok: true, data };
+      // The recent chat and the audio token are read after the room's turn, so the next command for the room
+      // need not wait for them: the socket is already in the room's channel, so a line sent meanwhile arrives
+      // live as well (the browser keeps each line once, by its number), and patches wait for this answer.
       const after = command.name === "room:sync" ? command.payload.afterChatSeq : 0;
-      return {
-        ok: true,
-        data: {
-          snapshot: result.snapshot,
-          memberId,
-          ...(wantsChat ? { chat: await chatSince(db, occurrenceId, after) } : {}),
-          ...(command.name === "room:join" && me ? { audio: await deps.audio.joinInfo(occurrenceId, me) } : {}),
-        },
+      return async () => {
+        const [chat, audio] = await Promise.all([
+          wantsChat ? chatSince(db, occurrenceId, after) : undefined,
+          wantsAudio ? deps.audio.joinInfo(occurrenceId, me) : undefined,
+        ]);
+        return { ok: true, data: { ...data, ...(chat ? { chat } : {}), ...(audio ? { audio } : {}) } };
       };
     },
   });

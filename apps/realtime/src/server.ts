@@ -5,7 +5,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import { Server } from "socket.io";
 import { PUBLIC_ROOM, ROTA_ROOM, can, verifyTicket } from "@offshift/core";
-import { RoomCache, consumeTicket, createDb } from "@offshift/db";
+import { RoomCache, admitTicket, createDb } from "@offshift/db";
 import {
   createLiveKitBackend,
   liveKitWebhookRouter,
@@ -153,10 +153,13 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
       return next(new Error(`UNAUTHORIZED: ticket ${verified.reason}`));
     }
     try {
-      if (!(await consumeTicket(db, verified.ticket.jti, verified.ticket.expiresAt))) {
+      // One round trip: the ticket is used up, and who the socket is in a room is read with it.
+      const admitted = await admitTicket(db, verified.ticket);
+      if (!admitted.fresh) {
         metrics.ticketsRejected.inc({ reason: "replayed" });
         return next(new Error("UNAUTHORIZED: ticket already used"));
       }
+      socket.data.roomIdentity = admitted.identity;
     } catch (err) {
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, "ticket check failed");
       return next(new Error("UNAVAILABLE: please retry"));

@@ -32,7 +32,7 @@ export {
   type ErasePersonResult,
   type ForgetGuestResult,
 } from "./people/account.js";
-export { consumeTicket } from "./people/tickets.js";
+export { admitTicket, consumeTicket } from "./people/tickets.js";
 export { maySendSignInLink, mayHoldSession } from "./people/sign-in.js";
 export { storeDevMail, listDevMail } from "./people/mail.js";
 export {
@@ -142,6 +142,7 @@ export {
   reapStaleMembers,
   endOverdueRooms,
   roomIdentity,
+  type RoomIdentity,
   roomCommand,
   readRoomTruth,
   RoomCache,

@@ -139,6 +139,11 @@ export interface SocketData {
   actor: Actor;
   /** "person:<id>", "guest:<id>" or "visitor:<key>": reaches all of one identity's sockets. */
   identityRoom: string;
+  /**
+   * Who this socket is in a live room (its key, the name others see, the person
+   * behind it), read with its ticket at the handshake; null for a visitor.
+   */
+  roomIdentity?: { key: string; name: string; personId: string | null } | null;
   /** The live room this socket is in, and its alias there. */
   room?: { occurrenceId: string; memberId: string };
   /** The 1:1 call this socket is in, and its side. */

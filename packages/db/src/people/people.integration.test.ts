@@ -5,7 +5,7 @@ import { createGuest, findGuestByToken, hashToken } from "./guests.js";
 import { actorOfPerson } from "./actors.js";
 import { decideApplication, submitVolunteerApplication } from "./applications.js";
 import { erasePerson, exportPersonData } from "./account.js";
-import { consumeTicket } from "./tickets.js";
+import { admitTicket, consumeTicket } from "./tickets.js";
 
 let db: Db;
 let coordinatorId: string;
@@ -235,6 +235,51 @@ describe("socket tickets", () => {
     expect(results.sort()).toEqual([false, true]);
     expect(await consumeTicket(db, "jti-1", exp)).toBe(false);
     expect(await consumeTicket(db, "jti-2", exp)).toBe(true);
+  });
+
+  it("admitting one reads who the socket is in a room, in the same statement, and nothing on a replay", async () => {
+    const exp = new Date(Date.now() + 60_000);
+    const guest = await db.guest.create({
+      data: { nickname: "Night Owl", tokenHash: hashToken("admit-guest"), agreementAcceptedAt: NOW },
+    });
+    const approved = await db.person.create({
+      data: { displayName: "Ama Owusu", email: "ama.admit@test.example", roles: ["VOLUNTEER"], status: "APPROVED" },
+    });
+    const pending = await db.person.create({
+      data: { displayName: "Pat Pending", email: "pat.admit@test.example", roles: ["VOLUNTEER"], status: "APPLIED" },
+    });
+    expect(
+      await admitTicket(db, { jti: "admit-guest-1", expiresAt: exp, actor: { kind: "guest", guestId: guest.id } }),
+    ).toEqual({
+      fresh: true,
+      identity: { key: `guest:${guest.id}`, name: "Night Owl", personId: null },
+    });
+    expect(
+      await admitTicket(db, {
+        jti: "admit-person-1",
+        expiresAt: exp,
+        actor: { kind: "person", personId: approved.id },
+      }),
+    ).toEqual({
+      fresh: true,
+      identity: { key: `person:${approved.id}`, name: "Ama", personId: approved.id },
+    });
+    // Not approved, a visitor: admitted, but nobody in a room.
+    expect(
+      await admitTicket(db, { jti: "admit-person-2", expiresAt: exp, actor: { kind: "person", personId: pending.id } }),
+    ).toEqual({
+      fresh: true,
+      identity: null,
+    });
+    expect(await admitTicket(db, { jti: "admit-visitor-1", expiresAt: exp, actor: { kind: "visitor" } })).toEqual({
+      fresh: true,
+      identity: null,
+    });
+    expect(
+      await admitTicket(db, { jti: "admit-guest-1", expiresAt: exp, actor: { kind: "guest", guestId: guest.id } }),
+    ).toEqual({
+      fresh: false,
+    });
   });
 });
 

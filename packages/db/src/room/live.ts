@@ -299,28 +299,47 @@ export async function reapStaleMembers(db: Db, now: Date, staleMs: number): Prom
  * the person id for facilitator checks. Visitors, erased or suspended people
  * get null.
  */
-export async function roomIdentity(
-  db: Db,
-  actor: { kind: "visitor" } | { kind: "guest"; guestId: string } | { kind: "person"; personId: string },
-): Promise<{ key: string; name: string; personId: string | null } | null> {
-  // Once per socket, on its first room command: plain SQL on the shared pool.
-  if (actor.kind === "guest") {
-    const { rows } = await poolOf(db).query<{ id: string; nickname: string }>(
-      `SELECT "id", "nickname" FROM "Guest" WHERE "id" = $1::uuid`,
-      [actor.guestId],
-    );
-    const guest = rows[0];
-    return guest ? { key: guestChannel(guest.id), name: guest.nickname, personId: null } : null;
-  }
-  if (actor.kind === "person") {
-    const { rows } = await poolOf(db).query<{ id: string; displayName: string }>(
-      `SELECT "id", "displayName" FROM "Person" WHERE "id" = $1::uuid AND "status" = 'APPROVED' AND "erasedAt" IS NULL`,
-      [actor.personId],
-    );
-    const person = rows[0];
-    return person ? { key: personChannel(person.id), name: firstName(person.displayName), personId: person.id } : null;
-  }
+/** Who a socket is in a live room: its identity key, the name others see, and the person behind it (null for a guest). */
+export type RoomIdentity = { key: string; name: string; personId: string | null };
+
+type RoomActor = { kind: "visitor" } | { kind: "guest"; guestId: string } | { kind: "person"; personId: string };
+
+/**
+ * The SQL that finds a socket's room identity, as two scalar subqueries on the
+ * guest's or the person's id (`$guest`, `$person`: one of them null). Shared with
+ * the handshake (people/tickets.ts), which reads it in the same statement that
+ * consumes the ticket.
+ */
+export const ROOM_IDENTITY_COLUMNS = (guest: string, person: string) =>
+  `(SELECT "nickname" FROM "Guest" WHERE "id" = ${guest}::uuid) AS "guestName",
+   (SELECT "displayName" FROM "Person"
+     WHERE "id" = ${person}::uuid AND "status" = 'APPROVED' AND "erasedAt" IS NULL) AS "personName"`;
+
+export const roomIdentityParams = (actor: RoomActor): [string | null, string | null] => [
+  actor.kind === "guest" ? actor.guestId : null,
+  actor.kind === "person" ? actor.personId : null,
+];
+
+/** The identity from ROOM_IDENTITY_COLUMNS' row: null for a visitor, a forgotten guest or a person not (or no longer) approved. */
+export function roomIdentityFrom(
+  actor: RoomActor,
+  row: { guestName: string | null; personName: string | null },
+): RoomIdentity | null {
+  if (actor.kind === "guest" && row.guestName !== null)
+    return { key: guestChannel(actor.guestId), name: row.guestName, personId: null };
+  if (actor.kind === "person" && row.personName !== null)
+    return { key: personChannel(actor.personId), name: firstName(row.personName), personId: actor.personId };
   return null;
+}
+
+export async function roomIdentity(db: Db, actor: RoomActor): Promise<RoomIdentity | null> {
+  // Once per socket, if its handshake did not read it already: plain SQL on the shared pool.
+  if (actor.kind === "visitor") return null;
+  const { rows } = await poolOf(db).query<{ guestName: string | null; personName: string | null }>(
+    `SELECT ${ROOM_IDENTITY_COLUMNS("$1", "$2")}`,
+    roomIdentityParams(actor),
+  );
+  return roomIdentityFrom(actor, rows[0]!);
 }
 
 /** Every presence row of this node is alive (one query per heartbeat, whatever the number of sockets). */
