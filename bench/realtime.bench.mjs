@@ -186,13 +186,21 @@ async function stepUp(
   await first.idle();
   await sleep(1000);
   const rssBefore = rssOf(pid);
+  // CPU spent on the block, per socket: a figure a busy machine disturbs less than the rate.
+  const cpuBefore = { server: cpuOf(pid), extra: extraCpu?.() ?? 0, generator: process.cpuUsage() };
   const blockSeconds = await first.grow(ROOM_SIZE + MEMORY_BLOCK);
+  const perSocketMs = (seconds) => ((seconds * 1000) / MEMORY_BLOCK).toFixed(2);
+  const generator = process.cpuUsage(cpuBefore.generator);
+  const cpu =
+    `CPU per socket: server ${perSocketMs(cpuOf(pid) - cpuBefore.server)} ms` +
+    (extraCpu ? `, postgres ${perSocketMs((extraCpu() ?? 0) - cpuBefore.extra)} ms` : "") +
+    `, load generator ${perSocketMs((generator.user + generator.system) / 1e6)} ms`;
   await sleep(1000);
   const memoryPerSocketKiB = (rssOf(pid) - rssBefore) / MEMORY_BLOCK;
   const connectRate = MEMORY_BLOCK / blockSeconds;
   log(
     `${name}: ${MEMORY_BLOCK} sockets joined in ${blockSeconds.toFixed(1)} s (${Math.round(connectRate)}/s), ` +
-      `RSS +${((memoryPerSocketKiB * MEMORY_BLOCK) / 1024).toFixed(1)} MiB = ${memoryPerSocketKiB.toFixed(1)} KiB/socket`,
+      `RSS +${((memoryPerSocketKiB * MEMORY_BLOCK) / 1024).toFixed(1)} MiB = ${memoryPerSocketKiB.toFixed(1)} KiB/socket; ${cpu}`,
   );
   await first.close();
   await sleep(2000); // the server lets them go (ours: presence rows deleted)

@@ -191,12 +191,22 @@ describe("a room the audio cannot carry more people into", () => {
     expect(await kit.getByTestId("talk-availability").textContent()).toContain("a drop-in is open now");
     expect(await kit.getByTestId("talk-drop-in").textContent()).toContain("Lone working at night is open now");
 
+    // Someone else has the session's page open: its places follow the room without a reload.
+    const eve = await worker("Eve");
+    await eve.goto(`${app.url}/sessions/${loneWorking}`);
+    expect(await eve.getByTestId("places-left").textContent()).toBe("4 places left of 4");
+
     // Kit has the room page open; four others come in and fill it.
     await kit.goto(`${app.url}/sessions/${loneWorking}/room`);
     await kit.getByTestId("join-listen").waitFor();
     const others: BrowserContext[] = [];
     for (const name of ["Ash", "Bea", "Cal", "Dee"]) others.push((await worker(name)).context());
     for (const context of others) await inRoom(context, loneWorking);
+
+    await expect
+      .poll(() => eve.getByTestId("places-left").textContent(), { timeout: 15_000 })
+      .toBe("No places left of 4");
+    await eve.context().close();
 
     await kit.getByTestId("join-listen").click();
     const refusal = kit.getByTestId("room-refusal");

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Emitter } from "@socket.io/postgres-emitter";
 import fc from "fast-check";
 import pg from "pg";
@@ -320,10 +321,20 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
     await expect.poll(() => got).toEqual(["small"]);
   });
 
-  it("tells every open Tonight page (on either node) when who is in a room changes, and not for a chat line", async () => {
-    const tonight = await connected(urlA, { kind: "visitor" });
+  it("tells every page watching the session (on either node) when who is in its room changes, not for a chat line, and nobody else", async () => {
+    const watching = await connected(urlB, { kind: "visitor" }); // the other node than the facilitator's
+    const elsewhere = await connected(urlA, { kind: "visitor" });
     const heard: string[] = [];
-    tonight.on("dropin:occupancy", (p) => heard.push(p.occurrenceId));
+    const heardElsewhere: string[] = [];
+    watching.on("dropin:occupancy", (p) => heard.push(p.occurrenceId));
+    elsewhere.on("dropin:occupancy", (p) => heardElsewhere.push(p.occurrenceId));
+    expect(await send(watching, "dropin:watch", { occurrenceId })).toEqual({ ok: true });
+    // Another session's page: it hears nothing about this one.
+    expect(await send(elsewhere, "dropin:watch", { occurrenceId: randomUUID() })).toEqual({ ok: true });
+    expect(await send(elsewhere, "dropin:watch", { occurrenceId: "not-a-session" })).toEqual({
+      ok: false,
+      error: { code: "invalid", message: "Unknown session" },
+    });
     const chatSeen = waitFor(owl, "room:chat");
     expect(await send(maria, "room:chat", { text: "not a change of places" })).toMatchObject({ ok: true });
     await chatSeen;
@@ -334,6 +345,12 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
     );
     expect(heard).toEqual([occurrenceId]);
     expect(await send(maria, "mod:lock", { locked: false })).toMatchObject({ ok: true });
+    await eventually(
+      async () => heard,
+      (h) => h.length > 1,
+    );
+    // The unlock reached the watcher; a socket that watches another session heard neither.
+    expect(heardElsewhere).toEqual([]);
   });
 
   it("ending the session closes it for everyone", async () => {

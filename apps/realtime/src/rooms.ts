@@ -1,8 +1,8 @@
 import { z } from "zod";
 import {
   MEMBER_ID,
-  PUBLIC_ROOM,
   ROOM_COMMANDS,
+  dropinWatchChannel,
   can,
   mayPublish,
   roomPatch,
@@ -241,7 +241,8 @@ export function announceOccupancy(
   after: RoomSnapshot | null,
 ) {
   if (before && after && occupancyOf(before) === occupancyOf(after)) return;
-  deps.io.to(PUBLIC_ROOM).emit("dropin:occupancy", { occurrenceId });
+  // Pages showing this session's places, on every node; web hears it too (Tonight), whoever watches.
+  deps.io.to(dropinWatchChannel(occurrenceId)).emit("dropin:occupancy", { occurrenceId });
 }
 
 /** A fresh audio token for someone already in the room (their audio is reconnecting). */

@@ -4,7 +4,7 @@ import helmet from "helmet";
 import pg from "pg";
 import type { Logger } from "pino";
 import { Server } from "socket.io";
-import { PUBLIC_ROOM, ROTA_ROOM, can, verifyTicket } from "@offshift/core";
+import { MAX_WATCHED_DROPINS, PUBLIC_ROOM, ROTA_ROOM, can, dropinWatchChannel, verifyTicket } from "@offshift/core";
 import { RoomCache, admitTicket, createDb } from "@offshift/db";
 import {
   createLiveKitBackend,
@@ -57,6 +57,7 @@ export interface RealtimeServer {
 }
 
 const READY_CHECK_TIMEOUT_MS = 2000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
   const { logger, nodeId } = options;
@@ -212,6 +213,22 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     const rota = can(socket.data.actor, "rota.signUp") || can(socket.data.actor, "rota.manage");
     void socket.join([PUBLIC_ROOM, socket.data.identityRoom, ...(rota ? [ROTA_ROOM] : [])]);
     socket.emit("welcome", { nodeId, serverTime: new Date().toISOString() });
+    // A session's page shows its places: it hears when who is in that room changes (the last few it asked for).
+    const watching: string[] = [];
+    socket.on("dropin:watch", (payload: unknown, ack?: unknown) => {
+      const reply = (r: { ok: true } | { ok: false; error: { code: "invalid"; message: string } }) => {
+        if (typeof ack === "function") (ack as (r: unknown) => void)(r);
+      };
+      const occurrenceId = (payload as { occurrenceId?: unknown } | null)?.occurrenceId;
+      if (typeof occurrenceId !== "string" || !UUID.test(occurrenceId))
+        return reply({ ok: false, error: { code: "invalid", message: "Unknown session" } });
+      if (!watching.includes(occurrenceId)) {
+        watching.push(occurrenceId);
+        void socket.join(dropinWatchChannel(occurrenceId));
+        if (watching.length > MAX_WATCHED_DROPINS) void socket.leave(dropinWatchChannel(watching.shift()!));
+      }
+      reply({ ok: true });
+    });
     // A page in a room checks its link is alive (a phone losing signal often never says so): nothing to do but answer.
     socket.on("live:ping", (ack) => {
       if (typeof ack === "function") ack();

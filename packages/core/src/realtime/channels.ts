@@ -38,6 +38,15 @@ export const PUBLIC_ROOM = "public";
 /** Volunteers and coordinators: rota changes. Nothing in it names anyone. */
 export const ROTA_ROOM = "rota";
 
+/**
+ * The sockets of pages showing one session's places (its page asks with
+ * dropin:watch): who is in its room changed. Only they hear it, so a join does
+ * not cost a message to every connected socket.
+ */
+export const dropinWatchChannel = (occurrenceId: string) => `watch:${occurrenceId}`;
+/** Sessions one socket may watch at once (a page shows one; a few tabs share a socket). */
+export const MAX_WATCHED_DROPINS = 8;
+
 /** Every socket in one live room. */
 export const roomChannel = (occurrenceId: string) => `room:${occurrenceId}`;
 /** One member's sockets in a live room (by their alias there). */

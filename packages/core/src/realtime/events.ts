@@ -48,7 +48,10 @@ export interface ServerToClientEvents {
   "dropin:schedule": (payload: ScheduleChanged) => void;
   welcome: (payload: Welcome) => void;
   "dropin:attendance": (payload: AttendanceChanged) => void;
-  /** Who is in a session's room changed (someone came in or left, it was locked or ended): places may have changed. */
+  /**
+   * Who is in a session's room changed (someone came in or left, it was locked or ended): places may have changed.
+   * To the sockets watching that session (dropin:watch), and to web (Tonight's live updates).
+   */
   "dropin:occupancy": (payload: { occurrenceId: string }) => void;
   /** 1:1 line, to a requester's sockets: something about your request changed; ask again with talk:sync. */
   "talk:changed": () => void;
@@ -82,6 +85,9 @@ export type ClientToServerEvents = {
 } & {
   /** Mesh audio signalling to the other side of a 1:1 call (relayed, never stored). */
   "call:signal": (payload: unknown, ack?: (reply: RoomAck) => void) => void;
+} & {
+  /** A page showing a session's places: tell this socket when who is in its room changes (dropin:occupancy). */
+  "dropin:watch": (payload: unknown, ack?: (reply: RoomAck) => void) => void;
 } & {
   /** "Are you still there?" from a page in a room: answered at once, so a dead link shows within seconds. */
   "live:ping": (ack: () => void) => void;
