@@ -37,7 +37,26 @@ export interface VerifiedTicket {
 
 export type TicketFailure = "missing" | "malformed" | "bad_signature" | "expired" | "wrong_audience";
 
-const key = (secret: string) => new TextEncoder().encode(secret);
+/**
+ * The secret as an HMAC key, imported once per secret: jose imports a raw
+ * secret again on every call, a second WebCrypto job on every handshake.
+ */
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+const keys = new Map<string, Promise<HmacKey>>();
+function key(secret: string): Promise<HmacKey> {
+  let k = keys.get(secret);
+  if (!k) {
+    k = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    k.catch(() => keys.delete(secret));
+    // A process uses one or two secrets; a test may make many: never hold more than a few.
+    if (keys.size >= 8) keys.delete(keys.keys().next().value!);
+    keys.set(secret, k);
+  }
+  return k;
+}
 
 function subjectOf(actor: Actor, visitorKey: string): string {
   return identityRoomFor(actor) ?? visitorChannel(visitorKey);
@@ -53,7 +72,7 @@ export async function issueTicket(secret: string, actor: Actor, visitorKey: stri
     .setIssuedAt(iat)
     .setExpirationTime(iat + TICKET_TTL_SECONDS)
     .setJti(crypto.randomUUID());
-  return jwt.sign(key(secret));
+  return jwt.sign(await key(secret));
 }
 
 export async function verifyTicket(
@@ -65,7 +84,7 @@ export async function verifyTicket(
   if (token.length > 2048) return { ok: false, reason: "malformed" };
   let payload;
   try {
-    ({ payload } = await jwtVerify(token, key(secret), {
+    ({ payload } = await jwtVerify(token, await key(secret), {
       issuer: ISSUER,
       audience: AUDIENCE,
       algorithms: ["HS256"],
