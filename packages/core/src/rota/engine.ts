@@ -1,16 +1,9 @@
 import { DomainError } from "../errors.js";
 import { wallTimeAt } from "../time/zoned.js";
-import { WEEKDAYS } from "../dropins/series.js";
-import {
-  clockLabel,
-  DAY_MS,
-  dayNumber,
-  expandInstants,
-  MINUTE_MS,
-  weekdayOfDay,
-  zoneClock,
-  type ZoneClock,
-} from "./fast-time.js";
+import { clockLabel, DAY_MS, dayNumber, MINUTE_MS, weekdayOfDay } from "../time/floating.js";
+import { expandInstants } from "../time/recurrence.js";
+import { WEEKDAYS } from "../time/recurrence-builder.js";
+import { zoneClock, type ZoneClock } from "../time/zone-clock.js";
 import { shiftPartMinutes, shiftDays } from "./pattern.js";
 import {
   countReasonGroups,

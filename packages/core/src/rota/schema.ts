@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isId } from "../people/schema.js";
 import { hiddenInLine } from "../text/hidden.js";
-import { WEEKDAYS, type Weekday } from "../dropins/series.js";
+import { WEEKDAYS, type Weekday } from "../time/recurrence-builder.js";
 
 /**
  * What coordinators and volunteers fill in for the rota: shift templates
