@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { WEEKDAYS } from "../dropins/series.js";
+import { WEEKDAYS } from "../time/recurrence-builder.js";
 import { instantFromWallTime, wallTimeAt } from "../time/zoned.js";
 import { applyProposals, autoFill, checkEligibility, heldSlotClashes, prepareRota, type RotaBoard } from "./engine.js";
 import { buildWorkPattern, shiftDays, workPatternIssues } from "./pattern.js";

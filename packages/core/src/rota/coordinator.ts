@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { builderFromRule } from "../dropins/series.js";
+import { builderFromRule } from "../time/recurrence-builder.js";
 import { formatFloating, instantFromWallTime, parseFloating, wallTimeAt } from "../time/zoned.js";
 import { rotaTemplateForm } from "./templates.js";
 

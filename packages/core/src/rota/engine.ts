@@ -1,16 +1,9 @@
 import { DomainError } from "../errors.js";
 import { wallTimeAt } from "../time/zoned.js";
-import { WEEKDAYS } from "../dropins/series.js";
-import {
-  clockLabel,
-  DAY_MS,
-  dayNumber,
-  expandInstants,
-  MINUTE_MS,
-  weekdayOfDay,
-  zoneClock,
-  type ZoneClock,
-} from "./fast-time.js";
+import { clockLabel, DAY_MS, dayNumber, HOUR_MS, MINUTE_MS, weekdayOfDay } from "../time/floating.js";
+import { expandInstants } from "../time/recurrence.js";
+import { WEEKDAYS } from "../time/recurrence-builder.js";
+import { zoneClock, type ZoneClock } from "../time/zone-clock.js";
 import { shiftPartMinutes, shiftDays } from "./pattern.js";
 import {
   countReasonGroups,
@@ -22,6 +15,8 @@ import {
 } from "./reasons.js";
 import {
   DEFAULT_LIMITS,
+  MAX_LATE_NIGHTS_IN_A_ROW,
+  MAX_SLOT_MINUTES,
   minutesOfDay,
   rotaInput,
   type RotaAssignment,
@@ -50,6 +45,27 @@ import {
  *   to the night of the evening it started on (a 01:00 slot on Sunday morning
  *   is Saturday night).
  */
+
+/**
+ * The furthest from a slot's start that checkEligibility reads the volunteer's
+ * other slots. Whoever loads a board to ask about a slot must load the slots
+ * held this far either side of it, or two callers get two answers:
+ * - weekly limits count the slot's Monday-to-Sunday week on the local clock,
+ *   up to 7 days and 1 hour of elapsed time away (the week the clocks go back);
+ * - a late-night run reaches MAX_LATE_NIGHTS_IN_A_ROW nights either side, and
+ *   a night's slot starts within the 24 hours from noon on its evening (see
+ *   slotInfo), so the furthest one starts under that many nights plus a day
+ *   away, an hour more across a clock change;
+ * - a slot held overlaps this one only if it starts less than the longest
+ *   slot before it.
+ * Work periods (for the break after work and the rest before it) are not
+ * held slots: prepareRota expands them two days beyond its window itself.
+ */
+export const ELIGIBILITY_REACH_MS = Math.max(
+  7 * DAY_MS + HOUR_MS,
+  (MAX_LATE_NIGHTS_IN_A_ROW + 1) * DAY_MS + HOUR_MS,
+  MAX_SLOT_MINUTES * MINUTE_MS,
+);
 
 export interface RotaSlot {
   /** `${templateId}@${start ISO}`: stable across runs and windows. */

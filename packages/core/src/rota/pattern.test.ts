@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DomainError } from "../errors.js";
 import { fieldErrors } from "../people/schema.js";
-import { WEEKDAYS } from "../dropins/series.js";
+import { WEEKDAYS } from "../time/recurrence-builder.js";
 import { buildWorkPattern, builderFromWorkPattern, workPatternSchema } from "./pattern.js";
 import { rotaLimits, shiftTemplate, SHIFT_PRESETS, volunteerPreferences, type WorkPatternBuilder } from "./schema.js";
 import { buildRotaTemplate, coverTemplateForSeries } from "./templates.js";

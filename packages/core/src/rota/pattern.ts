@@ -1,16 +1,8 @@
 import type { z } from "zod";
 import { DomainError } from "../errors.js";
-import { WEEKDAYS } from "../dropins/series.js";
-import {
-  DAY_MS,
-  dayFromIsoDate,
-  dayNumber,
-  expandRuleSet,
-  formatStamp,
-  isoDate,
-  parseRuleSet,
-  weekdayOfDay,
-} from "./fast-time.js";
+import { DAY_MS, dayFromIsoDate, dayNumber, isoDate, weekdayOfDay } from "../time/floating.js";
+import { WEEKDAYS } from "../time/recurrence-builder.js";
+import { expandRuleSet, formatStamp, parseRuleSet } from "../time/recurrence-set.js";
 import {
   minutesOfDay,
   workPatternBuilder,

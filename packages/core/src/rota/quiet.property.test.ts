@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { WEEKDAYS } from "../dropins/series.js";
+import { WEEKDAYS } from "../time/recurrence-builder.js";
 import { instantFromWallTime, wallTimeAt } from "../time/zoned.js";
 import { buildWorkPattern, shiftDays, workPatternIssues } from "./pattern.js";
 import { isLateOrNightShift, isQuietAt, quietHoursEndAfter, quietPeriods, type QuietHoursInput } from "./quiet.js";

@@ -1,4 +1,5 @@
-import { DAY_MS, MINUTE_MS, dayNumber, zoneClock, type ZoneClock } from "./fast-time.js";
+import { DAY_MS, MINUTE_MS, dayNumber } from "../time/floating.js";
+import { zoneClock, type ZoneClock } from "../time/zone-clock.js";
 import { shiftDays, shiftPartMinutes } from "./pattern.js";
 import { DEFAULT_REST_AFTER_SHIFT_MINUTES, type ShiftTemplate, type WorkPatternRules } from "./schema.js";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isId } from "../people/schema.js";
 import { hiddenInLine } from "../text/hidden.js";
-import { WEEKDAYS, type Weekday } from "../dropins/series.js";
+import { WEEKDAYS, type Weekday } from "../time/recurrence-builder.js";
 
 /**
  * What coordinators and volunteers fill in for the rota: shift templates
@@ -171,6 +171,11 @@ const whole = (what: string, min: number, max: number, unit: string) =>
     .min(min, `${what[0]!.toUpperCase()}${what.slice(1)} must be between ${min} and ${max}${unit}`)
     .max(max, `${what[0]!.toUpperCase()}${what.slice(1)} must be between ${min} and ${max}${unit}`);
 
+/** The most late nights in a row anyone may allow: how far a run of late nights can reach. */
+export const MAX_LATE_NIGHTS_IN_A_ROW = 7;
+/** The longest rota slot. */
+export const MAX_SLOT_MINUTES = 720;
+
 /** Limits: coordinator defaults, each of which a volunteer may set for themselves. */
 export const rotaLimits = z.object({
   maxSlotsPerWeek: whole("the most slots a week", 0, 21, ""),
@@ -179,7 +184,7 @@ export const rotaLimits = z.object({
     .min(0, "The most hours a week must be between 0 and 60")
     .max(60, "The most hours a week must be between 0 and 60")
     .refine((h) => Number.isInteger(h * 4), "Give hours in quarters, like 7.5"),
-  maxConsecutiveLateNights: whole("the most late nights in a row", 0, 7, ""),
+  maxConsecutiveLateNights: whole("the most late nights in a row", 0, MAX_LATE_NIGHTS_IN_A_ROW, ""),
   bufferAfterWorkMinutes: whole("the break after work", 15, 240, " minutes"),
   minRestBeforeWorkMinutes: whole("the rest before work", 240, 960, " minutes (4 to 16 hours)"),
 });
@@ -237,7 +242,7 @@ export const rotaTemplate = z
     /** First start, wall clock, e.g. "2026-01-05T21:30:00". */
     startsOnLocal: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "Choose a first date and time"),
     /** Elapsed length; a 21:30 slot of 180 minutes ends at 00:30. */
-    durationMinutes: whole("the length", 15, 720, " minutes"),
+    durationMinutes: whole("the length", 15, MAX_SLOT_MINUTES, " minutes"),
     minVolunteers: whole("the fewest volunteers", 0, 20, ""),
     maxVolunteers: whole("the most volunteers", 1, 20, ""),
     /** For facilitator cover: the drop-in series it backs. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { hiddenInLine } from "../text/hidden.js";
-import { buildRule, recurrenceBuilder, type ScheduledSeries } from "../dropins/series.js";
+import type { ScheduledSeries } from "../dropins/series.js";
+import { buildRule, recurrenceBuilder } from "../time/recurrence-builder.js";
 import { rotaTemplate, ROTA_KINDS, type RotaTemplate } from "./schema.js";
 
 /**

@@ -1,4 +1,5 @@
 import {
+  ELIGIBILITY_REACH_MS,
   prepareRota,
   rotaLimits,
   volunteerPreferences,
@@ -45,8 +46,9 @@ export interface LoadedBoard {
 /**
  * The rota as core's engine sees it, read from the database: active
  * templates, approved volunteers (their shifts, pattern and preferences),
- * the coordinator's defaults, and every assignment from a week before the
- * window (so weekly limits and late-night runs see across its start).
+ * the coordinator's defaults, and every assignment from ELIGIBILITY_REACH_MS
+ * before the window (so weekly limits and late-night runs see across its
+ * start, as far as the engine looks; a week is not enough across a clock change).
  *
  * `volunteerIds` narrows the volunteers (e.g. one person checking what fits);
  * others' assignments still fill slots.
@@ -117,7 +119,7 @@ export async function loadBoard(
       where: {
         slot: {
           templateId: { in: [...templateIds] },
-          startsAt: { gte: new Date(input.from.getTime() - 7 * 86_400_000), lt: input.to },
+          startsAt: { gte: new Date(input.from.getTime() - ELIGIBILITY_REACH_MS), lt: input.to },
         },
       },
       select: { personId: true, slot: { select: { templateId: true, startsAt: true } } },

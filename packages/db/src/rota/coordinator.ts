@@ -1,10 +1,8 @@
 import {
   autoFill,
   buildRotaTemplate,
-  checkEligibility,
   coverTemplateForSeries,
   describeRotaTemplate,
-  DomainError,
   expandBetween,
   firstName,
   isId,
@@ -15,6 +13,7 @@ import {
 } from "@offshift/core";
 import type { Db, DbOrTx } from "../client.js";
 import { loadBoard, ROTA_DEFAULTS_KEY } from "./board.js";
+import { loadEligibility } from "./eligibility.js";
 import { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./materialize.js";
 
 /**
@@ -506,21 +505,12 @@ export async function applyAutoFill(
   return result;
 }
 
-/** Whether the person may take the slot now: approved, with a saved pattern, and breaking no rule. */
+/**
+ * Whether the person may take the slot now: approved, with a saved pattern
+ * (auto-fill places nobody whose working hours it cannot see), and breaking
+ * no rule, by the same loader as a sign-up (eligibility.ts).
+ */
 async function fits(tx: DbOrTx, personId: string, slotId: string, startsAt: Date, timeZone: string): Promise<boolean> {
-  // A window around the slot wide enough for its week's limits and the nights either side.
-  const loaded = await loadBoard(tx, {
-    from: new Date(startsAt.getTime() - 7 * DAY_MS),
-    to: new Date(startsAt.getTime() + 8 * DAY_MS),
-    timeZone,
-    volunteerIds: [personId],
-  });
-  const engineId = loaded.engineIds.get(slotId);
-  if (!engineId || !loaded.withPattern.has(personId)) return false;
-  try {
-    return checkEligibility(loaded.board, personId, engineId).eligible;
-  } catch (err) {
-    if (err instanceof DomainError && err.code === "NOT_FOUND") return false;
-    throw err;
-  }
+  const loaded = await loadEligibility(tx, { volunteerIds: [personId], slots: [{ startsAt }], timeZone });
+  return loaded.hasWorkPattern(personId) && (loaded.verdict(personId, slotId)?.eligible ?? false);
 }

@@ -1,7 +1,7 @@
-import { checkEligibility, nightLabel, type PushMessage } from "@offshift/core";
+import { nightLabel, type PushMessage } from "@offshift/core";
 import type { Db } from "../client.js";
 import type { PushTarget } from "../push/subscriptions.js";
-import { loadBoard } from "./board.js";
+import { loadEligibility } from "./eligibility.js";
 import { quietNow } from "./quiet.js";
 
 /**
@@ -122,18 +122,14 @@ export async function claimRotaPushes(db: Db, now: Date, options: { timeZone: st
         .map((personId) => ({ o, personId })),
     );
     if (open.length > 0) {
-      // One board for every open request and everyone who might take one (as the sign-up check reads it).
-      const loaded = await loadBoard(db, {
-        from: offers[0]!.startsAt,
-        to: new Date(Math.max(...offers.map((o) => o.startsAt.getTime())) + 8 * DAY_MS),
-        timeZone: options.timeZone,
+      // One load for every open request and everyone who might take one, read as a sign-up reads it.
+      const loaded = await loadEligibility(db, {
         volunteerIds: [...new Set(open.map((x) => x.personId))],
+        slots: offers,
+        timeZone: options.timeZone,
       });
-      const onBoard = new Set(loaded.board.volunteerIds);
       for (const { o, personId } of open) {
-        const engineId = loaded.engineIds.get(o.slotId);
-        if (!engineId || !onBoard.has(personId)) continue;
-        if (!checkEligibility(loaded.board, personId, engineId).eligible) continue;
+        if (!loaded.verdict(personId, o.slotId)?.eligible) continue;
         candidates.push({
           key: `rota-cover:${o.offerId}:${personId}`,
           kind: "cover",

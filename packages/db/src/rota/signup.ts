@@ -1,18 +1,18 @@
 import {
   can,
-  checkEligibility,
   dropNotice,
   isId,
   refuse,
   signUpNotice,
   type Actor,
   type Effect,
+  type Eligibility,
   type Reason,
   type Refusal,
   type RotaChanged,
 } from "@offshift/core";
 import type { Db, DbOrTx } from "../client.js";
-import { loadBoard } from "./board.js";
+import { loadEligibility } from "./eligibility.js";
 
 /**
  * A volunteer's own rota moves: sign up, drop (with notice), ask for cover,
@@ -23,7 +23,6 @@ import { loadBoard } from "./board.js";
  * as effects (open rota pages told the slot changed); the caller dispatches them.
  */
 
-const DAY_MS = 86_400_000;
 /** Many volunteers may queue on one slot's lock; give them time rather than failing. */
 const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 } as const;
 
@@ -69,26 +68,18 @@ async function lockVolunteer(tx: DbOrTx, personId: string): Promise<void> {
 }
 
 /**
- * The engine's verdict for one volunteer on one slot, from what is committed
- * now: their pattern, preferences and every slot they hold around it (a week
- * either side, for weekly limits and late-night runs).
+ * The engine's verdict for one volunteer on one slot (eligibility.ts), or null
+ * when it has none: the slot is off the rota. A volunteer without a saved
+ * work pattern may still sign themselves up (unlike auto-fill).
  */
 async function eligibilityFor(
   tx: DbOrTx,
   personId: string,
   slot: { id: string; startsAt: Date },
   timeZone: string,
-): Promise<{ known: false } | { known: true; eligible: true } | { known: true; eligible: false; reasons: Reason[] }> {
-  const loaded = await loadBoard(tx, {
-    from: slot.startsAt,
-    to: new Date(slot.startsAt.getTime() + 8 * DAY_MS),
-    timeZone,
-    volunteerIds: [personId],
-  });
-  const engineId = loaded.engineIds.get(slot.id);
-  if (!engineId || !loaded.board.volunteerIds.includes(personId)) return { known: false };
-  const e = checkEligibility(loaded.board, personId, engineId);
-  return e.eligible ? { known: true, eligible: true } : { known: true, eligible: false, reasons: e.reasons };
+): Promise<Eligibility | null> {
+  const loaded = await loadEligibility(tx, { volunteerIds: [personId], slots: [slot], timeZone });
+  return loaded.verdict(personId, slot.id);
 }
 
 const notEligible = (reasons: Reason[]): NotEligible => ({
@@ -131,7 +122,7 @@ export async function signUp(
     });
     if (held) return refuse("already_on", "You're already on this slot.");
     const verdict = await eligibilityFor(tx, input.personId, slot, input.timeZone);
-    if (!verdict.known) return refuse("not_found", NOT_FOUND_SLOT);
+    if (!verdict) return refuse("not_found", NOT_FOUND_SLOT);
     if (!verdict.eligible) return notEligible(verdict.reasons);
 
     // Everyone signing up for this slot queues here; the count then sees every committed place.
@@ -290,7 +281,7 @@ export async function takeOffer(
       if (offer.status !== "OPEN") return gone;
       if (offer.slot.startsAt <= input.now) return refuse("started", STARTED);
       const verdict = await eligibilityFor(tx, input.personId, offer.slot, input.timeZone);
-      if (!verdict.known) return refuse("not_found", NOT_FOUND_SLOT);
+      if (!verdict) return refuse("not_found", NOT_FOUND_SLOT);
       if (!verdict.eligible) return notEligible(verdict.reasons);
 
       const claimed = await tx.$executeRaw`
