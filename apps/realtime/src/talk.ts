@@ -2,7 +2,8 @@ import { z } from "zod";
 import {
   TALK_COMMANDS,
   can,
-  identityRoomFor,
+  channelOf,
+  identityOf,
   parseTalkCommand,
   type ClientToServerEvents,
   type InterServerEvents,
@@ -116,7 +117,7 @@ export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkServic
   const notifyClosed = (closed: ClosedOffer[]) => {
     for (const c of closed) {
       io.to(personRoom(c.volunteerId)).emit("talk:offer-closed", { offerId: c.offerId, reason: c.reason });
-      io.to(c.requesterKey).emit("talk:changed");
+      if (c.requester) io.to(channelOf(c.requester)).emit("talk:changed");
     }
   };
 
@@ -139,11 +140,11 @@ export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkServic
         notifyClosed(r.closed);
         for (const o of r.offered) {
           io.to(personRoom(o.volunteerId)).emit("talk:offer", o.offer);
-          io.to(o.requesterKey).emit("talk:changed");
+          io.to(channelOf(o.requester)).emit("talk:changed");
           // The offer itself, to a locked phone; it expires with the offer, which still passes on at its timeout.
           const ttlSeconds = Math.max(1, Math.round((Date.parse(o.offer.expiresAt) - now.getTime()) / 1000));
           void options.push?.send(
-            personRoom(o.volunteerId),
+            { kind: "person", id: o.volunteerId },
             "offers",
             { kind: "talk-offer", offerId: o.offer.offerId, answerWithinSeconds: ttlSeconds },
             { ttlSeconds },
@@ -153,7 +154,7 @@ export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkServic
         if (r.left.length > 0) {
           // Closed after the grace: the queue moved up, and volunteers see fewer waiting.
           io.to(ONCALL_ROOM).emit("oncall:changed");
-          for (const key of r.left) io.to(key).emit("talk:changed");
+          for (const who of r.left) io.to(channelOf(who)).emit("talk:changed");
           logger.info({ left: r.left.length }, "talk requests closed: the worker left");
         }
         for (const callId of r.abandoned) {
@@ -201,49 +202,50 @@ function registerTalkHandlers(
 
   const run = async (command: TalkCommand): Promise<TalkAck<TalkReply>> => {
     const actor = socket.data.actor;
-    const key = identityRoomFor(actor);
+    const who = identityOf(actor);
+    const key = who && channelOf(who);
     const now = deps.now();
     const volunteerId = actor.kind === "person" && can(actor, "oncall.start") ? actor.personId : null;
     const needVolunteer = () => error("forbidden", "Only approved volunteers can be on call.");
 
     switch (command.name) {
       case "talk:request": {
-        if (!can(actor, "talk.request") || !key) return error("forbidden", "Choose a nickname first.");
+        if (!can(actor, "talk.request") || !who) return error("forbidden", "Choose a nickname first.");
         const r = await requestTalk(db, {
-          requesterKey: key,
+          requester: who,
           preferences: command.payload,
           now,
           page: { socketId: socket.id, nodeId: deps.nodeId },
         });
         if (!r.ok) return r;
-        socket.data.waiting = { requesterKey: key };
+        socket.data.waiting = { requester: who };
         await socket.join(TALK_WAITING_ROOM);
         io.to(ONCALL_ROOM).emit("oncall:changed");
         service.kick();
-        return { ok: true, data: { requestId: r.requestId, status: await talkStatus(db, { requesterKey: key, now }) } };
+        return { ok: true, data: { requestId: r.requestId, status: await talkStatus(db, { requester: who, now }) } };
       }
       case "talk:cancel": {
-        if (!key) return error("forbidden", "Choose a nickname first.");
-        const r = await cancelTalk(db, { requestId: command.payload.requestId, requesterKey: key, now });
+        if (!who) return error("forbidden", "Choose a nickname first.");
+        const r = await cancelTalk(db, { requestId: command.payload.requestId, requester: who, now });
         if (!r.ok) return r;
-        service.notifyClosed(r.withdrawn.map((w) => ({ ...w, requesterKey: key, reason: "withdrawn" })));
+        service.notifyClosed(r.withdrawn.map((w) => ({ ...w, requester: who, reason: "withdrawn" })));
         await socket.leave(TALK_WAITING_ROOM);
         io.to(ONCALL_ROOM).emit("oncall:changed");
         io.to(TALK_WAITING_ROOM).emit("talk:changed");
         service.kick();
-        return { ok: true, data: { status: await talkStatus(db, { requesterKey: key, now }) } };
+        return { ok: true, data: { status: await talkStatus(db, { requester: who, now }) } };
       }
       case "talk:sync": {
-        if (!key) return { ok: true, data: { status: await talkStatus(db, { requesterKey: "visitor", now }) } };
-        let status = await talkStatus(db, { requesterKey: key, now });
+        if (!who) return { ok: true, data: { status: await talkStatus(db, { requester: null, now }) } };
+        let status = await talkStatus(db, { requester: who, now });
         if (status.state === "waiting") {
           // A page (back) on a waiting request: it stays alive, and a reconnect inside the grace keeps its place.
           const back = !socket.data.waiting;
-          await touchWaitingPresence(db, { socketId: socket.id, requesterKey: key, nodeId: deps.nodeId, now });
-          socket.data.waiting = { requesterKey: key };
+          await touchWaitingPresence(db, { socketId: socket.id, requester: who, nodeId: deps.nodeId, now });
+          socket.data.waiting = { requester: who };
           await socket.join(TALK_WAITING_ROOM);
           if (back) {
-            status = await talkStatus(db, { requesterKey: key, now });
+            status = await talkStatus(db, { requester: who, now });
             io.to(TALK_WAITING_ROOM).emit("talk:changed");
             io.to(ONCALL_ROOM).emit("oncall:changed");
             service.kick();
@@ -286,9 +288,9 @@ function registerTalkHandlers(
         if (!volunteerId) return needVolunteer();
         const r = await acceptOffer(db, { offerId: command.payload.offerId, volunteerId, now });
         if (!r.ok) return r;
-        io.to(r.requesterKey).emit("talk:matched", { callId: r.callId });
+        io.to(channelOf(r.requester)).emit("talk:matched", { callId: r.callId });
         // For a worker whose page is in the background or whose phone is locked.
-        void service.push?.send(r.requesterKey, "talk", { kind: "talk-ready", callId: r.callId }, { ttlSeconds: 120 });
+        void service.push?.send(r.requester, "talk", { kind: "talk-ready", callId: r.callId }, { ttlSeconds: 120 });
         io.to(personRoom(volunteerId)).emit("talk:offer-closed", {
           offerId: command.payload.offerId,
           reason: "accepted",
@@ -313,23 +315,23 @@ function registerTalkHandlers(
         if (!context || !can(actor, "room.moderate", { facilitatorIds: context.facilitatorIds }))
           return error("forbidden", "Only this session's facilitators can do that.");
         const targets = await io.in(roomMemberChannel(room.occurrenceId, command.payload.participantId)).fetchSockets();
-        const targetKey = targets.map((t) => identityRoomFor(t.data.actor)).find((k): k is string => !!k);
-        if (!targetKey) return error("not_found", "That participant is not in the room any more.");
+        const target = targets.map((t) => identityOf(t.data.actor)).find((k) => !!k);
+        if (!target) return error("not_found", "That participant is not in the room any more.");
         const r = await stepAside(db, {
-          requesterKey: targetKey,
+          requester: target,
           occurrenceId: room.occurrenceId,
           byPersonId: actor.kind === "person" ? actor.personId : null,
           now,
         });
         if (!r.ok) return r;
-        io.to(targetKey).emit("talk:stepped-aside", { requestId: r.requestId });
+        io.to(channelOf(target)).emit("talk:stepped-aside", { requestId: r.requestId });
         io.to(ONCALL_ROOM).emit("oncall:changed");
         service.kick();
         return { ok: true, data: { requestId: r.requestId } };
       }
       case "call:join": {
         const callId = command.payload.callId;
-        const side = await callSide(db, { callId, identityKey: key });
+        const side = await callSide(db, { callId, identity: who });
         if (!side) return error("not_found", "That call could not be found.");
         if (side.status === "ACTIVE") {
           socket.data.call = { callId, side: side.side };
@@ -348,7 +350,7 @@ function registerTalkHandlers(
         // A fresh token for a side already in the call (their audio is reconnecting); none once it ended.
         const call = socket.data.call;
         if (!call) return error("not_found", "Join the call first.");
-        const side = await callSide(db, { callId: call.callId, identityKey: key });
+        const side = await callSide(db, { callId: call.callId, identity: who });
         if (!side || side.side !== call.side) return error("not_found", "That call could not be found.");
         if (side.status !== "ACTIVE") return error("ended", "This call has ended.");
         return {

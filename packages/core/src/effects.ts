@@ -1,3 +1,4 @@
+import type { Identity } from "./realtime/channels.js";
 import type { RotaChanged, ScheduleChanged } from "./realtime/events.js";
 
 /**
@@ -20,6 +21,6 @@ export type Effect =
   /** Every open socket of this person, on every node, is closed. */
   | { kind: "disconnectPerson"; personId: string }
   /** 1:1 offers withdrawn outside realtime: each volunteer's offer closes, each requester waits for someone else. */
-  | { kind: "talkOffersClosed"; offers: { offerId: string; volunteerId: string; requesterKey: string }[] }
+  | { kind: "talkOffersClosed"; offers: { offerId: string; volunteerId: string; requester: Identity | null }[] }
   /** 1:1 calls ended outside realtime: both sides get the ended call's state as of `at`. */
   | { kind: "callsEnded"; callIds: string[]; at: Date };

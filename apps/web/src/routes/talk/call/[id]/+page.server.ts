@@ -1,12 +1,5 @@
 import { error, fail } from "@sveltejs/kit";
-import {
-  CALL_OUTCOMES,
-  SAFEGUARDING_CATEGORIES,
-  callAfterInput,
-  fieldErrors,
-  identityRoomFor,
-  isId,
-} from "@offshift/core";
+import { CALL_OUTCOMES, SAFEGUARDING_CATEGORIES, callAfterInput, fieldErrors, identityOf, isId } from "@offshift/core";
 import { callSide, loadCallForVolunteer, recordCallOutcome } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
@@ -16,7 +9,7 @@ import type { Actions, PageServerLoad } from "./$types";
 export const load: PageServerLoad = async ({ params, locals }) => {
   if (!isId(params.id)) error(404, "We could not find that call.");
   // Only the two people in it; anyone else gets the same "not found".
-  const side = await callSide(getDb(), { callId: params.id, identityKey: identityRoomFor(locals.actor) });
+  const side = await callSide(getDb(), { callId: params.id, identity: identityOf(locals.actor) });
   if (!side) error(404, "We could not find that call.");
   const after =
     side.side === "volunteer" && locals.person
