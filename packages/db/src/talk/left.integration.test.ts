@@ -64,7 +64,7 @@ async function ask(name: string, socketId: string, now: Date, nodeId = "a", conn
     now,
     page: { socketId, nodeId },
   });
-  if (!r.ok) throw new Error(r.error.message);
+  if (!r.ok) throw new Error(r.message);
   return r.requestId;
 }
 
@@ -116,7 +116,8 @@ describe("talk requests of workers who left", () => {
     const gone = await db.talkRequest.findFirstOrThrow({ where: { requesterGuestId: gone0.id } });
     expect(await cancelTalk(db, { requestId: gone.id, requester: gone0, now: at(WORKER_GRACE_MS + 200) })).toEqual({
       ok: false,
-      error: { code: "ended", message: "That request closed when your page was closed. You can ask again." },
+      code: "ended",
+      message: "That request closed when your page was closed. You can ask again.",
     });
     // Coming back, they are told why in plain words (the page says so), and may ask again.
     expect(await talkStatus(db, { requester: gone0, now: at(WORKER_GRACE_MS + 250) })).toMatchObject({

@@ -3,7 +3,10 @@ import {
   hasPreferences,
   preferencesRelaxed,
   RELAX_AFTER_MS,
-  type TalkError,
+  refuse as refuseWith,
+  type Refusal,
+  type TalkEffect,
+  type TalkErrorCode,
   type TalkPreferences,
   type TalkStatus,
   type RecentAnswers,
@@ -15,8 +18,11 @@ import { Prisma } from "../generated/prisma/client.js";
 import { touchWaitingPresence, volunteerReachable, workerHere } from "./presence.js";
 import { asRequester, asWorker, requesterColumnsOf, requesterOf } from "./identity.js";
 
-export type TalkResult<T> = ({ ok: true } & T) | { ok: false; error: TalkError };
-export const refuse = (code: TalkError["code"], message: string) => ({ ok: false, error: { code, message } }) as const;
+/** A step of the 1:1 line: its result, or a refusal (the one shape every use case returns). */
+export type TalkResult<T> = ({ ok: true } & T) | Refusal<TalkErrorCode>;
+/** A 1:1 line use case (talk/use-cases.ts): its result and what is to be done once it committed, or a refusal. */
+export type TalkOutcome<T = unknown> = ({ ok: true; effects: TalkEffect[] } & T) | Refusal<TalkErrorCode>;
+export const refuse = (code: TalkErrorCode, message: string) => refuseWith(code, message);
 
 export const isUniqueViolation = (err: unknown) =>
   err instanceof Prisma.PrismaClientKnownRequestError

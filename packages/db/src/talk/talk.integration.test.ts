@@ -50,7 +50,7 @@ describe("the 1:1 queue in PostgreSQL", () => {
       requestTalk(other, { requester: await guest("a"), preferences: { experience: [] }, now, page: page("a2") }),
     ]);
     expect(results.filter((r) => r.ok)).toHaveLength(1);
-    expect(results.find((r) => !r.ok)).toMatchObject({ error: { code: "already_waiting" } });
+    expect(results.find((r) => !r.ok)).toMatchObject({ code: "already_waiting" });
     expect(await db.talkRequest.count()).toBe(1);
     await reset();
   });
@@ -130,7 +130,8 @@ describe("the 1:1 queue in PostgreSQL", () => {
     await db.talkRequest.update({ where: { id: asked.requestId }, data: { status: "OFFERED" } });
     expect(await acceptOffer(db, { offerId: forged.id, volunteerId: v, now: later })).toMatchObject({
       ok: false,
-      error: { code: "not_yours", message: "That is your own request: someone else will take it." },
+      code: "not_yours",
+      message: "That is your own request: someone else will take it.",
     });
     expect(await db.talkCall.count()).toBe(0);
     await db.talkOffer.delete({ where: { id: forged.id } });
@@ -159,11 +160,11 @@ describe("the 1:1 queue in PostgreSQL", () => {
     if (!accepted.ok) throw new Error("accept refused");
     const after = { outcome: "listened-and-supported" as const, safeguarding: "risk-to-self" as const, debrief: true };
     const input = { callId: accepted.callId, personId: v, after, now, origin: "http://localhost:3000" };
-    expect(await recordCallOutcome(db, input)).toMatchObject({ ok: false, error: { code: "invalid" } });
+    expect(await recordCallOutcome(db, input)).toMatchObject({ ok: false, code: "invalid" });
     expect(await endCall(db, { callId: accepted.callId, side: "volunteer", now })).toMatchObject({ ok: true });
     expect(await recordCallOutcome(db, { ...input, personId: "00000000-0000-4000-8000-000000000000" })).toMatchObject({
       ok: false,
-      error: { code: "not_found" },
+      code: "not_found",
     });
     expect(await recordCallOutcome(db, input)).toEqual({ ok: true, flagged: true, debriefQueued: 1 });
     expect(await recordCallOutcome(db, input)).toMatchObject({ ok: false });

@@ -3,6 +3,7 @@ import { CALL_OUTCOMES, SAFEGUARDING_CATEGORIES, callAfterInput, fieldErrors, id
 import { callSide, loadCallForVolunteer, recordCallOutcome } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
+import { statusOf } from "$lib/server/refusals.js";
 import { env } from "$lib/server/env.js";
 import type { Actions, PageServerLoad } from "./$types";
 
@@ -41,10 +42,7 @@ export const actions: Actions = {
       now: clockNow(),
       origin: env().ORIGIN,
     });
-    if (!result.ok)
-      return fail(result.error.code === "not_found" ? 404 : 400, {
-        errors: { form: result.error.message } as Record<string, string>,
-      });
+    if (!result.ok) return fail(statusOf(result), { errors: { form: result.message } as Record<string, string> });
     return { saved: true, flagged: result.flagged, debrief: parsed.data.debrief };
   },
 };
