@@ -12,7 +12,7 @@ import type { Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { isUniqueViolation, refuse, type TalkResult } from "./requests.js";
 import { volunteerReachable, workerHere } from "./presence.js";
-import { asWorker, identitySql, requesterColumnsOf, requesterIs, requesterOf } from "./identity.js";
+import { asWorker, identitySql, requesterIs, requesterOf, sameRequester } from "./identity.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -150,7 +150,7 @@ export async function dispatchOffers(
     const closed = await closeOffers(
       tx,
       Prisma.sql`EXISTS (SELECT 1 FROM "TalkRequest" r
-                         WHERE r."id" = o."requestId" AND NOT ${workerHere(requesterColumnsOf("r"), now)})`,
+                         WHERE r."id" = o."requestId" AND NOT ${workerHere(sameRequester("wp", "r"), now)})`,
       "left",
       now,
     );
@@ -159,7 +159,7 @@ export async function dispatchOffers(
       WHERE r."status" IN ('WAITING', 'OFFERED')
         AND COALESCE(r."workerSeenAt", r."createdAt") <= ${graceCut}
         AND NOT EXISTS (SELECT 1 FROM "TalkPresence" wp
-                        WHERE wp."kind" = 'waiting' AND ${requesterIs("wp", requesterColumnsOf("r"))}
+                        WHERE wp."kind" = 'waiting' AND ${sameRequester("wp", "r")}
                           AND wp."heartbeatAt" > ${graceCut})
       RETURNING r."requesterPersonId", r."requesterGuestId"`;
     return { closed, left: left.flatMap((r) => requesterOf(r) ?? []) };
@@ -196,7 +196,7 @@ export async function dispatchOffers(
       >`
         SELECT "id", "requesterPersonId", "requesterGuestId", "language", "experience", "priority", "createdAt"
         FROM "TalkRequest" tr
-        WHERE "status" = 'WAITING' AND ${workerHere(requesterColumnsOf("tr"), now)}
+        WHERE "status" = 'WAITING' AND ${workerHere(sameRequester("wp", "tr"), now)}
         ORDER BY "priority" DESC, "createdAt" ASC
         LIMIT ${ROUND}
         FOR UPDATE SKIP LOCKED`;

@@ -4,7 +4,7 @@ import { refuse, type TalkResult } from "./requests.js";
 import { withdrawOffersForWorker, withdrawOffersOf, type ClosedOffer } from "./matching.js";
 import { volunteerReachable, workerHere } from "./presence.js";
 import { Prisma } from "../generated/prisma/client.js";
-import { asRequester, identitySql, requesterColumnsOf, requesterOf } from "./identity.js";
+import { asRequester, identitySql, requesterIs, requesterOf, sameRequester } from "./identity.js";
 
 /** Talk-line rota slots this volunteer is on that can be confirmed now (from 10 minutes before to the end). */
 export async function talkLineSlotsNow(
@@ -109,7 +109,7 @@ export async function dropTalkPresence(
   for (const worker of waiting) {
     const [here] = await db.$queryRaw<
       { here: boolean }[]
-    >`SELECT ${workerHere(identitySql(worker), input.now)} AS "here"`;
+    >`SELECT ${workerHere(requesterIs("wp", identitySql(worker)), input.now)} AS "here"`;
     if (!here?.here) closed.push(...(await withdrawOffersForWorker(db, worker, input.now)));
   }
   for (const row of rows) {
@@ -173,7 +173,7 @@ export async function onCallStatus(db: Db, input: { personId: string; now: Date 
     db.talkCall.findFirst({ where: { volunteerId: input.personId, status: "ACTIVE" }, select: { id: true } }),
     db.$queryRaw<{ n: bigint }[]>`
       SELECT count(*) AS "n" FROM "TalkRequest" r
-      WHERE r."status" IN ('WAITING', 'OFFERED') AND ${workerHere(requesterColumnsOf("r"), input.now)}`,
+      WHERE r."status" IN ('WAITING', 'OFFERED') AND ${workerHere(sameRequester("wp", "r"), input.now)}`,
   ]);
   const onCall = !!row && (!row.until || row.until > input.now);
   return {

@@ -1,17 +1,19 @@
 import { PRESENCE_STALE_MS, type Identity } from "@offshift/core";
 import type { Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
-import { asRequester, requesterIs, type WorkerSql } from "./identity.js";
+import { asRequester } from "./identity.js";
 
 /**
- * SQL: this worker (a TalkRequest row's requester, or bound values) has a
- * waiting page open now (a presence row whose node's heartbeat is fresh).
- * Only such requests are offered to volunteers or counted ahead of anyone in
- * the queue. A request of an erased worker names nobody and is never here.
+ * SQL: a worker has a waiting page open now (a presence row `wp` whose node's
+ * heartbeat is fresh). `isTheirs` says which pages are theirs: the requester
+ * of a TalkRequest row (`sameRequester("wp", "r")`), or one worker
+ * (`requesterIs("wp", identitySql(who))`). Only such requests are offered to
+ * volunteers or counted ahead of anyone in the queue; a request of an erased
+ * worker names nobody and is never here.
  */
-export const workerHere = (worker: WorkerSql, now: Date) => Prisma.sql`EXISTS (
+export const workerHere = (isTheirs: Prisma.Sql, now: Date) => Prisma.sql`EXISTS (
   SELECT 1 FROM "TalkPresence" wp
-  WHERE wp."kind" = 'waiting' AND ${requesterIs("wp", worker)}
+  WHERE wp."kind" = 'waiting' AND ${isTheirs}
     AND wp."heartbeatAt" > ${new Date(now.getTime() - PRESENCE_STALE_MS)})`;
 
 /**

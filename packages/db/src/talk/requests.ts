@@ -16,7 +16,7 @@ import {
 import type { Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { touchWaitingPresence, volunteerReachable, workerHere } from "./presence.js";
-import { asRequester, asWorker, requesterColumnsOf, requesterOf } from "./identity.js";
+import { asRequester, asWorker, sameRequester, requesterOf } from "./identity.js";
 
 /** A step of the 1:1 line: its result, or a refusal (the one shape every use case returns). */
 export type TalkResult<T> = ({ ok: true } & T) | Refusal<TalkErrorCode>;
@@ -229,7 +229,7 @@ export async function talkStatus(db: Db, input: { requester: Identity | null; no
     SELECT count(*) AS "n" FROM "TalkRequest" r
     WHERE r."status" IN ('WAITING', 'OFFERED')
       AND (r."priority" > ${request.priority} OR (r."priority" = ${request.priority} AND r."createdAt" < ${request.createdAt}))
-      AND ${workerHere(requesterColumnsOf("r"), input.now)}`;
+      AND ${workerHere(sameRequester("wp", "r"), input.now)}`;
   const position = Number(ahead?.n ?? 0) + 1;
   const prefs = hasPreferences(request);
   const widened = prefs && preferencesRelaxed({ createdAt: request.createdAt.getTime() }, input.now.getTime());
