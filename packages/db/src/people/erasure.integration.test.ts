@@ -169,7 +169,7 @@ async function everythingAbout(name: string, email: string) {
   await endCall(db, { callId: accepted.callId, side: "volunteer", now: later(20) });
   const after = await recordCallOutcome(db, {
     callId: accepted.callId,
-    personId: id,
+    actor: { kind: "person", personId: id, roles: ["VOLUNTEER"], status: "APPROVED" },
     after: { outcome: "listened-and-supported", safeguarding: "risk-to-self", debrief: true },
     now: later(21),
     origin: WHERE.origin,
@@ -392,7 +392,7 @@ describe("forget me on this device", () => {
     await endCall(db, { callId: call.callId, side: "worker", now: later(10) });
     await recordCallOutcome(db, {
       callId: call.callId,
-      personId: vol.id,
+      actor: { kind: "person", personId: vol.id, roles: ["VOLUNTEER"], status: "APPROVED" },
       after: { outcome: "listened-and-supported", safeguarding: "other", debrief: false },
       now: later(11),
       origin: WHERE.origin,

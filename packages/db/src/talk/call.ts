@@ -3,6 +3,7 @@ import {
   PRESENCE_STALE_MS,
   sameIdentity,
   type CallAfterInput,
+  type Actor,
   type CallView,
   type Identity,
 } from "@offshift/core";
@@ -151,13 +152,15 @@ export async function loadCallForVolunteer(
  */
 export async function recordCallOutcome(
   db: Db,
-  input: { callId: string; personId: string; after: CallAfterInput; now: Date; origin: string },
+  input: { actor: Actor; callId: string; after: CallAfterInput; now: Date; origin: string },
 ): Promise<TalkResult<{ flagged: boolean; debriefQueued: number }>> {
   const call = await db.talkCall.findUnique({
     where: { id: input.callId },
     select: { volunteerId: true, status: true, outcome: true },
   });
-  if (!call || call.volunteerId !== input.personId) return refuse("not_found", "That call could not be found.");
+  // Only the volunteer who took it (even one suspended since): to anyone else it does not exist.
+  const personId = input.actor.kind === "person" ? input.actor.personId : null;
+  if (!call || !personId || call.volunteerId !== personId) return refuse("not_found", "That call could not be found.");
   if (call.status === "ACTIVE") return refuse("invalid", "End the call before recording how it went.");
   if (call.outcome) return refuse("invalid", "You have already recorded how this call went.");
   return db.$transaction(async (tx) => {
@@ -174,7 +177,7 @@ export async function recordCallOutcome(
       data: {
         at: input.now,
         action: "talk.outcome",
-        actorPersonId: input.personId,
+        actorPersonId: personId,
         details: { callId: input.callId, outcome: input.after.outcome },
       },
     });
@@ -183,7 +186,7 @@ export async function recordCallOutcome(
       await tx.safeguardingFlag.create({
         data: {
           callId: input.callId,
-          byPersonId: input.personId,
+          byPersonId: personId,
           category: input.after.safeguarding,
           // About the call's worker: the call names them (and erasure clears it there), so no subject here.
           createdAt: input.now,
@@ -193,7 +196,7 @@ export async function recordCallOutcome(
         data: {
           at: input.now,
           action: "safeguarding.flag",
-          actorPersonId: input.personId,
+          actorPersonId: personId,
           details: { callId: input.callId, category: input.after.safeguarding },
         },
       });
@@ -202,7 +205,7 @@ export async function recordCallOutcome(
     let debriefQueued = 0;
     if (input.after.debrief) {
       const [volunteer, coordinators] = await Promise.all([
-        tx.person.findUnique({ where: { id: input.personId }, select: { displayName: true } }),
+        tx.person.findUnique({ where: { id: personId }, select: { displayName: true } }),
         tx.person.findMany({
           where: { roles: { has: "COORDINATOR" }, status: "APPROVED", erasedAt: null, email: { not: null } },
           select: { id: true, email: true },
@@ -226,7 +229,7 @@ export async function recordCallOutcome(
         data: {
           at: input.now,
           action: "talk.debrief",
-          actorPersonId: input.personId,
+          actorPersonId: personId,
           details: { callId: input.callId },
         },
       });

@@ -159,10 +159,16 @@ describe("the 1:1 queue in PostgreSQL", () => {
     const accepted = await acceptOffer(db, { offerId: offer.offer.offerId, volunteerId: v, now });
     if (!accepted.ok) throw new Error("accept refused");
     const after = { outcome: "listened-and-supported" as const, safeguarding: "risk-to-self" as const, debrief: true };
-    const input = { callId: accepted.callId, personId: v, after, now, origin: "http://localhost:3000" };
+    const volunteer = { kind: "person", personId: v, roles: ["VOLUNTEER"], status: "APPROVED" } as const;
+    const input = { callId: accepted.callId, actor: volunteer, after, now, origin: "http://localhost:3000" };
     expect(await recordCallOutcome(db, input)).toMatchObject({ ok: false, code: "invalid" });
     expect(await endCall(db, { callId: accepted.callId, side: "volunteer", now })).toMatchObject({ ok: true });
-    expect(await recordCallOutcome(db, { ...input, personId: "00000000-0000-4000-8000-000000000000" })).toMatchObject({
+    expect(
+      await recordCallOutcome(db, {
+        ...input,
+        actor: { ...volunteer, personId: "00000000-0000-4000-8000-000000000000" },
+      }),
+    ).toMatchObject({
       ok: false,
       code: "not_found",
     });

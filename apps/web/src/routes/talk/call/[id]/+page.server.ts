@@ -36,8 +36,8 @@ export const actions: Actions = {
     const parsed = callAfterInput.safeParse(form);
     if (!parsed.success) return fail(400, { errors: fieldErrors(parsed.error) as Record<string, string> });
     const result = await recordCallOutcome(getDb(), {
+      actor: locals.actor,
       callId: params.id,
-      personId: locals.person.id,
       after: parsed.data,
       now: clockNow(),
       origin: env().ORIGIN,
