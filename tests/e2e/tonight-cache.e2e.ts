@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { Emitter } from "@socket.io/postgres-emitter";
+import { guestChannel } from "@offshift/core";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/launcher";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { SocketGuest } from "../support/livekit.js";
@@ -101,8 +102,8 @@ describe("Tonight from memory", () => {
   it("remembers what a guest counted themselves in for, until a count made by another process arrives", async () => {
     const guest = await newGuest("Elsewhere Owl");
     const { rows } = await sql.query<{ id: string }>(`select id from "Guest" where nickname = 'Elsewhere Owl'`);
-    // The attendance key of "guest:<id>" (db's attendanceKey): the table never holds the identity itself.
-    const key = createHash("sha256").update(`guest:${rows[0]!.id}`).digest("base64url");
+    // The attendance key of the guest's identity (db's attendanceKey): the table never holds the identity itself.
+    const key = createHash("sha256").update(guestChannel(rows[0]!.id)).digest("base64url");
     const counts = (html: string, id: string) => cardOf(html, id)?.includes("I can't make it now");
     // Counted in by another web instance: first in the database. The guest's Tonight is still the
     // remembered one (an earlier event may clear the memory first: then undo and try again).

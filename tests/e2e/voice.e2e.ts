@@ -167,13 +167,13 @@ describe("Voice", () => {
     // A call that has just ended (the 1:1 line itself is proven in talk.e2e.ts).
     const startedAt = new Date(sessionAt(1).getTime() + 60 * 60_000);
     const request = await db.talkRequest.create({
-      data: { requesterKey: `guest:${guest.id}`, status: "MATCHED", createdAt: startedAt, matchedAt: startedAt },
+      data: { requesterGuestId: guest.id, status: "MATCHED", createdAt: startedAt, matchedAt: startedAt },
     });
     const call = await db.talkCall.create({
       data: {
         requestId: request.id,
         volunteerId: people.dev!.id,
-        workerKey: `guest:${guest.id}`,
+        workerGuestId: guest.id,
         status: "ENDED",
         startedAt,
         endedAt: new Date(startedAt.getTime() + 20 * 60_000),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SignJWT } from "jose";
 import { Emitter } from "@socket.io/postgres-emitter";
 import pg from "pg";
-import { issueTicket } from "@offshift/core";
+import { issueTicket, personChannel } from "@offshift/core";
 import { createTestDatabase } from "@offshift/db/testing";
 import { TICKET_SECRET, client, connectError, startNode, waitFor, type Client } from "./test-helpers.js";
 import type { RealtimeServer } from "./server.js";
@@ -50,7 +50,7 @@ describe("socket handshake tickets", () => {
     const t = await issueTicket(TICKET_SECRET, { kind: "visitor" }, "vk");
     const [h, p, sig] = t.split(".");
     const claims = JSON.parse(Buffer.from(p!, "base64url").toString());
-    claims.sub = `person:${volunteer.personId}`;
+    claims.sub = personChannel(volunteer.personId);
     claims.roles = ["COORDINATOR"];
     claims.status = "APPROVED";
     const forged = [h, Buffer.from(JSON.stringify(claims)).toString("base64url"), sig].join(".");
@@ -95,7 +95,7 @@ describe("socket handshake tickets", () => {
 
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
     // Exactly what web does on suspension.
-    new Emitter(pool).in(`person:${volunteer.personId}`).disconnectSockets(true);
+    new Emitter(pool).in(personChannel(volunteer.personId)).disconnectSockets(true);
     expect(await gone).toBe("io server disconnect");
     await pool.end();
     expect(someoneElse.connected).toBe(true);

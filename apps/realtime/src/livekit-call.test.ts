@@ -1,7 +1,7 @@
 import { SignJWT } from "jose";
 import { TokenVerifier, type RoomServiceClient } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Actor, TalkOfferView } from "@offshift/core";
+import { guestChannel, personChannel, type Actor, type TalkOfferView } from "@offshift/core";
 import { createDb, type Db } from "@offshift/db";
 import { createTestDatabase, liveKitServerForTests, type TestLiveKit } from "@offshift/db/testing";
 import { callAudioIdentity, liveKitRoomName } from "./livekit.js";
@@ -106,8 +106,8 @@ describe.skipIf(!bin)("a 1:1 call on the real LiveKit server", () => {
     expect(vc.video?.room).toBe(room);
     workerIdentity = wc.sub!;
     volunteerIdentity = vc.sub!;
-    expect(workerIdentity).toBe(callAudioIdentity(TICKET_SECRET, callId, `guest:${workerGuestId}`));
-    expect(volunteerIdentity).toBe(callAudioIdentity(TICKET_SECRET, callId, `person:${volunteerId}`));
+    expect(workerIdentity).toBe(callAudioIdentity(TICKET_SECRET, callId, guestChannel(workerGuestId)));
+    expect(volunteerIdentity).toBe(callAudioIdentity(TICKET_SECRET, callId, personChannel(volunteerId)));
     // Identities and names say nothing about who is talking: aliases and the side.
     for (const c of [wc, vc]) {
       expect(c.sub).toMatch(/^m_[0-9a-f]{16}$/);

@@ -14,6 +14,7 @@ import {
   MESH_FULL_MESSAGE,
   MESH_MAX_MEMBERS,
   callAudioAdmission,
+  channelOf,
   mayPublish,
   roomAudioAdmission,
   type AudioAdmission,
@@ -327,7 +328,9 @@ export async function liveKitAdmission(
   if (ours.kind === "drop-in") return roomAudioAdmission(await readRoom(db, ours.occurrenceId), identity);
   const parties = await callParties(db, ours.callId);
   const identities = parties
-    ? Object.values(parties.keys).map((key) => callAudioIdentity(aliasSecret, ours.callId, key))
+    ? Object.values(parties.parties).flatMap((who) =>
+        who ? [callAudioIdentity(aliasSecret, ours.callId, channelOf(who))] : [],
+      )
     : [];
   return callAudioAdmission(parties && { status: parties.status, identities }, identity);
 }

@@ -120,7 +120,7 @@ describe("pushing with web-push", () => {
     const sender = createPushSender({ db, logger: silentLogger, vapid, agent: service.agent });
     const message = { kind: "talk-ready", callId: "c-1" } as const;
 
-    expect(await sender.send(`guest:${owl.guestId}`, "talk", message, { ttlSeconds: 90 })).toBe(2);
+    expect(await sender.send({ kind: "guest", id: owl.guestId }, "talk", message, { ttlSeconds: 90 })).toBe(2);
 
     const [phone] = pushesTo("owl-phone");
     expect(JSON.parse(phone!.text)).toEqual(pushNotification(message, true));
@@ -142,7 +142,9 @@ describe("pushing with web-push", () => {
     service.respond("kit-old-phone", 410);
     service.respond("kit-phone", 503);
     const sender = createPushSender({ db, logger: silentLogger, vapid, agent: service.agent });
-    expect(await sender.send(`guest:${kit.guestId}`, "talk", { kind: "talk-ready", callId: "c-2" })).toBe(0);
+    expect(await sender.send({ kind: "guest", id: kit.guestId }, "talk", { kind: "talk-ready", callId: "c-2" })).toBe(
+      0,
+    );
     expect(await db.pushSubscription.count({ where: { endpoint: gone.subscription.endpoint } })).toBe(0);
     expect(await db.pushSubscription.count({ where: { endpoint: busy.subscription.endpoint } })).toBe(1);
   });

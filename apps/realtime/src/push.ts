@@ -1,6 +1,6 @@
 import type { Agent } from "node:https";
 import webpush from "web-push";
-import { pushNotification, type PushMessage, type PushTopic } from "@offshift/core";
+import { pushNotification, type Identity, type PushMessage, type PushTopic } from "@offshift/core";
 import { pushTargetsFor, removePushSubscription, type Db, type PushTarget } from "@offshift/db";
 import type { Logger } from "pino";
 
@@ -13,11 +13,10 @@ export interface VapidConfig {
 
 export interface PushSender {
   /**
-   * Pushes `message` to every device of `identityKey` (`guest:<id>` / `person:<id>`)
-   * that chose `topic`, in each device's own wording. Never throws: a push is a
+   * Pushes `message` to every device of this guest or person that chose `topic`, in each device's own wording. Never throws: a push is a
    * nudge beside the live page, and a failure is logged without the address.
    */
-  send(identityKey: string, topic: PushTopic, message: PushMessage, options?: { ttlSeconds?: number }): Promise<number>;
+  send(identity: Identity, topic: PushTopic, message: PushMessage, options?: { ttlSeconds?: number }): Promise<number>;
   /** Pushes to one device already chosen (drop-in pushes); true when the push service took it. */
   sendTo(target: PushTarget, message: PushMessage, options?: { ttlSeconds?: number }): Promise<boolean>;
 }
@@ -62,8 +61,8 @@ export function createPushSender(options: {
   };
   return {
     sendTo,
-    async send(identityKey, topic, message, sendOptions) {
-      const targets = await pushTargetsFor(db, identityKey, topic);
+    async send(identity, topic, message, sendOptions) {
+      const targets = await pushTargetsFor(db, identity, topic);
       const sent = await Promise.all(targets.map((target) => sendTo(target, message, sendOptions)));
       return sent.filter(Boolean).length;
     },

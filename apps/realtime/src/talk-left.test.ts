@@ -96,7 +96,7 @@ describe("talk requests from workers who left", () => {
     const accepted = await send(maria, "talk:accept", { offerId: offers[0]!.offerId });
     expect(accepted).toMatchObject({ ok: true });
     const call = await db.talkCall.findFirstOrThrow({ where: { status: "ACTIVE" } });
-    expect(call.workerKey).toBe(`guest:${(guests[30] as { guestId: string }).guestId}`);
+    expect(call.workerGuestId).toBe((guests[30] as { guestId: string }).guestId);
 
     // After the grace the 30 are closed (not "waiting for ever"), and counted as having left.
     clock += WORKER_GRACE_MS + 1000;

@@ -1,77 +1,52 @@
 import { z } from "zod";
 import {
   TALK_COMMANDS,
-  can,
-  identityRoomFor,
+  channelOf,
+  identityOf,
   parseTalkCommand,
   type ClientToServerEvents,
   type InterServerEvents,
   type ServerToClientEvents,
   type SocketData,
   type CallView,
+  type Refusal,
   type TalkAck,
   type TalkCommand,
   type TalkError,
+  type TalkErrorCode,
   type TalkReply,
   meshSignal,
   callChannel,
   callSideChannel,
-  personChannel,
   roomMemberChannel,
 } from "@offshift/core";
 import {
-  acceptOffer,
+  acceptTalkOffer,
+  askToTalk,
   callSide,
-  cancelTalk,
-  declineOffer,
-  dispatchOffers,
-  dropTalkPresence,
-  endCall,
+  cancelTalkRequest,
+  declineTalkOffer,
+  goOffCall,
+  goOnCall,
+  hangUp,
   heartbeatTalkNode,
-  loadCallView,
-  loadRoomContext,
-  onCallStatus,
-  requestTalk,
-  startOnCall,
-  stepAside,
-  stopOnCall,
-  talkStatus,
-  touchCallPresence,
-  touchOnCallPresence,
-  touchWaitingPresence,
-  type ClosedOffer,
+  joinCall,
+  leaveTalkPage,
+  runTalkMatcher,
+  stepAsideFromRoom,
+  syncOnCall,
+  syncTalk,
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
 import type { NodeDeps } from "./deps.js";
 import { registerCommands } from "./commands.js";
 import { SIGNALS_RATE_LIMITED, socketLimits } from "./limits.js";
 import type { PushSender } from "./push.js";
+import { closeCallHere, dispatchTalkEffects, ONCALL_ROOM, TALK_WAITING_ROOM } from "./talk-effects.js";
 
 type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-/** Workers with an open request: told to refresh their position when the queue moves. */
-export const TALK_WAITING_ROOM = "talk:waiting";
-/** On-call volunteers' open pages: told when the number waiting changes. */
-export const ONCALL_ROOM = "oncall";
-export { callChannel };
-const sideChannel = callSideChannel;
-const personRoom = personChannel;
-
-/**
- * A call ended: this node's sockets in it are told its final state, then taken
- * out of its channels. Every node does this for its own sockets (the node that
- * ended it, and the others on `call:ended`), so the state cannot reach a
- * socket after its leave: across the cluster adapter the two would travel
- * separately and could arrive in either order. The leave waits a tick because
- * the adapter sends a broadcast on the next tick.
- */
-function closeCallHere(io: NodeDeps["io"], callId: string, view: Omit<CallView, "me"> | null): void {
-  const channel = callChannel(callId);
-  if (view) io.local.to(channel).emit("call:state", view);
-  process.nextTick(() =>
-    io.local.in(channel).socketsLeave([channel, sideChannel(callId, "worker"), sideChannel(callId, "volunteer")]),
-  );
-}
+export { callChannel, ONCALL_ROOM, TALK_WAITING_ROOM };
 
 /** Mesh signalling inside a call: to the other side, bounded and shaped here (never stored). */
 const callSignal = z.object({
@@ -80,6 +55,9 @@ const callSignal = z.object({
 });
 
 const error = (code: TalkError["code"], message: string): TalkAck<never> => ({ ok: false, error: { code, message } });
+
+/** Realtime's one mapper from a use case's refusal to the socket acknowledgement (its code and plain words). */
+const ackOf = (refusal: Refusal<TalkErrorCode>): TalkAck<never> => error(refusal.code, refusal.message);
 
 export interface TalkOptions {
   /** How often the matcher runs on this node (offers time out, the queue is worked). */
@@ -97,13 +75,19 @@ export interface TalkService {
   stop(): void;
 }
 
+interface Services {
+  kick(): void;
+  push?: PushSender | undefined;
+}
+
 /**
  * The 1:1 line on this node: socket handlers for workers (ask, cancel,
  * where am I), on-call volunteers (on/off call, accept, decline), drop-in
  * facilitators (step aside) and both sides of a call (join, side-chat,
  * signalling, end); and the matcher, run every second and after every
  * change. All state is in PostgreSQL, so any node can serve any socket and
- * every node may run the matcher at once.
+ * every node may run the matcher at once. Each handler calls one use case of
+ * packages/db/src/talk/use-cases.ts and hands its effects to talk-effects.ts.
  */
 export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkService {
   const { io, db, logger } = deps;
@@ -112,13 +96,7 @@ export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkServic
   let stopped = false;
   let lastHeartbeat = 0;
   const heartbeatEveryMs = options.heartbeatEveryMs ?? 10_000;
-
-  const notifyClosed = (closed: ClosedOffer[]) => {
-    for (const c of closed) {
-      io.to(personRoom(c.volunteerId)).emit("talk:offer-closed", { offerId: c.offerId, reason: c.reason });
-      io.to(c.requesterKey).emit("talk:changed");
-    }
-  };
+  const services: Services = { kick: () => kick(), push: options.push };
 
   const tick = async () => {
     if (stopped) return;
@@ -135,36 +113,11 @@ export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkServic
           await heartbeatTalkNode(db, deps.nodeId, now);
           lastHeartbeat = now.getTime();
         }
-        const r = await dispatchOffers(db, now, { abandonAfterMs: options.abandonAfterMs });
-        notifyClosed(r.closed);
-        for (const o of r.offered) {
-          io.to(personRoom(o.volunteerId)).emit("talk:offer", o.offer);
-          io.to(o.requesterKey).emit("talk:changed");
-          // The offer itself, to a locked phone; it expires with the offer, which still passes on at its timeout.
-          const ttlSeconds = Math.max(1, Math.round((Date.parse(o.offer.expiresAt) - now.getTime()) / 1000));
-          void options.push?.send(
-            personRoom(o.volunteerId),
-            "offers",
-            { kind: "talk-offer", offerId: o.offer.offerId, answerWithinSeconds: ttlSeconds },
-            { ttlSeconds },
-          );
-        }
-        for (const personId of r.offCall) io.to(personRoom(personId)).emit("oncall:changed");
-        if (r.left.length > 0) {
-          // Closed after the grace: the queue moved up, and volunteers see fewer waiting.
-          io.to(ONCALL_ROOM).emit("oncall:changed");
-          for (const key of r.left) io.to(key).emit("talk:changed");
-          logger.info({ left: r.left.length }, "talk requests closed: the worker left");
-        }
-        for (const callId of r.abandoned) {
-          void deps.audio.endCall(callId);
-          const view = await loadCallView(db, callId, now);
-          if (view) io.to(callChannel(callId)).emit("call:state", view);
-        }
-        if (r.closed.length + r.offered.length + r.left.length > 0) {
-          io.to(TALK_WAITING_ROOM).emit("talk:changed");
+        const { result: r, effects } = await runTalkMatcher(db, now, { abandonAfterMs: options.abandonAfterMs });
+        dispatchTalkEffects(deps, services, effects);
+        if (r.left.length > 0) logger.info({ left: r.left.length }, "talk requests closed: the worker left");
+        if (r.closed.length + r.offered.length + r.left.length > 0)
           logger.info({ offered: r.offered.length, closed: r.closed.length }, "talk queue moved");
-        }
       } while (again && !stopped);
     } catch (err) {
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, "talk matcher failed; will retry");
@@ -179,7 +132,7 @@ export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkServic
   io.on("call:ended", (callId: unknown, view: unknown) => {
     if (typeof callId === "string") closeCallHere(io, callId, (view ?? null) as Omit<CallView, "me"> | null);
   });
-  io.on("connection", (socket) => registerTalkHandlers(socket, deps, { kick, notifyClosed, push: options.push }));
+  io.on("connection", (socket) => registerTalkHandlers(socket, deps, services));
 
   return {
     kick,
@@ -190,170 +143,118 @@ export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkServic
   };
 }
 
-function registerTalkHandlers(
-  socket: Socket,
-  deps: NodeDeps,
-  service: { kick(): void; notifyClosed(closed: ClosedOffer[]): void; push?: PushSender },
-): void {
+function registerTalkHandlers(socket: Socket, deps: NodeDeps, services: Services): void {
   const { io, db, logger } = deps;
   const limits = socketLimits(socket.id, "talk");
   const { signals, allowed, signalAllowed } = limits;
+  const page = { socketId: socket.id, nodeId: deps.nodeId };
+  const dispatch = (effects: Parameters<typeof dispatchTalkEffects>[2]) => dispatchTalkEffects(deps, services, effects);
 
+  // Parse, rate limit and gate are the pipeline's (commands.ts); each case: the use case, the socket's own
+  // channels and state, the effects, the acknowledgement.
   const run = async (command: TalkCommand): Promise<TalkAck<TalkReply>> => {
     const actor = socket.data.actor;
-    const key = identityRoomFor(actor);
     const now = deps.now();
-    const volunteerId = actor.kind === "person" && can(actor, "oncall.start") ? actor.personId : null;
-    const needVolunteer = () => error("forbidden", "Only approved volunteers can be on call.");
 
     switch (command.name) {
       case "talk:request": {
-        if (!can(actor, "talk.request") || !key) return error("forbidden", "Choose a nickname first.");
-        const r = await requestTalk(db, {
-          requesterKey: key,
-          preferences: command.payload,
-          now,
-          page: { socketId: socket.id, nodeId: deps.nodeId },
-        });
-        if (!r.ok) return r;
-        socket.data.waiting = { requesterKey: key };
+        const r = await askToTalk(db, { actor, preferences: command.payload, page, now });
+        if (!r.ok) return ackOf(r);
+        socket.data.waiting = { requester: r.requester };
         await socket.join(TALK_WAITING_ROOM);
-        io.to(ONCALL_ROOM).emit("oncall:changed");
-        service.kick();
-        return { ok: true, data: { requestId: r.requestId, status: await talkStatus(db, { requesterKey: key, now }) } };
+        dispatch(r.effects);
+        return { ok: true, data: { requestId: r.requestId, status: r.status } };
       }
       case "talk:cancel": {
-        if (!key) return error("forbidden", "Choose a nickname first.");
-        const r = await cancelTalk(db, { requestId: command.payload.requestId, requesterKey: key, now });
-        if (!r.ok) return r;
-        service.notifyClosed(r.withdrawn.map((w) => ({ ...w, requesterKey: key, reason: "withdrawn" })));
+        const r = await cancelTalkRequest(db, { actor, requestId: command.payload.requestId, now });
+        if (!r.ok) return ackOf(r);
         await socket.leave(TALK_WAITING_ROOM);
-        io.to(ONCALL_ROOM).emit("oncall:changed");
-        io.to(TALK_WAITING_ROOM).emit("talk:changed");
-        service.kick();
-        return { ok: true, data: { status: await talkStatus(db, { requesterKey: key, now }) } };
+        dispatch(r.effects);
+        return { ok: true, data: { status: r.status } };
       }
       case "talk:sync": {
-        if (!key) return { ok: true, data: { status: await talkStatus(db, { requesterKey: "visitor", now }) } };
-        let status = await talkStatus(db, { requesterKey: key, now });
-        if (status.state === "waiting") {
+        const r = await syncTalk(db, { actor, page, pageWasWaiting: !!socket.data.waiting, now });
+        if (!r.ok) return ackOf(r);
+        if (r.waiting) {
           // A page (back) on a waiting request: it stays alive, and a reconnect inside the grace keeps its place.
-          const back = !socket.data.waiting;
-          await touchWaitingPresence(db, { socketId: socket.id, requesterKey: key, nodeId: deps.nodeId, now });
-          socket.data.waiting = { requesterKey: key };
+          socket.data.waiting = { requester: r.waiting };
           await socket.join(TALK_WAITING_ROOM);
-          if (back) {
-            status = await talkStatus(db, { requesterKey: key, now });
-            io.to(TALK_WAITING_ROOM).emit("talk:changed");
-            io.to(ONCALL_ROOM).emit("oncall:changed");
-            service.kick();
-          }
         }
-        return { ok: true, data: { status } };
+        dispatch(r.effects);
+        return { ok: true, data: { status: r.status } };
       }
       case "oncall:start": {
-        if (!volunteerId) return needVolunteer();
-        const r = await startOnCall(db, { personId: volunteerId, slotId: command.payload.slotId, now });
-        if (!r.ok) return r;
-        await touchOnCallPresence(db, { socketId: socket.id, personId: volunteerId, nodeId: deps.nodeId, now });
-        socket.data.onCall = { personId: volunteerId };
+        const r = await goOnCall(db, { actor, slotId: command.payload.slotId, page, now });
+        if (!r.ok) return ackOf(r);
+        socket.data.onCall = { personId: r.personId };
         await socket.join(ONCALL_ROOM);
-        io.to(personRoom(volunteerId)).emit("oncall:changed");
-        io.to(TALK_WAITING_ROOM).emit("talk:changed");
-        service.kick();
-        return { ok: true, data: { onCall: await onCallStatus(db, { personId: volunteerId, now }) } };
+        dispatch(r.effects);
+        return { ok: true, data: { onCall: r.onCall } };
       }
       case "oncall:stop": {
-        if (!volunteerId) return needVolunteer();
-        service.notifyClosed(await stopOnCall(db, { personId: volunteerId, now }));
-        io.to(personRoom(volunteerId)).emit("oncall:changed");
-        io.to(TALK_WAITING_ROOM).emit("talk:changed");
-        service.kick();
-        return { ok: true, data: { onCall: await onCallStatus(db, { personId: volunteerId, now }) } };
+        const r = await goOffCall(db, { actor, now });
+        if (!r.ok) return ackOf(r);
+        dispatch(r.effects);
+        return { ok: true, data: { onCall: r.onCall } };
       }
       case "oncall:sync": {
-        if (!volunteerId) return needVolunteer();
-        const status = await onCallStatus(db, { personId: volunteerId, now });
-        if (status.onCall) {
-          await touchOnCallPresence(db, { socketId: socket.id, personId: volunteerId, nodeId: deps.nodeId, now });
-          socket.data.onCall = { personId: volunteerId };
+        const r = await syncOnCall(db, { actor, page, now });
+        if (!r.ok) return ackOf(r);
+        if (r.onCall.onCall) {
+          socket.data.onCall = { personId: r.personId };
           await socket.join(ONCALL_ROOM);
-          service.kick();
         }
-        return { ok: true, data: { onCall: status } };
+        dispatch(r.effects);
+        return { ok: true, data: { onCall: r.onCall } };
       }
       case "talk:accept": {
-        if (!volunteerId) return needVolunteer();
-        const r = await acceptOffer(db, { offerId: command.payload.offerId, volunteerId, now });
-        if (!r.ok) return r;
-        io.to(r.requesterKey).emit("talk:matched", { callId: r.callId });
-        // For a worker whose page is in the background or whose phone is locked.
-        void service.push?.send(r.requesterKey, "talk", { kind: "talk-ready", callId: r.callId }, { ttlSeconds: 120 });
-        io.to(personRoom(volunteerId)).emit("talk:offer-closed", {
-          offerId: command.payload.offerId,
-          reason: "accepted",
-        });
-        io.to(TALK_WAITING_ROOM).emit("talk:changed");
-        io.to(ONCALL_ROOM).emit("oncall:changed");
-        logger.info("talk offer accepted");
+        const r = await acceptTalkOffer(db, { actor, offerId: command.payload.offerId, now });
+        if (!r.ok) return ackOf(r);
+        dispatch(r.effects);
         return { ok: true, data: { callId: r.callId } };
       }
       case "talk:decline": {
-        if (!volunteerId) return needVolunteer();
-        const r = await declineOffer(db, { offerId: command.payload.offerId, volunteerId, now });
-        if (!r.ok) return r;
-        service.notifyClosed(r.closed);
-        service.kick();
+        const r = await declineTalkOffer(db, { actor, offerId: command.payload.offerId, now });
+        if (!r.ok) return ackOf(r);
+        dispatch(r.effects);
         return { ok: true };
       }
       case "talk:step-aside": {
+        // Who that member of the facilitator's room is: whichever of their sockets is here says.
         const room = socket.data.room;
-        if (!room) return error("forbidden", "Only this session's facilitators can do that.");
-        const context = await loadRoomContext(db, room.occurrenceId);
-        if (!context || !can(actor, "room.moderate", { facilitatorIds: context.facilitatorIds }))
-          return error("forbidden", "Only this session's facilitators can do that.");
-        const targets = await io.in(roomMemberChannel(room.occurrenceId, command.payload.participantId)).fetchSockets();
-        const targetKey = targets.map((t) => identityRoomFor(t.data.actor)).find((k): k is string => !!k);
-        if (!targetKey) return error("not_found", "That participant is not in the room any more.");
-        const r = await stepAside(db, {
-          requesterKey: targetKey,
-          occurrenceId: room.occurrenceId,
-          byPersonId: actor.kind === "person" ? actor.personId : null,
-          now,
-        });
-        if (!r.ok) return r;
-        io.to(targetKey).emit("talk:stepped-aside", { requestId: r.requestId });
-        io.to(ONCALL_ROOM).emit("oncall:changed");
-        service.kick();
+        const sockets = room
+          ? await io.in(roomMemberChannel(room.occurrenceId, command.payload.participantId)).fetchSockets()
+          : [];
+        const participant = sockets.map((t) => identityOf(t.data.actor)).find((who) => !!who) ?? null;
+        const r = await stepAsideFromRoom(db, { actor, occurrenceId: room?.occurrenceId ?? null, participant, now });
+        if (!r.ok) return ackOf(r);
+        dispatch(r.effects);
         return { ok: true, data: { requestId: r.requestId } };
       }
       case "call:join": {
         const callId = command.payload.callId;
-        const side = await callSide(db, { callId, identityKey: key });
-        if (!side) return error("not_found", "That call could not be found.");
-        if (side.status === "ACTIVE") {
-          socket.data.call = { callId, side: side.side };
-          await socket.join([callChannel(callId), sideChannel(callId, side.side)]);
-          await touchCallPresence(db, { socketId: socket.id, callId, side: side.side, nodeId: deps.nodeId, now });
-        }
-        const view = await loadCallView(db, callId, now);
-        if (!view) return error("not_found", "That call could not be found.");
-        if (side.status !== "ACTIVE") return { ok: true, data: { call: { ...view, me: side.side } } };
-        io.to(callChannel(callId)).emit("call:state", view);
-        // callSide found this identity on the call, so the key is there.
-        const audio = await deps.audio.callJoinInfo(callId, { identityKey: key!, side: side.side });
-        return { ok: true, data: { call: { ...view, me: side.side }, audio } };
+        const r = await joinCall(db, { actor, callId, page, now });
+        if (!r.ok) return ackOf(r);
+        if (!r.active) return { ok: true, data: { call: { ...r.call, me: r.side } } };
+        socket.data.call = { callId, side: r.side };
+        await socket.join([callChannel(callId), callSideChannel(callId, r.side)]);
+        dispatch(r.effects);
+        const audio = await deps.audio.callJoinInfo(callId, { identityKey: channelOf(r.identity), side: r.side });
+        return { ok: true, data: { call: { ...r.call, me: r.side }, audio } };
       }
       case "call:audio-token": {
         // A fresh token for a side already in the call (their audio is reconnecting); none once it ended.
         const call = socket.data.call;
         if (!call) return error("not_found", "Join the call first.");
-        const side = await callSide(db, { callId: call.callId, identityKey: key });
-        if (!side || side.side !== call.side) return error("not_found", "That call could not be found.");
+        const identity = identityOf(actor);
+        const side = await callSide(db, { callId: call.callId, identity });
+        if (!side || !identity || side.side !== call.side) return error("not_found", "That call could not be found.");
         if (side.status !== "ACTIVE") return error("ended", "This call has ended.");
         return {
           ok: true,
-          data: { audio: await deps.audio.callJoinInfo(call.callId, { identityKey: key!, side: side.side }) },
+          data: {
+            audio: await deps.audio.callJoinInfo(call.callId, { identityKey: channelOf(identity), side: side.side }),
+          },
         };
       }
       case "call:chat": {
@@ -370,16 +271,9 @@ function registerTalkHandlers(
       case "call:end": {
         const call = socket.data.call;
         if (!call) return error("not_found", "Join the call first.");
-        const r = await endCall(db, { callId: call.callId, side: call.side, now });
-        if (!r.ok) return r;
-        const view = await loadCallView(db, call.callId, now);
-        closeCallHere(io, call.callId, view);
-        io.serverSideEmit("call:ended", call.callId, view);
-        // Both sides leave the audio too: the call's LiveKit room is deleted (nothing to do on the mesh).
-        void deps.audio.endCall(call.callId);
-        io.to(personRoom(r.volunteerId)).emit("oncall:changed");
-        service.kick();
-        logger.info({ by: call.side }, "talk call ended");
+        const r = await hangUp(db, { actor, callId: call.callId, now });
+        if (!r.ok) return ackOf(r);
+        dispatch(r.effects);
         return { ok: true };
       }
     }
@@ -414,26 +308,18 @@ function registerTalkHandlers(
     const call = socket.data.call;
     if (!call) return reply(error("not_found", "Join the call first."));
     // `from` is the side the server knows this socket is on, never taken from the payload.
-    io.to(sideChannel(call.callId, parsed.data.to)).emit("rtc:signal", { from: call.side, signal: parsed.data.signal });
+    io.to(callSideChannel(call.callId, parsed.data.to)).emit("rtc:signal", {
+      from: call.side,
+      signal: parsed.data.signal,
+    });
     reply({ ok: true });
   });
 
   socket.on("disconnect", () => {
     if (!socket.data.onCall && !socket.data.call && !socket.data.waiting) return;
     void (async () => {
-      const now = deps.now();
-      const { closed, callIds } = await dropTalkPresence(db, { socketId: socket.id, now });
-      service.notifyClosed(closed);
-      if (socket.data.waiting) {
-        // Positions count only workers who are here: those behind move up (and back if this one returns).
-        io.to(TALK_WAITING_ROOM).emit("talk:changed");
-        io.to(ONCALL_ROOM).emit("oncall:changed");
-      }
-      for (const callId of callIds) {
-        const view = await loadCallView(db, callId, now);
-        if (view) io.to(callChannel(callId)).emit("call:state", view);
-      }
-      if (closed.length > 0) service.kick();
+      const r = await leaveTalkPage(db, { socketId: socket.id, wasWaiting: !!socket.data.waiting, now: deps.now() });
+      dispatch(r.effects);
     })().catch((err: unknown) =>
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, "talk presence cleanup failed"),
     );

@@ -156,42 +156,31 @@ export {
   type RoomTruth,
 } from "./room/live.js";
 export { listSafeguardingFlags, reviewSafeguardingFlag, type SafeguardingRow } from "./safeguarding.js";
+// The 1:1 line: apps call its use cases (each takes the actor and returns effects) and a few reads;
+// the steps they are made of stay inside the package.
 export {
-  requestTalk,
-  stepAside,
-  cancelTalk,
-  talkStatus,
-  talkAvailability,
-  type TalkResult,
-  type TalkCounts,
-} from "./talk/requests.js";
-export {
-  dispatchOffers,
-  acceptOffer,
-  declineOffer,
-  withdrawOffersOf,
-  withdrawOffersForWorker,
-  type ClosedOffer,
-  type MadeOffer,
-  type DispatchResult,
-} from "./talk/matching.js";
-export {
-  talkLineSlotsNow,
-  startOnCall,
-  stopOnCall,
-  touchOnCallPresence,
-  dropTalkPresence,
-  heartbeatTalkNode,
-  onCallStatus,
-  loadOfferView,
-} from "./talk/oncall.js";
-export { touchWaitingPresence } from "./talk/presence.js";
+  askToTalk,
+  cancelTalkRequest,
+  syncTalk,
+  stepAsideFromRoom,
+  goOnCall,
+  goOffCall,
+  syncOnCall,
+  acceptTalkOffer,
+  declineTalkOffer,
+  joinCall,
+  hangUp,
+  leaveTalkPage,
+  runTalkMatcher,
+  type TalkPage,
+} from "./talk/use-cases.js";
+export { talkAvailability, type TalkResult, type TalkOutcome, type TalkCounts } from "./talk/requests.js";
+export { type ClosedOffer, type MadeOffer, type DispatchResult } from "./talk/matching.js";
+export { talkLineSlotsNow, heartbeatTalkNode } from "./talk/oncall.js";
 export {
   callSide,
   callParties,
   loadCallView,
-  touchCallPresence,
-  endCall,
   loadCallForVolunteer,
   recordCallOutcome,
   listDebriefRequests,

@@ -31,6 +31,12 @@ export async function listSafeguardingFlags(db: Db, limit = 100): Promise<Safegu
     where: { id: { in: flags.map((f) => f.occurrenceId).filter((id): id is string => !!id) } },
     select: { id: true, title: true, startsAt: true },
   });
+  // A concern raised after a call is about the call's worker while the call still names them (not once erased).
+  const calls = await db.talkCall.findMany({
+    where: { id: { in: flags.map((f) => f.callId).filter((id): id is string => !!id) } },
+    select: { id: true, workerPersonId: true, workerGuestId: true },
+  });
+  const callAboutSomeone = new Set(calls.filter((c) => c.workerPersonId || c.workerGuestId).map((c) => c.id));
   const name = new Map(people.map((p) => [p.id, firstName(p.displayName)]));
   const occ = new Map(occurrences.map((o) => [o.id, o]));
   return flags.map((f) => ({
@@ -41,7 +47,7 @@ export async function listSafeguardingFlags(db: Db, limit = 100): Promise<Safegu
     session: f.occurrenceId ? (occ.get(f.occurrenceId)?.title ?? null) : null,
     sessionStartsAt: f.occurrenceId ? (occ.get(f.occurrenceId)?.startsAt ?? null) : null,
     raisedBy: name.get(f.byPersonId) ?? "Former volunteer",
-    aboutSomeone: !!f.subjectKey,
+    aboutSomeone: !!f.subjectKey || (!!f.callId && callAboutSomeone.has(f.callId)),
     fromCall: !!f.callId,
   }));
 }

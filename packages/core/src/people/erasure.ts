@@ -112,10 +112,3 @@ export function handoverSummaryMail(
     text: lines.join("\n"),
   };
 }
-
-/**
- * The identity key that replaces a guest's or person's on rows kept for
- * anonymous totals: random per row, so the rows no longer link to anyone or
- * to each other.
- */
-export const ERASED_KEY_PREFIX = "gone:";

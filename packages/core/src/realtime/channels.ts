@@ -15,9 +15,39 @@ export const personChannel = (personId: string) => `person:${personId}`;
 export const guestChannel = (guestId: string) => `guest:${guestId}`;
 export const visitorChannel = (visitorKey: string) => `visitor:${visitorKey}`;
 
+/**
+ * Who someone is, as data: a signed-in person or a guest (an anonymous
+ * visitor has no stable identity). This, not a channel name, is what use
+ * cases take and what the database stores (as a person id or a guest id).
+ */
+export type Identity = { kind: "person"; id: string } | { kind: "guest"; id: string };
+
+/** The identity of a signed-in person or a guest; null for an anonymous visitor. */
+export const identityOf = (actor: Actor): Identity | null =>
+  actor.kind === "person"
+    ? { kind: "person", id: actor.personId }
+    : actor.kind === "guest"
+      ? { kind: "guest", id: actor.guestId }
+      : null;
+
+/** The channel that reaches every socket of one identity (and the key its aliases are derived from). */
+export const channelOf = (identity: Identity): string =>
+  identity.kind === "person" ? personChannel(identity.id) : guestChannel(identity.id);
+
+/** The identity whose channel this is, or null for any other channel (a visitor's, a room's, a call's). */
+export function identityOfChannel(channel: string): Identity | null {
+  const parsed = parseIdentity(channel);
+  return parsed && parsed.kind !== "visitor" && parsed.id ? { kind: parsed.kind, id: parsed.id } : null;
+}
+
+export const sameIdentity = (a: Identity | null, b: Identity | null): boolean =>
+  !!a && !!b && a.kind === b.kind && a.id === b.id;
+
 /** The identity channel of a signed-in person or a guest; null for an anonymous visitor (no stable identity). */
-export const identityRoomFor = (actor: Actor): string | null =>
-  actor.kind === "person" ? personChannel(actor.personId) : actor.kind === "guest" ? guestChannel(actor.guestId) : null;
+export const identityRoomFor = (actor: Actor): string | null => {
+  const identity = identityOf(actor);
+  return identity && channelOf(identity);
+};
 
 /** An identity channel split into its kind and id (the ticket's subject is one), or null if it is not one. */
 export function parseIdentity(key: string): { kind: IdentityKind; id: string } | null {

@@ -1,4 +1,5 @@
 import type { Actor } from "../access/can.js";
+import type { Identity } from "./channels.js";
 import type { RoomAck, RoomCommandName } from "../room/commands.js";
 import type { RoomSnapshot } from "../room/state.js";
 import type { RoomPatch } from "../room/patch.js";
@@ -157,5 +158,5 @@ export interface SocketData {
   /** This socket is an open on-call page (reachable for offers). */
   onCall?: { personId: string };
   /** This socket is a worker's page waiting for a volunteer (keeps their request alive). */
-  waiting?: { requesterKey: string };
+  waiting?: { requester: Identity };
 }

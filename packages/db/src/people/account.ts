@@ -1,17 +1,11 @@
 import { randomUUID } from "node:crypto";
-import {
-  ERASED_KEY_PREFIX,
-  guestChannel,
-  memberAlias,
-  personChannel,
-  type Effect,
-  type Handover,
-} from "@offshift/core";
+import { channelOf, memberAlias, type Effect, type Handover, type Identity } from "@offshift/core";
 import type { Db } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { attendanceKey } from "../dropins/mutations.js";
 import { handOverSessionsIn, handoverEffects } from "../dropins/handover.js";
 import { withdrawOffersOfIn, type ClosedOffer } from "../talk/matching.js";
+import { asRequester, asWorker } from "../talk/identity.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -74,14 +68,14 @@ export async function exportPersonData(db: Db, personId: string, now: Date) {
     },
   });
   if (!person) return null;
-  const identity = personChannel(personId);
+  const identity: Identity = { kind: "person", id: personId };
   const [coverTaken, talkRequests, flagsRaised, flagsReviewed, auditEvents, intents, mail] = await Promise.all([
     db.rotaSwapOffer.findMany({
       where: { takenById: personId },
       select: { decidedAt: true, slot: { select: { startsAt: true, endsAt: true } } },
     }),
     db.talkRequest.findMany({
-      where: { requesterKey: identity },
+      where: { requesterPersonId: personId },
       select: {
         language: true,
         experience: true,
@@ -103,7 +97,7 @@ export async function exportPersonData(db: Db, personId: string, now: Date) {
       orderBy: { at: "asc" },
     }),
     db.attendanceIntent.findMany({
-      where: { browserKey: attendanceKey(identity) },
+      where: { browserKey: attendanceKey(channelOf(identity)) },
       select: { createdAt: true, occurrence: { select: { title: true, startsAt: true } } },
     }),
     person.email
@@ -157,7 +151,8 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  * Erasure, in one transaction: everything that identifies the person goes;
  * rows that count towards anonymous totals (calls taken, sessions run, rota
  * slots worked, audit of decisions) stay, re-keyed to a fresh random id that
- * nothing outside the database has ever seen, so they link back to nobody.
+ * nothing outside the database has ever seen (1:1 requests and calls they made
+ * as a worker name nobody), so they link back to nobody.
  * Upcoming sessions they were to run go to the series' backup or are
  * cancelled, and coordinators get one mail saying which.
  */
@@ -178,7 +173,7 @@ export async function erasePerson(
       const handed = await handOverSessionsIn(tx, { ...input, eventId: shellId, reason: "deleted" });
       const withdrawnOffers = await withdrawOffersOfIn(tx, personId, now);
       const asVolunteer = await endActiveCalls(tx, { volunteerId: personId, now });
-      const asWorker = await forgetIdentityIn(tx, personChannel(personId), now, input.aliasSecret);
+      const asWorker = await forgetIdentityIn(tx, { kind: "person", id: personId }, now, input.aliasSecret);
       const endedCalls = [...asVolunteer.map((c) => c.id), ...asWorker.endedCalls];
       await eraseMailAbout(tx, { personId, email: before.email, displayName: before.displayName });
 
@@ -240,12 +235,12 @@ export async function erasePerson(
   );
 }
 
-async function endActiveCalls(tx: Tx, where: { volunteerId?: string; workerKey?: string; now: Date }) {
+async function endActiveCalls(tx: Tx, where: { volunteerId?: string; worker?: Identity; now: Date }) {
   const side = where.volunteerId ? "volunteer" : "worker";
   const calls = await tx.talkCall.updateManyAndReturn({
     where: {
       status: "ACTIVE",
-      ...(where.volunteerId ? { volunteerId: where.volunteerId } : { workerKey: where.workerKey! }),
+      ...(where.volunteerId ? { volunteerId: where.volunteerId } : asWorker(where.worker!)),
     },
     data: { status: "ENDED", endedAt: where.now, endedBy: side },
     select: { id: true, volunteerId: true },
@@ -258,18 +253,18 @@ async function endActiveCalls(tx: Tx, where: { volunteerId?: string; workerKey?:
 }
 
 /**
- * What an identity key ("guest:<id>" / "person:<id>") leaves behind as a
- * worker: open requests are closed (pending offers withdrawn), live calls
- * end, and the rows kept for the 1:1 line's totals get a random key each.
+ * What a guest or person leaves behind as a worker: open requests are closed
+ * (pending offers withdrawn), live calls end, and the rows kept for the 1:1
+ * line's totals name nobody any more (so they link to no one, nor to each other).
  */
 async function forgetIdentityIn(
   tx: Tx,
-  identity: string,
+  identity: Identity,
   now: Date,
   aliasSecret: string,
 ): Promise<{ withdrawn: ClosedOffer[]; endedCalls: string[] }> {
   const open = await tx.talkRequest.findMany({
-    where: { requesterKey: identity, status: { in: ["WAITING", "OFFERED"] } },
+    where: { ...asRequester(identity), status: { in: ["WAITING", "OFFERED"] } },
     select: { id: true },
   });
   const ids = open.map((r) => r.id);
@@ -285,22 +280,25 @@ async function forgetIdentityIn(
     data: { status: "CANCELLED", closedAt: now },
   });
   // Their waiting pages (a request's proof of a live worker) go with the request.
-  await tx.talkPresence.deleteMany({ where: { requesterKey: identity } });
-  const ended = await endActiveCalls(tx, { workerKey: identity, now });
-  await tx.$executeRaw`UPDATE "TalkRequest" SET "requesterKey" = ${ERASED_KEY_PREFIX} || gen_random_uuid() WHERE "requesterKey" = ${identity}`;
-  await tx.$executeRaw`UPDATE "TalkCall" SET "workerKey" = ${ERASED_KEY_PREFIX} || gen_random_uuid() WHERE "workerKey" = ${identity}`;
-  // A concern raised about them stays counted, but no longer points at anyone.
-  await tx.safeguardingFlag.updateMany({ where: { subjectKey: identity }, data: { subjectKey: null } });
-  await tx.attendanceIntent.deleteMany({ where: { browserKey: attendanceKey(identity) } });
+  await tx.talkPresence.deleteMany({ where: asRequester(identity) });
+  const ended = await endActiveCalls(tx, { worker: identity, now });
+  // A concern raised after a call with them stays counted, but its call no longer points at anyone.
+  await tx.talkRequest.updateMany({
+    where: asRequester(identity),
+    data: { requesterPersonId: null, requesterGuestId: null },
+  });
+  await tx.talkCall.updateMany({ where: asWorker(identity), data: { workerPersonId: null, workerGuestId: null } });
+  const key = channelOf(identity);
+  await tx.attendanceIntent.deleteMany({ where: { browserKey: attendanceKey(key) } });
   // Live rooms know members by a per-room alias: their side-chat lines and sockets there go now
   // (realtime takes them out of the member list as their sockets close).
   for (const { occurrenceId } of await tx.liveRoom.findMany({ select: { occurrenceId: true } })) {
-    const alias = memberAlias(aliasSecret, occurrenceId, identity);
+    const alias = memberAlias(aliasSecret, occurrenceId, key);
     await tx.roomChatLine.deleteMany({ where: { occurrenceId, memberId: alias } });
     await tx.roomPresence.deleteMany({ where: { occurrenceId, memberId: alias } });
   }
   return {
-    withdrawn: withdrawn.map((w) => ({ ...w, requesterKey: identity, reason: "withdrawn" as const })),
+    withdrawn: withdrawn.map((w) => ({ ...w, requester: identity, reason: "withdrawn" as const })),
     endedCalls: ended.map((c) => c.id),
   };
 }
@@ -336,7 +334,7 @@ async function eraseMailAbout(tx: Tx, who: { personId: string; email: string | n
 const talkEffects = (closed: ClosedOffer[], endedCalls: string[], at: Date): Effect[] => [
   {
     kind: "talkOffersClosed",
-    offers: closed.map(({ offerId, volunteerId, requesterKey }) => ({ offerId, volunteerId, requesterKey })),
+    offers: closed.map(({ offerId, volunteerId, requester }) => ({ offerId, volunteerId, requester })),
   },
   { kind: "callsEnded", callIds: endedCalls, at },
 ];
@@ -355,10 +353,14 @@ export async function forgetGuest(
   input: { guestId: string; now: Date; aliasSecret: string },
 ): Promise<ForgetGuestResult> {
   return db.$transaction(async (tx) => {
-    const { count } = await tx.guest.deleteMany({ where: { id: input.guestId } });
-    if (count === 0)
+    // Held until the end: the guest's rows are let go of first (deleting the guest would only blank
+    // them, leaving their open request unclosed); a second "forget" waits here and then finds nobody.
+    const held = await tx.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "Guest" WHERE "id"::text = ${input.guestId} FOR UPDATE`;
+    if (held.length === 0)
       return { ok: false, code: "not_found", message: "There is nothing to forget on this device." } as const;
-    const left = await forgetIdentityIn(tx, guestChannel(input.guestId), input.now, input.aliasSecret);
+    const left = await forgetIdentityIn(tx, { kind: "guest", id: input.guestId }, input.now, input.aliasSecret);
+    await tx.guest.delete({ where: { id: input.guestId } });
     const effects = talkEffects(left.withdrawn, left.endedCalls, input.now);
     return { ok: true, withdrawnOffers: left.withdrawn, endedCalls: left.endedCalls, effects } as const;
   });

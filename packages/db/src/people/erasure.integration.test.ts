@@ -9,11 +9,12 @@ import { endCall, recordCallOutcome } from "../talk/call.js";
 import { acceptOffer, dispatchOffers } from "../talk/matching.js";
 import { startOnCall, touchOnCallPresence } from "../talk/oncall.js";
 import { requestTalk } from "../talk/requests.js";
-import { memberAlias } from "@offshift/core";
+import { channelOf, memberAlias, personChannel } from "@offshift/core";
 import { talkAggregates } from "../talk/aggregates.js";
 import { actorOfPerson } from "./actors.js";
 import { decideApplication } from "./applications.js";
 import { materializeOccurrences } from "../dropins/materialize.js";
+import { listSafeguardingFlags } from "../safeguarding.js";
 
 let db: Db;
 const now = new Date("2026-11-24T23:00:00Z");
@@ -70,6 +71,12 @@ async function occurrence(s: { id: string; title: string }, startsAt: Date, faci
 }
 
 /** Earlier tests' requests would otherwise be offered first (the queue is oldest first). */
+/** The worker whose call the volunteer took (one guest, kept across tests). */
+let someoneId: string | undefined;
+const someone = async () => {
+  someoneId ??= (await createGuest(db, { nickname: "Someone", agreement: true }, now)).guest.id;
+  return { kind: "guest", id: someoneId } as const;
+};
 const closeWaitingRequests = () =>
   db.talkRequest.updateMany({ where: { status: "WAITING" }, data: { status: "CANCELLED", closedAt: now } });
 
@@ -130,7 +137,7 @@ async function everythingAbout(name: string, email: string) {
   const occ = await occurrence(s, later(120));
   await db.reminderRequest.create({ data: { personId: id, seriesId: s.id, occurrenceId: occ.id } });
   expect(
-    (await setAttendanceIntent(db, { occurrenceId: occ.id, intent: "join", identityKey: `person:${id}`, now })).ok,
+    (await setAttendanceIntent(db, { occurrenceId: occ.id, intent: "join", identityKey: personChannel(id), now })).ok,
   ).toBe(true);
   // Side-chat in a live room someone else runs (which goes on after they leave).
   const elsewhere = await occurrence(await series(`Open now ${email.length}`, coordinator.id), later(-10));
@@ -139,7 +146,7 @@ async function everythingAbout(name: string, email: string) {
     data: {
       occurrenceId: elsewhere.id,
       seq: 1,
-      memberId: memberAlias(SECRET, elsewhere.id, `person:${id}`),
+      memberId: memberAlias(SECRET, elsewhere.id, personChannel(id)),
       name: name.split(" ")[0]!,
       text: "hello",
       at: now,
@@ -150,7 +157,7 @@ async function everythingAbout(name: string, email: string) {
   expect((await startOnCall(db, { personId: id, now })).ok).toBe(true);
   await touchOnCallPresence(db, { socketId: `oncall-${id}`, personId: id, nodeId: "n1", now: later(1) });
   await requestTalk(db, {
-    requesterKey: "guest:someone",
+    requester: await someone(),
     preferences: { experience: [] },
     now: later(1), // a worker's page must be open when the offer is made
     page: { socketId: "waiting-page-1", nodeId: "n1" },
@@ -162,7 +169,7 @@ async function everythingAbout(name: string, email: string) {
   await endCall(db, { callId: accepted.callId, side: "volunteer", now: later(20) });
   const after = await recordCallOutcome(db, {
     callId: accepted.callId,
-    personId: id,
+    actor: { kind: "person", personId: id, roles: ["VOLUNTEER"], status: "APPROVED" },
     after: { outcome: "listened-and-supported", safeguarding: "risk-to-self", debrief: true },
     now: later(21),
     origin: WHERE.origin,
@@ -170,7 +177,7 @@ async function everythingAbout(name: string, email: string) {
   expect(after).toMatchObject({ ok: true, debriefQueued: 1 });
   // Asking for someone to talk to themselves, too.
   await requestTalk(db, {
-    requesterKey: `person:${id}`,
+    requester: { kind: "person", id },
     preferences: { experience: [] },
     now: later(22),
     page: { socketId: "waiting-page-2", nodeId: "n1" },
@@ -366,13 +373,14 @@ describe("forget me on this device", () => {
   it("erases the guest and every row keyed to them, keeping the 1:1 line's totals true", async () => {
     await closeWaitingRequests();
     const { guest } = await createGuest(db, { nickname: "Night Owl Zed", agreement: true }, now);
-    const key = `guest:${guest.id}`;
+    const worker = { kind: "guest", id: guest.id } as const;
+    const key = channelOf(worker);
     const vol = await person("Volunteer Vera", "vera@erasure.example");
     await startOnCall(db, { personId: vol.id, now });
     await touchOnCallPresence(db, { socketId: `oc-${vol.id}`, personId: vol.id, nodeId: "n1", now: later(1) });
     // One finished call, and a second request waiting with an offer pending.
     await requestTalk(db, {
-      requesterKey: key,
+      requester: worker,
       preferences: { experience: [] },
       now: later(1), // a worker's page must be open when the offer is made
       page: { socketId: "waiting-page-3", nodeId: "n1" },
@@ -384,13 +392,13 @@ describe("forget me on this device", () => {
     await endCall(db, { callId: call.callId, side: "worker", now: later(10) });
     await recordCallOutcome(db, {
       callId: call.callId,
-      personId: vol.id,
+      actor: { kind: "person", personId: vol.id, roles: ["VOLUNTEER"], status: "APPROVED" },
       after: { outcome: "listened-and-supported", safeguarding: "other", debrief: false },
       now: later(11),
       origin: WHERE.origin,
     });
     await requestTalk(db, {
-      requesterKey: key,
+      requester: worker,
       preferences: { experience: [] },
       now: later(13),
       page: { socketId: "waiting-page-4", nodeId: "n1" },
@@ -414,7 +422,11 @@ describe("forget me on this device", () => {
       ],
     });
     const talkBefore = await talkAggregates(db, { from: later(-60), to: later(60), timeZone: "Europe/London" });
-    const theirs = (await db.talkRequest.findMany({ where: { requesterKey: key }, select: { id: true } })).map(
+    const flagOfCall = async () => (await listSafeguardingFlags(db)).find((f) => f.id === flag.id);
+    const flag = await db.safeguardingFlag.findFirstOrThrow({ where: { callId: call.callId } });
+    // The concern raised after their call is about someone: the call's worker.
+    expect(await flagOfCall()).toMatchObject({ fromCall: true, aboutSomeone: true });
+    const theirs = (await db.talkRequest.findMany({ where: { requesterGuestId: guest.id }, select: { id: true } })).map(
       (r) => r.id,
     );
     expect(theirs).toHaveLength(2);
@@ -430,12 +442,18 @@ describe("forget me on this device", () => {
     expect(await db.talkOffer.count({ where: { volunteerId: vol.id, status: "PENDING" } })).toBe(0);
     const keys = await db.talkRequest.findMany({
       where: { id: { in: theirs } },
-      select: { requesterKey: true, status: true },
+      select: { requesterPersonId: true, requesterGuestId: true, status: true },
     });
     expect(keys.map((k) => k.status).sort()).toEqual(["CANCELLED", "MATCHED"]);
-    expect(new Set(keys.map((k) => k.requesterKey)).size).toBe(2);
+    // Kept, naming nobody: linked to no one, nor to each other.
+    expect(keys.map((k) => [k.requesterPersonId, k.requesterGuestId])).toEqual([
+      [null, null],
+      [null, null],
+    ]);
     const talkAfter = await talkAggregates(db, { from: later(-60), to: later(60), timeZone: "Europe/London" });
     expect(talkAfter.requests).toBe(talkBefore.requests);
+    // The concern stays counted, but no longer points at anyone.
+    expect(await flagOfCall()).toMatchObject({ fromCall: true, aboutSomeone: false });
 
     // Again (a second tab): nothing left, said plainly, nothing changed.
     expect(await forgetGuest(db, { guestId: guest.id, now: later(15), aliasSecret: SECRET })).toEqual({
@@ -451,7 +469,7 @@ describe("forget me on this device", () => {
     await startOnCall(db, { personId: vol.id, now });
     await touchOnCallPresence(db, { socketId: `oc-${vol.id}`, personId: vol.id, nodeId: "n1", now: later(1) });
     await requestTalk(db, {
-      requesterKey: `guest:${guest.id}`,
+      requester: { kind: "guest", id: guest.id },
       preferences: { experience: [] },
       now: later(1),
       page: { socketId: "waiting-page-5", nodeId: "n1" },
@@ -465,7 +483,7 @@ describe("forget me on this device", () => {
     expect(result).toMatchObject({ ok: true, endedCalls: [call.callId] });
     const row = await db.talkCall.findUniqueOrThrow({ where: { id: call.callId } });
     expect(row).toMatchObject({ status: "ENDED", endedBy: "worker", endedAt: later(5), volunteerId: vol.id });
-    expect(row.workerKey).toMatch(/^gone:[0-9a-f-]{36}$/);
+    expect(row).toMatchObject({ workerPersonId: null, workerGuestId: null });
     expect(await db.talkPresence.count({ where: { callId: call.callId } })).toBe(0);
   });
 });

@@ -57,7 +57,7 @@ describe("push subscriptions", () => {
       topics: ["talk"],
       discreet: true,
     });
-    const key = `guest:${(actor as { guestId: string }).guestId}`;
+    const key = { kind: "guest", id: (actor as { guestId: string }).guestId } as const;
     expect(await pushTargetsFor(db, key, "talk")).toEqual([{ endpoint: sub.endpoint, keys: sub.keys, discreet: true }]);
     expect(await pushTargetsFor(db, key, "dropins")).toEqual([]);
   });
@@ -84,8 +84,10 @@ describe("push subscriptions", () => {
     const sub = device(["offers"]);
     await savePushSubscription(db, { actor: guest, subscription: sub, now });
     await savePushSubscription(db, { actor, subscription: sub, now });
-    expect(await pushTargetsFor(db, `person:${id}`, "offers")).toHaveLength(1);
-    expect(await pushTargetsFor(db, `guest:${(guest as { guestId: string }).guestId}`, "offers")).toEqual([]);
+    expect(await pushTargetsFor(db, { kind: "person", id }, "offers")).toHaveLength(1);
+    expect(await pushTargetsFor(db, { kind: "guest", id: (guest as { guestId: string }).guestId }, "offers")).toEqual(
+      [],
+    );
   });
 
   it("someone with no nickname or account cannot subscribe, and nothing is stored", async () => {

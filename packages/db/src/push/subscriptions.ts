@@ -1,4 +1,4 @@
-import { can, type Actor, type PushSubscriptionInput, type PushTopic } from "@offshift/core";
+import { can, type Actor, type Identity, type PushSubscriptionInput, type PushTopic } from "@offshift/core";
 import type { Db } from "../client.js";
 
 export type SavePushSubscriptionResult =
@@ -59,15 +59,13 @@ export interface PushTarget {
   discreet: boolean;
 }
 
-/**
- * The devices of one identity (`guest:<id>` or `person:<id>`, as socket rooms and
- * talk requests name it) that chose `topic`.
- */
-export async function pushTargetsFor(db: Db, identityKey: string, topic: PushTopic): Promise<PushTarget[]> {
-  const [kind, id] = identityKey.split(":");
-  if (!id || (kind !== "guest" && kind !== "person")) return [];
+/** The devices of one guest or person that chose `topic`. */
+export async function pushTargetsFor(db: Db, identity: Identity, topic: PushTopic): Promise<PushTarget[]> {
   const rows = await db.pushSubscription.findMany({
-    where: { ...(kind === "guest" ? { guestId: id } : { personId: id }), topics: { has: topic } },
+    where: {
+      ...(identity.kind === "guest" ? { guestId: identity.id } : { personId: identity.id }),
+      topics: { has: topic },
+    },
     select: { endpoint: true, p256dh: true, auth: true, discreet: true },
   });
   return rows.map((r) => ({ endpoint: r.endpoint, keys: { p256dh: r.p256dh, auth: r.auth }, discreet: r.discreet }));

@@ -1,42 +1,54 @@
-import { firstName, personChannel, PRESENCE_STALE_MS, type CallAfterInput, type CallView } from "@offshift/core";
+import {
+  firstName,
+  PRESENCE_STALE_MS,
+  sameIdentity,
+  type CallAfterInput,
+  type Actor,
+  type CallView,
+  type Identity,
+} from "@offshift/core";
 import type { Db } from "../client.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { refuse, type TalkResult } from "./requests.js";
+import { workerOf } from "./identity.js";
 
 type Side = "worker" | "volunteer";
+
+const partiesOf = (call: { workerPersonId: string | null; workerGuestId: string | null; volunteerId: string }) => ({
+  worker: workerOf(call),
+  volunteer: { kind: "person", id: call.volunteerId } as Identity,
+});
 
 /** Which side of this call an identity is on, or null if it is not theirs. */
 export async function callSide(
   db: Db,
-  input: { callId: string; identityKey: string | null },
+  input: { callId: string; identity: Identity | null },
 ): Promise<{ side: Side; status: "ACTIVE" | "ENDED" } | null> {
   const call = await db.talkCall.findUnique({
     where: { id: input.callId },
-    select: { workerKey: true, volunteerId: true, status: true },
+    select: { workerPersonId: true, workerGuestId: true, volunteerId: true, status: true },
   });
-  if (!call || !input.identityKey) return null;
-  if (input.identityKey === call.workerKey) return { side: "worker", status: call.status };
-  if (input.identityKey === personChannel(call.volunteerId)) return { side: "volunteer", status: call.status };
+  if (!call || !input.identity) return null;
+  const parties = partiesOf(call);
+  if (sameIdentity(input.identity, parties.worker)) return { side: "worker", status: call.status };
+  if (sameIdentity(input.identity, parties.volunteer)) return { side: "volunteer", status: call.status };
   return null;
 }
 
 /**
- * Who a call is between, as identity keys (the worker's, and the volunteer's
- * person key), and whether it is still on: what its audio room may hold.
+ * Who a call is between (the worker, none once erased; and the volunteer),
+ * and whether it is still on: what its audio room may hold.
  */
 export async function callParties(
   db: Db,
   callId: string,
-): Promise<{ status: "active" | "ended"; keys: Record<Side, string> } | null> {
+): Promise<{ status: "active" | "ended"; parties: { worker: Identity | null; volunteer: Identity } } | null> {
   const call = await db.talkCall.findUnique({
     where: { id: callId },
-    select: { workerKey: true, volunteerId: true, status: true },
+    select: { workerPersonId: true, workerGuestId: true, volunteerId: true, status: true },
   });
   if (!call) return null;
-  return {
-    status: call.status === "ACTIVE" ? "active" : "ended",
-    keys: { worker: call.workerKey, volunteer: personChannel(call.volunteerId) },
-  };
+  return { status: call.status === "ACTIVE" ? "active" : "ended", parties: partiesOf(call) };
 }
 
 /** The call as both sides see it: first name of the volunteer, the worker's nickname, who is here. */
@@ -48,7 +60,8 @@ export async function loadCallView(db: Db, callId: string, now: Date): Promise<O
       status: true,
       startedAt: true,
       endedBy: true,
-      workerKey: true,
+      workerPersonId: true,
+      workerGuestId: true,
       volunteer: { select: { displayName: true } },
     },
   });
@@ -61,21 +74,20 @@ export async function loadCallView(db: Db, callId: string, now: Date): Promise<O
   return {
     callId: call.id,
     status: call.status === "ACTIVE" ? "active" : "ended",
-    names: { worker: await workerName(db, call.workerKey), volunteer: firstName(call.volunteer.displayName) },
+    names: { worker: await workerName(db, workerOf(call)), volunteer: firstName(call.volunteer.displayName) },
     present: present.map((p) => p.side as Side).sort((a, b) => (a === "worker" ? -1 : b === "worker" ? 1 : 0)),
     startedAt: call.startedAt.toISOString(),
     endedBy: call.endedBy,
   };
 }
 
-async function workerName(db: Db, key: string): Promise<string> {
-  const [kind, id] = key.split(":");
-  if (kind === "guest" && id) {
-    const g = await db.guest.findUnique({ where: { id }, select: { nickname: true } });
+async function workerName(db: Db, worker: Identity | null): Promise<string> {
+  if (worker?.kind === "guest") {
+    const g = await db.guest.findUnique({ where: { id: worker.id }, select: { nickname: true } });
     return g?.nickname ?? "Worker";
   }
-  if (kind === "person" && id) {
-    const p = await db.person.findUnique({ where: { id }, select: { displayName: true } });
+  if (worker?.kind === "person") {
+    const p = await db.person.findUnique({ where: { id: worker.id }, select: { displayName: true } });
     return p ? firstName(p.displayName) : "Worker";
   }
   return "Worker";
@@ -140,13 +152,15 @@ export async function loadCallForVolunteer(
  */
 export async function recordCallOutcome(
   db: Db,
-  input: { callId: string; personId: string; after: CallAfterInput; now: Date; origin: string },
+  input: { actor: Actor; callId: string; after: CallAfterInput; now: Date; origin: string },
 ): Promise<TalkResult<{ flagged: boolean; debriefQueued: number }>> {
   const call = await db.talkCall.findUnique({
     where: { id: input.callId },
-    select: { volunteerId: true, status: true, outcome: true, workerKey: true },
+    select: { volunteerId: true, status: true, outcome: true },
   });
-  if (!call || call.volunteerId !== input.personId) return refuse("not_found", "That call could not be found.");
+  // Only the volunteer who took it (even one suspended since): to anyone else it does not exist.
+  const personId = input.actor.kind === "person" ? input.actor.personId : null;
+  if (!call || !personId || call.volunteerId !== personId) return refuse("not_found", "That call could not be found.");
   if (call.status === "ACTIVE") return refuse("invalid", "End the call before recording how it went.");
   if (call.outcome) return refuse("invalid", "You have already recorded how this call went.");
   return db.$transaction(async (tx) => {
@@ -163,7 +177,7 @@ export async function recordCallOutcome(
       data: {
         at: input.now,
         action: "talk.outcome",
-        actorPersonId: input.personId,
+        actorPersonId: personId,
         details: { callId: input.callId, outcome: input.after.outcome },
       },
     });
@@ -172,9 +186,9 @@ export async function recordCallOutcome(
       await tx.safeguardingFlag.create({
         data: {
           callId: input.callId,
-          byPersonId: input.personId,
+          byPersonId: personId,
           category: input.after.safeguarding,
-          subjectKey: call.workerKey,
+          // About the call's worker: the call names them (and erasure clears it there), so no subject here.
           createdAt: input.now,
         },
       });
@@ -182,7 +196,7 @@ export async function recordCallOutcome(
         data: {
           at: input.now,
           action: "safeguarding.flag",
-          actorPersonId: input.personId,
+          actorPersonId: personId,
           details: { callId: input.callId, category: input.after.safeguarding },
         },
       });
@@ -191,7 +205,7 @@ export async function recordCallOutcome(
     let debriefQueued = 0;
     if (input.after.debrief) {
       const [volunteer, coordinators] = await Promise.all([
-        tx.person.findUnique({ where: { id: input.personId }, select: { displayName: true } }),
+        tx.person.findUnique({ where: { id: personId }, select: { displayName: true } }),
         tx.person.findMany({
           where: { roles: { has: "COORDINATOR" }, status: "APPROVED", erasedAt: null, email: { not: null } },
           select: { id: true, email: true },
@@ -215,7 +229,7 @@ export async function recordCallOutcome(
         data: {
           at: input.now,
           action: "talk.debrief",
-          actorPersonId: input.personId,
+          actorPersonId: personId,
           details: { callId: input.callId },
         },
       });

@@ -2,9 +2,8 @@ import {
   OFFER_TIMEOUT_MS,
   PRESENCE_STALE_MS,
   WORKER_GRACE_MS,
-  identityRoomFor,
-  personIdOfIdentity,
   planOffers,
+  type Identity,
   type RequestForMatching,
   type TalkOfferView,
   type VolunteerForMatching,
@@ -13,24 +12,23 @@ import type { Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { isUniqueViolation, refuse, type TalkResult } from "./requests.js";
 import { volunteerReachable, workerHere } from "./presence.js";
+import { asWorker, identitySql, requesterIs, requesterOf, sameRequester } from "./identity.js";
 
 type Tx = Prisma.TransactionClient;
-
-const identityKeyOfPerson = (personId: string) =>
-  identityRoomFor({ kind: "person", personId, roles: [], status: "APPROVED" })!;
 
 /** An offer that stopped standing, for notifying its volunteer and requester. */
 export interface ClosedOffer {
   offerId: string;
   volunteerId: string;
-  requesterKey: string;
+  /** Who asked; null once they were erased (nobody to tell). */
+  requester: Identity | null;
   /** "left": the worker's waiting page closed or lost its connection. */
   reason: "expired" | "withdrawn" | "declined" | "left";
 }
 
 export interface MadeOffer {
   volunteerId: string;
-  requesterKey: string;
+  requester: Identity;
   offer: TalkOfferView;
 }
 
@@ -60,15 +58,18 @@ async function closeOffers(
   const ids = rows.map((r) => r.requestId);
   await tx.$executeRaw`
     UPDATE "TalkRequest" SET "status" = 'WAITING' WHERE "id" = ANY(${ids}::uuid[]) AND "status" = 'OFFERED'`;
-  const keys = new Map(
-    (await tx.talkRequest.findMany({ where: { id: { in: ids } }, select: { id: true, requesterKey: true } })).map(
-      (r) => [r.id, r.requesterKey],
-    ),
+  const requesters = new Map(
+    (
+      await tx.talkRequest.findMany({
+        where: { id: { in: ids } },
+        select: { id: true, requesterPersonId: true, requesterGuestId: true },
+      })
+    ).map((r) => [r.id, requesterOf(r)]),
   );
   return rows.map((r) => ({
     offerId: r.id,
     volunteerId: r.volunteerId,
-    requesterKey: keys.get(r.requestId)!,
+    requester: requesters.get(r.requestId) ?? null,
     reason: r.expired ? "expired" : reason,
   }));
 }
@@ -84,12 +85,12 @@ export function withdrawOffersOfIn(tx: Tx, personId: string, now: Date): Promise
 }
 
 /** Withdraws the pending offer of a worker's request: their last waiting page went away (it may come back). */
-export async function withdrawOffersForWorker(db: Db, requesterKey: string, now: Date): Promise<ClosedOffer[]> {
+export async function withdrawOffersForWorker(db: Db, requester: Identity, now: Date): Promise<ClosedOffer[]> {
   return db.$transaction((tx) =>
     closeOffers(
       tx,
       Prisma.sql`o."requestId" IN (SELECT r."id" FROM "TalkRequest" r
-                                   WHERE r."requesterKey" = ${requesterKey} AND r."status" = 'OFFERED')`,
+                                   WHERE ${requesterIs("r", identitySql(requester))} AND r."status" = 'OFFERED')`,
       "left",
       now,
     ),
@@ -103,8 +104,8 @@ export interface DispatchResult {
   abandoned: string[];
   /** Volunteers whose rota slot ended (they are off call now). */
   offCall: string[];
-  /** Requests closed because their worker's pages were gone for longer than WORKER_GRACE_MS: requester keys. */
-  left: string[];
+  /** Requests closed because their worker's pages were gone for longer than WORKER_GRACE_MS: who asked. */
+  left: Identity[];
 }
 
 /**
@@ -149,19 +150,19 @@ export async function dispatchOffers(
     const closed = await closeOffers(
       tx,
       Prisma.sql`EXISTS (SELECT 1 FROM "TalkRequest" r
-                         WHERE r."id" = o."requestId" AND NOT ${workerHere(Prisma.sql`r."requesterKey"`, now)})`,
+                         WHERE r."id" = o."requestId" AND NOT ${workerHere(sameRequester("wp", "r"), now)})`,
       "left",
       now,
     );
-    const left = await tx.$queryRaw<{ requesterKey: string }[]>`
+    const left = await tx.$queryRaw<{ requesterPersonId: string | null; requesterGuestId: string | null }[]>`
       UPDATE "TalkRequest" r SET "status" = 'LEFT', "closedAt" = ${now}
       WHERE r."status" IN ('WAITING', 'OFFERED')
         AND COALESCE(r."workerSeenAt", r."createdAt") <= ${graceCut}
         AND NOT EXISTS (SELECT 1 FROM "TalkPresence" wp
-                        WHERE wp."kind" = 'waiting' AND wp."requesterKey" = r."requesterKey"
+                        WHERE wp."kind" = 'waiting' AND ${sameRequester("wp", "r")}
                           AND wp."heartbeatAt" > ${graceCut})
-      RETURNING r."requesterKey"`;
-    return { closed, left: left.map((r) => r.requesterKey) };
+      RETURNING r."requesterPersonId", r."requesterGuestId"`;
+    return { closed, left: left.flatMap((r) => requesterOf(r) ?? []) };
   });
   result.left = gone.left;
 
@@ -185,15 +186,17 @@ export async function dispatchOffers(
       const requests = await tx.$queryRaw<
         {
           id: string;
-          requesterKey: string;
+          requesterPersonId: string | null;
+          requesterGuestId: string | null;
           language: string | null;
           experience: string[];
           priority: number;
           createdAt: Date;
         }[]
       >`
-        SELECT "id", "requesterKey", "language", "experience", "priority", "createdAt" FROM "TalkRequest" tr
-        WHERE "status" = 'WAITING' AND ${workerHere(Prisma.sql`tr."requesterKey"`, now)}
+        SELECT "id", "requesterPersonId", "requesterGuestId", "language", "experience", "priority", "createdAt"
+        FROM "TalkRequest" tr
+        WHERE "status" = 'WAITING' AND ${workerHere(sameRequester("wp", "tr"), now)}
         ORDER BY "priority" DESC, "createdAt" ASC
         LIMIT ${ROUND}
         FOR UPDATE SKIP LOCKED`;
@@ -223,7 +226,7 @@ export async function dispatchOffers(
         offeredTo: history
           .filter((h) => h.requestId === r.id)
           .map((h) => ({ volunteerId: h.volunteerId, at: h.createdAt.getTime() })),
-        requesterPersonId: personIdOfIdentity(r.requesterKey),
+        requesterPersonId: r.requesterPersonId,
       }));
       const pool: VolunteerForMatching[] = volunteers.map((v) => ({
         id: v.id,
@@ -243,7 +246,8 @@ export async function dispatchOffers(
         await tx.talkRequest.update({ where: { id: r.id }, data: { status: "OFFERED" } });
         offers.push({
           volunteerId: p.volunteerId,
-          requesterKey: r.requesterKey,
+          // workerHere found their page, so the request names them.
+          requester: requesterOf(r)!,
           offer: {
             offerId: offer.id,
             expiresAt: expiresAt.toISOString(),
@@ -274,7 +278,7 @@ export async function dispatchOffers(
 export async function acceptOffer(
   db: Db,
   input: { offerId: string; volunteerId: string; now: Date },
-): Promise<TalkResult<{ callId: string; requesterKey: string }>> {
+): Promise<TalkResult<{ callId: string; requester: Identity }>> {
   const offer = await db.talkOffer.findUnique({
     where: { id: input.offerId },
     select: { volunteerId: true, status: true, expiresAt: true, requestId: true },
@@ -293,27 +297,29 @@ export async function acceptOffer(
         where: {
           id: offer!.requestId,
           status: "OFFERED",
-          requesterKey: { not: identityKeyOfPerson(input.volunteerId) },
+          OR: [{ requesterPersonId: null }, { requesterPersonId: { not: input.volunteerId } }],
         },
         data: { status: "MATCHED", matchedAt: input.now, closedAt: input.now },
-        select: { requesterKey: true },
+        select: { requesterPersonId: true, requesterGuestId: true },
       });
-      if (request.length === 0) throw new Lost();
+      const requester = request[0] && requesterOf(request[0]);
+      // No row: taken, cancelled or their own; no requester: erased while this ran (the update rolls back).
+      if (!requester) throw new Lost();
       const call = await tx.talkCall.create({
         data: {
           requestId: offer!.requestId,
           volunteerId: input.volunteerId,
-          workerKey: request[0]!.requesterKey,
+          ...asWorker(requester),
           startedAt: input.now,
         },
         select: { id: true },
       });
-      return { ok: true, callId: call.id, requesterKey: request[0]!.requesterKey } as const;
+      return { ok: true, callId: call.id, requester } as const;
     });
   } catch (err) {
     if (err instanceof Lost) {
       const own = await db.talkRequest.count({
-        where: { id: offer!.requestId, requesterKey: identityKeyOfPerson(input.volunteerId) },
+        where: { id: offer!.requestId, requesterPersonId: input.volunteerId },
       });
       if (own > 0) return refuse("not_yours", "That is your own request: someone else will take it.");
       const again = await db.talkOffer.findUnique({

@@ -4,6 +4,7 @@ import { refuse, type TalkResult } from "./requests.js";
 import { withdrawOffersForWorker, withdrawOffersOf, type ClosedOffer } from "./matching.js";
 import { volunteerReachable, workerHere } from "./presence.js";
 import { Prisma } from "../generated/prisma/client.js";
+import { asRequester, identitySql, requesterIs, requesterOf, sameRequester } from "./identity.js";
 
 /** Talk-line rota slots this volunteer is on that can be confirmed now (from 10 minutes before to the end). */
 export async function talkLineSlotsNow(
@@ -96,20 +97,20 @@ export async function dropTalkPresence(
   input: { socketId: string; now: Date },
 ): Promise<{ closed: ClosedOffer[]; callIds: string[] }> {
   const rows = await db.talkPresence.findMany({ where: { socketId: input.socketId } });
-  const waitingKeys = rows.filter((r) => r.kind === "waiting" && r.requesterKey).map((r) => r.requesterKey!);
+  const waiting = rows.flatMap((r) => (r.kind === "waiting" ? (requesterOf(r) ?? []) : []));
   // The grace is stamped before the row goes, so a matcher running in between never sees the worker long gone.
-  if (waitingKeys.length > 0)
+  if (waiting.length > 0)
     await db.talkRequest.updateMany({
-      where: { requesterKey: { in: waitingKeys }, status: { in: ["WAITING", "OFFERED"] } },
+      where: { OR: waiting.map(asRequester), status: { in: ["WAITING", "OFFERED"] } },
       data: { workerSeenAt: input.now },
     });
   await db.talkPresence.deleteMany({ where: { socketId: input.socketId } });
   const closed: ClosedOffer[] = [];
-  for (const key of waitingKeys) {
+  for (const worker of waiting) {
     const [here] = await db.$queryRaw<
       { here: boolean }[]
-    >`SELECT ${workerHere(Prisma.sql`${key}`, input.now)} AS "here"`;
-    if (!here?.here) closed.push(...(await withdrawOffersForWorker(db, key, input.now)));
+    >`SELECT ${workerHere(requesterIs("wp", identitySql(worker)), input.now)} AS "here"`;
+    if (!here?.here) closed.push(...(await withdrawOffersForWorker(db, worker, input.now)));
   }
   for (const row of rows) {
     if (row.kind !== "oncall" || !row.personId) continue;
@@ -172,7 +173,7 @@ export async function onCallStatus(db: Db, input: { personId: string; now: Date 
     db.talkCall.findFirst({ where: { volunteerId: input.personId, status: "ACTIVE" }, select: { id: true } }),
     db.$queryRaw<{ n: bigint }[]>`
       SELECT count(*) AS "n" FROM "TalkRequest" r
-      WHERE r."status" IN ('WAITING', 'OFFERED') AND ${workerHere(Prisma.sql`r."requesterKey"`, input.now)}`,
+      WHERE r."status" IN ('WAITING', 'OFFERED') AND ${workerHere(sameRequester("wp", "r"), input.now)}`,
   ]);
   const onCall = !!row && (!row.until || row.until > input.now);
   return {

@@ -1,15 +1,19 @@
-import { PRESENCE_STALE_MS } from "@offshift/core";
+import { PRESENCE_STALE_MS, type Identity } from "@offshift/core";
 import type { Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
+import { asRequester } from "./identity.js";
 
 /**
- * SQL: the worker with this identity key has a waiting page open now (a
- * presence row whose node's heartbeat is fresh). Only such requests are
- * offered to volunteers or counted ahead of anyone in the queue.
+ * SQL: a worker has a waiting page open now (a presence row `wp` whose node's
+ * heartbeat is fresh). `isTheirs` says which pages are theirs: the requester
+ * of a TalkRequest row (`sameRequester("wp", "r")`), or one worker
+ * (`requesterIs("wp", identitySql(who))`). Only such requests are offered to
+ * volunteers or counted ahead of anyone in the queue; a request of an erased
+ * worker names nobody and is never here.
  */
-export const workerHere = (requesterKey: Prisma.Sql, now: Date) => Prisma.sql`EXISTS (
+export const workerHere = (isTheirs: Prisma.Sql, now: Date) => Prisma.sql`EXISTS (
   SELECT 1 FROM "TalkPresence" wp
-  WHERE wp."kind" = 'waiting' AND wp."requesterKey" = ${requesterKey}
+  WHERE wp."kind" = 'waiting' AND ${isTheirs}
     AND wp."heartbeatAt" > ${new Date(now.getTime() - PRESENCE_STALE_MS)})`;
 
 /**
@@ -19,18 +23,13 @@ export const workerHere = (requesterKey: Prisma.Sql, now: Date) => Prisma.sql`EX
  */
 export async function touchWaitingPresence(
   db: Db | Prisma.TransactionClient,
-  input: { socketId: string; requesterKey: string; nodeId: string; now: Date },
+  input: { socketId: string; requester: Identity; nodeId: string; now: Date },
 ): Promise<void> {
+  const who = asRequester(input.requester);
   await db.talkPresence.upsert({
     where: { socketId_kind: { socketId: input.socketId, kind: "waiting" } },
-    create: {
-      socketId: input.socketId,
-      kind: "waiting",
-      requesterKey: input.requesterKey,
-      nodeId: input.nodeId,
-      heartbeatAt: input.now,
-    },
-    update: { heartbeatAt: input.now, nodeId: input.nodeId, requesterKey: input.requesterKey },
+    create: { socketId: input.socketId, kind: "waiting", ...who, nodeId: input.nodeId, heartbeatAt: input.now },
+    update: { heartbeatAt: input.now, nodeId: input.nodeId, ...who },
   });
 }
 

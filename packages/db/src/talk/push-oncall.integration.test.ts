@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AD_HOC_ON_CALL_MS, OFFER_TIMEOUT_MS } from "@offshift/core";
 import { createDb, type Db } from "../client.js";
 import { createTestDatabase } from "../testing/index.js";
+import { namedGuests } from "../testing/guests.js";
 import { acceptOffer, dispatchOffers } from "./matching.js";
 import { dropTalkPresence, heartbeatTalkNode, startOnCall, touchOnCallPresence } from "./oncall.js";
 import { requestTalk, talkAvailability } from "./requests.js";
@@ -13,6 +14,7 @@ let db: Db;
 let drop: () => Promise<void>;
 const t0 = new Date("2026-11-24T23:00:00Z");
 const at = (ms: number) => new Date(t0.getTime() + ms);
+const { guest } = namedGuests(() => db);
 
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "talkpush");
@@ -59,7 +61,7 @@ describe("on call with no page open, offers by push", () => {
     const byPush = await onCallVolunteer("Pocket Vol", "push");
     expect(await talkAvailability(db, t0)).toEqual({ onCall: 1, free: 1 });
     const asked = await requestTalk(db, {
-      requesterKey: "guest:w1",
+      requester: await guest("w1"),
       preferences: { experience: [] },
       now: t0,
       page: { socketId: "w1", nodeId: "n1" },
@@ -73,7 +75,7 @@ describe("on call with no page open, offers by push", () => {
     await reset();
     const first = await onCallVolunteer("First Pocket", "push");
     await requestTalk(db, {
-      requesterKey: "guest:w2",
+      requester: await guest("w2"),
       preferences: { experience: [] },
       now: t0,
       page: { socketId: "w2", nodeId: "n1" },
@@ -105,7 +107,7 @@ describe("on call with no page open, offers by push", () => {
     const pocket = await onCallVolunteer("Pocket Closer", "push");
     await touchOnCallPresence(db, { socketId: "pocket-page", personId: pocket, nodeId: "n1", now: t0 });
     await requestTalk(db, {
-      requesterKey: "guest:w3",
+      requester: await guest("w3"),
       preferences: { experience: [] },
       now: t0,
       page: { socketId: "w3", nodeId: "n1" },
@@ -120,7 +122,7 @@ describe("on call with no page open, offers by push", () => {
     await reset();
     const pageOnly = await onCallVolunteer("Page Only", "page");
     await requestTalk(db, {
-      requesterKey: "guest:w4",
+      requester: await guest("w4"),
       preferences: { experience: [] },
       now: t0,
       page: { socketId: "w4", nodeId: "n1" },
@@ -137,7 +139,7 @@ describe("on call with no page open, offers by push", () => {
     expect(await talkAvailability(db, at(AD_HOC_ON_CALL_MS + 1))).toEqual({ onCall: 0, free: 0 });
     const later = at(AD_HOC_ON_CALL_MS + 60_000);
     const asked = await requestTalk(db, {
-      requesterKey: "guest:w9",
+      requester: await guest("w9"),
       preferences: { experience: [] },
       now: later,
       page: { socketId: "w9", nodeId: "n1" },

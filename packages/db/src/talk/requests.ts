@@ -3,17 +3,26 @@ import {
   hasPreferences,
   preferencesRelaxed,
   RELAX_AFTER_MS,
-  type TalkError,
+  refuse as refuseWith,
+  type Refusal,
+  type TalkEffect,
+  type TalkErrorCode,
   type TalkPreferences,
   type TalkStatus,
   type RecentAnswers,
+  type Identity,
+  sameIdentity,
 } from "@offshift/core";
 import type { Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { touchWaitingPresence, volunteerReachable, workerHere } from "./presence.js";
+import { asRequester, asWorker, sameRequester, requesterOf } from "./identity.js";
 
-export type TalkResult<T> = ({ ok: true } & T) | { ok: false; error: TalkError };
-export const refuse = (code: TalkError["code"], message: string) => ({ ok: false, error: { code, message } }) as const;
+/** A step of the 1:1 line: its result, or a refusal (the one shape every use case returns). */
+export type TalkResult<T> = ({ ok: true } & T) | Refusal<TalkErrorCode>;
+/** A 1:1 line use case (talk/use-cases.ts): its result and what is to be done once it committed, or a refusal. */
+export type TalkOutcome<T = unknown> = ({ ok: true; effects: TalkEffect[] } & T) | Refusal<TalkErrorCode>;
+export const refuse = (code: TalkErrorCode, message: string) => refuseWith(code, message);
 
 export const isUniqueViolation = (err: unknown) =>
   err instanceof Prisma.PrismaClientKnownRequestError
@@ -23,15 +32,14 @@ export const isUniqueViolation = (err: unknown) =>
 /**
  * A worker asks for someone to talk to. One open request per worker: a
  * second ask is refused (the partial unique index settles two at once).
- * `requesterKey` is the identity room ("guest:<id>" / "person:<id>"),
- * never a name. `page` is the worker's socket that asked: a request is only
+ * `requester` is who asks (a guest or a person), never a name. `page` is the worker's socket that asked: a request is only
  * offered while one of its worker's pages is open (see `workerHere`), and is
  * closed as LEFT once they have all been gone for WORKER_GRACE_MS.
  */
 export async function requestTalk(
   db: Db,
   input: {
-    requesterKey: string;
+    requester: Identity;
     preferences: TalkPreferences;
     now: Date;
     page: { socketId: string; nodeId: string } | null;
@@ -40,14 +48,14 @@ export async function requestTalk(
   },
 ): Promise<TalkResult<{ requestId: string }>> {
   const inCall = await db.talkCall.findFirst({
-    where: { workerKey: input.requesterKey, status: "ACTIVE" },
+    where: { ...asWorker(input.requester), status: "ACTIVE" },
     select: { id: true },
   });
   if (inCall) return refuse("already_in_call", "You're already in a call. End it before asking again.");
   try {
     const r = await db.talkRequest.create({
       data: {
-        requesterKey: input.requesterKey,
+        ...asRequester(input.requester),
         language: input.preferences.language ?? null,
         experience: input.preferences.experience,
         priority: input.priority ?? 0,
@@ -57,7 +65,7 @@ export async function requestTalk(
       },
       select: { id: true },
     });
-    if (input.page) await touchWaitingPresence(db, { ...input.page, requesterKey: input.requesterKey, now: input.now });
+    if (input.page) await touchWaitingPresence(db, { ...input.page, requester: input.requester, now: input.now });
     return { ok: true, requestId: r.id };
   } catch (err) {
     if (isUniqueViolation(err))
@@ -74,7 +82,7 @@ export async function requestTalk(
  */
 export async function stepAside(
   db: Db,
-  input: { requesterKey: string; occurrenceId: string; byPersonId: string | null; now: Date },
+  input: { requester: Identity; occurrenceId: string; byPersonId: string | null; now: Date },
 ): Promise<TalkResult<{ requestId: string }>> {
   await db.auditEvent.create({
     data: {
@@ -85,7 +93,7 @@ export async function stepAside(
     },
   });
   const open = await db.talkRequest.findFirst({
-    where: { requesterKey: input.requesterKey, status: { in: ["WAITING", "OFFERED"] } },
+    where: { ...asRequester(input.requester), status: { in: ["WAITING", "OFFERED"] } },
     select: { id: true },
   });
   if (open) {
@@ -96,7 +104,7 @@ export async function stepAside(
     return { ok: true, requestId: open.id };
   }
   return requestTalk(db, {
-    requesterKey: input.requesterKey,
+    requester: input.requester,
     preferences: { experience: [] },
     now: input.now,
     page: null,
@@ -113,13 +121,13 @@ export async function stepAside(
  */
 export async function cancelTalk(
   db: Db,
-  input: { requestId: string; requesterKey: string; now: Date },
+  input: { requestId: string; requester: Identity; now: Date },
 ): Promise<TalkResult<{ withdrawn: { offerId: string; volunteerId: string }[] }>> {
   const request = await db.talkRequest.findUnique({
     where: { id: input.requestId },
-    select: { requesterKey: true, status: true },
+    select: { requesterPersonId: true, requesterGuestId: true, status: true },
   });
-  if (!request || request.requesterKey !== input.requesterKey)
+  if (!request || !sameIdentity(requesterOf(request), input.requester))
     return refuse("not_found", "That request could not be found.");
   if (request.status === "MATCHED") return refuse("ended", "A volunteer has already answered: you can end the call.");
   if (request.status === "CANCELLED") return refuse("ended", "That request was already cancelled.");
@@ -133,7 +141,7 @@ export async function cancelTalk(
         RETURNING "id" AS "offerId", "volunteerId"`;
     const first = await withdraw();
     const { count } = await tx.talkRequest.updateMany({
-      where: { id: input.requestId, requesterKey: input.requesterKey, status: { in: ["WAITING", "OFFERED"] } },
+      where: { id: input.requestId, ...asRequester(input.requester), status: { in: ["WAITING", "OFFERED"] } },
       data: { status: "CANCELLED", closedAt: input.now },
     });
     if (count === 0) return refuse("ended", "A volunteer has just answered: you can end the call.");
@@ -188,23 +196,29 @@ export async function recentAnswers(db: Db, now: Date): Promise<RecentAnswers> {
 /** How long a worker coming back is told that their request closed while they were away. */
 const LAPSED_SHOWN_MS = 12 * 60 * 60_000;
 
-/** What the worker sees: their place in the queue, a rough wait, whether the search widened, or their call. */
-export async function talkStatus(db: Db, input: { requesterKey: string; now: Date }): Promise<TalkStatus> {
-  const call = await db.talkCall.findFirst({
-    where: { workerKey: input.requesterKey, status: "ACTIVE" },
-    select: { id: true },
-  });
+/**
+ * What the worker sees: their place in the queue, a rough wait, whether the search widened, or their call.
+ * An anonymous visitor (no identity) has neither: they see who is on call.
+ */
+export async function talkStatus(db: Db, input: { requester: Identity | null; now: Date }): Promise<TalkStatus> {
+  const who = input.requester;
+  const call =
+    who && (await db.talkCall.findFirst({ where: { ...asWorker(who), status: "ACTIVE" }, select: { id: true } }));
   if (call) return { state: "matched", callId: call.id };
   const counts = await talkAvailability(db, input.now);
-  const request = await db.talkRequest.findFirst({
-    where: { requesterKey: input.requesterKey, status: { in: ["WAITING", "OFFERED"] } },
-  });
+  const request =
+    who &&
+    (await db.talkRequest.findFirst({
+      where: { ...asRequester(who), status: { in: ["WAITING", "OFFERED"] } },
+    }));
   if (!request) {
-    const last = await db.talkRequest.findFirst({
-      where: { requesterKey: input.requesterKey },
-      orderBy: { createdAt: "desc" },
-      select: { status: true, closedAt: true },
-    });
+    const last =
+      who &&
+      (await db.talkRequest.findFirst({
+        where: asRequester(who),
+        orderBy: { createdAt: "desc" },
+        select: { status: true, closedAt: true },
+      }));
     const lapsed =
       last?.status === "LEFT" && !!last.closedAt && input.now.getTime() - last.closedAt.getTime() < LAPSED_SHOWN_MS;
     return { state: "none", ...counts, ...(lapsed ? { lapsed } : {}) };
@@ -215,7 +229,7 @@ export async function talkStatus(db: Db, input: { requesterKey: string; now: Dat
     SELECT count(*) AS "n" FROM "TalkRequest" r
     WHERE r."status" IN ('WAITING', 'OFFERED')
       AND (r."priority" > ${request.priority} OR (r."priority" = ${request.priority} AND r."createdAt" < ${request.createdAt}))
-      AND ${workerHere(Prisma.sql`r."requesterKey"`, input.now)}`;
+      AND ${workerHere(sameRequester("wp", "r"), input.now)}`;
   const position = Number(ahead?.n ?? 0) + 1;
   const prefs = hasPreferences(request);
   const widened = prefs && preferencesRelaxed({ createdAt: request.createdAt.getTime() }, input.now.getTime());

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDb, type Db } from "../client.js";
 import { createTestDatabase } from "../testing/index.js";
+import { namedGuests } from "../testing/guests.js";
 import { recordCallOutcome, endCall } from "./call.js";
 import { acceptOffer, dispatchOffers } from "./matching.js";
 import { heartbeatTalkNode, startOnCall, touchOnCallPresence } from "./oncall.js";
@@ -11,6 +12,7 @@ let db: Db;
 let other: Db;
 let drop: () => Promise<void>;
 const now = new Date("2026-11-24T23:00:00Z");
+const { guest, nameOf } = namedGuests(() => db);
 
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "talk");
@@ -44,11 +46,11 @@ const reset = async () => {
 describe("the 1:1 queue in PostgreSQL", () => {
   it("two requests from one worker at once: one is queued, the other refused", async () => {
     const results = await Promise.all([
-      requestTalk(db, { requesterKey: "guest:a", preferences: { experience: [] }, now, page: page("a1") }),
-      requestTalk(other, { requesterKey: "guest:a", preferences: { experience: [] }, now, page: page("a2") }),
+      requestTalk(db, { requester: await guest("a"), preferences: { experience: [] }, now, page: page("a1") }),
+      requestTalk(other, { requester: await guest("a"), preferences: { experience: [] }, now, page: page("a2") }),
     ]);
     expect(results.filter((r) => r.ok)).toHaveLength(1);
-    expect(results.find((r) => !r.ok)).toMatchObject({ error: { code: "already_waiting" } });
+    expect(results.find((r) => !r.ok)).toMatchObject({ code: "already_waiting" });
     expect(await db.talkRequest.count()).toBe(1);
     await reset();
   });
@@ -57,7 +59,7 @@ describe("the 1:1 queue in PostgreSQL", () => {
     const vols = await Promise.all(["v1", "v2", "v3", "v4", "v5"].map((n) => volunteerOnCall(n)));
     for (let i = 0; i < 20; i++)
       await requestTalk(db, {
-        requesterKey: `guest:${i}`,
+        requester: await guest(`${i}`),
         preferences: { experience: [] },
         now: new Date(now.getTime() + i),
         page: page(`g${i}`),
@@ -69,15 +71,21 @@ describe("the 1:1 queue in PostgreSQL", () => {
     expect(new Set(pending.map((o) => o.volunteerId))).toEqual(new Set(vols));
     expect(new Set(pending.map((o) => o.requestId)).size).toBe(5);
     // The oldest five were offered first.
-    const offered = await db.talkRequest.findMany({ where: { status: "OFFERED" }, select: { requesterKey: true } });
-    expect(offered.map((r) => r.requesterKey).sort()).toEqual(["guest:0", "guest:1", "guest:2", "guest:3", "guest:4"]);
+    const offered = await db.talkRequest.findMany({ where: { status: "OFFERED" }, select: { requesterGuestId: true } });
+    expect(offered.map((r) => nameOf({ kind: "guest", id: r.requesterGuestId! })).sort()).toEqual([
+      "0",
+      "1",
+      "2",
+      "3",
+      "4",
+    ]);
 
     // Accept and cancel racing on the same offer: exactly one wins, and the state is consistent.
     const offer = pending[0]!;
     const req = await db.talkRequest.findUniqueOrThrow({ where: { id: offer.requestId } });
     const [accepted, cancelled] = await Promise.all([
       acceptOffer(db, { offerId: offer.id, volunteerId: offer.volunteerId, now: later }),
-      cancelTalk(other, { requestId: req.id, requesterKey: req.requesterKey, now: later }),
+      cancelTalk(other, { requestId: req.id, requester: { kind: "guest", id: req.requesterGuestId! }, now: later }),
     ]);
     expect([accepted.ok, cancelled.ok].filter(Boolean)).toHaveLength(1);
     const after = await db.talkRequest.findUniqueOrThrow({ where: { id: req.id }, include: { call: true } });
@@ -98,7 +106,7 @@ describe("the 1:1 queue in PostgreSQL", () => {
   it("a volunteer on call who asks in another tab is never matched with themselves", async () => {
     const v = await volunteerOnCall("ines");
     const asked = await requestTalk(db, {
-      requesterKey: `person:${v}`,
+      requester: { kind: "person", id: v },
       preferences: { experience: [] },
       now,
       page: page("ines-asks"),
@@ -122,7 +130,8 @@ describe("the 1:1 queue in PostgreSQL", () => {
     await db.talkRequest.update({ where: { id: asked.requestId }, data: { status: "OFFERED" } });
     expect(await acceptOffer(db, { offerId: forged.id, volunteerId: v, now: later })).toMatchObject({
       ok: false,
-      error: { code: "not_yours", message: "That is your own request: someone else will take it." },
+      code: "not_yours",
+      message: "That is your own request: someone else will take it.",
     });
     expect(await db.talkCall.count()).toBe(0);
     await db.talkOffer.delete({ where: { id: forged.id } });
@@ -140,7 +149,7 @@ describe("the 1:1 queue in PostgreSQL", () => {
     });
     const v = await volunteerOnCall("maria", ["en", "pt"]);
     await requestTalk(db, {
-      requesterKey: "guest:owl",
+      requester: await guest("owl"),
       preferences: { language: "pt", experience: [] },
       now,
       page: page("owl"),
@@ -150,12 +159,18 @@ describe("the 1:1 queue in PostgreSQL", () => {
     const accepted = await acceptOffer(db, { offerId: offer.offer.offerId, volunteerId: v, now });
     if (!accepted.ok) throw new Error("accept refused");
     const after = { outcome: "listened-and-supported" as const, safeguarding: "risk-to-self" as const, debrief: true };
-    const input = { callId: accepted.callId, personId: v, after, now, origin: "http://localhost:3000" };
-    expect(await recordCallOutcome(db, input)).toMatchObject({ ok: false, error: { code: "invalid" } });
+    const volunteer = { kind: "person", personId: v, roles: ["VOLUNTEER"], status: "APPROVED" } as const;
+    const input = { callId: accepted.callId, actor: volunteer, after, now, origin: "http://localhost:3000" };
+    expect(await recordCallOutcome(db, input)).toMatchObject({ ok: false, code: "invalid" });
     expect(await endCall(db, { callId: accepted.callId, side: "volunteer", now })).toMatchObject({ ok: true });
-    expect(await recordCallOutcome(db, { ...input, personId: "00000000-0000-4000-8000-000000000000" })).toMatchObject({
+    expect(
+      await recordCallOutcome(db, {
+        ...input,
+        actor: { ...volunteer, personId: "00000000-0000-4000-8000-000000000000" },
+      }),
+    ).toMatchObject({
       ok: false,
-      error: { code: "not_found" },
+      code: "not_found",
     });
     expect(await recordCallOutcome(db, input)).toEqual({ ok: true, flagged: true, debriefQueued: 1 });
     expect(await recordCallOutcome(db, input)).toMatchObject({ ok: false });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDb, type Db } from "../client.js";
 import { createTestDatabase } from "../testing/index.js";
+import { namedGuests } from "../testing/guests.js";
 import { startOnCall, touchOnCallPresence } from "./oncall.js";
 import { recentAnswers, requestTalk, talkStatus } from "./requests.js";
 
@@ -9,6 +10,7 @@ let db: Db;
 let drop: () => Promise<void>;
 const now = new Date("2026-11-24T23:30:00Z");
 const ago = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
+const { guest } = namedGuests(() => db);
 
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "talkwait");
@@ -22,8 +24,9 @@ afterAll(async () => {
 
 /** A call answered `answerMin` after its offer went out, lasting `callMin` (or still going). */
 async function pastCall(volunteerId: string, startedMinAgo: number, answerMin: number, callMin: number | null) {
+  const worker = await guest(`past-${Math.random()}`);
   const request = await db.talkRequest.create({
-    data: { requesterKey: `guest:past-${Math.random()}`, status: "MATCHED", createdAt: ago(startedMinAgo + answerMin) },
+    data: { requesterGuestId: worker.id, status: "MATCHED", createdAt: ago(startedMinAgo + answerMin) },
   });
   await db.talkOffer.create({
     data: {
@@ -38,7 +41,7 @@ async function pastCall(volunteerId: string, startedMinAgo: number, answerMin: n
     data: {
       requestId: request.id,
       volunteerId,
-      workerKey: request.requesterKey,
+      workerGuestId: worker.id,
       status: callMin === null ? "ACTIVE" : "ENDED",
       startedAt: ago(startedMinAgo),
       endedAt: callMin === null ? null : ago(startedMinAgo - callMin),
@@ -64,12 +67,12 @@ describe("a queued worker's wait", () => {
     await touchOnCallPresence(db, { socketId: "v1", personId: v.id, nodeId: "n1", now });
     await pastCall(v.id, 5, 1, null);
     await requestTalk(db, {
-      requesterKey: "guest:waiting",
+      requester: await guest("waiting"),
       preferences: { experience: [] },
       now,
       page: { socketId: "w", nodeId: "n1" },
     });
-    expect(await talkStatus(db, { requesterKey: "guest:waiting", now })).toMatchObject({
+    expect(await talkStatus(db, { requester: await guest("waiting"), now })).toMatchObject({
       state: "waiting",
       position: 1,
       estimatedWaitMinutes: 2 + 20,

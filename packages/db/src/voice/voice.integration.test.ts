@@ -322,10 +322,10 @@ describe("calls and races", () => {
     const kwame = await person(["VOLUNTEER"]);
     const sam = await person(["VOLUNTEER"]);
     const request = await db.talkRequest.create({
-      data: { requesterKey: "guest:6b1f3c1e-0000-4000-8000-000000000009", status: "MATCHED", createdAt: t0 },
+      data: { status: "MATCHED", createdAt: t0 },
     });
     const call = await db.talkCall.create({
-      data: { requestId: request.id, volunteerId: kwame.id, workerKey: "guest:x", status: "ACTIVE", startedAt: t0 },
+      data: { requestId: request.id, volunteerId: kwame.id, status: "ACTIVE", startedAt: t0 },
     });
     const pay = (await listVoiceThemes(db)).find((t) => t.label === "Pay")!;
     const tick = (actor: Actor, now: Date) =>

@@ -3,8 +3,10 @@ import pg from "pg";
 import {
   PUBLIC_ROOM,
   callChannel,
+  channelOf,
   ROTA_ROOM,
   type AttendanceChanged,
+  type Identity,
   type RotaChanged,
   type ScheduleChanged,
   type ServerToClientEvents,
@@ -47,12 +49,14 @@ export function publishAttendanceChanged(payload: AttendanceChanged): void {
  * 1:1 offers withdrawn outside realtime (someone erased their account or was
  * forgotten): the volunteer's offer closes and the worker waits for someone else.
  */
-export function publishTalkOffersClosed(closed: { offerId: string; volunteerId: string; requesterKey: string }[]) {
+export function publishTalkOffersClosed(
+  closed: { offerId: string; volunteerId: string; requester: Identity | null }[],
+) {
   for (const c of closed) {
     getEmitter()
       .to(personChannel(c.volunteerId))
       .emit("talk:offer-closed", { offerId: c.offerId, reason: "withdrawn" });
-    getEmitter().to(c.requesterKey).emit("talk:changed");
+    if (c.requester) getEmitter().to(channelOf(c.requester)).emit("talk:changed");
   }
 }
 
