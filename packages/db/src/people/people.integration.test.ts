@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { guestChannel, personChannel } from "@offshift/core";
 import type { Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { createGuest, findGuestByToken, hashToken } from "./guests.js";
@@ -252,7 +253,7 @@ describe("socket tickets", () => {
       await admitTicket(db, { jti: "admit-guest-1", expiresAt: exp, actor: { kind: "guest", guestId: guest.id } }),
     ).toEqual({
       fresh: true,
-      identity: { key: `guest:${guest.id}`, name: "Night Owl", personId: null },
+      identity: { key: guestChannel(guest.id), name: "Night Owl", personId: null },
     });
     expect(
       await admitTicket(db, {
@@ -262,7 +263,7 @@ describe("socket tickets", () => {
       }),
     ).toEqual({
       fresh: true,
-      identity: { key: `person:${approved.id}`, name: "Ama", personId: approved.id },
+      identity: { key: personChannel(approved.id), name: "Ama", personId: approved.id },
     });
     // Not approved, a visitor: admitted, but nobody in a room.
     expect(
