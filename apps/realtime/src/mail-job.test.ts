@@ -113,7 +113,11 @@ describe("mail job", () => {
     const started = await occ(new Date("2026-11-24T21:45:00Z")); // 7 minutes ago, room still closed
     const soon = await occ(new Date("2026-11-24T22:15:00Z")); // in 23 minutes
     expect(
-      await requestReminder(db, { personId: worker.id, occurrenceId: soon.id, scope: "occurrence", now: NOW }),
+      await requestReminder(
+        db,
+        { kind: "person", personId: worker.id, roles: ["WORKER"], status: "APPROVED" },
+        { occurrenceId: soon.id, scope: "occurrence", now: NOW },
+      ),
     ).toMatchObject({ ok: true });
 
     const node = await startNode(url, "mail-job-node");

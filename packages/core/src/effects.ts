@@ -1,4 +1,4 @@
-import type { RotaChanged, ScheduleChanged } from "./realtime/events.js";
+import type { AttendanceChanged, RotaChanged, ScheduleChanged } from "./realtime/events.js";
 
 /**
  * What a use case wants done once its transaction has committed, as data:
@@ -13,6 +13,8 @@ export type Effect =
   | { kind: "signInLink"; email: string; purpose: "approved" }
   /** Open pages showing drop-ins fetch them again. */
   | { kind: "scheduleChanged"; change: ScheduleChanged }
+  /** Tonight's pages update how many plan to come to this session. */
+  | { kind: "attendanceChanged"; change: AttendanceChanged }
   /** Open rota pages (volunteers' and coordinators') fetch these slots again. */
   | { kind: "rotaChanged"; change: RotaChanged }
   /** A session whose room was open was cancelled (already ended in the database): every node takes its people out. */

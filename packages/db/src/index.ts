@@ -67,7 +67,9 @@ export {
   enqueueDueReminders,
   type ReminderStatus,
   type ReminderResult,
-  type ReminderRefusal,
+  type CancelReminderResult,
+  type ReminderRefusalCode,
+  REMINDER_REFUSALS,
 } from "./dropins/reminders.js";
 export { alertUnopenedSessions } from "./dropins/room.js";
 export {
@@ -154,7 +156,12 @@ export {
   type RoomRunResult,
   type RoomTruth,
 } from "./room/live.js";
-export { listSafeguardingFlags, reviewSafeguardingFlag, type SafeguardingRow } from "./safeguarding.js";
+export {
+  listSafeguardingFlags,
+  reviewSafeguardingFlag,
+  type ReviewSafeguardingResult,
+  type SafeguardingRow,
+} from "./safeguarding.js";
 export {
   requestTalk,
   stepAside,

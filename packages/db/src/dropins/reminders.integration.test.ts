@@ -2,7 +2,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { erasePerson } from "../people/account.js";
-import { cancelReminder, enqueueDueReminders, reminderStatus, requestReminder } from "./reminders.js";
+import type { Actor } from "@offshift/core";
+import {
+  REMINDER_REFUSALS,
+  cancelReminder,
+  enqueueDueReminders,
+  reminderStatus,
+  requestReminder,
+  type ReminderRefusalCode,
+} from "./reminders.js";
 import { alertUnopenedSessions } from "./room.js";
 
 let db: Db;
@@ -14,6 +22,10 @@ const OPTS = { timeZone: "Europe/London", origin: "https://offshift.example/" };
 const MIN = 60_000;
 
 const database = useTestDatabase("reminders");
+
+/** A signed-in worker asking for reminders (the use case reads their email itself). */
+const account = (personId: string) =>
+  ({ kind: "person", personId, roles: ["WORKER"], status: "APPROVED" }) as const satisfies Actor;
 
 beforeAll(async () => {
   db = database.client();
@@ -91,10 +103,10 @@ describe("requestReminder / cancelReminder / reminderStatus", () => {
     expect(await reminderStatus(db, w.id, occ.id)).toEqual({ occurrence: false, series: false });
 
     const both = await Promise.all([
-      requestReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "occurrence", now }),
-      requestReminder(other, { personId: w.id, occurrenceId: occ.id, scope: "occurrence", now }),
-      requestReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "series", now }),
-      requestReminder(other, { personId: w.id, occurrenceId: occ.id, scope: "series", now }),
+      requestReminder(db, account(w.id), { occurrenceId: occ.id, scope: "occurrence", now }),
+      requestReminder(other, account(w.id), { occurrenceId: occ.id, scope: "occurrence", now }),
+      requestReminder(db, account(w.id), { occurrenceId: occ.id, scope: "series", now }),
+      requestReminder(other, account(w.id), { occurrenceId: occ.id, scope: "series", now }),
     ]);
     expect(both.every((r) => r.ok)).toBe(true);
     expect(await db.reminderRequest.count({ where: { personId: w.id } })).toBe(2);
@@ -106,19 +118,21 @@ describe("requestReminder / cancelReminder / reminderStatus", () => {
     const next = await occurrence(s, new Date("2026-12-02T22:00:00Z"));
     expect(await reminderStatus(db, w.id, next.id)).toEqual({ occurrence: false, series: true });
 
-    expect(await cancelReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "series" })).toEqual({
+    expect(await cancelReminder(db, account(w.id), { occurrenceId: occ.id, scope: "series" })).toEqual({
       ok: true,
       status: { occurrence: true, series: false },
+      effects: [],
     });
-    expect(await cancelReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "occurrence" })).toEqual({
+    expect(await cancelReminder(db, account(w.id), { occurrenceId: occ.id, scope: "occurrence" })).toEqual({
       ok: true,
       status: { occurrence: false, series: false },
+      effects: [],
     });
     expect(await db.reminderRequest.count({ where: { personId: w.id } })).toBe(0);
     // Someone else's requests are untouched by my cancel.
     const w2 = await worker();
-    await requestReminder(db, { personId: w2.id, occurrenceId: occ.id, scope: "occurrence", now });
-    await cancelReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "occurrence" });
+    await requestReminder(db, account(w2.id), { occurrenceId: occ.id, scope: "occurrence", now });
+    await cancelReminder(db, account(w.id), { occurrenceId: occ.id, scope: "occurrence" });
     expect(await reminderStatus(db, w2.id, occ.id)).toEqual({ occurrence: true, series: false });
   });
 
@@ -140,24 +154,32 @@ describe("requestReminder / cancelReminder / reminderStatus", () => {
     });
 
     const ask = (personId: string, occurrenceId: string, scope: "occurrence" | "series" = "series") =>
-      requestReminder(db, { personId, occurrenceId, scope, now });
-    expect(await ask(w.id, "00000000-0000-4000-8000-000000000000")).toEqual({ ok: false, reason: "not_found" });
-    expect(await ask(w.id, cancelled.id)).toEqual({ ok: false, reason: "cancelled" });
-    expect(await ask(w.id, ended.id, "occurrence")).toEqual({ ok: false, reason: "ended" });
-    expect(await ask(noEmail.id, fine.id)).toEqual({ ok: false, reason: "no_email" });
-    expect(await ask(erased.id, fine.id)).toEqual({ ok: false, reason: "no_email" });
-    expect(await ask("00000000-0000-4000-8000-000000000001", fine.id)).toEqual({ ok: false, reason: "no_email" });
+      requestReminder(db, account(personId), { occurrenceId, scope, now });
+    const refused = (code: string) => ({ ok: false, code, message: REMINDER_REFUSALS[code as ReminderRefusalCode] });
+    expect(await ask(w.id, "00000000-0000-4000-8000-000000000000")).toEqual(refused("not_found"));
+    expect(await ask(w.id, cancelled.id)).toEqual(refused("cancelled"));
+    expect(await ask(w.id, ended.id, "occurrence")).toEqual(refused("ended"));
+    expect(await ask(noEmail.id, fine.id)).toEqual(refused("no_email"));
+    expect(await ask(erased.id, fine.id)).toEqual(refused("no_email"));
+    expect(await ask("00000000-0000-4000-8000-000000000001", fine.id)).toEqual(refused("no_email"));
+    // Only an active account: a guest, a visitor or a suspended account is refused before anything is read.
+    for (const actor of [
+      { kind: "guest", guestId: w.id },
+      { kind: "visitor" },
+      { ...account(w.id), status: "SUSPENDED" },
+    ] as const) {
+      expect(await requestReminder(db, actor, { occurrenceId: fine.id, scope: "series", now })).toEqual(
+        refused("forbidden"),
+      );
+      expect(await cancelReminder(db, actor, { occurrenceId: fine.id, scope: "series" })).toEqual(refused("forbidden"));
+    }
     expect(await db.reminderRequest.count({ where: { seriesId: s.id } })).toBe(0);
     expect(
-      await cancelReminder(db, {
-        personId: w.id,
+      await cancelReminder(db, account(w.id), {
         occurrenceId: "00000000-0000-4000-8000-000000000000",
         scope: "series",
       }),
-    ).toEqual({
-      ok: false,
-      reason: "not_found",
-    });
+    ).toEqual(refused("not_found"));
   });
 });
 
@@ -169,8 +191,8 @@ describe("enqueueDueReminders", () => {
     const laterSameSeries = await occurrence(s, new Date("2026-12-11T22:00:00Z"));
     const w = await worker("both");
     const before = new Date(startsAt.getTime() - 120 * MIN);
-    await requestReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "occurrence", now: before });
-    await requestReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "series", now: before });
+    await requestReminder(db, account(w.id), { occurrenceId: occ.id, scope: "occurrence", now: before });
+    await requestReminder(db, account(w.id), { occurrenceId: occ.id, scope: "series", now: before });
 
     // 31 minutes before: not yet.
     expect(await enqueueDueReminders(db, new Date(startsAt.getTime() - 31 * MIN), OPTS)).toBe(0);
@@ -213,7 +235,7 @@ describe("enqueueDueReminders", () => {
     const startsAt = new Date("2026-12-16T00:30:00Z"); // Tuesday night, 00:30 in London
     const occ = await occurrence(s, startsAt);
     const w = await worker("single");
-    await requestReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "occurrence", now: new Date(0) });
+    await requestReminder(db, account(w.id), { occurrenceId: occ.id, scope: "occurrence", now: new Date(0) });
     expect(await enqueueDueReminders(db, new Date(startsAt.getTime() - 20 * MIN), OPTS)).toBe(1);
     const [m] = await outboxFor(occ.id);
     expect(m?.subject).toBe(`Reminder: ${s.title}, Tonight at 00:30`);
@@ -231,7 +253,7 @@ describe("enqueueDueReminders", () => {
     const late = await worker("late");
     const early = new Date(startsAt.getTime() - 3 * 60 * MIN);
     for (const p of [erased, lost, late]) {
-      await requestReminder(db, { personId: p.id, occurrenceId: occ.id, scope: "series", now: early });
+      await requestReminder(db, account(p.id), { occurrenceId: occ.id, scope: "series", now: early });
     }
     await db.dropInOccurrence.update({ where: { id: cancelledOcc.id }, data: { status: "CANCELLED" } });
     // Erased the hard way (the row stays, as erasePerson leaves it) and with the use case.
@@ -244,7 +266,7 @@ describe("enqueueDueReminders", () => {
 
     // Once a session has started there is no point reminding anyone.
     const lateJoiner = await worker("after-start");
-    await requestReminder(db, { personId: lateJoiner.id, occurrenceId: occ.id, scope: "occurrence", now: early });
+    await requestReminder(db, account(lateJoiner.id), { occurrenceId: occ.id, scope: "occurrence", now: early });
     expect(await enqueueDueReminders(db, startsAt, OPTS)).toBe(0);
     expect(await enqueueDueReminders(db, new Date(startsAt.getTime() + MIN), OPTS)).toBe(0);
   });

@@ -15,7 +15,6 @@ import {
 } from "@offshift/core";
 import type { Db } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
-import { actorOfPerson } from "../people/actors.js";
 import { endLiveRoomIn } from "../room/live.js";
 import { OCCURRENCE_HORIZON_DAYS, materializeOccurrences, occurrenceDetails } from "./materialize.js";
 
@@ -257,10 +256,6 @@ export type CancelResult =
   | { ok: true; occurrenceId: string; roomEnded: boolean; effects: Effect[] }
   | Refusal<"not_found" | "forbidden" | "already_cancelled" | "ended">;
 
-type LegacyCancelResult =
-  | { ok: true; occurrenceId: string; roomEnded: boolean }
-  | { ok: false; reason: Exclude<CancelResult, { ok: true }>["code"] };
-
 /**
  * Loads an occurrence with who runs it, and refuses unless the actor may
  * change it (its facilitators or a coordinator) and it has not finished.
@@ -292,28 +287,7 @@ export async function cancelOccurrence(
   db: Db,
   actor: Actor,
   input: { occurrenceId: string; now: Date },
-): Promise<CancelResult>;
-/**
- * @deprecated The old call shape, kept only for the live room's tests (owned
- * elsewhere) until they move to the actor form. `isCoordinator` is ignored:
- * the person's roles are read from the database.
- */
-export async function cancelOccurrence(
-  db: Db,
-  legacy: { occurrenceId: string; byPersonId: string; isCoordinator: boolean; now: Date },
-): Promise<LegacyCancelResult>;
-export async function cancelOccurrence(
-  db: Db,
-  actorOrLegacy: Actor | { occurrenceId: string; byPersonId: string; isCoordinator: boolean; now: Date },
-  given?: { occurrenceId: string; now: Date },
-): Promise<CancelResult | LegacyCancelResult> {
-  if ("byPersonId" in actorOrLegacy) {
-    const r = await cancelOccurrence(db, await actorOfPerson(db, actorOrLegacy.byPersonId), actorOrLegacy);
-    if (!r.ok) return { ok: false, reason: r.code };
-    return { ok: true, occurrenceId: r.occurrenceId, roomEnded: r.roomEnded };
-  }
-  const actor = actorOrLegacy;
-  const input = given!;
+): Promise<CancelResult> {
   const loaded = await loadForChange(db, actor, input.occurrenceId, input.now);
   if (!loaded.ok) return loaded;
   return db.$transaction((tx) =>

@@ -17,10 +17,10 @@ import { env } from "$lib/server/env.js";
 import { dispatchEffects } from "$lib/server/effects.js";
 import { requireCan } from "$lib/server/guard.js";
 import { failWith } from "$lib/server/refusals.js";
-import { reminderView } from "$lib/server/reminders.js";
+import { reminderOutcome, reminderView } from "$lib/server/reminders.js";
 import type { Actions, PageServerLoad } from "./$types";
 
-export const load: PageServerLoad = async ({ params, locals }) => {
+export const load: PageServerLoad = async ({ params, locals, url }) => {
   if (!isId(params.id)) error(404, "We could not find that session.");
   const occ = await findOccurrence(getDb(), params.id);
   if (!occ) error(404, "We could not find that session.");
@@ -52,6 +52,8 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     joinedAs: (locals.person && firstName(locals.person.displayName)) ?? locals.guest?.nickname ?? null,
     /** The email-reminder control (ReminderControl). */
     reminder: await reminderView(locals, occ.occurrenceId),
+    /** What the reminder route said, after its redirect back here (`?reminder=…`). */
+    reminderOutcome: reminderOutcome(url.searchParams.get("reminder")),
   };
 };
 
