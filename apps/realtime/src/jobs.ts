@@ -3,13 +3,14 @@ import { PUBLIC_ROOM } from "@offshift/core";
 import {
   alertUnopenedSessions,
   createDb,
-  createMailSender,
   deliverDueMail,
   enqueueDueReminders,
   enqueueSlotReminders,
   extendHorizon,
   extendRotaHorizon,
+  storeDevMail,
 } from "@offshift/db";
+import { createMailSender } from "@offshift/mail";
 import type { RealtimeIo } from "./deps.js";
 import { repeatEvery } from "./repeat.js";
 
@@ -78,7 +79,8 @@ export function startMailJob(options: MailJobOptions): () => Promise<void> {
   const sender = createMailSender({
     smtpUrl: options.smtpUrl,
     from: options.mailFrom,
-    db,
+    // Without SMTP_URL (development only), mail is kept in the database for /dev/mailbox.
+    keep: (mail) => storeDevMail(db, mail),
     log: logger,
     logLinks: options.logMailLinks ?? false,
   });

@@ -59,7 +59,6 @@ export {
   type EnqueueMailInput,
   type DeliveryResult,
 } from "./mail/outbox.js";
-export { createMailSender, type MailSender, type MailLog } from "./mail/transport.js";
 export {
   requestReminder,
   cancelReminder,
