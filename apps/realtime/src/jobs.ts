@@ -4,9 +4,9 @@ import {
   alertUnopenedSessions,
   createDb,
   deliverDueMail,
-  enqueueDueReminders,
+  enqueueDueDropInReminders,
   enqueueSlotReminders,
-  extendHorizon,
+  extendDropInHorizon,
   extendRotaHorizon,
   storeDevMail,
 } from "@offshift/db";
@@ -28,7 +28,7 @@ export function startHorizonJob(
   const db = createDb(databaseUrl, { maxConnections: 2 });
   const run = async () => {
     try {
-      const created = await extendHorizon(db, now());
+      const created = await extendDropInHorizon(db, now());
       if (created > 0) logger.info({ created }, "materialised drop-in occurrences");
     } catch (err) {
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, "horizon job failed; will retry");
@@ -103,7 +103,7 @@ export function startMailJob(options: MailJobOptions): () => Promise<void> {
         io?.to(PUBLIC_ROOM).emit("dropin:schedule", { occurrenceId, change: "facilitator-late" });
     });
     await step("reminders", async () => {
-      const queued = await enqueueDueReminders(db, now(), where);
+      const queued = await enqueueDueDropInReminders(db, now(), where);
       if (queued > 0) logger.info({ queued }, "session reminders queued");
     });
     await step("slot-reminders", async () => {

@@ -5,7 +5,7 @@ import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ScheduleChanged } from "@offshift/core";
-import { createDb, requestReminder, type Db } from "@offshift/db";
+import { createDb, requestDropInReminder, type Db } from "@offshift/db";
 import { readClock } from "@offshift/launcher";
 import { createTestDatabase } from "@offshift/db/testing";
 import { startMailJob } from "./jobs.js";
@@ -113,7 +113,7 @@ describe("mail job", () => {
     const started = await occ(new Date("2026-11-24T21:45:00Z")); // 7 minutes ago, room still closed
     const soon = await occ(new Date("2026-11-24T22:15:00Z")); // in 23 minutes
     expect(
-      await requestReminder(
+      await requestDropInReminder(
         db,
         { kind: "person", personId: worker.id, roles: ["WORKER"], status: "APPROVED" },
         { occurrenceId: soon.id, scope: "occurrence", now: NOW },

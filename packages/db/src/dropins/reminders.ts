@@ -9,7 +9,7 @@ import { enqueueMail } from "../mail/outbox.js";
  * person and session whatever mix of requests they hold.
  */
 
-export interface ReminderStatus {
+export interface DropInReminderStatus {
   /** A reminder before this session. */
   occurrence: boolean;
   /** Reminders before every session of this series. */
@@ -17,22 +17,23 @@ export interface ReminderStatus {
 }
 
 /** Why a reminder was not set or stopped, in the words the session page shows (`?reminder=<code>`). */
-export const REMINDER_REFUSALS = {
+export const DROPIN_REMINDER_REFUSALS = {
   forbidden: "Email reminders need an account. Sign in, or get one on the reminders page.",
   not_found: "We could not find that session.",
   cancelled: "This session has been cancelled, so there is nothing to remind you about.",
   ended: "This session has finished, so there is nothing to remind you about.",
   no_email: "Your account has no email address, so we can't send reminders.",
 } as const;
-export type ReminderRefusalCode = keyof typeof REMINDER_REFUSALS;
+export type DropInReminderRefusalCode = keyof typeof DROPIN_REMINDER_REFUSALS;
 
-export type ReminderResult =
-  | { ok: true; status: ReminderStatus; effects: Effect[] }
+export type DropInReminderResult =
+  | { ok: true; status: DropInReminderStatus; effects: Effect[] }
   | Refusal<"forbidden" | "not_found" | "cancelled" | "ended" | "no_email">;
-export type CancelReminderResult =
-  { ok: true; status: ReminderStatus; effects: Effect[] } | Refusal<"forbidden" | "not_found">;
+export type CancelDropInReminderResult =
+  { ok: true; status: DropInReminderStatus; effects: Effect[] } | Refusal<"forbidden" | "not_found">;
 
-const refuseReminder = <C extends ReminderRefusalCode>(code: C): Refusal<C> => refuse(code, REMINDER_REFUSALS[code]);
+const refuseReminder = <C extends DropInReminderRefusalCode>(code: C): Refusal<C> =>
+  refuse(code, DROPIN_REMINDER_REFUSALS[code]);
 
 /** The account asking, if it may manage reminders (`reminder.manage`); else the refusal. */
 const accountOf = (actor: Actor): { personId: string } | Refusal<"forbidden"> =>
@@ -49,13 +50,22 @@ export interface ReminderRequestInput {
 export const DEFAULT_REMINDER_LEAD_MINUTES = 30;
 
 /** Whether `personId` has asked for a reminder before this session, and before every session of its series. */
-export async function reminderStatus(db: Db, personId: string, occurrenceId: string): Promise<ReminderStatus> {
+export async function dropInReminderStatus(
+  db: Db,
+  personId: string,
+  occurrenceId: string,
+): Promise<DropInReminderStatus> {
   const occ = await db.dropInOccurrence.findUnique({ where: { id: occurrenceId }, select: { seriesId: true } });
   if (!occ) return { occurrence: false, series: false };
   return statusFor(db, personId, occurrenceId, occ.seriesId);
 }
 
-async function statusFor(db: Db, personId: string, occurrenceId: string, seriesId: string): Promise<ReminderStatus> {
+async function statusFor(
+  db: Db,
+  personId: string,
+  occurrenceId: string,
+  seriesId: string,
+): Promise<DropInReminderStatus> {
   const rows = await db.reminderRequest.findMany({
     where: { personId, OR: [{ occurrenceId }, { occurrenceId: null, seriesId }] },
     select: { occurrenceId: true },
@@ -73,7 +83,11 @@ async function statusFor(db: Db, personId: string, occurrenceId: string, seriesI
  * twice at once, keeps one request. Nothing follows but the saved request
  * (the reminder itself is mailed by a job when it falls due).
  */
-export async function requestReminder(db: Db, actor: Actor, input: ReminderRequestInput): Promise<ReminderResult> {
+export async function requestDropInReminder(
+  db: Db,
+  actor: Actor,
+  input: ReminderRequestInput,
+): Promise<DropInReminderResult> {
   const who = accountOf(actor);
   if ("ok" in who) return who;
   const [occ, person] = await Promise.all([
@@ -105,11 +119,11 @@ export async function requestReminder(db: Db, actor: Actor, input: ReminderReque
 }
 
 /** The actor takes a request back (allowed whatever the session's state). Mail already queued for a session is not recalled. */
-export async function cancelReminder(
+export async function cancelDropInReminder(
   db: Db,
   actor: Actor,
   input: Omit<ReminderRequestInput, "now">,
-): Promise<CancelReminderResult> {
+): Promise<CancelDropInReminderResult> {
   const who = accountOf(actor);
   if ("ok" in who) return who;
   const occ = await db.dropInOccurrence.findUnique({
@@ -176,7 +190,7 @@ export function reminderMail(
  * however many processes run this at once; it expires when the session
  * starts. Returns how many mails were newly queued.
  */
-export async function enqueueDueReminders(
+export async function enqueueDueDropInReminders(
   db: Db,
   now: Date,
   options: { timeZone: string; origin: string },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REMINDER_REFUSALS } from "@offshift/db";
+import { DROPIN_REMINDER_REFUSALS } from "@offshift/db";
 import { reminderOutcome } from "./reminders.js";
 
 describe("reminderOutcome: what the reminder control says after the redirect back (?reminder=…)", () => {
@@ -21,7 +21,7 @@ describe("reminderOutcome: what the reminder control says after the redirect bac
       text: "This session has finished, so there is nothing to remind you about.",
       ok: false,
     });
-    for (const [code, text] of Object.entries(REMINDER_REFUSALS))
+    for (const [code, text] of Object.entries(DROPIN_REMINDER_REFUSALS))
       expect(reminderOutcome(code)).toEqual({ text, ok: false });
     expect(reminderOutcome("invalid")).toEqual({
       text: "Something went wrong with that request. Please try again.",

@@ -1,5 +1,5 @@
 import { can } from "@offshift/core";
-import { REMINDER_REFUSALS, reminderStatus, type ReminderRefusalCode } from "@offshift/db";
+import { DROPIN_REMINDER_REFUSALS, dropInReminderStatus, type DropInReminderRefusalCode } from "@offshift/db";
 import { getDb } from "./db.js";
 
 /** What the reminder control on a session page shows for the person asking. */
@@ -8,7 +8,7 @@ export type ReminderView =
 
 export async function reminderView(locals: App.Locals, occurrenceId: string): Promise<ReminderView> {
   if (!locals.person || !can(locals.actor, "reminder.manage")) return { account: false };
-  const status = await reminderStatus(getDb(), locals.person.id, occurrenceId);
+  const status = await dropInReminderStatus(getDb(), locals.person.id, occurrenceId);
   return { account: true, hasEmail: !!locals.person.email, ...status };
 }
 
@@ -28,14 +28,14 @@ const INVALID = "Something went wrong with that request. Please try again.";
  * a use case's refusal code, or "invalid". A code in the address, never words:
  * the words come from here (successes) and from the use case (refusals).
  */
-export type ReminderOutcome = keyof typeof DONE | ReminderRefusalCode | "invalid";
+export type ReminderOutcome = keyof typeof DONE | DropInReminderRefusalCode | "invalid";
 
 /** The control's message for `?reminder=…`, or null when there is none (or it is not one of ours). */
 export function reminderOutcome(code: string | null): { text: string; ok: boolean } | null {
   if (code === null) return null;
   if (Object.hasOwn(DONE, code)) return { text: DONE[code as keyof typeof DONE], ok: true };
-  if (Object.hasOwn(REMINDER_REFUSALS, code))
-    return { text: REMINDER_REFUSALS[code as ReminderRefusalCode], ok: false };
+  if (Object.hasOwn(DROPIN_REMINDER_REFUSALS, code))
+    return { text: DROPIN_REMINDER_REFUSALS[code as DropInReminderRefusalCode], ok: false };
   if (code === "invalid") return { text: INVALID, ok: false };
   return null;
 }

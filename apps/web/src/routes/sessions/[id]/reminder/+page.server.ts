@@ -1,6 +1,6 @@
 import { error, redirect } from "@sveltejs/kit";
 import { isId, reminderInput } from "@offshift/core";
-import { cancelReminder, requestReminder } from "@offshift/db";
+import { cancelDropInReminder, requestDropInReminder } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { dispatchEffects } from "$lib/server/effects.js";
@@ -28,8 +28,8 @@ async function change(kind: "set" | "clear", { params, locals, request }: Reques
   if (!parsed.success) return back(params.id, "invalid");
   const result =
     kind === "set"
-      ? await requestReminder(getDb(), locals.actor, { ...parsed.data, now: clockNow() })
-      : await cancelReminder(getDb(), locals.actor, parsed.data);
+      ? await requestDropInReminder(getDb(), locals.actor, { ...parsed.data, now: clockNow() })
+      : await cancelDropInReminder(getDb(), locals.actor, parsed.data);
   // The refusal's code travels in the address; the session page shows the use case's words for it.
   if (!result.ok) return back(params.id, result.code);
   await dispatchEffects(result.effects, request);
