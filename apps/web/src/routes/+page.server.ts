@@ -8,7 +8,7 @@ import {
   identityRoomFor,
   isLobbyOpen,
   nightLabel,
-  roomState,
+  lobbyStatus,
 } from "@offshift/core";
 import { setAttendanceIntent, type TonightShared } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
@@ -36,7 +36,7 @@ function toView(item: TonightShared, planningFromHere: boolean, now: Date, timeZ
     startsAt: item.startsAt.toISOString(),
     when: nightLabel(item.startsAt, now, timeZone),
     lobbyOpen: isLobbyOpen(item, now),
-    room: roomState({ ...item, cancelled: false }, now),
+    room: lobbyStatus({ ...item, cancelled: false }, now),
   };
 }
 export type SessionView = ReturnType<typeof toView>;

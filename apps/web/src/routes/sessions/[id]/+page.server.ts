@@ -5,9 +5,9 @@ import {
   can,
   firstName,
   isId,
-  nextRoomStateChange,
+  nextLobbyStatusChange,
   nightLabel,
-  roomState,
+  lobbyStatus,
 } from "@offshift/core";
 import { findOccurrence, openRoom } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
@@ -27,8 +27,8 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
   const now = clockNow();
   const tz = env().ORG_TIMEZONE;
   const lobbyOpensAt = new Date(occ.startsAt.getTime() - LOBBY_OPENS_MINUTES_BEFORE * 60_000);
-  const state = roomState(occ, now);
-  const next = nextRoomStateChange(occ, now);
+  const state = lobbyStatus(occ, now);
+  const next = nextLobbyStatusChange(occ, now);
   return {
     session: {
       id: occ.occurrenceId,
