@@ -1,45 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { simpleParser } from "mailparser";
-import { SMTPServer } from "smtp-server";
 import { createMailSender, type OutgoingMail } from "./index.js";
+import { startSmtpSink } from "./testing.js";
 
-interface Received {
-  from: { name: string; address: string };
-  to: string[];
-  subject: string;
-  text: string;
-}
-
-/** A real SMTP server on a free localhost port that keeps what it receives. */
-let relay: SMTPServer;
-let relayUrl: string;
-const received: Received[] = [];
+let relay: Awaited<ReturnType<typeof startSmtpSink>>;
 
 beforeAll(async () => {
-  relay = new SMTPServer({
-    authOptional: true,
-    disableReverseLookup: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((parsed) => {
-          received.push({
-            from: { name: parsed.from?.value[0]?.name ?? "", address: parsed.from?.value[0]?.address ?? "" },
-            to: session.envelope.rcptTo.map((r) => r.address),
-            subject: parsed.subject ?? "",
-            text: parsed.text ?? "",
-          });
-          callback();
-        })
-        .catch(callback);
-    },
-  });
-  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
-  const address = relay.server.address();
-  relayUrl = `smtp://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  relay = await startSmtpSink();
 });
-afterAll(() => new Promise<void>((resolve) => relay.close(() => resolve())));
+afterAll(() => relay.stop());
 
 const collectingLog = () => {
   const logged: Record<string, unknown>[] = [];
@@ -51,7 +19,7 @@ describe("createMailSender with SMTP_URL", () => {
     const kept: OutgoingMail[] = [];
     const { logged, log } = collectingLog();
     const sender = createMailSender({
-      smtpUrl: relayUrl,
+      smtpUrl: relay.url,
       from: "Offshift <no-reply@test.example>",
       keep: async (mail) => void kept.push(mail),
       log,
@@ -63,10 +31,10 @@ describe("createMailSender with SMTP_URL", () => {
       text: "Join here: http://localhost:3000/sessions/abc",
     });
     sender.close();
-    expect(received).toEqual([
+    expect(relay.mail).toEqual([
       {
-        from: { name: "Offshift", address: "no-reply@test.example" },
-        to: ["someone@test.example"],
+        from: "no-reply@test.example",
+        to: "someone@test.example",
         subject: "Reminder: Lone working at night",
         text: "Join here: http://localhost:3000/sessions/abc\n",
       },
