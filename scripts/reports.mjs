@@ -22,11 +22,21 @@ export function sumReports(dir, names) {
     for (const file of r.testResults ?? []) {
       const where = path.relative(process.cwd(), file.name);
       if (file.status === "failed" && file.assertionResults.length === 0) {
-        total.failures.push({ suite: name, where, title: "(the file failed to load)", message: firstLine(file.message) });
+        total.failures.push({
+          suite: name,
+          where,
+          title: "(the file failed to load)",
+          message: firstLine(file.message),
+        });
       }
       for (const t of file.assertionResults ?? []) {
         if (t.status !== "failed") continue;
-        total.failures.push({ suite: name, where, title: t.fullName ?? t.title, message: firstLine(t.failureMessages?.[0]) });
+        total.failures.push({
+          suite: name,
+          where,
+          title: t.fullName ?? t.title,
+          message: firstLine(t.failureMessages?.[0]),
+        });
       }
     }
   }
