@@ -69,7 +69,7 @@ const {
   startEmbeddedPostgres,
   waitForDatabase,
 } = await import("@offshift/launcher");
-const { createDb, extendHorizon } = await import("@offshift/db");
+const { createDb, extendDropInHorizon } = await import("@offshift/db");
 const { seedDemoData } = await import("@offshift/demo");
 
 for (const [name, port] of [
@@ -161,7 +161,7 @@ try {
     // Sessions 8 weeks ahead, even after a long time switched off.
     const db = createDb(databaseUrl, { maxConnections: 2 });
     try {
-      await extendHorizon(db, new Date());
+      await extendDropInHorizon(db, new Date());
     } finally {
       await db.$disconnect();
     }

@@ -17,6 +17,7 @@ const suites = [
   ["core", "packages/core"],
   ["db", "packages/db"],
   ["demo", "packages/demo"],
+  ["mail", "packages/mail"],
   ["web", "apps/web"],
   ["realtime", "apps/realtime"],
 ];

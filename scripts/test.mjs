@@ -9,7 +9,7 @@ import { sumReports, summaryLine } from "./reports.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const reports = path.join(root, ".reports");
-const expected = ["core", "db", "demo", "web", "realtime", "e2e"];
+const expected = ["core", "db", "demo", "mail", "web", "realtime", "e2e"];
 rmSync(reports, { recursive: true, force: true });
 
 const turbo = spawnSync(

@@ -1,63 +1,8 @@
-import { simpleParser } from "mailparser";
-import { SMTPServer } from "smtp-server";
 import type { BrowserContext, Page } from "playwright-core";
+import type { startSmtpSink } from "@offshift/mail/testing";
 
-export interface ReceivedMail {
-  to: string;
-  subject: string;
-  text: string;
-}
-
-/** A real SMTP server on localhost that keeps what it receives (a sink). */
-export async function startSmtpSink(): Promise<{
-  url: string;
-  mail: ReceivedMail[];
-  waitFor(to: string, subject: RegExp, after?: number): Promise<ReceivedMail>;
-  stop(): Promise<void>;
-}> {
-  const mail: ReceivedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    // No reverse DNS for the client: lookups can stall on a machine without DNS.
-    disableReverseLookup: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((parsed) => {
-          for (const rcpt of session.envelope.rcptTo) {
-            mail.push({ to: rcpt.address, subject: parsed.subject ?? "", text: parsed.text ?? "" });
-          }
-          callback();
-        })
-        .catch(callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    mail,
-    /** The newest matching mail received after the first `after` mails. */
-    async waitFor(to, subject, after = 0) {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const found = mail
-          .slice(after)
-          .filter((m) => m.to === to && subject.test(m.subject))
-          .at(-1);
-        if (found) return found;
-        if (Date.now() > deadline)
-          throw new Error(
-            `no mail to ${to} matching ${subject}; got ${JSON.stringify(mail.map((m) => [m.to, m.subject]))}`,
-          );
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+/** The mail package's SMTP sink: a real SMTP server on localhost that keeps what it receives. */
+export { startSmtpSink, type ReceivedMail } from "@offshift/mail/testing";
 
 export const linkIn = (text: string) => {
   const m = /(https?:\/\/\S+)/.exec(text);

@@ -3,13 +3,14 @@ import { PUBLIC_ROOM } from "@offshift/core";
 import {
   alertUnopenedSessions,
   createDb,
-  createMailSender,
   deliverDueMail,
-  enqueueDueReminders,
+  enqueueDueDropInReminders,
   enqueueSlotReminders,
-  extendHorizon,
+  extendDropInHorizon,
   extendRotaHorizon,
+  storeDevMail,
 } from "@offshift/db";
+import { createMailSender } from "@offshift/mail";
 import type { RealtimeIo } from "./deps.js";
 import { repeatEvery } from "./repeat.js";
 
@@ -27,7 +28,7 @@ export function startHorizonJob(
   const db = createDb(databaseUrl, { maxConnections: 2 });
   const run = async () => {
     try {
-      const created = await extendHorizon(db, now());
+      const created = await extendDropInHorizon(db, now());
       if (created > 0) logger.info({ created }, "materialised drop-in occurrences");
     } catch (err) {
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, "horizon job failed; will retry");
@@ -78,7 +79,8 @@ export function startMailJob(options: MailJobOptions): () => Promise<void> {
   const sender = createMailSender({
     smtpUrl: options.smtpUrl,
     from: options.mailFrom,
-    db,
+    // Without SMTP_URL (development only), mail is kept in the database for /dev/mailbox.
+    keep: (mail) => storeDevMail(db, mail),
     log: logger,
     logLinks: options.logMailLinks ?? false,
   });
@@ -101,7 +103,7 @@ export function startMailJob(options: MailJobOptions): () => Promise<void> {
         io?.to(PUBLIC_ROOM).emit("dropin:schedule", { occurrenceId, change: "facilitator-late" });
     });
     await step("reminders", async () => {
-      const queued = await enqueueDueReminders(db, now(), where);
+      const queued = await enqueueDueDropInReminders(db, now(), where);
       if (queued > 0) logger.info({ queued }, "session reminders queued");
     });
     await step("slot-reminders", async () => {

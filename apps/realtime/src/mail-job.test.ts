@@ -1,49 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { simpleParser } from "mailparser";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ScheduleChanged } from "@offshift/core";
-import { createDb, requestReminder, type Db } from "@offshift/db";
+import { createDb, requestDropInReminder, type Db } from "@offshift/db";
 import { readClock } from "@offshift/launcher";
+import { startSmtpSink } from "@offshift/mail/testing";
 import { createTestDatabase } from "@offshift/db/testing";
 import { startMailJob } from "./jobs.js";
 import { client, eventually, silentLogger, startNode, waitFor } from "./test-helpers.js";
-
-interface Received {
-  to: string;
-  subject: string;
-  text: string;
-}
-
-/** A real SMTP server on 127.0.0.1 (port 0) that keeps what it accepts. */
-async function startSmtpSink() {
-  const mail: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disableReverseLookup: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((parsed) => {
-          for (const rcpt of session.envelope.rcptTo)
-            mail.push({ to: rcpt.address, subject: parsed.subject ?? "", text: parsed.text ?? "" });
-          callback();
-        })
-        .catch(callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    mail,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 let db: Db;
 let url: string;
@@ -113,7 +78,11 @@ describe("mail job", () => {
     const started = await occ(new Date("2026-11-24T21:45:00Z")); // 7 minutes ago, room still closed
     const soon = await occ(new Date("2026-11-24T22:15:00Z")); // in 23 minutes
     expect(
-      await requestReminder(db, { personId: worker.id, occurrenceId: soon.id, scope: "occurrence", now: NOW }),
+      await requestDropInReminder(
+        db,
+        { kind: "person", personId: worker.id, roles: ["WORKER"], status: "APPROVED" },
+        { occurrenceId: soon.id, scope: "occurrence", now: NOW },
+      ),
     ).toMatchObject({ ok: true });
 
     const node = await startNode(url, "mail-job-node");

@@ -391,12 +391,7 @@ describe("cancelling a session while its room is open, across two nodes", () => 
     const endedForLead = waitFor<{ occurrenceId: string }>(lead, "room:ended", 15_000);
     const endedForOwl = waitFor<{ occurrenceId: string }>(owl, "room:ended", 15_000);
     // Exactly what web does: cancel (the room ends in the same transaction), then tell the nodes.
-    const cancelled = await cancelOccurrence(db, {
-      occurrenceId: fresh.id,
-      byPersonId: facilitator.kind === "person" ? facilitator.personId : "",
-      isCoordinator: false,
-      now: new Date(),
-    });
+    const cancelled = await cancelOccurrence(db, facilitator, { occurrenceId: fresh.id, now: new Date() });
     expect(cancelled).toMatchObject({ ok: true, roomEnded: true });
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
     new Emitter(pool).serverSideEmit("room:cancelled", fresh.id);

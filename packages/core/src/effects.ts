@@ -1,5 +1,5 @@
 import type { Identity } from "./realtime/channels.js";
-import type { RotaChanged, ScheduleChanged } from "./realtime/events.js";
+import type { AttendanceChanged, RotaChanged, ScheduleChanged } from "./realtime/events.js";
 import type { CallView, TalkOfferView } from "./talk/schema.js";
 
 /** Why a 1:1 offer stopped standing. */
@@ -31,6 +31,8 @@ export type Effect =
   | { kind: "signInLink"; email: string; purpose: "approved" }
   /** Open pages showing drop-ins fetch them again. */
   | { kind: "scheduleChanged"; change: ScheduleChanged }
+  /** Tonight's pages update how many plan to come to this session. */
+  | { kind: "attendanceChanged"; change: AttendanceChanged }
   /** Open rota pages (volunteers' and coordinators') fetch these slots again. */
   | { kind: "rotaChanged"; change: RotaChanged }
   /** A session whose room was open was cancelled (already ended in the database): every node takes its people out. */

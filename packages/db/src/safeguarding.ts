@@ -1,4 +1,4 @@
-import { firstName } from "@offshift/core";
+import { can, firstName, refuse, type Actor, type Effect, type Refusal } from "@offshift/core";
 import type { Db } from "./client.js";
 
 export interface SafeguardingRow {
@@ -52,23 +52,40 @@ export async function listSafeguardingFlags(db: Db, limit = 100): Promise<Safegu
   }));
 }
 
-/** Marks a concern reviewed, once; audited. */
+const reviewRefusals = {
+  forbidden: "Only coordinators review safeguarding concerns.",
+  not_found: "That concern could not be found.",
+  already_reviewed: "That concern was already reviewed.",
+} as const;
+
+export type ReviewSafeguardingResult = { ok: true; effects: Effect[] } | Refusal<keyof typeof reviewRefusals>;
+
+/** A coordinator marks a concern reviewed, once; audited in the same transaction. */
 export async function reviewSafeguardingFlag(
   db: Db,
-  input: { flagId: string; byPersonId: string; now: Date },
-): Promise<{ ok: true } | { ok: false; reason: "not_found" | "already_reviewed" }> {
-  return db.$transaction(async (tx) => {
+  actor: Actor,
+  input: { flagId: string; now: Date },
+): Promise<ReviewSafeguardingResult> {
+  const no = (code: keyof typeof reviewRefusals) => refuse(code, reviewRefusals[code]);
+  if (actor.kind !== "person" || !can(actor, "safeguarding.review")) return no("forbidden");
+  const byPersonId = actor.personId;
+  return db.$transaction(async (tx): Promise<ReviewSafeguardingResult> => {
     const updated = await tx.safeguardingFlag.updateMany({
       where: { id: input.flagId, reviewedAt: null },
-      data: { reviewedAt: input.now, reviewedById: input.byPersonId },
+      data: { reviewedAt: input.now, reviewedById: byPersonId },
     });
     if (updated.count === 0) {
       const exists = await tx.safeguardingFlag.count({ where: { id: input.flagId } });
-      return { ok: false, reason: exists ? "already_reviewed" : "not_found" } as const;
+      return no(exists ? "already_reviewed" : "not_found");
     }
     await tx.auditEvent.create({
-      data: { action: "safeguarding.review", actorPersonId: input.byPersonId, details: { flagId: input.flagId } },
+      data: {
+        at: input.now,
+        action: "safeguarding.review",
+        actorPersonId: byPersonId,
+        details: { flagId: input.flagId },
+      },
     });
-    return { ok: true } as const;
+    return { ok: true, effects: [] };
   });
 }

@@ -8,13 +8,14 @@ import {
   identityRoomFor,
   isLobbyOpen,
   nightLabel,
-  roomState,
+  lobbyStatus,
 } from "@offshift/core";
 import { setAttendanceIntent, type TonightShared } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
 import { placesView } from "$lib/server/places.js";
 import { env } from "$lib/server/env.js";
-import { publishAttendanceChanged } from "$lib/server/events.js";
+import { dispatchEffects } from "$lib/server/effects.js";
+import { failWith } from "$lib/server/refusals.js";
 import { allowIntentChange } from "$lib/server/rate-limit.js";
 import { countedIn, dropInChanges, tonightShared } from "$lib/server/tonight.js";
 import type { Actions, PageServerLoad } from "./$types";
@@ -35,7 +36,7 @@ function toView(item: TonightShared, planningFromHere: boolean, now: Date, timeZ
     startsAt: item.startsAt.toISOString(),
     when: nightLabel(item.startsAt, now, timeZone),
     lobbyOpen: isLobbyOpen(item, now),
-    room: roomState({ ...item, cancelled: false }, now),
+    room: lobbyStatus({ ...item, cancelled: false }, now),
   };
 }
 export type SessionView = ReturnType<typeof toView>;
@@ -72,12 +73,6 @@ export const load: PageServerLoad = async ({ locals }) => {
   };
 };
 
-const refusal = {
-  not_found: { status: 404, message: "That session could not be found." },
-  cancelled: { status: 409, message: "That session has been cancelled." },
-  ended: { status: 409, message: "That session has already finished." },
-} as const;
-
 export const actions: Actions = {
   intent: async ({ request, locals }) => {
     const form = Object.fromEntries(await request.formData());
@@ -86,26 +81,15 @@ export const actions: Actions = {
     if (!parsed.success) {
       return fail(400, { occurrenceId, error: parsed.error.issues[0]?.message ?? "Invalid request" });
     }
-    // One count per person: a nickname (or an account) first, so a cookie-less script cannot count itself in.
+    // Limited per identity; without one (a visitor) the use case refuses before anything is counted.
     const identityKey = identityRoomFor(locals.actor);
-    if (!can(locals.actor, "dropin.markIntent") || !identityKey)
-      return fail(403, {
-        occurrenceId,
-        error: "Choose a nickname first, so you are counted once.",
-        needsNickname: true,
-      });
-    if (!(await allowIntentChange(identityKey)))
+    if (identityKey && !(await allowIntentChange(identityKey)))
       return fail(429, { occurrenceId, error: "That was a lot of changes. Please wait a few minutes and try again." });
-    const result = await setAttendanceIntent(getDb(), {
-      ...parsed.data,
-      identityKey,
-      now: clockNow(),
-    });
-    if (!result.ok) {
-      const r = refusal[result.reason];
-      return fail(r.status, { occurrenceId, error: r.message });
-    }
-    publishAttendanceChanged({ occurrenceId: result.occurrenceId, planning: result.planning });
+    const result = await setAttendanceIntent(getDb(), locals.actor, { ...parsed.data, now: clockNow() });
+    // "forbidden": a nickname (or an account) first, so a cookie-less script cannot count itself in.
+    if (!result.ok)
+      return failWith(result, result.code === "forbidden" ? { occurrenceId, needsNickname: true } : { occurrenceId });
+    await dispatchEffects(result.effects, request);
     return { occurrenceId, planning: result.planning, planningFromHere: result.planningFromHere };
   },
 };

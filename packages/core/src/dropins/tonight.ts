@@ -90,7 +90,9 @@ export function groupForTonight<T extends Timed>(items: readonly T[], now: Date,
 export const FACILITATOR_GRACE_MINUTES = 15;
 
 /**
- * What the lobby tells a worker, honestly. A room is never "live" without a
+ * What the lobby tells a worker, honestly (Tonight and the session page): a
+ * session's status, not the live room's own state (`LiveRoomState`,
+ * room/state.ts). A room is never "live" without a
  * facilitator: until one opens it, the lobby says who is expected and what
  * is being done about a late start.
  * - upcoming: the lobby is not open yet
@@ -99,9 +101,9 @@ export const FACILITATOR_GRACE_MINUTES = 15;
  * - late: start time passed, room still closed; the backup has been alerted
  * - not-running: still closed FACILITATOR_GRACE_MINUTES after the start
  */
-export type RoomState = "cancelled" | "ended" | "upcoming" | "lobby" | "open" | "late" | "not-running";
+export type LobbyStatus = "cancelled" | "ended" | "upcoming" | "lobby" | "open" | "late" | "not-running";
 
-export function roomState(occ: Timed & { cancelled: boolean; openedAt: Date | null }, now: Date): RoomState {
+export function lobbyStatus(occ: Timed & { cancelled: boolean; openedAt: Date | null }, now: Date): LobbyStatus {
   if (occ.cancelled) return "cancelled";
   if (occ.endsAt <= now) return "ended";
   if (!isLobbyOpen(occ, now)) return "upcoming";
@@ -111,8 +113,8 @@ export function roomState(occ: Timed & { cancelled: boolean; openedAt: Date | nu
   return "not-running";
 }
 
-/** The next instant at which `roomState` could change by the clock alone, or null. */
-export function nextRoomStateChange(
+/** The next instant at which `lobbyStatus` could change by the clock alone, or null. */
+export function nextLobbyStatusChange(
   occ: Timed & { cancelled: boolean; openedAt: Date | null },
   now: Date,
 ): Date | null {
@@ -137,7 +139,7 @@ export function dropInToSuggest<T extends Timed & { cancelled?: boolean; openedA
   canEnter: (item: T) => boolean = () => true,
 ): { item: T; openNow: boolean } | null {
   const sorted = [...items].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
-  const state = (item: T) => roomState({ ...item, cancelled: item.cancelled ?? false }, now);
+  const state = (item: T) => lobbyStatus({ ...item, cancelled: item.cancelled ?? false }, now);
   const open = sorted.find((item) => state(item) === "open" && canEnter(item));
   if (open) return { item: open, openNow: true };
   const next = sorted.find((item) => state(item) === "upcoming" || state(item) === "lobby");

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { wallTimeAt } from "@offshift/core";
+import { wallTimeAt, type Actor } from "@offshift/core";
 import type { Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { materializeOccurrences } from "./materialize.js";
@@ -79,24 +79,30 @@ describe("Tonight listing and attendance intent", () => {
       orderBy: { startsAt: "asc" },
     });
     const now = new Date("2026-11-24T20:00:00Z");
-    const key = "guest:8b0f6a52-5a0e-4c7e-9c1d-2f4b6a8c0e11";
+    const guest: Actor = { kind: "guest", guestId: "8b0f6a52-5a0e-4c7e-9c1d-2f4b6a8c0e11" };
+    const person: Actor = {
+      kind: "person",
+      personId: "1c2d3e4f-5a0e-4c7e-9c1d-2f4b6a8c0e11",
+      roles: ["WORKER"],
+      status: "APPROVED",
+    };
 
     const results = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        setAttendanceIntent(db, { occurrenceId: occ.id, intent: "join", identityKey: key, now }),
-      ),
+      Array.from({ length: 8 }, () => setAttendanceIntent(db, guest, { occurrenceId: occ.id, intent: "join", now })),
     );
     expect(results.every((r) => r.ok)).toBe(true);
-    await setAttendanceIntent(db, {
-      occurrenceId: occ.id,
-      intent: "join",
-      identityKey: "person:1c2d3e4f-5a0e-4c7e-9c1d-2f4b6a8c0e11",
-      now,
-    });
+    await setAttendanceIntent(db, person, { occurrenceId: occ.id, intent: "join", now });
     expect(await db.attendanceIntent.count({ where: { occurrenceId: occ.id } })).toBe(2);
 
-    const left = await setAttendanceIntent(db, { occurrenceId: occ.id, intent: "leave", identityKey: key, now });
-    expect(left).toEqual({ ok: true, occurrenceId: occ.id, planning: 1, planningFromHere: false });
+    const left = await setAttendanceIntent(db, guest, { occurrenceId: occ.id, intent: "leave", now });
+    expect(left).toEqual({
+      ok: true,
+      occurrenceId: occ.id,
+      planning: 1,
+      planningFromHere: false,
+      // Open Tonight pages hear the new count.
+      effects: [{ kind: "attendanceChanged", change: { occurrenceId: occ.id, planning: 1 } }],
+    });
 
     const listed = await listUpcomingOccurrences(db, {
       now,
@@ -118,39 +124,50 @@ describe("Tonight listing and attendance intent", () => {
     await materializeOccurrences(db, series.id, new Date("2026-11-24T00:00:00Z"), 2);
     const [a, b] = await db.dropInOccurrence.findMany({ where: { seriesId: series.id }, orderBy: { startsAt: "asc" } });
     await db.dropInOccurrence.update({ where: { id: b!.id }, data: { status: "CANCELLED" } });
-    const key = "guest:9c1d2f4b-5a0e-4c7e-9c1d-2f4b6a8c0e11";
+    const guest: Actor = { kind: "guest", guestId: "9c1d2f4b-5a0e-4c7e-9c1d-2f4b6a8c0e11" };
     const before = await db.attendanceIntent.count();
 
     expect(
-      await setAttendanceIntent(db, {
+      await setAttendanceIntent(db, guest, {
         occurrenceId: "00000000-0000-4000-8000-000000000000",
         intent: "join",
-        identityKey: key,
         now: new Date("2026-11-24T12:00:00Z"),
       }),
-    ).toEqual({ ok: false, reason: "not_found" });
+    ).toEqual({ ok: false, code: "not_found", message: "That session could not be found." });
     expect(
-      await setAttendanceIntent(db, {
+      await setAttendanceIntent(db, guest, {
         occurrenceId: b!.id,
         intent: "join",
-        identityKey: key,
         now: new Date("2026-11-24T12:00:00Z"),
       }),
-    ).toEqual({
-      ok: false,
-      reason: "cancelled",
-    });
+    ).toEqual({ ok: false, code: "cancelled", message: "That session has been cancelled." });
     expect(
-      await setAttendanceIntent(db, {
+      await setAttendanceIntent(db, guest, {
         occurrenceId: a!.id,
         intent: "join",
-        identityKey: key,
         now: new Date("2026-11-26T12:00:00Z"),
       }),
-    ).toEqual({
-      ok: false,
-      reason: "ended",
-    });
+    ).toEqual({ ok: false, code: "ended", message: "That session has already finished." });
     expect(await db.attendanceIntent.count()).toBe(before);
+  });
+
+  it("counts only a guest or an active account: a visitor or a suspended account is asked for a nickname, and nothing is counted", async () => {
+    const series = await makeSeries({ rrule: "FREQ=DAILY", startsOnLocal: "2026-11-01T21:00:00" });
+    await materializeOccurrences(db, series.id, new Date("2026-11-24T00:00:00Z"), 1);
+    const occ = await db.dropInOccurrence.findFirstOrThrow({ where: { seriesId: series.id } });
+    const now = new Date("2026-11-24T12:00:00Z");
+    const suspended: Actor = {
+      kind: "person",
+      personId: "2d3e4f5a-5a0e-4c7e-9c1d-2f4b6a8c0e11",
+      roles: ["WORKER"],
+      status: "SUSPENDED",
+    };
+    for (const actor of [{ kind: "visitor" } as const, suspended])
+      expect(await setAttendanceIntent(db, actor, { occurrenceId: occ.id, intent: "join", now })).toEqual({
+        ok: false,
+        code: "forbidden",
+        message: "Choose a nickname first, so you are counted once.",
+      });
+    expect(await db.attendanceIntent.count({ where: { occurrenceId: occ.id } })).toBe(0);
   });
 });

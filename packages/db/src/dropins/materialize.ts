@@ -60,7 +60,7 @@ export async function materializeOccurrences(
  * to run from several processes at once (the unique (series, original start)
  * key absorbs duplicates); realtime runs it hourly and the launcher at start.
  */
-export async function extendHorizon(db: Db, now: Date, horizonDays = OCCURRENCE_HORIZON_DAYS): Promise<number> {
+export async function extendDropInHorizon(db: Db, now: Date, horizonDays = OCCURRENCE_HORIZON_DAYS): Promise<number> {
   const series = await db.dropInSeries.findMany({
     where: { facilitator: { erasedAt: null, status: { not: "SUSPENDED" } } },
     select: { id: true },

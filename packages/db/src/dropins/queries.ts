@@ -60,7 +60,7 @@ interface OccurrenceRow {
   facilitatorName: string;
   backupName: string | null;
   planning: number;
-  roomState: unknown;
+  liveRoomState: unknown;
 }
 
 /**
@@ -72,7 +72,7 @@ const SHOWN_WITH = `
          coalesce(fo."displayName", fs."displayName") as "facilitatorName",
          case when s."backupFacilitatorId" is distinct from o."facilitatorId" then b."displayName" end as "backupName",
          (select count(*)::int from "AttendanceIntent" i where i."occurrenceId" = o.id) as planning,
-         lr.state as "roomState"
+         lr.state as "liveRoomState"
     from "DropInOccurrence" o
     join "DropInSeries" s on s.id = o."seriesId"
     join "Person" fs on fs.id = s."facilitatorId"
@@ -117,7 +117,7 @@ export async function findOccurrence(db: Db, occurrenceId: string) {
     openedAt: row.openedAt,
     backupAlertedAt: row.backupAlertedAt,
     planning: row.planning,
-    room: occupancy(row.roomState === null ? null : { state: row.roomState }),
+    room: occupancy(row.liveRoomState === null ? null : { state: row.liveRoomState }),
   };
 }
 
@@ -137,7 +137,7 @@ interface TonightRow {
   facilitatorName: string;
   backupName: string | null;
   planning: number;
-  roomState: unknown;
+  liveRoomState: unknown;
 }
 
 /*
@@ -169,7 +169,7 @@ export async function listTonightShared(db: Db, input: { from: Date; until: Date
     backupFirstName: r.backupName === null ? null : firstName(r.backupName),
     planning: r.planning,
     openedAt: r.openedAt,
-    room: occupancy(r.roomState === null ? null : { state: r.roomState }),
+    room: occupancy(r.liveRoomState === null ? null : { state: r.liveRoomState }),
   }));
 }
 

@@ -2,7 +2,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { erasePerson } from "../people/account.js";
-import { cancelReminder, enqueueDueReminders, reminderStatus, requestReminder } from "./reminders.js";
+import type { Actor } from "@offshift/core";
+import {
+  DROPIN_REMINDER_REFUSALS,
+  cancelDropInReminder,
+  enqueueDueDropInReminders,
+  dropInReminderStatus,
+  requestDropInReminder,
+  type DropInReminderRefusalCode,
+} from "./reminders.js";
 import { alertUnopenedSessions } from "./room.js";
 
 let db: Db;
@@ -14,6 +22,10 @@ const OPTS = { timeZone: "Europe/London", origin: "https://offshift.example/" };
 const MIN = 60_000;
 
 const database = useTestDatabase("reminders");
+
+/** A signed-in worker asking for reminders (the use case reads their email itself). */
+const account = (personId: string) =>
+  ({ kind: "person", personId, roles: ["WORKER"], status: "APPROVED" }) as const satisfies Actor;
 
 beforeAll(async () => {
   db = database.client();
@@ -82,44 +94,46 @@ async function occurrence(
 const outboxFor = (occurrenceId: string) =>
   db.outboxMail.findMany({ where: { dedupeKey: { contains: `:${occurrenceId}` } }, orderBy: { to: "asc" } });
 
-describe("requestReminder / cancelReminder / reminderStatus", () => {
+describe("requestDropInReminder / cancelDropInReminder / dropInReminderStatus", () => {
   it("saves one request per scope, even when asked twice at once, and takes each back", async () => {
     const s = await series();
     const occ = await occurrence(s, new Date("2026-12-01T22:00:00Z"));
     const w = await worker();
     const now = new Date("2026-11-30T12:00:00Z");
-    expect(await reminderStatus(db, w.id, occ.id)).toEqual({ occurrence: false, series: false });
+    expect(await dropInReminderStatus(db, w.id, occ.id)).toEqual({ occurrence: false, series: false });
 
     const both = await Promise.all([
-      requestReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "occurrence", now }),
-      requestReminder(other, { personId: w.id, occurrenceId: occ.id, scope: "occurrence", now }),
-      requestReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "series", now }),
-      requestReminder(other, { personId: w.id, occurrenceId: occ.id, scope: "series", now }),
+      requestDropInReminder(db, account(w.id), { occurrenceId: occ.id, scope: "occurrence", now }),
+      requestDropInReminder(other, account(w.id), { occurrenceId: occ.id, scope: "occurrence", now }),
+      requestDropInReminder(db, account(w.id), { occurrenceId: occ.id, scope: "series", now }),
+      requestDropInReminder(other, account(w.id), { occurrenceId: occ.id, scope: "series", now }),
     ]);
     expect(both.every((r) => r.ok)).toBe(true);
     expect(await db.reminderRequest.count({ where: { personId: w.id } })).toBe(2);
-    expect(await reminderStatus(db, w.id, occ.id)).toEqual({ occurrence: true, series: true });
+    expect(await dropInReminderStatus(db, w.id, occ.id)).toEqual({ occurrence: true, series: true });
     const rows = await db.reminderRequest.findMany({ where: { personId: w.id }, orderBy: { createdAt: "asc" } });
     expect(rows.every((r) => r.seriesId === s.id && r.leadMinutes === 30)).toBe(true);
 
     // Another session of the series is covered by the series-wide request only.
     const next = await occurrence(s, new Date("2026-12-02T22:00:00Z"));
-    expect(await reminderStatus(db, w.id, next.id)).toEqual({ occurrence: false, series: true });
+    expect(await dropInReminderStatus(db, w.id, next.id)).toEqual({ occurrence: false, series: true });
 
-    expect(await cancelReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "series" })).toEqual({
+    expect(await cancelDropInReminder(db, account(w.id), { occurrenceId: occ.id, scope: "series" })).toEqual({
       ok: true,
       status: { occurrence: true, series: false },
+      effects: [],
     });
-    expect(await cancelReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "occurrence" })).toEqual({
+    expect(await cancelDropInReminder(db, account(w.id), { occurrenceId: occ.id, scope: "occurrence" })).toEqual({
       ok: true,
       status: { occurrence: false, series: false },
+      effects: [],
     });
     expect(await db.reminderRequest.count({ where: { personId: w.id } })).toBe(0);
     // Someone else's requests are untouched by my cancel.
     const w2 = await worker();
-    await requestReminder(db, { personId: w2.id, occurrenceId: occ.id, scope: "occurrence", now });
-    await cancelReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "occurrence" });
-    expect(await reminderStatus(db, w2.id, occ.id)).toEqual({ occurrence: true, series: false });
+    await requestDropInReminder(db, account(w2.id), { occurrenceId: occ.id, scope: "occurrence", now });
+    await cancelDropInReminder(db, account(w.id), { occurrenceId: occ.id, scope: "occurrence" });
+    expect(await dropInReminderStatus(db, w2.id, occ.id)).toEqual({ occurrence: true, series: false });
   });
 
   it("refuses unknown, cancelled and finished sessions and people without an email, saving nothing", async () => {
@@ -140,28 +154,42 @@ describe("requestReminder / cancelReminder / reminderStatus", () => {
     });
 
     const ask = (personId: string, occurrenceId: string, scope: "occurrence" | "series" = "series") =>
-      requestReminder(db, { personId, occurrenceId, scope, now });
-    expect(await ask(w.id, "00000000-0000-4000-8000-000000000000")).toEqual({ ok: false, reason: "not_found" });
-    expect(await ask(w.id, cancelled.id)).toEqual({ ok: false, reason: "cancelled" });
-    expect(await ask(w.id, ended.id, "occurrence")).toEqual({ ok: false, reason: "ended" });
-    expect(await ask(noEmail.id, fine.id)).toEqual({ ok: false, reason: "no_email" });
-    expect(await ask(erased.id, fine.id)).toEqual({ ok: false, reason: "no_email" });
-    expect(await ask("00000000-0000-4000-8000-000000000001", fine.id)).toEqual({ ok: false, reason: "no_email" });
+      requestDropInReminder(db, account(personId), { occurrenceId, scope, now });
+    const refused = (code: string) => ({
+      ok: false,
+      code,
+      message: DROPIN_REMINDER_REFUSALS[code as DropInReminderRefusalCode],
+    });
+    expect(await ask(w.id, "00000000-0000-4000-8000-000000000000")).toEqual(refused("not_found"));
+    expect(await ask(w.id, cancelled.id)).toEqual(refused("cancelled"));
+    expect(await ask(w.id, ended.id, "occurrence")).toEqual(refused("ended"));
+    expect(await ask(noEmail.id, fine.id)).toEqual(refused("no_email"));
+    expect(await ask(erased.id, fine.id)).toEqual(refused("no_email"));
+    expect(await ask("00000000-0000-4000-8000-000000000001", fine.id)).toEqual(refused("no_email"));
+    // Only an active account: a guest, a visitor or a suspended account is refused before anything is read.
+    for (const actor of [
+      { kind: "guest", guestId: w.id },
+      { kind: "visitor" },
+      { ...account(w.id), status: "SUSPENDED" },
+    ] as const) {
+      expect(await requestDropInReminder(db, actor, { occurrenceId: fine.id, scope: "series", now })).toEqual(
+        refused("forbidden"),
+      );
+      expect(await cancelDropInReminder(db, actor, { occurrenceId: fine.id, scope: "series" })).toEqual(
+        refused("forbidden"),
+      );
+    }
     expect(await db.reminderRequest.count({ where: { seriesId: s.id } })).toBe(0);
     expect(
-      await cancelReminder(db, {
-        personId: w.id,
+      await cancelDropInReminder(db, account(w.id), {
         occurrenceId: "00000000-0000-4000-8000-000000000000",
         scope: "series",
       }),
-    ).toEqual({
-      ok: false,
-      reason: "not_found",
-    });
+    ).toEqual(refused("not_found"));
   });
 });
 
-describe("enqueueDueReminders", () => {
+describe("enqueueDueDropInReminders", () => {
   it("queues one mail per person and session within the lead time, even with both kinds of request and concurrent runs", async () => {
     const s = await series();
     const startsAt = new Date("2026-12-10T22:00:00Z");
@@ -169,22 +197,22 @@ describe("enqueueDueReminders", () => {
     const laterSameSeries = await occurrence(s, new Date("2026-12-11T22:00:00Z"));
     const w = await worker("both");
     const before = new Date(startsAt.getTime() - 120 * MIN);
-    await requestReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "occurrence", now: before });
-    await requestReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "series", now: before });
+    await requestDropInReminder(db, account(w.id), { occurrenceId: occ.id, scope: "occurrence", now: before });
+    await requestDropInReminder(db, account(w.id), { occurrenceId: occ.id, scope: "series", now: before });
 
     // 31 minutes before: not yet.
-    expect(await enqueueDueReminders(db, new Date(startsAt.getTime() - 31 * MIN), OPTS)).toBe(0);
+    expect(await enqueueDueDropInReminders(db, new Date(startsAt.getTime() - 31 * MIN), OPTS)).toBe(0);
     expect(await outboxFor(occ.id)).toHaveLength(0);
 
     // 30 minutes before, from three processes at once, and again a minute later.
     const now = new Date(startsAt.getTime() - 30 * MIN);
     const queued = await Promise.all([
-      enqueueDueReminders(db, now, OPTS),
-      enqueueDueReminders(other, now, OPTS),
-      enqueueDueReminders(db, new Date(now.getTime() + MIN), OPTS),
+      enqueueDueDropInReminders(db, now, OPTS),
+      enqueueDueDropInReminders(other, now, OPTS),
+      enqueueDueDropInReminders(db, new Date(now.getTime() + MIN), OPTS),
     ]);
     expect(queued.reduce((a, b) => a + b, 0)).toBe(1);
-    expect(await enqueueDueReminders(db, new Date(now.getTime() + 5 * MIN), OPTS)).toBe(0);
+    expect(await enqueueDueDropInReminders(db, new Date(now.getTime() + 5 * MIN), OPTS)).toBe(0);
 
     const mails = await outboxFor(occ.id);
     expect(mails).toHaveLength(1);
@@ -202,7 +230,7 @@ describe("enqueueDueReminders", () => {
 
     // The next session of the series comes round the following night.
     expect(await outboxFor(laterSameSeries.id)).toHaveLength(0);
-    expect(await enqueueDueReminders(db, new Date(laterSameSeries.startsAt.getTime() - 10 * MIN), OPTS)).toBe(1);
+    expect(await enqueueDueDropInReminders(db, new Date(laterSameSeries.startsAt.getTime() - 10 * MIN), OPTS)).toBe(1);
     expect((await outboxFor(laterSameSeries.id)).map((x) => x.dedupeKey)).toEqual([
       `reminder:${w.id}:${laterSameSeries.id}`,
     ]);
@@ -213,8 +241,8 @@ describe("enqueueDueReminders", () => {
     const startsAt = new Date("2026-12-16T00:30:00Z"); // Tuesday night, 00:30 in London
     const occ = await occurrence(s, startsAt);
     const w = await worker("single");
-    await requestReminder(db, { personId: w.id, occurrenceId: occ.id, scope: "occurrence", now: new Date(0) });
-    expect(await enqueueDueReminders(db, new Date(startsAt.getTime() - 20 * MIN), OPTS)).toBe(1);
+    await requestDropInReminder(db, account(w.id), { occurrenceId: occ.id, scope: "occurrence", now: new Date(0) });
+    expect(await enqueueDueDropInReminders(db, new Date(startsAt.getTime() - 20 * MIN), OPTS)).toBe(1);
     const [m] = await outboxFor(occ.id);
     expect(m?.subject).toBe(`Reminder: ${s.title}, Tonight at 00:30`);
     expect(m?.text).toContain("starts tonight at 00:30");
@@ -231,22 +259,22 @@ describe("enqueueDueReminders", () => {
     const late = await worker("late");
     const early = new Date(startsAt.getTime() - 3 * 60 * MIN);
     for (const p of [erased, lost, late]) {
-      await requestReminder(db, { personId: p.id, occurrenceId: occ.id, scope: "series", now: early });
+      await requestDropInReminder(db, account(p.id), { occurrenceId: occ.id, scope: "series", now: early });
     }
     await db.dropInOccurrence.update({ where: { id: cancelledOcc.id }, data: { status: "CANCELLED" } });
     // Erased the hard way (the row stays, as erasePerson leaves it) and with the use case.
     await db.person.update({ where: { id: lost.id }, data: { email: null } });
     await db.person.update({ where: { id: erased.id }, data: { erasedAt: new Date() } });
 
-    expect(await enqueueDueReminders(db, new Date(startsAt.getTime() - 15 * MIN), OPTS)).toBe(1);
+    expect(await enqueueDueDropInReminders(db, new Date(startsAt.getTime() - 15 * MIN), OPTS)).toBe(1);
     expect((await outboxFor(occ.id)).map((m) => m.to)).toEqual([late.email]);
     expect(await outboxFor(cancelledOcc.id)).toHaveLength(0);
 
     // Once a session has started there is no point reminding anyone.
     const lateJoiner = await worker("after-start");
-    await requestReminder(db, { personId: lateJoiner.id, occurrenceId: occ.id, scope: "occurrence", now: early });
-    expect(await enqueueDueReminders(db, startsAt, OPTS)).toBe(0);
-    expect(await enqueueDueReminders(db, new Date(startsAt.getTime() + MIN), OPTS)).toBe(0);
+    await requestDropInReminder(db, account(lateJoiner.id), { occurrenceId: occ.id, scope: "occurrence", now: early });
+    expect(await enqueueDueDropInReminders(db, startsAt, OPTS)).toBe(0);
+    expect(await enqueueDueDropInReminders(db, new Date(startsAt.getTime() + MIN), OPTS)).toBe(0);
   });
 });
 

@@ -1,4 +1,4 @@
-import { nightLabel, type ReminderScope } from "@offshift/core";
+import { can, nightLabel, refuse, type Actor, type Effect, type Refusal, type ReminderScope } from "@offshift/core";
 import type { Db } from "../client.js";
 import { enqueueMail } from "../mail/outbox.js";
 
@@ -9,36 +9,63 @@ import { enqueueMail } from "../mail/outbox.js";
  * person and session whatever mix of requests they hold.
  */
 
-export interface ReminderStatus {
+export interface DropInReminderStatus {
   /** A reminder before this session. */
   occurrence: boolean;
   /** Reminders before every session of this series. */
   series: boolean;
 }
 
-export type ReminderRefusal = "not_found" | "cancelled" | "ended" | "no_email";
+/** Why a reminder was not set or stopped, in the words the session page shows (`?reminder=<code>`). */
+export const DROPIN_REMINDER_REFUSALS = {
+  forbidden: "Email reminders need an account. Sign in, or get one on the reminders page.",
+  not_found: "We could not find that session.",
+  cancelled: "This session has been cancelled, so there is nothing to remind you about.",
+  ended: "This session has finished, so there is nothing to remind you about.",
+  no_email: "Your account has no email address, so we can't send reminders.",
+} as const;
+export type DropInReminderRefusalCode = keyof typeof DROPIN_REMINDER_REFUSALS;
 
-export type ReminderResult = { ok: true; status: ReminderStatus } | { ok: false; reason: ReminderRefusal };
+export type DropInReminderResult =
+  | { ok: true; status: DropInReminderStatus; effects: Effect[] }
+  | Refusal<"forbidden" | "not_found" | "cancelled" | "ended" | "no_email">;
+export type CancelDropInReminderResult =
+  { ok: true; status: DropInReminderStatus; effects: Effect[] } | Refusal<"forbidden" | "not_found">;
+
+const refuseReminder = <C extends DropInReminderRefusalCode>(code: C): Refusal<C> =>
+  refuse(code, DROPIN_REMINDER_REFUSALS[code]);
+
+/** The account asking, if it may manage reminders (`reminder.manage`); else the refusal. */
+const accountOf = (actor: Actor): { personId: string } | Refusal<"forbidden"> =>
+  actor.kind === "person" && can(actor, "reminder.manage") ? { personId: actor.personId } : refuseReminder("forbidden");
 
 export interface ReminderRequestInput {
-  personId: string;
   occurrenceId: string;
   scope: ReminderScope;
   /** For "has this session ended?" (web passes its clock). */
-  now?: Date;
+  now: Date;
 }
 
 /** Minutes before the start when the reminder is sent. */
 export const DEFAULT_REMINDER_LEAD_MINUTES = 30;
 
 /** Whether `personId` has asked for a reminder before this session, and before every session of its series. */
-export async function reminderStatus(db: Db, personId: string, occurrenceId: string): Promise<ReminderStatus> {
+export async function dropInReminderStatus(
+  db: Db,
+  personId: string,
+  occurrenceId: string,
+): Promise<DropInReminderStatus> {
   const occ = await db.dropInOccurrence.findUnique({ where: { id: occurrenceId }, select: { seriesId: true } });
   if (!occ) return { occurrence: false, series: false };
   return statusFor(db, personId, occurrenceId, occ.seriesId);
 }
 
-async function statusFor(db: Db, personId: string, occurrenceId: string, seriesId: string): Promise<ReminderStatus> {
+async function statusFor(
+  db: Db,
+  personId: string,
+  occurrenceId: string,
+  seriesId: string,
+): Promise<DropInReminderStatus> {
   const rows = await db.reminderRequest.findMany({
     where: { personId, OR: [{ occurrenceId }, { occurrenceId: null, seriesId }] },
     select: { occurrenceId: true },
@@ -50,30 +77,37 @@ async function statusFor(db: Db, personId: string, occurrenceId: string, seriesI
 }
 
 /**
- * Asks for a reminder. Refused, with nothing saved, for an unknown, cancelled
- * or finished session, and for a person without an email (erased, or none
- * given). Asking twice, or twice at once, keeps one request.
+ * The actor asks for a reminder. Refused, with nothing saved, for anyone
+ * without an active account, for an unknown, cancelled or finished session,
+ * and for a person without an email (erased, or none given). Asking twice, or
+ * twice at once, keeps one request. Nothing follows but the saved request
+ * (the reminder itself is mailed by a job when it falls due).
  */
-export async function requestReminder(db: Db, input: ReminderRequestInput): Promise<ReminderResult> {
-  const now = input.now ?? new Date();
+export async function requestDropInReminder(
+  db: Db,
+  actor: Actor,
+  input: ReminderRequestInput,
+): Promise<DropInReminderResult> {
+  const who = accountOf(actor);
+  if ("ok" in who) return who;
   const [occ, person] = await Promise.all([
     db.dropInOccurrence.findUnique({
       where: { id: input.occurrenceId },
       select: { id: true, seriesId: true, status: true, endsAt: true },
     }),
-    db.person.findUnique({ where: { id: input.personId }, select: { email: true, erasedAt: true } }),
+    db.person.findUnique({ where: { id: who.personId }, select: { email: true, erasedAt: true } }),
   ]);
-  if (!occ) return { ok: false, reason: "not_found" };
-  if (occ.status === "CANCELLED") return { ok: false, reason: "cancelled" };
-  if (occ.endsAt <= now) return { ok: false, reason: "ended" };
-  if (!person?.email || person.erasedAt) return { ok: false, reason: "no_email" };
+  if (!occ) return refuseReminder("not_found");
+  if (occ.status === "CANCELLED") return refuseReminder("cancelled");
+  if (occ.endsAt <= input.now) return refuseReminder("ended");
+  if (!person?.email || person.erasedAt) return refuseReminder("no_email");
 
   // ON CONFLICT DO NOTHING against the partial unique indexes (one series-wide
   // request per person and series, one per person and session).
   await db.reminderRequest.createMany({
     data: [
       {
-        personId: input.personId,
+        personId: who.personId,
         seriesId: occ.seriesId,
         occurrenceId: input.scope === "occurrence" ? occ.id : null,
         leadMinutes: DEFAULT_REMINDER_LEAD_MINUTES,
@@ -81,26 +115,29 @@ export async function requestReminder(db: Db, input: ReminderRequestInput): Prom
     ],
     skipDuplicates: true,
   });
-  return { ok: true, status: await statusFor(db, input.personId, occ.id, occ.seriesId) };
+  return { ok: true, status: await statusFor(db, who.personId, occ.id, occ.seriesId), effects: [] };
 }
 
-/** Takes a request back (allowed whatever the session's state). Mail already queued for a session is not recalled. */
-export async function cancelReminder(
+/** The actor takes a request back (allowed whatever the session's state). Mail already queued for a session is not recalled. */
+export async function cancelDropInReminder(
   db: Db,
+  actor: Actor,
   input: Omit<ReminderRequestInput, "now">,
-): Promise<{ ok: true; status: ReminderStatus } | { ok: false; reason: "not_found" }> {
+): Promise<CancelDropInReminderResult> {
+  const who = accountOf(actor);
+  if ("ok" in who) return who;
   const occ = await db.dropInOccurrence.findUnique({
     where: { id: input.occurrenceId },
     select: { id: true, seriesId: true },
   });
-  if (!occ) return { ok: false, reason: "not_found" };
+  if (!occ) return refuseReminder("not_found");
   await db.reminderRequest.deleteMany({
     where:
       input.scope === "occurrence"
-        ? { personId: input.personId, occurrenceId: occ.id }
-        : { personId: input.personId, seriesId: occ.seriesId, occurrenceId: null },
+        ? { personId: who.personId, occurrenceId: occ.id }
+        : { personId: who.personId, seriesId: occ.seriesId, occurrenceId: null },
   });
-  return { ok: true, status: await statusFor(db, input.personId, occ.id, occ.seriesId) };
+  return { ok: true, status: await statusFor(db, who.personId, occ.id, occ.seriesId), effects: [] };
 }
 
 interface DueReminder {
@@ -153,7 +190,7 @@ export function reminderMail(
  * however many processes run this at once; it expires when the session
  * starts. Returns how many mails were newly queued.
  */
-export async function enqueueDueReminders(
+export async function enqueueDueDropInReminders(
   db: Db,
   now: Date,
   options: { timeZone: string; origin: string },

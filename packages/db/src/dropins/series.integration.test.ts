@@ -4,7 +4,7 @@ import type { Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { nightRecurrence, nightSeries } from "../testing/series-fixture.js";
 import { cancelOccurrence, createSeries, moveOccurrence, reassignOccurrence } from "./series.js";
-import { extendHorizon, materializeOccurrences } from "./materialize.js";
+import { extendDropInHorizon, materializeOccurrences } from "./materialize.js";
 
 let db: Db;
 let facilitatorId: string;
@@ -214,8 +214,8 @@ describe("one occurrence at a time", () => {
 
   it("extends every series to the rolling horizon, idempotently", async () => {
     const later = new Date(now.getTime() + 28 * 86_400_000);
-    const created = await extendHorizon(db, later);
+    const created = await extendDropInHorizon(db, later);
     expect(created).toBeGreaterThan(0);
-    expect(await extendHorizon(db, later)).toBe(0);
+    expect(await extendDropInHorizon(db, later)).toBe(0);
   });
 });

@@ -15,19 +15,24 @@ import {
 } from "@offshift/core";
 import type { Db } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
-import { actorOfPerson } from "../people/actors.js";
 import { endLiveRoomIn } from "../room/live.js";
 import { OCCURRENCE_HORIZON_DAYS, materializeOccurrences, occurrenceDetails } from "./materialize.js";
 
 /** A refusal about one form field (the builder's rule, a facilitator, a clash): shown beside that field. */
-export type FieldRefusal = Refusal<"invalid" | "clash"> & { field: string };
+export type SeriesFieldRefusal = Refusal<"invalid" | "clash"> & { field: string };
 
-export type CreateSeriesResult = { ok: true; seriesId: string; occurrences: number; effects: Effect[] } | FieldRefusal;
+export type CreateSeriesResult =
+  { ok: true; seriesId: string; occurrences: number; effects: Effect[] } | SeriesFieldRefusal;
 
 /** The person behind an actor, for audit rows; a use case refuses anyone else before it writes. */
 const personIdOf = (actor: Actor) => (actor.kind === "person" ? actor.personId : null);
 
-const invalid = (field: string, message: string): FieldRefusal => ({ ok: false, code: "invalid", field, message });
+const invalid = (field: string, message: string): SeriesFieldRefusal => ({
+  ok: false,
+  code: "invalid",
+  field,
+  message,
+});
 
 const whenLabel = (d: Date, timeZone: string) =>
   new Intl.DateTimeFormat("en-GB", {
@@ -56,7 +61,7 @@ async function lockAndCheckClash(
     durationMinutes: number;
     now: Date;
   },
-): Promise<FieldRefusal | null> {
+): Promise<SeriesFieldRefusal | null> {
   await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`series:${input.leadId}`}))`;
   const existing = await tx.dropInSeries.findMany({
     where: { facilitatorId: input.leadId, ...(input.excludeSeriesId ? { id: { not: input.excludeSeriesId } } : {}) },
@@ -133,7 +138,7 @@ export async function createSeries(
 
 export type UpdateSeriesResult =
   | { ok: true; seriesId: string; added: number; removed: number; updated: number; effects: Effect[] }
-  | FieldRefusal
+  | SeriesFieldRefusal
   | Refusal<"not_found" | "forbidden">;
 
 const SERIES_NOT_FOUND = "We could not find that series.";
@@ -253,13 +258,9 @@ type OccurrenceRefusalCode = keyof typeof occurrenceRefusals;
 const refuseOccurrence = <C extends OccurrenceRefusalCode>(code: C): Refusal<C> =>
   refuse(code, occurrenceRefusals[code]);
 
-export type CancelResult =
+export type CancelOccurrenceResult =
   | { ok: true; occurrenceId: string; roomEnded: boolean; effects: Effect[] }
   | Refusal<"not_found" | "forbidden" | "already_cancelled" | "ended">;
-
-type LegacyCancelResult =
-  | { ok: true; occurrenceId: string; roomEnded: boolean }
-  | { ok: false; reason: Exclude<CancelResult, { ok: true }>["code"] };
 
 /**
  * Loads an occurrence with who runs it, and refuses unless the actor may
@@ -292,28 +293,7 @@ export async function cancelOccurrence(
   db: Db,
   actor: Actor,
   input: { occurrenceId: string; now: Date },
-): Promise<CancelResult>;
-/**
- * @deprecated The old call shape, kept only for the live room's tests (owned
- * elsewhere) until they move to the actor form. `isCoordinator` is ignored:
- * the person's roles are read from the database.
- */
-export async function cancelOccurrence(
-  db: Db,
-  legacy: { occurrenceId: string; byPersonId: string; isCoordinator: boolean; now: Date },
-): Promise<LegacyCancelResult>;
-export async function cancelOccurrence(
-  db: Db,
-  actorOrLegacy: Actor | { occurrenceId: string; byPersonId: string; isCoordinator: boolean; now: Date },
-  given?: { occurrenceId: string; now: Date },
-): Promise<CancelResult | LegacyCancelResult> {
-  if ("byPersonId" in actorOrLegacy) {
-    const r = await cancelOccurrence(db, await actorOfPerson(db, actorOrLegacy.byPersonId), actorOrLegacy);
-    if (!r.ok) return { ok: false, reason: r.code };
-    return { ok: true, occurrenceId: r.occurrenceId, roomEnded: r.roomEnded };
-  }
-  const actor = actorOrLegacy;
-  const input = given!;
+): Promise<CancelOccurrenceResult> {
   const loaded = await loadForChange(db, actor, input.occurrenceId, input.now);
   if (!loaded.ok) return loaded;
   return db.$transaction((tx) =>
@@ -329,7 +309,7 @@ export async function cancelOccurrence(
 export async function cancelOccurrenceIn(
   tx: Prisma.TransactionClient,
   input: { occurrenceId: string; byPersonId: string | null; now: Date },
-): Promise<CancelResult> {
+): Promise<CancelOccurrenceResult> {
   const updated = await tx.dropInOccurrence.updateMany({
     where: { id: input.occurrenceId, status: "SCHEDULED" },
     data: { status: "CANCELLED" },

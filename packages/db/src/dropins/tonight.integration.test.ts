@@ -92,9 +92,13 @@ describe("listTonightShared (plain SQL on the client's pool)", () => {
     const { occurrence } = await series();
     const mine = await occurrence(5);
     const other = await occurrence(15);
-    for (const identityKey of ["guest:a", "guest:b"])
-      await setAttendanceIntent(db, { occurrenceId: mine.id, intent: "join", identityKey, now: NOW });
-    await setAttendanceIntent(db, { occurrenceId: other.id, intent: "join", identityKey: "guest:b", now: NOW });
+    for (const guestId of ["a", "b"])
+      await setAttendanceIntent(db, { kind: "guest", guestId }, { occurrenceId: mine.id, intent: "join", now: NOW });
+    await setAttendanceIntent(
+      db,
+      { kind: "guest", guestId: "b" },
+      { occurrenceId: other.id, intent: "join", now: NOW },
+    );
     await db.liveRoom.create({
       data: {
         occurrenceId: mine.id,
@@ -125,12 +129,15 @@ describe("findOccurrence (plain SQL on the client's pool)", () => {
     const cover = await person("Cal Cover");
     const { series: s, occurrence } = await series({ backupId: backup.id });
     const covered = await occurrence(10, { facilitatorId: cover.id, status: "CANCELLED" });
-    await setAttendanceIntent(db, {
-      occurrenceId: (await occurrence(20)).id,
-      intent: "join",
-      identityKey: "g",
-      now: NOW,
-    });
+    await setAttendanceIntent(
+      db,
+      { kind: "guest", guestId: "g" },
+      {
+        occurrenceId: (await occurrence(20)).id,
+        intent: "join",
+        now: NOW,
+      },
+    );
     const found = await findOccurrence(db, covered.id);
     expect(found).toMatchObject({
       occurrenceId: covered.id,

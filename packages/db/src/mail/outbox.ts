@@ -1,7 +1,17 @@
-import type { OutgoingMail, SendMail } from "@offshift/mail";
 import type { Db, DbOrTx } from "../client.js";
 
-export type { OutgoingMail, SendMail };
+/** One plain-text mail, as the outbox stores it. */
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/**
+ * How a claimed mail leaves: the apps pass their transport (`@offshift/mail`'s
+ * sender); this package stores and claims mail and never speaks SMTP itself.
+ */
+export type SendMail = (mail: OutgoingMail) => Promise<void>;
 
 /**
  * The mail outbox: mail is written as a row (in the same transaction as the

@@ -137,7 +137,13 @@ async function everythingAbout(name: string, email: string) {
   const occ = await occurrence(s, later(120));
   await db.reminderRequest.create({ data: { personId: id, seriesId: s.id, occurrenceId: occ.id } });
   expect(
-    (await setAttendanceIntent(db, { occurrenceId: occ.id, intent: "join", identityKey: personChannel(id), now })).ok,
+    (
+      await setAttendanceIntent(
+        db,
+        { kind: "person", personId: id, roles: ["VOLUNTEER", "FACILITATOR"], status: "APPROVED" },
+        { occurrenceId: occ.id, intent: "join", now },
+      )
+    ).ok,
   ).toBe(true);
   // Side-chat in a live room someone else runs (which goes on after they leave).
   const elsewhere = await occurrence(await series(`Open now ${email.length}`, coordinator.id), later(-10));
@@ -408,7 +414,7 @@ describe("forget me on this device", () => {
     expect(await db.talkOffer.count({ where: { volunteerId: vol.id, status: "PENDING" } })).toBe(1);
     const s = await series("Guest series", coordinator.id);
     const occ = await occurrence(s, later(120));
-    await setAttendanceIntent(db, { occurrenceId: occ.id, intent: "join", identityKey: key, now });
+    await setAttendanceIntent(db, { kind: "guest", guestId: guest.id }, { occurrenceId: occ.id, intent: "join", now });
     // In a live room: a socket and side-chat lines of theirs, and someone else's line that stays.
     const alias = memberAlias(SECRET, occ.id, key);
     await db.liveRoom.create({ data: { occurrenceId: occ.id, state: {} } });

@@ -4,7 +4,7 @@ import {
   emptyRoom,
   isLobbyOpen,
   roomSnapshot,
-  roomState,
+  lobbyStatus,
   type LiveRoomState,
   type RoomActor,
   type RoomCommand,
@@ -307,7 +307,7 @@ function decide(
   if (autoEnded) state = ended(state);
   // Past the grace period and never opened: workers are told it is not going ahead, never seated in a
   // lobby that will not open (a facilitator may still come in and open it).
-  const unopened = state.phase === "lobby" && roomState(ctx, now) === "not-running";
+  const unopened = state.phase === "lobby" && lobbyStatus(ctx, now) === "not-running";
   if (command.name === "room:join" && !actor.facilitator && unopened)
     return { ok: false, error: { code: "not_running", message: NOT_RUNNING_MESSAGE }, state, autoEnded };
   // The audio's cap is core's rule: facilitators always get in, workers fill what is left beside the places kept for them.

@@ -143,17 +143,41 @@ describe("live room state in PostgreSQL", () => {
       reviewedAt: null,
     });
     const now = at(30);
-    expect(await reviewSafeguardingFlag(db, { flagId: flag!.id, byPersonId: leadId, now })).toEqual({ ok: true });
-    expect(await reviewSafeguardingFlag(db, { flagId: flag!.id, byPersonId: leadId, now })).toEqual({
+    const coordinatorId = (
+      await db.person.create({
+        data: { displayName: "Cass Coordinator", roles: ["COORDINATOR"], status: "APPROVED" },
+        select: { id: true },
+      })
+    ).id;
+    const coordinator = {
+      kind: "person",
+      personId: coordinatorId,
+      roles: ["COORDINATOR"],
+      status: "APPROVED",
+    } as const;
+    // Reviewing is a coordinator's job: the facilitator who raised it cannot mark it reviewed.
+    expect(
+      await reviewSafeguardingFlag(
+        db,
+        { kind: "person", personId: leadId, roles: ["FACILITATOR"], status: "APPROVED" },
+        {
+          flagId: flag!.id,
+          now,
+        },
+      ),
+    ).toMatchObject({ ok: false, code: "forbidden" });
+    expect(await reviewSafeguardingFlag(db, coordinator, { flagId: flag!.id, now })).toEqual({ ok: true, effects: [] });
+    expect(await reviewSafeguardingFlag(db, coordinator, { flagId: flag!.id, now })).toEqual({
       ok: false,
-      reason: "already_reviewed",
+      code: "already_reviewed",
+      message: "That concern was already reviewed.",
     });
     expect(await db.auditEvent.count({ where: { action: { in: ["safeguarding.flag", "safeguarding.review"] } } })).toBe(
       2,
     );
     expect(
-      await reviewSafeguardingFlag(db, { flagId: "00000000-0000-4000-8000-000000000000", byPersonId: leadId, now }),
-    ).toEqual({ ok: false, reason: "not_found" });
+      await reviewSafeguardingFlag(db, coordinator, { flagId: "00000000-0000-4000-8000-000000000000", now }),
+    ).toEqual({ ok: false, code: "not_found", message: "That concern could not be found." });
   });
 
   it("takes members with no live socket out of the room, but not those who reconnected", async () => {
@@ -337,13 +361,17 @@ describe("cancelling a session while its room is open", () => {
       now: when(1),
     });
 
-    const cancelled = await cancelOccurrence(db, {
+    const leadActor = { kind: "person", personId: leadId, roles: ["FACILITATOR"], status: "APPROVED" } as const;
+    const cancelled = await cancelOccurrence(db, leadActor, { occurrenceId: c2.occurrenceId, now: when(2) });
+    expect(cancelled).toEqual({
+      ok: true,
       occurrenceId: c2.occurrenceId,
-      byPersonId: leadId,
-      isCoordinator: false,
-      now: when(2),
+      roomEnded: true,
+      effects: [
+        { kind: "roomCancelled", occurrenceId: c2.occurrenceId },
+        { kind: "scheduleChanged", change: { occurrenceId: c2.occurrenceId, change: "cancelled" } },
+      ],
     });
-    expect(cancelled).toEqual({ ok: true, occurrenceId: c2.occurrenceId, roomEnded: true });
     expect(await readRoom(db, c2.occurrenceId)).toMatchObject({ phase: "ended", members: [], hands: [] });
     expect(await chatSince(db, c2.occurrenceId, 0)).toEqual([]);
     expect(await db.roomPresence.count({ where: { occurrenceId: c2.occurrenceId } })).toBe(0);

@@ -23,11 +23,11 @@ const asVolunteer =
   (db: Db, input: R & { personId: string }): O =>
     f(db, approvedVolunteer(input.personId), input);
 
-export const signUp: As<typeof moves.signUp> = asVolunteer(moves.signUp);
-export const drop: As<typeof moves.drop> = asVolunteer(moves.drop);
-export const offerCover: As<typeof moves.offerCover> = asVolunteer(moves.offerCover);
-export const withdrawOffer: As<typeof moves.withdrawOffer> = asVolunteer(moves.withdrawOffer);
-export const takeOffer: As<typeof moves.takeOffer> = asVolunteer(moves.takeOffer);
+export const signUp: As<typeof moves.signUpForRotaSlot> = asVolunteer(moves.signUpForRotaSlot);
+export const drop: As<typeof moves.dropRotaSlot> = asVolunteer(moves.dropRotaSlot);
+export const offerCover: As<typeof moves.offerRotaCover> = asVolunteer(moves.offerRotaCover);
+export const withdrawOffer: As<typeof moves.withdrawRotaCoverOffer> = asVolunteer(moves.withdrawRotaCoverOffer);
+export const takeOffer: As<typeof moves.takeRotaCoverOffer> = asVolunteer(moves.takeRotaCoverOffer);
 
 /** A new approved volunteer, "<name> Test", with a unique test email. */
 export async function createApprovedVolunteer(db: Db, name: string): Promise<{ id: string; email: string }> {

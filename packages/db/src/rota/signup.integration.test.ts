@@ -147,7 +147,7 @@ describe("signUp", () => {
     const asApplied: Actor = { kind: "person", personId: pending, roles: ["VOLUNTEER"], status: "APPLIED" };
     const guest: Actor = { kind: "guest", guestId: randomUUID() };
     for (const actor of [asApplied, guest])
-      expect(await moves.signUp(db, actor, { slotId, now, timeZone: LONDON })).toEqual({
+      expect(await moves.signUpForRotaSlot(db, actor, { slotId, now, timeZone: LONDON })).toEqual({
         ok: false,
         code: "forbidden",
         message: "Only approved volunteers can use the rota.",

@@ -31,7 +31,7 @@ export type NotEligible = Refusal<"not_eligible"> & { reasons: Reason[] };
 type Done<T> = { ok: true; effects: Effect[] } & T;
 type Forbidden = Refusal<"forbidden">;
 
-export type SignUpResult =
+export type SignUpForRotaSlotResult =
   | Done<{ slotId: string; placesLeft: number; startsAt: Date }>
   | RotaRefusal<"not_found" | "started" | "already_on" | "full">
   | NotEligible
@@ -39,11 +39,12 @@ export type SignUpResult =
   | Forbidden;
 /** The slot is inside the drop notice: ask the volunteer to confirm (`understood`) and try again. */
 export type ConfirmNotice = Refusal<"confirm_notice"> & { slotId: string; startsAt: Date };
-export type DropResult = Done<{ slotId: string }> | RotaRefusal<"not_on_slot" | "started" | "notice"> | Forbidden;
-export type OfferCoverResult =
+export type DropRotaSlotResult =
+  Done<{ slotId: string }> | RotaRefusal<"not_on_slot" | "started" | "notice"> | Forbidden;
+export type OfferRotaCoverResult =
   Done<{ slotId: string; offerId: string }> | RotaRefusal<"not_on_slot" | "started" | "already_offered"> | Forbidden;
-export type WithdrawOfferResult = Done<{ slotId: string }> | RotaRefusal<"not_found"> | Forbidden;
-export type TakeOfferResult =
+export type WithdrawRotaCoverOfferResult = Done<{ slotId: string }> | RotaRefusal<"not_found"> | Forbidden;
+export type TakeRotaCoverOfferResult =
   Done<{ slotId: string }> | RotaRefusal<"not_found" | "gone" | "own" | "started"> | NotEligible | Forbidden;
 
 /** The one thing a volunteer's move tells the world: open rota pages fetch the slot again. */
@@ -98,16 +99,16 @@ const notEligible = (reasons: Reason[]): NotEligible => ({
  * `understood`: the volunteer has been told they cannot then drop it; without
  * it nothing is saved and they are asked (`confirm_notice`).
  */
-export async function signUp(
+export async function signUpForRotaSlot(
   db: Db,
   actor: Actor,
   request: { slotId: string; now: Date; timeZone: string; understood?: boolean },
-): Promise<SignUpResult> {
+): Promise<SignUpForRotaSlotResult> {
   const who = volunteer(actor);
   if ("ok" in who) return who;
   const input = { ...request, personId: who.personId };
   if (!isId(input.slotId)) return refuse("not_found", NOT_FOUND_SLOT);
-  return db.$transaction(async (tx): Promise<SignUpResult> => {
+  return db.$transaction(async (tx): Promise<SignUpForRotaSlotResult> => {
     await lockVolunteer(tx, input.personId);
     const slot = await tx.rotaSlot.findUnique({
       where: { id: input.slotId },
@@ -145,12 +146,16 @@ export async function signUp(
 }
 
 /** Leave a slot, with at least ROTA_DROP_NOTICE_HOURS to go; inside that, ask for cover instead. */
-export async function drop(db: Db, actor: Actor, request: { slotId: string; now: Date }): Promise<DropResult> {
+export async function dropRotaSlot(
+  db: Db,
+  actor: Actor,
+  request: { slotId: string; now: Date },
+): Promise<DropRotaSlotResult> {
   const who = volunteer(actor);
   if ("ok" in who) return who;
   const input = { ...request, personId: who.personId };
   if (!isId(input.slotId)) return refuse("not_on_slot", NOT_ON_SLOT);
-  return db.$transaction(async (tx): Promise<DropResult> => {
+  return db.$transaction(async (tx): Promise<DropRotaSlotResult> => {
     await lockVolunteer(tx, input.personId);
     const held = await tx.rotaAssignment.findUnique({
       where: { slotId_personId: { slotId: input.slotId, personId: input.personId } },
@@ -179,16 +184,16 @@ export async function drop(db: Db, actor: Actor, request: { slotId: string; now:
 }
 
 /** Ask for someone to cover a slot you hold; it stays yours until someone takes it. */
-export async function offerCover(
+export async function offerRotaCover(
   db: Db,
   actor: Actor,
   request: { slotId: string; now: Date },
-): Promise<OfferCoverResult> {
+): Promise<OfferRotaCoverResult> {
   const who = volunteer(actor);
   if ("ok" in who) return who;
   const input = { ...request, personId: who.personId };
   if (!isId(input.slotId)) return refuse("not_on_slot", NOT_ON_SLOT);
-  return db.$transaction(async (tx): Promise<OfferCoverResult> => {
+  return db.$transaction(async (tx): Promise<OfferRotaCoverResult> => {
     await lockVolunteer(tx, input.personId);
     const held = await tx.rotaAssignment.findUnique({
       where: { slotId_personId: { slotId: input.slotId, personId: input.personId } },
@@ -218,17 +223,17 @@ export async function offerCover(
 }
 
 /** Take back your own open cover request. */
-export async function withdrawOffer(
+export async function withdrawRotaCoverOffer(
   db: Db,
   actor: Actor,
   request: { offerId: string; now: Date },
-): Promise<WithdrawOfferResult> {
+): Promise<WithdrawRotaCoverOfferResult> {
   const who = volunteer(actor);
   if ("ok" in who) return who;
   const input = { ...request, personId: who.personId };
   const gone = refuse("not_found", "That cover request is no longer open.");
   if (!isId(input.offerId)) return gone;
-  return db.$transaction(async (tx): Promise<WithdrawOfferResult> => {
+  return db.$transaction(async (tx): Promise<WithdrawRotaCoverOfferResult> => {
     const offer = await tx.rotaSwapOffer.findFirst({
       where: { id: input.offerId, fromId: input.personId, status: "OPEN" },
       select: { slotId: true },
@@ -259,18 +264,18 @@ class OfferGone extends Error {}
  * conditional update, so of two people tapping Take at once exactly one wins,
  * and the slot moves from one to the other in the same transaction.
  */
-export async function takeOffer(
+export async function takeRotaCoverOffer(
   db: Db,
   actor: Actor,
   request: { offerId: string; now: Date; timeZone: string },
-): Promise<TakeOfferResult> {
+): Promise<TakeRotaCoverOfferResult> {
   const who = volunteer(actor);
   if ("ok" in who) return who;
   const input = { ...request, personId: who.personId };
   const gone = refuse("gone", "Someone else has just taken this, or it was withdrawn.");
   if (!isId(input.offerId)) return refuse("not_found", "That cover request could not be found.");
   try {
-    return await db.$transaction(async (tx): Promise<TakeOfferResult> => {
+    return await db.$transaction(async (tx): Promise<TakeRotaCoverOfferResult> => {
       await lockVolunteer(tx, input.personId);
       const offer = await tx.rotaSwapOffer.findUnique({
         where: { id: input.offerId },

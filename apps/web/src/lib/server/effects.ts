@@ -5,6 +5,7 @@ import { now as clockNow } from "./clock.js";
 import { getDb } from "./db.js";
 import {
   disconnectIdentity,
+  publishAttendanceChanged,
   publishCallsEnded,
   publishRoomCancelled,
   publishRotaChanged,
@@ -36,6 +37,9 @@ export async function dispatchEffects(effects: readonly Effect[], request: { hea
         break;
       case "scheduleChanged":
         publishScheduleChanged(effect.change);
+        break;
+      case "attendanceChanged":
+        publishAttendanceChanged(effect.change);
         break;
       case "rotaChanged":
         publishRotaChanged(effect.change);

@@ -15,7 +15,7 @@ import {
   listSeriesFacilitatedBy,
   moveOccurrence,
   reassignOccurrence,
-  type CancelResult,
+  type CancelOccurrenceResult,
   type ChangeOccurrenceResult,
 } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
@@ -77,7 +77,7 @@ async function answer(
   request: Request,
   occurrenceId: string,
   done: Done,
-  result: Promise<ChangeOccurrenceResult | CancelResult>,
+  result: Promise<ChangeOccurrenceResult | CancelOccurrenceResult>,
 ) {
   const r = await result;
   if (!r.ok) return failWith(r, { occurrenceId });

@@ -10,14 +10,14 @@ import {
 } from "@offshift/core";
 import {
   createFeedToken,
-  drop,
+  dropRotaSlot,
   myQuietHours,
-  offerCover,
-  signUp,
-  takeOffer,
+  offerRotaCover,
+  signUpForRotaSlot,
+  takeRotaCoverOffer,
   turnOffFeed,
   volunteerRotaView,
-  withdrawOffer,
+  withdrawRotaCoverOffer,
 } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
@@ -128,7 +128,7 @@ export const actions: Actions = {
     const { actor, form, slotId } = await slotForm(event, "signUp");
     const parsed = rotaSignUpAction.safeParse(form);
     if (!parsed.success) return invalid("signUp", slotId, parsed.error.issues[0]!.message);
-    const r = await signUp(getDb(), actor, {
+    const r = await signUpForRotaSlot(getDb(), actor, {
       slotId: parsed.data.slotId,
       now: clockNow(),
       timeZone: env().ORG_TIMEZONE,
@@ -144,7 +144,7 @@ export const actions: Actions = {
     const { actor, form, slotId } = await slotForm(event, "drop");
     const parsed = rotaSlotAction.safeParse(form);
     if (!parsed.success) return invalid("drop", slotId, parsed.error.issues[0]!.message);
-    const r = await drop(getDb(), actor, { slotId: parsed.data.slotId, now: clockNow() });
+    const r = await dropRotaSlot(getDb(), actor, { slotId: parsed.data.slotId, now: clockNow() });
     if (!r.ok) return refused("drop", slotId, r);
     return done(event, r, { kind: "drop", id: r.slotId, message: "You've dropped that slot." });
   },
@@ -152,7 +152,7 @@ export const actions: Actions = {
     const { actor, form, slotId } = await slotForm(event, "cover");
     const parsed = rotaSlotAction.safeParse(form);
     if (!parsed.success) return invalid("cover", slotId, parsed.error.issues[0]!.message);
-    const r = await offerCover(getDb(), actor, { slotId: parsed.data.slotId, now: clockNow() });
+    const r = await offerRotaCover(getDb(), actor, { slotId: parsed.data.slotId, now: clockNow() });
     if (!r.ok) return refused("cover", slotId, r);
     return done(event, r, {
       kind: "cover",
@@ -164,7 +164,7 @@ export const actions: Actions = {
     const { actor, form, offerId } = await slotForm(event, "withdraw");
     const parsed = rotaOfferAction.safeParse(form);
     if (!parsed.success) return invalid("withdraw", offerId, parsed.error.issues[0]!.message);
-    const r = await withdrawOffer(getDb(), actor, { offerId: parsed.data.offerId, now: clockNow() });
+    const r = await withdrawRotaCoverOffer(getDb(), actor, { offerId: parsed.data.offerId, now: clockNow() });
     if (!r.ok) return refused("withdraw", offerId, r);
     return done(event, r, { kind: "withdraw", id: r.slotId, message: "Cover request withdrawn." });
   },
@@ -172,7 +172,7 @@ export const actions: Actions = {
     const { actor, form, offerId } = await slotForm(event, "take");
     const parsed = rotaOfferAction.safeParse(form);
     if (!parsed.success) return invalid("take", offerId, parsed.error.issues[0]!.message);
-    const r = await takeOffer(getDb(), actor, {
+    const r = await takeRotaCoverOffer(getDb(), actor, {
       offerId: parsed.data.offerId,
       now: clockNow(),
       timeZone: env().ORG_TIMEZONE,

@@ -5,7 +5,9 @@ import { listSafeguardingFlags, reviewSafeguardingFlag } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
-import { requireCan } from "$lib/server/guard.js";
+import { dispatchEffects } from "$lib/server/effects.js";
+import { requireCan, requireSignedIn } from "$lib/server/guard.js";
+import { failWith } from "$lib/server/refusals.js";
 import type { Actions, PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = async ({ locals }) => {
@@ -31,19 +33,12 @@ export const load: PageServerLoad = async ({ locals }) => {
 
 export const actions: Actions = {
   review: async ({ request, locals }) => {
-    const me = requireCan(locals, "safeguarding.review");
+    requireSignedIn(locals);
     const parsed = z.object({ flagId: z.uuid() }).safeParse(Object.fromEntries(await request.formData()));
     if (!parsed.success) return fail(400, { error: "That concern could not be found." });
-    const result = await reviewSafeguardingFlag(getDb(), {
-      flagId: parsed.data.flagId,
-      byPersonId: me.id,
-      now: clockNow(),
-    });
-    if (!result.ok)
-      return fail(result.reason === "not_found" ? 404 : 409, {
-        error:
-          result.reason === "not_found" ? "That concern could not be found." : "That concern was already reviewed.",
-      });
+    const result = await reviewSafeguardingFlag(getDb(), locals.actor, { flagId: parsed.data.flagId, now: clockNow() });
+    if (!result.ok) return failWith(result);
+    await dispatchEffects(result.effects, request);
     return { reviewed: parsed.data.flagId };
   },
 };

@@ -5,9 +5,9 @@ import {
   can,
   firstName,
   isId,
-  nextRoomStateChange,
+  nextLobbyStatusChange,
   nightLabel,
-  roomState,
+  lobbyStatus,
 } from "@offshift/core";
 import { findOccurrence, openRoom } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
@@ -17,18 +17,18 @@ import { env } from "$lib/server/env.js";
 import { dispatchEffects } from "$lib/server/effects.js";
 import { requireCan } from "$lib/server/guard.js";
 import { failWith } from "$lib/server/refusals.js";
-import { reminderView } from "$lib/server/reminders.js";
+import { reminderOutcome, reminderView } from "$lib/server/reminders.js";
 import type { Actions, PageServerLoad } from "./$types";
 
-export const load: PageServerLoad = async ({ params, locals }) => {
+export const load: PageServerLoad = async ({ params, locals, url }) => {
   if (!isId(params.id)) error(404, "We could not find that session.");
   const occ = await findOccurrence(getDb(), params.id);
   if (!occ) error(404, "We could not find that session.");
   const now = clockNow();
   const tz = env().ORG_TIMEZONE;
   const lobbyOpensAt = new Date(occ.startsAt.getTime() - LOBBY_OPENS_MINUTES_BEFORE * 60_000);
-  const state = roomState(occ, now);
-  const next = nextRoomStateChange(occ, now);
+  const state = lobbyStatus(occ, now);
+  const next = nextLobbyStatusChange(occ, now);
   return {
     session: {
       id: occ.occurrenceId,
@@ -52,6 +52,8 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     joinedAs: (locals.person && firstName(locals.person.displayName)) ?? locals.guest?.nickname ?? null,
     /** The email-reminder control (ReminderControl). */
     reminder: await reminderView(locals, occ.occurrenceId),
+    /** What the reminder route said, after its redirect back here (`?reminder=…`). */
+    reminderOutcome: reminderOutcome(url.searchParams.get("reminder")),
   };
 };
 

@@ -1,9 +1,9 @@
 import { error, redirect } from "@sveltejs/kit";
 import { isId, reminderInput } from "@offshift/core";
-import { cancelReminder, requestReminder } from "@offshift/db";
+import { cancelDropInReminder, requestDropInReminder } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
-import { requireCan } from "$lib/server/guard.js";
+import { dispatchEffects } from "$lib/server/effects.js";
 import type { ReminderOutcome } from "$lib/server/reminders.js";
 import type { Actions, PageServerLoad, RequestEvent } from "./$types";
 
@@ -21,19 +21,19 @@ async function change(kind: "set" | "clear", { params, locals, request }: Reques
   if (!isId(params.id)) error(404, "We could not find that session.");
   // No account yet (guests, visitors): the reminders page explains how to get one.
   if (!locals.person) redirect(303, "/reminders");
-  const me = requireCan(locals, "reminder.manage");
   const parsed = reminderInput.safeParse({
     occurrenceId: params.id,
     scope: (await request.formData()).get("scope"),
   });
   if (!parsed.success) return back(params.id, "invalid");
-  const input = { personId: me.id, ...parsed.data };
-  if (kind === "set") {
-    const result = await requestReminder(getDb(), { ...input, now: clockNow() });
-    return back(params.id, result.ok ? `set-${parsed.data.scope}` : result.reason);
-  }
-  const result = await cancelReminder(getDb(), input);
-  return back(params.id, result.ok ? `cleared-${parsed.data.scope}` : result.reason);
+  const result =
+    kind === "set"
+      ? await requestDropInReminder(getDb(), locals.actor, { ...parsed.data, now: clockNow() })
+      : await cancelDropInReminder(getDb(), locals.actor, parsed.data);
+  // The refusal's code travels in the address; the session page shows the use case's words for it.
+  if (!result.ok) return back(params.id, result.code);
+  await dispatchEffects(result.effects, request);
+  return back(params.id, `${kind === "set" ? "set" : "cleared"}-${parsed.data.scope}`);
 }
 
 export const actions: Actions = {

@@ -5,9 +5,9 @@ import {
   issueTicket,
   firstName,
   isId,
-  nextRoomStateChange,
+  nextLobbyStatusChange,
   nightLabel,
-  roomState,
+  lobbyStatus,
 } from "@offshift/core";
 import { findOccurrence } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
@@ -23,11 +23,11 @@ export const load: PageServerLoad = async ({ params, locals }) => {
   const occ = await findOccurrence(getDb(), params.id);
   if (!occ) error(404, "We could not find that session.");
   const now = clockNow();
-  const state = roomState(occ, now);
+  const state = lobbyStatus(occ, now);
   // Not open yet: the session page says when it will be. Cancelled, finished or not going ahead: said here.
   if (state === "upcoming") redirect(303, `/sessions/${params.id}`);
   const e = env();
-  const next = nextRoomStateChange(occ, now);
+  const next = nextLobbyStatusChange(occ, now);
   return {
     session: {
       id: occ.occurrenceId,

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { placesLeft } from "./places.js";
-import { FACILITATOR_GRACE_MINUTES, nextRoomStateChange, roomState } from "./tonight.js";
+import { FACILITATOR_GRACE_MINUTES, nextLobbyStatusChange, lobbyStatus } from "./tonight.js";
 
 const start = new Date("2026-11-24T22:00:00Z");
 const occ = (over: Partial<{ cancelled: boolean; openedAt: Date | null }> = {}) => ({
@@ -13,7 +13,7 @@ const occ = (over: Partial<{ cancelled: boolean; openedAt: Date | null }> = {}) 
 });
 const minutes = (m: number) => new Date(start.getTime() + m * 60_000);
 
-describe("roomState: what the lobby says", () => {
+describe("lobbyStatus: what the lobby says", () => {
   it.each([
     [-11, "upcoming"],
     [-10, "lobby"],
@@ -24,20 +24,20 @@ describe("roomState: what the lobby says", () => {
     [59, "not-running"],
     [60, "ended"],
   ] as const)("unopened, %i minutes from the start: %s", (m, expected) => {
-    expect(roomState(occ(), minutes(m))).toBe(expected);
+    expect(lobbyStatus(occ(), minutes(m))).toBe(expected);
   });
 
   it("is open once a facilitator opens it, even after a late start, until the end", () => {
-    expect(roomState(occ({ openedAt: minutes(-5) }), minutes(-5))).toBe("open");
-    expect(roomState(occ({ openedAt: minutes(20) }), minutes(20))).toBe("open");
-    expect(roomState(occ({ openedAt: minutes(-5) }), minutes(60))).toBe("ended");
+    expect(lobbyStatus(occ({ openedAt: minutes(-5) }), minutes(-5))).toBe("open");
+    expect(lobbyStatus(occ({ openedAt: minutes(20) }), minutes(20))).toBe("open");
+    expect(lobbyStatus(occ({ openedAt: minutes(-5) }), minutes(60))).toBe("ended");
   });
 
   it("cancelled wins over everything", () => {
-    expect(roomState(occ({ cancelled: true, openedAt: minutes(-5) }), minutes(0))).toBe("cancelled");
+    expect(lobbyStatus(occ({ cancelled: true, openedAt: minutes(-5) }), minutes(0))).toBe("cancelled");
   });
 
-  it("the state only changes at the instants nextRoomStateChange names", () => {
+  it("the state only changes at the instants nextLobbyStatusChange names", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: -120, max: 120 }),
@@ -46,10 +46,10 @@ describe("roomState: what the lobby says", () => {
         (m, step, opened) => {
           const o = occ({ openedAt: opened ? minutes(-10) : null });
           const now = minutes(m);
-          const next = nextRoomStateChange(o, now);
+          const next = nextLobbyStatusChange(o, now);
           const later = minutes(m + step);
-          if (next === null || later < next) expect(roomState(o, later)).toBe(roomState(o, now));
-          else expect(roomState(o, next)).not.toBe(roomState(o, new Date(next.getTime() - 1)));
+          if (next === null || later < next) expect(lobbyStatus(o, later)).toBe(lobbyStatus(o, now));
+          else expect(lobbyStatus(o, next)).not.toBe(lobbyStatus(o, new Date(next.getTime() - 1)));
         },
       ),
     );
