@@ -234,15 +234,6 @@ const occupancyOf = (s: RoomSnapshot | null) =>
  * Tonight (every open page, and web's short-lived copy of it) is told when
  * who is in a room changes, so places are never shown from before it.
  */
-/**
- * Occupancy changes of one room within this long go out as one announcement:
- * twelve people arriving at 22:00 are one refresh for a page (and one
- * NOTIFY for web), not twelve. Listeners read the places again when they hear it, so
- * the last change is never missed.
- */
-export const OCCUPANCY_COALESCE_MS = 250;
-const announcing = new WeakMap<object, Set<string>>();
-
 export function announceOccupancy(
   deps: NodeDeps,
   occurrenceId: string,
@@ -250,15 +241,9 @@ export function announceOccupancy(
   after: RoomSnapshot | null,
 ) {
   if (before && after && occupancyOf(before) === occupancyOf(after)) return;
-  let pending = announcing.get(deps.io);
-  if (!pending) announcing.set(deps.io, (pending = new Set()));
-  if (pending.has(occurrenceId)) return;
-  pending.add(occurrenceId);
-  setTimeout(() => {
-    pending.delete(occurrenceId);
-    // Pages showing this session's places, on every node; web hears it too (Tonight), whoever watches.
-    deps.io.to(dropinWatchChannel(occurrenceId)).emit("dropin:occupancy", { occurrenceId });
-  }, OCCUPANCY_COALESCE_MS).unref();
+  // Pages showing this session's places, on every node; web hears it too (Tonight's cache, before its next
+  // request: not coalesced, so a reload right after a change never shows the places before it).
+  deps.io.to(dropinWatchChannel(occurrenceId)).emit("dropin:occupancy", { occurrenceId });
 }
 
 /** A fresh audio token for someone already in the room (their audio is reconnecting). */
