@@ -40,4 +40,25 @@ describe("apps/realtime layering", () => {
       expect(text).not.toMatch(/gate\.run\(|=== BUSY/);
     }
   });
+
+  it("queries no table itself: both apps call the data package's use cases and reads (no Prisma model calls)", () => {
+    const apps = path.resolve(here, "../..");
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) return sources(p);
+        return /\.(ts|svelte)$/.test(e.name) && !/\.test\.|^test-/.test(e.name) ? [p] : [];
+      });
+    const model =
+      /\bdb\.[a-z]\w*\.(find\w*|create\w*|update\w*|delete\w*|upsert|count|aggregate|groupBy)\(|\$queryRaw|\$executeRaw/;
+    const found = [path.join(apps, "realtime/src"), path.join(apps, "web/src")].flatMap(sources).flatMap((f) =>
+      readFileSync(f, "utf8")
+        .split("\n")
+        .map((line, i) => (model.test(line) ? `${path.relative(apps, f)}:${i + 1}: ${line.trim()}` : null))
+        .filter((x): x is string => x !== null),
+    );
+    // The check itself: it must see such a call where there is one.
+    expect(model.test("await db.roomPresence.deleteMany({ where: {} });")).toBe(true);
+    expect(found).toEqual([]);
+  });
 });

@@ -22,8 +22,8 @@ import {
   type RoomEffect,
   type RoomSnapshot,
 } from "@offshift/core";
-import { callParties, dropAbsentMember, readRoom, touchPresence, type Db } from "@offshift/db";
-import { LIVEKIT_PRESENCE_NODE, liveKitPresenceId, memberAlias } from "./identities.js";
+import { callParties, dropAbsentMember, dropVouchedPresence, readRoom, touchPresence, type Db } from "@offshift/db";
+import { LIVEKIT_PRESENCE_NODE, LIVEKIT_PRESENCE_PREFIX, liveKitPresenceId, memberAlias } from "./identities.js";
 
 export { liveKitPresenceId };
 
@@ -431,13 +431,13 @@ export function liveKitWebhookRouter(deps: LiveKitWebhookDeps): Router {
         (event.event === "participant_left" || event.event === "participant_connection_aborted") &&
         MEMBER_ID.test(identity)
       ) {
-        await db.roomPresence.deleteMany({ where: { socketId: liveKitPresenceId(identity), occurrenceId } });
+        await dropVouchedPresence(db, { occurrenceId, socketId: liveKitPresenceId(identity) });
         const snapshot = await dropAbsentMember(db, { occurrenceId, memberId: identity, now: deps.now() });
         if (snapshot) deps.onRoomChanged(occurrenceId, snapshot);
       } else if (event.event === "room_finished") {
         // Everyone has left the audio server's room. The session itself ends only by its own rules.
         const snapshot = await readRoom(db, occurrenceId);
-        await db.roomPresence.deleteMany({ where: { occurrenceId, socketId: { startsWith: "livekit:" } } });
+        await dropVouchedPresence(db, { occurrenceId, prefix: LIVEKIT_PRESENCE_PREFIX });
         logger.info({ occurrenceId, phase: snapshot?.phase ?? "none" }, "LiveKit room finished");
       }
       res.json({ ok: true });

@@ -69,6 +69,7 @@ export {
   chatSince,
   touchPresence,
   dropPresence,
+  dropVouchedPresence,
   dropAbsentMember,
   reconcilePresenceRows,
   presenceRowsLike,

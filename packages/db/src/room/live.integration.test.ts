@@ -12,6 +12,7 @@ import {
   chatSince,
   dropAbsentMember,
   dropPresence,
+  dropVouchedPresence,
   loadRoomContext,
   reconcilePresenceRows,
   readRoom,
@@ -237,6 +238,29 @@ describe("live room state in PostgreSQL", () => {
     await dropPresence(db, "s-new");
     expect(await dropAbsentMember(db, { occurrenceId: ctx.occurrenceId, memberId: stayer.id, now: at(13) })).toBeNull();
     expect((await readRoom(db, ctx.occurrenceId))!.members.map((m) => m.id)).toEqual([stayer.id]);
+
+    // The audio server says one participant left, then that its room finished: only its rows in this room go.
+    const otherId = (await db.dropInOccurrence.findFirstOrThrow({ where: { id: { not: ctx.occurrenceId } } })).id;
+    await db.liveRoom.create({ data: { occurrenceId: otherId, state: {} } });
+    await row("audio:other", stayer.id, 13);
+    await touchPresence(db, {
+      socketId: "audio:elsewhere",
+      occurrenceId: otherId,
+      memberId: stayer.id,
+      nodeId: "livekit",
+      now: at(13),
+    });
+    await dropVouchedPresence(db, { occurrenceId: ctx.occurrenceId, socketId: "audio:other" });
+    const rows = async () =>
+      (await db.roomPresence.findMany({ orderBy: { socketId: "asc" } })).map(
+        (r) => `${r.occurrenceId === otherId ? "other" : "this"} ${r.socketId}`,
+      );
+    expect(await rows()).not.toContain("this audio:other");
+    expect(await rows()).toContain("this audio:stayer");
+    await dropVouchedPresence(db, { occurrenceId: ctx.occurrenceId, prefix: "audio:" });
+    expect((await rows()).filter((r) => r.includes("audio:"))).toEqual(["other audio:elsewhere"]);
+    await dropVouchedPresence(db, { occurrenceId: otherId, prefix: "audio:" });
+    await db.liveRoom.delete({ where: { occurrenceId: otherId } });
   });
 
   it("ending the session deletes side-chat and closes the room for good", async () => {

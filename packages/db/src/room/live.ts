@@ -154,6 +154,26 @@ export async function dropPresence(db: Db, socketId: string): Promise<void> {
 }
 
 /**
+ * Presence rows in one room that another server vouched for: one (`socketId`),
+ * or every one whose id starts with `prefix` (the audio server's room finished).
+ */
+export async function dropVouchedPresence(
+  db: Db,
+  input: { occurrenceId: string } & ({ socketId: string } | { prefix: string }),
+): Promise<void> {
+  if ("socketId" in input)
+    await poolOf(db).query(`DELETE FROM "RoomPresence" WHERE "occurrenceId" = $1::uuid AND "socketId" = $2`, [
+      input.occurrenceId,
+      input.socketId,
+    ]);
+  else
+    await poolOf(db).query(
+      `DELETE FROM "RoomPresence" WHERE "occurrenceId" = $1::uuid AND starts_with("socketId", $2)`,
+      [input.occurrenceId, input.prefix],
+    );
+}
+
+/**
  * Presence rows another server vouches for (the audio server's participants):
  * those it still holds are refreshed, the others deleted, unless touched at or
  * after `listedAt` (a join reported while it was being asked). Returns the
