@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { sumReports, summaryLine } from "./reports.mjs";
+import { failureLines, sumReports, summaryLine } from "./reports.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const reports = path.join(root, ".reports");
@@ -28,8 +28,9 @@ const turbo = spawnSync(
   { cwd: root, stdio: "inherit", env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" } },
 );
 
-const { passed, failed, skipped, missing } = sumReports(reports, expected);
+const { passed, failed, skipped, missing, failures } = sumReports(reports, expected);
 console.log("");
+for (const line of failureLines(failures)) console.log(line);
 if (missing.length) console.log(`Test reports missing (those suites did not run to the end): ${missing.join(", ")}`);
 if (turbo.status !== 0) console.log("Some tasks failed (lint, type check or tests): see the output above.");
 console.log(summaryLine({ passed, failed, skipped }));
