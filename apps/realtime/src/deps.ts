@@ -1,4 +1,4 @@
-import type { Db, RoomCache } from "@offshift/db";
+import type { Db, LiveRoomCache } from "@offshift/db";
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from "@offshift/core";
 import type { Logger } from "pino";
 import type { Server } from "socket.io";
@@ -30,5 +30,5 @@ export interface NodeDeps {
   /** Admission: one command at a time per room, busy when too much is waiting (see gate.ts). */
   gate: CommandGate;
   /** The rooms this node has read: a hint checked on every write (see packages/db room/command.ts). */
-  roomCache: RoomCache;
+  roomCache: LiveRoomCache;
 }

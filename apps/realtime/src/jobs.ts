@@ -5,7 +5,7 @@ import {
   createDb,
   deliverDueMail,
   enqueueDueDropInReminders,
-  enqueueSlotReminders,
+  enqueueRotaSlotReminders,
   extendDropInHorizon,
   extendRotaHorizon,
   storeDevMail,
@@ -107,7 +107,7 @@ export function startMailJob(options: MailJobOptions): () => Promise<void> {
       if (queued > 0) logger.info({ queued }, "session reminders queued");
     });
     await step("slot-reminders", async () => {
-      const queued = await enqueueSlotReminders(db, now(), where);
+      const queued = await enqueueRotaSlotReminders(db, now(), where);
       if (queued > 0) logger.info({ queued }, "rota slot reminders queued");
     });
     await step("outbox", async () => {

@@ -4,7 +4,7 @@ import type { RoomServiceClient } from "livekit-server-sdk";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Actor, TalkOfferView } from "@offshift/core";
-import { createDb, readRoom, type Db } from "@offshift/db";
+import { createDb, readLiveRoom, type Db } from "@offshift/db";
 import { createTestDatabase, liveKitServerForTests, type TestLiveKit } from "@offshift/db/testing";
 import type { RealtimeServer } from "./server.js";
 import { AudioPeer, HEARD_RMS, timeUntil } from "./test-audio.js";
@@ -100,7 +100,7 @@ describe.skipIf(!bin)("LiveKit failing under a live room", () => {
     expect(await sendRoom(maria, "mod:mute", { participantId: owlId })).toMatchObject({ ok: true });
     expect(await sendRoom(maria, "mod:remove", { participantId: kitId })).toMatchObject({ ok: true });
     expect(await sendRoom(owl, "room:chat", { text: "still here" })).toMatchObject({ ok: true });
-    const state = (await readRoom(db, occurrenceId))!;
+    const state = (await readLiveRoom(db, occurrenceId))!;
     expect(state.members.find((x) => x.id === owlId)).toMatchObject({ mutedByFacilitator: true });
     expect(state.members.map((x) => x.id)).not.toContain(kitId);
     await timeUntil(
@@ -158,7 +158,7 @@ describe.skipIf(!bin)("LiveKit failing under a live room", () => {
     const [mariaPeer, robinPeer, samPeer] = members.map(([, p]) => p) as [AudioPeer, AudioPeer, AudioPeer];
     const hearEachOther = () => [mariaPeer.hearing(robinId), robinPeer.hearing(mariaId), samPeer.hearing(mariaId)];
     await timeUntil(hearEachOther, (l) => l.every((x) => x > HEARD_RMS), 20_000, "all hear before the kill");
-    const before = (await readRoom(db, occurrenceId))!;
+    const before = (await readLiveRoom(db, occurrenceId))!;
 
     await lk!.kill();
     const killed = Date.now();
@@ -196,7 +196,7 @@ describe.skipIf(!bin)("LiveKit failing under a live room", () => {
     measured.rejoinedWithFreshToken = rejoined.length;
 
     // The room itself never noticed: same members, same mute, same version.
-    const after = (await readRoom(db, occurrenceId))!;
+    const after = (await readLiveRoom(db, occurrenceId))!;
     expect(after.members).toEqual(before.members);
     expect(after.version).toBe(before.version);
     // The facilitator's mute holds on the new server too (enforced again on the join it saw).
@@ -240,7 +240,7 @@ describe.skipIf(!bin)("LiveKit failing under a live room", () => {
       10_000,
       "Jo's LiveKit presence refreshed by the keeper",
     );
-    expect((await readRoom(db, occurrenceId))!.members.map((m) => m.id)).toContain(joId);
+    expect((await readLiveRoom(db, occurrenceId))!.members.map((m) => m.id)).toContain(joId);
 
     // The audio server dies with Jo on it, and Jo never comes back: no webhook will ever say so.
     await lk!.kill();
@@ -248,7 +248,7 @@ describe.skipIf(!bin)("LiveKit failing under a live room", () => {
     await lk!.start();
     const restarted = Date.now();
     await timeUntil(
-      async () => (await readRoom(db, occurrenceId))!.members.map((m) => m.id),
+      async () => (await readLiveRoom(db, occurrenceId))!.members.map((m) => m.id),
       (ids) => !ids.includes(joId),
       15_000,
       "Jo out of the room",

@@ -10,7 +10,7 @@ import {
   type RoomAudio,
   type RoomReply,
 } from "@offshift/core";
-import { createDb, readRoom, type Db } from "@offshift/db";
+import { createDb, readLiveRoom, type Db } from "@offshift/db";
 import { createTestDatabase, liveKitServerForTests, type TestLiveKit } from "@offshift/db/testing";
 import { LIVEKIT_TOKEN_TTL_SECONDS, liveKitPresenceId } from "./livekit.js";
 import type { RealtimeServer } from "./server.js";
@@ -424,7 +424,7 @@ describe.skipIf(!bin)("a drop-in on the real LiveKit server", () => {
   it("webhooks: a bad signature is refused with 401 and an unknown room is ignored; nothing changes", async () => {
     const before = {
       presence: await db.roomPresence.count(),
-      version: (await readRoom(db, occurrenceId))!.version,
+      version: (await readLiveRoom(db, occurrenceId))!.version,
     };
     // Robin (present) "left", as forged: nothing may happen.
     const body = webhook("participant_left", occurrenceId, robinId);
@@ -442,19 +442,19 @@ describe.skipIf(!bin)("a drop-in on the real LiveKit server", () => {
       expect((await postWebhook(b, await sign(b))).status).toBe(200);
     }
     expect(await db.roomPresence.count()).toBe(before.presence);
-    expect((await readRoom(db, occurrenceId))!.version).toBe(before.version);
+    expect((await readLiveRoom(db, occurrenceId))!.version).toBe(before.version);
     // And Robin is still in the room and on the audio server.
-    expect((await readRoom(db, occurrenceId))!.members.map((m) => m.id)).toContain(robinId);
+    expect((await readLiveRoom(db, occurrenceId))!.members.map((m) => m.id)).toContain(robinId);
     expect(await identitiesAtServer(occurrenceId)).toContain(robinId);
   });
 
   it("a closed tab (socket and audio gone, no leave) drops the member from the room within 10 s", async () => {
-    expect((await readRoom(db, occurrenceId))!.members.map((m) => m.id)).toContain(robinId);
+    expect((await readLiveRoom(db, occurrenceId))!.members.map((m) => m.id)).toContain(robinId);
     const closed = Date.now();
     robin.disconnect();
     await robinPeer.close();
     await timeUntil(
-      async () => (await readRoom(db, occurrenceId))!.members.map((m) => m.id),
+      async () => (await readLiveRoom(db, occurrenceId))!.members.map((m) => m.id),
       (ids) => !ids.includes(robinId),
       10_000,
       "Robin out of the room",
@@ -493,7 +493,7 @@ describe.skipIf(!bin)("a full drop-in on LiveKit (beyond the mesh's six)", () =>
       await p.connect(lk!.url, liveKitToken(r.audio).token);
       workers.push(p);
     }
-    expect((await readRoom(db, occurrenceId))!.placesLeft).toBe(0);
+    expect((await readLiveRoom(db, occurrenceId))!.placesLeft).toBe(0);
     await timeUntil(
       () => workers.filter((w) => w.hearing(leadJoin.memberId) > HEARD_RMS).length,
       (n) => n === 12,
@@ -523,7 +523,7 @@ describe("mesh audio (no LiveKit configured)", () => {
       expect(!refused.ok && refused.error.message).toBe(MESH_FULL_MESSAGE);
       expect(!refused.ok && refused.error.message).not.toMatch(/LIVEKIT|LiveKit/);
     }
-    const before = (await readRoom(db, meshOccurrenceId))!;
+    const before = (await readLiveRoom(db, meshOccurrenceId))!;
     expect(before.placesLeft).toBeGreaterThan(0); // the session itself has room: the audio does not
 
     const maria = await connectedSocket(meshHttp, facilitator, sockets);

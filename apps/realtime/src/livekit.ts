@@ -22,7 +22,14 @@ import {
   type RoomEffect,
   type RoomSnapshot,
 } from "@offshift/core";
-import { callParties, dropAbsentMember, dropVouchedPresence, readRoom, touchPresence, type Db } from "@offshift/db";
+import {
+  callParties,
+  dropAbsentMember,
+  dropVouchedPresence,
+  readLiveRoom,
+  touchRoomPresence,
+  type Db,
+} from "@offshift/db";
 import { LIVEKIT_PRESENCE_NODE, LIVEKIT_PRESENCE_PREFIX, liveKitPresenceId, memberAlias } from "./identities.js";
 
 export { liveKitPresenceId };
@@ -325,7 +332,7 @@ export async function liveKitAdmission(
 ): Promise<AudioAdmission | null> {
   const ours = parseLiveKitRoomName(roomName);
   if (!ours) return null;
-  if (ours.kind === "drop-in") return roomAudioAdmission(await readRoom(db, ours.occurrenceId), identity);
+  if (ours.kind === "drop-in") return roomAudioAdmission(await readLiveRoom(db, ours.occurrenceId), identity);
   const parties = await callParties(db, ours.callId);
   const identities = parties
     ? Object.values(parties.parties).flatMap((who) =>
@@ -414,12 +421,12 @@ export function liveKitWebhookRouter(deps: LiveKitWebhookDeps): Router {
       }
       const { occurrenceId } = ours;
       if (event.event === "participant_joined" && identity) {
-        const admission = roomAudioAdmission(await readRoom(db, occurrenceId), identity);
+        const admission = roomAudioAdmission(await readLiveRoom(db, occurrenceId), identity);
         // Their token already withholds publishing (listening only, or minted after the mute): nothing to take away.
         const withheld =
           admission.kind === "admit" && !admission.canPublish && event.participant?.permission?.canPublish === false;
         if (admission.kind === "admit")
-          await touchPresence(db, {
+          await touchRoomPresence(db, {
             socketId: liveKitPresenceId(identity),
             occurrenceId,
             memberId: identity,
@@ -436,7 +443,7 @@ export function liveKitWebhookRouter(deps: LiveKitWebhookDeps): Router {
         if (snapshot) deps.onRoomChanged(occurrenceId, snapshot);
       } else if (event.event === "room_finished") {
         // Everyone has left the audio server's room. The session itself ends only by its own rules.
-        const snapshot = await readRoom(db, occurrenceId);
+        const snapshot = await readLiveRoom(db, occurrenceId);
         await dropVouchedPresence(db, { occurrenceId, prefix: LIVEKIT_PRESENCE_PREFIX });
         logger.info({ occurrenceId, phase: snapshot?.phase ?? "none" }, "LiveKit room finished");
       }

@@ -12,7 +12,7 @@ import {
   type RoomReply,
   type RoomSnapshot,
 } from "@offshift/core";
-import { cancelOccurrence, createDb, readRoom, type Db } from "@offshift/db";
+import { cancelOccurrence, createDb, readLiveRoom, type Db } from "@offshift/db";
 import { createTestDatabase } from "@offshift/db/testing";
 import { RoomFollower, client, eventually, startNode, waitFor, type Client } from "./test-helpers.js";
 import { SIGNAL_BYTES_PER_10S } from "./limits.js";
@@ -161,7 +161,7 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
     });
     expect(await send(maria, "mod:mute", { participantId: kitId })).toMatchObject({ ok: true });
     expect(await send(kit, "room:mute", { muted: false })).toMatchObject({ ok: false, error: { code: "forbidden" } });
-    expect((await readRoom(db, occurrenceId))!.members.find((x) => x.id === kitId)).toMatchObject({
+    expect((await readLiveRoom(db, occurrenceId))!.members.find((x) => x.id === kitId)).toMatchObject({
       muted: true,
       mutedByFacilitator: true,
     });
@@ -230,7 +230,7 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
     await send(maria, "rtc:signal", { to: owlId, signal: { kind: "hello", session: "s1" } });
     await owlHears; // sent after the one to Sam, on the same path: Sam's would have arrived by now
     expect(samHeard).toBe(false);
-    expect((await readRoom(db, occurrenceId))!.members.map((m) => m.id)).not.toContain(samId);
+    expect((await readLiveRoom(db, occurrenceId))!.members.map((m) => m.id)).not.toContain(samId);
   });
 
   it("visitors cannot join; a guest cannot end the session", async () => {
@@ -241,7 +241,7 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
 
   it("fuzz: random payloads on every event get a typed error and change nothing", async () => {
     const fuzzer = await connected(urlB, guests[2]!);
-    const before = (await readRoom(db, occurrenceId))!.version;
+    const before = (await readLiveRoom(db, occurrenceId))!.version;
     const events = [...ROOM_COMMANDS, "rtc:signal"].filter((e) => e !== "room:join" && e !== "room:leave");
     const payload = fc.oneof(
       fc.anything(),
@@ -253,7 +253,7 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
       expect(ack.ok).toBe(false);
       if (!ack.ok) expect(["invalid", "not_in_room", "forbidden", "rate_limited"]).toContain(ack.error.code);
     }
-    expect((await readRoom(db, occurrenceId))!.version).toBe(before);
+    expect((await readLiveRoom(db, occurrenceId))!.version).toBe(before);
     // And the server is still serving the room.
     const sync = await send(owl, "room:sync", { afterChatSeq: 0 });
     expect(sync.ok && sync.data!.chat!.map((l) => l.text)).toEqual([
@@ -358,7 +358,7 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
       () => send(maria, "mod:end", {}),
       (r) => r.ok,
     );
-    expect((await readRoom(db, occurrenceId))!).toMatchObject({ phase: "ended", members: [] });
+    expect((await readLiveRoom(db, occurrenceId))!).toMatchObject({ phase: "ended", members: [] });
     expect(await db.roomChatLine.count()).toBe(0);
   });
 });
@@ -399,7 +399,7 @@ describe("cancelling a session while its room is open, across two nodes", () => 
     expect(await endedForOwl).toEqual({ occurrenceId: fresh.id });
     await pool.end();
 
-    expect(await readRoom(db, fresh.id)).toMatchObject({ phase: "ended", members: [] });
+    expect(await readLiveRoom(db, fresh.id)).toMatchObject({ phase: "ended", members: [] });
     expect(await db.roomChatLine.count({ where: { occurrenceId: fresh.id } })).toBe(0);
     // Out of the room on both nodes: nothing more is relayed or answered.
     await eventually(

@@ -22,16 +22,16 @@ import {
 import {
   chatSince,
   dropAbsentMember,
-  dropPresence,
+  dropRoomPresence,
   endOverdueRooms,
-  heartbeatNode,
-  readRoom,
+  heartbeatRoomNode,
+  readLiveRoom,
   presenceRowsLike,
   reapStaleMembers,
   reconcilePresenceRows,
   roomIdentity,
   roomCommand,
-  touchPresence,
+  touchRoomPresence,
   type Authorised,
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
@@ -130,12 +130,12 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
         await socket.join([channel, memberChannel(occurrenceId, memberId)]);
         // Written with the join when it changed the room; a rejoin into the same seat records it here.
         if (!result.changed)
-          await touchPresence(db, { socketId: socket.id, occurrenceId, memberId, nodeId: deps.nodeId, now });
+          await touchRoomPresence(db, { socketId: socket.id, occurrenceId, memberId, nodeId: deps.nodeId, now });
       } else if (command.name === "room:leave") {
         socket.data.room = undefined;
         await socket.leave(channel);
         await socket.leave(memberChannel(occurrenceId, memberId));
-        await dropPresence(db, socket.id);
+        await dropRoomPresence(db, socket.id);
       }
       for (const effect of result.effects) {
         if (effect.kind === "chat") {
@@ -214,7 +214,7 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
     if (!room) return;
     socket.data.room = undefined; // leaving by disconnecting is not a removal
     void (async () => {
-      await dropPresence(db, socket.id);
+      await dropRoomPresence(db, socket.id);
       // With LiveKit a member is present while their socket or their audio connection is: with both
       // gone (a closed tab) they leave now. The mesh keeps its grace: the reaper takes them later.
       if (deps.audio.kind !== "livekit") return;
@@ -249,7 +249,7 @@ export function announceOccupancy(
 /** A fresh audio token for someone already in the room (their audio is reconnecting). */
 async function audioToken(socket: Socket, deps: NodeDeps, occurrenceId: string): Promise<RoomAck<RoomReply>> {
   const memberId = socket.data.room?.occurrenceId === occurrenceId ? socket.data.room.memberId : null;
-  const snapshot = memberId ? await readRoom(deps.db, occurrenceId) : null;
+  const snapshot = memberId ? await readLiveRoom(deps.db, occurrenceId) : null;
   const me = snapshot?.members.find((m) => m.id === memberId);
   if (!snapshot || !me || !memberId) return error("not_in_room", "Join the session first.");
   return { ok: true, data: { snapshot, memberId, audio: await deps.audio.joinInfo(occurrenceId, me) } };
@@ -267,7 +267,7 @@ export function followCancellations(deps: NodeDeps): void {
     const channel = roomChannel(occurrenceId);
     deps.roomCache.forget(occurrenceId);
     void (async () => {
-      const snapshot = await readRoom(deps.db, occurrenceId).catch(() => null);
+      const snapshot = await readLiveRoom(deps.db, occurrenceId).catch(() => null);
       if (snapshot) deps.io.local.to(channel).emit("room:state", snapshot);
       deps.io.local.to(channel).emit("room:ended", { occurrenceId });
       process.nextTick(() => deps.io.local.in(channel).socketsLeave(channel));
@@ -308,7 +308,7 @@ export function followRoomExits(io: RealtimeIo): void {
  * either before that read, or after the grant had completed).
  */
 async function restorePublish(deps: NodeDeps, occurrenceId: string, memberId: string): Promise<void> {
-  const seat = async () => (await readRoom(deps.db, occurrenceId))?.members.find((m) => m.id === memberId);
+  const seat = async () => (await readLiveRoom(deps.db, occurrenceId))?.members.find((m) => m.id === memberId);
   try {
     const now = await seat();
     if (!now || !mayPublish(now)) return;
@@ -333,9 +333,9 @@ export function startRoomKeeper(deps: NodeDeps, options: { everyMs?: number; sta
     running = true;
     try {
       const now = deps.now();
-      await heartbeatNode(deps.db, deps.nodeId, now);
+      await heartbeatRoomNode(deps.db, deps.nodeId, now);
       for (const occurrenceId of await reapStaleMembers(deps.db, now, staleMs)) {
-        const snapshot = await readRoom(deps.db, occurrenceId);
+        const snapshot = await readLiveRoom(deps.db, occurrenceId);
         if (snapshot) deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
         announceOccupancy(deps, occurrenceId, null, snapshot);
       }
@@ -344,7 +344,7 @@ export function startRoomKeeper(deps: NodeDeps, options: { everyMs?: number; sta
         const channel = roomChannel(occurrenceId);
         deps.io.to(channel).emit("room:ended", { occurrenceId });
         void deps.audio.onEffect(occurrenceId, { kind: "ended" });
-        const snapshot = await readRoom(deps.db, occurrenceId);
+        const snapshot = await readLiveRoom(deps.db, occurrenceId);
         if (snapshot) deps.io.to(channel).emit("room:state", snapshot);
         announceOccupancy(deps, occurrenceId, null, snapshot);
         process.nextTick(() => deps.io.in(channel).socketsLeave(channel));

@@ -5,7 +5,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import { Server } from "socket.io";
 import { MAX_WATCHED_DROPINS, PUBLIC_ROOM, ROTA_ROOM, can, dropinWatchChannel, verifyTicket } from "@offshift/core";
-import { RoomCache, admitTicket, createDb } from "@offshift/db";
+import { LiveRoomCache, admitTicket, createDb } from "@offshift/db";
 import {
   createLiveKitBackend,
   liveKitWebhookRouter,
@@ -194,7 +194,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     now,
     audio: liveKit ?? meshBackend,
     gate: new CommandGate(options.gate, metrics),
-    roomCache: new RoomCache(),
+    roomCache: new LiveRoomCache(),
     ...(liveKit
       ? { audioSweep: () => sweepLiveKitRooms({ backend: liveKit, db, aliasSecret: options.ticketSecret }) }
       : {}),

@@ -65,22 +65,22 @@ export {
 export {
   loadRoomContext,
   runRoomCommand,
-  readRoom,
+  readLiveRoom,
   chatSince,
-  touchPresence,
-  dropPresence,
+  touchRoomPresence,
+  dropRoomPresence,
   dropVouchedPresence,
   dropAbsentMember,
   reconcilePresenceRows,
   presenceRowsLike,
-  heartbeatNode,
+  heartbeatRoomNode,
   reapStaleMembers,
   endOverdueRooms,
   roomIdentity,
   type RoomIdentity,
   roomCommand,
-  readRoomTruth,
-  RoomCache,
+  readLiveRoomTruth,
+  LiveRoomCache,
   CHAT_BUFFER,
   AUTO_END_AFTER_MINUTES,
   type Authorised,
@@ -88,7 +88,7 @@ export {
   type RoomCommandResult,
   type RoomContext,
   type RoomRunResult,
-  type RoomTruth,
+  type LiveRoomTruth,
 } from "./room/live.js";
 export {
   listSafeguardingFlags,
@@ -158,12 +158,12 @@ export {
   type CoverOfferView,
 } from "./rota/volunteer.js";
 export { createFeedToken, turnOffFeed, loadVolunteerFeed, type VolunteerFeed } from "./rota/feed.js";
-export { enqueueSlotReminders, slotReminderMail } from "./rota/reminders.js";
+export { enqueueRotaSlotReminders, rotaSlotReminderMail } from "./rota/reminders.js";
 export { loadQuietHours, myQuietHours, quietNow } from "./rota/quiet.js";
 
 // ── Rota: the board, coordinators' templates, gaps and auto-fill, pushes ────────
 export { materializeRotaSlots, extendRotaHorizon, ROTA_HORIZON_DAYS } from "./rota/materialize.js";
-export { loadBoard, loadRotaDefaults, ROTA_DEFAULTS_KEY, type LoadedBoard } from "./rota/board.js";
+export { loadRotaBoard, loadRotaDefaults, ROTA_DEFAULTS_KEY, type LoadedRotaBoard } from "./rota/board.js";
 export {
   createRotaTemplate,
   updateRotaTemplate,

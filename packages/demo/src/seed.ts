@@ -8,7 +8,7 @@ import {
   type WorkPatternBuilder,
 } from "@offshift/core";
 import type { Db } from "@offshift/db";
-import { loadBoard, materializeOccurrences, materializeRotaSlots } from "@offshift/db";
+import { loadRotaBoard, materializeOccurrences, materializeRotaSlots } from "@offshift/db";
 
 export const DEMO_SEEDED_KEY = "demo_seeded_at";
 
@@ -199,7 +199,7 @@ export async function seedDemoData(db: Db, options: { now: Date; timeZone: strin
   // Fill the next week with the engine's fair auto-fill, then leave every
   // third proposal out so the coordinator's gap list has real gaps.
   const from = new Date(now.getTime() - 86_400_000);
-  const { board, slotIds } = await loadBoard(db, { from, to: new Date(now.getTime() + 7 * 86_400_000), timeZone });
+  const { board, slotIds } = await loadRotaBoard(db, { from, to: new Date(now.getTime() + 7 * 86_400_000), timeZone });
   const proposals = autoFill(board).proposals.filter((_, i) => i % 3 !== 2);
   await db.rotaAssignment.createMany({
     data: proposals

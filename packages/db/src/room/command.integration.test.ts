@@ -4,8 +4,8 @@ import { poolOf, type Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { createSeries } from "../dropins/series.js";
 import { nightRecurrence, nightSeries } from "../testing/series-fixture.js";
-import { RoomCache, roomCommand, type RoomActorIn, type RoomContext } from "./command.js";
-import { chatSince, readRoom } from "./live.js";
+import { LiveRoomCache, roomCommand, type RoomActorIn, type RoomContext } from "./command.js";
+import { chatSince, readLiveRoom } from "./live.js";
 
 // The hot path as two realtime nodes run it: each with its own client and cache, one database.
 let nodeA: Db;
@@ -46,7 +46,7 @@ const lead = (): RoomActorIn => ({ id: alias(1), name: "Lee", facilitator: true,
 const minutes = (occ: { startsAt: Date }, m: number) => new Date(occ.startsAt.getTime() + m * 60_000);
 
 /** One command on one node, authorised as the realtime node does: facilitators are whoever the context lists. */
-function on(node: Db, cache: RoomCache, occ: { id: string; startsAt: Date }) {
+function on(node: Db, cache: LiveRoomCache, occ: { id: string; startsAt: Date }) {
   return (actor: RoomActorIn, command: RoomCommand, m: number) =>
     roomCommand(node, {
       occurrenceId: occ.id,
@@ -67,7 +67,7 @@ const hand = (raised: boolean): RoomCommand => ({ name: "room:hand", payload: { 
 describe("the live room's hot path", () => {
   it("runs a command from a warm cache in one round trip, its side effect in the same statement", async () => {
     const occ = occurrences[0]!;
-    const cache = new RoomCache();
+    const cache = new LiveRoomCache();
     const run = on(nodeA, cache, occ);
     expect(await run(worker(2), joinCmd(occ.id), -5)).toMatchObject({ ok: true });
     const query = vi.spyOn(poolOf(nodeA), "query");
@@ -79,12 +79,12 @@ describe("the live room's hot path", () => {
       query.mockRestore();
     }
     expect(await chatSince(nodeA, occ.id, 0)).toMatchObject([{ seq: 1, text: "first line", name: "Owl 2" }]);
-    expect((await readRoom(nodeB, occ.id))!.hands).toEqual([alias(2)]);
+    expect((await readLiveRoom(nodeB, occ.id))!.hands).toEqual([alias(2)]);
   });
 
   it("answers with the change and the room as members held it, so a patch can be made", async () => {
     const occ = occurrences[0]!;
-    const run = on(nodeA, new RoomCache(), occ);
+    const run = on(nodeA, new LiveRoomCache(), occ);
     const r = await run(worker(2), hand(false), -3);
     if (!r.ok) throw new Error(r.error.message);
     expect(r.snapshot.version).toBe(r.previous.version + 1);
@@ -94,9 +94,9 @@ describe("the live room's hot path", () => {
 
   it("a node whose cache is behind decides again from the database: nothing lost, nothing doubled", async () => {
     const occ = occurrences[1]!;
-    const cacheA = new RoomCache();
+    const cacheA = new LiveRoomCache();
     const a = on(nodeA, cacheA, occ);
-    const b = on(nodeB, new RoomCache(), occ);
+    const b = on(nodeB, new LiveRoomCache(), occ);
     expect(await a(worker(2), joinCmd(occ.id), -5)).toMatchObject({ ok: true }); // A caches the room
     // Node B seats someone and takes a chat line: A's cache does not know.
     expect(await b(worker(3), joinCmd(occ.id), -5)).toMatchObject({ ok: true });
@@ -109,15 +109,15 @@ describe("the live room's hot path", () => {
       [1, "from B"],
       [2, "from A"],
     ]);
-    const room = (await readRoom(nodeA, occ.id))!;
+    const room = (await readLiveRoom(nodeA, occ.id))!;
     expect(room.members.map((m) => m.id).sort()).toEqual([alias(2), alias(3)]);
     expect(room.chatSeq).toBe(2);
   });
 
   it("two nodes racing on one room: every acknowledged chat line is kept, in one order, none doubled", async () => {
     const occ = occurrences[2]!;
-    const a = on(nodeA, new RoomCache(), occ);
-    const b = on(nodeB, new RoomCache(), occ);
+    const a = on(nodeA, new LiveRoomCache(), occ);
+    const b = on(nodeB, new LiveRoomCache(), occ);
     for (const n of [2, 3]) expect(await a(worker(n), joinCmd(occ.id), -5)).toMatchObject({ ok: true });
     // Each node runs its own commands one at a time (the gate), both nodes at once.
     const lines = async (run: typeof a, who: number, count: number) => {
@@ -138,7 +138,7 @@ describe("the live room's hot path", () => {
 
   it("a handover or an opening from the page is seen before the next write: the old facilitator is refused", async () => {
     const occ = occurrences[3]!;
-    const cache = new RoomCache();
+    const cache = new LiveRoomCache();
     const run = on(nodeA, cache, occ);
     expect(await run(lead(), joinCmd(occ.id), -5)).toMatchObject({ ok: true, snapshot: { phase: "lobby" } });
     // The page opens the room (not through this node), then the session is handed to someone else.
@@ -150,6 +150,6 @@ describe("the live room's hot path", () => {
       ok: false,
       error: { code: "forbidden" },
     });
-    expect((await readRoom(nodeA, occ.id))!.locked).toBe(false);
+    expect((await readLiveRoom(nodeA, occ.id))!.locked).toBe(false);
   });
 });

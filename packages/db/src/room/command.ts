@@ -52,7 +52,7 @@ export interface RoomContext {
 }
 
 /** A room as read in one round trip: its context, state and version, and the occurrence's fingerprint. */
-export interface RoomTruth {
+export interface LiveRoomTruth {
   context: RoomContext;
   state: LiveRoomState;
   version: number;
@@ -82,13 +82,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Rooms this node has read, newest use last; the oldest is forgotten past
  * `maxRooms`. Only ever a hint: see the note at the top of this file.
  */
-export class RoomCache {
-  readonly #rooms = new Map<string, RoomTruth>();
+export class LiveRoomCache {
+  readonly #rooms = new Map<string, LiveRoomTruth>();
   constructor(private readonly maxRooms = 2000) {}
-  get(occurrenceId: string): RoomTruth | undefined {
+  get(occurrenceId: string): LiveRoomTruth | undefined {
     return this.#rooms.get(occurrenceId);
   }
-  set(truth: RoomTruth): void {
+  set(truth: LiveRoomTruth): void {
     const id = truth.context.occurrenceId;
     this.#rooms.delete(id);
     this.#rooms.set(id, truth);
@@ -147,7 +147,7 @@ export function prepared(text: string, values: unknown[]): pg.QueryConfig {
 }
 
 /** The room's context, state and version in one round trip. */
-export async function readRoomTruth(pool: pg.Pool, occurrenceId: string): Promise<RoomTruth | null> {
+export async function readLiveRoomTruth(pool: pg.Pool, occurrenceId: string): Promise<LiveRoomTruth | null> {
   if (!UUID.test(occurrenceId)) return null;
   const row = (await pool.query<TruthRow>(prepared(READ_TRUTH, [occurrenceId]))).rows[0];
   if (!row) return null;
@@ -194,7 +194,7 @@ export async function roomCommand(
     command: RoomCommand;
     now: Date;
     authorize: (context: RoomContext) => Authorised | Promise<Authorised>;
-    cache?: RoomCache;
+    cache?: LiveRoomCache;
     /**
      * Most members (facilitators included) the room's audio can carry: the
      * embedded mesh's cap. Core keeps places in it for facilitators; a worker's
@@ -209,7 +209,7 @@ export async function roomCommand(
   const { occurrenceId, command, now, cache } = input;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const cached = attempt === 0 ? cache?.get(occurrenceId) : undefined;
-    const truth = cached ?? (await readRoomTruth(pool, occurrenceId));
+    const truth = cached ?? (await readLiveRoomTruth(pool, occurrenceId));
     if (!truth) {
       cache?.forget(occurrenceId);
       return { ok: false, error: { code: "not_found", message: "That session could not be found." } };
@@ -281,7 +281,7 @@ const ended = (state: LiveRoomState): LiveRoomState => ({
 
 /** The rules that need the occurrence (lobby hours, cancelled, overdue), then core's rules for the room. */
 function decide(
-  truth: RoomTruth,
+  truth: LiveRoomTruth,
   actor: RoomActorIn,
   command: RoomCommand,
   now: Date,
@@ -339,7 +339,7 @@ class Statement {
  */
 async function writeRoom(
   pool: pg.Pool,
-  truth: RoomTruth,
+  truth: LiveRoomTruth,
   change: {
     state: LiveRoomState;
     version: number;

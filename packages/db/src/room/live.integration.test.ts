@@ -11,14 +11,14 @@ import {
   endOverdueRooms,
   chatSince,
   dropAbsentMember,
-  dropPresence,
+  dropRoomPresence,
   dropVouchedPresence,
   loadRoomContext,
   reconcilePresenceRows,
-  readRoom,
+  readLiveRoom,
   reapStaleMembers,
   runRoomCommand,
-  touchPresence,
+  touchRoomPresence,
   type RoomContext,
 } from "./live.js";
 
@@ -88,7 +88,7 @@ describe("live room state in PostgreSQL", () => {
     // One place was left (worker 2 is seated, capacity 2).
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.filter((r) => !r.ok && r.error.code === "full")).toHaveLength(11);
-    const snap = (await readRoom(db, ctx.occurrenceId))!;
+    const snap = (await readLiveRoom(db, ctx.occurrenceId))!;
     expect(snap.members.filter((m) => !m.facilitator)).toHaveLength(2);
     expect(snap.placesLeft).toBe(0);
   });
@@ -107,7 +107,7 @@ describe("live room state in PostgreSQL", () => {
   it("survives a restart: another client (another node) sees the same room", async () => {
     const other = createDb(url);
     try {
-      expect((await readRoom(other, ctx.occurrenceId))!.members.map((m) => m.name)).toContain("Owl 2");
+      expect((await readLiveRoom(other, ctx.occurrenceId))!.members.map((m) => m.name)).toContain("Owl 2");
     } finally {
       await other.$disconnect();
     }
@@ -117,7 +117,7 @@ describe("live room state in PostgreSQL", () => {
     const lead = { ...facilitator, personId: leadId };
     // Moderating needs the facilitator in the room.
     expect(await run(lead, joinCmd(), at(3))).toMatchObject({ ok: true });
-    const target = (await readRoom(db, ctx.occurrenceId))!.members.find((m) => m.name === "Owl 2")!;
+    const target = (await readLiveRoom(db, ctx.occurrenceId))!.members.find((m) => m.name === "Owl 2")!;
     expect(await run(worker(3), { name: "mod:remove", payload: { participantId: target.id } }, at(3))).toMatchObject({
       ok: false,
     });
@@ -131,7 +131,7 @@ describe("live room state in PostgreSQL", () => {
 
   it("records a safeguarding concern for coordinators, reviewed once", async () => {
     const lead = { ...facilitator, personId: leadId };
-    const about = (await readRoom(db, ctx.occurrenceId))!.members.find((m) => !m.facilitator)!;
+    const about = (await readLiveRoom(db, ctx.occurrenceId))!.members.find((m) => !m.facilitator)!;
     expect(
       await run(lead, { name: "mod:flag", payload: { category: "risk-to-self", participantId: about.id } }, at(5)),
     ).toMatchObject({ ok: true, effects: [{ kind: "flag" }] });
@@ -182,10 +182,10 @@ describe("live room state in PostgreSQL", () => {
   });
 
   it("takes members with no live socket out of the room, but not those who reconnected", async () => {
-    const snap = (await readRoom(db, ctx.occurrenceId))!;
+    const snap = (await readLiveRoom(db, ctx.occurrenceId))!;
     const stayer = snap.members.find((m) => !m.facilitator)!;
     expect(snap.members.length).toBeGreaterThan(1);
-    await touchPresence(db, {
+    await touchRoomPresence(db, {
       socketId: "s-new",
       occurrenceId: ctx.occurrenceId,
       memberId: stayer.id,
@@ -195,16 +195,16 @@ describe("live room state in PostgreSQL", () => {
     const changed = await reapStaleMembers(db, at(10), 30_000);
     expect(changed).toEqual([ctx.occurrenceId]);
     // The facilitator had no live socket either, so only the stayer remains.
-    expect((await readRoom(db, ctx.occurrenceId))!.members.map((m) => m.id)).toEqual([stayer.id]);
+    expect((await readLiveRoom(db, ctx.occurrenceId))!.members.map((m) => m.id)).toEqual([stayer.id]);
   });
 
   it("a member whose every connection went leaves at once; another server's rows are refreshed or dropped as it says", async () => {
     const lead = { ...facilitator, personId: leadId };
     expect(await run(lead, joinCmd(), at(11))).toMatchObject({ ok: true });
-    const stayer = (await readRoom(db, ctx.occurrenceId))!.members.find((m) => !m.facilitator)!;
+    const stayer = (await readLiveRoom(db, ctx.occurrenceId))!.members.find((m) => !m.facilitator)!;
     // The facilitator is held by an audio-server row only; the stayer by a socket.
     const row = (socketId: string, memberId: string, minute: number) =>
-      touchPresence(db, { socketId, occurrenceId: ctx.occurrenceId, memberId, nodeId: "livekit", now: at(minute) });
+      touchRoomPresence(db, { socketId, occurrenceId: ctx.occurrenceId, memberId, nodeId: "livekit", now: at(minute) });
     await row("audio:lead", facilitator.id, 11);
     expect(await dropAbsentMember(db, { occurrenceId: ctx.occurrenceId, memberId: stayer.id, now: at(11) })).toBeNull();
 
@@ -220,7 +220,7 @@ describe("live room state in PostgreSQL", () => {
     expect(await ask(["audio:lead"], [], 11)).toEqual([]);
     // Asked later and not held there: the row goes, and with nothing else the facilitator leaves.
     expect(await ask(["audio:lead"], [], 12)).toEqual([facilitator.id]);
-    const version = (await readRoom(db, ctx.occurrenceId))!.version;
+    const version = (await readLiveRoom(db, ctx.occurrenceId))!.version;
     const after = await dropAbsentMember(db, { occurrenceId: ctx.occurrenceId, memberId: facilitator.id, now: at(12) });
     expect(after).toMatchObject({ version: version + 1 });
     expect(after!.members.map((m) => m.id)).toEqual([stayer.id]);
@@ -235,15 +235,15 @@ describe("live room state in PostgreSQL", () => {
     expect(await db.roomPresence.findUnique({ where: { socketId: "audio:stayer" } })).toMatchObject({
       heartbeatAt: at(13),
     });
-    await dropPresence(db, "s-new");
+    await dropRoomPresence(db, "s-new");
     expect(await dropAbsentMember(db, { occurrenceId: ctx.occurrenceId, memberId: stayer.id, now: at(13) })).toBeNull();
-    expect((await readRoom(db, ctx.occurrenceId))!.members.map((m) => m.id)).toEqual([stayer.id]);
+    expect((await readLiveRoom(db, ctx.occurrenceId))!.members.map((m) => m.id)).toEqual([stayer.id]);
 
     // The audio server says one participant left, then that its room finished: only its rows in this room go.
     const otherId = (await db.dropInOccurrence.findFirstOrThrow({ where: { id: { not: ctx.occurrenceId } } })).id;
     await db.liveRoom.create({ data: { occurrenceId: otherId, state: {} } });
     await row("audio:other", stayer.id, 13);
-    await touchPresence(db, {
+    await touchRoomPresence(db, {
       socketId: "audio:elsewhere",
       occurrenceId: otherId,
       memberId: stayer.id,
@@ -294,7 +294,7 @@ describe("live room state in PostgreSQL", () => {
       endOverdueRooms(db, afterEnd(AUTO_END_AFTER_MINUTES + 1)),
     ]);
     expect([...a, ...b]).toEqual([other.occurrenceId]);
-    expect(await readRoom(db, other.occurrenceId)).toMatchObject({ phase: "ended", members: [] });
+    expect(await readLiveRoom(db, other.occurrenceId)).toMatchObject({ phase: "ended", members: [] });
   });
 
   it("tells a worker a session nobody opened is not going ahead, and a cancelled one is cancelled", async () => {
@@ -351,7 +351,7 @@ describe("live room state in PostgreSQL", () => {
     expect(await joinAs(worker(61))).toMatchObject({ ok: true });
     expect(await joinAs(worker(62))).toMatchObject({ ok: false, error: { code: "full", message: "full" } });
     expect(await joinAs({ ...facilitator, personId: leadId })).toMatchObject({ ok: true });
-    expect((await readRoom(db, c.occurrenceId))!.members).toHaveLength(3);
+    expect((await readLiveRoom(db, c.occurrenceId))!.members).toHaveLength(3);
   });
 });
 
@@ -377,7 +377,7 @@ describe("cancelling a session while its room is open", () => {
     expect(await go(worker(3), { name: "room:chat", payload: { text: "rough night" } }, when(1))).toMatchObject({
       ok: true,
     });
-    await touchPresence(db, {
+    await touchRoomPresence(db, {
       socketId: "s-cancel",
       occurrenceId: c2.occurrenceId,
       memberId: alias(3),
@@ -396,7 +396,7 @@ describe("cancelling a session while its room is open", () => {
         { kind: "scheduleChanged", change: { occurrenceId: c2.occurrenceId, change: "cancelled" } },
       ],
     });
-    expect(await readRoom(db, c2.occurrenceId)).toMatchObject({ phase: "ended", members: [], hands: [] });
+    expect(await readLiveRoom(db, c2.occurrenceId)).toMatchObject({ phase: "ended", members: [], hands: [] });
     expect(await chatSince(db, c2.occurrenceId, 0)).toEqual([]);
     expect(await db.roomPresence.count({ where: { occurrenceId: c2.occurrenceId } })).toBe(0);
     expect(

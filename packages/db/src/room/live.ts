@@ -23,14 +23,14 @@ import {
 export {
   AUTO_END_AFTER_MINUTES,
   CHAT_BUFFER,
-  RoomCache,
-  readRoomTruth,
+  LiveRoomCache,
+  readLiveRoomTruth,
   roomCommand,
   type Authorised,
   type RoomActorIn,
   type RoomCommandResult,
   type RoomContext,
-  type RoomTruth,
+  type LiveRoomTruth,
 } from "./command.js";
 
 type Tx = Prisma.TransactionClient;
@@ -128,7 +128,7 @@ export async function chatSince(db: Db, occurrenceId: string, afterSeq: number) 
 }
 
 /** The current snapshot (for a client that syncs without changing anything). */
-export async function readRoom(db: Db, occurrenceId: string): Promise<RoomSnapshot | null> {
+export async function readLiveRoom(db: Db, occurrenceId: string): Promise<RoomSnapshot | null> {
   const { rows } = await poolOf(db).query<{ state: LiveRoomState; version: number }>(
     `SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = $1::uuid`,
     [occurrenceId],
@@ -137,7 +137,7 @@ export async function readRoom(db: Db, occurrenceId: string): Promise<RoomSnapsh
 }
 
 /** A member's socket is alive on this node (called on join and on every heartbeat). */
-export async function touchPresence(
+export async function touchRoomPresence(
   db: Db,
   input: { socketId: string; occurrenceId: string; memberId: string; nodeId: string; now: Date },
 ): Promise<void> {
@@ -149,7 +149,7 @@ export async function touchPresence(
   );
 }
 
-export async function dropPresence(db: Db, socketId: string): Promise<void> {
+export async function dropRoomPresence(db: Db, socketId: string): Promise<void> {
   await poolOf(db).query(`DELETE FROM "RoomPresence" WHERE "socketId" = $1`, [socketId]);
 }
 
@@ -363,7 +363,7 @@ export async function roomIdentity(db: Db, actor: RoomActor): Promise<RoomIdenti
 }
 
 /** Every presence row of this node is alive (one query per heartbeat, whatever the number of sockets). */
-export async function heartbeatNode(db: Db, nodeId: string, now: Date): Promise<void> {
+export async function heartbeatRoomNode(db: Db, nodeId: string, now: Date): Promise<void> {
   await db.roomPresence.updateMany({ where: { nodeId }, data: { heartbeatAt: now } });
 }
 

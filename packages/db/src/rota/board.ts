@@ -33,7 +33,7 @@ const noPattern = (from: Date) => ({
   sets: [],
 });
 
-export interface LoadedBoard {
+export interface LoadedRotaBoard {
   board: RotaBoard;
   /** Engine slot id (`templateId@ISO`) -> database slot id, for slots materialised in the window. */
   slotIds: Map<string, string>;
@@ -53,10 +53,10 @@ export interface LoadedBoard {
  * `volunteerIds` narrows the volunteers (e.g. one person checking what fits);
  * others' assignments still fill slots.
  */
-export async function loadBoard(
+export async function loadRotaBoard(
   db: DbOrTx,
   input: { from: Date; to: Date; timeZone: string; volunteerIds?: string[] },
-): Promise<LoadedBoard> {
+): Promise<LoadedRotaBoard> {
   const [templates, people, defaults] = await Promise.all([
     db.rotaTemplate.findMany({ where: { active: true }, orderBy: { id: "asc" } }),
     db.person.findMany({

@@ -12,7 +12,7 @@ import {
   type RotaTemplateRequest,
 } from "@offshift/core";
 import type { Db, DbOrTx } from "../client.js";
-import { loadBoard, ROTA_DEFAULTS_KEY } from "./board.js";
+import { loadRotaBoard, ROTA_DEFAULTS_KEY } from "./board.js";
 import { loadEligibility } from "./eligibility.js";
 import { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./materialize.js";
 
@@ -368,7 +368,7 @@ export interface RotaWindow {
 /** Slots in the window below their minimum, with everyone's main reason counted. */
 export async function listRotaGaps(db: Db, window: RotaWindow): Promise<GapRow[]> {
   if (window.to <= window.from) return [];
-  const loaded = await loadBoard(db, window);
+  const loaded = await loadRotaBoard(db, window);
   return gapRows(listGaps(loaded.board, { candidates: loaded.withPattern }), loaded.slotIds);
 }
 
@@ -385,7 +385,7 @@ export interface AutoFillPreview {
  */
 export async function previewAutoFill(db: Db, window: RotaWindow): Promise<AutoFillPreview> {
   if (window.to <= window.from) return { proposals: [], gaps: [] };
-  const loaded = await loadBoard(db, window);
+  const loaded = await loadRotaBoard(db, window);
   const result = autoFill(loaded.board, { candidates: loaded.withPattern });
   const slotsById = new Map(loaded.board.slots.map((s) => [s.id, s]));
   const proposals = result.proposals.filter((p) => loaded.slotIds.has(p.slotId));

@@ -1,6 +1,6 @@
 import { checkEligibility, ELIGIBILITY_REACH_MS, type Eligibility } from "@offshift/core";
 import type { DbOrTx } from "../client.js";
-import { loadBoard } from "./board.js";
+import { loadRotaBoard } from "./board.js";
 
 /**
  * "Does this person fit this slot?", read from what is committed now. The
@@ -9,7 +9,7 @@ import { loadBoard } from "./board.js";
  * all load the same facts and give the same answer.
  *
  * The board runs from the earliest slot asked about to ELIGIBILITY_REACH_MS
- * past the latest, and loadBoard reads held slots from ELIGIBILITY_REACH_MS
+ * past the latest, and loadRotaBoard reads held slots from ELIGIBILITY_REACH_MS
  * before its start: that is the furthest the engine's own rules look from a
  * slot (a week's limits across a clock change, a run of late nights; see
  * core's rota/engine.ts). Sign-up used to read a week back and auto-fill two,
@@ -39,7 +39,7 @@ export async function loadEligibility(
   if (input.slots.length === 0 || input.volunteerIds.length === 0)
     return { verdict: () => null, hasWorkPattern: () => false };
   const starts = input.slots.map((s) => s.startsAt.getTime());
-  const loaded = await loadBoard(db, {
+  const loaded = await loadRotaBoard(db, {
     from: new Date(Math.min(...starts)),
     to: new Date(Math.max(...starts) + ELIGIBILITY_REACH_MS),
     timeZone: input.timeZone,

@@ -4,7 +4,7 @@ import type { Db } from "../client.js";
 import { claimDropInPushes, savePushSubscription } from "../push/subscriptions.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { claimRotaPushes, type RotaPush } from "./pushes.js";
-import { enqueueSlotReminders } from "./reminders.js";
+import { enqueueRotaSlotReminders } from "./reminders.js";
 import { createApprovedVolunteer, offerCover, withdrawOffer } from "./moves.test-support.js";
 import { savePreferences, saveWorkPattern } from "./volunteer.js";
 
@@ -95,14 +95,14 @@ describe("rota pushes and quiet hours", () => {
     ).toEqual(["rota-cover", "rota-reminder"]);
     expect(forPerson(first, maria.id)).toEqual([]);
     expect(forPerson(first, ben.id)).toEqual([]);
-    await enqueueSlotReminders(db, ten, OPTS);
+    await enqueueRotaSlotReminders(db, ten, OPTS);
     const mailTo = async (email: string) =>
       db.outboxMail.count({ where: { to: email, dedupeKey: { startsWith: `slot-reminder:${wednesday.id}:` } } });
     expect(await mailTo(dan.email!)).toBe(1);
     expect(await mailTo(maria.email!)).toBe(0);
     for (const t of ["2030-01-15T07:00:00Z", "2030-01-15T12:00:00Z", "2030-01-15T14:59:59Z"]) {
       expect(forPerson(await claim(at(t)), maria.id)).toEqual([]);
-      await enqueueSlotReminders(db, at(t), OPTS);
+      await enqueueRotaSlotReminders(db, at(t), OPTS);
       expect(await mailTo(maria.email!)).toBe(0);
     }
 
@@ -128,7 +128,7 @@ describe("rota pushes and quiet hours", () => {
     expect(toMaria.every((p) => p.targets.length === 1 && p.targets[0]!.endpoint === maria.endpoint)).toBe(true);
     expect(toMaria.every((p) => p.targets[0]!.discreet)).toBe(true);
     expect(forPerson(both, dan.id)).toEqual([]);
-    await Promise.all([enqueueSlotReminders(db, three, OPTS), enqueueSlotReminders(other, three, OPTS)]);
+    await Promise.all([enqueueRotaSlotReminders(db, three, OPTS), enqueueRotaSlotReminders(other, three, OPTS)]);
     expect(await mailTo(maria.email!)).toBe(1);
 
     // Nothing twice, and the drop-in job's cleanup leaves rota keys alone.
@@ -153,7 +153,7 @@ describe("rota pushes and quiet hours", () => {
       (await withdrawOffer(db, { personId: eve.id, offerId: offer.offerId, now: at("2030-01-22T14:00:00Z") })).ok,
     ).toBe(true);
     expect(forPerson(await claim(at("2030-01-22T15:00:00Z")), ana.id)).toEqual([]);
-    await enqueueSlotReminders(db, at("2030-01-22T15:00:00Z"), OPTS);
+    await enqueueRotaSlotReminders(db, at("2030-01-22T15:00:00Z"), OPTS);
     expect(await db.outboxMail.count({ where: { dedupeKey: { startsWith: `slot-reminder:${noon.id}:` } } })).toBe(0);
   });
 

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../client.js";
 import { erasePerson } from "../people/account.js";
 import { useTestDatabase } from "../testing/per-file.js";
-import { enqueueSlotReminders } from "./reminders.js";
+import { enqueueRotaSlotReminders } from "./reminders.js";
 
 let db: Db;
 let other: Db;
@@ -48,7 +48,7 @@ const mailFor = (slotId: string) =>
     orderBy: { dedupeKey: "asc" },
   });
 
-describe("enqueueSlotReminders", () => {
+describe("enqueueRotaSlotReminders", () => {
   it("queues the 24-hour and the 1-hour reminder exactly once each, with two enqueuers at once", async () => {
     const start = new Date("2030-03-05T21:30:00Z"); // Tuesday 21:30 in London (GMT)
     const s = await slot(start);
@@ -57,15 +57,15 @@ describe("enqueueSlotReminders", () => {
     await db.rotaAssignment.create({ data: { slotId: s.id, personId: maria.id } });
 
     // More than a day ahead: nothing yet.
-    expect(await enqueueSlotReminders(db, new Date(start.getTime() - 25 * 60 * MIN), OPTS)).toBe(0);
+    expect(await enqueueRotaSlotReminders(db, new Date(start.getTime() - 25 * 60 * MIN), OPTS)).toBe(0);
 
     // 23 hours before, from two processes at once, several times.
     const dayBefore = new Date(start.getTime() - 23 * 60 * MIN);
     const counts = await Promise.all([
-      enqueueSlotReminders(db, dayBefore, OPTS),
-      enqueueSlotReminders(other, dayBefore, OPTS),
-      enqueueSlotReminders(db, dayBefore, OPTS),
-      enqueueSlotReminders(other, new Date(dayBefore.getTime() + 15_000), OPTS),
+      enqueueRotaSlotReminders(db, dayBefore, OPTS),
+      enqueueRotaSlotReminders(other, dayBefore, OPTS),
+      enqueueRotaSlotReminders(db, dayBefore, OPTS),
+      enqueueRotaSlotReminders(other, new Date(dayBefore.getTime() + 15_000), OPTS),
     ]);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(1);
     let rows = await mailFor(s.id);
@@ -82,8 +82,8 @@ describe("enqueueSlotReminders", () => {
     // 50 minutes before: the 1-hour reminder, once.
     const hourBefore = new Date(start.getTime() - 50 * MIN);
     const again = await Promise.all([
-      enqueueSlotReminders(db, hourBefore, OPTS),
-      enqueueSlotReminders(other, hourBefore, OPTS),
+      enqueueRotaSlotReminders(db, hourBefore, OPTS),
+      enqueueRotaSlotReminders(other, hourBefore, OPTS),
     ]);
     expect(again.reduce((a, b) => a + b, 0)).toBe(1);
     rows = await mailFor(s.id);
@@ -93,7 +93,7 @@ describe("enqueueSlotReminders", () => {
     ]);
     expect(rows[0]!.subject).toMatch(/^In an hour: /);
     // Once the slot has started: nothing more.
-    expect(await enqueueSlotReminders(db, new Date(start.getTime() + MIN), OPTS)).toBe(0);
+    expect(await enqueueRotaSlotReminders(db, new Date(start.getTime() + MIN), OPTS)).toBe(0);
     expect(await mailFor(s.id)).toHaveLength(2);
   });
 
@@ -106,8 +106,8 @@ describe("enqueueSlotReminders", () => {
     for (const p of [erased, suspended, noEmail])
       await db.rotaAssignment.create({ data: { slotId: s.id, personId: p.id } });
     await db.person.update({ where: { id: erased.id }, data: { erasedAt: new Date(), email: null } });
-    expect(await enqueueSlotReminders(db, new Date(start.getTime() - 2 * 60 * MIN), OPTS)).toBe(0);
-    expect(await enqueueSlotReminders(db, new Date(start.getTime() - 30 * MIN), OPTS)).toBe(0);
+    expect(await enqueueRotaSlotReminders(db, new Date(start.getTime() - 2 * 60 * MIN), OPTS)).toBe(0);
+    expect(await enqueueRotaSlotReminders(db, new Date(start.getTime() - 30 * MIN), OPTS)).toBe(0);
     expect(await mailFor(s.id)).toEqual([]);
 
     // The real erasure path too.
@@ -120,6 +120,6 @@ describe("enqueueSlotReminders", () => {
       origin: "http://localhost",
       aliasSecret: "test-alias-secret-that-is-long-enough",
     });
-    expect(await enqueueSlotReminders(db, new Date(start.getTime() - 30 * MIN), OPTS)).toBe(0);
+    expect(await enqueueRotaSlotReminders(db, new Date(start.getTime() - 30 * MIN), OPTS)).toBe(0);
   });
 });

@@ -6,7 +6,7 @@ import { quietNow } from "./quiet.js";
 /**
  * Reminders before rota slots: an email 24 hours and 1 hour before each slot
  * a volunteer is on. A job (realtime, every 15 s on every node) calls
- * enqueueSlotReminders; the outbox's dedupe key makes each reminder a
+ * enqueueRotaSlotReminders; the outbox's dedupe key makes each reminder a
  * database fact, so two nodes at once still queue one mail each. Nothing is
  * queued for a volunteer inside their quiet hours (after a late or night
  * shift, rota/quiet.ts): it is queued on the first run after they end, if
@@ -27,7 +27,7 @@ const clock = (d: Date, timeZone: string) =>
   new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(d);
 
 /** The reminder mail: which slot, when, where to see or drop it. No names. */
-export function slotReminderMail(
+export function rotaSlotReminderMail(
   r: Pick<DueSlotReminder, "name" | "startsAt" | "endsAt">,
   lead: "24h" | "1h",
   now: Date,
@@ -57,7 +57,7 @@ export function slotReminderMail(
  * `slot-reminder:<slotId>:<personId>:24h|1h` and it expires when the slot
  * starts. Returns how many were newly queued.
  */
-export async function enqueueSlotReminders(
+export async function enqueueRotaSlotReminders(
   db: Db,
   now: Date,
   options: { timeZone: string; origin: string },
@@ -87,7 +87,7 @@ export async function enqueueSlotReminders(
     if (quiet.has(r.personId)) continue;
     const untilStart = r.startsAt.getTime() - now.getTime();
     const lead = untilStart <= 60 * 60_000 ? "1h" : "24h";
-    const mail = slotReminderMail(r, lead, now, options);
+    const mail = rotaSlotReminderMail(r, lead, now, options);
     const isNew = await enqueueMail(db, {
       dedupeKey: `slot-reminder:${r.slotId}:${r.personId}:${lead}`,
       to: r.email,

@@ -17,7 +17,7 @@ import {
   type WorkPatternBuilder,
 } from "@offshift/core";
 import type { Db, DbOrTx } from "../client.js";
-import { loadBoard, loadRotaDefaults } from "./board.js";
+import { loadRotaBoard, loadRotaDefaults } from "./board.js";
 import { ROTA_HORIZON_DAYS } from "./materialize.js";
 
 const DAY_MS = 86_400_000;
@@ -170,7 +170,7 @@ export async function volunteerRotaView(
   const to = new Date(input.now.getTime() + input.days * DAY_MS);
   const horizon = new Date(input.now.getTime() + Math.max(input.days, ROTA_HORIZON_DAYS + 7) * DAY_MS);
   const [loaded, slots, mine, offers, row] = await Promise.all([
-    loadBoard(db, { from: input.now, to: horizon, timeZone: input.timeZone, volunteerIds: [input.personId] }),
+    loadRotaBoard(db, { from: input.now, to: horizon, timeZone: input.timeZone, volunteerIds: [input.personId] }),
     db.rotaSlot.findMany({
       where: { startsAt: { gt: input.now, lt: to }, template: { active: true } },
       orderBy: [{ startsAt: "asc" }, { templateId: "asc" }],
