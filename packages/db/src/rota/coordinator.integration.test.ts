@@ -21,7 +21,13 @@ import {
 } from "./coordinator.js";
 import { extendRotaHorizon } from "./materialize.js";
 import { listRotaWeek } from "./week.js";
-import { createApprovedVolunteer } from "./moves.test-support.js";
+import {
+  COORDINATOR,
+  TEMPLATES_CHANGED,
+  apply,
+  approvedVolunteer,
+  createApprovedVolunteer,
+} from "./moves.test-support.js";
 
 let db: Db;
 let other: Db;
@@ -80,7 +86,7 @@ const talkLine = (over: Partial<Record<string, unknown>> = {}, recurrence: Recor
 const NOW = new Date("2030-03-04T12:00:00Z");
 
 async function created(template = talkLine(), now = NOW) {
-  const r = await createRotaTemplate(db, { template, timeZone: LONDON, now });
+  const r = await createRotaTemplate(db, COORDINATOR, { template, timeZone: LONDON, now });
   if (!r.ok) throw new Error(r.message);
   return r;
 }
@@ -117,21 +123,21 @@ describe("rota templates", () => {
       expect(rotaTemplateRequest.safeParse({ ...talkLine(), ...bad }).success).toBe(false);
     // What only the use case can see: a date that does not exist, an end before the start, an unknown series.
     expect(
-      await createRotaTemplate(db, {
+      await createRotaTemplate(db, COORDINATOR, {
         template: talkLine({}, { startsOn: "2030-02-30" }),
         timeZone: LONDON,
         now: NOW,
       }),
-    ).toEqual({ ok: false, field: "startsOn", message: "That date does not exist" });
+    ).toEqual({ ok: false, code: "invalid", field: "startsOn", message: "That date does not exist" });
     expect(
-      await createRotaTemplate(db, {
+      await createRotaTemplate(db, COORDINATOR, {
         template: talkLine({}, { ends: { kind: "until", until: "2030-01-01" } }),
         timeZone: LONDON,
         now: NOW,
       }),
-    ).toEqual({ ok: false, field: "until", message: "The end date is before the start date" });
+    ).toEqual({ ok: false, code: "invalid", field: "until", message: "The end date is before the start date" });
     expect(
-      await createRotaTemplate(db, {
+      await createRotaTemplate(db, COORDINATOR, {
         template: rotaTemplateRequest.parse({
           kind: "facilitator-cover",
           seriesId: "00000000-0000-4000-8000-000000000000",
@@ -141,22 +147,30 @@ describe("rota templates", () => {
         timeZone: LONDON,
         now: NOW,
       }),
-    ).toEqual({ ok: false, field: "seriesId", message: "That drop-in series no longer exists" });
+    ).toEqual({ ok: false, code: "invalid", field: "seriesId", message: "That drop-in series no longer exists" });
     expect(await db.rotaTemplate.count()).toBe(before + 1);
     expect(
-      await updateRotaTemplate(db, { templateId: "nope", template: talkLine(), timeZone: LONDON, now: NOW }),
-    ).toEqual({ ok: false, reason: "not_found" });
+      await updateRotaTemplate(db, COORDINATOR, {
+        templateId: "nope",
+        template: talkLine(),
+        timeZone: LONDON,
+        now: NOW,
+      }),
+    ).toEqual({ ok: false, code: "not_found", message: "That rota template could not be found." });
     expect(
-      await updateRotaTemplate(db, {
+      await updateRotaTemplate(db, COORDINATOR, {
         templateId: "00000000-0000-4000-8000-000000000000",
         template: talkLine(),
         timeZone: LONDON,
         now: NOW,
       }),
-    ).toEqual({ ok: false, reason: "not_found" });
-    expect(await retireRotaTemplate(db, { templateId: "00000000-0000-4000-8000-000000000000", now: NOW })).toEqual({
+    ).toEqual({ ok: false, code: "not_found", message: "That rota template could not be found." });
+    expect(
+      await retireRotaTemplate(db, COORDINATOR, { templateId: "00000000-0000-4000-8000-000000000000", now: NOW }),
+    ).toEqual({
       ok: false,
-      reason: "not_found",
+      code: "not_found",
+      message: "That rota template could not be found.",
     });
   });
 
@@ -190,14 +204,15 @@ describe("rota templates", () => {
       startsOnLocal: series.startsOnLocal,
       durationMinutes: 60,
     });
-    expect(await createRotaTemplate(db, { template: cover, timeZone: LONDON, now: NOW })).toEqual({
+    expect(await createRotaTemplate(db, COORDINATOR, { template: cover, timeZone: LONDON, now: NOW })).toEqual({
       ok: false,
+      code: "invalid",
       field: "seriesId",
       message: "“Cover: After a death” already covers that series",
     });
     // Editing the cover template itself is not a clash with itself.
     expect(
-      await updateRotaTemplate(db, {
+      await updateRotaTemplate(db, COORDINATOR, {
         templateId: r.templateId,
         template: { ...cover, maxVolunteers: 2 },
         timeZone: LONDON,
@@ -217,7 +232,7 @@ describe("rota templates", () => {
     const before = await db.rotaSlot.findMany({ where: { templateId }, orderBy: { startsAt: "asc" } });
 
     // Weekdays only, at 22:00, for two hours.
-    const r = await updateRotaTemplate(db, {
+    const r = await updateRotaTemplate(db, COORDINATOR, {
       templateId,
       template: talkLine({ durationMinutes: 120 }, { days: ["MO", "TU", "WE", "TH", "FR"], time: "22:00" }),
       timeZone: LONDON,
@@ -243,7 +258,7 @@ describe("rota templates", () => {
     }
     // Editing again with the same input changes nothing.
     expect(
-      await updateRotaTemplate(db, {
+      await updateRotaTemplate(db, COORDINATOR, {
         templateId,
         template: talkLine({ durationMinutes: 120 }, { days: ["MO", "TU", "WE", "TH", "FR"], time: "22:00" }),
         timeZone: LONDON,
@@ -258,21 +273,30 @@ describe("rota templates", () => {
     const slots = await db.rotaSlot.findMany({ where: { templateId }, orderBy: { startsAt: "asc" } });
     await db.rotaAssignment.create({ data: { slotId: slots[2]!.id, personId: sam.id } });
     const later = new Date(NOW.getTime() + DAY);
-    const r = await retireRotaTemplate(db, { templateId, now: later });
-    expect(r).toEqual({ ok: true, removed: slots.filter((s) => s.startsAt > later).length - 1, keptWithVolunteers: 1 });
+    const r = await retireRotaTemplate(db, COORDINATOR, { templateId, now: later });
+    expect(r).toEqual({
+      ok: true,
+      removed: slots.filter((s) => s.startsAt > later).length - 1,
+      keptWithVolunteers: 1,
+      effects: TEMPLATES_CHANGED,
+    });
     const left = await db.rotaSlot.findMany({ where: { templateId }, orderBy: { startsAt: "asc" } });
     // Monday's slot had started by then; Wednesday's has Sam on it.
     expect(left.map((s) => s.id)).toEqual([slots[0]!.id, slots[2]!.id]);
     expect(await extendRotaHorizon(db, new Date(NOW.getTime() + 7 * DAY))).toBeGreaterThanOrEqual(0);
     expect(await db.rotaSlot.count({ where: { templateId } })).toBe(left.length);
-    expect(await retireRotaTemplate(db, { templateId, now: later })).toEqual({
+    expect(await retireRotaTemplate(db, COORDINATOR, { templateId, now: later })).toEqual({
       ok: true,
       removed: 0,
       keptWithVolunteers: 1,
+      effects: TEMPLATES_CHANGED,
     });
-    expect(await updateRotaTemplate(db, { templateId, template: talkLine(), timeZone: LONDON, now: later })).toEqual({
+    expect(
+      await updateRotaTemplate(db, COORDINATOR, { templateId, template: talkLine(), timeZone: LONDON, now: later }),
+    ).toEqual({
       ok: false,
-      reason: "retired",
+      code: "retired",
+      message: "That template has been retired; make a new one instead.",
     });
     // The week view still shows the retired slot someone is on, marked as such.
     const week = await listRotaWeek(db, { from: NOW, to: new Date(NOW.getTime() + 7 * DAY) });
@@ -292,6 +316,49 @@ describe("rota templates", () => {
     expect(last.startsAt.getTime()).toBeGreaterThan(later.getTime() + 27 * DAY);
   });
 
+  it("only coordinators change the rota's shape: anyone else is refused in plain words, and nothing changes", async () => {
+    const t = await created();
+    const volunteer = await createApprovedVolunteer(db, "Vic");
+    const asVolunteer = approvedVolunteer(volunteer.id);
+    const [templates, slots, defaults] = [
+      await db.rotaTemplate.count(),
+      await db.rotaSlot.count(),
+      await loadRotaDefaults(db),
+    ];
+    const refused = { ok: false, code: "forbidden", message: "Only coordinators can change the rota." };
+    expect(await createRotaTemplate(db, asVolunteer, { template: talkLine(), timeZone: LONDON, now: NOW })).toEqual(
+      refused,
+    );
+    expect(
+      await updateRotaTemplate(db, asVolunteer, {
+        templateId: t.templateId,
+        template: talkLine({ durationMinutes: 30 }),
+        timeZone: LONDON,
+        now: NOW,
+      }),
+    ).toEqual(refused);
+    expect(await retireRotaTemplate(db, asVolunteer, { templateId: t.templateId, now: NOW })).toEqual(refused);
+    const limits = {
+      maxSlotsPerWeek: 1,
+      maxHoursPerWeek: 4,
+      maxConsecutiveLateNights: 1,
+      bufferAfterWorkMinutes: 30,
+      minRestBeforeWorkMinutes: 480,
+    };
+    expect(await saveRotaDefaults(db, asVolunteer, limits)).toEqual(refused);
+    expect(await applyAutoFill(db, asVolunteer, { proposals: [], timeZone: LONDON, now: NOW })).toEqual(refused);
+    expect([await db.rotaTemplate.count(), await db.rotaSlot.count(), await loadRotaDefaults(db)]).toEqual([
+      templates,
+      slots,
+      defaults,
+    ]);
+    // A coordinator's change says what to tell open rota pages.
+    expect(await retireRotaTemplate(db, COORDINATOR, { templateId: t.templateId, now: NOW })).toMatchObject({
+      ok: true,
+      effects: TEMPLATES_CHANGED,
+    });
+  });
+
   it("stores the coordinator's default limits", async () => {
     const limits = {
       maxSlotsPerWeek: 3,
@@ -300,9 +367,9 @@ describe("rota templates", () => {
       bufferAfterWorkMinutes: 60,
       minRestBeforeWorkMinutes: 600,
     };
-    await saveRotaDefaults(db, limits);
+    await saveRotaDefaults(db, COORDINATOR, limits);
     expect(await loadRotaDefaults(db)).toEqual(limits);
-    await saveRotaDefaults(db, { ...limits, maxSlotsPerWeek: 5 });
+    await saveRotaDefaults(db, COORDINATOR, { ...limits, maxSlotsPerWeek: 5 });
     expect(await loadRotaDefaults(db)).toEqual({ ...limits, maxSlotsPerWeek: 5 });
     await db.appMeta.delete({ where: { key: "rota.defaults" } });
   });
@@ -347,14 +414,14 @@ describe("auto-fill", () => {
     expect(gapsBefore[0]!.summary).toContain("without a work pattern");
 
     const pairs = preview.proposals.map((p) => ({ slotId: p.slotId, personId: p.personId }));
-    const first = await applyAutoFill(db, { proposals: pairs, timeZone: LONDON, now: NOW });
+    const first = await apply(db, { proposals: pairs, timeZone: LONDON, now: NOW });
     expect(first).toMatchObject({ applied: 10, justFilled: 0, noLongerFits: 0 });
     expect(first.slotIds).toHaveLength(5);
     expect(await db.rotaAssignment.count({ where: { source: "AUTOFILL", slot: { templateId: t.templateId } } })).toBe(
       10,
     );
-    const again = await applyAutoFill(db, { proposals: pairs, timeZone: LONDON, now: NOW });
-    expect(again).toEqual({ applied: 0, justFilled: 10, noLongerFits: 0, slotIds: [] });
+    const again = await apply(db, { proposals: pairs, timeZone: LONDON, now: NOW });
+    expect(again).toEqual({ ok: true, applied: 0, justFilled: 10, noLongerFits: 0, slotIds: [], effects: [] });
     expect((await previewAutoFill(db, week)).proposals).toEqual([]);
     expect(await listRotaGaps(db, week)).toEqual([]);
     const shown = await listRotaWeek(db, week);
@@ -391,7 +458,7 @@ describe("auto-fill", () => {
         ) as unknown as object,
       },
     });
-    const r = await applyAutoFill(db, {
+    const r = await apply(db, {
       proposals: [
         ...preview.proposals.map((p) => ({ slotId: p.slotId, personId: p.personId })),
         { slotId: "not-a-slot", personId: a.id },
@@ -399,10 +466,10 @@ describe("auto-fill", () => {
       timeZone: LONDON,
       now: NOW,
     });
-    expect(r).toEqual({ applied: 0, justFilled: 1, noLongerFits: 2, slotIds: [] });
+    expect(r).toEqual({ ok: true, applied: 0, justFilled: 1, noLongerFits: 2, slotIds: [], effects: [] });
     expect(await db.rotaAssignment.count({ where: { slot: { templateId: t.templateId } } })).toBe(1);
     // A slot that has started is not filled either.
-    const late = await applyAutoFill(db, {
+    const late = await apply(db, {
       proposals: [{ slotId: wed!.slotId, personId: a.id === wedPerson ? b.id : a.id }],
       timeZone: LONDON,
       now: new Date("2030-03-06T21:31:00Z"),
@@ -437,8 +504,8 @@ describe("auto-fill", () => {
       [crew[i % 6]!, crew[(i + 3) % 6]!].map((p, j) => signUp(j % 2 ? other : db, slotId, p.id)),
     );
     const [one, two] = await Promise.all([
-      applyAutoFill(db, { proposals: pairs, timeZone: LONDON, now: NOW }),
-      applyAutoFill(other, { proposals: pairs, timeZone: LONDON, now: NOW }),
+      apply(db, { proposals: pairs, timeZone: LONDON, now: NOW }),
+      apply(other, { proposals: pairs, timeZone: LONDON, now: NOW }),
       ...signUps,
     ]);
     const counts = await db.rotaAssignment.groupBy({

@@ -7,6 +7,11 @@ import {
   firstName,
   isId,
   listGaps,
+  can,
+  refuse,
+  type Actor,
+  type Effect,
+  type Refusal,
   type RotaGap,
   type RotaLimits,
   type RotaTemplateRequest,
@@ -23,7 +28,19 @@ import { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./materialize.js";
 
 const DAY_MS = 86_400_000;
 
-export type TemplateFieldError = { ok: false; field: string; message: string };
+/** Only coordinators change the rota's shape; every use case below asks for itself. */
+const NOT_A_COORDINATOR = "Only coordinators can change the rota.";
+const forbidden = () => refuse("forbidden", NOT_A_COORDINATOR);
+const templatesChanged: Effect[] = [{ kind: "rotaChanged", change: { slotIds: [], change: "template" } }];
+
+/** A refused template: the field it is about (or "form") and its plain words. */
+export type TemplateFieldError = Refusal<"invalid"> & { field: string };
+const invalidField = (field: string, message: string): TemplateFieldError => ({
+  ok: false,
+  code: "invalid",
+  field,
+  message,
+});
 
 interface TemplateData {
   name: string;
@@ -46,7 +63,7 @@ async function templateData(
 ): Promise<{ ok: true; data: TemplateData } | TemplateFieldError> {
   if (input.kind === "talk-line") {
     const built = buildRotaTemplate("new", input);
-    if (!built.ok) return built;
+    if (!built.ok) return invalidField(built.field, built.message);
     const t = built.template;
     return {
       ok: true,
@@ -67,7 +84,7 @@ async function templateData(
     where: { id: input.seriesId },
     select: { id: true, title: true, rrule: true, startsOnLocal: true, timeZone: true, durationMinutes: true },
   });
-  if (!series) return { ok: false, field: "seriesId", message: "That drop-in series no longer exists" };
+  if (!series) return invalidField("seriesId", "That drop-in series no longer exists");
   const covering = await db.rotaTemplate.findFirst({
     where: {
       seriesId: series.id,
@@ -76,7 +93,7 @@ async function templateData(
     },
     select: { name: true },
   });
-  if (covering) return { ok: false, field: "seriesId", message: `“${covering.name}” already covers that series` };
+  if (covering) return invalidField("seriesId", `“${covering.name}” already covers that series`);
   const t = coverTemplateForSeries(
     {
       id: series.id,
@@ -104,13 +121,16 @@ async function templateData(
   };
 }
 
-export type CreateRotaTemplateResult = { ok: true; templateId: string; slots: number } | TemplateFieldError;
+export type CreateRotaTemplateResult =
+  { ok: true; templateId: string; slots: number; effects: Effect[] } | TemplateFieldError | Refusal<"forbidden">;
 
 /** A new template, with its slots materialised for the rolling horizon. Bad input saves nothing. */
 export async function createRotaTemplate(
   db: Db,
+  actor: Actor,
   input: { template: RotaTemplateRequest; timeZone: string; now: Date },
 ): Promise<CreateRotaTemplateResult> {
+  if (!can(actor, "rota.manage")) return forbidden();
   return db.$transaction(
     async (tx) => {
       // One cover template per series, even when two coordinators add one at once.
@@ -120,7 +140,7 @@ export async function createRotaTemplate(
       if (!resolved.ok) return resolved;
       const created = await tx.rotaTemplate.create({ data: resolved.data, select: { id: true } });
       const slots = await materializeRotaSlots(tx, created.id, input.now);
-      return { ok: true, templateId: created.id, slots } as const;
+      return { ok: true, templateId: created.id, slots, effects: templatesChanged } as const;
     },
     { maxWait: 10_000, timeout: 30_000 },
   );
@@ -136,9 +156,13 @@ export type UpdateRotaTemplateResult =
       removed: number;
       /** Future slots the new rule no longer makes but someone is on: kept as they were. */
       keptWithVolunteers: number;
+      effects: Effect[];
     }
   | TemplateFieldError
-  | { ok: false; reason: "not_found" | "retired" };
+  | Refusal<"not_found" | "retired" | "forbidden">;
+
+const TEMPLATE_NOT_FOUND = "That rota template could not be found.";
+const notFound = () => refuse("not_found", TEMPLATE_NOT_FOUND);
 
 interface LockedSlot {
   id: string;
@@ -156,9 +180,11 @@ interface LockedSlot {
  */
 export async function updateRotaTemplate(
   db: Db,
+  actor: Actor,
   input: { templateId: string; template: RotaTemplateRequest; timeZone: string; now: Date },
 ): Promise<UpdateRotaTemplateResult> {
-  if (!isId(input.templateId)) return { ok: false, reason: "not_found" };
+  if (!can(actor, "rota.manage")) return forbidden();
+  if (!isId(input.templateId)) return notFound();
   const { now } = input;
   return db.$transaction(
     async (tx) => {
@@ -166,8 +192,8 @@ export async function updateRotaTemplate(
         await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`rota-cover:${input.template.seriesId}`}))`;
       const [current] = await tx.$queryRaw<{ id: string; active: boolean }[]>`
         SELECT "id", "active" FROM "RotaTemplate" WHERE "id" = ${input.templateId}::uuid FOR UPDATE`;
-      if (!current) return { ok: false, reason: "not_found" } as const;
-      if (!current.active) return { ok: false, reason: "retired" } as const;
+      if (!current) return notFound();
+      if (!current.active) return refuse("retired", "That template has been retired; make a new one instead.");
       const resolved = await templateData(tx, input.template, input.timeZone, input.templateId);
       if (!resolved.ok) return resolved;
       const t = await tx.rotaTemplate.update({ where: { id: input.templateId }, data: resolved.data });
@@ -211,6 +237,7 @@ export async function updateRotaTemplate(
         added,
         removed: removable.length,
         keptWithVolunteers: stale.length - removable.length,
+        effects: templatesChanged,
       } as const;
     },
     { maxWait: 10_000, timeout: 30_000 },
@@ -218,7 +245,7 @@ export async function updateRotaTemplate(
 }
 
 export type RetireRotaTemplateResult =
-  { ok: true; removed: number; keptWithVolunteers: number } | { ok: false; reason: "not_found" };
+  { ok: true; removed: number; keptWithVolunteers: number; effects: Effect[] } | Refusal<"not_found" | "forbidden">;
 
 /**
  * Retires a template: it makes no new slots and its empty future slots go;
@@ -227,13 +254,15 @@ export type RetireRotaTemplateResult =
  */
 export async function retireRotaTemplate(
   db: Db,
+  actor: Actor,
   input: { templateId: string; now: Date },
 ): Promise<RetireRotaTemplateResult> {
-  if (!isId(input.templateId)) return { ok: false, reason: "not_found" };
+  if (!can(actor, "rota.manage")) return forbidden();
+  if (!isId(input.templateId)) return notFound();
   return db.$transaction(async (tx) => {
     const [current] = await tx.$queryRaw<{ id: string }[]>`
       SELECT "id" FROM "RotaTemplate" WHERE "id" = ${input.templateId}::uuid FOR UPDATE`;
-    if (!current) return { ok: false, reason: "not_found" } as const;
+    if (!current) return notFound();
     await tx.rotaTemplate.update({ where: { id: current.id }, data: { active: false } });
     const future = await tx.$queryRaw<{ id: string }[]>`
       SELECT "id" FROM "RotaSlot" WHERE "templateId" = ${current.id}::uuid AND "startsAt" > ${input.now}
@@ -248,7 +277,12 @@ export async function retireRotaTemplate(
     );
     const removable = future.filter((s) => !taken.has(s.id)).map((s) => s.id);
     if (removable.length) await tx.rotaSlot.deleteMany({ where: { id: { in: removable } } });
-    return { ok: true, removed: removable.length, keptWithVolunteers: future.length - removable.length } as const;
+    return {
+      ok: true,
+      removed: removable.length,
+      keptWithVolunteers: future.length - removable.length,
+      effects: templatesChanged,
+    } as const;
   });
 }
 
@@ -309,13 +343,19 @@ export async function listCoverableSeries(db: Db): Promise<{ id: string; title: 
 }
 
 /** Stores the coordinator's default limits (already validated with core's rotaLimits). */
-export async function saveRotaDefaults(db: Db, limits: RotaLimits): Promise<void> {
+export async function saveRotaDefaults(
+  db: Db,
+  actor: Actor,
+  limits: RotaLimits,
+): Promise<{ ok: true; effects: Effect[] } | Refusal<"forbidden">> {
+  if (!can(actor, "rota.manage")) return forbidden();
   const value = JSON.stringify(limits);
   await db.appMeta.upsert({
     where: { key: ROTA_DEFAULTS_KEY },
     create: { key: ROTA_DEFAULTS_KEY, value },
     update: { value },
   });
+  return { ok: true, effects: templatesChanged };
 }
 
 export interface SlotRef {
@@ -442,8 +482,10 @@ interface LockedTemplateSlot {
  */
 export async function applyAutoFill(
   db: Db,
+  actor: Actor,
   input: { proposals: { slotId: string; personId: string }[]; timeZone: string; now: Date },
-): Promise<ApplyAutoFillResult> {
+): Promise<({ ok: true; effects: Effect[] } & ApplyAutoFillResult) | Refusal<"forbidden">> {
+  if (!can(actor, "rota.manage")) return forbidden();
   const result: ApplyAutoFillResult = { applied: 0, justFilled: 0, noLongerFits: 0, slotIds: [] };
   const bySlot = new Map<string, string[]>();
   for (const p of input.proposals) {
@@ -502,7 +544,10 @@ export async function applyAutoFill(
     result.noLongerFits += outcome.noLongerFits;
     if (outcome.applied > 0) result.slotIds.push(slotId);
   }
-  return result;
+  const effects: Effect[] = result.slotIds.length
+    ? [{ kind: "rotaChanged", change: { slotIds: result.slotIds, change: "autofill" } }]
+    : [];
+  return { ok: true, ...result, effects };
 }
 
 /**

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildWorkPattern, rotaReasons, SHIFT_PRESETS, type VolunteerPreferencesInput } from "@offshift/core";
 import type { Db } from "../client.js";
 import { useTestDatabase } from "../testing/per-file.js";
-import { applyAutoFill, previewAutoFill } from "./coordinator.js";
+import { previewAutoFill } from "./coordinator.js";
+import { apply } from "./moves.test-support.js";
 import { materializeRotaSlots } from "./materialize.js";
 import { createApprovedVolunteer, signUp } from "./moves.test-support.js";
 
@@ -98,9 +99,14 @@ describe("one eligibility loader: sign-up and auto-fill agree", () => {
     expect(preview.proposals).toEqual([]);
     expect(preview.gaps.map((g) => [g.slotId, g.reasons])).toEqual([[sunday, [{ group: weeklyMax.group, count: 1 }]]]);
 
-    expect(
-      await applyAutoFill(db, { proposals: [{ slotId: sunday, personId: person }], timeZone: LONDON, now: NOW }),
-    ).toEqual({ applied: 0, justFilled: 0, noLongerFits: 1, slotIds: [] });
+    expect(await apply(db, { proposals: [{ slotId: sunday, personId: person }], timeZone: LONDON, now: NOW })).toEqual({
+      ok: true,
+      applied: 0,
+      justFilled: 0,
+      noLongerFits: 1,
+      slotIds: [],
+      effects: [],
+    });
     expect(await db.rotaAssignment.count({ where: { personId: person } })).toBe(1);
   });
 });

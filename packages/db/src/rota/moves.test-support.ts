@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Actor } from "@offshift/core";
 import type { Db } from "../client.js";
+import { applyAutoFill } from "./coordinator.js";
 import * as moves from "./signup.js";
 
 /**
@@ -37,4 +38,22 @@ export async function createApprovedVolunteer(db: Db, name: string): Promise<{ i
     select: { id: true },
   });
   return { id, email };
+}
+
+/** A coordinator, for the coordinator's rota use cases (the person need not exist: can() reads the roles). */
+export const COORDINATOR: Actor = {
+  kind: "person",
+  personId: "00000000-0000-4000-8000-00000000c00d",
+  roles: ["COORDINATOR"],
+  status: "APPROVED",
+};
+
+/** What a template change asks the app to do: open rota pages fetch again. */
+export const TEMPLATES_CHANGED = [{ kind: "rotaChanged", change: { slotIds: [], change: "template" } }];
+
+/** Auto-fill applied by the coordinator; a refusal fails the test. */
+export async function apply(db: Db, input: Parameters<typeof applyAutoFill>[2]) {
+  const r = await applyAutoFill(db, COORDINATOR, input);
+  if (!r.ok) throw new Error(r.message);
+  return r;
 }

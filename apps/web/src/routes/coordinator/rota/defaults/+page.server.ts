@@ -2,8 +2,9 @@ import { fail } from "@sveltejs/kit";
 import { DEFAULT_LIMITS, fieldErrors, rotaLimits } from "@offshift/core";
 import { loadRotaDefaults, saveRotaDefaults } from "@offshift/db";
 import { getDb } from "$lib/server/db.js";
-import { publishRotaChanged } from "$lib/server/events.js";
-import { requireCan } from "$lib/server/guard.js";
+import { dispatchEffects } from "$lib/server/effects.js";
+import { requireCan, requireSignedIn } from "$lib/server/guard.js";
+import { failWith } from "$lib/server/refusals.js";
 import type { Actions, PageServerLoad } from "./$types";
 
 const FIELDS = [
@@ -22,13 +23,14 @@ export const load: PageServerLoad = async ({ locals }) => {
 
 export const actions: Actions = {
   default: async ({ request, locals }) => {
-    requireCan(locals, "rota.manage");
+    requireSignedIn(locals);
     const data = await request.formData();
     const values = Object.fromEntries(FIELDS.map((k) => [k, String(data.get(k) ?? "").slice(0, 10)]));
     const parsed = rotaLimits.safeParse(values);
     if (!parsed.success) return fail(400, { errors: fieldErrors(parsed.error), values });
-    await saveRotaDefaults(getDb(), parsed.data);
-    publishRotaChanged({ slotIds: [], change: "template" });
+    const result = await saveRotaDefaults(getDb(), locals.actor, parsed.data);
+    if (!result.ok) return failWith(result, { values, errors: {} as Record<string, string> });
+    await dispatchEffects(result.effects, request);
     return { saved: true, values, errors: {} as Record<string, string> };
   },
 };

@@ -4,8 +4,9 @@ import { applyAutoFill, listRotaGaps, previewAutoFill, type GapRow, type Proposa
 import { now } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
-import { publishRotaChanged } from "$lib/server/events.js";
-import { requireCan } from "$lib/server/guard.js";
+import { dispatchEffects } from "$lib/server/effects.js";
+import { failWith } from "$lib/server/refusals.js";
+import { requireCan, requireSignedIn } from "$lib/server/guard.js";
 import type { Actions, PageServerLoad } from "./$types";
 
 /** The week asked for (`?week=`), from now on: slots that have started are not filled. */
@@ -75,16 +76,17 @@ export const actions: Actions = {
     };
   },
   apply: async ({ request, locals }) => {
-    requireCan(locals, "rota.manage");
+    requireSignedIn(locals);
     const data = await request.formData();
     const parsed = autoFillApplyInput.safeParse({ proposals: data.getAll("proposal").map(String) });
     if (!parsed.success) return fail(400, { error: parsed.error.issues[0]!.message });
-    const result = await applyAutoFill(getDb(), {
+    const result = await applyAutoFill(getDb(), locals.actor, {
       proposals: parsed.data.proposals,
       timeZone: env().ORG_TIMEZONE,
       now: now(),
     });
-    if (result.slotIds.length) publishRotaChanged({ slotIds: result.slotIds, change: "autofill" });
+    if (!result.ok) return failWith(result);
+    await dispatchEffects(result.effects, request);
     const skipped = result.justFilled + result.noLongerFits;
     return {
       applied: result.applied,

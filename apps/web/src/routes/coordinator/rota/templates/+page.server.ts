@@ -3,8 +3,9 @@ import { isId } from "@offshift/core";
 import { listRotaTemplates, retireRotaTemplate } from "@offshift/db";
 import { now } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
-import { publishRotaChanged } from "$lib/server/events.js";
-import { requireCan } from "$lib/server/guard.js";
+import { dispatchEffects } from "$lib/server/effects.js";
+import { requireCan, requireSignedIn } from "$lib/server/guard.js";
+import { failWith } from "$lib/server/refusals.js";
 import type { Actions, PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = async ({ locals, url }) => {
@@ -18,12 +19,12 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 
 export const actions: Actions = {
   retire: async ({ request, locals }) => {
-    requireCan(locals, "rota.manage");
+    requireSignedIn(locals);
     const templateId = String((await request.formData()).get("templateId") ?? "");
     if (!isId(templateId)) return fail(400, { error: "That rota template could not be found." });
-    const result = await retireRotaTemplate(getDb(), { templateId, now: now() });
-    if (!result.ok) return fail(404, { error: "That rota template could not be found." });
-    publishRotaChanged({ slotIds: [], change: "template" });
+    const result = await retireRotaTemplate(getDb(), locals.actor, { templateId, now: now() });
+    if (!result.ok) return failWith(result);
+    await dispatchEffects(result.effects, request);
     return {
       retired: templateId,
       message:

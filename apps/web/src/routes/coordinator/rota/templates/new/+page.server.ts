@@ -4,8 +4,9 @@ import { createRotaTemplate, listCoverableSeries } from "@offshift/db";
 import { now } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
-import { publishRotaChanged } from "$lib/server/events.js";
-import { requireCan } from "$lib/server/guard.js";
+import { dispatchEffects } from "$lib/server/effects.js";
+import { requireCan, requireSignedIn } from "$lib/server/guard.js";
+import { statusOf } from "$lib/server/refusals.js";
 import {
   newRotaTemplateValues,
   rotaTemplateFieldErrors,
@@ -28,18 +29,22 @@ export const load: PageServerLoad = async ({ locals }) => {
 
 export const actions: Actions = {
   default: async ({ request, locals }) => {
-    requireCan(locals, "rota.manage");
+    requireSignedIn(locals);
     const data = await request.formData();
     const values = rotaTemplateFormValues(data);
     const parsed = rotaTemplateRequest.safeParse(rotaTemplateFormInput(data));
     if (!parsed.success) return fail(400, { errors: rotaTemplateFieldErrors(parsed.error.issues), values });
-    const result = await createRotaTemplate(getDb(), {
+    const result = await createRotaTemplate(getDb(), locals.actor, {
       template: parsed.data,
       timeZone: env().ORG_TIMEZONE,
       now: now(),
     });
-    if (!result.ok) return fail(409, { errors: { [result.field]: result.message }, values });
-    publishRotaChanged({ slotIds: [], change: "template" });
+    if (!result.ok)
+      return fail(statusOf(result), {
+        errors: { ["field" in result ? result.field : "form"]: result.message },
+        values,
+      });
+    await dispatchEffects(result.effects, request);
     redirect(303, `/coordinator/rota/templates?created=${result.slots}`);
   },
 };

@@ -4,8 +4,9 @@ import { findRotaTemplate, listCoverableSeries, updateRotaTemplate } from "@offs
 import { now } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
-import { publishRotaChanged } from "$lib/server/events.js";
-import { requireCan } from "$lib/server/guard.js";
+import { dispatchEffects } from "$lib/server/effects.js";
+import { requireCan, requireSignedIn } from "$lib/server/guard.js";
+import { statusOf } from "$lib/server/refusals.js";
 import {
   rotaTemplateFieldErrors,
   rotaTemplateFormInput,
@@ -33,29 +34,24 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 export const actions: Actions = {
   default: async ({ request, locals, params }) => {
-    requireCan(locals, "rota.manage");
+    requireSignedIn(locals);
     const data = await request.formData();
     const values = rotaTemplateFormValues(data);
     const parsed = rotaTemplateRequest.safeParse(rotaTemplateFormInput(data));
     if (!parsed.success) return fail(400, { errors: rotaTemplateFieldErrors(parsed.error.issues), values });
-    const result = await updateRotaTemplate(getDb(), {
+    const result = await updateRotaTemplate(getDb(), locals.actor, {
       templateId: params.id,
       template: parsed.data,
       timeZone: env().ORG_TIMEZONE,
       now: now(),
     });
-    if (!result.ok && "reason" in result)
-      return fail(result.reason === "not_found" ? 404 : 409, {
-        errors: {
-          form:
-            result.reason === "not_found"
-              ? "That rota template could not be found."
-              : "That template has been retired; make a new one instead.",
-        },
+    // A field's refusal is shown beside the field; any other (not found, retired) above the form.
+    if (!result.ok)
+      return fail(statusOf(result), {
+        errors: { ["field" in result ? result.field : "form"]: result.message },
         values,
       });
-    if (!result.ok) return fail(409, { errors: { [result.field]: result.message }, values });
-    publishRotaChanged({ slotIds: [], change: "template" });
+    await dispatchEffects(result.effects, request);
     return {
       values,
       errors: {},
