@@ -39,6 +39,7 @@ import { LIVEKIT_PRESENCE_PREFIX, memberAlias } from "./identities.js";
 
 export { memberAlias };
 import { registerCommands } from "./commands.js";
+import { dispatchRoomEffects } from "./effects.js";
 import { SIGNALS_RATE_LIMITED, socketLimits } from "./limits.js";
 import type { NodeDeps, RealtimeIo } from "./deps.js";
 
@@ -137,28 +138,7 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
         await socket.leave(memberChannel(occurrenceId, memberId));
         await dropRoomPresence(db, socket.id);
       }
-      for (const effect of result.effects) {
-        if (effect.kind === "chat") {
-          io.to(channel).emit("room:chat", {
-            seq: effect.seq,
-            from: effect.from,
-            name: effect.name,
-            text: effect.text,
-            at: effect.at,
-          });
-        } else if (effect.kind === "removed") {
-          // One message to every node: each takes the member's sockets out and tells them (followRoomExits).
-          // A separate broadcast of the notice could arrive after the leave, on another node, and be lost.
-          const target = memberChannel(occurrenceId, effect.memberId);
-          io.in(target).socketsLeave([target, channel]);
-        } else if (effect.kind === "ended") {
-          io.to(channel).emit("room:ended", { occurrenceId });
-        } else if (effect.kind === "flag") {
-          logger.info({ occurrenceId, category: effect.category }, "safeguarding concern flagged");
-        }
-        // The audio server follows the room (LiveKit mute/remove/end); it never throws, and never holds up the reply.
-        if (effect.kind !== "chat" && effect.kind !== "flag") void deps.audio.onEffect(occurrenceId, effect);
-      }
+      dispatchRoomEffects(deps, occurrenceId, result.effects);
       // The change, not the whole room: members at the previous version apply it, others resync.
       // This socket has the new room in its answer; its other sockets and everyone else get the patch.
       if (result.changed) {

@@ -42,7 +42,7 @@ import type { NodeDeps } from "./deps.js";
 import { registerCommands } from "./commands.js";
 import { SIGNALS_RATE_LIMITED, socketLimits } from "./limits.js";
 import type { PushSender } from "./push.js";
-import { closeCallHere, dispatchTalkEffects, ONCALL_ROOM, TALK_WAITING_ROOM } from "./talk-effects.js";
+import { closeCallHere, dispatchTalkEffects, ONCALL_ROOM, TALK_WAITING_ROOM } from "./effects.js";
 
 type Socket = IoSocket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -87,7 +87,7 @@ interface Services {
  * signalling, end); and the matcher, run every second and after every
  * change. All state is in PostgreSQL, so any node can serve any socket and
  * every node may run the matcher at once. Each handler calls one use case of
- * packages/db/src/talk/use-cases.ts and hands its effects to talk-effects.ts.
+ * packages/db/src/talk/use-cases.ts and hands its effects to effects.ts.
  */
 export function startTalk(deps: NodeDeps, options: TalkOptions = {}): TalkService {
   const { io, db, logger } = deps;

@@ -45,7 +45,7 @@ export type Effect =
 
 /**
  * What a 1:1 line use case (packages/db/src/talk) wants done once it has
- * committed, as data; realtime's talk dispatcher (apps/realtime/src/talk-effects.ts)
+ * committed, as data; realtime's talk dispatcher (apps/realtime/src/effects.ts)
  * carries them out: live events to the pages concerned, pushes, the matcher.
  */
 export type TalkEffect =

@@ -23,7 +23,7 @@ import { cancelTalk, refuse, requestTalk, stepAside, talkStatus, type TalkOutcom
  * steps beside it, and returns its result with what is to be done once it
  * committed as `effects` (core's TalkEffect), or a refusal in plain words.
  * Realtime's socket handlers call these and nothing else, and carry the
- * effects out in one place (apps/realtime/src/talk-effects.ts).
+ * effects out in one place (apps/realtime/src/effects.ts).
  */
 
 /** The socket (a worker's, volunteer's or call page) a use case runs for, on one realtime node. */

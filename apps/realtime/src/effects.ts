@@ -1,6 +1,22 @@
-import { callChannel, callSideChannel, channelOf, personChannel, type CallView, type TalkEffect } from "@offshift/core";
+import {
+  callChannel,
+  callSideChannel,
+  channelOf,
+  personChannel,
+  roomChannel,
+  roomMemberChannel,
+  type CallView,
+  type RoomEffect,
+  type TalkEffect,
+} from "@offshift/core";
 import type { NodeDeps } from "./deps.js";
 import type { PushSender } from "./push.js";
+
+/**
+ * Realtime's one place that carries out what use cases return as effects, once
+ * they have committed: a live room's (packages/db/src/room/command.ts) and the
+ * 1:1 line's (packages/db/src/talk/use-cases.ts). Web has its own, for its own.
+ */
 
 /** Workers with an open request: told to refresh their position when the queue moves. */
 export const TALK_WAITING_ROOM = "talk:waiting";
@@ -107,5 +123,37 @@ export function dispatchTalkEffects(
         void deps.audio.endCall(effect.callId);
         break;
     }
+  }
+}
+
+/**
+ * What a live-room command returned as effects, in order: side-chat to the
+ * room, a removal (one message to every node: each takes the member's sockets
+ * out and tells them, see followRoomExits in rooms.ts; a separate notice could
+ * arrive after the leave on another node, and be lost), the end, a flag in the
+ * log (never its words), and the audio server following the room (LiveKit
+ * mute/remove/end: it never throws, and never holds up the reply).
+ */
+export function dispatchRoomEffects(deps: NodeDeps, occurrenceId: string, effects: readonly RoomEffect[]): void {
+  const { io, logger } = deps;
+  const channel = roomChannel(occurrenceId);
+  for (const effect of effects) {
+    if (effect.kind === "chat") {
+      io.to(channel).emit("room:chat", {
+        seq: effect.seq,
+        from: effect.from,
+        name: effect.name,
+        text: effect.text,
+        at: effect.at,
+      });
+    } else if (effect.kind === "removed") {
+      const target = roomMemberChannel(occurrenceId, effect.memberId);
+      io.in(target).socketsLeave([target, channel]);
+    } else if (effect.kind === "ended") {
+      io.to(channel).emit("room:ended", { occurrenceId });
+    } else if (effect.kind === "flag") {
+      logger.info({ occurrenceId, category: effect.category }, "safeguarding concern flagged");
+    }
+    if (effect.kind !== "chat" && effect.kind !== "flag") void deps.audio.onEffect(occurrenceId, effect);
   }
 }
