@@ -1,16 +1,9 @@
 import type { RecurrenceBuilder, SeriesInput } from "@offshift/core";
+import { weeklyRecurrence } from "@offshift/core/testing";
 
 /** The tests' usual drop-in rule: Tuesdays and Thursdays at 22:00 from 1 December 2026, weekly, no end. */
 export const nightRecurrence = (over: Partial<RecurrenceBuilder> = {}): RecurrenceBuilder =>
-  ({
-    pattern: "weekly",
-    days: ["TU", "TH"],
-    everyWeeks: 1,
-    startsOn: "2026-12-01",
-    time: "22:00",
-    ends: { kind: "never" },
-    ...over,
-  }) as RecurrenceBuilder;
+  weeklyRecurrence({ days: ["TU", "TH"], ...over });
 
 /** The tests' usual drop-in series, "Lone working at night", run by `facilitatorId`. */
 export const nightSeries = (facilitatorId: string, over: Partial<SeriesInput> = {}): SeriesInput => ({
