@@ -4,7 +4,15 @@ import helmet from "helmet";
 import pg from "pg";
 import type { Logger } from "pino";
 import { Server } from "socket.io";
-import { MAX_WATCHED_DROPINS, PUBLIC_ROOM, ROTA_ROOM, can, dropinWatchChannel, verifyTicket } from "@offshift/core";
+import {
+  MAX_WATCHED_DROPINS,
+  PUBLIC_ROOM,
+  ROTA_ROOM,
+  can,
+  dropinWatchChannel,
+  isId,
+  verifyTicket,
+} from "@offshift/core";
 import { LiveRoomCache, admitTicket, createDb } from "@offshift/db";
 import {
   createLiveKitBackend,
@@ -57,7 +65,6 @@ export interface RealtimeServer {
 }
 
 const READY_CHECK_TIMEOUT_MS = 2000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
   const { logger, nodeId } = options;
@@ -220,7 +227,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
         if (typeof ack === "function") (ack as (r: unknown) => void)(r);
       };
       const occurrenceId = (payload as { occurrenceId?: unknown } | null)?.occurrenceId;
-      if (typeof occurrenceId !== "string" || !UUID.test(occurrenceId))
+      if (typeof occurrenceId !== "string" || !isId(occurrenceId))
         return reply({ ok: false, error: { code: "invalid", message: "Unknown session" } });
       if (!watching.includes(occurrenceId)) {
         watching.push(occurrenceId);
