@@ -178,33 +178,44 @@ describe.each(transports)("audio in the pocket on $name", ({ liveKit }) => {
         (window as unknown as { visibility: string[] }).visibility = seen;
         document.addEventListener("visibilitychange", () => seen.push(document.visibilityState));
       });
+      const seen = await recordStatus();
       const bringBack = await phone.cover(pocket);
       await expect.poll(() => pocket.evaluate(() => document.visibilityState)).toBe("hidden");
 
       const hiddenAt = Date.now();
-      const windows: { pocketHeard: number; kitHeard: number; hidden: boolean }[] = [];
+      const windows: { pocketHeard: number; kitHeard: number; hidden: boolean; from: number; to: number }[] = [];
       let before = await Promise.all([energy(pocket), energy(kit)]);
+      let from = 0;
       while (Date.now() - hiddenAt < HIDDEN_MS) {
         await sleep(Math.min(WINDOW_MS, HIDDEN_MS - (Date.now() - hiddenAt)));
         const after = await Promise.all([energy(pocket), energy(kit)]);
+        const to = Date.now() - hiddenAt;
         windows.push({
+          from,
+          to,
           pocketHeard: gained(before[0], after[0], kitId),
           kitHeard: gained(before[1], after[1], pocketId),
           hidden: await pocket.evaluate(() => document.visibilityState === "hidden"),
         });
         before = after;
+        from = to;
       }
       console.log(
         `[${liveKit ? "LiveKit" : "mesh"}] hidden ${Date.now() - hiddenAt} ms; energy per window (Pocket<-Kit / Kit<-Pocket):`,
         windows.map((w) => `${w.pocketHeard.toFixed(3)}/${w.kitHeard.toFixed(3)}`).join(" "),
       );
+      // What the page said meanwhile, relative to the start: a failure below names it too.
+      const said = (await seen()).map((x) => `${x.text} @${x.at - hiddenAt} ms`).join(", ") || "nothing new";
       // Sampled throughout, not only at the end: no window of silence either way while hidden.
       expect(windows.length).toBeGreaterThanOrEqual(HIDDEN_MS / WINDOW_MS);
       for (const [i, w] of windows.entries()) {
-        expect(w.hidden, `window ${i}: still hidden`).toBe(true);
-        expect(w.pocketHeard, `window ${i}: Pocket (hidden) hears Kit`).toBeGreaterThan(SILENT);
-        expect(w.kitHeard, `window ${i}: Kit hears Pocket (hidden)`).toBeGreaterThan(SILENT);
+        const when = `window ${i} (${w.from}-${w.to} ms; the status showed: ${said})`;
+        expect(w.hidden, `${when}: still hidden`).toBe(true);
+        expect(w.pocketHeard, `${when}: Pocket (hidden) hears Kit`).toBeGreaterThan(SILENT);
+        expect(w.kitHeard, `${when}: Kit hears Pocket (hidden)`).toBeGreaterThan(SILENT);
       }
+      // Its link was fine all along: the page never said otherwise.
+      expect(said, "the status while hidden").not.toContain("Reconnecting");
       // Still in the room as far as the page and the lock screen go.
       expect(await pocket.evaluate(() => navigator.mediaSession.playbackState)).toBe("playing");
       expect(await pocket.getByTestId("connection-status").textContent()).toBe("Live");
@@ -219,17 +230,8 @@ describe.each(transports)("audio in the pocket on $name", ({ liveKit }) => {
     120_000,
   );
 
-  /**
-   * Pocket's network goes for 8 s and comes back. `noticed`: the browser knows
-   * (the "offline" event), as when a phone switches its data off; otherwise the
-   * signal just fades, as in a car park, and the page has to find out itself.
-   * Returns when the status left "Live" after the cut, in ms.
-   */
-  async function cutFor8s(noticed: boolean): Promise<number> {
-    const label = `${liveKit ? "LiveKit" : "mesh"}, ${noticed ? "noticed" : "unnoticed"}`;
-    const status = () => pocket.getByTestId("connection-status").textContent();
-    await expect.poll(status).toBe("Live");
-    // Every text the status shows from now on, with when it showed it.
+  /** Every text Pocket's status shows from now on, with when it showed it; returns the reader. */
+  async function recordStatus(): Promise<() => Promise<{ text: string; at: number }[]>> {
     await pocket.evaluate(() => {
       const el = document.querySelector("[data-testid=connection-status]")!;
       const seen: { text: string; at: number }[] = [];
@@ -240,8 +242,21 @@ describe.each(transports)("audio in the pocket on $name", ({ liveKit }) => {
         characterData: true,
       });
     });
-    const seen = () =>
+    return () =>
       pocket.evaluate(() => (window as unknown as { seenStatus: { text: string; at: number }[] }).seenStatus.slice());
+  }
+
+  /**
+   * Pocket's network goes for 8 s and comes back. `noticed`: the browser knows
+   * (the "offline" event), as when a phone switches its data off; otherwise the
+   * signal just fades, as in a car park, and the page has to find out itself.
+   * Returns when the status left "Live" after the cut, in ms.
+   */
+  async function cutFor8s(noticed: boolean): Promise<number> {
+    const label = `${liveKit ? "LiveKit" : "mesh"}, ${noticed ? "noticed" : "unnoticed"}`;
+    const status = () => pocket.getByTestId("connection-status").textContent();
+    await expect.poll(status).toBe("Live");
+    const seen = await recordStatus();
 
     const cutAt = Date.now();
     await phone.lose(pocket, { noticed });

@@ -12,7 +12,7 @@ export type { RoomSnapshot } from "./room/state.js";
 export { PATCH_GAP_MS, RoomPatches, applyRoomPatch, type RoomPatch } from "./room/patch.js";
 export type * from "./talk/schema.js";
 export { BUSY_MESSAGE, BUSY_RETRIES, STILL_BUSY_MESSAGE, busyRetryDelay } from "./realtime/busy.js";
-export { LIVENESS_EVERY_MS, LIVENESS_TIMEOUT_MS } from "./realtime/liveness.js";
+export { watchLiveness } from "./realtime/liveness.js";
 export { WORD_MAX, PARAPHRASE_MAX } from "./voice/limits.js";
 export type { PushTopic } from "./push/schema.js";
 export { pushNotification, type PushMessage } from "./push/wording.js";

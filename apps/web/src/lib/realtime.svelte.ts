@@ -1,6 +1,6 @@
 import { io, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "@offshift/core";
-import { LIVENESS_EVERY_MS, LIVENESS_TIMEOUT_MS } from "@offshift/core/browser";
+import { watchLiveness } from "@offshift/core/browser";
 
 import type { ConnectionState } from "./connection-labels.js";
 
@@ -13,39 +13,38 @@ class RealtimeConnection {
   state = $state<ConnectionState>("connecting");
   socket: Client | undefined;
   #watchers = 0;
-  #watchTimer: ReturnType<typeof setTimeout> | undefined;
+  #stopWatching: (() => void) | undefined;
 
   /**
    * While a room is open: a phone that loses its signal often does not tell the
    * page ("offline" never fires), and Socket.IO's own pings would take up to 40 s
    * to notice. So ask the server every 2 s; with no answer within 3 s, say
-   * "Reconnecting…" and start a fresh connection. Returns the function that stops it.
+   * "Reconnecting…" and ask again; with none 2 s later, start a fresh
+   * connection. A page that was frozen itself (a busy phone) is not taken for a
+   * dead link (core's `watchLiveness`). Returns the function that stops it.
    */
   watchLiveness(): () => void {
     this.#watchers += 1;
-    if (this.#watchers === 1) this.#check();
+    if (this.#watchers === 1)
+      this.#stopWatching = watchLiveness(
+        {
+          connected: () => !!this.socket?.connected,
+          ping: (answered) => this.socket?.emit("live:ping", answered),
+          doubted: () => (this.state = "reconnecting"),
+          answered: () => {
+            if (this.socket?.connected) this.state = "live";
+          },
+          // The transport is stuck, not closed: close it so Socket.IO reconnects (and the room takes its seat again).
+          dead: () => this.socket?.io.engine?.close(),
+        },
+        { now: () => performance.now(), set: (fn, ms) => setTimeout(fn, ms), clear: (t) => clearTimeout(t as number) },
+      );
     return () => {
       this.#watchers -= 1;
       if (this.#watchers > 0) return;
-      clearTimeout(this.#watchTimer);
-      this.#watchTimer = undefined;
+      this.#stopWatching?.();
+      this.#stopWatching = undefined;
     };
-  }
-
-  #check() {
-    this.#watchTimer = setTimeout(() => {
-      const socket = this.socket;
-      if (this.#watchers === 0) return;
-      if (!socket?.connected) return this.#check();
-      socket.timeout(LIVENESS_TIMEOUT_MS).emit("live:ping", (err: Error | null) => {
-        if (err && socket.connected) {
-          this.state = "reconnecting";
-          // The transport is stuck, not closed: close it so Socket.IO reconnects (and the room takes its seat again).
-          socket.io.engine?.close();
-        }
-        if (this.#watchers > 0) this.#check();
-      });
-    }, LIVENESS_EVERY_MS);
   }
 
   /**
