@@ -74,6 +74,32 @@ describe("socket handshake tickets", () => {
     expect(await connectError(track(client(url, volunteer, t)))).toBe("UNAUTHORIZED: ticket already used");
   });
 
+  it("sockets connecting at the same moment are each admitted or refused as alone: one ticket presented three times at once gets in once", async () => {
+    const guests = Array.from({ length: 16 }, (_, i) => ({
+      kind: "guest" as const,
+      guestId: `5d2c1b0e-2d9b-4d7e-9f0a-6b1e3c5d7a${String(i).padStart(2, "0")}`,
+    }));
+    const t = await issueTicket(TICKET_SECRET, volunteer, "vk");
+    const outcome = (s: Client) =>
+      new Promise<string>((resolve) => {
+        s.once("welcome", () => resolve("welcome"));
+        s.once("connect_error", (err) => resolve(err.message));
+      });
+    // Tickets fetched first, so the handshakes themselves go out together.
+    const tickets = await Promise.all(guests.map((g) => issueTicket(TICKET_SECRET, g, "vk")));
+    const all = [
+      ...guests.map((g, i) => track(client(url, g, tickets[i]))),
+      ...[0, 1, 2].map(() => track(client(url, volunteer, t))),
+    ];
+    const results = await Promise.all(all.map(outcome));
+    expect(results.slice(0, 16)).toEqual(Array(16).fill("welcome"));
+    expect(results.slice(16).sort()).toEqual([
+      "UNAUTHORIZED: ticket already used",
+      "UNAUTHORIZED: ticket already used",
+      "welcome",
+    ]);
+  });
+
   it("refuses a well-signed token with made-up claims", async () => {
     const t = await new SignJWT({ roles: ["ADMIN"] })
       .setProtectedHeader({ alg: "HS256" })

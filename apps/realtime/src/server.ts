@@ -13,7 +13,8 @@ import {
   isId,
   verifyTicket,
 } from "@offshift/core";
-import { LiveRoomCache, admitTicket, createDb } from "@offshift/db";
+import DataLoader from "dataloader";
+import { LiveRoomCache, admitTickets, createDb, type TicketAdmission, type TicketToAdmit } from "@offshift/db";
 import {
   createLiveKitBackend,
   liveKitWebhookRouter,
@@ -151,6 +152,13 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     pingTimeout: 20_000,
   });
 
+  // Handshakes that arrive together are admitted together: one statement for all of them (DataLoader
+  // collects what one turn of the event loop brings, so a busy node batches more, a quiet one waits for nothing).
+  const admissions = new DataLoader<TicketToAdmit, TicketAdmission>((tickets) => admitTickets(db, tickets), {
+    cache: false,
+    maxBatchSize: 128,
+    batchScheduleFn: (run) => setImmediate(run),
+  });
   const admitting = new Map<string, number>();
   // Every connection presents a 60-second ticket signed by web, once.
   io.use(async (socket, next) => {
@@ -162,7 +170,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     }
     try {
       // One round trip: the ticket is used up, and who the socket is in a room is read with it.
-      const admitted = await admitTicket(db, verified.ticket);
+      const admitted = await admissions.load(verified.ticket);
       if (!admitted.fresh) {
         metrics.ticketsRejected.inc({ reason: "replayed" });
         return next(new Error("UNAUTHORIZED: ticket already used"));

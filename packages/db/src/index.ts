@@ -117,7 +117,13 @@ export {
   type ErasePersonResult,
   type ForgetGuestResult,
 } from "./people/account.js";
-export { admitTicket, consumeTicket } from "./people/tickets.js";
+export {
+  admitTicket,
+  admitTickets,
+  consumeTicket,
+  type TicketAdmission,
+  type TicketToAdmit,
+} from "./people/tickets.js";
 export { maySendSignInLink, mayHoldSession } from "./people/sign-in.js";
 export { storeDevMail, listDevMail } from "./people/mail.js";
 

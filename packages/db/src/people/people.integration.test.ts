@@ -6,7 +6,7 @@ import { createGuest, findGuestByToken, hashToken } from "./guests.js";
 import { actorOfPerson } from "./actors.js";
 import { decideApplication, submitVolunteerApplication } from "./applications.js";
 import { erasePerson, exportPersonData } from "./account.js";
-import { admitTicket, consumeTicket } from "./tickets.js";
+import { admitTicket, admitTickets, consumeTicket } from "./tickets.js";
 
 let db: Db;
 let coordinatorId: string;
@@ -281,6 +281,44 @@ describe("socket tickets", () => {
     ).toEqual({
       fresh: false,
     });
+  });
+});
+
+describe("socket tickets admitted together", () => {
+  it("answers each in the order given, reads each identity, and lets a jti in twice (in one batch or two) through once", async () => {
+    const exp = new Date(Date.now() + 60_000);
+    const guest = await db.guest.create({
+      data: { nickname: "Batch Owl", tokenHash: hashToken("batch-guest"), agreementAcceptedAt: NOW },
+    });
+    const approved = await db.person.create({
+      data: { displayName: "Bea Batch", email: "bea.batch@test.example", roles: ["VOLUNTEER"], status: "APPROVED" },
+    });
+    await consumeTicket(db, "batch-used-before", exp);
+    const answers = await admitTickets(db, [
+      { jti: "batch-1", expiresAt: exp, actor: { kind: "person", personId: approved.id } },
+      { jti: "batch-2", expiresAt: exp, actor: { kind: "guest", guestId: guest.id } },
+      { jti: "batch-1", expiresAt: exp, actor: { kind: "guest", guestId: guest.id } },
+      { jti: "batch-used-before", expiresAt: exp, actor: { kind: "visitor" } },
+      { jti: "batch-3", expiresAt: exp, actor: { kind: "visitor" } },
+    ]);
+    expect(answers).toEqual([
+      { fresh: true, identity: { key: personChannel(approved.id), name: "Bea", personId: approved.id } },
+      { fresh: true, identity: { key: guestChannel(guest.id), name: "Batch Owl", personId: null } },
+      { fresh: false },
+      { fresh: false },
+      { fresh: true, identity: null },
+    ]);
+    expect(await admitTickets(db, [])).toEqual([]);
+    // Two batches racing for the same jti: one wins.
+    const [a, b] = await Promise.all([
+      admitTickets(db, [{ jti: "batch-race", expiresAt: exp, actor: { kind: "visitor" } }]),
+      admitTickets(db, [
+        { jti: "batch-4", expiresAt: exp, actor: { kind: "visitor" } },
+        { jti: "batch-race", expiresAt: exp, actor: { kind: "visitor" } },
+      ]),
+    ]);
+    expect([a[0]!.fresh, b[1]!.fresh].sort()).toEqual([false, true]);
+    expect(b[0]).toEqual({ fresh: true, identity: null });
   });
 });
 
