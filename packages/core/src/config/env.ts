@@ -257,6 +257,26 @@ export const launcherEnvSchema = z
   .superRefine(vapidBothOrNone);
 export type LauncherEnv = z.output<typeof launcherEnvSchema>;
 
+/**
+ * Rules both apps keep: the test clock only under NODE_ENV=test (a production
+ * server must never read its time from a file), and SMTP in production, for `why`.
+ */
+const clockAndMailRules =
+  (why: string) =>
+  (
+    env: { NODE_ENV: string; OFFSHIFT_TEST_CLOCK_FILE?: string | undefined; SMTP_URL?: string | undefined },
+    ctx: z.RefinementCtx,
+  ) => {
+    if (env.NODE_ENV !== "test" && env.OFFSHIFT_TEST_CLOCK_FILE)
+      ctx.addIssue({
+        code: "custom",
+        path: ["OFFSHIFT_TEST_CLOCK_FILE"],
+        message: "OFFSHIFT_TEST_CLOCK_FILE is only allowed with NODE_ENV=test",
+      });
+    if (env.NODE_ENV === "production" && !env.SMTP_URL)
+      ctx.addIssue({ code: "custom", path: ["SMTP_URL"], message: `SMTP_URL is required in production (${why})` });
+  };
+
 export const realtimeEnvSchema = z
   .object({
     NODE_ENV: nodeEnvVar,
@@ -287,14 +307,7 @@ export const realtimeEnvSchema = z
     ...vapidVars,
     VAPID_SUBJECT: vapidSubjectVar,
   })
-  .refine((env) => env.NODE_ENV === "test" || !env.OFFSHIFT_TEST_CLOCK_FILE, {
-    path: ["OFFSHIFT_TEST_CLOCK_FILE"],
-    message: "OFFSHIFT_TEST_CLOCK_FILE is only allowed with NODE_ENV=test",
-  })
-  .refine((env) => env.NODE_ENV !== "production" || env.SMTP_URL, {
-    path: ["SMTP_URL"],
-    message: "SMTP_URL is required in production (reminders and room alerts are sent by email)",
-  })
+  .superRefine(clockAndMailRules("reminders and room alerts are sent by email"))
   .superRefine(liveKitAllOrNone)
   .superRefine(vapidBothOrNone);
 export type RealtimeEnv = z.output<typeof realtimeEnvSchema>;
@@ -356,12 +369,5 @@ export const webEnvSchema = z
       .undefined({ error: "XFF_DEPTH is not used here: set TRUSTED_PROXY instead (see the README)" })
       .optional(),
   })
-  .refine((env) => env.NODE_ENV === "test" || !env.OFFSHIFT_TEST_CLOCK_FILE, {
-    path: ["OFFSHIFT_TEST_CLOCK_FILE"],
-    message: "OFFSHIFT_TEST_CLOCK_FILE is only allowed with NODE_ENV=test",
-  })
-  .refine((env) => env.NODE_ENV !== "production" || env.SMTP_URL, {
-    path: ["SMTP_URL"],
-    message: "SMTP_URL is required in production (sign-in links are sent by email)",
-  });
+  .superRefine(clockAndMailRules("sign-in links are sent by email"));
 export type WebEnv = z.output<typeof webEnvSchema>;

@@ -3,26 +3,29 @@ import { firstClash, seriesInput } from "./series.js";
 import { fieldErrors } from "../people/schema.js";
 import { weeklyRecurrence as weekly } from "../time/testing.js";
 
+/** A good series, as the form sends it. */
+const base = {
+  title: "Lone working at night",
+  theme: "Lone working at night",
+  description: "Driving between calls in the dark: what helps.",
+  language: "en",
+  capacity: "12",
+  roomStyle: "HAND_RAISE",
+  durationMinutes: "60",
+  facilitatorId: "3f1c2b0e-2d9b-4d7e-9f0a-6b1e3c5d7a90",
+  recurrence: weekly(),
+};
+/** Each field's message, as the form shows it. */
+const errors = (v: object) => {
+  const r = seriesInput.safeParse(v);
+  return r.success ? {} : fieldErrors(r.error);
+};
+
 describe("series input", () => {
-  const base = {
-    title: "Lone working at night",
-    theme: "Lone working at night",
-    description: "Driving between calls in the dark: what helps.",
-    language: "en",
-    capacity: "12",
-    roomStyle: "HAND_RAISE",
-    durationMinutes: "60",
-    facilitatorId: "3f1c2b0e-2d9b-4d7e-9f0a-6b1e3c5d7a90",
-    recurrence: weekly(),
-  };
   it("accepts a good series", () => {
     expect(seriesInput.parse(base).capacity).toBe(12);
   });
   it("explains zero or huge capacity, HTML in titles, the same backup, unknown themes", () => {
-    const errors = (v: object) => {
-      const r = seriesInput.safeParse(v);
-      return r.success ? {} : fieldErrors(r.error);
-    };
     expect(errors({ ...base, capacity: "0" }).capacity).toBe("At least 2 people");
     expect(errors({ ...base, capacity: "5000" }).capacity).toMatch(/At most 50/);
     expect(errors({ ...base, title: "<img src=x onerror=alert(1)>" }).title).toBe("A title cannot contain < or >");
@@ -35,21 +38,6 @@ describe("series input", () => {
 });
 
 describe("hidden characters in series text", () => {
-  const base = {
-    title: "Lone working at night",
-    theme: "Lone working at night",
-    description: "Driving between calls in the dark: what helps.",
-    language: "en",
-    capacity: "12",
-    roomStyle: "HAND_RAISE",
-    durationMinutes: "60",
-    facilitatorId: "3f1c2b0e-2d9b-4d7e-9f0a-6b1e3c5d7a90",
-    recurrence: weekly(),
-  };
-  const errors = (v: object) => {
-    const r = seriesInput.safeParse(v);
-    return r.success ? {} : fieldErrors(r.error);
-  };
   it("a title is one line: line breaks, tabs, null bytes and other control characters are refused in plain words", () => {
     for (const title of [
       "Nights\r\nBEGIN:VEVENT",

@@ -1,6 +1,4 @@
-import { TZDate } from "@date-fns/tz";
-import icalGenerator, { ICalEventStatus } from "ical-generator";
-import { vtimezone, type CalendarSession } from "../dropins/calendar.js";
+import { addZonedEvent, sessionEvent, zonedCalendar, type CalendarSession } from "../dropins/calendar.js";
 
 /** One of a volunteer's rota slots, for their calendar feed. */
 export interface CalendarRotaSlot {
@@ -25,38 +23,28 @@ export function volunteerCalendar(input: {
   slots: readonly CalendarRotaSlot[];
   sessions: readonly CalendarSession[];
 }): string {
-  const cal = icalGenerator({
-    name: input.name,
-    prodId: { company: "Offshift", product: "Rota", language: "EN" },
-    timezone: { name: input.timeZone, generator: vtimezone },
-    ttl: 60 * 60,
-  });
-  for (const s of input.slots) {
-    cal.createEvent({
+  const cal = zonedCalendar({ name: input.name, product: "Rota", timeZone: input.timeZone });
+  for (const s of input.slots)
+    addZonedEvent(cal, input.timeZone, {
       id: `rota-${s.slotId}@offshift`,
-      start: new TZDate(s.startsAt.getTime(), input.timeZone),
-      end: new TZDate(s.endsAt.getTime(), input.timeZone),
-      timezone: input.timeZone,
-      stamp: s.updatedAt,
+      startsAt: s.startsAt,
+      endsAt: s.endsAt,
+      updatedAt: s.updatedAt,
+      lastModified: false,
       summary: `${s.name} (Offshift rota)`,
       description: `Your Offshift rota slot. See or change your shifts: ${input.origin}/rota`,
       url: `${input.origin}/rota`,
-      status: ICalEventStatus.CONFIRMED,
+      cancelled: false,
     });
-  }
-  for (const s of input.sessions) {
-    cal.createEvent({
-      id: `${s.occurrenceId}@offshift`,
-      start: new TZDate(s.startsAt.getTime(), input.timeZone),
-      end: new TZDate(s.endsAt.getTime(), input.timeZone),
-      timezone: input.timeZone,
-      stamp: s.updatedAt,
-      lastModified: s.updatedAt,
-      summary: `Facilitating: ${s.title} (Offshift)`,
-      description: `${s.theme}. ${s.description}\n\nOpen the room: ${input.origin}/sessions/${s.occurrenceId}`,
-      url: `${input.origin}/sessions/${s.occurrenceId}`,
-      status: s.cancelled ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
-    });
-  }
+  for (const s of input.sessions)
+    addZonedEvent(
+      cal,
+      input.timeZone,
+      sessionEvent(s, {
+        summary: `Facilitating: ${s.title} (Offshift)`,
+        description: `${s.theme}. ${s.description}\n\nOpen the room: ${input.origin}/sessions/${s.occurrenceId}`,
+        url: `${input.origin}/sessions/${s.occurrenceId}`,
+      }),
+    );
   return cal.toString();
 }

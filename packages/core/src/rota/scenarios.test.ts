@@ -68,23 +68,28 @@ describe("a night shift 22:00-07:00 next to the 06:30 early slot", () => {
   });
 });
 
-describe("Europe/London spring-forward night (2026-03-29)", () => {
-  const smallHours: RotaTemplate = {
-    ...late,
-    id: "small-hours",
-    name: "Talk line small hours",
-    startsOnLocal: "2026-01-05T01:30:00",
-    durationMinutes: 60,
-  };
-  const b = board(
-    "2026-03-27T00:00:00Z",
-    "2026-03-31T00:00:00Z",
+/** A slot at 01:30, the hour a clock change moves or repeats. */
+const smallHours: RotaTemplate = {
+  ...late,
+  id: "small-hours",
+  name: "Talk line small hours",
+  startsOnLocal: "2026-01-05T01:30:00",
+  durationMinutes: 60,
+};
+/** Nina works Saturday night; Eddie works Sunday's early and wants `restMinutes` before it. */
+const clockChangeWeekend = (from: string, to: string, restMinutes: number) =>
+  board(
+    from,
+    to,
     [
       volunteer("nina").works("SA", "night").build(),
-      volunteer("eddie").works("SU", "early").prefers({ minRestBeforeWorkMinutes: 360 }).build(),
+      volunteer("eddie").works("SU", "early").prefers({ minRestBeforeWorkMinutes: restMinutes }).build(),
     ],
     { templates: [late, early, smallHours] },
   );
+
+describe("Europe/London spring-forward night (2026-03-29)", () => {
+  const b = clockChangeWeekend("2026-03-27T00:00:00Z", "2026-03-31T00:00:00Z", 360);
 
   it("places slots by the clock: 06:30 BST, and 01:30 (which does not exist) at 02:30 BST, once", () => {
     expect(slotAt(b, "early", "2026-03-29T05:30:00.000Z").localStart).toBe("2026-03-29T06:30");
@@ -116,22 +121,7 @@ describe("Europe/London spring-forward night (2026-03-29)", () => {
 });
 
 describe("Europe/London fall-back night (2026-10-25)", () => {
-  const smallHours: RotaTemplate = {
-    ...late,
-    id: "small-hours",
-    name: "Talk line small hours",
-    startsOnLocal: "2026-01-05T01:30:00",
-    durationMinutes: 60,
-  };
-  const b = board(
-    "2026-10-23T00:00:00Z",
-    "2026-10-27T00:00:00Z",
-    [
-      volunteer("nina").works("SA", "night").build(),
-      volunteer("eddie").works("SU", "early").prefers({ minRestBeforeWorkMinutes: 420 }).build(),
-    ],
-    { templates: [late, early, smallHours] },
-  );
+  const b = clockChangeWeekend("2026-10-23T00:00:00Z", "2026-10-27T00:00:00Z", 420);
 
   it("holds the 01:30 slot once, at the first 01:30 (BST)", () => {
     const small = b.slots.filter((s) => s.templateId === "small-hours").map((s) => s.start.toISOString());
