@@ -13,7 +13,7 @@ import {
   isId,
   verifyTicket,
 } from "@offshift/core";
-import { LiveRoomCache, admitTicket, createDb } from "@offshift/db";
+import { LiveRoomCache, admitTicket, closeDb, createDb } from "@offshift/db";
 import {
   createLiveKitBackend,
   liveKitWebhookRouter,
@@ -278,7 +278,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
       http.closeAllConnections();
       await bounded(closed, 5000);
       await bounded(pool.end(), 2000);
-      await bounded(db.$disconnect(), 5000);
+      await bounded(closeDb(db), 5000);
     },
   };
 }

@@ -6,7 +6,7 @@ import {
   type RoomOccupancy,
 } from "@offshift/core";
 import { attendanceKey } from "./mutations.js";
-import { poolOf, type Db } from "../client.js";
+import { poolOf, type Db, client } from "../client.js";
 import type { RoomStyle } from "../generated/prisma/enums.js";
 
 export interface TonightItem {
@@ -91,7 +91,8 @@ const OCCURRENCE_SQL = `
    where o.id = $1`;
 
 /** One occurrence as the session page shows it, or null. Cancelled ones are returned (and said so). */
-export async function findOccurrence(db: Db, occurrenceId: string) {
+export async function findOccurrence(handle: Db, occurrenceId: string) {
+  const db = client(handle);
   const { rows } = await poolOf(db).query<OccurrenceRow>(OCCURRENCE_SQL, [occurrenceId]);
   const row = rows[0];
   if (!row) return null;
@@ -154,7 +155,8 @@ const TONIGHT_SQL = `
    order by o."startsAt", o.id`;
 
 /** Scheduled occurrences that end after `from` and start before `until`, soonest first, for everyone alike. */
-export async function listTonightShared(db: Db, input: { from: Date; until: Date }): Promise<TonightShared[]> {
+export async function listTonightShared(handle: Db, input: { from: Date; until: Date }): Promise<TonightShared[]> {
+  const db = client(handle);
   const { rows } = await poolOf(db).query<TonightRow>(TONIGHT_SQL, [input.from, input.until]);
   return rows.map((r) => ({
     occurrenceId: r.id,
@@ -175,10 +177,11 @@ export async function listTonightShared(db: Db, input: { from: Date; until: Date
 
 /** Which of these occurrences this guest or account said they plan to come to (one indexed read). */
 export async function occurrencesCountedIn(
-  db: Db,
+  handle: Db,
   identityKey: string,
   occurrenceIds: readonly string[],
 ): Promise<Set<string>> {
+  const db = client(handle);
   if (occurrenceIds.length === 0) return new Set();
   const { rows } = await poolOf(db).query<{ occurrenceId: string }>(
     `select "occurrenceId" from "AttendanceIntent" where "browserKey" = $1 and "occurrenceId" = any($2::uuid[])`,
@@ -189,9 +192,10 @@ export async function occurrencesCountedIn(
 
 /** Scheduled occurrences that have not ended and start within `days`. */
 export async function listUpcomingOccurrences(
-  db: Db,
+  handle: Db,
   input: { now: Date; days: number; identityKey?: string | null | undefined },
 ): Promise<TonightItem[]> {
+  const db = client(handle);
   const shared = await listTonightShared(db, {
     from: input.now,
     until: new Date(input.now.getTime() + input.days * 86_400_000),
@@ -214,9 +218,10 @@ export type CalendarRow = CalendarSession & { seriesId: string };
  * calendars remove them), from a week ago to `days` ahead.
  */
 export async function listCalendarSessions(
-  db: Db,
+  handle: Db,
   input: { now: Date; days: number; seriesId?: string; occurrenceId?: string },
 ): Promise<CalendarRow[]> {
+  const db = client(handle);
   const rows = await db.dropInOccurrence.findMany({
     where: {
       ...(input.occurrenceId

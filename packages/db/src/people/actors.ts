@@ -1,5 +1,5 @@
 import type { Actor } from "@offshift/core";
-import { poolOf, type Db } from "../client.js";
+import { poolOf, type Db, client } from "../client.js";
 import type { PersonStatus, Role } from "../generated/prisma/enums.js";
 
 export interface SignedInPerson {
@@ -16,7 +16,8 @@ export interface SignedInPerson {
  * session read a moment before that). Plain SQL on the client's pool: it runs
  * on every request a signed-in person makes (hooks.server.ts).
  */
-export async function findSignedInPerson(db: Db, personId: string): Promise<SignedInPerson | null> {
+export async function findSignedInPerson(handle: Db, personId: string): Promise<SignedInPerson | null> {
+  const db = client(handle);
   const { rows } = await poolOf(db).query<SignedInPerson>(
     `select id, "displayName", email, roles::text[] as roles, status::text as status
        from "Person" where id = $1 and status = 'APPROVED' and "erasedAt" is null`,
@@ -29,7 +30,8 @@ export async function findSignedInPerson(db: Db, personId: string): Promise<Sign
  * The actor a person id stands for, as the database says now (roles and
  * status); a visitor if there is no such person or they were erased.
  */
-export async function actorOfPerson(db: Db, personId: string): Promise<Actor> {
+export async function actorOfPerson(handle: Db, personId: string): Promise<Actor> {
+  const db = client(handle);
   const p = await db.person.findFirst({
     where: { id: personId, erasedAt: null },
     select: { roles: true, status: true },
