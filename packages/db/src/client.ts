@@ -104,3 +104,13 @@ export async function databaseAnswers(db: Db, timeoutMs = 2000): Promise<{ ok: t
     clearTimeout(timer);
   }
 }
+
+/**
+ * The one place the Prisma client behind a handle leaves the package: sign-in
+ * (better-auth, apps/web) keeps its Session, Account and Verification rows, and
+ * reads Person, through better-auth's own Prisma adapter, which takes the client
+ * itself. Typed as a bare object, so an app can hand it over and call nothing on it.
+ */
+export function clientForAuthAdapter(db: Db): object {
+  return client(db);
+}

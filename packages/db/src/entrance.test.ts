@@ -9,7 +9,7 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { Prisma, PrismaClient } from "./generated/prisma/client.js";
 import * as enums from "./generated/prisma/enums.js";
 import * as entrance from "./index.js";
-import { createDb, listVolunteers, type Db, type DbOrTx, type Tx } from "./index.js";
+import { clientForAuthAdapter, createDb, listVolunteers, type Db, type DbOrTx, type Tx } from "./index.js";
 
 const isClass = (v: unknown) => typeof v === "function" && /^class\b/.test(Function.prototype.toString.call(v));
 const isPlainStringRecord = (v: unknown) =>
@@ -57,6 +57,8 @@ describe("@offshift/db's entrance", () => {
     expectTypeOf<Extract<keyof DbOrTx, string>>().toBeNever();
     expectTypeOf(createDb).returns.toEqualTypeOf<Db>();
     expectTypeOf(listVolunteers).parameter(0).toEqualTypeOf<Db>();
+    // Sign-in's adapter gets the client as a bare object: handed over, never called by the app.
+    expectTypeOf(clientForAuthAdapter).returns.toEqualTypeOf<object>();
     // Neither a Prisma client nor a transaction's client passes for a handle without the package's own cast.
     expectTypeOf<PrismaClient>().not.toExtend<Db>();
     expectTypeOf<Prisma.TransactionClient>().not.toExtend<DbOrTx>();

@@ -6,7 +6,7 @@
  */
 
 // ── The database itself ───────────────────────────────────────────────────────
-export { createDb, closeDb, databaseAnswers, type Db, type Tx, type DbOrTx } from "./client.js";
+export { createDb, closeDb, databaseAnswers, clientForAuthAdapter, type Db, type Tx, type DbOrTx } from "./client.js";
 export * from "./generated/prisma/enums.js";
 
 // ── Drop-ins: Tonight, sessions, "count me in" ──────────────────────────────────
