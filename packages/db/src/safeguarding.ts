@@ -1,5 +1,5 @@
 import { can, firstName, refuse, type Actor, type Effect, type Refusal } from "@offshift/core";
-import { type Db, client } from "./client.js";
+import { client, type Db } from "./client.js";
 
 export interface SafeguardingRow {
   id: string;

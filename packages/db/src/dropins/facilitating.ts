@@ -1,4 +1,4 @@
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 
 /**
  * Read models for the facilitator and coordinator pages: what they show,

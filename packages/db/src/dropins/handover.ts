@@ -1,7 +1,7 @@
 import { handoverSummaryMail, planHandover, type DepartingSession, type Effect, type Handover } from "@offshift/core";
 import { enqueueMail } from "../mail/outbox.js";
 import { cancelOccurrenceIn } from "./series.js";
-import { type Tx, client } from "../client.js";
+import { client, type Tx } from "../client.js";
 
 export interface HandoverResult {
   handovers: Handover[];

@@ -1,5 +1,5 @@
 import { expandBetween } from "@offshift/core";
-import { type Db, type DbOrTx, client } from "../client.js";
+import { client, type Db, type DbOrTx } from "../client.js";
 import type { DropInSeries } from "../generated/prisma/client.js";
 
 export const OCCURRENCE_HORIZON_DAYS = 56;

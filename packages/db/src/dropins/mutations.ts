@@ -8,7 +8,7 @@ import {
   type Effect,
   type Refusal,
 } from "@offshift/core";
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 
 /** The refusals of "count me in", in the words Tonight shows beside the session. */
 const attendanceRefusals = {

@@ -6,7 +6,7 @@ import {
   type RoomOccupancy,
 } from "@offshift/core";
 import { attendanceKey } from "./mutations.js";
-import { poolOf, type Db, client } from "../client.js";
+import { client, type Db, poolOf } from "../client.js";
 import type { RoomStyle } from "../generated/prisma/enums.js";
 
 export interface TonightItem {
@@ -91,8 +91,7 @@ const OCCURRENCE_SQL = `
    where o.id = $1`;
 
 /** One occurrence as the session page shows it, or null. Cancelled ones are returned (and said so). */
-export async function findOccurrence(handle: Db, occurrenceId: string) {
-  const db = client(handle);
+export async function findOccurrence(db: Db, occurrenceId: string) {
   const { rows } = await poolOf(db).query<OccurrenceRow>(OCCURRENCE_SQL, [occurrenceId]);
   const row = rows[0];
   if (!row) return null;
@@ -155,8 +154,7 @@ const TONIGHT_SQL = `
    order by o."startsAt", o.id`;
 
 /** Scheduled occurrences that end after `from` and start before `until`, soonest first, for everyone alike. */
-export async function listTonightShared(handle: Db, input: { from: Date; until: Date }): Promise<TonightShared[]> {
-  const db = client(handle);
+export async function listTonightShared(db: Db, input: { from: Date; until: Date }): Promise<TonightShared[]> {
   const { rows } = await poolOf(db).query<TonightRow>(TONIGHT_SQL, [input.from, input.until]);
   return rows.map((r) => ({
     occurrenceId: r.id,
@@ -177,11 +175,10 @@ export async function listTonightShared(handle: Db, input: { from: Date; until: 
 
 /** Which of these occurrences this guest or account said they plan to come to (one indexed read). */
 export async function occurrencesCountedIn(
-  handle: Db,
+  db: Db,
   identityKey: string,
   occurrenceIds: readonly string[],
 ): Promise<Set<string>> {
-  const db = client(handle);
   if (occurrenceIds.length === 0) return new Set();
   const { rows } = await poolOf(db).query<{ occurrenceId: string }>(
     `select "occurrenceId" from "AttendanceIntent" where "browserKey" = $1 and "occurrenceId" = any($2::uuid[])`,

@@ -1,5 +1,5 @@
 import { can, nightLabel, refuse, type Actor, type Effect, type Refusal, type ReminderScope } from "@offshift/core";
-import { type Db, client, type Client } from "../client.js";
+import { client, type Client, type Db } from "../client.js";
 import { enqueueMail } from "../mail/outbox.js";
 
 /**

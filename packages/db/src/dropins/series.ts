@@ -13,7 +13,7 @@ import {
   type Refusal,
   type SeriesInput,
 } from "@offshift/core";
-import { type Db, client, type Tx, type Client, type TxClient } from "../client.js";
+import { client, type Client, type Db, type Tx, type TxClient } from "../client.js";
 import { endLiveRoomIn } from "../room/live.js";
 import { OCCURRENCE_HORIZON_DAYS, materializeOccurrences, occurrenceDetails } from "./materialize.js";
 

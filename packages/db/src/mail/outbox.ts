@@ -1,4 +1,4 @@
-import { type Db, type DbOrTx, client } from "../client.js";
+import { client, type Db, type DbOrTx } from "../client.js";
 
 /** One plain-text mail, as the outbox stores it. */
 export interface OutgoingMail {

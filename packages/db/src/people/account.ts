@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { channelOf, memberAlias, type Effect, type Handover, type Identity } from "@offshift/core";
-import { type Db, client, type TxClient } from "../client.js";
+import { client, type Db, type TxClient } from "../client.js";
 import { attendanceKey } from "../dropins/mutations.js";
 import { handOverSessionsIn, handoverEffects } from "../dropins/handover.js";
 import { withdrawOffersOfIn, type ClosedOffer } from "../talk/matching.js";

@@ -1,5 +1,5 @@
 import type { Actor } from "@offshift/core";
-import { poolOf, type Db, client } from "../client.js";
+import { client, type Db, poolOf } from "../client.js";
 import type { PersonStatus, Role } from "../generated/prisma/enums.js";
 
 export interface SignedInPerson {
@@ -16,8 +16,7 @@ export interface SignedInPerson {
  * session read a moment before that). Plain SQL on the client's pool: it runs
  * on every request a signed-in person makes (hooks.server.ts).
  */
-export async function findSignedInPerson(handle: Db, personId: string): Promise<SignedInPerson | null> {
-  const db = client(handle);
+export async function findSignedInPerson(db: Db, personId: string): Promise<SignedInPerson | null> {
   const { rows } = await poolOf(db).query<SignedInPerson>(
     `select id, "displayName", email, roles::text[] as roles, status::text as status
        from "Person" where id = $1 and status = 'APPROVED' and "erasedAt" is null`,

@@ -8,7 +8,7 @@ import {
   type Refusal,
   type VolunteerApplicationInput,
 } from "@offshift/core";
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 import { handOverSessionsIn, handoverEffects, type HandoverResult } from "../dropins/handover.js";
 import type { PersonStatus } from "../generated/prisma/enums.js";
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { GuestJoinInput } from "@offshift/core";
-import { poolOf, type Db, client } from "../client.js";
+import { client, type Db, poolOf } from "../client.js";
 
 export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
@@ -24,8 +24,7 @@ export async function createGuest(
   return { guest, token };
 }
 
-export async function findGuestByToken(handle: Db, token: string | undefined): Promise<GuestIdentity | null> {
-  const db = client(handle);
+export async function findGuestByToken(db: Db, token: string | undefined): Promise<GuestIdentity | null> {
   if (!token || token.length > 100) return null;
   // Plain SQL on the client's pool: this runs on every request a guest makes (hooks.server.ts).
   const { rows } = await poolOf(db).query<GuestIdentity>(`select id, nickname from "Guest" where "tokenHash" = $1`, [

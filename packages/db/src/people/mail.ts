@@ -1,4 +1,4 @@
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 
 export async function storeDevMail(handle: Db, mail: { to: string; subject: string; text: string }) {
   const db = client(handle);

@@ -1,4 +1,4 @@
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 
 /** Only approved people who have not been erased may sign in. */
 const maySignIn = (p: { status: string; erasedAt: Date | null } | null) =>

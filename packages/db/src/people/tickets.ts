@@ -1,4 +1,4 @@
-import { poolOf, type Db, client } from "../client.js";
+import { client, type Db, poolOf } from "../client.js";
 import { ROOM_IDENTITY_COLUMNS, roomIdentityFrom, roomIdentityParams, type RoomIdentity } from "../room/live.js";
 
 /** Marks a socket ticket as used; true the first time, false on any replay (admitTicket without the identity). */
@@ -16,14 +16,13 @@ export async function consumeTicket(handle: Db, jti: string, expiresAt: Date): P
  * further lookup. A replayed ticket reads nothing.
  */
 export async function admitTicket(
-  handle: Db,
+  db: Db,
   ticket: {
     jti: string;
     expiresAt: Date;
     actor: { kind: "visitor" } | { kind: "guest"; guestId: string } | { kind: "person"; personId: string };
   },
 ): Promise<{ fresh: false } | { fresh: true; identity: RoomIdentity | null }> {
-  const db = client(handle);
   const { rows } = await poolOf(db).query<{ fresh: boolean; guestName: string | null; personName: string | null }>(
     `WITH forget AS (DELETE FROM "UsedTicket" WHERE "expiresAt" < now() - interval '1 minute'),
           used AS (INSERT INTO "UsedTicket" ("jti", "expiresAt") VALUES ($1, $2)

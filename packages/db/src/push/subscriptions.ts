@@ -1,5 +1,5 @@
 import { can, type Actor, type Identity, type PushSubscriptionInput, type PushTopic } from "@offshift/core";
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 
 export type SavePushSubscriptionResult =
   { ok: true; topics: PushTopic[]; discreet: boolean } | { ok: false; code: "forbidden"; message: string };

@@ -14,7 +14,7 @@ import {
 } from "@offshift/core";
 import { createHash } from "node:crypto";
 import type pg from "pg";
-import { poolOf, type Db, client } from "../client.js";
+import { poolOf, type Db } from "../client.js";
 
 /**
  * The live room's hot path: one command, one round trip to PostgreSQL in the
@@ -188,7 +188,7 @@ export type RoomCommandResult =
  * side effects (see the note at the top of this file).
  */
 export async function roomCommand(
-  handle: Db,
+  db: Db,
   input: {
     occurrenceId: string;
     command: RoomCommand;
@@ -205,7 +205,6 @@ export async function roomCommand(
     presence?: { socketId: string; nodeId: string };
   },
 ): Promise<RoomCommandResult> {
-  const db = client(handle);
   const pool = poolOf(db);
   const { occurrenceId, command, now, cache } = input;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {

@@ -8,7 +8,7 @@ import {
   guestChannel,
   personChannel,
 } from "@offshift/core";
-import { poolOf, type Db, client, type Tx, type TxClient } from "../client.js";
+import { client, type Db, poolOf, type Tx, type TxClient } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import {
   AUTO_END_AFTER_MINUTES,
@@ -117,8 +117,7 @@ export async function endLiveRoomIn(txHandle: Tx, occurrenceId: string, byPerson
 }
 
 /** Side-chat lines after `afterSeq` (at most the buffer), for a reconnecting client. */
-export async function chatSince(handle: Db, occurrenceId: string, afterSeq: number) {
-  const db = client(handle);
+export async function chatSince(db: Db, occurrenceId: string, afterSeq: number) {
   const { rows } = await poolOf(db).query<{ seq: number; memberId: string; name: string; text: string; at: Date }>(
     prepared(
       `SELECT "seq", "memberId", "name", "text", "at" FROM "RoomChatLine"
@@ -130,8 +129,7 @@ export async function chatSince(handle: Db, occurrenceId: string, afterSeq: numb
 }
 
 /** The current snapshot (for a client that syncs without changing anything). */
-export async function readLiveRoom(handle: Db, occurrenceId: string): Promise<RoomSnapshot | null> {
-  const db = client(handle);
+export async function readLiveRoom(db: Db, occurrenceId: string): Promise<RoomSnapshot | null> {
   const { rows } = await poolOf(db).query<{ state: LiveRoomState; version: number }>(
     `SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = $1::uuid`,
     [occurrenceId],
@@ -141,10 +139,9 @@ export async function readLiveRoom(handle: Db, occurrenceId: string): Promise<Ro
 
 /** A member's socket is alive on this node (called on join and on every heartbeat). */
 export async function touchRoomPresence(
-  handle: Db,
+  db: Db,
   input: { socketId: string; occurrenceId: string; memberId: string; nodeId: string; now: Date },
 ): Promise<void> {
-  const db = client(handle);
   await poolOf(db).query(
     `INSERT INTO "RoomPresence" ("socketId", "occurrenceId", "memberId", "nodeId", "heartbeatAt")
      VALUES ($1, $2::uuid, $3, $4, $5)
@@ -153,8 +150,7 @@ export async function touchRoomPresence(
   );
 }
 
-export async function dropRoomPresence(handle: Db, socketId: string): Promise<void> {
-  const db = client(handle);
+export async function dropRoomPresence(db: Db, socketId: string): Promise<void> {
   await poolOf(db).query(`DELETE FROM "RoomPresence" WHERE "socketId" = $1`, [socketId]);
 }
 
@@ -163,10 +159,9 @@ export async function dropRoomPresence(handle: Db, socketId: string): Promise<vo
  * or every one whose id starts with `prefix` (the audio server's room finished).
  */
 export async function dropVouchedPresence(
-  handle: Db,
+  db: Db,
   input: { occurrenceId: string } & ({ socketId: string } | { prefix: string }),
 ): Promise<void> {
-  const db = client(handle);
   if ("socketId" in input)
     await poolOf(db).query(`DELETE FROM "RoomPresence" WHERE "occurrenceId" = $1::uuid AND "socketId" = $2`, [
       input.occurrenceId,
@@ -230,10 +225,9 @@ export async function presenceRowsLike(handle: Db, prefix: string): Promise<Map<
  * Returns the new snapshot when they were taken out, else null.
  */
 export async function dropAbsentMember(
-  handle: Db,
+  db: Db,
   input: { occurrenceId: string; memberId: string; now: Date },
 ): Promise<RoomSnapshot | null> {
-  const db = client(handle);
   const pool = poolOf(db);
   for (let attempt = 0; attempt < 5; attempt++) {
     const { rows } = await pool.query<{ state: LiveRoomState; version: number }>(
@@ -362,8 +356,7 @@ export function roomIdentityFrom(
   return null;
 }
 
-export async function roomIdentity(handle: Db, actor: RoomActor): Promise<RoomIdentity | null> {
-  const db = client(handle);
+export async function roomIdentity(db: Db, actor: RoomActor): Promise<RoomIdentity | null> {
   // Once per socket, if its handshake did not read it already: plain SQL on the shared pool.
   if (actor.kind === "visitor") return null;
   const { rows } = await poolOf(db).query<{ guestName: string | null; personName: string | null }>(

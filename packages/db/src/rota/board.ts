@@ -9,7 +9,7 @@ import {
   type RotaLimits,
   type RotaVolunteer,
 } from "@offshift/core";
-import { type DbOrTx, client } from "../client.js";
+import { client, type DbOrTx } from "../client.js";
 
 /** Where the coordinator's default limits live (AppMeta, JSON). */
 export const ROTA_DEFAULTS_KEY = "rota.defaults";

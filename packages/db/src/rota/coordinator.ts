@@ -16,7 +16,7 @@ import {
   type RotaLimits,
   type RotaTemplateRequest,
 } from "@offshift/core";
-import { type Db, type ClientOrTx, client } from "../client.js";
+import { client, type ClientOrTx, type Db } from "../client.js";
 import { loadRotaBoard, ROTA_DEFAULTS_KEY } from "./board.js";
 import { loadEligibility } from "./eligibility.js";
 import { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./materialize.js";

@@ -1,5 +1,5 @@
 import { checkEligibility, ELIGIBILITY_REACH_MS, type Eligibility } from "@offshift/core";
-import { type DbOrTx, client } from "../client.js";
+import { client, type DbOrTx } from "../client.js";
 import { loadRotaBoard } from "./board.js";
 
 /**

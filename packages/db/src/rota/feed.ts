@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { firstName, isFeedToken, type CalendarRotaSlot, type CalendarSession } from "@offshift/core";
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 import { hashToken } from "../people/guests.js";
 
 const DAY_MS = 86_400_000;

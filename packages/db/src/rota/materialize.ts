@@ -1,5 +1,5 @@
 import { expandBetween } from "@offshift/core";
-import { type DbOrTx, client } from "../client.js";
+import { client, type DbOrTx } from "../client.js";
 
 export const ROTA_HORIZON_DAYS = 28;
 

@@ -1,5 +1,5 @@
 import { nightLabel, type PushMessage } from "@offshift/core";
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 import type { PushTarget } from "../push/subscriptions.js";
 import { loadEligibility } from "./eligibility.js";
 import { quietNow } from "./quiet.js";

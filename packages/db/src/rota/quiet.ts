@@ -6,7 +6,7 @@ import {
   workPatternRules,
   type QuietHoursInput,
 } from "@offshift/core";
-import { type DbOrTx, client } from "../client.js";
+import { client, type DbOrTx } from "../client.js";
 
 /**
  * Each volunteer's quiet hours, from their saved work pattern and the rest

@@ -1,5 +1,5 @@
 import { nightLabel } from "@offshift/core";
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { quietNow } from "./quiet.js";
 

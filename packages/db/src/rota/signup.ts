@@ -11,7 +11,7 @@ import {
   type Refusal,
   type RotaChanged,
 } from "@offshift/core";
-import { type Db, client, type ClientOrTx } from "../client.js";
+import { client, type ClientOrTx, type Db } from "../client.js";
 import { loadEligibility } from "./eligibility.js";
 
 /**

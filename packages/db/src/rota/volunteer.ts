@@ -16,7 +16,7 @@ import {
   type VolunteerPreferences,
   type WorkPatternBuilder,
 } from "@offshift/core";
-import { type Db, client, type ClientOrTx } from "../client.js";
+import { client, type ClientOrTx, type Db } from "../client.js";
 import { loadRotaBoard, loadRotaDefaults } from "./board.js";
 import { ROTA_HORIZON_DAYS } from "./materialize.js";
 

@@ -1,5 +1,5 @@
 import { firstName } from "@offshift/core";
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 
 export interface RotaWeekSlot {
   id: string;

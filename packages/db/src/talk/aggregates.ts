@@ -1,5 +1,5 @@
 import { summariseTalk, type TalkAggregates } from "@offshift/core";
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 
 /** The 1:1 line in anonymous numbers for a period (requests made in [from, to)), in the organisation's zone. */
 export async function talkAggregates(

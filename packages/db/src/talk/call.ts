@@ -7,7 +7,7 @@ import {
   type CallView,
   type Identity,
 } from "@offshift/core";
-import { type Db, client, type Client } from "../client.js";
+import { client, type Client, type Db } from "../client.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { refuse, type TalkResult } from "./requests.js";
 import { workerOf } from "./identity.js";

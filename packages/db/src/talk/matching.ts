@@ -8,7 +8,7 @@ import {
   type TalkOfferView,
   type VolunteerForMatching,
 } from "@offshift/core";
-import { type Db, type Client, client, type Tx, type TxClient } from "../client.js";
+import { type Client, client, type Db, type Tx, type TxClient } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { isUniqueViolation, refuse, type TalkResult } from "./requests.js";
 import { volunteerReachable, workerHere } from "./presence.js";

@@ -1,5 +1,5 @@
 import { AD_HOC_ON_CALL_MS, canConfirmSlot, type OnCallStatus, type TalkOfferView } from "@offshift/core";
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 import { refuse, type TalkResult } from "./requests.js";
 import { withdrawOffersForWorker, withdrawOffersOf, type ClosedOffer } from "./matching.js";
 import { volunteerReachable, workerHere } from "./presence.js";

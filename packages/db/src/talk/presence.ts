@@ -1,5 +1,5 @@
 import { PRESENCE_STALE_MS, type Identity } from "@offshift/core";
-import { type DbOrTx, client } from "../client.js";
+import { client, type DbOrTx } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { asRequester } from "./identity.js";
 

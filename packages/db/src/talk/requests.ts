@@ -13,7 +13,7 @@ import {
   type Identity,
   sameIdentity,
 } from "@offshift/core";
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { touchWaitingPresence, volunteerReachable, workerHere } from "./presence.js";
 import { asRequester, asWorker, sameRequester, requesterOf } from "./identity.js";

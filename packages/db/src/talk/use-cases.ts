@@ -9,7 +9,7 @@ import {
   type TalkPreferences,
   type TalkStatus,
 } from "@offshift/core";
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 import { loadRoomContext } from "../room/live.js";
 import { callSide, endCall, loadCallView, touchCallPresence } from "./call.js";
 import { acceptOffer, declineOffer, dispatchOffers, type ClosedOffer, type DispatchResult } from "./matching.js";

@@ -6,7 +6,7 @@ import {
   type SessionThemes,
   type Thresholds,
 } from "@offshift/core";
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 import { listVoiceThemes, type VoiceThemeRow } from "./themes.js";
 
 export interface VoicePublication {

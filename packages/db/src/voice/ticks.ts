@@ -7,7 +7,7 @@ import {
   themeTicksSchema,
   type Actor,
 } from "@offshift/core";
-import { type Db, client, type Client } from "../client.js";
+import { client, type Client, type Db } from "../client.js";
 import { listVoiceThemes } from "./themes.js";
 import { firstIssue, refuse, type VoiceResult } from "./result.js";
 

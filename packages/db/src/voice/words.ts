@@ -1,5 +1,5 @@
 import { can, monthOf, paraphraseSchema, workerWordSchema, type Actor } from "@offshift/core";
-import { type Db, client } from "../client.js";
+import { client, type Db } from "../client.js";
 import { firstIssue, refuse, type VoiceResult } from "./result.js";
 
 /**
