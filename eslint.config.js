@@ -3,6 +3,17 @@ import svelte from "eslint-plugin-svelte";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
+const prismaImports = {
+  group: ["@prisma/*", "/prisma", "/prisma/*", "**/generated/prisma", "**/generated/prisma/**"],
+  message:
+    "Prisma belongs to the data package: call a use case or read model from @offshift/db (add one in packages/db/src/<feature>/).",
+};
+const dataSideEntrances = {
+  group: ["@offshift/db/testing", "@offshift/db/testing/*", "@offshift/db/seeding"],
+  message:
+    "These entrances hand out the Prisma client (tests, the demo seed): app code calls a use case or read model from @offshift/db.",
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -35,20 +46,15 @@ export default tseslint.config(
       "bench/**/*.{ts,js,mjs}",
     ],
     ignores: ["packages/db/**"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: ["@prisma/*", "/prisma", "/prisma/*", "**/generated/prisma", "**/generated/prisma/**"],
-              message:
-                "Prisma belongs to the data package: call a use case or read model from @offshift/db (add one in packages/db/src/<feature>/).",
-            },
-          ],
-        },
-      ],
-    },
+    rules: { "no-restricted-imports": ["error", { patterns: [prismaImports] }] },
+  },
+  {
+    // The data package's two side entrances hand out the Prisma client behind a handle:
+    // `@offshift/db/testing` to tests, `@offshift/db/seeding` to the demo seed. App code
+    // holds only the opaque `Db` of `@offshift/db`.
+    files: ["apps/**/*.{ts,js,mjs,svelte}", "packages/**/*.{ts,js,mjs}"],
+    ignores: ["packages/db/**", "**/*.test.ts", "**/*.test-support.ts", "**/test-*.ts", "packages/demo/src/seed.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [prismaImports, dataSideEntrances] }] },
   },
   {
     // Identity and channel names are built in one module (packages/core/src/realtime/channels.ts:

@@ -69,7 +69,7 @@ const {
   startEmbeddedPostgres,
   waitForDatabase,
 } = await import("@offshift/launcher");
-const { createDb, extendDropInHorizon } = await import("@offshift/db");
+const { closeDb, createDb, extendDropInHorizon } = await import("@offshift/db");
 const { seedDemoData } = await import("@offshift/demo");
 
 for (const [name, port] of [
@@ -154,7 +154,7 @@ try {
     try {
       if (await seedDemoData(db, { now: new Date(), timeZone: env.ORG_TIMEZONE })) say("Added demo data (first run).");
     } finally {
-      await db.$disconnect();
+      await closeDb(db);
     }
   }
   {
@@ -163,7 +163,7 @@ try {
     try {
       await extendDropInHorizon(db, new Date());
     } finally {
-      await db.$disconnect();
+      await closeDb(db);
     }
   }
 } catch (err) {

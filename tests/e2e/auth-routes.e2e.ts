@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "@offshift/db";
+import { closeDb, createDb } from "@offshift/db";
+import { testPrisma, type TestPrisma } from "@offshift/db/testing";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/launcher";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { startSmtpSink } from "../support/smtp.js";
@@ -12,7 +13,7 @@ import { startSmtpSink } from "../support/smtp.js";
 const pgDir = tempDir("auth-routes-pg");
 const dataDir = tempDir("auth-routes-app");
 let database: EmbeddedPostgresHandle;
-let db: Db;
+let db: TestPrisma;
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 let app: RunningApp;
 const MARIA = "maria@offshift.example"; // seeded, approved
@@ -21,11 +22,11 @@ beforeAll(async () => {
   database = await startEmbeddedPostgres({ dataDir: pgDir, port: 0, database: "offshift_auth_routes" });
   smtp = await startSmtpSink();
   app = await startApp({ DATABASE_URL: database.url, DATA_DIR: dataDir, SMTP_URL: smtp.url });
-  db = createDb(database.url, { maxConnections: 2 });
+  db = testPrisma(createDb(database.url, { maxConnections: 2 }));
 });
 afterAll(async () => {
   await app?.stop();
-  await db?.$disconnect();
+  if (db) await closeDb(db);
   await smtp?.stop();
   await database?.stop();
   removeDir(pgDir);

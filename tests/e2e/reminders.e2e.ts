@@ -3,7 +3,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { instantFromWallTime, wallTimeAt } from "@offshift/core";
-import { createDb, type Db } from "@offshift/db";
+import { closeDb, createDb } from "@offshift/db";
+import { testPrisma, type TestPrisma } from "@offshift/db/testing";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/launcher";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
@@ -27,7 +28,7 @@ const STARTS = instantFromWallTime(
 const minutesBefore = (m: number) => new Date(STARTS.getTime() - m * 60_000);
 
 let database: EmbeddedPostgresHandle;
-let db: Db;
+let db: TestPrisma;
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 let app: RunningApp;
 let browser: Browser;
@@ -45,7 +46,7 @@ beforeAll(async () => {
     OFFSHIFT_TEST_CLOCK_FILE: clockFile,
   });
   browser = await launchBrowser();
-  db = createDb(database.url, { maxConnections: 2 });
+  db = testPrisma(createDb(database.url, { maxConnections: 2 }));
   const maria = await db.person.findUniqueOrThrow({ where: { email: "maria@offshift.example" } });
   const series = await db.dropInSeries.create({
     data: {
@@ -77,7 +78,7 @@ beforeAll(async () => {
   sessionUrl = `${app.url}/sessions/${occ.id}`;
 });
 afterAll(async () => {
-  await db?.$disconnect();
+  if (db) await closeDb(db);
   await browser?.close();
   await app?.stop();
   await smtp?.stop();

@@ -4,7 +4,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { instantFromWallTime, quarterOfMonth, quarterPublishesAt, wallTimeAt, type Actor } from "@offshift/core";
-import { createDb, listVoiceThemes, recordSessionThemes, type Db } from "@offshift/db";
+import { closeDb, createDb, listVoiceThemes, recordSessionThemes } from "@offshift/db";
+import { testPrisma, type TestPrisma } from "@offshift/db/testing";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@offshift/launcher";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchBrowser, seriousA11yViolations } from "../support/browser.js";
@@ -29,7 +30,7 @@ const sessionAt = (day: number) =>
 const quarter = quarterOfMonth(`${ahead.year}-${String(middle).padStart(2, "0")}`);
 
 let database: EmbeddedPostgresHandle;
-let db: Db;
+let db: TestPrisma;
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 let app: RunningApp;
 let browser: Browser;
@@ -47,14 +48,14 @@ beforeAll(async () => {
     OFFSHIFT_TEST_CLOCK_FILE: clockFile,
   });
   browser = await launchBrowser();
-  db = createDb(database.url, { maxConnections: 2 });
+  db = testPrisma(createDb(database.url, { maxConnections: 2 }));
   for (const name of ["maria", "dev", "joanne"]) {
     const p = await db.person.findUniqueOrThrow({ where: { email: `${name}@offshift.example` } });
     people[name] = { id: p.id, actor: { kind: "person", personId: p.id, roles: p.roles, status: p.status } };
   }
 });
 afterAll(async () => {
-  await db?.$disconnect();
+  if (db) await closeDb(db);
   await browser?.close();
   await app?.stop();
   await smtp?.stop();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { RoomAck, RoomChatLine, RoomReply } from "@offshift/core";
-import { chatSince, createDb, type Db } from "@offshift/db";
-import { createTestDatabase } from "@offshift/db/testing";
+import { chatSince, closeDb, createDb } from "@offshift/db";
+import { createTestDatabase, testPrisma, type TestPrisma } from "@offshift/db/testing";
 import { BUSY, CommandGate } from "./gate.js";
 import { createMetrics } from "./metrics.js";
 import type { RealtimeServer } from "./server.js";
@@ -85,7 +85,7 @@ describe("CommandGate", () => {
 });
 
 describe("a flood past the node's capacity over Socket.IO", () => {
-  let db: Db;
+  let db: TestPrisma;
   let drop: () => Promise<void>;
   let node: { server: RealtimeServer; url: string };
   const sockets: Client[] = [];
@@ -93,14 +93,14 @@ describe("a flood past the node's capacity over Socket.IO", () => {
   beforeAll(async () => {
     const t = await createTestDatabase(inject("pgAdminUrl"), "gate");
     drop = t.drop;
-    db = createDb(t.url);
+    db = testPrisma(createDb(t.url));
     // Tiny limits so that a handful of sockets overload it.
     node = await startNode(t.url, "node-gate", { gate: { perNode: 3, perKey: 2 } });
   });
   afterAll(async () => {
     sockets.forEach((s) => s.disconnect());
     await node?.server.close();
-    await db?.$disconnect();
+    if (db) await closeDb(db);
     await drop?.();
   });
 

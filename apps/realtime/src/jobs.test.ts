@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb, type Db } from "@offshift/db";
-import { createTestDatabase } from "@offshift/db/testing";
+import { closeDb, createDb } from "@offshift/db";
+import { createTestDatabase, testPrisma, type TestPrisma } from "@offshift/db/testing";
 import { startHorizonJob } from "./jobs.js";
 import { eventually, silentLogger } from "./test-helpers.js";
 
-let db: Db;
+let db: TestPrisma;
 let url: string;
 let drop: () => Promise<void>;
 
@@ -12,10 +12,10 @@ beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "jobs");
   url = t.url;
   drop = t.drop;
-  db = createDb(url);
+  db = testPrisma(createDb(url));
 });
 afterAll(async () => {
-  await db.$disconnect();
+  await closeDb(db);
   await drop();
 });
 

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { PUBLIC_ROOM } from "@offshift/core";
 import {
   alertUnopenedSessions,
+  closeDb,
   createDb,
   deliverDueMail,
   enqueueDueDropInReminders,
@@ -40,7 +41,7 @@ export function startHorizonJob(
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, "rota horizon job failed; will retry");
     }
   };
-  return repeatEvery(everyMs, run, () => db.$disconnect());
+  return repeatEvery(everyMs, run, () => closeDb(db));
 }
 
 export interface MailJobOptions {
@@ -118,6 +119,6 @@ export function startMailJob(options: MailJobOptions): () => Promise<void> {
 
   return repeatEvery(options.everyMs ?? 15_000, run, async () => {
     sender.close();
-    await db.$disconnect();
+    await closeDb(db);
   });
 }

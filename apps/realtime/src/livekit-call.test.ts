@@ -2,8 +2,14 @@ import { SignJWT } from "jose";
 import { TokenVerifier, type RoomServiceClient } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { guestChannel, personChannel, type Actor, type TalkOfferView } from "@offshift/core";
-import { createDb, type Db } from "@offshift/db";
-import { createTestDatabase, liveKitServerForTests, type TestLiveKit } from "@offshift/db/testing";
+import { closeDb, createDb } from "@offshift/db";
+import {
+  createTestDatabase,
+  liveKitServerForTests,
+  type TestLiveKit,
+  testPrisma,
+  type TestPrisma,
+} from "@offshift/db/testing";
 import { callAudioIdentity, liveKitRoomName } from "./livekit.js";
 import type { RealtimeServer } from "./server.js";
 import { AudioPeer, HEARD_RMS, timeUntil } from "./test-audio.js";
@@ -16,7 +22,7 @@ import { connectedSocket, liveKitTestKit, liveKitToken, realtimeWithLiveKit, sen
 // and ending the call closes the room under both.
 const bin = liveKitServerForTests("LiveKit 1:1 call tests");
 
-let db: Db;
+let db: TestPrisma;
 let drop: () => Promise<void>;
 let lk: TestLiveKit | undefined;
 let rooms: RoomServiceClient;
@@ -43,7 +49,7 @@ describe.skipIf(!bin)("a 1:1 call on the real LiveKit server", () => {
   beforeAll(async () => {
     const t = await createTestDatabase(inject("pgAdminUrl"), "livekit_call");
     drop = t.drop;
-    db = createDb(t.url);
+    db = testPrisma(createDb(t.url));
     const p = await db.person.create({
       data: { displayName: "Maria Santos", roles: ["VOLUNTEER"], status: "APPROVED", languages: ["en"] },
     });
@@ -68,7 +74,7 @@ describe.skipIf(!bin)("a 1:1 call on the real LiveKit server", () => {
     await kit.close(
       async () => node?.close(),
       async () => lk?.dispose(),
-      async () => db?.$disconnect(),
+      async () => (db ? closeDb(db) : undefined),
       async () => drop?.(),
     );
   }, 60_000);

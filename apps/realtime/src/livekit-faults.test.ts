@@ -4,8 +4,14 @@ import type { RoomServiceClient } from "livekit-server-sdk";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Actor, TalkOfferView } from "@offshift/core";
-import { createDb, readLiveRoom, type Db } from "@offshift/db";
-import { createTestDatabase, liveKitServerForTests, type TestLiveKit } from "@offshift/db/testing";
+import { closeDb, createDb, readLiveRoom } from "@offshift/db";
+import {
+  createTestDatabase,
+  liveKitServerForTests,
+  type TestLiveKit,
+  testPrisma,
+  type TestPrisma,
+} from "@offshift/db/testing";
 import type { RealtimeServer } from "./server.js";
 import { AudioPeer, HEARD_RMS, timeUntil } from "./test-audio.js";
 import { liveKitRoomName } from "./livekit.js";
@@ -28,7 +34,7 @@ import {
 // hear each other, the room's state and its mutes intact).
 const bin = liveKitServerForTests("LiveKit fault tests");
 
-let db: Db;
+let db: TestPrisma;
 let drop: () => Promise<void>;
 let lk: TestLiveKit | undefined;
 let rooms: RoomServiceClient;
@@ -46,7 +52,7 @@ describe.skipIf(!bin)("LiveKit failing under a live room", () => {
   beforeAll(async () => {
     const t = await createTestDatabase(inject("pgAdminUrl"), "livekit_faults");
     drop = t.drop;
-    db = createDb(t.url);
+    db = testPrisma(createDb(t.url));
     ({ facilitatorId, facilitator, guests } = await facilitatorAndGuests(db, [
       "Night Owl",
       "Kit",
@@ -74,7 +80,7 @@ describe.skipIf(!bin)("LiveKit failing under a live room", () => {
     await kit.close(
       async () => node?.close(),
       async () => lk?.dispose(),
-      async () => db?.$disconnect(),
+      async () => (db ? closeDb(db) : undefined),
       async () => drop?.(),
     );
   }, 60_000);

@@ -10,8 +10,14 @@ import {
   type RoomAudio,
   type RoomReply,
 } from "@offshift/core";
-import { createDb, readLiveRoom, type Db } from "@offshift/db";
-import { createTestDatabase, liveKitServerForTests, type TestLiveKit } from "@offshift/db/testing";
+import { closeDb, createDb, readLiveRoom } from "@offshift/db";
+import {
+  createTestDatabase,
+  liveKitServerForTests,
+  type TestLiveKit,
+  testPrisma,
+  type TestPrisma,
+} from "@offshift/db/testing";
 import { LIVEKIT_TOKEN_TTL_SECONDS, liveKitPresenceId } from "./livekit.js";
 import type { RealtimeServer } from "./server.js";
 import { AudioPeer, HEARD_RMS, timeUntil } from "./test-audio.js";
@@ -36,7 +42,7 @@ import {
 // checked at the server, never at a stand-in.
 const bin = liveKitServerForTests("LiveKit realtime tests");
 
-let db: Db;
+let db: TestPrisma;
 let drop: () => Promise<void>;
 let lk: TestLiveKit | undefined;
 let rooms: RoomServiceClient;
@@ -53,7 +59,7 @@ const { sockets, measured } = kit;
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "livekit");
   drop = t.drop;
-  db = createDb(t.url);
+  db = testPrisma(createDb(t.url));
   ({ facilitatorId, facilitator, guests } = await facilitatorAndGuests(db, [
     "Night Owl",
     "Kit",
@@ -84,7 +90,7 @@ afterAll(async () => {
   await kit.close(
     () => Promise.all([liveKitNode?.close(), meshNode?.close()]),
     async () => lk?.dispose(),
-    async () => db?.$disconnect(),
+    async () => (db ? closeDb(db) : undefined),
     async () => drop?.(),
   );
 }, 60_000);

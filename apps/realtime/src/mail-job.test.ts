@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ScheduleChanged } from "@offshift/core";
-import { createDb, requestDropInReminder, type Db } from "@offshift/db";
+import { closeDb, createDb, requestDropInReminder } from "@offshift/db";
 import { readClock } from "@offshift/launcher";
 import { startSmtpSink } from "@offshift/mail/testing";
-import { createTestDatabase } from "@offshift/db/testing";
+import { createTestDatabase, testPrisma, type TestPrisma } from "@offshift/db/testing";
 import { startMailJob } from "./jobs.js";
 import { client, eventually, silentLogger, startNode, waitFor } from "./test-helpers.js";
 
-let db: Db;
+let db: TestPrisma;
 let url: string;
 let drop: () => Promise<void>;
 let sink: Awaited<ReturnType<typeof startSmtpSink>>;
@@ -20,12 +20,12 @@ beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "mailjob");
   url = t.url;
   drop = t.drop;
-  db = createDb(url);
+  db = testPrisma(createDb(url));
   sink = await startSmtpSink();
   clockDir = mkdtempSync(path.join(tmpdir(), "offshift-clock-"));
 });
 afterAll(async () => {
-  await db.$disconnect();
+  await closeDb(db);
   await sink.stop();
   await drop();
   rmSync(clockDir, { recursive: true, force: true });

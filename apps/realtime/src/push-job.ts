@@ -1,6 +1,6 @@
 import type { Agent } from "node:https";
 import type { PushMessage } from "@offshift/core";
-import { claimDropInPushes, claimRotaPushes, createDb, type PushTarget } from "@offshift/db";
+import { claimDropInPushes, claimRotaPushes, closeDb, createDb, type PushTarget } from "@offshift/db";
 import type { Logger } from "pino";
 import { createPushSender, type VapidConfig } from "./push.js";
 import { repeatEvery } from "./repeat.js";
@@ -47,7 +47,7 @@ function startPushJob(
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, `${what} failed; will retry`);
     }
   };
-  return repeatEvery(options.everyMs ?? 15_000, run, () => db.$disconnect());
+  return repeatEvery(options.everyMs ?? 15_000, run, () => closeDb(db));
 }
 
 /**

@@ -8,8 +8,8 @@ import {
   type PushTopic,
   type TalkOfferView,
 } from "@offshift/core";
-import { createDb, savePreferences, savePushSubscription, saveWorkPattern, type Db } from "@offshift/db";
-import { createTestDatabase } from "@offshift/db/testing";
+import { closeDb, createDb, savePreferences, savePushSubscription, saveWorkPattern } from "@offshift/db";
+import { createTestDatabase, testPrisma, type TestPrisma } from "@offshift/db/testing";
 import { createPushSender, type VapidConfig } from "./push.js";
 import { startDropInPushJob, startRotaPushJob } from "./push-job.js";
 import { client, silentLogger, startNode, waitFor, type Client } from "./test-helpers.js";
@@ -47,7 +47,7 @@ function vapidPair(): VapidConfig {
   };
 }
 
-let db: Db;
+let db: TestPrisma;
 let url: string;
 let drop: () => Promise<void>;
 let service: FakePushService;
@@ -57,12 +57,12 @@ beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "push");
   drop = t.drop;
   url = t.url;
-  db = createDb(t.url);
+  db = testPrisma(createDb(t.url));
   service = await startFakePushService();
 });
 afterAll(async () => {
   await service?.close();
-  await db.$disconnect();
+  await closeDb(db);
   await drop();
 });
 

@@ -12,13 +12,13 @@ import {
   type RoomReply,
   type RoomSnapshot,
 } from "@offshift/core";
-import { cancelOccurrence, createDb, readLiveRoom, type Db } from "@offshift/db";
-import { createTestDatabase } from "@offshift/db/testing";
+import { cancelOccurrence, closeDb, createDb, readLiveRoom } from "@offshift/db";
+import { createTestDatabase, testPrisma, type TestPrisma } from "@offshift/db/testing";
 import { RoomFollower, client, eventually, startNode, waitFor, type Client } from "./test-helpers.js";
 import { SIGNAL_BYTES_PER_10S } from "./limits.js";
 import type { RealtimeServer } from "./server.js";
 
-let db: Db;
+let db: TestPrisma;
 let drop: () => Promise<void>;
 const nodes: RealtimeServer[] = [];
 let urlA: string;
@@ -33,7 +33,7 @@ beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "rooms");
   drop = t.drop;
   databaseUrl = t.url;
-  db = createDb(t.url);
+  db = testPrisma(createDb(t.url));
   const lead = await db.person.create({
     data: { displayName: "Maria Santos", roles: ["FACILITATOR"], status: "APPROVED" },
     select: { id: true },
@@ -82,7 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sockets.forEach((s) => s.disconnect());
   await Promise.all(nodes.map((n) => n.close()));
-  await db.$disconnect();
+  await closeDb(db);
   await drop();
 });
 

@@ -14,7 +14,7 @@ import {
   verifyTicket,
 } from "@offshift/core";
 import DataLoader from "dataloader";
-import { LiveRoomCache, admitTickets, createDb, type TicketAdmission, type TicketToAdmit } from "@offshift/db";
+import { LiveRoomCache, admitTickets, closeDb, createDb, type TicketAdmission, type TicketToAdmit } from "@offshift/db";
 import {
   createLiveKitBackend,
   liveKitWebhookRouter,
@@ -286,7 +286,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
       http.closeAllConnections();
       await bounded(closed, 5000);
       await bounded(pool.end(), 2000);
-      await bounded(db.$disconnect(), 5000);
+      await bounded(closeDb(db), 5000);
     },
   };
 }

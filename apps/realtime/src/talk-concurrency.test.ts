@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { fits, type Actor, type TalkAck, type TalkOfferView, type TalkReply } from "@offshift/core";
-import { createDb, type Db } from "@offshift/db";
-import { createTestDatabase } from "@offshift/db/testing";
+import { closeDb, createDb } from "@offshift/db";
+import { createTestDatabase, testPrisma, type TestPrisma } from "@offshift/db/testing";
 import { TICKET_SECRET, client, waitFor, type Client } from "./test-helpers.js";
 
 // 100 workers and 10 volunteers across two real realtime processes (the
@@ -13,7 +13,7 @@ const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const REQUESTS = 100;
 const VOLUNTEERS = 10;
 
-let db: Db;
+let db: TestPrisma;
 let drop: () => Promise<void>;
 const processes: ChildProcess[] = [];
 const urls: string[] = [];
@@ -85,14 +85,14 @@ async function sendAsPeopleDo(s: Client, event: string, payload: unknown = {}): 
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "talk_concurrency");
   drop = t.drop;
-  db = createDb(t.url);
+  db = testPrisma(createDb(t.url));
   urls.push(await startProcess(t.url, "proc-a"), await startProcess(t.url, "proc-b"));
 }, 60_000);
 afterAll(async () => {
   sockets.forEach((s) => s.disconnect());
   for (const p of processes) if (p.exitCode === null) p.kill("SIGTERM");
   await Promise.all(processes.map((p) => (p.exitCode === null ? new Promise((r) => p.once("exit", r)) : null)));
-  await db.$disconnect();
+  await closeDb(db);
   await drop();
 });
 

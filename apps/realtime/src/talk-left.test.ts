@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { WORKER_GRACE_MS, type Actor, type TalkAck, type TalkOfferView, type TalkReply } from "@offshift/core";
-import { createDb, type Db } from "@offshift/db";
-import { createTestDatabase } from "@offshift/db/testing";
+import { closeDb, createDb } from "@offshift/db";
+import { createTestDatabase, testPrisma, type TestPrisma } from "@offshift/db/testing";
 import { createRealtimeServer, type RealtimeServer } from "./server.js";
 import { TICKET_SECRET, client, silentLogger, waitFor, type Client } from "./test-helpers.js";
 
 // Issue 13 item 4, as a worker and a volunteer meet it: guests who ask and close the tab are never
 // offered to a volunteer, are not counted ahead of a real worker, and are closed after the grace;
 // a phone that reconnects inside the grace keeps its place. Two realtime nodes, one test clock.
-let db: Db;
+let db: TestPrisma;
 let drop: () => Promise<void>;
 let clock = Date.parse("2026-11-24T23:00:00Z");
 const nodes: RealtimeServer[] = [];
@@ -20,7 +20,7 @@ const guests: Actor[] = [];
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "talk_left");
   drop = t.drop;
-  db = createDb(t.url);
+  db = testPrisma(createDb(t.url));
   const p = await db.person.create({
     data: { displayName: "Maria Santos", roles: ["VOLUNTEER"], status: "APPROVED", languages: ["en"] },
   });
@@ -48,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sockets.forEach((s) => s.disconnect());
   await Promise.all(nodes.map((n) => n.close()));
-  await db.$disconnect();
+  await closeDb(db);
   await drop();
 });
 

@@ -10,15 +10,15 @@ import {
   type TalkOfferView,
   type TalkReply,
 } from "@offshift/core";
-import { createDb, type Db } from "@offshift/db";
-import { createTestDatabase } from "@offshift/db/testing";
+import { closeDb, createDb } from "@offshift/db";
+import { createTestDatabase, testPrisma, type TestPrisma } from "@offshift/db/testing";
 import { createRealtimeServer, type RealtimeServer } from "./server.js";
 import { TICKET_SECRET, client, silentLogger, waitFor, type Client } from "./test-helpers.js";
 import { SIGNAL_BYTES_PER_10S } from "./limits.js";
 
 // Two realtime nodes on one database, sharing a test clock, with the matcher
 // ticking fast: offers, time-outs, disconnects and the call itself.
-let db: Db;
+let db: TestPrisma;
 let drop: () => Promise<void>;
 let clock = Date.now();
 const nodes: RealtimeServer[] = [];
@@ -45,7 +45,7 @@ async function startNode(url: string, nodeId: string) {
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "talk");
   drop = t.drop;
-  db = createDb(t.url);
+  db = testPrisma(createDb(t.url));
   for (const [name, languages, experience] of [
     ["Maria Santos", ["en", "pt"], ["nights"]],
     ["Sam Reid", ["en"], ["bereavement"]],
@@ -79,7 +79,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sockets.forEach((s) => s.disconnect());
   await Promise.all(nodes.map((n) => n.close()));
-  await db.$disconnect();
+  await closeDb(db);
   await drop();
 });
 

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
 import { issueTicket, type Actor, type RoomAck, type RoomReply, type TalkAck, type TalkReply } from "@offshift/core";
-import type { Db } from "@offshift/db";
+
 import { freePort } from "@offshift/launcher";
-import { prepareTestLiveKit, type TestLiveKit } from "@offshift/db/testing";
+import { prepareTestLiveKit, type TestLiveKit, type TestPrisma } from "@offshift/db/testing";
 import type { Logger } from "pino";
 import { io as connect } from "socket.io-client";
 import { createRealtimeServer, type RealtimeOptions, type RealtimeServer } from "./server.js";
@@ -42,7 +42,7 @@ export async function realtimeWithLiveKit(
 }
 
 /** A drop-in occurrence whose lobby is open now. */
-export async function createOccurrence(db: Db, facilitatorId: string, capacity: number): Promise<string> {
+export async function createOccurrence(db: TestPrisma, facilitatorId: string, capacity: number): Promise<string> {
   const series = await db.dropInSeries.create({
     data: {
       title: "After the late shift",
@@ -72,7 +72,7 @@ export async function createOccurrence(db: Db, facilitatorId: string, capacity: 
   return occ.id;
 }
 
-export async function facilitatorAndGuests(db: Db, nicknames: string[]) {
+export async function facilitatorAndGuests(db: TestPrisma, nicknames: string[]) {
   const lead = await db.person.create({
     data: { displayName: "Maria Santos", roles: ["FACILITATOR"], status: "APPROVED" },
     select: { id: true },

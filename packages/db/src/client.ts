@@ -2,12 +2,59 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient, type Prisma } from "./generated/prisma/client.js";
 
-export type Db = PrismaClient;
+declare const dbBrand: unique symbol;
+declare const txBrand: unique symbol;
 
-/** The client or an interactive transaction's client: what a query that may run inside a caller's transaction takes. */
-export type DbOrTx = Db | Prisma.TransactionClient;
+/**
+ * An open connection to the database, as apps hold it: made by `createDb`,
+ * passed to use cases and read models, ended by `closeDb`, and nothing else.
+ * It is opaque on purpose (issue 17): the Prisma client behind it stays inside
+ * this package, so no app can query a table itself.
+ */
+export interface Db {
+  readonly [dbBrand]: "Db";
+}
 
-const pools = new WeakMap<Db, pg.Pool>();
+/** A transaction in progress, as a use case that runs inside its caller's transaction takes it. */
+export interface Tx {
+  readonly [txBrand]: "Tx";
+}
+
+/** The client or a transaction: what a query that may run inside a caller's transaction takes. */
+export type DbOrTx = Db | Tx;
+
+/*
+ * Inside the package. `client(db)` is the one place a handle becomes the
+ * Prisma client behind it. The client keeps the brand, so it is still accepted
+ * wherever a `Db` is, and its interactive transactions hand out clients
+ * branded `Tx`, so steps that run inside a caller's transaction keep composing.
+ * None of these are exported from the package's entrance (index.ts).
+ */
+
+/** A transaction's Prisma client, branded. */
+export type TxClient = Prisma.TransactionClient & Tx;
+
+/** The Prisma client behind a `Db`. */
+export type Client = Omit<PrismaClient, "$transaction"> &
+  Db & {
+    $transaction<R>(
+      fn: (tx: TxClient) => Promise<R>,
+      options?: { maxWait?: number; timeout?: number; isolationLevel?: Prisma.TransactionIsolationLevel },
+    ): Promise<R>;
+  };
+
+/** The Prisma client behind a `Db` or a `Tx`. */
+export type ClientOrTx = Client | TxClient;
+
+/** The Prisma client behind a handle (package-internal: index.ts does not export it). */
+export function client(db: Db): Client;
+export function client(db: Tx): TxClient;
+export function client(db: DbOrTx): ClientOrTx;
+export function client(db: DbOrTx): ClientOrTx {
+  return db as unknown as ClientOrTx;
+}
+
+const pools = new WeakMap<object, pg.Pool>();
 
 /**
  * A Prisma client on the pg driver adapter (no native query engine). The
@@ -20,26 +67,32 @@ export function createDb(databaseUrl: string, options: { maxConnections?: number
   // queries that were running fail to their callers. Unheard, the pool's error would end the process.
   pool.on("error", () => undefined);
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
-  const db = new PrismaClient({ adapter });
-  pools.set(db, pool);
-  return db;
+  const prisma = new PrismaClient({ adapter });
+  pools.set(prisma, pool);
+  return prisma as unknown as Db;
+}
+
+/** Ends a handle made by `createDb`: its connections close; it must not be used after. */
+export async function closeDb(db: Db): Promise<void> {
+  await client(db).$disconnect();
 }
 
 /**
- * The `pg.Pool` under a client made by `createDb`, for plain-SQL hot paths.
- * It is ended by `db.$disconnect()`; do not use it after that.
+ * The `pg.Pool` under a client made by `createDb`, for plain-SQL hot paths
+ * (package-internal). It is ended by `closeDb(db)`; do not use it after that.
  */
 export function poolOf(db: Db): pg.Pool {
   const pool = pools.get(db);
   if (!pool) throw new Error("poolOf: this client was not made by createDb");
   return pool;
 }
+
 /** Whether the database answers a trivial query within `timeoutMs` (readiness checks). */
 export async function databaseAnswers(db: Db, timeoutMs = 2000): Promise<{ ok: true } | { ok: false; reason: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      db.$queryRaw`select 1`,
+      client(db).$queryRaw`select 1`,
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error("timed out")), timeoutMs);
       }),
@@ -50,4 +103,14 @@ export async function databaseAnswers(db: Db, timeoutMs = 2000): Promise<{ ok: t
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The one place the Prisma client behind a handle leaves the package: sign-in
+ * (better-auth, apps/web) keeps its Session, Account and Verification rows, and
+ * reads Person, through better-auth's own Prisma adapter, which takes the client
+ * itself. Typed as a bare object, so an app can hand it over and call nothing on it.
+ */
+export function clientForAuthAdapter(db: Db): object {
+  return client(db);
 }

@@ -6,7 +6,7 @@
  */
 
 // ── The database itself ───────────────────────────────────────────────────────
-export { createDb, databaseAnswers, poolOf, type Db, type DbOrTx } from "./client.js";
+export { createDb, closeDb, databaseAnswers, clientForAuthAdapter, type Db, type Tx, type DbOrTx } from "./client.js";
 export * from "./generated/prisma/enums.js";
 
 // ── Drop-ins: Tonight, sessions, "count me in" ──────────────────────────────────
@@ -79,7 +79,6 @@ export {
   roomIdentity,
   type RoomIdentity,
   roomCommand,
-  readLiveRoomTruth,
   LiveRoomCache,
   CHAT_BUFFER,
   AUTO_END_AFTER_MINUTES,

@@ -1,5 +1,5 @@
 import { can, firstName, refuse, type Actor, type Effect, type Refusal } from "@offshift/core";
-import type { Db } from "./client.js";
+import { client, type Db } from "./client.js";
 
 export interface SafeguardingRow {
   id: string;
@@ -18,7 +18,8 @@ export interface SafeguardingRow {
 }
 
 /** Concerns for coordinators, newest first; open ones before reviewed ones. */
-export async function listSafeguardingFlags(db: Db, limit = 100): Promise<SafeguardingRow[]> {
+export async function listSafeguardingFlags(handle: Db, limit = 100): Promise<SafeguardingRow[]> {
+  const db = client(handle);
   const flags = await db.safeguardingFlag.findMany({
     orderBy: [{ reviewedAt: { sort: "asc", nulls: "first" } }, { createdAt: "desc" }],
     take: limit,
@@ -62,10 +63,11 @@ export type ReviewSafeguardingResult = { ok: true; effects: Effect[] } | Refusal
 
 /** A coordinator marks a concern reviewed, once; audited in the same transaction. */
 export async function reviewSafeguardingFlag(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: { flagId: string; now: Date },
 ): Promise<ReviewSafeguardingResult> {
+  const db = client(handle);
   const no = (code: keyof typeof reviewRefusals) => refuse(code, reviewRefusals[code]);
   if (actor.kind !== "person" || !can(actor, "safeguarding.review")) return no("forbidden");
   const byPersonId = actor.personId;

@@ -1,12 +1,12 @@
 import { describe, expect, inject, it } from "vitest";
 import { createDb, listUpcomingOccurrences } from "@offshift/db";
-import { createTestDatabase } from "@offshift/db/testing";
+import { createTestDatabase, testPrisma } from "@offshift/db/testing";
 import { seedDemoData } from "./seed.js";
 
 describe("seedDemoData", () => {
   it("seeds drop-ins for tonight, volunteers with patterns and a rota with gaps, once", async () => {
     const t = await createTestDatabase(inject("pgAdminUrl"), "seed");
-    const seedDb = createDb(t.url);
+    const seedDb = testPrisma(createDb(t.url));
     try {
       const now = new Date("2026-11-24T19:00:00Z");
       expect(await seedDemoData(seedDb, { now, timeZone: "Europe/London" })).toBe(true);

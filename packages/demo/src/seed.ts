@@ -9,6 +9,8 @@ import {
 } from "@offshift/core";
 import type { Db } from "@offshift/db";
 import { loadRotaBoard, materializeOccurrences, materializeRotaSlots } from "@offshift/db";
+// Demo rows no use case makes on its own (people approved at once, a filled rota) are written directly.
+import { seedingPrisma } from "@offshift/db/seeding";
 
 export const DEMO_SEEDED_KEY = "demo_seeded_at";
 
@@ -17,7 +19,8 @@ export const DEMO_SEEDED_KEY = "demo_seeded_at";
  * volunteers with real-looking shift patterns, and a rota with some gaps.
  * Runs once per database; returns false when data was already seeded.
  */
-export async function seedDemoData(db: Db, options: { now: Date; timeZone: string }): Promise<boolean> {
+export async function seedDemoData(handle: Db, options: { now: Date; timeZone: string }): Promise<boolean> {
+  const db = seedingPrisma(handle);
   if (await db.appMeta.findUnique({ where: { key: DEMO_SEEDED_KEY } })) return false;
   const { now, timeZone } = options;
 

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { wallTimeAt, type Actor } from "@offshift/core";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { materializeOccurrences } from "./materialize.js";
 import { listUpcomingOccurrences } from "./queries.js";
 import { setAttendanceIntent } from "./mutations.js";
 
-let db: Db;
+let db: TestPrisma;
 
 const database = useTestDatabase("dropins");
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { mayHoldSession, maySendSignInLink } from "../people/sign-in.js";
 import {
@@ -9,7 +9,7 @@ import {
   seriesAttendanceSince,
 } from "./facilitating.js";
 
-let db: Db;
+let db: TestPrisma;
 const NOW = new Date("2026-11-30T12:00:00Z");
 const hours = (h: number) => new Date(NOW.getTime() + h * 3_600_000);
 

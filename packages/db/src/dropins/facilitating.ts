@@ -1,4 +1,4 @@
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 
 /**
  * Read models for the facilitator and coordinator pages: what they show,
@@ -10,7 +10,8 @@ import type { Db } from "../client.js";
  * sessions), in title order, each with its sessions that end after `now` and
  * start within `days` of it.
  */
-export async function listSeriesFacilitatedBy(db: Db, input: { personId: string; now: Date; days: number }) {
+export async function listSeriesFacilitatedBy(handle: Db, input: { personId: string; now: Date; days: number }) {
+  const db = client(handle);
   const { personId, now, days } = input;
   return db.dropInSeries.findMany({
     where: {
@@ -47,7 +48,8 @@ export async function listSeriesFacilitatedBy(db: Db, input: { personId: string;
 export type FacilitatedSeries = Awaited<ReturnType<typeof listSeriesFacilitatedBy>>[number];
 
 /** Approved, not erased facilitators in name order (who a session can be handed to), optionally leaving one out. */
-export async function listApprovedFacilitators(db: Db, options: { except?: string } = {}) {
+export async function listApprovedFacilitators(handle: Db, options: { except?: string } = {}) {
+  const db = client(handle);
   return db.person.findMany({
     where: {
       ...(options.except ? { id: { not: options.except } } : {}),
@@ -61,7 +63,8 @@ export async function listApprovedFacilitators(db: Db, options: { except?: strin
 }
 
 /** One series as stored, or null (the series edit form starts from it). */
-export async function findSeries(db: Db, id: string) {
+export async function findSeries(handle: Db, id: string) {
+  const db = client(handle);
   return db.dropInSeries.findUnique({ where: { id } });
 }
 
@@ -69,7 +72,8 @@ export async function findSeries(db: Db, id: string) {
  * Attendance as aggregates only, never who: per series (title order), its
  * sessions starting since `since` and how many said they plan to come.
  */
-export async function seriesAttendanceSince(db: Db, since: Date) {
+export async function seriesAttendanceSince(handle: Db, since: Date) {
+  const db = client(handle);
   const perSeries = await db.dropInSeries.findMany({
     select: {
       title: true,

@@ -1,9 +1,7 @@
 import { handoverSummaryMail, planHandover, type DepartingSession, type Effect, type Handover } from "@offshift/core";
-import type { Prisma } from "../generated/prisma/client.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { cancelOccurrenceIn } from "./series.js";
-
-type Tx = Prisma.TransactionClient;
+import { client, type Tx } from "../client.js";
 
 export interface HandoverResult {
   handovers: Handover[];
@@ -31,7 +29,7 @@ export function handoverEffects(handover: Pick<HandoverResult, "handovers" | "ro
  * Runs inside the caller's transaction. `eventId` keeps the mail to once.
  */
 export async function handOverSessionsIn(
-  tx: Tx,
+  txHandle: Tx,
   input: {
     personId: string;
     eventId: string;
@@ -41,6 +39,7 @@ export async function handOverSessionsIn(
     origin: string;
   },
 ): Promise<HandoverResult> {
+  const tx = client(txHandle);
   const { personId, now } = input;
   const eligible = (p: { id: string; status: string; roles: string[]; erasedAt: Date | null } | null) =>
     !!p && p.id !== personId && p.status === "APPROVED" && p.roles.includes("FACILITATOR") && !p.erasedAt;

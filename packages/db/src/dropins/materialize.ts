@@ -1,11 +1,8 @@
 import { expandBetween } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db, type DbOrTx } from "../client.js";
 import type { DropInSeries } from "../generated/prisma/client.js";
 
 export const OCCURRENCE_HORIZON_DAYS = 56;
-
-/** The parts of a client (or transaction) that materialising needs. */
-type OccurrenceWriter = Pick<Db, "dropInSeries" | "dropInOccurrence">;
 
 /** What an occurrence copies from its series when made (and, for future ones, when the series is edited). */
 export const occurrenceDetails = (
@@ -24,11 +21,12 @@ export const occurrenceDetails = (
  * existing occurrences (including cancelled or moved ones) are left as they are.
  */
 export async function materializeOccurrences(
-  db: OccurrenceWriter,
+  handle: DbOrTx,
   seriesId: string,
   from: Date,
   horizonDays = OCCURRENCE_HORIZON_DAYS,
 ): Promise<number> {
+  const db = client(handle);
   const series = await db.dropInSeries.findUniqueOrThrow({
     where: { id: seriesId },
     include: { facilitator: { select: { erasedAt: true, status: true } } },
@@ -60,7 +58,12 @@ export async function materializeOccurrences(
  * to run from several processes at once (the unique (series, original start)
  * key absorbs duplicates); realtime runs it hourly and the launcher at start.
  */
-export async function extendDropInHorizon(db: Db, now: Date, horizonDays = OCCURRENCE_HORIZON_DAYS): Promise<number> {
+export async function extendDropInHorizon(
+  handle: Db,
+  now: Date,
+  horizonDays = OCCURRENCE_HORIZON_DAYS,
+): Promise<number> {
+  const db = client(handle);
   const series = await db.dropInSeries.findMany({
     where: { facilitator: { erasedAt: null, status: { not: "SUSPENDED" } } },
     select: { id: true },

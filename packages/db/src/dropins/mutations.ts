@@ -8,7 +8,7 @@ import {
   type Effect,
   type Refusal,
 } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 
 /** The refusals of "count me in", in the words Tonight shows beside the session. */
 const attendanceRefusals = {
@@ -38,10 +38,11 @@ export const attendanceKey = (identityKey: string) => createHash("sha256").updat
  * Open Tonight pages are told the new count (`attendanceChanged`).
  */
 export async function setAttendanceIntent(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: AttendanceIntentInput & { now: Date },
 ): Promise<SetAttendanceResult> {
+  const db = client(handle);
   const identityKey = identityRoomFor(actor);
   if (!identityKey || !can(actor, "dropin.markIntent")) return refuseAttendance("forbidden");
   const key = attendanceKey(identityKey);

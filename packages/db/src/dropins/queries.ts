@@ -6,7 +6,7 @@ import {
   type RoomOccupancy,
 } from "@offshift/core";
 import { attendanceKey } from "./mutations.js";
-import { poolOf, type Db } from "../client.js";
+import { client, type Db, poolOf } from "../client.js";
 import type { RoomStyle } from "../generated/prisma/enums.js";
 
 export interface TonightItem {
@@ -189,9 +189,10 @@ export async function occurrencesCountedIn(
 
 /** Scheduled occurrences that have not ended and start within `days`. */
 export async function listUpcomingOccurrences(
-  db: Db,
+  handle: Db,
   input: { now: Date; days: number; identityKey?: string | null | undefined },
 ): Promise<TonightItem[]> {
+  const db = client(handle);
   const shared = await listTonightShared(db, {
     from: input.now,
     until: new Date(input.now.getTime() + input.days * 86_400_000),
@@ -214,9 +215,10 @@ export type CalendarRow = CalendarSession & { seriesId: string };
  * calendars remove them), from a week ago to `days` ahead.
  */
 export async function listCalendarSessions(
-  db: Db,
+  handle: Db,
   input: { now: Date; days: number; seriesId?: string; occurrenceId?: string },
 ): Promise<CalendarRow[]> {
+  const db = client(handle);
   const rows = await db.dropInOccurrence.findMany({
     where: {
       ...(input.occurrenceId

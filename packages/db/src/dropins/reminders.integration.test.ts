@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { erasePerson } from "../people/account.js";
 import type { Actor } from "@offshift/core";
@@ -13,8 +13,8 @@ import {
 } from "./reminders.js";
 import { alertUnopenedSessions } from "./room.js";
 
-let db: Db;
-let other: Db;
+let db: TestPrisma;
+let other: TestPrisma;
 let facilitatorId: string;
 let coordinatorIds: string[];
 

@@ -1,5 +1,5 @@
 import { can, nightLabel, refuse, type Actor, type Effect, type Refusal, type ReminderScope } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Client, type Db } from "../client.js";
 import { enqueueMail } from "../mail/outbox.js";
 
 /**
@@ -51,17 +51,18 @@ export const DEFAULT_REMINDER_LEAD_MINUTES = 30;
 
 /** Whether `personId` has asked for a reminder before this session, and before every session of its series. */
 export async function dropInReminderStatus(
-  db: Db,
+  handle: Db,
   personId: string,
   occurrenceId: string,
 ): Promise<DropInReminderStatus> {
+  const db = client(handle);
   const occ = await db.dropInOccurrence.findUnique({ where: { id: occurrenceId }, select: { seriesId: true } });
   if (!occ) return { occurrence: false, series: false };
   return statusFor(db, personId, occurrenceId, occ.seriesId);
 }
 
 async function statusFor(
-  db: Db,
+  db: Client,
   personId: string,
   occurrenceId: string,
   seriesId: string,
@@ -84,10 +85,11 @@ async function statusFor(
  * (the reminder itself is mailed by a job when it falls due).
  */
 export async function requestDropInReminder(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: ReminderRequestInput,
 ): Promise<DropInReminderResult> {
+  const db = client(handle);
   const who = accountOf(actor);
   if ("ok" in who) return who;
   const [occ, person] = await Promise.all([
@@ -120,10 +122,11 @@ export async function requestDropInReminder(
 
 /** The actor takes a request back (allowed whatever the session's state). Mail already queued for a session is not recalled. */
 export async function cancelDropInReminder(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: Omit<ReminderRequestInput, "now">,
 ): Promise<CancelDropInReminderResult> {
+  const db = client(handle);
   const who = accountOf(actor);
   if ("ok" in who) return who;
   const occ = await db.dropInOccurrence.findUnique({
@@ -191,10 +194,11 @@ export function reminderMail(
  * starts. Returns how many mails were newly queued.
  */
 export async function enqueueDueDropInReminders(
-  db: Db,
+  handle: Db,
   now: Date,
   options: { timeZone: string; origin: string },
 ): Promise<number> {
+  const db = client(handle);
   const at = now.toISOString();
   const due = await db.$queryRaw<DueReminder[]>`
     SELECT p."id" AS "personId", p."email", o."id" AS "occurrenceId", o."title", o."theme", o."startsAt",

@@ -1,5 +1,5 @@
 import { nightLabel } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 import { enqueueMail } from "../mail/outbox.js";
 
 interface Claimed {
@@ -22,10 +22,11 @@ interface Claimed {
  * mail expires when the session ends. Returns the claimed occurrence ids.
  */
 export async function alertUnopenedSessions(
-  db: Db,
+  handle: Db,
   now: Date,
   options: { timeZone: string; origin: string },
 ): Promise<string[]> {
+  const db = client(handle);
   const at = now.toISOString();
   const origin = options.origin.replace(/\/+$/, "");
   return db.$transaction(async (tx) => {

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SeriesInput } from "@offshift/core";
 import { actorOfPerson } from "../people/actors.js";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { nightRecurrence, nightSeries } from "../testing/series-fixture.js";
 import { cancelOccurrence, createSeries, moveOccurrence, openRoom, updateSeries } from "./series.js";
 
-let db: Db;
+let db: TestPrisma;
 let leadId: string;
 let backupId: string;
 let strangerId: string;

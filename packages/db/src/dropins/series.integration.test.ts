@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Actor, Role, SeriesInput } from "@offshift/core";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { nightRecurrence, nightSeries } from "../testing/series-fixture.js";
 import { cancelOccurrence, createSeries, moveOccurrence, reassignOccurrence } from "./series.js";
 import { extendDropInHorizon, materializeOccurrences } from "./materialize.js";
 
-let db: Db;
+let db: TestPrisma;
 let facilitatorId: string;
 let otherFacilitatorId: string;
 let volunteerId: string;

@@ -13,8 +13,7 @@ import {
   type Refusal,
   type SeriesInput,
 } from "@offshift/core";
-import type { Db } from "../client.js";
-import type { Prisma } from "../generated/prisma/client.js";
+import { client, type Client, type Db, type Tx, type TxClient } from "../client.js";
 import { endLiveRoomIn } from "../room/live.js";
 import { OCCURRENCE_HORIZON_DAYS, materializeOccurrences, occurrenceDetails } from "./materialize.js";
 
@@ -50,7 +49,7 @@ const whenLabel = (d: Date, timeZone: string) =>
  * series would double-book them, or null.
  */
 async function lockAndCheckClash(
-  tx: Prisma.TransactionClient,
+  tx: TxClient,
   input: {
     leadId: string;
     excludeSeriesId?: string;
@@ -102,9 +101,10 @@ const seriesColumns = (input: SeriesInput & { timeZone: string }, built: { rule:
  * double-booked. An advisory lock per facilitator settles two creations at once.
  */
 export async function createSeries(
-  db: Db,
+  handle: Db,
   input: SeriesInput & { timeZone: string; now: Date },
 ): Promise<CreateSeriesResult> {
+  const db = client(handle);
   const built = buildRule(input.recurrence);
   if (!built.ok) return invalid(built.field, built.message);
 
@@ -163,7 +163,7 @@ export function mayManageSeries(
  * its own time and status; a reassigned one keeps its facilitator.
  */
 export async function updateSeries(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: SeriesInput & {
     seriesId: string;
@@ -171,6 +171,7 @@ export async function updateSeries(
     now: Date;
   },
 ): Promise<UpdateSeriesResult> {
+  const db = client(handle);
   const current = await db.dropInSeries.findUnique({
     where: { id: input.seriesId },
     select: { id: true, facilitatorId: true, backupFacilitatorId: true },
@@ -266,7 +267,7 @@ export type CancelOccurrenceResult =
  * Loads an occurrence with who runs it, and refuses unless the actor may
  * change it (its facilitators or a coordinator) and it has not finished.
  */
-async function loadForChange(db: Db, actor: Actor, occurrenceId: string, now: Date) {
+async function loadForChange(db: Client, actor: Actor, occurrenceId: string, now: Date) {
   const occ = await db.dropInOccurrence.findUnique({
     where: { id: occurrenceId },
     select: {
@@ -290,10 +291,11 @@ async function loadForChange(db: Db, actor: Actor, occurrenceId: string, now: Da
  * (`roomEnded`: the realtime nodes are then told, to take people out).
  */
 export async function cancelOccurrence(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: { occurrenceId: string; now: Date },
 ): Promise<CancelOccurrenceResult> {
+  const db = client(handle);
   const loaded = await loadForChange(db, actor, input.occurrenceId, input.now);
   if (!loaded.ok) return loaded;
   return db.$transaction((tx) =>
@@ -307,9 +309,10 @@ export async function cancelOccurrence(
  * caller has already checked who may cancel.
  */
 export async function cancelOccurrenceIn(
-  tx: Prisma.TransactionClient,
+  txHandle: Tx,
   input: { occurrenceId: string; byPersonId: string | null; now: Date },
 ): Promise<CancelOccurrenceResult> {
+  const tx = client(txHandle);
   const updated = await tx.dropInOccurrence.updateMany({
     where: { id: input.occurrenceId, status: "SCHEDULED" },
     data: { status: "CANCELLED" },
@@ -355,10 +358,11 @@ const changed = (occurrenceId: string, change: "moved" | "reassigned"): ChangeOc
  * original start as identity, so re-materialising never duplicates it).
  */
 export async function moveOccurrence(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: { occurrenceId: string; startsAt: Date; now: Date },
 ): Promise<ChangeOccurrenceResult> {
+  const db = client(handle);
   const loaded = await loadForChange(db, actor, input.occurrenceId, input.now);
   if (!loaded.ok) return loaded;
   if (loaded.occ.status === "CANCELLED") return refuseOccurrence("cancelled");
@@ -381,10 +385,11 @@ export async function moveOccurrence(
 
 /** Gives one occurrence another facilitator, who must be free then. */
 export async function reassignOccurrence(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: { occurrenceId: string; facilitatorId: string; now: Date },
 ): Promise<ChangeOccurrenceResult> {
+  const db = client(handle);
   const loaded = await loadForChange(db, actor, input.occurrenceId, input.now);
   if (!loaded.ok) return loaded;
   if (loaded.occ.status === "CANCELLED") return refuseOccurrence("cancelled");
@@ -436,10 +441,11 @@ export type OpenRoomResult =
  * twice is fine.
  */
 export async function openRoom(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: { occurrenceId: string; now: Date },
 ): Promise<OpenRoomResult> {
+  const db = client(handle);
   const no = (code: keyof typeof openRoomRefusals) => refuse(code, openRoomRefusals[code]);
   const occ = await db.dropInOccurrence.findUnique({
     where: { id: input.occurrenceId },

@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb, type Db } from "../client.js";
+import { createDb } from "../client.js";
+import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { setAttendanceIntent } from "./mutations.js";
 import { findOccurrence, listTonightShared, listUpcomingOccurrences, occurrencesCountedIn } from "./queries.js";
 
-let db: Db;
+let db: TestPrisma;
 let drop: () => Promise<void>;
 
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "tonight");
   drop = t.drop;
-  db = createDb(t.url);
+  db = testPrisma(createDb(t.url));
 });
 afterAll(async () => {
   await db.$disconnect();

@@ -1,11 +1,11 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { MAX_MAIL_ATTEMPTS, deliverDueMail, enqueueMail, type OutgoingMail } from "./outbox.js";
 
-let db: Db;
+let db: TestPrisma;
 /** A second client: a second process working the same outbox. */
-let other: Db;
+let other: TestPrisma;
 
 const database = useTestDatabase("outbox");
 

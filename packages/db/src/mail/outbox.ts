@@ -1,4 +1,4 @@
-import type { Db, DbOrTx } from "../client.js";
+import { client, type Db, type DbOrTx } from "../client.js";
 
 /** One plain-text mail, as the outbox stores it. */
 export interface OutgoingMail {
@@ -35,7 +35,8 @@ export interface EnqueueMailInput extends OutgoingMail {
 }
 
 /** Adds a mail to the outbox unless one with its dedupeKey exists. Returns whether it was new. */
-export async function enqueueMail(db: DbOrTx, input: EnqueueMailInput): Promise<boolean> {
+export async function enqueueMail(handle: DbOrTx, input: EnqueueMailInput): Promise<boolean> {
+  const db = client(handle);
   const { count } = await db.outboxMail.createMany({
     data: [
       {
@@ -107,11 +108,12 @@ interface DueRow {
  * rather than a whole batch.
  */
 export async function deliverDueMail(
-  db: Db,
+  handle: Db,
   send: SendMail,
   now: Date,
   options: { batch?: number; maxAttempts?: number; budgetMs?: number } = {},
 ): Promise<DeliveryResult> {
+  const db = client(handle);
   const batch = options.batch ?? 20;
   const maxAttempts = options.maxAttempts ?? MAX_MAIL_ATTEMPTS;
   // Stop starting new sends after this long, so one call never holds the loop for minutes.

@@ -1,16 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { channelOf, memberAlias, type Effect, type Handover, type Identity } from "@offshift/core";
-import type { Db } from "../client.js";
-import type { Prisma } from "../generated/prisma/client.js";
+import { client, type Db, type TxClient } from "../client.js";
 import { attendanceKey } from "../dropins/mutations.js";
 import { handOverSessionsIn, handoverEffects } from "../dropins/handover.js";
 import { withdrawOffersOfIn, type ClosedOffer } from "../talk/matching.js";
 import { asRequester, asWorker } from "../talk/identity.js";
 
-type Tx = Prisma.TransactionClient;
-
 /** Everything Offshift holds about a person, for download: every table with a row about them. */
-export async function exportPersonData(db: Db, personId: string, now: Date) {
+export async function exportPersonData(handle: Db, personId: string, now: Date) {
+  const db = client(handle);
   const person = await db.person.findUnique({
     where: { id: personId },
     select: {
@@ -157,9 +155,10 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  * cancelled, and coordinators get one mail saying which.
  */
 export async function erasePerson(
-  db: Db,
+  handle: Db,
   input: { personId: string; now: Date; timeZone: string; origin: string; aliasSecret: string },
 ): Promise<ErasePersonResult> {
+  const db = client(handle);
   const { personId, now } = input;
   return db.$transaction(
     async (tx) => {
@@ -235,7 +234,7 @@ export async function erasePerson(
   );
 }
 
-async function endActiveCalls(tx: Tx, where: { volunteerId?: string; worker?: Identity; now: Date }) {
+async function endActiveCalls(tx: TxClient, where: { volunteerId?: string; worker?: Identity; now: Date }) {
   const side = where.volunteerId ? "volunteer" : "worker";
   const calls = await tx.talkCall.updateManyAndReturn({
     where: {
@@ -258,7 +257,7 @@ async function endActiveCalls(tx: Tx, where: { volunteerId?: string; worker?: Id
  * line's totals name nobody any more (so they link to no one, nor to each other).
  */
 async function forgetIdentityIn(
-  tx: Tx,
+  tx: TxClient,
   identity: Identity,
   now: Date,
   aliasSecret: string,
@@ -307,7 +306,7 @@ async function forgetIdentityIn(
  * Mail to them or naming them: queued, sent or kept by the development
  * mailbox; unused sign-in links holding their address.
  */
-async function eraseMailAbout(tx: Tx, who: { personId: string; email: string | null; displayName: string }) {
+async function eraseMailAbout(tx: TxClient, who: { personId: string; email: string | null; displayName: string }) {
   const name = `\\m${escapeRegex(who.displayName.trim())}\\M`;
   const debriefs = (await tx.talkCall.findMany({ where: { volunteerId: who.personId }, select: { id: true } })).map(
     (c) => `talk-debrief:${c.id}:%`,
@@ -349,9 +348,10 @@ export type ForgetGuestResult =
  * re-keyed at random (so coordinators' numbers stay true).
  */
 export async function forgetGuest(
-  db: Db,
+  handle: Db,
   input: { guestId: string; now: Date; aliasSecret: string },
 ): Promise<ForgetGuestResult> {
+  const db = client(handle);
   return db.$transaction(async (tx) => {
     // Held until the end: the guest's rows are let go of first (deleting the guest would only blank
     // them, leaving their open request unclosed); a second "forget" waits here and then finds nobody.
@@ -366,6 +366,7 @@ export async function forgetGuest(
   });
 }
 
-export async function endAllSessions(db: Db, personId: string): Promise<number> {
+export async function endAllSessions(handle: Db, personId: string): Promise<number> {
+  const db = client(handle);
   return (await db.session.deleteMany({ where: { userId: personId } })).count;
 }

@@ -1,5 +1,5 @@
 import type { Actor } from "@offshift/core";
-import { poolOf, type Db } from "../client.js";
+import { client, type Db, poolOf } from "../client.js";
 import type { PersonStatus, Role } from "../generated/prisma/enums.js";
 
 export interface SignedInPerson {
@@ -29,7 +29,8 @@ export async function findSignedInPerson(db: Db, personId: string): Promise<Sign
  * The actor a person id stands for, as the database says now (roles and
  * status); a visitor if there is no such person or they were erased.
  */
-export async function actorOfPerson(db: Db, personId: string): Promise<Actor> {
+export async function actorOfPerson(handle: Db, personId: string): Promise<Actor> {
+  const db = client(handle);
   const p = await db.person.findFirst({
     where: { id: personId, erasedAt: null },
     select: { roles: true, status: true },

@@ -8,7 +8,7 @@ import {
   type Refusal,
   type VolunteerApplicationInput,
 } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 import { handOverSessionsIn, handoverEffects, type HandoverResult } from "../dropins/handover.js";
 import type { PersonStatus } from "../generated/prisma/enums.js";
 
@@ -17,10 +17,11 @@ import type { PersonStatus } from "../generated/prisma/enums.js";
  * already known, so the form cannot be used to discover who volunteers.
  */
 export async function submitVolunteerApplication(
-  db: Db,
+  handle: Db,
   input: VolunteerApplicationInput,
   now = new Date(),
 ): Promise<{ created: boolean; personId: string | null }> {
+  const db = client(handle);
   const result = await db.person.createManyAndReturn({
     data: [
       {
@@ -54,7 +55,8 @@ export interface ApplicationRow {
   createdAt: Date;
 }
 
-export async function listVolunteers(db: Db): Promise<ApplicationRow[]> {
+export async function listVolunteers(handle: Db): Promise<ApplicationRow[]> {
+  const db = client(handle);
   return db.person.findMany({
     where: { erasedAt: null, roles: { hasSome: ["VOLUNTEER", "FACILITATOR"] } },
     orderBy: [{ status: "asc" }, { createdAt: "asc" }],
@@ -144,7 +146,7 @@ function decisionEffects(
  * the sessions they were to facilitate go to backups or are cancelled.
  */
 export async function decideApplication(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: {
     personId: string;
@@ -154,6 +156,7 @@ export async function decideApplication(
     origin: string;
   },
 ): Promise<DecisionResult> {
+  const db = client(handle);
   const no = (code: keyof typeof decisionRefusals) => refuse(code, decisionRefusals[code]);
   const t = transitions[input.decision];
   if (actor.kind !== "person" || !can(actor, t.permission)) return no("forbidden");
@@ -203,9 +206,10 @@ export async function decideApplication(
  * answers the same either way.
  */
 export async function createWorkerAccount(
-  db: Db,
+  handle: Db,
   input: { email: string; nickname: string },
 ): Promise<{ created: boolean }> {
+  const db = client(handle);
   const rows = await db.person.createManyAndReturn({
     data: [{ displayName: input.nickname, email: input.email, roles: ["WORKER"], status: "APPROVED" }],
     skipDuplicates: true,

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { setAttendanceIntent } from "../dropins/mutations.js";
 import { storeDevMail } from "./mail.js";
@@ -16,7 +16,7 @@ import { decideApplication } from "./applications.js";
 import { materializeOccurrences } from "../dropins/materialize.js";
 import { listSafeguardingFlags } from "../safeguarding.js";
 
-let db: Db;
+let db: TestPrisma;
 const now = new Date("2026-11-24T23:00:00Z");
 const later = (min: number) => new Date(now.getTime() + min * 60_000);
 const SECRET = "test-alias-secret-that-is-long-enough";

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { GuestJoinInput } from "@offshift/core";
-import { poolOf, type Db } from "../client.js";
+import { client, type Db, poolOf } from "../client.js";
 
 export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
@@ -11,10 +11,11 @@ export interface GuestIdentity {
 
 /** A new anonymous worker. The returned token goes in an httpOnly cookie; only its hash is stored. */
 export async function createGuest(
-  db: Db,
+  handle: Db,
   input: GuestJoinInput,
   now = new Date(),
 ): Promise<{ guest: GuestIdentity; token: string }> {
+  const db = client(handle);
   const token = randomBytes(32).toString("base64url");
   const guest = await db.guest.create({
     data: { nickname: input.nickname, tokenHash: hashToken(token), agreementAcceptedAt: now },
@@ -32,6 +33,7 @@ export async function findGuestByToken(db: Db, token: string | undefined): Promi
   return rows[0] ?? null;
 }
 
-export async function renameGuest(db: Db, guestId: string, nickname: string): Promise<GuestIdentity> {
+export async function renameGuest(handle: Db, guestId: string, nickname: string): Promise<GuestIdentity> {
+  const db = client(handle);
   return db.guest.update({ where: { id: guestId }, data: { nickname }, select: { id: true, nickname: true } });
 }

@@ -1,9 +1,11 @@
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 
-export async function storeDevMail(db: Db, mail: { to: string; subject: string; text: string }) {
+export async function storeDevMail(handle: Db, mail: { to: string; subject: string; text: string }) {
+  const db = client(handle);
   await db.devMail.create({ data: mail });
 }
 
-export async function listDevMail(db: Db, limit = 50) {
+export async function listDevMail(handle: Db, limit = 50) {
+  const db = client(handle);
   return db.devMail.findMany({ orderBy: { createdAt: "desc" }, take: limit });
 }

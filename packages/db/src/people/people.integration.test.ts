@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { guestChannel, personChannel } from "@offshift/core";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { createGuest, findGuestByToken, hashToken } from "./guests.js";
 import { actorOfPerson } from "./actors.js";
@@ -8,7 +8,7 @@ import { decideApplication, submitVolunteerApplication } from "./applications.js
 import { erasePerson, exportPersonData } from "./account.js";
 import { admitTicket, admitTickets, consumeTicket } from "./tickets.js";
 
-let db: Db;
+let db: TestPrisma;
 let coordinatorId: string;
 const WHERE = {
   timeZone: "Europe/London",

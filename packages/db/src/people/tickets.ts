@@ -1,4 +1,4 @@
-import { poolOf, type Db } from "../client.js";
+import { type Db, poolOf } from "../client.js";
 import { ROOM_IDENTITY_COLUMNS, roomIdentityFrom, roomIdentityParams, type RoomIdentity } from "../room/live.js";
 
 /** Marks a socket ticket as used; true the first time, false on any replay (admitTicket without the identity). */

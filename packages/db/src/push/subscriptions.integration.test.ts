@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Actor, PushSubscriptionInput } from "@offshift/core";
-import { createDb, type Db } from "../client.js";
+import { createDb } from "../client.js";
+import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { createGuest } from "../people/guests.js";
 import { erasePerson, forgetGuest } from "../people/account.js";
@@ -12,7 +13,7 @@ import {
   savePushSubscription,
 } from "./subscriptions.js";
 
-let db: Db;
+let db: TestPrisma;
 let drop: () => Promise<void>;
 const now = new Date("2026-11-24T23:00:00Z");
 let n = 0;
@@ -20,7 +21,7 @@ let n = 0;
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "push");
   drop = t.drop;
-  db = createDb(t.url);
+  db = testPrisma(createDb(t.url));
 });
 afterAll(async () => {
   await db.$disconnect();

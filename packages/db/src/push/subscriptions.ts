@@ -1,5 +1,5 @@
 import { can, type Actor, type Identity, type PushSubscriptionInput, type PushTopic } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 
 export type SavePushSubscriptionResult =
   { ok: true; topics: PushTopic[]; discreet: boolean } | { ok: false; code: "forbidden"; message: string };
@@ -11,9 +11,10 @@ export type SavePushSubscriptionResult =
  * the owner's id and the choices are stored.
  */
 export async function savePushSubscription(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; subscription: PushSubscriptionInput; now: Date; browserKey?: string },
 ): Promise<SavePushSubscriptionResult> {
+  const db = client(handle);
   const { actor, subscription, now } = input;
   if (!can(actor, "push.subscribe"))
     return { ok: false, code: "forbidden", message: "Choose a nickname or sign in first, then turn notifications on." };
@@ -41,15 +42,17 @@ export async function savePushSubscription(
 
 /** This device's choices, for the switch on the page (the endpoint is known only to the browser). */
 export async function pushSubscriptionStatus(
-  db: Db,
+  handle: Db,
   endpoint: string,
 ): Promise<{ topics: PushTopic[]; discreet: boolean } | null> {
+  const db = client(handle);
   const row = await db.pushSubscription.findUnique({ where: { endpoint }, select: { topics: true, discreet: true } });
   return row ? { topics: row.topics as PushTopic[], discreet: row.discreet } : null;
 }
 
 /** "Turn off notifications on this device", or a push service saying the subscription is gone (404/410). */
-export async function removePushSubscription(db: Db, endpoint: string): Promise<boolean> {
+export async function removePushSubscription(handle: Db, endpoint: string): Promise<boolean> {
+  const db = client(handle);
   return (await db.pushSubscription.deleteMany({ where: { endpoint } })).count > 0;
 }
 
@@ -60,7 +63,8 @@ export interface PushTarget {
 }
 
 /** The devices of one guest or person that chose `topic`. */
-export async function pushTargetsFor(db: Db, identity: Identity, topic: PushTopic): Promise<PushTarget[]> {
+export async function pushTargetsFor(handle: Db, identity: Identity, topic: PushTopic): Promise<PushTarget[]> {
+  const db = client(handle);
   const rows = await db.pushSubscription.findMany({
     where: {
       ...(identity.kind === "guest" ? { guestId: identity.id } : { personId: identity.id }),
@@ -89,7 +93,8 @@ export const DROPIN_SOON_MS = 10 * 60_000;
  * - opens soon: a session going ahead that starts within 10 minutes;
  * - cancelled: a session still in the future that was cancelled.
  */
-export async function claimDropInPushes(db: Db, now: Date): Promise<DropInPush[]> {
+export async function claimDropInPushes(handle: Db, now: Date): Promise<DropInPush[]> {
+  const db = client(handle);
   const soonUntil = new Date(now.getTime() + DROPIN_SOON_MS);
   // A key is needed until its session has started (a cancelled one far ahead must not be told twice).
   // Only drop-in keys: rota pushes (rota/pushes.ts) keep their own.

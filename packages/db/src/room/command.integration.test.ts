@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { RoomCommand } from "@offshift/core";
-import { poolOf, type Db } from "../client.js";
+import { poolOf } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { createSeries } from "../dropins/series.js";
 import { nightRecurrence, nightSeries } from "../testing/series-fixture.js";
@@ -8,8 +9,8 @@ import { LiveRoomCache, roomCommand, type RoomActorIn, type RoomContext } from "
 import { chatSince, readLiveRoom } from "./live.js";
 
 // The hot path as two realtime nodes run it: each with its own client and cache, one database.
-let nodeA: Db;
-let nodeB: Db;
+let nodeA: TestPrisma;
+let nodeB: TestPrisma;
 let leadId: string;
 let otherLeadId: string;
 let occurrences: { id: string; startsAt: Date }[];
@@ -46,7 +47,7 @@ const lead = (): RoomActorIn => ({ id: alias(1), name: "Lee", facilitator: true,
 const minutes = (occ: { startsAt: Date }, m: number) => new Date(occ.startsAt.getTime() + m * 60_000);
 
 /** One command on one node, authorised as the realtime node does: facilitators are whoever the context lists. */
-function on(node: Db, cache: LiveRoomCache, occ: { id: string; startsAt: Date }) {
+function on(node: TestPrisma, cache: LiveRoomCache, occ: { id: string; startsAt: Date }) {
   return (actor: RoomActorIn, command: RoomCommand, m: number) =>
     roomCommand(node, {
       occurrenceId: occ.id,

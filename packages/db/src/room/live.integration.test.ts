@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { RoomCommand } from "@offshift/core";
-import { createDb, type Db } from "../client.js";
+import { createDb } from "../client.js";
+import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { cancelOccurrence, createSeries } from "../dropins/series.js";
 import { nightRecurrence, nightSeries } from "../testing/series-fixture.js";
@@ -22,7 +23,7 @@ import {
   type RoomContext,
 } from "./live.js";
 
-let db: Db;
+let db: TestPrisma;
 let url: string;
 let drop: () => Promise<void>;
 let leadId: string;
@@ -33,7 +34,7 @@ beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "live_room");
   drop = t.drop;
   url = t.url;
-  db = createDb(t.url);
+  db = testPrisma(createDb(t.url));
   leadId = (
     await db.person.create({
       data: { displayName: "Lee Lead", roles: ["FACILITATOR"], status: "APPROVED" },
@@ -105,7 +106,7 @@ describe("live room state in PostgreSQL", () => {
   });
 
   it("survives a restart: another client (another node) sees the same room", async () => {
-    const other = createDb(url);
+    const other = testPrisma(createDb(url));
     try {
       expect((await readLiveRoom(other, ctx.occurrenceId))!.members.map((m) => m.name)).toContain("Owl 2");
     } finally {

@@ -8,7 +8,7 @@ import {
   guestChannel,
   personChannel,
 } from "@offshift/core";
-import { poolOf, type Db } from "../client.js";
+import { client, type Db, poolOf, type Tx, type TxClient } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import {
   AUTO_END_AFTER_MINUTES,
@@ -33,9 +33,8 @@ export {
   type LiveRoomTruth,
 } from "./command.js";
 
-type Tx = Prisma.TransactionClient;
-
-export async function loadRoomContext(db: Db, occurrenceId: string): Promise<RoomContext | null> {
+export async function loadRoomContext(handle: Db, occurrenceId: string): Promise<RoomContext | null> {
+  const db = client(handle);
   const occ = await db.dropInOccurrence.findUnique({
     where: { id: occurrenceId },
     select: {
@@ -70,7 +69,7 @@ export type RoomRunResult = RoomCommandResult;
  * and calls `roomCommand` itself; this is that path with the actor given).
  */
 export function runRoomCommand(
-  db: Db,
+  handle: Db,
   input: {
     context: RoomContext;
     actor: RoomActorIn;
@@ -79,6 +78,7 @@ export function runRoomCommand(
     maxMembers?: { count: number; message: string };
   },
 ): Promise<RoomRunResult> {
+  const db = client(handle);
   return roomCommand(db, {
     occurrenceId: input.context.occurrenceId,
     command: input.command,
@@ -88,7 +88,7 @@ export function runRoomCommand(
   });
 }
 
-async function saveEnded(tx: Tx, occurrenceId: string, state: LiveRoomState, version: number, by: string | null) {
+async function saveEnded(tx: TxClient, occurrenceId: string, state: LiveRoomState, version: number, by: string | null) {
   const ended: LiveRoomState = { ...state, phase: "ended", members: [], hands: [], locked: false };
   await tx.roomChatLine.deleteMany({ where: { occurrenceId } });
   await tx.roomPresence.deleteMany({ where: { occurrenceId } });
@@ -106,7 +106,8 @@ async function saveEnded(tx: Tx, occurrenceId: string, state: LiveRoomState, ver
  * session is cancelled while people are in its room. Returns whether a room
  * was open (so the realtime nodes need telling).
  */
-export async function endLiveRoomIn(tx: Tx, occurrenceId: string, byPersonId: string | null): Promise<boolean> {
+export async function endLiveRoomIn(txHandle: Tx, occurrenceId: string, byPersonId: string | null): Promise<boolean> {
+  const tx = client(txHandle);
   const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
     SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${occurrenceId}::uuid FOR NO KEY UPDATE`;
   const row = rows[0];
@@ -180,9 +181,10 @@ export async function dropVouchedPresence(
  * members whose rows went, for dropAbsentMember.
  */
 export async function reconcilePresenceRows(
-  db: Db,
+  handle: Db,
   input: { occurrenceId: string; present: string[]; absent: string[]; listedAt: Date; now: Date },
 ): Promise<string[]> {
+  const db = client(handle);
   return db.$transaction(async (tx) => {
     if (input.present.length > 0)
       await tx.roomPresence.updateMany({
@@ -202,7 +204,8 @@ export async function reconcilePresenceRows(
 }
 
 /** Presence rows of one kind (a socket id prefix), by room: what the audio server is asked about. */
-export async function presenceRowsLike(db: Db, prefix: string): Promise<Map<string, string[]>> {
+export async function presenceRowsLike(handle: Db, prefix: string): Promise<Map<string, string[]>> {
+  const db = client(handle);
   const rows = await db.roomPresence.findMany({
     where: { socketId: { startsWith: prefix } },
     select: { occurrenceId: true, socketId: true },
@@ -265,7 +268,8 @@ export async function dropAbsentMember(
  * reconnected elsewhere (fresh presence) or are gone. Returns the rooms that
  * changed so their new snapshots can be sent.
  */
-export async function reapStaleMembers(db: Db, now: Date, staleMs: number): Promise<string[]> {
+export async function reapStaleMembers(handle: Db, now: Date, staleMs: number): Promise<string[]> {
+  const db = client(handle);
   const cutoff = new Date(now.getTime() - staleMs);
   await db.roomPresence.deleteMany({ where: { heartbeatAt: { lt: cutoff } } });
   const rooms = await db.liveRoom.findMany({ select: { occurrenceId: true, state: true } });
@@ -363,7 +367,8 @@ export async function roomIdentity(db: Db, actor: RoomActor): Promise<RoomIdenti
 }
 
 /** Every presence row of this node is alive (one query per heartbeat, whatever the number of sockets). */
-export async function heartbeatRoomNode(db: Db, nodeId: string, now: Date): Promise<void> {
+export async function heartbeatRoomNode(handle: Db, nodeId: string, now: Date): Promise<void> {
+  const db = client(handle);
   await db.roomPresence.updateMany({ where: { nodeId }, data: { heartbeatAt: now } });
 }
 
@@ -371,7 +376,8 @@ export async function heartbeatRoomNode(db: Db, nodeId: string, now: Date): Prom
  * Rooms nobody ended close AUTO_END_AFTER_MINUTES after their scheduled end:
  * members out, side-chat deleted. Returns the rooms closed now.
  */
-export async function endOverdueRooms(db: Db, now: Date): Promise<string[]> {
+export async function endOverdueRooms(handle: Db, now: Date): Promise<string[]> {
+  const db = client(handle);
   const cutoff = new Date(now.getTime() - AUTO_END_AFTER_MINUTES * 60_000);
   const overdue = await db.liveRoom.findMany({
     where: { occurrence: { endsAt: { lt: cutoff } }, NOT: { state: { path: ["phase"], equals: "ended" } } },

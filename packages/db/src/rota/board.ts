@@ -9,13 +9,14 @@ import {
   type RotaLimits,
   type RotaVolunteer,
 } from "@offshift/core";
-import type { Db, DbOrTx } from "../client.js";
+import { client, type DbOrTx } from "../client.js";
 
 /** Where the coordinator's default limits live (AppMeta, JSON). */
 export const ROTA_DEFAULTS_KEY = "rota.defaults";
 
 /** The coordinator's defaults, or {} (core's DEFAULT_LIMITS apply). Bad stored JSON never breaks the rota. */
-export async function loadRotaDefaults(db: Pick<Db, "appMeta">): Promise<Partial<RotaLimits>> {
+export async function loadRotaDefaults(handle: DbOrTx): Promise<Partial<RotaLimits>> {
+  const db = client(handle);
   const row = await db.appMeta.findUnique({ where: { key: ROTA_DEFAULTS_KEY } });
   if (!row) return {};
   try {
@@ -54,9 +55,10 @@ export interface LoadedRotaBoard {
  * others' assignments still fill slots.
  */
 export async function loadRotaBoard(
-  db: DbOrTx,
+  handle: DbOrTx,
   input: { from: Date; to: Date; timeZone: string; volunteerIds?: string[] },
 ): Promise<LoadedRotaBoard> {
+  const db = client(handle);
   const [templates, people, defaults] = await Promise.all([
     db.rotaTemplate.findMany({ where: { active: true }, orderBy: { id: "asc" } }),
     db.person.findMany({

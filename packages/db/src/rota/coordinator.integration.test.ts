@@ -7,7 +7,7 @@ import {
   wallTimeAt,
   type Weekday,
 } from "@offshift/core";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { loadRotaDefaults } from "./board.js";
 import {
@@ -29,8 +29,8 @@ import {
   createApprovedVolunteer,
 } from "./moves.test-support.js";
 
-let db: Db;
-let other: Db;
+let db: TestPrisma;
+let other: TestPrisma;
 
 const LONDON = "Europe/London";
 const HOUR = 3_600_000;
@@ -491,7 +491,7 @@ describe("auto-fill", () => {
     const slotIds = [...new Set(pairs.map((p) => p.slotId))];
 
     // A sign-up as the volunteer side does it: lock the volunteer, then the slot, then check capacity.
-    const signUp = (client: Db, slotId: string, personId: string) =>
+    const signUp = (client: TestPrisma, slotId: string, personId: string) =>
       client.$transaction(async (tx) => {
         await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`rota:volunteer:${personId}`}))`;
         await tx.$queryRaw`SELECT id FROM "RotaSlot" WHERE id = ${slotId}::uuid FOR UPDATE`;

@@ -16,7 +16,7 @@ import {
   type RotaLimits,
   type RotaTemplateRequest,
 } from "@offshift/core";
-import type { Db, DbOrTx } from "../client.js";
+import { client, type ClientOrTx, type Db } from "../client.js";
 import { loadRotaBoard, ROTA_DEFAULTS_KEY } from "./board.js";
 import { loadEligibility } from "./eligibility.js";
 import { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./materialize.js";
@@ -56,7 +56,7 @@ interface TemplateData {
 
 /** The stored row for a request: the rule from the builder, or the cover series' own times. */
 async function templateData(
-  db: DbOrTx,
+  db: ClientOrTx,
   input: RotaTemplateRequest,
   timeZone: string,
   excludeTemplateId?: string,
@@ -126,10 +126,11 @@ export type CreateRotaTemplateResult =
 
 /** A new template, with its slots materialised for the rolling horizon. Bad input saves nothing. */
 export async function createRotaTemplate(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: { template: RotaTemplateRequest; timeZone: string; now: Date },
 ): Promise<CreateRotaTemplateResult> {
+  const db = client(handle);
   if (!can(actor, "rota.manage")) return forbidden();
   return db.$transaction(
     async (tx) => {
@@ -179,10 +180,11 @@ interface LockedSlot {
  * change, so a sign-up either lands before (and its slot is kept) or after.
  */
 export async function updateRotaTemplate(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: { templateId: string; template: RotaTemplateRequest; timeZone: string; now: Date },
 ): Promise<UpdateRotaTemplateResult> {
+  const db = client(handle);
   if (!can(actor, "rota.manage")) return forbidden();
   if (!isId(input.templateId)) return notFound();
   const { now } = input;
@@ -253,10 +255,11 @@ export type RetireRotaTemplateResult =
  * harmless.
  */
 export async function retireRotaTemplate(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: { templateId: string; now: Date },
 ): Promise<RetireRotaTemplateResult> {
+  const db = client(handle);
   if (!can(actor, "rota.manage")) return forbidden();
   if (!isId(input.templateId)) return notFound();
   return db.$transaction(async (tx) => {
@@ -304,7 +307,8 @@ export interface RotaTemplateRow {
 }
 
 /** Every template, active first, then by name. */
-export async function listRotaTemplates(db: Db, now: Date): Promise<RotaTemplateRow[]> {
+export async function listRotaTemplates(handle: Db, now: Date): Promise<RotaTemplateRow[]> {
+  const db = client(handle);
   const rows = await db.rotaTemplate.findMany({
     orderBy: [{ active: "desc" }, { name: "asc" }],
     include: { _count: { select: { slots: { where: { startsAt: { gt: now } } } } } },
@@ -332,22 +336,25 @@ export async function listRotaTemplates(db: Db, now: Date): Promise<RotaTemplate
   }));
 }
 
-export async function findRotaTemplate(db: Db, templateId: string, now: Date): Promise<RotaTemplateRow | null> {
+export async function findRotaTemplate(handle: Db, templateId: string, now: Date): Promise<RotaTemplateRow | null> {
+  const db = client(handle);
   if (!isId(templateId)) return null;
   return (await listRotaTemplates(db, now)).find((t) => t.id === templateId) ?? null;
 }
 
 /** Drop-in series a cover template can back. */
-export async function listCoverableSeries(db: Db): Promise<{ id: string; title: string }[]> {
+export async function listCoverableSeries(handle: Db): Promise<{ id: string; title: string }[]> {
+  const db = client(handle);
   return db.dropInSeries.findMany({ select: { id: true, title: true }, orderBy: { title: "asc" } });
 }
 
 /** Stores the coordinator's default limits (already validated with core's rotaLimits). */
 export async function saveRotaDefaults(
-  db: Db,
+  handle: Db,
   actor: Actor,
   limits: RotaLimits,
 ): Promise<{ ok: true; effects: Effect[] } | Refusal<"forbidden">> {
+  const db = client(handle);
   if (!can(actor, "rota.manage")) return forbidden();
   const value = JSON.stringify(limits);
   await db.appMeta.upsert({
@@ -406,7 +413,8 @@ export interface RotaWindow {
 }
 
 /** Slots in the window below their minimum, with everyone's main reason counted. */
-export async function listRotaGaps(db: Db, window: RotaWindow): Promise<GapRow[]> {
+export async function listRotaGaps(handle: Db, window: RotaWindow): Promise<GapRow[]> {
+  const db = client(handle);
   if (window.to <= window.from) return [];
   const loaded = await loadRotaBoard(db, window);
   return gapRows(listGaps(loaded.board, { candidates: loaded.withPattern }), loaded.slotIds);
@@ -423,7 +431,8 @@ export interface AutoFillPreview {
  * who have saved a work pattern are proposed (the engine cannot know when
  * the others work); only materialised slots are filled.
  */
-export async function previewAutoFill(db: Db, window: RotaWindow): Promise<AutoFillPreview> {
+export async function previewAutoFill(handle: Db, window: RotaWindow): Promise<AutoFillPreview> {
+  const db = client(handle);
   if (window.to <= window.from) return { proposals: [], gaps: [] };
   const loaded = await loadRotaBoard(db, window);
   const result = autoFill(loaded.board, { candidates: loaded.withPattern });
@@ -481,10 +490,11 @@ interface LockedTemplateSlot {
  * person no longer fits. Applying the same proposals twice adds nothing.
  */
 export async function applyAutoFill(
-  db: Db,
+  handle: Db,
   actor: Actor,
   input: { proposals: { slotId: string; personId: string }[]; timeZone: string; now: Date },
 ): Promise<({ ok: true; effects: Effect[] } & ApplyAutoFillResult) | Refusal<"forbidden">> {
+  const db = client(handle);
   if (!can(actor, "rota.manage")) return forbidden();
   const result: ApplyAutoFillResult = { applied: 0, justFilled: 0, noLongerFits: 0, slotIds: [] };
   const bySlot = new Map<string, string[]>();
@@ -555,7 +565,13 @@ export async function applyAutoFill(
  * (auto-fill places nobody whose working hours it cannot see), and breaking
  * no rule, by the same loader as a sign-up (eligibility.ts).
  */
-async function fits(tx: DbOrTx, personId: string, slotId: string, startsAt: Date, timeZone: string): Promise<boolean> {
+async function fits(
+  tx: ClientOrTx,
+  personId: string,
+  slotId: string,
+  startsAt: Date,
+  timeZone: string,
+): Promise<boolean> {
   const loaded = await loadEligibility(tx, { volunteerIds: [personId], slots: [{ startsAt }], timeZone });
   return loaded.hasWorkPattern(personId) && (loaded.verdict(personId, slotId)?.eligible ?? false);
 }

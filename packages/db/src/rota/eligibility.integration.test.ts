@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildWorkPattern, rotaReasons, SHIFT_PRESETS, type VolunteerPreferencesInput } from "@offshift/core";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { previewAutoFill } from "./coordinator.js";
 import { apply } from "./moves.test-support.js";
@@ -24,7 +24,7 @@ const MONDAY_MIDNIGHT = new Date("2026-10-18T23:00:00Z");
 /** Sunday 25 October 2026, 23:30 GMT: the last slot of that week, 7 days 30 minutes later. */
 const SUNDAY_LATE = new Date("2026-10-25T23:30:00Z");
 
-let db: Db;
+let db: TestPrisma;
 const database = useTestDatabase("rota_eligibility");
 
 async function template(name: string, day: string, time: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { checkEligibility, ELIGIBILITY_REACH_MS, type Eligibility } from "@offshift/core";
-import type { DbOrTx } from "../client.js";
+import { client, type DbOrTx } from "../client.js";
 import { loadRotaBoard } from "./board.js";
 
 /**
@@ -33,9 +33,10 @@ export interface SlotEligibility {
 }
 
 export async function loadEligibility(
-  db: DbOrTx,
+  handle: DbOrTx,
   input: { volunteerIds: string[]; slots: { startsAt: Date }[]; timeZone: string },
 ): Promise<SlotEligibility> {
+  const db = client(handle);
   if (input.slots.length === 0 || input.volunteerIds.length === 0)
     return { verdict: () => null, hasWorkPattern: () => false };
   const starts = input.slots.map((s) => s.startsAt.getTime());

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { firstName, isFeedToken, type CalendarRotaSlot, type CalendarSession } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 import { hashToken } from "../people/guests.js";
 
 const DAY_MS = 86_400_000;
@@ -12,7 +12,8 @@ export const FEED_AHEAD_DAYS = 56;
  * A new secret feed token for a volunteer; the old URL stops working at once.
  * Only its sha256 is stored, so the URL is shown to them once.
  */
-export async function createFeedToken(db: Db, input: { personId: string }): Promise<string> {
+export async function createFeedToken(handle: Db, input: { personId: string }): Promise<string> {
+  const db = client(handle);
   const token = randomBytes(32).toString("base64url");
   const feedTokenHash = hashToken(token);
   await db.$transaction(async (tx) => {
@@ -29,7 +30,8 @@ export async function createFeedToken(db: Db, input: { personId: string }): Prom
 }
 
 /** Turn the feed off: the URL answers 404 from now on. */
-export async function turnOffFeed(db: Db, input: { personId: string }): Promise<void> {
+export async function turnOffFeed(handle: Db, input: { personId: string }): Promise<void> {
+  const db = client(handle);
   await db.$transaction(async (tx) => {
     await tx.volunteerRota.updateMany({ where: { personId: input.personId }, data: { feedTokenHash: null } });
     await tx.auditEvent.create({
@@ -49,7 +51,11 @@ export interface VolunteerFeed {
  * facilitate (cancelled ones too, so calendars remove them). Null for an
  * unknown or revoked token, or an account that is suspended or erased.
  */
-export async function loadVolunteerFeed(db: Db, input: { token: string; now: Date }): Promise<VolunteerFeed | null> {
+export async function loadVolunteerFeed(
+  handle: Db,
+  input: { token: string; now: Date },
+): Promise<VolunteerFeed | null> {
+  const db = client(handle);
   if (!isFeedToken(input.token)) return null;
   const row = await db.volunteerRota.findUnique({
     where: { feedTokenHash: hashToken(input.token) },

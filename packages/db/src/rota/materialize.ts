@@ -1,15 +1,16 @@
 import { expandBetween } from "@offshift/core";
-import type { DbOrTx } from "../client.js";
+import { client, type DbOrTx } from "../client.js";
 
 export const ROTA_HORIZON_DAYS = 28;
 
 /** Materialises a rota template's slots in [from, from + horizon); idempotent. */
 export async function materializeRotaSlots(
-  db: DbOrTx,
+  handle: DbOrTx,
   templateId: string,
   from: Date,
   horizonDays = ROTA_HORIZON_DAYS,
 ): Promise<number> {
+  const db = client(handle);
   const template = await db.rotaTemplate.findUniqueOrThrow({ where: { id: templateId } });
   const to = new Date(from.getTime() + horizonDays * 86_400_000);
   const slots = expandBetween(
@@ -32,7 +33,8 @@ export async function materializeRotaSlots(
  * Keeps every active rota template's slots materialised `horizonDays` ahead
  * (realtime, hourly). Idempotent, so any number of nodes may run it.
  */
-export async function extendRotaHorizon(db: DbOrTx, now: Date, horizonDays = ROTA_HORIZON_DAYS): Promise<number> {
+export async function extendRotaHorizon(handle: DbOrTx, now: Date, horizonDays = ROTA_HORIZON_DAYS): Promise<number> {
+  const db = client(handle);
   const templates = await db.rotaTemplate.findMany({ where: { active: true }, select: { id: true } });
   let created = 0;
   for (const t of templates) created += await materializeRotaSlots(db, t.id, now, horizonDays);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Actor } from "@offshift/core";
 import type { Db } from "../client.js";
+import { testPrisma } from "../testing/prisma.js";
 import { applyAutoFill } from "./coordinator.js";
 import * as moves from "./signup.js";
 
@@ -33,7 +34,7 @@ export const takeOffer: As<typeof moves.takeRotaCoverOffer> = asVolunteer(moves.
 /** A new approved volunteer, "<name> Test", with a unique test email. */
 export async function createApprovedVolunteer(db: Db, name: string): Promise<{ id: string; email: string }> {
   const email = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@test.example`;
-  const { id } = await db.person.create({
+  const { id } = await testPrisma(db).person.create({
     data: { displayName: `${name} Test`, email, roles: ["VOLUNTEER"], status: "APPROVED" },
     select: { id: true },
   });

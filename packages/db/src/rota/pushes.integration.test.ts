@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { SHIFT_PRESETS, type Actor, type PushSubscriptionInput, type Weekday } from "@offshift/core";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { claimDropInPushes, savePushSubscription } from "../push/subscriptions.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { claimRotaPushes, type RotaPush } from "./pushes.js";
@@ -15,8 +15,8 @@ const MIN = 60_000;
 const at = (iso: string) => new Date(iso);
 
 const database = useTestDatabase("rotapushes");
-let db: Db;
-let other: Db;
+let db: TestPrisma;
+let other: TestPrisma;
 
 beforeAll(async () => {
   db = database.client();
@@ -62,7 +62,7 @@ async function slot(name: string, startsAt: Date, minutes = 120) {
   });
 }
 
-const claim = (now: Date, client: Db = db) => claimRotaPushes(client, now, { timeZone: TZ });
+const claim = (now: Date, client: TestPrisma = db) => claimRotaPushes(client, now, { timeZone: TZ });
 const forPerson = (pushes: RotaPush[], personId: string) => pushes.filter((p) => p.personId === personId);
 
 describe("rota pushes and quiet hours", () => {

@@ -1,5 +1,5 @@
 import { nightLabel, type PushMessage } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 import type { PushTarget } from "../push/subscriptions.js";
 import { loadEligibility } from "./eligibility.js";
 import { quietNow } from "./quiet.js";
@@ -54,7 +54,8 @@ const when = (startsAt: Date, now: Date, timeZone: string) => {
  * `rota-reminder:<slotId>:<personId>:24h|1h` and `rota-cover:<offerId>:<personId>`;
  * they are forgotten once the slot has started (or the cover request closed).
  */
-export async function claimRotaPushes(db: Db, now: Date, options: { timeZone: string }): Promise<RotaPush[]> {
+export async function claimRotaPushes(handle: Db, now: Date, options: { timeZone: string }): Promise<RotaPush[]> {
+  const db = client(handle);
   await db.$executeRaw`
     DELETE FROM "PushSent" ps
     WHERE (ps."dedupeKey" LIKE 'rota-reminder:%'

@@ -6,17 +6,18 @@ import {
   workPatternRules,
   type QuietHoursInput,
 } from "@offshift/core";
-import type { DbOrTx } from "../client.js";
+import { client, type DbOrTx } from "../client.js";
 
 /**
  * Each volunteer's quiet hours, from their saved work pattern and the rest
  * they stated (core rota/quiet.ts). Someone with no usable pattern has none.
  */
 export async function loadQuietHours(
-  db: DbOrTx,
+  handle: DbOrTx,
   personIds: readonly string[],
   timeZone: string,
 ): Promise<Map<string, QuietHoursInput>> {
+  const db = client(handle);
   const out = new Map<string, QuietHoursInput>();
   if (personIds.length === 0) return out;
   const rows = await db.volunteerRota.findMany({
@@ -46,11 +47,12 @@ export async function loadQuietHours(
  * reminder became the 1-hour one) is never sent.
  */
 export async function quietNow(
-  db: DbOrTx,
+  handle: DbOrTx,
   personIds: readonly string[],
   now: Date,
   timeZone: string,
 ): Promise<Set<string>> {
+  const db = client(handle);
   const hours = await loadQuietHours(db, personIds, timeZone);
   const quiet = new Set<string>();
   for (const [personId, input] of hours) if (isQuietAt(input, now)) quiet.add(personId);
@@ -59,9 +61,10 @@ export async function quietNow(
 
 /** For the volunteer's rota page: the quiet hours they are in now, or the next ones this week. */
 export async function myQuietHours(
-  db: DbOrTx,
+  handle: DbOrTx,
   input: { personId: string; now: Date; timeZone: string },
 ): Promise<{ now: boolean; start: Date; end: Date; shift: string } | null> {
+  const db = client(handle);
   const hours = (await loadQuietHours(db, [input.personId], input.timeZone)).get(input.personId);
   return hours ? currentOrNextQuietHours(hours, input.now) : null;
 }

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { erasePerson } from "../people/account.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { enqueueRotaSlotReminders } from "./reminders.js";
 
-let db: Db;
-let other: Db;
+let db: TestPrisma;
+let other: TestPrisma;
 
 const OPTS = { timeZone: "Europe/London", origin: "https://offshift.example/" };
 const MIN = 60_000;

@@ -1,5 +1,5 @@
 import { nightLabel } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { quietNow } from "./quiet.js";
 
@@ -58,10 +58,11 @@ export function rotaSlotReminderMail(
  * starts. Returns how many were newly queued.
  */
 export async function enqueueRotaSlotReminders(
-  db: Db,
+  handle: Db,
   now: Date,
   options: { timeZone: string; origin: string },
 ): Promise<number> {
+  const db = client(handle);
   const at = now.toISOString();
   const due = await db.$queryRaw<DueSlotReminder[]>`
     SELECT s."id" AS "slotId", p."id" AS "personId", p."email", t."name", s."startsAt", s."endsAt"

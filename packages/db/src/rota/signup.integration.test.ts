@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SHIFT_PRESETS, buildWorkPattern, type Actor, type Weekday } from "@offshift/core";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { materializeRotaSlots } from "./materialize.js";
 import { drop, offerCover, signUp, takeOffer, withdrawOffer } from "./moves.test-support.js";
@@ -15,7 +15,7 @@ const tuesdayLate = new Date("2026-12-01T21:30:00Z"); // inside the 48 h notice
 const thursdayLate = new Date("2026-12-03T21:30:00Z"); // outside it
 const fridayLate = new Date("2026-12-04T21:30:00Z");
 
-let db: Db;
+let db: TestPrisma;
 let lateTemplateId: string;
 
 const database = useTestDatabase("rota_signup", { maxConnections: 12 });

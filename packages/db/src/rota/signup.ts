@@ -11,7 +11,7 @@ import {
   type Refusal,
   type RotaChanged,
 } from "@offshift/core";
-import type { Db, DbOrTx } from "../client.js";
+import { client, type ClientOrTx, type Db } from "../client.js";
 import { loadEligibility } from "./eligibility.js";
 
 /**
@@ -64,7 +64,7 @@ const NOT_ON_SLOT = "You're not on that slot.";
 const STARTED = "That slot has already started.";
 
 /** One volunteer's rota moves happen one at a time (their weekly limits depend on all of them). */
-async function lockVolunteer(tx: DbOrTx, personId: string): Promise<void> {
+async function lockVolunteer(tx: ClientOrTx, personId: string): Promise<void> {
   await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`rota:volunteer:${personId}`}))`;
 }
 
@@ -74,7 +74,7 @@ async function lockVolunteer(tx: DbOrTx, personId: string): Promise<void> {
  * work pattern may still sign themselves up (unlike auto-fill).
  */
 async function eligibilityFor(
-  tx: DbOrTx,
+  tx: ClientOrTx,
   personId: string,
   slot: { id: string; startsAt: Date },
   timeZone: string,
@@ -100,10 +100,11 @@ const notEligible = (reasons: Reason[]): NotEligible => ({
  * it nothing is saved and they are asked (`confirm_notice`).
  */
 export async function signUpForRotaSlot(
-  db: Db,
+  handle: Db,
   actor: Actor,
   request: { slotId: string; now: Date; timeZone: string; understood?: boolean },
 ): Promise<SignUpForRotaSlotResult> {
+  const db = client(handle);
   const who = volunteer(actor);
   if ("ok" in who) return who;
   const input = { ...request, personId: who.personId };
@@ -147,10 +148,11 @@ export async function signUpForRotaSlot(
 
 /** Leave a slot, with at least ROTA_DROP_NOTICE_HOURS to go; inside that, ask for cover instead. */
 export async function dropRotaSlot(
-  db: Db,
+  handle: Db,
   actor: Actor,
   request: { slotId: string; now: Date },
 ): Promise<DropRotaSlotResult> {
+  const db = client(handle);
   const who = volunteer(actor);
   if ("ok" in who) return who;
   const input = { ...request, personId: who.personId };
@@ -185,10 +187,11 @@ export async function dropRotaSlot(
 
 /** Ask for someone to cover a slot you hold; it stays yours until someone takes it. */
 export async function offerRotaCover(
-  db: Db,
+  handle: Db,
   actor: Actor,
   request: { slotId: string; now: Date },
 ): Promise<OfferRotaCoverResult> {
+  const db = client(handle);
   const who = volunteer(actor);
   if ("ok" in who) return who;
   const input = { ...request, personId: who.personId };
@@ -224,10 +227,11 @@ export async function offerRotaCover(
 
 /** Take back your own open cover request. */
 export async function withdrawRotaCoverOffer(
-  db: Db,
+  handle: Db,
   actor: Actor,
   request: { offerId: string; now: Date },
 ): Promise<WithdrawRotaCoverOfferResult> {
+  const db = client(handle);
   const who = volunteer(actor);
   if ("ok" in who) return who;
   const input = { ...request, personId: who.personId };
@@ -265,10 +269,11 @@ class OfferGone extends Error {}
  * and the slot moves from one to the other in the same transaction.
  */
 export async function takeRotaCoverOffer(
-  db: Db,
+  handle: Db,
   actor: Actor,
   request: { offerId: string; now: Date; timeZone: string },
 ): Promise<TakeRotaCoverOfferResult> {
+  const db = client(handle);
   const who = volunteer(actor);
   if ("ok" in who) return who;
   const input = { ...request, personId: who.personId };

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { SHIFT_PRESETS, workPatternSchema, type WorkPatternBuilder } from "@offshift/core";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { createFeedToken, loadVolunteerFeed, turnOffFeed } from "./feed.js";
 import { materializeRotaSlots } from "./materialize.js";
@@ -9,7 +9,7 @@ import { loadVolunteerRotaSettings, savePreferences, saveWorkPattern } from "./v
 
 const LONDON = "Europe/London";
 const now = new Date("2026-12-01T12:00:00Z");
-let db: Db;
+let db: TestPrisma;
 let personId: string;
 
 const database = useTestDatabase("rota_volunteer");

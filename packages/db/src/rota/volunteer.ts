@@ -16,14 +16,14 @@ import {
   type VolunteerPreferences,
   type WorkPatternBuilder,
 } from "@offshift/core";
-import type { Db, DbOrTx } from "../client.js";
+import { client, type ClientOrTx, type Db } from "../client.js";
 import { loadRotaBoard, loadRotaDefaults } from "./board.js";
 import { ROTA_HORIZON_DAYS } from "./materialize.js";
 
 const DAY_MS = 86_400_000;
 
 /** Same lock as sign-ups: a pattern change never interleaves with a sign-up's eligibility check. */
-async function lockVolunteer(tx: DbOrTx, personId: string): Promise<void> {
+async function lockVolunteer(tx: ClientOrTx, personId: string): Promise<void> {
   await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`rota:volunteer:${personId}`}))`;
 }
 
@@ -38,7 +38,8 @@ export interface VolunteerRotaSettings {
 }
 
 /** What the work-pattern and preferences forms start from. */
-export async function loadVolunteerRotaSettings(db: Db, personId: string): Promise<VolunteerRotaSettings> {
+export async function loadVolunteerRotaSettings(handle: Db, personId: string): Promise<VolunteerRotaSettings> {
+  const db = client(handle);
   const [row, defaults] = await Promise.all([
     db.volunteerRota.findUnique({ where: { personId } }),
     loadRotaDefaults(db),
@@ -71,9 +72,10 @@ export type SaveWorkPatternResult =
  * checks the cross-references again, and nothing is saved if it objects.
  */
 export async function saveWorkPattern(
-  db: Db,
+  handle: Db,
   input: { personId: string; shifts: ShiftTemplate[]; builder: WorkPatternBuilder },
 ): Promise<SaveWorkPatternResult> {
+  const db = client(handle);
   let pattern;
   try {
     pattern = buildWorkPattern(input.builder, input.shifts);
@@ -96,9 +98,10 @@ export async function saveWorkPattern(
 
 /** Store a volunteer's preferences and limits (already parsed with core's schema). */
 export async function savePreferences(
-  db: Db,
+  handle: Db,
   input: { personId: string; preferences: VolunteerPreferences },
 ): Promise<void> {
+  const db = client(handle);
   const preferences = volunteerPreferences.parse(input.preferences) as unknown as object;
   await db.$transaction(async (tx) => {
     await lockVolunteer(tx, input.personId);
@@ -164,9 +167,10 @@ export interface VolunteerRotaView {
  * they are eligible to take.
  */
 export async function volunteerRotaView(
-  db: Db,
+  handle: Db,
   input: { personId: string; now: Date; timeZone: string; days: number },
 ): Promise<VolunteerRotaView> {
+  const db = client(handle);
   const to = new Date(input.now.getTime() + input.days * DAY_MS);
   const horizon = new Date(input.now.getTime() + Math.max(input.days, ROTA_HORIZON_DAYS + 7) * DAY_MS);
   const [loaded, slots, mine, offers, row] = await Promise.all([

@@ -1,5 +1,5 @@
 import { firstName } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 
 export interface RotaWeekSlot {
   id: string;
@@ -20,7 +20,8 @@ export interface RotaWeekSlot {
  * Materialised slots starting in [from, to), by start then name: active
  * templates' slots, and retired templates' slots that someone is still on.
  */
-export async function listRotaWeek(db: Db, window: { from: Date; to: Date }): Promise<RotaWeekSlot[]> {
+export async function listRotaWeek(handle: Db, window: { from: Date; to: Date }): Promise<RotaWeekSlot[]> {
+  const db = client(handle);
   const slots = await db.rotaSlot.findMany({
     where: {
       startsAt: { gte: window.from, lt: window.to },

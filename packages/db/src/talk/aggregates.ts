@@ -1,11 +1,12 @@
 import { summariseTalk, type TalkAggregates } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 
 /** The 1:1 line in anonymous numbers for a period (requests made in [from, to)), in the organisation's zone. */
 export async function talkAggregates(
-  db: Db,
+  handle: Db,
   input: { from: Date; to: Date; timeZone: string },
 ): Promise<TalkAggregates> {
+  const db = client(handle);
   const facts = await db.talkRequest.findMany({
     where: { createdAt: { gte: input.from, lt: input.to } },
     select: { createdAt: true, matchedAt: true, status: true },

@@ -7,7 +7,7 @@ import {
   type CallView,
   type Identity,
 } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Client, type Db } from "../client.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { refuse, type TalkResult } from "./requests.js";
 import { workerOf } from "./identity.js";
@@ -21,9 +21,10 @@ const partiesOf = (call: { workerPersonId: string | null; workerGuestId: string 
 
 /** Which side of this call an identity is on, or null if it is not theirs. */
 export async function callSide(
-  db: Db,
+  handle: Db,
   input: { callId: string; identity: Identity | null },
 ): Promise<{ side: Side; status: "ACTIVE" | "ENDED" } | null> {
+  const db = client(handle);
   const call = await db.talkCall.findUnique({
     where: { id: input.callId },
     select: { workerPersonId: true, workerGuestId: true, volunteerId: true, status: true },
@@ -40,9 +41,10 @@ export async function callSide(
  * and whether it is still on: what its audio room may hold.
  */
 export async function callParties(
-  db: Db,
+  handle: Db,
   callId: string,
 ): Promise<{ status: "active" | "ended"; parties: { worker: Identity | null; volunteer: Identity } } | null> {
+  const db = client(handle);
   const call = await db.talkCall.findUnique({
     where: { id: callId },
     select: { workerPersonId: true, workerGuestId: true, volunteerId: true, status: true },
@@ -52,7 +54,8 @@ export async function callParties(
 }
 
 /** The call as both sides see it: first name of the volunteer, the worker's nickname, who is here. */
-export async function loadCallView(db: Db, callId: string, now: Date): Promise<Omit<CallView, "me"> | null> {
+export async function loadCallView(handle: Db, callId: string, now: Date): Promise<Omit<CallView, "me"> | null> {
+  const db = client(handle);
   const call = await db.talkCall.findUnique({
     where: { id: callId },
     select: {
@@ -81,7 +84,7 @@ export async function loadCallView(db: Db, callId: string, now: Date): Promise<O
   };
 }
 
-async function workerName(db: Db, worker: Identity | null): Promise<string> {
+async function workerName(db: Client, worker: Identity | null): Promise<string> {
   if (worker?.kind === "guest") {
     const g = await db.guest.findUnique({ where: { id: worker.id }, select: { nickname: true } });
     return g?.nickname ?? "Worker";
@@ -95,9 +98,10 @@ async function workerName(db: Db, worker: Identity | null): Promise<string> {
 
 /** This socket is in the call (on join, and refreshed by the node heartbeat). */
 export async function touchCallPresence(
-  db: Db,
+  handle: Db,
   input: { socketId: string; callId: string; side: Side; nodeId: string; now: Date },
 ): Promise<void> {
+  const db = client(handle);
   await db.talkPresence.upsert({
     where: { socketId_kind: { socketId: input.socketId, kind: "call" } },
     create: {
@@ -114,9 +118,10 @@ export async function touchCallPresence(
 
 /** Either side ends the call (once: a second end changes nothing). */
 export async function endCall(
-  db: Db,
+  handle: Db,
   input: { callId: string; side: Side; now: Date },
 ): Promise<TalkResult<{ volunteerId: string }>> {
+  const db = client(handle);
   return db.$transaction(async (tx) => {
     const ended = await tx.talkCall.updateManyAndReturn({
       where: { id: input.callId, status: "ACTIVE" },
@@ -132,9 +137,10 @@ export async function endCall(
 
 /** What the volunteer's after-call form needs. */
 export async function loadCallForVolunteer(
-  db: Db,
+  handle: Db,
   input: { callId: string; personId: string },
 ): Promise<{ status: "ACTIVE" | "ENDED"; outcome: string | null; debriefRequested: boolean; flagged: boolean } | null> {
+  const db = client(handle);
   const call = await db.talkCall.findUnique({
     where: { id: input.callId },
     select: { volunteerId: true, status: true, outcome: true, debriefRequestedAt: true },
@@ -151,9 +157,10 @@ export async function loadCallForVolunteer(
  * the outbox. Nothing free-text about the worker is accepted or stored.
  */
 export async function recordCallOutcome(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; callId: string; after: CallAfterInput; now: Date; origin: string },
 ): Promise<TalkResult<{ flagged: boolean; debriefQueued: number }>> {
+  const db = client(handle);
   const call = await db.talkCall.findUnique({
     where: { id: input.callId },
     select: { volunteerId: true, status: true, outcome: true },
@@ -239,7 +246,8 @@ export async function recordCallOutcome(
 }
 
 /** Calls whose volunteer asked for a debrief, for the coordinator page (no worker details). */
-export async function listDebriefRequests(db: Db, since: Date) {
+export async function listDebriefRequests(handle: Db, since: Date) {
+  const db = client(handle);
   const rows = await db.talkCall.findMany({
     where: { debriefRequestedAt: { gte: since } },
     orderBy: { debriefRequestedAt: "desc" },

@@ -1,6 +1,7 @@
 import { PRESENCE_STALE_MS, WORKER_GRACE_MS } from "@offshift/core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb, type Db } from "../client.js";
+import { createDb } from "../client.js";
+import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { namedGuests } from "../testing/guests.js";
 import { talkAggregates } from "./aggregates.js";
@@ -12,8 +13,8 @@ import { cancelTalk, requestTalk, talkStatus } from "./requests.js";
 // Issue 13 item 4: requests from workers who closed their page are never offered, not counted ahead of
 // anyone, and closed as LEFT after the grace; a worker who comes back inside it keeps their place.
 
-let db: Db;
-let nodeB: Db;
+let db: TestPrisma;
+let nodeB: TestPrisma;
 let drop: () => Promise<void>;
 const t0 = new Date("2026-11-24T23:00:00Z");
 const at = (ms: number) => new Date(t0.getTime() + ms);
@@ -22,9 +23,9 @@ const { guest, nameOf } = namedGuests(() => db);
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "talk_left");
   drop = t.drop;
-  db = createDb(t.url);
+  db = testPrisma(createDb(t.url));
   // A second realtime node's own connection pool.
-  nodeB = createDb(t.url);
+  nodeB = testPrisma(createDb(t.url));
 });
 afterAll(async () => {
   await db.$disconnect();

@@ -8,13 +8,11 @@ import {
   type TalkOfferView,
   type VolunteerForMatching,
 } from "@offshift/core";
-import type { Db } from "../client.js";
+import { type Client, client, type Db, type Tx, type TxClient } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { isUniqueViolation, refuse, type TalkResult } from "./requests.js";
 import { volunteerReachable, workerHere } from "./presence.js";
 import { asWorker, identitySql, requesterIs, requesterOf, sameRequester } from "./identity.js";
-
-type Tx = Prisma.TransactionClient;
 
 /** An offer that stopped standing, for notifying its volunteer and requester. */
 export interface ClosedOffer {
@@ -42,7 +40,7 @@ const ROUND = 50;
  * same order as accepting, so they serialise rather than deadlock.
  */
 async function closeOffers(
-  tx: Tx,
+  tx: TxClient,
   where: Prisma.Sql,
   reason: Exclude<ClosedOffer["reason"], "expired">,
   now: Date,
@@ -75,17 +73,20 @@ async function closeOffers(
 }
 
 /** Withdraws a volunteer's pending offer (they went off call or closed their last on-call page). */
-export async function withdrawOffersOf(db: Db, personId: string, now: Date): Promise<ClosedOffer[]> {
+export async function withdrawOffersOf(handle: Db, personId: string, now: Date): Promise<ClosedOffer[]> {
+  const db = client(handle);
   return db.$transaction((tx) => withdrawOffersOfIn(tx, personId, now));
 }
 
 /** The same inside the caller's transaction (a volunteer's account being erased). */
-export function withdrawOffersOfIn(tx: Tx, personId: string, now: Date): Promise<ClosedOffer[]> {
+export function withdrawOffersOfIn(txHandle: Tx, personId: string, now: Date): Promise<ClosedOffer[]> {
+  const tx = client(txHandle);
   return closeOffers(tx, Prisma.sql`o."volunteerId" = ${personId}::uuid`, "withdrawn", now);
 }
 
 /** Withdraws the pending offer of a worker's request: their last waiting page went away (it may come back). */
-export async function withdrawOffersForWorker(db: Db, requester: Identity, now: Date): Promise<ClosedOffer[]> {
+export async function withdrawOffersForWorker(handle: Db, requester: Identity, now: Date): Promise<ClosedOffer[]> {
+  const db = client(handle);
   return db.$transaction((tx) =>
     closeOffers(
       tx,
@@ -123,10 +124,11 @@ export interface DispatchResult {
  *    volunteer) are the backstop.
  */
 export async function dispatchOffers(
-  db: Db,
+  handle: Db,
   now: Date,
   options: { abandonAfterMs?: number } = {},
 ): Promise<DispatchResult> {
+  const db = client(handle);
   const stale = new Date(now.getTime() - PRESENCE_STALE_MS);
   const graceCut = new Date(now.getTime() - WORKER_GRACE_MS);
   const result: DispatchResult = { closed: [], offered: [], abandoned: [], offCall: [], left: [] };
@@ -276,9 +278,10 @@ export async function dispatchOffers(
  * updates no rows and gets a clear refusal; nothing changes.
  */
 export async function acceptOffer(
-  db: Db,
+  handle: Db,
   input: { offerId: string; volunteerId: string; now: Date },
 ): Promise<TalkResult<{ callId: string; requester: Identity }>> {
+  const db = client(handle);
   const offer = await db.talkOffer.findUnique({
     where: { id: input.offerId },
     select: { volunteerId: true, status: true, expiresAt: true, requestId: true },
@@ -351,9 +354,10 @@ function offerProblem(
 
 /** The volunteer says no: the request waits again and goes to the next volunteer. */
 export async function declineOffer(
-  db: Db,
+  handle: Db,
   input: { offerId: string; volunteerId: string; now: Date },
 ): Promise<TalkResult<{ closed: ClosedOffer[] }>> {
+  const db = client(handle);
   const offer = await db.talkOffer.findUnique({
     where: { id: input.offerId },
     select: { volunteerId: true, status: true, expiresAt: true },
@@ -376,7 +380,7 @@ export async function declineOffer(
  * Calls nobody has been in for `afterMs` (both pages closed, phones gone)
  * are ended, so a volunteer is never stuck "in a call" that is over.
  */
-async function endAbandonedCalls(db: Db, now: Date, afterMs: number): Promise<string[]> {
+async function endAbandonedCalls(db: Client, now: Date, afterMs: number): Promise<string[]> {
   const cutoff = new Date(now.getTime() - afterMs);
   const stale = new Date(now.getTime() - PRESENCE_STALE_MS);
   const rows = await db.$queryRaw<{ id: string; volunteerId: string }[]>`

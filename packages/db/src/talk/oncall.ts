@@ -1,5 +1,5 @@
 import { AD_HOC_ON_CALL_MS, canConfirmSlot, type OnCallStatus, type TalkOfferView } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 import { refuse, type TalkResult } from "./requests.js";
 import { withdrawOffersForWorker, withdrawOffersOf, type ClosedOffer } from "./matching.js";
 import { volunteerReachable, workerHere } from "./presence.js";
@@ -8,9 +8,10 @@ import { asRequester, identitySql, requesterIs, requesterOf, sameRequester } fro
 
 /** Talk-line rota slots this volunteer is on that can be confirmed now (from 10 minutes before to the end). */
 export async function talkLineSlotsNow(
-  db: Db,
+  handle: Db,
   input: { personId: string; now: Date },
 ): Promise<{ slotId: string; name: string; startsAt: Date; endsAt: Date }[]> {
+  const db = client(handle);
   const rows = await db.rotaAssignment.findMany({
     where: {
       personId: input.personId,
@@ -36,9 +37,10 @@ export async function talkLineSlotsNow(
  * ad hoc (for AD_HOC_ON_CALL_MS, or until they stop). The caller has checked `oncall.start`.
  */
 export async function startOnCall(
-  db: Db,
+  handle: Db,
   input: { personId: string; slotId?: string | undefined; now: Date },
 ): Promise<TalkResult<{ until: Date | null }>> {
+  const db = client(handle);
   let until: Date | null = null;
   if (input.slotId) {
     const assignment = await db.rotaAssignment.findUnique({
@@ -61,16 +63,18 @@ export async function startOnCall(
 }
 
 /** Off call: no more offers; one pending now is withdrawn and goes to someone else. */
-export async function stopOnCall(db: Db, input: { personId: string; now: Date }): Promise<ClosedOffer[]> {
+export async function stopOnCall(handle: Db, input: { personId: string; now: Date }): Promise<ClosedOffer[]> {
+  const db = client(handle);
   await db.onCall.deleteMany({ where: { personId: input.personId } });
   return withdrawOffersOf(db, input.personId, input.now);
 }
 
 /** This socket is an open on-call page of `personId` (on join, and refreshed by the node heartbeat). */
 export async function touchOnCallPresence(
-  db: Db,
+  handle: Db,
   input: { socketId: string; personId: string; nodeId: string; now: Date },
 ): Promise<void> {
+  const db = client(handle);
   await db.talkPresence.upsert({
     where: { socketId_kind: { socketId: input.socketId, kind: "oncall" } },
     create: {
@@ -93,9 +97,10 @@ export async function touchOnCallPresence(
  * after now. Returns what closed.
  */
 export async function dropTalkPresence(
-  db: Db,
+  handle: Db,
   input: { socketId: string; now: Date },
 ): Promise<{ closed: ClosedOffer[]; callIds: string[] }> {
+  const db = client(handle);
   const rows = await db.talkPresence.findMany({ where: { socketId: input.socketId } });
   const waiting = rows.flatMap((r) => (r.kind === "waiting" ? (requesterOf(r) ?? []) : []));
   // The grace is stamped before the row goes, so a matcher running in between never sees the worker long gone.
@@ -124,7 +129,8 @@ export async function dropTalkPresence(
 }
 
 /** Every talk presence row of this node is alive (one query per heartbeat). */
-export async function heartbeatTalkNode(db: Db, nodeId: string, now: Date): Promise<void> {
+export async function heartbeatTalkNode(handle: Db, nodeId: string, now: Date): Promise<void> {
+  const db = client(handle);
   await db.talkPresence.updateMany({ where: { nodeId }, data: { heartbeatAt: now } });
 }
 
@@ -146,7 +152,8 @@ function offerView(
   };
 }
 
-export async function loadOfferView(db: Db, offerId: string, now: Date): Promise<TalkOfferView | null> {
+export async function loadOfferView(handle: Db, offerId: string, now: Date): Promise<TalkOfferView | null> {
+  const db = client(handle);
   const o = await db.talkOffer.findUnique({
     where: { id: offerId },
     select: {
@@ -159,7 +166,8 @@ export async function loadOfferView(db: Db, offerId: string, now: Date): Promise
 }
 
 /** What an on-call volunteer's page shows: on call until when, a pending offer, their call, how many wait. */
-export async function onCallStatus(db: Db, input: { personId: string; now: Date }): Promise<OnCallStatus> {
+export async function onCallStatus(handle: Db, input: { personId: string; now: Date }): Promise<OnCallStatus> {
+  const db = client(handle);
   const [row, offer, call, waiting] = await Promise.all([
     db.onCall.findUnique({ where: { personId: input.personId } }),
     db.talkOffer.findFirst({

@@ -1,5 +1,5 @@
 import { PRESENCE_STALE_MS, type Identity } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type DbOrTx } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { asRequester } from "./identity.js";
 
@@ -22,9 +22,10 @@ export const workerHere = (isTheirs: Prisma.Sql, now: Date) => Prisma.sql`EXISTS
  * heartbeat like the other talk presence rows.
  */
 export async function touchWaitingPresence(
-  db: Db | Prisma.TransactionClient,
+  handle: DbOrTx,
   input: { socketId: string; requester: Identity; nodeId: string; now: Date },
 ): Promise<void> {
+  const db = client(handle);
   const who = asRequester(input.requester);
   await db.talkPresence.upsert({
     where: { socketId_kind: { socketId: input.socketId, kind: "waiting" } },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AD_HOC_ON_CALL_MS, OFFER_TIMEOUT_MS } from "@offshift/core";
-import { createDb, type Db } from "../client.js";
+import { createDb } from "../client.js";
+import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { namedGuests } from "../testing/guests.js";
 import { acceptOffer, dispatchOffers } from "./matching.js";
@@ -10,7 +11,7 @@ import { savePushSubscription } from "../push/subscriptions.js";
 
 // Being on call without an open page: a volunteer whose device takes offers by push
 // is asked like one with the page open, and an offer nobody answers still passes on.
-let db: Db;
+let db: TestPrisma;
 let drop: () => Promise<void>;
 const t0 = new Date("2026-11-24T23:00:00Z");
 const at = (ms: number) => new Date(t0.getTime() + ms);
@@ -19,7 +20,7 @@ const { guest } = namedGuests(() => db);
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "talkpush");
   drop = t.drop;
-  db = createDb(t.url);
+  db = testPrisma(createDb(t.url));
 });
 afterAll(async () => {
   await db.$disconnect();

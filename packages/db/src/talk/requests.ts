@@ -13,7 +13,7 @@ import {
   type Identity,
   sameIdentity,
 } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { touchWaitingPresence, volunteerReachable, workerHere } from "./presence.js";
 import { asRequester, asWorker, sameRequester, requesterOf } from "./identity.js";
@@ -37,7 +37,7 @@ export const isUniqueViolation = (err: unknown) =>
  * closed as LEFT once they have all been gone for WORKER_GRACE_MS.
  */
 export async function requestTalk(
-  db: Db,
+  handle: Db,
   input: {
     requester: Identity;
     preferences: TalkPreferences;
@@ -47,6 +47,7 @@ export async function requestTalk(
     fromOccurrenceId?: string | null;
   },
 ): Promise<TalkResult<{ requestId: string }>> {
+  const db = client(handle);
   const inCall = await db.talkCall.findFirst({
     where: { ...asWorker(input.requester), status: "ACTIVE" },
     select: { id: true },
@@ -81,9 +82,10 @@ export async function requestTalk(
  * as a waiting page (`talk:sync`); until then the grace counts from now.
  */
 export async function stepAside(
-  db: Db,
+  handle: Db,
   input: { requester: Identity; occurrenceId: string; byPersonId: string | null; now: Date },
 ): Promise<TalkResult<{ requestId: string }>> {
+  const db = client(handle);
   await db.auditEvent.create({
     data: {
       at: input.now,
@@ -120,9 +122,10 @@ export async function stepAside(
  * made while this ran.
  */
 export async function cancelTalk(
-  db: Db,
+  handle: Db,
   input: { requestId: string; requester: Identity; now: Date },
 ): Promise<TalkResult<{ withdrawn: { offerId: string; volunteerId: string }[] }>> {
+  const db = client(handle);
   const request = await db.talkRequest.findUnique({
     where: { id: input.requestId },
     select: { requesterPersonId: true, requesterGuestId: true, status: true },
@@ -157,7 +160,8 @@ export interface TalkCounts {
 }
 
 /** Who is on call and reachable right now: counts only. */
-export async function talkAvailability(db: Db, now: Date): Promise<TalkCounts> {
+export async function talkAvailability(handle: Db, now: Date): Promise<TalkCounts> {
+  const db = client(handle);
   const rows = await db.$queryRaw<{ onCall: bigint; free: bigint }[]>`
     SELECT count(*) AS "onCall",
       count(*) FILTER (WHERE
@@ -178,7 +182,8 @@ const RECENT_CALLS = 30;
  * The line's recent answers: how long each answered offer took to be accepted, and
  * how long each finished call lasted (the newest 30 calls of the last 24 hours).
  */
-export async function recentAnswers(db: Db, now: Date): Promise<RecentAnswers> {
+export async function recentAnswers(handle: Db, now: Date): Promise<RecentAnswers> {
+  const db = client(handle);
   const rows = await db.$queryRaw<{ answerMs: number; callMs: number | null }[]>`
     SELECT (EXTRACT(EPOCH FROM (c."startedAt" - o."createdAt")) * 1000)::float8 AS "answerMs",
            (EXTRACT(EPOCH FROM (c."endedAt" - c."startedAt")) * 1000)::float8 AS "callMs"
@@ -200,7 +205,8 @@ const LAPSED_SHOWN_MS = 12 * 60 * 60_000;
  * What the worker sees: their place in the queue, a rough wait, whether the search widened, or their call.
  * An anonymous visitor (no identity) has neither: they see who is on call.
  */
-export async function talkStatus(db: Db, input: { requester: Identity | null; now: Date }): Promise<TalkStatus> {
+export async function talkStatus(handle: Db, input: { requester: Identity | null; now: Date }): Promise<TalkStatus> {
+  const db = client(handle);
   const who = input.requester;
   const call =
     who && (await db.talkCall.findFirst({ where: { ...asWorker(who), status: "ACTIVE" }, select: { id: true } }));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb, type Db } from "../client.js";
+import { createDb } from "../client.js";
+import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { namedGuests } from "../testing/guests.js";
 import { recordCallOutcome, endCall } from "./call.js";
@@ -8,8 +9,8 @@ import { heartbeatTalkNode, startOnCall, touchOnCallPresence } from "./oncall.js
 import { cancelTalk, requestTalk } from "./requests.js";
 import { talkAggregates } from "./aggregates.js";
 
-let db: Db;
-let other: Db;
+let db: TestPrisma;
+let other: TestPrisma;
 let drop: () => Promise<void>;
 const now = new Date("2026-11-24T23:00:00Z");
 const { guest, nameOf } = namedGuests(() => db);
@@ -17,8 +18,8 @@ const { guest, nameOf } = namedGuests(() => db);
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "talk");
   drop = t.drop;
-  db = createDb(t.url);
-  other = createDb(t.url);
+  db = testPrisma(createDb(t.url));
+  other = testPrisma(createDb(t.url));
 });
 afterAll(async () => {
   await db.$disconnect();

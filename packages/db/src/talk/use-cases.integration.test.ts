@@ -1,6 +1,6 @@
 import { OFFER_TIMEOUT_MS, type Actor, type TalkEffect } from "@offshift/core";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../client.js";
+import { type TestPrisma } from "../testing/prisma.js";
 import { namedGuests } from "../testing/guests.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import {
@@ -17,7 +17,7 @@ import {
 // The 1:1 line's use cases: each checks who may do it, refuses in plain words changing nothing, and
 // says what is to be done as effects naming identities (never channels), for realtime's one dispatcher.
 
-let db: Db;
+let db: TestPrisma;
 const database = useTestDatabase("talk_use_cases");
 const now = new Date("2026-11-24T23:00:00Z");
 const { guest } = namedGuests(() => db);

@@ -9,7 +9,7 @@ import {
   type TalkPreferences,
   type TalkStatus,
 } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 import { loadRoomContext } from "../room/live.js";
 import { callSide, endCall, loadCallView, touchCallPresence } from "./call.js";
 import { acceptOffer, declineOffer, dispatchOffers, type ClosedOffer, type DispatchResult } from "./matching.js";
@@ -46,9 +46,10 @@ const offersClosed = (offers: ClosedOffer[]): TalkEffect[] =>
 
 /** A worker asks for someone to talk to, from their page. */
 export async function askToTalk(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; preferences: TalkPreferences; page: TalkPage; now: Date },
 ): Promise<TalkOutcome<{ requestId: string; requester: Identity; status: TalkStatus }>> {
+  const db = client(handle);
   const requester = identityOf(input.actor);
   if (!can(input.actor, "talk.request") || !requester) return refuse("forbidden", NO_NICKNAME);
   const r = await requestTalk(db, { requester, preferences: input.preferences, now: input.now, page: input.page });
@@ -64,9 +65,10 @@ export async function askToTalk(
 
 /** The worker cancels their request; a pending offer is withdrawn and its volunteer told. */
 export async function cancelTalkRequest(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; requestId: string; now: Date },
 ): Promise<TalkOutcome<{ status: TalkStatus }>> {
+  const db = client(handle);
   const requester = identityOf(input.actor);
   if (!requester) return refuse("forbidden", NO_NICKNAME);
   const r = await cancelTalk(db, { requestId: input.requestId, requester, now: input.now });
@@ -89,9 +91,10 @@ export async function cancelTalkRequest(
  * queue, since positions count only workers who are here.
  */
 export async function syncTalk(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; page: TalkPage; pageWasWaiting: boolean; now: Date },
 ): Promise<TalkOutcome<{ status: TalkStatus; waiting: Identity | null }>> {
+  const db = client(handle);
   const requester = identityOf(input.actor);
   if (!requester)
     return { ok: true, status: await talkStatus(db, { requester: null, now: input.now }), waiting: null, effects: [] };
@@ -113,9 +116,10 @@ export async function syncTalk(
  * in (none: refused); `participant` who that member is (none: they left).
  */
 export async function stepAsideFromRoom(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; occurrenceId: string | null; participant: Identity | null; now: Date },
 ): Promise<TalkOutcome<{ requestId: string }>> {
+  const db = client(handle);
   if (!input.occurrenceId) return refuse("forbidden", ONLY_FACILITATORS);
   const context = await loadRoomContext(db, input.occurrenceId);
   if (!context || !can(input.actor, "room.moderate", { facilitatorIds: context.facilitatorIds }))
@@ -142,9 +146,10 @@ export async function stepAsideFromRoom(
 
 /** A volunteer goes on call (for a talk-line slot, or ad hoc) from their on-call page. */
 export async function goOnCall(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; slotId?: string | undefined; page: TalkPage; now: Date },
 ): Promise<TalkOutcome<{ personId: string; onCall: OnCallStatus }>> {
+  const db = client(handle);
   const personId = volunteerOf(input.actor);
   if (!personId) return refuse("forbidden", ONLY_VOLUNTEERS);
   const r = await startOnCall(db, { personId, slotId: input.slotId, now: input.now });
@@ -160,9 +165,10 @@ export async function goOnCall(
 
 /** A volunteer goes off call: a pending offer is withdrawn and passes on. */
 export async function goOffCall(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; now: Date },
 ): Promise<TalkOutcome<{ onCall: OnCallStatus }>> {
+  const db = client(handle);
   const personId = volunteerOf(input.actor);
   if (!personId) return refuse("forbidden", ONLY_VOLUNTEERS);
   const closed = await stopOnCall(db, { personId, now: input.now });
@@ -180,9 +186,10 @@ export async function goOffCall(
 
 /** A volunteer's on-call page (re)connects: where they are; an open page while on call keeps them reachable. */
 export async function syncOnCall(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; page: TalkPage; now: Date },
 ): Promise<TalkOutcome<{ personId: string; onCall: OnCallStatus }>> {
+  const db = client(handle);
   const personId = volunteerOf(input.actor);
   if (!personId) return refuse("forbidden", ONLY_VOLUNTEERS);
   const onCall = await onCallStatus(db, { personId, now: input.now });
@@ -193,9 +200,10 @@ export async function syncOnCall(
 
 /** A volunteer accepts the offer made to them: the call starts. */
 export async function acceptTalkOffer(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; offerId: string; now: Date },
 ): Promise<TalkOutcome<{ callId: string }>> {
+  const db = client(handle);
   const volunteerId = volunteerOf(input.actor);
   if (!volunteerId) return refuse("forbidden", ONLY_VOLUNTEERS);
   const r = await acceptOffer(db, { offerId: input.offerId, volunteerId, now: input.now });
@@ -213,9 +221,10 @@ export async function acceptTalkOffer(
 
 /** A volunteer says no: the request waits again and goes to the next volunteer. */
 export async function declineTalkOffer(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; offerId: string; now: Date },
 ): Promise<TalkOutcome> {
+  const db = client(handle);
   const volunteerId = volunteerOf(input.actor);
   if (!volunteerId) return refuse("forbidden", ONLY_VOLUNTEERS);
   const r = await declineOffer(db, { offerId: input.offerId, volunteerId, now: input.now });
@@ -231,9 +240,10 @@ type Side = "worker" | "volunteer";
  * other side sees them arrive); once ended, it only shows how it ended.
  */
 export async function joinCall(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; callId: string; page: TalkPage; now: Date },
 ): Promise<TalkOutcome<{ side: Side; active: boolean; identity: Identity; call: Omit<CallView, "me"> }>> {
+  const db = client(handle);
   const identity = identityOf(input.actor);
   const side = await callSide(db, { callId: input.callId, identity });
   if (!side || !identity) return refuse("not_found", "That call could not be found.");
@@ -247,9 +257,10 @@ export async function joinCall(
 
 /** Either side ends the call, once: both sides are told, the audio room closes, the volunteer is free. */
 export async function hangUp(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; callId: string; now: Date },
 ): Promise<TalkOutcome<{ side: Side }>> {
+  const db = client(handle);
   const side = await callSide(db, { callId: input.callId, identity: identityOf(input.actor) });
   if (!side) return refuse("not_found", "Join the call first.");
   const r = await endCall(db, { callId: input.callId, side: side.side, now: input.now });
@@ -272,9 +283,10 @@ export async function hangUp(
  * volunteers' counts move, and a call it was in shows who is left.
  */
 export async function leaveTalkPage(
-  db: Db,
+  handle: Db,
   input: { socketId: string; wasWaiting: boolean; now: Date },
 ): Promise<{ effects: TalkEffect[] }> {
+  const db = client(handle);
   const { closed, callIds } = await dropTalkPresence(db, { socketId: input.socketId, now: input.now });
   const effects: TalkEffect[] = offersClosed(closed);
   // Positions count only workers who are here: those behind move up (and back if this one returns).
@@ -292,10 +304,11 @@ export async function leaveTalkPage(
  * what it did, for logs, and what each page concerned must hear.
  */
 export async function runTalkMatcher(
-  db: Db,
+  handle: Db,
   now: Date,
   options: { abandonAfterMs?: number | undefined } = {},
 ): Promise<{ result: DispatchResult; effects: TalkEffect[] }> {
+  const db = client(handle);
   const r = await dispatchOffers(db, now, options);
   const effects: TalkEffect[] = offersClosed(r.closed);
   for (const o of r.offered) {

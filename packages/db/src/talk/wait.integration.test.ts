@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb, type Db } from "../client.js";
+import { createDb } from "../client.js";
+import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { namedGuests } from "../testing/guests.js";
 import { startOnCall, touchOnCallPresence } from "./oncall.js";
 import { recentAnswers, requestTalk, talkStatus } from "./requests.js";
 
 // The wait a queued worker sees is learned from the line's recent answers.
-let db: Db;
+let db: TestPrisma;
 let drop: () => Promise<void>;
 const now = new Date("2026-11-24T23:30:00Z");
 const ago = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
@@ -15,7 +16,7 @@ const { guest } = namedGuests(() => db);
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "talkwait");
   drop = t.drop;
-  db = createDb(t.url);
+  db = testPrisma(createDb(t.url));
 });
 afterAll(async () => {
   await db.$disconnect();

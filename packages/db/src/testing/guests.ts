@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Identity } from "@offshift/core";
 import type { Db } from "../client.js";
+import { testPrisma } from "./prisma.js";
 
 /**
  * Named guests for tests of the 1:1 line: each name is one real Guest row
@@ -13,7 +14,7 @@ export function namedGuests(db: () => Db, at = new Date("2026-01-01T00:00:00Z"))
   const guest = async (name: string): Promise<Identity> => {
     let id = ids.get(name);
     if (!id) {
-      const row = await db().guest.create({
+      const row = await testPrisma(db()).guest.create({
         data: {
           nickname: name.slice(0, 24),
           tokenHash: randomBytes(32).toString("hex"),

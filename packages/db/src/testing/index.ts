@@ -80,3 +80,4 @@ export async function createTestDatabase(
   };
 }
 export { liveKitServerForTests, prepareTestLiveKit, type TestLiveKit } from "./livekit.js";
+export { testPrisma, type TestPrisma } from "./prisma.js";

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, inject } from "vitest";
-import { createDb, type Db } from "../client.js";
+import { closeDb, createDb } from "../client.js";
+import { testPrisma, type TestPrisma } from "./prisma.js";
 import { createTestDatabase } from "./index.js";
 
 /**
@@ -10,7 +11,7 @@ import { createTestDatabase } from "./index.js";
  * and its own `afterAll` runs while they are still connected.
  */
 export function useTestDatabase(name: string, options: { maxConnections?: number } = {}) {
-  const clients: Db[] = [];
+  const clients: TestPrisma[] = [];
   let url: string | undefined;
   let drop = async () => {};
   beforeAll(async () => {
@@ -19,7 +20,7 @@ export function useTestDatabase(name: string, options: { maxConnections?: number
     drop = t.drop;
   });
   afterAll(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.$disconnect()));
+    await Promise.all(clients.splice(0).map((c) => closeDb(c)));
     await drop();
   });
   return {
@@ -29,11 +30,14 @@ export function useTestDatabase(name: string, options: { maxConnections?: number
         throw new Error(`useTestDatabase("${name}"): the database is made in beforeAll; ask for its URL from there`);
       return url;
     },
-    /** A new client on this file's database (only inside hooks and tests, once it exists). */
-    client(): Db {
+    /**
+     * A new client on this file's database (only inside hooks and tests, once it exists): the Prisma
+     * client itself (see `TestPrisma`), so tests can seed and read rows, and a `Db` for use cases.
+     */
+    client(): TestPrisma {
       if (!url)
         throw new Error(`useTestDatabase("${name}"): the database is made in beforeAll; ask for clients from there`);
-      const c = createDb(url, options);
+      const c = testPrisma(createDb(url, options));
       clients.push(c);
       return c;
     },

@@ -6,7 +6,7 @@ import {
   type SessionThemes,
   type Thresholds,
 } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 import { listVoiceThemes, type VoiceThemeRow } from "./themes.js";
 
 export interface VoicePublication {
@@ -21,9 +21,10 @@ export interface VoicePublication {
  * function: no session, facilitator or region below the threshold.
  */
 export async function loadVoicePublication(
-  db: Db,
+  handle: Db,
   input: { now: Date; timeZone: string; thresholds: Thresholds; maxQuarters?: number },
 ): Promise<VoicePublication> {
+  const db = client(handle);
   const themes = await listVoiceThemes(db);
   const first = await db.voiceSessionReport.findFirst({ orderBy: { month: "asc" }, select: { month: true } });
   if (!first) return { themes, quarters: [] };

@@ -1,5 +1,5 @@
 import { can, checkThemeLabel, themeKey, themeLabelSchema, type Actor } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 import { firstIssue, refuse, type VoiceResult } from "./result.js";
 
 export interface VoiceThemeRow {
@@ -9,7 +9,8 @@ export interface VoiceThemeRow {
 }
 
 /** The theme list in the coordinators' order (retired ones included, flagged). */
-export async function listVoiceThemes(db: Db): Promise<VoiceThemeRow[]> {
+export async function listVoiceThemes(handle: Db): Promise<VoiceThemeRow[]> {
+  const db = client(handle);
   return db.voiceTheme.findMany({
     orderBy: [{ position: "asc" }, { createdAt: "asc" }],
     select: { id: true, label: true, active: true },
@@ -19,9 +20,10 @@ export async function listVoiceThemes(db: Db): Promise<VoiceThemeRow[]> {
 const forbidden = () => refuse("forbidden", "Only coordinators can change the theme list.");
 
 export async function addVoiceTheme(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; label: unknown },
 ): Promise<VoiceResult<{ theme: VoiceThemeRow }>> {
+  const db = client(handle);
   if (!can(input.actor, "voice.manage")) return forbidden();
   const parsed = themeLabelSchema.safeParse(input.label);
   if (!parsed.success) return refuse("invalid", firstIssue(parsed.error));
@@ -48,9 +50,10 @@ export async function addVoiceTheme(
 
 /** Retire (no more ticks; its counts stay and are still published) or bring back. */
 export async function setVoiceThemeActive(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; themeId: string; active: boolean },
 ): Promise<VoiceResult> {
+  const db = client(handle);
   if (!can(input.actor, "voice.manage")) return forbidden();
   const actorPersonId = input.actor.kind === "person" ? input.actor.personId : null;
   return db.$transaction(async (tx) => {

@@ -7,7 +7,7 @@ import {
   themeTicksSchema,
   type Actor,
 } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Client, type Db } from "../client.js";
 import { listVoiceThemes } from "./themes.js";
 import { firstIssue, refuse, type VoiceResult } from "./result.js";
 
@@ -33,7 +33,7 @@ const WINDOW_MS = TICK_WINDOW_HOURS * 3_600_000;
  * (an early end only opens it sooner), so the rule needs no end time beyond the ones we plan.
  */
 async function loadSession(
-  db: Db,
+  db: Client,
   ref: VoiceSessionRef,
   now: Date,
 ): Promise<{ runBy: string[]; ended: boolean; closesAt: Date; countsAt: Date; title: string } | null> {
@@ -83,7 +83,7 @@ async function loadSession(
  * list. Ticking again replaces the earlier ticks; one tick per theme per session.
  */
 export async function recordSessionThemes(
-  db: Db,
+  handle: Db,
   input: {
     actor: Actor;
     session: VoiceSessionRef;
@@ -93,6 +93,7 @@ export async function recordSessionThemes(
     timeZone: string;
   },
 ): Promise<VoiceResult<{ ticked: number }>> {
+  const db = client(handle);
   const { actor, now } = input;
   const session = await loadSession(db, input.session, now);
   if (!session) return refuse("not_found", "That session could not be found, or it never ran.");
@@ -131,7 +132,8 @@ export async function recordSessionThemes(
 }
 
 /** Ended sessions the person ran whose themes they can still tick, newest first. */
-export async function sessionsToTick(db: Db, input: { actor: Actor; now: Date }): Promise<SessionToTick[]> {
+export async function sessionsToTick(handle: Db, input: { actor: Actor; now: Date }): Promise<SessionToTick[]> {
+  const db = client(handle);
   const { actor, now } = input;
   if (actor.kind !== "person") return [];
   const since = new Date(now.getTime() - WINDOW_MS);

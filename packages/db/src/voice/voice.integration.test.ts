@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Actor, Role } from "@offshift/core";
-import { createDb, type Db } from "../client.js";
+import { createDb } from "../client.js";
+import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { erasePerson } from "../people/account.js";
 import { addVoiceTheme, listVoiceThemes, setVoiceThemeActive } from "./themes.js";
@@ -21,7 +22,7 @@ const t0 = new Date("2026-11-10T22:00:00Z");
 const hours = (h: number) => new Date(t0.getTime() + h * 3_600_000);
 const THRESHOLDS = { minSessions: 10, minFacilitators: 3 };
 
-let db: Db;
+let db: TestPrisma;
 let drop: () => Promise<void>;
 let coordinator: Actor;
 const guest: Actor = { kind: "guest", guestId: "6b1f3c1e-0000-4000-8000-000000000001" };
@@ -75,7 +76,7 @@ async function ranDropIn(facilitatorId: string, startsAt: Date) {
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "voice");
   drop = t.drop;
-  db = createDb(t.url);
+  db = testPrisma(createDb(t.url));
   coordinator = (await person(["COORDINATOR"])).actor;
 });
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { can, monthOf, paraphraseSchema, workerWordSchema, type Actor } from "@offshift/core";
-import type { Db } from "../client.js";
+import { client, type Db } from "../client.js";
 import { firstIssue, refuse, type VoiceResult } from "./result.js";
 
 /**
@@ -8,9 +8,10 @@ import { firstIssue, refuse, type VoiceResult } from "./result.js";
  * and then forgotten, so the row cannot lead back to a nickname, a session or a time.
  */
 export async function leaveVoiceWord(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; text: unknown; now: Date; timeZone: string },
 ): Promise<VoiceResult> {
+  const db = client(handle);
   if (!can(input.actor, "voice.leaveWord"))
     return refuse("forbidden", "Join a session first; then you can leave a word at the end.");
   const parsed = workerWordSchema.safeParse(input.text);
@@ -27,9 +28,10 @@ export interface VoiceWordRow {
 
 /** Words not yet set aside, for coordinators only; newest month first. */
 export async function listVoiceWords(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; archived?: boolean },
 ): Promise<VoiceResult<{ words: VoiceWordRow[] }>> {
+  const db = client(handle);
   if (!can(input.actor, "voice.manage")) return refuse("forbidden", "Only coordinators can read workers' words.");
   const words = await db.voiceWord.findMany({
     where: { archived: input.archived ?? false },
@@ -40,7 +42,8 @@ export async function listVoiceWords(
   return { ok: true, words, effects: [] };
 }
 
-export async function archiveVoiceWord(db: Db, input: { actor: Actor; wordId: string }): Promise<VoiceResult> {
+export async function archiveVoiceWord(handle: Db, input: { actor: Actor; wordId: string }): Promise<VoiceResult> {
+  const db = client(handle);
   if (!can(input.actor, "voice.manage")) return refuse("forbidden", "Only coordinators can set words aside.");
   const { count } = await db.voiceWord.updateMany({ where: { id: input.wordId }, data: { archived: true } });
   if (count === 0) return refuse("not_found", "That word could not be found.");
@@ -60,9 +63,10 @@ export interface VoiceStatementRow {
  * it). The word is set aside in the same transaction, so it is published at most once.
  */
 export async function publishVoiceStatement(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; wordId: string; text: unknown; now: Date },
 ): Promise<VoiceResult<{ statement: VoiceStatementRow }>> {
+  const db = client(handle);
   const { actor } = input;
   if (!can(actor, "voice.manage") || actor.kind !== "person")
     return refuse("forbidden", "Only coordinators can publish statements.");
@@ -93,9 +97,10 @@ export async function publishVoiceStatement(
 }
 
 export async function withdrawVoiceStatement(
-  db: Db,
+  handle: Db,
   input: { actor: Actor; statementId: string; now: Date },
 ): Promise<VoiceResult> {
+  const db = client(handle);
   const { actor } = input;
   if (!can(actor, "voice.manage") || actor.kind !== "person")
     return refuse("forbidden", "Only coordinators can withdraw statements.");
@@ -119,9 +124,10 @@ export async function withdrawVoiceStatement(
 
 /** Published statements, newest first; coordinators also see withdrawn ones. */
 export async function listVoiceStatements(
-  db: Db,
+  handle: Db,
   input: { includeWithdrawn?: boolean; take?: number } = {},
 ): Promise<VoiceStatementRow[]> {
+  const db = client(handle);
   return db.voiceStatement.findMany({
     where: input.includeWithdrawn ? {} : { withdrawnAt: null },
     orderBy: { publishedAt: "desc" },

@@ -3,7 +3,7 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { magicLink } from "better-auth/plugins";
 import { sveltekitCookies } from "better-auth/svelte-kit";
 import { getRequestEvent } from "$app/server";
-import { mayHoldSession } from "@offshift/db";
+import { clientForAuthAdapter, mayHoldSession } from "@offshift/db";
 import { getDb } from "./db.js";
 import { env } from "./env.js";
 import { sendMail } from "./mail.js";
@@ -28,7 +28,7 @@ function createAuth() {
     baseURL: e.ORIGIN,
     basePath: "/api/auth",
     secret: e.AUTH_SECRET,
-    database: prismaAdapter(db, { provider: "postgresql" }),
+    database: prismaAdapter(clientForAuthAdapter(db), { provider: "postgresql" }),
     telemetry: { enabled: false },
     user: {
       modelName: "person",
