@@ -14,6 +14,7 @@ import type {
 } from "@offshift/core/browser";
 import { STILL_BUSY_MESSAGE, pushNotification, type PushMessage } from "@offshift/core/browser";
 import { emitWithRetry } from "$lib/ack.js";
+import { FreshReads } from "$lib/fresh-read.js";
 import { transportFor } from "$lib/audio/choose.js";
 import { LiveKitTransport } from "$lib/audio/livekit.js";
 import { isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
@@ -144,15 +145,19 @@ export class OnCallClient extends TalkSocket {
   /** Why the last offer vanished, when the volunteer should know (cleared by the next offer). */
   notice = $state<string | null>(null);
   #onAccepted: (callId: string) => void;
+  /** Offers come and go as events: a status read from before one must not undo it (seen under load). */
+  readonly #reads = new FreshReads();
 
   constructor(socket: Client, onAccepted: (callId: string) => void) {
     super(socket);
     this.#onAccepted = onAccepted;
     this.on("talk:offer", (offer: TalkOfferView) => {
+      this.#reads.heard();
       this.notice = null;
       if (this.status) this.status = { ...this.status, offer };
     });
     this.on("talk:offer-closed", ({ offerId, reason }) => {
+      this.#reads.heard();
       if (this.status?.offer?.offerId === offerId) {
         this.status = { ...this.status, offer: null };
         if (reason === "left") this.notice = "The person who asked has left, so that request has gone.";
@@ -164,8 +169,8 @@ export class OnCallClient extends TalkSocket {
   }
 
   async sync() {
-    const reply = await this.send("oncall:sync");
-    if (reply?.onCall) this.status = reply.onCall;
+    const onCall = await this.#reads.read(async () => (await this.send("oncall:sync"))?.onCall ?? null);
+    if (onCall) this.status = onCall;
   }
 
   async start(slotId?: string) {
