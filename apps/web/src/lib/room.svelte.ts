@@ -9,12 +9,11 @@ import type {
   RoomChatLine,
   RoomReply,
   RoomSnapshot,
-  RtcSignal,
   ServerToClientEvents,
 } from "@offshift/core/browser";
 import { transportFor } from "$lib/audio/choose.js";
 import { LiveKitTransport } from "$lib/audio/livekit.js";
-import { isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
+import { RelaySignaller } from "$lib/audio/relay-signaller.js";
 import { isAudioJoinError, type AudioSnapshot, type AudioTransport } from "$lib/audio/transport.js";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -52,8 +51,11 @@ export class RoomClient {
   #transport: AudioTransport | null = null;
   #listenOnly = false;
   #joined = false;
-  #signalListeners: ((from: string, signal: MeshSignal) => void)[] = [];
-  #peerLeftListeners: ((id: string) => void)[] = [];
+  readonly #signaller = new RelaySignaller({
+    self: () => this.memberId,
+    present: () => this.snapshot?.members.map((m) => m.id) ?? [],
+    send: (to, signal) => this.#socket.emit("rtc:signal", { to, signal }),
+  });
   #off: (() => void)[] = [];
 
   constructor(socket: Client, occurrenceId: string, iceServers: RTCIceServer[]) {
@@ -70,10 +72,7 @@ export class RoomClient {
     on("room:chat", (line) => this.#addChat([line]));
     on("room:removed", () => void this.#out("removed"));
     on("room:ended", () => void this.#out("ended"));
-    on("rtc:signal", (m: RtcSignal) => {
-      if (!isMeshSignal(m.signal)) return;
-      for (const l of this.#signalListeners) l(m.from, m.signal as MeshSignal);
-    });
+    on("rtc:signal", (m) => this.#signaller.receive(m));
     // After a reconnect (a dropped phone signal, a realtime restart): take the
     // same seat again and fetch what we missed.
     const onConnect = () => {
@@ -113,7 +112,7 @@ export class RoomClient {
     if (audio.kind === "livekit" && this.me?.mutedByFacilitator) listenOnly = startMuted = true;
     const transport = transportFor(audio, {
       freshToken: () => this.#audioToken(),
-      signaller: () => this.#signaller(),
+      signaller: () => this.#signaller,
       iceServers: this.#iceServers,
     });
     this.#transport = transport;
@@ -293,8 +292,10 @@ export class RoomClient {
     if (this.snapshot && next.version < this.snapshot.version) return; // an older snapshot arriving late
     const before = this.snapshot?.members.map((m) => m.id) ?? [];
     this.snapshot = next;
-    const now = next.members.map((m) => m.id);
-    for (const id of before) if (!now.includes(id)) for (const l of this.#peerLeftListeners) l(id);
+    this.#signaller.presentChanged(
+      before,
+      this.snapshot.members.map((m) => m.id),
+    );
     if (this.#joined && next.phase === "ended") void this.#out("ended");
     this.#enforceMutes();
   }
@@ -324,26 +325,5 @@ export class RoomClient {
     this.#transport = null;
     await t?.leave();
     this.audio = null;
-  }
-
-  #signaller(): Signaller {
-    const selfId = () => this.memberId ?? "";
-    return {
-      get selfId() {
-        return selfId();
-      },
-      peers: () => (this.snapshot?.members ?? []).map((m) => m.id).filter((id) => id !== this.memberId),
-      send: (to, signal) => {
-        this.#socket.emit("rtc:signal", { to, signal });
-      },
-      onSignal: (listener) => {
-        this.#signalListeners.push(listener);
-        return () => (this.#signalListeners = this.#signalListeners.filter((l) => l !== listener));
-      },
-      onPeerLeft: (listener) => {
-        this.#peerLeftListeners.push(listener);
-        return () => (this.#peerLeftListeners = this.#peerLeftListeners.filter((l) => l !== listener));
-      },
-    };
   }
 }

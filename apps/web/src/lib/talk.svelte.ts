@@ -5,7 +5,6 @@ import type {
   ClientToServerEvents,
   OnCallStatus,
   RoomAudio,
-  RtcSignal,
   ServerToClientEvents,
   TalkAck,
   TalkOfferView,
@@ -16,7 +15,7 @@ import { STILL_BUSY_MESSAGE, pushNotification, type PushMessage } from "@offshif
 import { emitWithRetry } from "$lib/ack.js";
 import { transportFor } from "$lib/audio/choose.js";
 import { LiveKitTransport } from "$lib/audio/livekit.js";
-import { isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
+import { RelaySignaller } from "$lib/audio/relay-signaller.js";
 import { isAudioJoinError, type AudioSnapshot, type AudioTransport } from "$lib/audio/transport.js";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -223,8 +222,11 @@ export class CallClient extends TalkSocket {
   /** How realtime said this call's audio travels (null before call:join answered). */
   audioKind = $state<RoomAudio["kind"] | null>(null);
   #listenOnly = false;
-  #signalListeners: ((from: string, signal: MeshSignal) => void)[] = [];
-  #peerLeftListeners: ((id: string) => void)[] = [];
+  readonly #signaller = new RelaySignaller({
+    self: () => this.me,
+    present: () => this.view?.present ?? [],
+    send: (to, signal) => this.socket.emit("call:signal", { to, signal }),
+  });
 
   constructor(socket: Client, callId: string, iceServers: RTCIceServer[]) {
     super(socket);
@@ -232,10 +234,7 @@ export class CallClient extends TalkSocket {
     this.#iceServers = iceServers;
     this.on("call:state", (v) => this.#apply(v));
     this.on("call:chat", (line) => (this.chat = [...this.chat, line].slice(-100)));
-    this.on("rtc:signal", (m: RtcSignal) => {
-      if (!isMeshSignal(m.signal)) return;
-      for (const l of this.#signalListeners) l(m.from, m.signal as MeshSignal);
-    });
+    this.on("rtc:signal", (m) => this.#signaller.receive(m));
     this.syncOnConnect(() => void this.#enter());
   }
 
@@ -269,7 +268,7 @@ export class CallClient extends TalkSocket {
     // The token from call:join first; a fresh one (call:audio-token) for every later connection.
     const transport = transportFor(audio, {
       freshToken: () => this.#audioToken(),
-      signaller: () => this.#signaller(),
+      signaller: () => this.#signaller,
       iceServers: this.#iceServers,
     });
     this.#transport = transport;
@@ -346,7 +345,7 @@ export class CallClient extends TalkSocket {
     if (!me) return;
     const before = this.view?.present ?? [];
     this.view = { ...next, me };
-    for (const side of before) if (!next.present.includes(side)) for (const l of this.#peerLeftListeners) l(side);
+    this.#signaller.presentChanged(before, next.present);
     if (next.status === "ended") void this.#hangUp();
   }
 
@@ -356,27 +355,6 @@ export class CallClient extends TalkSocket {
     this.joined = false;
     await t?.leave();
     this.audio = null;
-  }
-
-  #signaller(): Signaller {
-    const self = () => this.me ?? "";
-    return {
-      get selfId() {
-        return self();
-      },
-      peers: () => (this.view?.present ?? []).filter((side) => side !== this.me),
-      send: (to, signal) => {
-        this.socket.emit("call:signal", { to, signal });
-      },
-      onSignal: (listener) => {
-        this.#signalListeners.push(listener);
-        return () => (this.#signalListeners = this.#signalListeners.filter((l) => l !== listener));
-      },
-      onPeerLeft: (listener) => {
-        this.#peerLeftListeners.push(listener);
-        return () => (this.#peerLeftListeners = this.#peerLeftListeners.filter((l) => l !== listener));
-      },
-    };
   }
 }
 
