@@ -13,10 +13,10 @@ import type {
 } from "@offshift/core/browser";
 import { STILL_BUSY_MESSAGE, pushNotification, type PushMessage } from "@offshift/core/browser";
 import { emitWithRetry } from "$lib/ack.js";
-import { transportFor } from "$lib/audio/choose.js";
+import { AudioLink } from "$lib/audio/audio-link.svelte.js";
 import { LiveKitTransport } from "$lib/audio/livekit.js";
 import { RelaySignaller } from "$lib/audio/relay-signaller.js";
-import { isAudioJoinError, type AudioSnapshot, type AudioTransport } from "$lib/audio/transport.js";
+import { isAudioJoinError, type AudioSnapshot } from "$lib/audio/transport.js";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -213,14 +213,9 @@ type Side = "worker" | "volunteer";
 export class CallClient extends TalkSocket {
   view = $state<CallView | null>(null);
   chat = $state<CallChatLine[]>([]);
-  audio = $state<AudioSnapshot | null>(null);
   joined = $state(false);
 
   readonly #callId: string;
-  readonly #iceServers: RTCIceServer[];
-  #transport: AudioTransport | null = null;
-  /** How realtime said this call's audio travels (null before call:join answered). */
-  audioKind = $state<RoomAudio["kind"] | null>(null);
   #listenOnly = false;
   readonly #signaller = new RelaySignaller({
     self: () => this.me,
@@ -228,14 +223,31 @@ export class CallClient extends TalkSocket {
     send: (to, signal) => this.socket.emit("call:signal", { to, signal }),
   });
 
+  readonly #audio: AudioLink;
+
   constructor(socket: Client, callId: string, iceServers: RTCIceServer[]) {
     super(socket);
     this.#callId = callId;
-    this.#iceServers = iceServers;
+    // The token from call:join first; a fresh one (call:audio-token) for every later connection.
+    this.#audio = new AudioLink({
+      freshToken: () => this.#audioToken(),
+      signaller: this.#signaller,
+      iceServers,
+    });
     this.on("call:state", (v) => this.#apply(v));
     this.on("call:chat", (line) => (this.chat = [...this.chat, line].slice(-100)));
     this.on("rtc:signal", (m) => this.#signaller.receive(m));
     this.syncOnConnect(() => void this.#enter());
+  }
+
+  /** What the call's audio says now (null before joining and after hanging up). */
+  get audio(): AudioSnapshot | null {
+    return this.#audio.audio;
+  }
+
+  /** How realtime said this call's audio travels (null before call:join answered). */
+  get audioKind() {
+    return this.#audio.kind;
   }
 
   get me(): Side | null {
@@ -246,7 +258,7 @@ export class CallClient extends TalkSocket {
   async #enter(): Promise<RoomAudio | null> {
     const reply = await this.send("call:join", { callId: this.#callId });
     if (reply?.call) this.#apply(reply.call);
-    if (this.#transport?.snapshot().state === "failed" && reply?.audio) void this.#restartAudio();
+    if (this.#audio.transport?.snapshot().state === "failed" && reply?.audio) void this.#restartAudio();
     return reply?.audio ?? null;
   }
 
@@ -264,17 +276,7 @@ export class CallClient extends TalkSocket {
   }
 
   async #startAudio(audio: RoomAudio) {
-    this.audioKind = audio.kind;
-    // The token from call:join first; a fresh one (call:audio-token) for every later connection.
-    const transport = transportFor(audio, {
-      freshToken: () => this.#audioToken(),
-      signaller: () => this.#signaller,
-      iceServers: this.#iceServers,
-    });
-    this.#transport = transport;
-    transport.subscribe((a) => {
-      if (this.#transport === transport) this.audio = a;
-    });
+    const transport = this.#audio.start(audio);
     this.joined = true;
     try {
       await transport.join({ listenOnly: this.#listenOnly, startMuted: this.#listenOnly });
@@ -292,22 +294,20 @@ export class CallClient extends TalkSocket {
 
   /** After LiveKit gave up and the socket came back: connect the call's audio again from scratch. */
   async #restartAudio() {
-    const old = this.#transport;
-    if (!old || this.view?.status !== "active") return;
-    this.#transport = null;
-    await old.leave();
+    if (!this.#audio.transport || this.view?.status !== "active") return;
+    await this.#audio.stop(false);
     const reply = await this.send("call:audio-token");
     if (reply?.audio) await this.#startAudio(reply.audio);
   }
 
   /** The LiveKit room of this call, when it goes through LiveKit (tests reach it through window.offshiftCall). */
   liveKitRoom() {
-    return this.#transport instanceof LiveKitTransport ? this.#transport.room : null;
+    return this.#audio.transport instanceof LiveKitTransport ? this.#audio.transport.room : null;
   }
 
   async setMuted(muted: boolean) {
     try {
-      await this.#transport?.setMuted(muted);
+      await this.#audio.transport?.setMuted(muted);
     } catch (e) {
       this.error = isAudioJoinError(e) ? e.message : "The microphone could not start.";
     }
@@ -323,12 +323,12 @@ export class CallClient extends TalkSocket {
   }
 
   startAudio() {
-    return this.#transport?.startAudio();
+    return this.#audio.transport?.startAudio();
   }
 
   /** Inbound audio statistics (tests read these through window.offshiftCall). */
   stats() {
-    return this.#transport?.stats() ?? Promise.resolve([]);
+    return this.#audio.transport?.stats() ?? Promise.resolve([]);
   }
 
   get listenOnly() {
@@ -350,11 +350,8 @@ export class CallClient extends TalkSocket {
   }
 
   async #hangUp() {
-    const t = this.#transport;
-    this.#transport = null;
     this.joined = false;
-    await t?.leave();
-    this.audio = null;
+    await this.#audio.stop(true);
   }
 }
 
