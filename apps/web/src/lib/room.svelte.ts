@@ -9,13 +9,12 @@ import type {
   RoomChatLine,
   RoomReply,
   RoomSnapshot,
-  RtcSignal,
   ServerToClientEvents,
 } from "@offshift/core/browser";
-import { transportFor } from "$lib/audio/choose.js";
+import { AudioLink } from "$lib/audio/audio-link.svelte.js";
 import { LiveKitTransport } from "$lib/audio/livekit.js";
-import { isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
-import { isAudioJoinError, type AudioSnapshot, type AudioTransport } from "$lib/audio/transport.js";
+import { RelaySignaller } from "$lib/audio/relay-signaller.js";
+import { isAudioJoinError, type AudioSnapshot } from "$lib/audio/transport.js";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -35,9 +34,6 @@ export class RoomClient {
   snapshot = $state<RoomSnapshot | null>(null);
   memberId = $state<string | null>(null);
   chat = $state<RoomChatLine[]>([]);
-  audio = $state<AudioSnapshot | null>(null);
-  /** Which audio path realtime chose for this room (null before joining). */
-  audioKind = $state<RoomAudio["kind"] | null>(null);
   /** Why we are out: removed by a facilitator, the session ended, we left, or the room turned us away. */
   outcome = $state<"removed" | "ended" | "left" | "refused" | null>(null);
   error = $state<string | null>(null);
@@ -48,18 +44,24 @@ export class RoomClient {
 
   readonly #socket: Client;
   readonly #occurrenceId: string;
-  readonly #iceServers: RTCIceServer[];
-  #transport: AudioTransport | null = null;
   #listenOnly = false;
   #joined = false;
-  #signalListeners: ((from: string, signal: MeshSignal) => void)[] = [];
-  #peerLeftListeners: ((id: string) => void)[] = [];
+  readonly #signaller = new RelaySignaller({
+    self: () => this.memberId,
+    present: () => this.snapshot?.members.map((m) => m.id) ?? [],
+    send: (to, signal) => this.#socket.emit("rtc:signal", { to, signal }),
+  });
   #off: (() => void)[] = [];
+  readonly #audio: AudioLink;
 
   constructor(socket: Client, occurrenceId: string, iceServers: RTCIceServer[]) {
     this.#socket = socket;
     this.#occurrenceId = occurrenceId;
-    this.#iceServers = iceServers;
+    this.#audio = new AudioLink({
+      freshToken: () => this.#audioToken(),
+      signaller: this.#signaller,
+      iceServers,
+    });
     const on = <E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E]) => {
       socket.on(event, handler as never);
       this.#off.push(() => socket.off(event, handler as never));
@@ -70,10 +72,7 @@ export class RoomClient {
     on("room:chat", (line) => this.#addChat([line]));
     on("room:removed", () => void this.#out("removed"));
     on("room:ended", () => void this.#out("ended"));
-    on("rtc:signal", (m: RtcSignal) => {
-      if (!isMeshSignal(m.signal)) return;
-      for (const l of this.#signalListeners) l(m.from, m.signal as MeshSignal);
-    });
+    on("rtc:signal", (m) => this.#signaller.receive(m));
     // After a reconnect (a dropped phone signal, a realtime restart): take the
     // same seat again and fetch what we missed.
     const onConnect = () => {
@@ -81,6 +80,16 @@ export class RoomClient {
     };
     socket.on("connect", onConnect);
     this.#off.push(() => socket.off("connect", onConnect));
+  }
+
+  /** What the room's audio says now (null before joining and after leaving). */
+  get audio(): AudioSnapshot | null {
+    return this.#audio.audio;
+  }
+
+  /** Which audio path realtime chose for this room (null before joining). */
+  get audioKind() {
+    return this.#audio.kind;
   }
 
   get me() {
@@ -108,18 +117,9 @@ export class RoomClient {
    * server's address and a short-lived token), the built-in mesh otherwise.
    */
   async #startAudio(audio: RoomAudio, listenOnly: boolean, startMuted = listenOnly): Promise<void> {
-    this.audioKind = audio.kind;
     // Muted by a facilitator: a LiveKit token may not publish, so do not take the microphone at all.
     if (audio.kind === "livekit" && this.me?.mutedByFacilitator) listenOnly = startMuted = true;
-    const transport = transportFor(audio, {
-      freshToken: () => this.#audioToken(),
-      signaller: () => this.#signaller(),
-      iceServers: this.#iceServers,
-    });
-    this.#transport = transport;
-    transport.subscribe((a) => {
-      if (this.#transport === transport) this.audio = a;
-    });
+    const transport = this.#audio.start(audio);
     try {
       await transport.join({ listenOnly, startMuted });
     } catch (e) {
@@ -142,9 +142,7 @@ export class RoomClient {
 
   /** Connects the audio again from scratch (a new LiveKit token carries the member's current rights). */
   async #restartAudio(listenOnly: boolean, startMuted: boolean): Promise<void> {
-    const old = this.#transport;
-    this.#transport = null;
-    await old?.leave();
+    await this.#audio.stop(false);
     if (!this.#joined) return;
     const audio = await this.#send("room:audio-token", {});
     if (audio?.audio) await this.#startAudio(audio.audio, listenOnly, startMuted);
@@ -160,7 +158,7 @@ export class RoomClient {
       this.error = "The facilitator has muted you. Raise your hand or use the chat.";
       return;
     }
-    if (!muted && this.#transport?.kind === "livekit" && this.#transport.snapshot().listenOnly) {
+    if (!muted && this.#audio.transport?.kind === "livekit" && this.#audio.transport.snapshot().listenOnly) {
       // LiveKit: a listen-only token may not publish. Tell the room first, then reconnect with a token that may.
       if (!(await this.#send("room:mute", { muted: false }))) return;
       this.#listenOnly = false;
@@ -168,7 +166,7 @@ export class RoomClient {
       return;
     }
     try {
-      await this.#transport?.setMuted(muted);
+      await this.#audio.transport?.setMuted(muted);
     } catch (e) {
       this.error = isAudioJoinError(e) ? e.message : "The microphone could not start.";
       return;
@@ -206,28 +204,28 @@ export class RoomClient {
     return ok;
   }
   startAudio() {
-    return this.#transport?.startAudio();
+    return this.#audio.transport?.startAudio();
   }
   /** The LiveKit room, when connected through LiveKit (tests drive its API directly through window.offshiftRoom). */
   liveKitRoom() {
-    return this.#transport instanceof LiveKitTransport ? this.#transport.room : null;
+    return this.#audio.transport instanceof LiveKitTransport ? this.#audio.transport.room : null;
   }
   /** Inbound audio statistics (tests read these through window.offshiftRoom). */
   stats() {
-    return this.#transport?.stats() ?? Promise.resolve([]);
+    return this.#audio.transport?.stats() ?? Promise.resolve([]);
   }
 
   destroy() {
     for (const off of this.#off) off();
-    void this.#transport?.leave();
+    void this.#audio.transport?.leave();
   }
 
   async #rejoin() {
     const reply = await this.#send("room:join", { occurrenceId: this.#occurrenceId, listenOnly: this.#listenOnly });
     if (!reply) return;
     // LiveKit reconnects by itself; if it gave up while we were away, connect it again with a fresh token.
-    if (this.#transport?.kind === "livekit" && this.#transport.snapshot().state === "failed")
-      void this.#restartAudio(this.#listenOnly, this.#transport.snapshot().muted);
+    if (this.#audio.transport?.kind === "livekit" && this.#audio.transport.snapshot().state === "failed")
+      void this.#restartAudio(this.#listenOnly, this.#audio.transport.snapshot().muted);
     const sync = await this.#send("room:sync", { afterChatSeq: this.chat.at(-1)?.seq ?? 0 });
     if (sync?.chat) this.#addChat(sync.chat);
   }
@@ -293,15 +291,17 @@ export class RoomClient {
     if (this.snapshot && next.version < this.snapshot.version) return; // an older snapshot arriving late
     const before = this.snapshot?.members.map((m) => m.id) ?? [];
     this.snapshot = next;
-    const now = next.members.map((m) => m.id);
-    for (const id of before) if (!now.includes(id)) for (const l of this.#peerLeftListeners) l(id);
+    this.#signaller.presentChanged(
+      before,
+      this.snapshot.members.map((m) => m.id),
+    );
     if (this.#joined && next.phase === "ended") void this.#out("ended");
     this.#enforceMutes();
   }
 
   /** A facilitator's mute, enforced here too: nobody plays that person's audio, and their own microphone stops. */
   #enforceMutes() {
-    const t = this.#transport;
+    const t = this.#audio.transport;
     if (!t || !this.snapshot) return;
     for (const m of this.snapshot.members) {
       if (m.id === this.memberId) {
@@ -320,30 +320,6 @@ export class RoomClient {
   async #out(outcome: "removed" | "ended" | "left" | "refused") {
     this.#joined = false;
     this.outcome = outcome;
-    const t = this.#transport;
-    this.#transport = null;
-    await t?.leave();
-    this.audio = null;
-  }
-
-  #signaller(): Signaller {
-    const selfId = () => this.memberId ?? "";
-    return {
-      get selfId() {
-        return selfId();
-      },
-      peers: () => (this.snapshot?.members ?? []).map((m) => m.id).filter((id) => id !== this.memberId),
-      send: (to, signal) => {
-        this.#socket.emit("rtc:signal", { to, signal });
-      },
-      onSignal: (listener) => {
-        this.#signalListeners.push(listener);
-        return () => (this.#signalListeners = this.#signalListeners.filter((l) => l !== listener));
-      },
-      onPeerLeft: (listener) => {
-        this.#peerLeftListeners.push(listener);
-        return () => (this.#peerLeftListeners = this.#peerLeftListeners.filter((l) => l !== listener));
-      },
-    };
+    await this.#audio.stop(true);
   }
 }

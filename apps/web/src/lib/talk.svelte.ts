@@ -5,7 +5,6 @@ import type {
   ClientToServerEvents,
   OnCallStatus,
   RoomAudio,
-  RtcSignal,
   ServerToClientEvents,
   TalkAck,
   TalkOfferView,
@@ -15,10 +14,10 @@ import type {
 import { STILL_BUSY_MESSAGE, pushNotification, type PushMessage } from "@offshift/core/browser";
 import { emitWithRetry } from "$lib/ack.js";
 import { FreshReads } from "$lib/fresh-read.js";
-import { transportFor } from "$lib/audio/choose.js";
+import { AudioLink } from "$lib/audio/audio-link.svelte.js";
 import { LiveKitTransport } from "$lib/audio/livekit.js";
-import { isMeshSignal, type MeshSignal, type Signaller } from "$lib/audio/mesh.js";
-import { isAudioJoinError, type AudioSnapshot, type AudioTransport } from "$lib/audio/transport.js";
+import { RelaySignaller } from "$lib/audio/relay-signaller.js";
+import { isAudioJoinError, type AudioSnapshot } from "$lib/audio/transport.js";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -219,29 +218,41 @@ type Side = "worker" | "volunteer";
 export class CallClient extends TalkSocket {
   view = $state<CallView | null>(null);
   chat = $state<CallChatLine[]>([]);
-  audio = $state<AudioSnapshot | null>(null);
   joined = $state(false);
 
   readonly #callId: string;
-  readonly #iceServers: RTCIceServer[];
-  #transport: AudioTransport | null = null;
-  /** How realtime said this call's audio travels (null before call:join answered). */
-  audioKind = $state<RoomAudio["kind"] | null>(null);
   #listenOnly = false;
-  #signalListeners: ((from: string, signal: MeshSignal) => void)[] = [];
-  #peerLeftListeners: ((id: string) => void)[] = [];
+  readonly #signaller = new RelaySignaller({
+    self: () => this.me,
+    present: () => this.view?.present ?? [],
+    send: (to, signal) => this.socket.emit("call:signal", { to, signal }),
+  });
+
+  readonly #audio: AudioLink;
 
   constructor(socket: Client, callId: string, iceServers: RTCIceServer[]) {
     super(socket);
     this.#callId = callId;
-    this.#iceServers = iceServers;
+    // The token from call:join first; a fresh one (call:audio-token) for every later connection.
+    this.#audio = new AudioLink({
+      freshToken: () => this.#audioToken(),
+      signaller: this.#signaller,
+      iceServers,
+    });
     this.on("call:state", (v) => this.#apply(v));
     this.on("call:chat", (line) => (this.chat = [...this.chat, line].slice(-100)));
-    this.on("rtc:signal", (m: RtcSignal) => {
-      if (!isMeshSignal(m.signal)) return;
-      for (const l of this.#signalListeners) l(m.from, m.signal as MeshSignal);
-    });
+    this.on("rtc:signal", (m) => this.#signaller.receive(m));
     this.syncOnConnect(() => void this.#enter());
+  }
+
+  /** What the call's audio says now (null before joining and after hanging up). */
+  get audio(): AudioSnapshot | null {
+    return this.#audio.audio;
+  }
+
+  /** How realtime said this call's audio travels (null before call:join answered). */
+  get audioKind() {
+    return this.#audio.kind;
   }
 
   get me(): Side | null {
@@ -252,7 +263,7 @@ export class CallClient extends TalkSocket {
   async #enter(): Promise<RoomAudio | null> {
     const reply = await this.send("call:join", { callId: this.#callId });
     if (reply?.call) this.#apply(reply.call);
-    if (this.#transport?.snapshot().state === "failed" && reply?.audio) void this.#restartAudio();
+    if (this.#audio.transport?.snapshot().state === "failed" && reply?.audio) void this.#restartAudio();
     return reply?.audio ?? null;
   }
 
@@ -270,17 +281,7 @@ export class CallClient extends TalkSocket {
   }
 
   async #startAudio(audio: RoomAudio) {
-    this.audioKind = audio.kind;
-    // The token from call:join first; a fresh one (call:audio-token) for every later connection.
-    const transport = transportFor(audio, {
-      freshToken: () => this.#audioToken(),
-      signaller: () => this.#signaller(),
-      iceServers: this.#iceServers,
-    });
-    this.#transport = transport;
-    transport.subscribe((a) => {
-      if (this.#transport === transport) this.audio = a;
-    });
+    const transport = this.#audio.start(audio);
     this.joined = true;
     try {
       await transport.join({ listenOnly: this.#listenOnly, startMuted: this.#listenOnly });
@@ -298,22 +299,20 @@ export class CallClient extends TalkSocket {
 
   /** After LiveKit gave up and the socket came back: connect the call's audio again from scratch. */
   async #restartAudio() {
-    const old = this.#transport;
-    if (!old || this.view?.status !== "active") return;
-    this.#transport = null;
-    await old.leave();
+    if (!this.#audio.transport || this.view?.status !== "active") return;
+    await this.#audio.stop(false);
     const reply = await this.send("call:audio-token");
     if (reply?.audio) await this.#startAudio(reply.audio);
   }
 
   /** The LiveKit room of this call, when it goes through LiveKit (tests reach it through window.offshiftCall). */
   liveKitRoom() {
-    return this.#transport instanceof LiveKitTransport ? this.#transport.room : null;
+    return this.#audio.transport instanceof LiveKitTransport ? this.#audio.transport.room : null;
   }
 
   async setMuted(muted: boolean) {
     try {
-      await this.#transport?.setMuted(muted);
+      await this.#audio.transport?.setMuted(muted);
     } catch (e) {
       this.error = isAudioJoinError(e) ? e.message : "The microphone could not start.";
     }
@@ -329,12 +328,12 @@ export class CallClient extends TalkSocket {
   }
 
   startAudio() {
-    return this.#transport?.startAudio();
+    return this.#audio.transport?.startAudio();
   }
 
   /** Inbound audio statistics (tests read these through window.offshiftCall). */
   stats() {
-    return this.#transport?.stats() ?? Promise.resolve([]);
+    return this.#audio.transport?.stats() ?? Promise.resolve([]);
   }
 
   get listenOnly() {
@@ -351,37 +350,13 @@ export class CallClient extends TalkSocket {
     if (!me) return;
     const before = this.view?.present ?? [];
     this.view = { ...next, me };
-    for (const side of before) if (!next.present.includes(side)) for (const l of this.#peerLeftListeners) l(side);
+    this.#signaller.presentChanged(before, next.present);
     if (next.status === "ended") void this.#hangUp();
   }
 
   async #hangUp() {
-    const t = this.#transport;
-    this.#transport = null;
     this.joined = false;
-    await t?.leave();
-    this.audio = null;
-  }
-
-  #signaller(): Signaller {
-    const self = () => this.me ?? "";
-    return {
-      get selfId() {
-        return self();
-      },
-      peers: () => (this.view?.present ?? []).filter((side) => side !== this.me),
-      send: (to, signal) => {
-        this.socket.emit("call:signal", { to, signal });
-      },
-      onSignal: (listener) => {
-        this.#signalListeners.push(listener);
-        return () => (this.#signalListeners = this.#signalListeners.filter((l) => l !== listener));
-      },
-      onPeerLeft: (listener) => {
-        this.#peerLeftListeners.push(listener);
-        return () => (this.#peerLeftListeners = this.#peerLeftListeners.filter((l) => l !== listener));
-      },
-    };
+    await this.#audio.stop(true);
   }
 }
 

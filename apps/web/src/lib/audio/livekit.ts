@@ -15,11 +15,11 @@ import {
 import {
   AudioJoinError,
   Listeners,
+  audioParticipants,
   inboundAudio,
   microphoneError,
   type AudioConnectionState,
   type AudioListener,
-  type AudioParticipant,
   type AudioSnapshot,
   type AudioTransport,
   type JoinOptions,
@@ -203,16 +203,11 @@ export class LiveKitTransport implements AudioTransport {
         : this.#state === "connecting"
           ? ("connecting" as const)
           : ("disconnected" as const);
-    const participants: AudioParticipant[] = room
-      ? [...room.remoteParticipants.values()]
-          .map((p) => ({
-            id: p.identity,
-            link,
-            speaking: this.#speakers.has(p.identity) && !this.#blocked.has(p.identity),
-            blocked: this.#blocked.has(p.identity),
-          }))
-          .sort((a, b) => a.id.localeCompare(b.id))
-      : [];
+    const peers = [...(room?.remoteParticipants.values() ?? [])].map((p) => ({
+      id: p.identity,
+      link,
+      speaking: this.#speakers.has(p.identity),
+    }));
     const self = room?.localParticipant.identity;
     return {
       state: this.#state,
@@ -220,14 +215,12 @@ export class LiveKitTransport implements AudioTransport {
       listenOnly: this.#listenOnly,
       speaking: !this.#muted && self !== undefined && this.#speakers.has(self),
       playbackBlocked: room ? !room.canPlaybackAudio : false,
-      participants,
+      participants: audioParticipants(peers, this.#blocked),
     };
   }
 
   subscribe(listener: AudioListener): () => void {
-    const unsubscribe = this.#listeners.add(listener);
-    listener(this.snapshot());
-    return unsubscribe;
+    return this.#listeners.subscribe(listener, this.snapshot());
   }
 
   async stats(): Promise<PeerAudioStats[]> {

@@ -3,11 +3,11 @@ import {
   Listeners,
   MICROPHONE_CONSTRAINTS,
   SpeakingDetector,
+  audioParticipants,
   inboundAudio,
   microphoneError,
   type AudioConnectionState,
   type AudioListener,
-  type AudioParticipant,
   type AudioSnapshot,
   type AudioTransport,
   type JoinOptions,
@@ -270,28 +270,23 @@ export class MeshTransport implements AudioTransport {
   }
 
   snapshot(): AudioSnapshot {
-    const participants: AudioParticipant[] = [...this.#links.values()]
-      .map((link) => ({
-        id: link.id,
-        link: link.pc.connectionState as PeerLinkState,
-        speaking: link.speaking && !this.#blocked.has(link.id),
-        blocked: this.#blocked.has(link.id),
-      }))
-      .sort((a, b) => a.id.localeCompare(b.id));
+    const peers = [...this.#links.values()].map((link) => ({
+      id: link.id,
+      link: link.pc.connectionState as PeerLinkState,
+      speaking: link.speaking,
+    }));
     return {
       state: this.#state,
       muted: this.#muted,
       listenOnly: this.#listenOnly,
       speaking: this.#speaking,
       playbackBlocked: this.#playbackBlocked,
-      participants,
+      participants: audioParticipants(peers, this.#blocked),
     };
   }
 
   subscribe(listener: AudioListener): () => void {
-    const unsubscribe = this.#listeners.add(listener);
-    listener(this.snapshot());
-    return unsubscribe;
+    return this.#listeners.subscribe(listener, this.snapshot());
   }
 
   async stats(): Promise<PeerAudioStats[]> {

@@ -146,12 +146,31 @@ export function microphoneError(error: unknown): AudioJoinError {
   return new AudioJoinError("microphone_unavailable", "No microphone could be opened. You can still join and listen.");
 }
 
+/**
+ * The participants as every transport's snapshot shows them, in id order: a
+ * peer this browser blocks (an enforced facilitator mute) is never shown speaking.
+ */
+export function audioParticipants(
+  peers: Iterable<{ id: string; link: PeerLinkState; speaking: boolean }>,
+  blocked: ReadonlySet<string>,
+): AudioParticipant[] {
+  return [...peers]
+    .map(({ id, link, speaking }) => ({ id, link, speaking: speaking && !blocked.has(id), blocked: blocked.has(id) }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
 /** Tiny observable used by the implementations. */
 export class Listeners<T> {
   readonly #listeners = new Set<(value: T) => void>();
   add(listener: (value: T) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+  /** Adds `listener` and tells it `current` at once: what a transport's `subscribe` promises. */
+  subscribe(listener: (value: T) => void, current: T): () => void {
+    const unsubscribe = this.add(listener);
+    listener(current);
+    return unsubscribe;
   }
   emit(value: T): void {
     for (const listener of this.#listeners) {

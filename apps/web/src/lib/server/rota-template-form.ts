@@ -1,6 +1,10 @@
-import { builderFromRule, WEEKDAYS } from "@offshift/core";
-import type { RotaTemplateRow } from "@offshift/db";
+import { fail } from "@sveltejs/kit";
+import { builderFromRule, rotaTemplateRequest, WEEKDAYS, type Refusal } from "@offshift/core";
+import { listCoverableSeries, type RotaTemplateRow } from "@offshift/db";
 import type { RotaTemplateValues } from "$lib/components/RotaTemplateForm.svelte";
+import { getDb } from "./db.js";
+import { env } from "./env.js";
+import { statusOf } from "./refusals.js";
 import { recurrenceFields, seriesFieldErrors, seriesFormToInput } from "./series-form.js";
 
 /**
@@ -104,4 +108,35 @@ export function rotaTemplateValues(t: RotaTemplateRow, startsOn: string): RotaTe
   const everyDay = b.pattern === "weekly" && b.days.length === 7 && b.everyWeeks === 1;
   const fields = recurrenceFields(b);
   return everyDay ? { ...base, ...fields, pattern: "daily", days: [] } : { ...base, ...fields };
+}
+
+/** Choices the template form offers: the days, the drop-in series a cover template can be for, and the zone's name. */
+export async function rotaTemplateFormOptions() {
+  return {
+    weekdays: [...WEEKDAYS] as string[],
+    series: await listCoverableSeries(getDb()),
+    timeZone: env().ORG_TIMEZONE,
+  };
+}
+
+/**
+ * A posted template form, for a new template or an edit: the values to echo
+ * back, and either the template core parsed or the 400 that shows each
+ * field's error beside it (nothing is saved).
+ */
+export async function readRotaTemplateForm(request: Request) {
+  const data = await request.formData();
+  const values = rotaTemplateFormValues(data);
+  const parsed = rotaTemplateRequest.safeParse(rotaTemplateFormInput(data));
+  if (parsed.success) return { values, template: parsed.data, invalid: null };
+  return {
+    values,
+    template: null,
+    invalid: fail(400, { errors: rotaTemplateFieldErrors(parsed.error.issues), values }),
+  };
+}
+
+/** A refused save: a field's refusal is shown beside the field; any other (not found, retired) above the form. */
+export function rotaTemplateRefused(refusal: Refusal & { field?: string }, values: RotaTemplateValues) {
+  return fail(statusOf(refusal), { errors: { [refusal.field ?? "form"]: refusal.message }, values });
 }

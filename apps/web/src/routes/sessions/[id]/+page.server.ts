@@ -1,55 +1,35 @@
 import { error, fail } from "@sveltejs/kit";
 import { z } from "zod";
-import {
-  LOBBY_OPENS_MINUTES_BEFORE,
-  can,
-  firstName,
-  isId,
-  nextLobbyStatusChange,
-  nightLabel,
-  lobbyStatus,
-} from "@offshift/core";
-import { findOccurrence, openRoom } from "@offshift/db";
+import { LOBBY_OPENS_MINUTES_BEFORE, can, isId, nightLabel } from "@offshift/core";
+import { openRoom } from "@offshift/db";
 import { now as clockNow } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
-import { placesView } from "$lib/server/places.js";
 import { env } from "$lib/server/env.js";
 import { dispatchEffects } from "$lib/server/effects.js";
 import { requireCan } from "$lib/server/guard.js";
 import { failWith } from "$lib/server/refusals.js";
 import { reminderOutcome, reminderView } from "$lib/server/reminders.js";
+import { joinedName, occurrenceOr404, sessionSummary } from "$lib/server/session-page.js";
 import type { Actions, PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = async ({ params, locals, url }) => {
   if (!isId(params.id)) error(404, "We could not find that session.");
-  const occ = await findOccurrence(getDb(), params.id);
-  if (!occ) error(404, "We could not find that session.");
+  const occ = await occurrenceOr404(params.id);
   const now = clockNow();
   const tz = env().ORG_TIMEZONE;
   const lobbyOpensAt = new Date(occ.startsAt.getTime() - LOBBY_OPENS_MINUTES_BEFORE * 60_000);
-  const state = lobbyStatus(occ, now);
-  const next = nextLobbyStatusChange(occ, now);
   return {
     session: {
-      id: occ.occurrenceId,
-      seriesId: occ.seriesId,
-      title: occ.title,
-      theme: occ.theme,
+      ...sessionSummary(occ, now, tz),
       description: occ.description,
-      facilitator: occ.facilitatorFirstName,
       backup: occ.backupFirstName,
       planning: occ.planning,
-      places: placesView(occ),
       startsAt: occ.startsAt.toISOString(),
-      when: nightLabel(occ.startsAt, now, tz),
       lobbyOpensAt: nightLabel(lobbyOpensAt, now, tz).time,
-      state,
-      /** Milliseconds until the state can next change by the clock alone (the page refreshes then). */
-      refreshInMs: next ? next.getTime() - now.getTime() : null,
     },
     /** Facilitators of this session see the "Open the room" control. */
     canOpen: can(locals.actor, "room.open", { facilitatorIds: occ.runnerIds }),
-    joinedAs: (locals.person && firstName(locals.person.displayName)) ?? locals.guest?.nickname ?? null,
+    joinedAs: joinedName(locals),
     /** The email-reminder control (ReminderControl). */
     reminder: await reminderView(locals, occ.occurrenceId),
     /** What the reminder route said, after its redirect back here (`?reminder=…`). */

@@ -1,50 +1,27 @@
 import { error, redirect } from "@sveltejs/kit";
-import {
-  SAFEGUARDING_CATEGORIES,
-  can,
-  issueTicket,
-  firstName,
-  isId,
-  nextLobbyStatusChange,
-  nightLabel,
-  lobbyStatus,
-} from "@offshift/core";
-import { findOccurrence } from "@offshift/db";
+import { SAFEGUARDING_CATEGORIES, can, issueTicket, isId } from "@offshift/core";
 import { now as clockNow } from "$lib/server/clock.js";
-import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
-import { placesView } from "$lib/server/places.js";
+import { joinedName, occurrenceOr404, sessionSummary } from "$lib/server/session-page.js";
 import type { PageServerLoad } from "./$types";
 
 export const load: PageServerLoad = async ({ params, locals }) => {
   if (!isId(params.id)) error(404, "We could not find that session.");
   // A nickname (or an account) first: the room shows names, never anything else.
   if (!can(locals.actor, "dropin.join")) redirect(303, `/join?next=/sessions/${params.id}/room`);
-  const occ = await findOccurrence(getDb(), params.id);
-  if (!occ) error(404, "We could not find that session.");
-  const now = clockNow();
-  const state = lobbyStatus(occ, now);
-  // Not open yet: the session page says when it will be. Cancelled, finished or not going ahead: said here.
-  if (state === "upcoming") redirect(303, `/sessions/${params.id}`);
+  const occ = await occurrenceOr404(params.id);
   const e = env();
-  const next = nextLobbyStatusChange(occ, now);
+  const summary = sessionSummary(occ, clockNow(), e.ORG_TIMEZONE);
+  // Not open yet: the session page says when it will be. Cancelled, finished or not going ahead: said here.
+  if (summary.state === "upcoming") redirect(303, `/sessions/${params.id}`);
   return {
     session: {
-      id: occ.occurrenceId,
-      seriesId: occ.seriesId,
-      title: occ.title,
-      theme: occ.theme,
-      facilitator: occ.facilitatorFirstName,
+      ...summary,
       /** Told when the facilitator is late: the backup, or the coordinators. */
       alerted: occ.backupFirstName ?? "the coordinators",
       roomStyle: occ.roomStyle,
-      when: nightLabel(occ.startsAt, now, e.ORG_TIMEZONE),
-      state,
-      places: placesView(occ),
-      /** Milliseconds until the state can next change by the clock alone (the page refreshes then). */
-      refreshInMs: next ? next.getTime() - now.getTime() : null,
     },
-    joinedAs: (locals.person && firstName(locals.person.displayName)) ?? locals.guest?.nickname ?? "",
+    joinedAs: joinedName(locals) ?? "",
     isFacilitator: !!locals.person && occ.runnerIds.includes(locals.person.id),
     iceServers: e.ICE_SERVERS,
     categories: [...SAFEGUARDING_CATEGORIES],

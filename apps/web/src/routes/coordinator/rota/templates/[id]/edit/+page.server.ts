@@ -1,16 +1,15 @@
-import { error, fail } from "@sveltejs/kit";
-import { localDate, rotaTemplateRequest, WEEKDAYS } from "@offshift/core";
-import { findRotaTemplate, listCoverableSeries, updateRotaTemplate } from "@offshift/db";
+import { error } from "@sveltejs/kit";
+import { localDate } from "@offshift/core";
+import { findRotaTemplate, updateRotaTemplate } from "@offshift/db";
 import { now } from "$lib/server/clock.js";
 import { getDb } from "$lib/server/db.js";
 import { env } from "$lib/server/env.js";
 import { dispatchEffects } from "$lib/server/effects.js";
 import { requireCan, requireSignedIn } from "$lib/server/guard.js";
-import { statusOf } from "$lib/server/refusals.js";
 import {
-  rotaTemplateFieldErrors,
-  rotaTemplateFormInput,
-  rotaTemplateFormValues,
+  readRotaTemplateForm,
+  rotaTemplateFormOptions,
+  rotaTemplateRefused,
   rotaTemplateValues,
 } from "$lib/server/rota-template-form.js";
 import type { Actions, PageServerLoad } from "./$types";
@@ -21,11 +20,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   if (!template) error(404, "That rota template could not be found.");
   return {
     template: { id: template.id, name: template.name, active: template.active, when: template.when },
-    options: {
-      weekdays: [...WEEKDAYS] as string[],
-      series: await listCoverableSeries(getDb()),
-      timeZone: env().ORG_TIMEZONE,
-    },
+    options: await rotaTemplateFormOptions(),
     values: rotaTemplateValues(template, localDate(now(), env().ORG_TIMEZONE)),
   };
 };
@@ -35,22 +30,15 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export const actions: Actions = {
   default: async ({ request, locals, params }) => {
     requireSignedIn(locals);
-    const data = await request.formData();
-    const values = rotaTemplateFormValues(data);
-    const parsed = rotaTemplateRequest.safeParse(rotaTemplateFormInput(data));
-    if (!parsed.success) return fail(400, { errors: rotaTemplateFieldErrors(parsed.error.issues), values });
+    const { values, template, invalid } = await readRotaTemplateForm(request);
+    if (invalid) return invalid;
     const result = await updateRotaTemplate(getDb(), locals.actor, {
       templateId: params.id,
-      template: parsed.data,
+      template,
       timeZone: env().ORG_TIMEZONE,
       now: now(),
     });
-    // A field's refusal is shown beside the field; any other (not found, retired) above the form.
-    if (!result.ok)
-      return fail(statusOf(result), {
-        errors: { ["field" in result ? result.field : "form"]: result.message },
-        values,
-      });
+    if (!result.ok) return rotaTemplateRefused(result, values);
     await dispatchEffects(result.effects, request);
     return {
       values,
