@@ -1,5 +1,6 @@
 import { can, firstName, refuse, type Actor, type Effect, type Refusal } from "@offshift/core";
 import { client, type Db } from "./client.js";
+import { audit } from "./audit.js";
 
 export interface SafeguardingRow {
   id: string;
@@ -80,13 +81,11 @@ export async function reviewSafeguardingFlag(
       const exists = await tx.safeguardingFlag.count({ where: { id: input.flagId } });
       return no(exists ? "already_reviewed" : "not_found");
     }
-    await tx.auditEvent.create({
-      data: {
-        at: input.now,
-        action: "safeguarding.review",
-        actorPersonId: byPersonId,
-        details: { flagId: input.flagId },
-      },
+    await audit(tx, {
+      at: input.now,
+      action: "safeguarding.review",
+      by: byPersonId,
+      details: { flagId: input.flagId },
     });
     return { ok: true, effects: [] };
   });

@@ -1,6 +1,6 @@
 import { can, nightLabel, refuse, type Actor, type Effect, type Refusal, type ReminderScope } from "@offshift/core";
 import { client, type Client, type Db } from "../client.js";
-import { enqueueMail } from "../mail/outbox.js";
+import { enqueueReminderMail } from "../mail/outbox.js";
 
 /**
  * Email reminders before drop-in sessions: a person asks for one before a
@@ -217,13 +217,12 @@ export async function enqueueDueDropInReminders(
   let queued = 0;
   for (const r of due) {
     const mail = reminderMail(r, now, options);
-    const isNew = await enqueueMail(db, {
+    const isNew = await enqueueReminderMail(db, {
       dedupeKey: `reminder:${r.personId}:${r.occurrenceId}`,
       to: r.email,
-      subject: mail.subject,
-      text: mail.text,
-      notBefore: now,
-      expiresAt: new Date(r.startsAt),
+      mail,
+      now,
+      startsAt: r.startsAt,
     });
     if (isNew) queued++;
   }

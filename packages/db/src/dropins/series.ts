@@ -16,6 +16,7 @@ import {
 import { client, type Client, type Db, type Tx, type TxClient } from "../client.js";
 import { endLiveRoomIn } from "../room/live.js";
 import { OCCURRENCE_HORIZON_DAYS, materializeOccurrences, occurrenceDetails } from "./materialize.js";
+import { audit } from "../audit.js";
 
 /** A refusal about one form field (the builder's rule, a facilitator, a clash): shown beside that field. */
 export type SeriesFieldRefusal = Refusal<"invalid" | "clash"> & { field: string };
@@ -318,13 +319,11 @@ export async function cancelOccurrenceIn(
     data: { status: "CANCELLED" },
   });
   if (updated.count === 0) return refuseOccurrence("already_cancelled");
-  await tx.auditEvent.create({
-    data: {
-      at: input.now,
-      action: "occurrence.cancel",
-      actorPersonId: input.byPersonId,
-      details: { occurrenceId: input.occurrenceId },
-    },
+  await audit(tx, {
+    at: input.now,
+    action: "occurrence.cancel",
+    by: input.byPersonId,
+    details: { occurrenceId: input.occurrenceId },
   });
   const roomEnded = await endLiveRoomIn(tx, input.occurrenceId, input.byPersonId);
   const effects: Effect[] = [

@@ -53,6 +53,30 @@ export async function enqueueMail(handle: DbOrTx, input: EnqueueMailInput): Prom
   return count === 1;
 }
 
+/**
+ * A reminder for something that starts at `startsAt`: sent from now, never
+ * after it has started, once per `dedupeKey`. Returns whether it was new.
+ */
+export function enqueueReminderMail(
+  db: DbOrTx,
+  reminder: {
+    dedupeKey: string;
+    to: string;
+    mail: { subject: string; text: string };
+    now: Date;
+    startsAt: Date | string;
+  },
+): Promise<boolean> {
+  return enqueueMail(db, {
+    dedupeKey: reminder.dedupeKey,
+    to: reminder.to,
+    subject: reminder.mail.subject,
+    text: reminder.mail.text,
+    notBefore: reminder.now,
+    expiresAt: new Date(reminder.startsAt),
+  });
+}
+
 /** After this many failed attempts a mail is dropped (about two hours of retries). */
 export const MAX_MAIL_ATTEMPTS = 8;
 

@@ -16,7 +16,7 @@ import {
   type RotaLimits,
   type RotaTemplateRequest,
 } from "@offshift/core";
-import { client, type ClientOrTx, type Db } from "../client.js";
+import { client, type ClientOrTx, type Db, type TxClient } from "../client.js";
 import { loadRotaBoard, ROTA_DEFAULTS_KEY } from "./board.js";
 import { loadEligibility } from "./eligibility.js";
 import { materializeRotaSlots, ROTA_HORIZON_DAYS } from "./materialize.js";
@@ -204,14 +204,7 @@ export async function updateRotaTemplate(
         SELECT "id", "startsAt", "endsAt" FROM "RotaSlot"
         WHERE "templateId" = ${t.id}::uuid AND "startsAt" > ${now}
         ORDER BY "startsAt" FOR UPDATE`;
-      const taken = new Set(
-        (
-          await tx.rotaAssignment.findMany({
-            where: { slotId: { in: future.map((s) => s.id) } },
-            select: { slotId: true },
-          })
-        ).map((a) => a.slotId),
-      );
+      const taken = await slotsTaken(tx, future);
       const lastStart = Math.max(
         now.getTime() + ROTA_HORIZON_DAYS * DAY_MS,
         ...future.map((s) => s.startsAt.getTime() + 1),
@@ -270,14 +263,7 @@ export async function retireRotaTemplate(
     const future = await tx.$queryRaw<{ id: string }[]>`
       SELECT "id" FROM "RotaSlot" WHERE "templateId" = ${current.id}::uuid AND "startsAt" > ${input.now}
       ORDER BY "startsAt" FOR UPDATE`;
-    const taken = new Set(
-      (
-        await tx.rotaAssignment.findMany({
-          where: { slotId: { in: future.map((s) => s.id) } },
-          select: { slotId: true },
-        })
-      ).map((a) => a.slotId),
-    );
+    const taken = await slotsTaken(tx, future);
     const removable = future.filter((s) => !taken.has(s.id)).map((s) => s.id);
     if (removable.length) await tx.rotaSlot.deleteMany({ where: { id: { in: removable } } });
     return {
@@ -574,4 +560,13 @@ async function fits(
 ): Promise<boolean> {
   const loaded = await loadEligibility(tx, { volunteerIds: [personId], slots: [{ startsAt }], timeZone });
   return loaded.hasWorkPattern(personId) && (loaded.verdict(personId, slotId)?.eligible ?? false);
+}
+
+/** Which of these slots someone holds (kept when a template changes or retires; the rest can go). */
+async function slotsTaken(tx: TxClient, slots: readonly { id: string }[]): Promise<Set<string>> {
+  const held = await tx.rotaAssignment.findMany({
+    where: { slotId: { in: slots.map((s) => s.id) } },
+    select: { slotId: true },
+  });
+  return new Set(held.map((a) => a.slotId));
 }

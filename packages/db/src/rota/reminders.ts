@@ -1,6 +1,6 @@
 import { nightLabel } from "@offshift/core";
 import { client, type Db } from "../client.js";
-import { enqueueMail } from "../mail/outbox.js";
+import { enqueueReminderMail } from "../mail/outbox.js";
 import { quietNow } from "./quiet.js";
 
 /**
@@ -89,13 +89,12 @@ export async function enqueueRotaSlotReminders(
     const untilStart = r.startsAt.getTime() - now.getTime();
     const lead = untilStart <= 60 * 60_000 ? "1h" : "24h";
     const mail = rotaSlotReminderMail(r, lead, now, options);
-    const isNew = await enqueueMail(db, {
+    const isNew = await enqueueReminderMail(db, {
       dedupeKey: `slot-reminder:${r.slotId}:${r.personId}:${lead}`,
       to: r.email,
-      subject: mail.subject,
-      text: mail.text,
-      notBefore: now,
-      expiresAt: new Date(r.startsAt),
+      mail,
+      now,
+      startsAt: r.startsAt,
     });
     if (isNew) queued++;
   }

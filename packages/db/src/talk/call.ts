@@ -11,6 +11,7 @@ import { client, type Client, type Db } from "../client.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { refuse, type TalkResult } from "./requests.js";
 import { workerOf } from "./identity.js";
+import { audit } from "../audit.js";
 
 type Side = "worker" | "volunteer";
 
@@ -180,13 +181,11 @@ export async function recordCallOutcome(
       },
     });
     if (count === 0) return refuse("invalid", "You have already recorded how this call went.");
-    await tx.auditEvent.create({
-      data: {
-        at: input.now,
-        action: "talk.outcome",
-        actorPersonId: personId,
-        details: { callId: input.callId, outcome: input.after.outcome },
-      },
+    await audit(tx, {
+      at: input.now,
+      action: "talk.outcome",
+      by: personId,
+      details: { callId: input.callId, outcome: input.after.outcome },
     });
     let flagged = false;
     if (input.after.safeguarding) {
@@ -199,13 +198,11 @@ export async function recordCallOutcome(
           createdAt: input.now,
         },
       });
-      await tx.auditEvent.create({
-        data: {
-          at: input.now,
-          action: "safeguarding.flag",
-          actorPersonId: personId,
-          details: { callId: input.callId, category: input.after.safeguarding },
-        },
+      await audit(tx, {
+        at: input.now,
+        action: "safeguarding.flag",
+        by: personId,
+        details: { callId: input.callId, category: input.after.safeguarding },
       });
       flagged = true;
     }
@@ -232,14 +229,7 @@ export async function recordCallOutcome(
         });
         if (queued) debriefQueued++;
       }
-      await tx.auditEvent.create({
-        data: {
-          at: input.now,
-          action: "talk.debrief",
-          actorPersonId: personId,
-          details: { callId: input.callId },
-        },
-      });
+      await audit(tx, { at: input.now, action: "talk.debrief", by: personId, details: { callId: input.callId } });
     }
     return { ok: true, flagged, debriefQueued } as const;
   });

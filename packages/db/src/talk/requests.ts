@@ -17,6 +17,7 @@ import { client, type Db } from "../client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { touchWaitingPresence, volunteerReachable, workerHere } from "./presence.js";
 import { asRequester, asWorker, sameRequester, requesterOf } from "./identity.js";
+import { audit } from "../audit.js";
 
 /** A step of the 1:1 line: its result, or a refusal (the one shape every use case returns). */
 export type TalkResult<T> = ({ ok: true } & T) | Refusal<TalkErrorCode>;
@@ -86,13 +87,11 @@ export async function stepAside(
   input: { requester: Identity; occurrenceId: string; byPersonId: string | null; now: Date },
 ): Promise<TalkResult<{ requestId: string }>> {
   const db = client(handle);
-  await db.auditEvent.create({
-    data: {
-      at: input.now,
-      action: "room.step-aside",
-      actorPersonId: input.byPersonId,
-      details: { occurrenceId: input.occurrenceId },
-    },
+  await audit(db, {
+    at: input.now,
+    action: "room.step-aside",
+    by: input.byPersonId,
+    details: { occurrenceId: input.occurrenceId },
   });
   const open = await db.talkRequest.findFirst({
     where: { ...asRequester(input.requester), status: { in: ["WAITING", "OFFERED"] } },

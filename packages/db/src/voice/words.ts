@@ -1,6 +1,7 @@
 import { can, monthOf, paraphraseSchema, workerWordSchema, type Actor } from "@offshift/core";
 import { client, type Db } from "../client.js";
 import { firstIssue, refuse, type VoiceResult } from "./result.js";
+import { audit } from "../audit.js";
 
 /**
  * "One thing that would make your job better?" The worker's word is stored with its
@@ -84,13 +85,11 @@ export async function publishVoiceStatement(
       data: { text: parsed.data, month: taken[0].month, publishedAt: input.now, publishedById: actor.personId },
       select: { id: true, text: true, month: true, publishedAt: true, withdrawnAt: true },
     });
-    await tx.auditEvent.create({
-      data: {
-        at: input.now,
-        action: "voice.statement.publish",
-        actorPersonId: actor.personId,
-        details: { statementId: statement.id },
-      },
+    await audit(tx, {
+      at: input.now,
+      action: "voice.statement.publish",
+      by: actor.personId,
+      details: { statementId: statement.id },
     });
     return { ok: true, statement, effects: [] } as const;
   });
@@ -110,13 +109,11 @@ export async function withdrawVoiceStatement(
       data: { withdrawnAt: input.now },
     });
     if (count === 0) return refuse("not_found", "That statement is not published.");
-    await tx.auditEvent.create({
-      data: {
-        at: input.now,
-        action: "voice.statement.withdraw",
-        actorPersonId: actor.personId,
-        details: { statementId: input.statementId },
-      },
+    await audit(tx, {
+      at: input.now,
+      action: "voice.statement.withdraw",
+      by: actor.personId,
+      details: { statementId: input.statementId },
     });
     return { ok: true, effects: [] } as const;
   });
