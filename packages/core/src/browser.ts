@@ -16,3 +16,4 @@ export { watchLiveness } from "./realtime/liveness.js";
 export { WORD_MAX, PARAPHRASE_MAX } from "./voice/limits.js";
 export type { PushTopic } from "./push/schema.js";
 export { pushNotification, type PushMessage } from "./push/wording.js";
+export { WEEKDAY_SHORT_NAMES } from "./time/weekdays.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { builderFromRule } from "../time/recurrence-builder.js";
+import { WEEKDAY_SHORT_NAMES } from "../time/weekdays.js";
 import { formatFloating, instantFromWallTime, parseFloating, wallTimeAt } from "../time/zoned.js";
 import { rotaTemplateForm } from "./templates.js";
 
@@ -147,15 +148,6 @@ export function coverageLabel(filled: number, min: number, max: number): { count
   };
 }
 
-const DAY_WORDS: Record<string, string> = {
-  MO: "Mon",
-  TU: "Tue",
-  WE: "Wed",
-  TH: "Thu",
-  FR: "Fri",
-  SA: "Sat",
-  SU: "Sun",
-};
 const NTH_WORDS: Record<number, string> = { 1: "first", 2: "second", 3: "third", 4: "fourth", [-1]: "last" };
 
 /** "Every day, 21:30 to 00:30", "Mon, Tue, Wed every 2 weeks, 13:00 to 15:00"; null for rules the builder did not write. */
@@ -171,10 +163,10 @@ export function describeRotaTemplate(t: {
   const end = `${String(Math.floor(endMinutes / 60)).padStart(2, "0")}:${String(endMinutes % 60).padStart(2, "0")}`;
   let when: string;
   if (b.pattern === "weekly") {
-    const days = b.days.length === 7 ? "Every day" : b.days.map((d) => DAY_WORDS[d]).join(", ");
+    const days = b.days.length === 7 ? "Every day" : b.days.map((d) => WEEKDAY_SHORT_NAMES[d]).join(", ");
     when = b.everyWeeks > 1 ? `${days}, every ${b.everyWeeks} weeks` : days;
   } else {
-    when = `The ${NTH_WORDS[b.nth]} ${DAY_WORDS[b.day]} of each month`;
+    when = `The ${NTH_WORDS[b.nth]} ${WEEKDAY_SHORT_NAMES[b.day]} of each month`;
   }
   const ends =
     b.ends.kind === "until" ? `, until ${b.ends.until}` : b.ends.kind === "count" ? `, ${b.ends.count} times` : "";

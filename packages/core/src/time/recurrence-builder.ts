@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseFloating } from "./zoned.js";
+import { WEEKDAYS, type Weekday } from "./weekdays.js";
 
 /**
  * The friendly recurrence builder behind every repeating thing people
@@ -8,8 +9,7 @@ import { parseFloating } from "./zoned.js";
  * RRULE and reads back the ones it wrote. Nobody types RRULE text.
  */
 
-export const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+export { WEEKDAYS, WEEKDAY_SHORT_NAMES, type Weekday } from "./weekdays.js";
 
 const dateField = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "Choose a date");
 const timeField = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Choose a time like 22:00");
