@@ -66,6 +66,9 @@ export function createDb(databaseUrl: string, options: { maxConnections?: number
   // A connection lost while idle (the database restarted) leaves the pool and is replaced on next use;
   // queries that were running fail to their callers. Unheard, the pool's error would end the process.
   pool.on("error", () => undefined);
+  // The same for a connection lost while checked out between statements (a transaction's, a
+  // stop's last query): its holder hears it as its own query failing, never as a process-ending error.
+  pool.on("connect", (connection) => connection.on("error", () => undefined));
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const prisma = new PrismaClient({ adapter });
   pools.set(prisma, pool);
