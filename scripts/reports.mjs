@@ -1,5 +1,5 @@
 // Sums Vitest JSON reports into passed / failed / skipped counts.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /** Counts from `<dir>/<name>.json` for each name; names whose report is missing are listed. */
@@ -45,6 +45,7 @@ export function sumReports(dir, names) {
 
 const firstLine = (text) =>
   String(text ?? "")
+    // eslint-disable-next-line no-control-regex -- terminal colour codes, written as such
     .replace(/\u001b\[[0-9;]*m/g, "")
     .split("\n")
     .find((l) => l.trim() !== "")
@@ -57,3 +58,23 @@ export const failureLines = (failures, label = "") =>
 
 export const summaryLine = ({ passed, failed, skipped }) =>
   `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`;
+
+/**
+ * Steps that failed with no failed test in any report: lint, type checks, or an
+ * error Vitest caught between tests ("Unhandled Errors": the run exits 1 while
+ * its report says every test passed). Each counts as one failure, so the final
+ * line never says "0 failed" of a run that failed. Kept in `<dir>/outside.json`.
+ */
+export function recordOutside(dir, names) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "outside.json"), JSON.stringify(names));
+}
+export function readOutside(dir) {
+  const file = path.join(dir, "outside.json");
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : [];
+}
+export const outsideLines = (names, label = "") =>
+  names.map(
+    (n) =>
+      `FAILED ${label}${n} -- failed outside any test (lint, a type check, or an error between tests: "Unhandled Errors" above)`,
+  );
