@@ -37,9 +37,10 @@ afterAll(async () => {
   await pool?.end();
 });
 
-async function startNode() {
+/** A node on the test database; `through`: the pool its adapter is given (default: the shared one). */
+async function startNode(through: pg.Pool = pool) {
   const http = createServer();
-  const io = new Server(http, { adapter: soloAwareAdapter(pool, HEARTBEAT) });
+  const io = new Server(http, { adapter: soloAwareAdapter(through, HEARTBEAT) });
   io.on("connection", (socket) => void socket.join("night-room"));
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const uid = (io.of("/").adapter as unknown as { uid: string }).uid;
@@ -58,6 +59,15 @@ async function settled(uid: string) {
     async () => heard.filter((h) => h.uid === uid && HEARTBEATS.has(h.type) && h.at > since).length,
     (n) => n >= 2,
   );
+}
+
+/** A member connected to `url`, in the night room: every "line" it hears, in order. */
+async function listeningMember(url: string) {
+  const member = connect(url, { transports: ["websocket"], reconnection: false, forceNew: true });
+  await new Promise<void>((resolve) => member.once("connect", () => resolve()));
+  const lines: string[] = [];
+  member.on("line", (text: string) => lines.push(text));
+  return { member, lines };
 }
 
 const broadcastsFrom = (uid: string, since = 0) =>
@@ -96,11 +106,8 @@ describe("the cluster adapter with one node", () => {
     try {
       await new Promise((r) => setTimeout(r, HEARTBEAT.heartbeatTimeoutMs + 100));
       const b = await startNode();
-      const member = connect(b.url, { transports: ["websocket"], reconnection: false, forceNew: true });
+      const { member, lines } = await listeningMember(b.url);
       try {
-        await new Promise<void>((resolve) => member.once("connect", () => resolve()));
-        const lines: string[] = [];
-        member.on("line", (text: string) => lines.push(text));
         // Sent from node A, whose only listener in the room is on node B.
         let n = 0;
         await eventually(
@@ -142,19 +149,14 @@ describe("the cluster adapter with one node", () => {
         };
       },
     });
-    const http = createServer();
-    const a = new Server(http, { adapter: soloAwareAdapter(counting, HEARTBEAT) });
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const a = await startNode(counting);
     const b = await startNode();
-    const member = connect(b.url, { transports: ["websocket"], reconnection: false, forceNew: true });
+    const { member, lines } = await listeningMember(b.url);
     try {
-      await new Promise<void>((resolve) => member.once("connect", () => resolve()));
-      const lines: string[] = [];
-      member.on("line", (text: string) => lines.push(text));
       // A knows B is there once a line reaches the member.
       await eventually(
         async () => {
-          a.to("night-room").emit("line", "ping");
+          a.io.to("night-room").emit("line", "ping");
           return lines.length;
         },
         (n) => n > 0,
@@ -163,7 +165,7 @@ describe("the cluster adapter with one node", () => {
       lines.length = 0;
       const sent = Array.from({ length: 120 }, (_, i) => (i % 10 === 0 ? "the same line" : `line ${i}`));
       const before = statements;
-      for (const line of sent) a.to("night-room").emit("line", line);
+      for (const line of sent) a.io.to("night-room").emit("line", line);
       await eventually(
         async () => lines.length,
         (n) => n >= sent.length,
@@ -175,7 +177,7 @@ describe("the cluster adapter with one node", () => {
     } finally {
       member.disconnect();
       await b.close();
-      await new Promise<void>((resolve) => void a.close(() => resolve()));
+      await a.close();
     }
   });
 });
