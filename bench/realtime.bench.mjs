@@ -352,7 +352,8 @@ async function runTwoNodes() {
     const steps = STEPS.filter((n) => n >= 96 && n <= TWO_NODE_CEILING);
     const { occurrences, guests } = await seed(database.url, steps.at(-1) / ROOM_SIZE, steps.at(-1));
     const ports = [await freePort(), await freePort()];
-    for (const [i, port] of ports.entries()) nodes.push(await startRealtime(database.url, port, `bench-node-${i + 1}`));
+    for (const [i, port] of ports.entries())
+      nodes.push(await startRealtime(database.localUrl, port, `bench-node-${i + 1}`));
     const makeLoad = () =>
       (load = new Load({
         url: (i) => `http://127.0.0.1:${ports[i % 2]}`,
@@ -396,7 +397,7 @@ async function runOurs() {
     const sockets = ROOM_SIZE + MEMORY_BLOCK + STEPS.at(-1);
     const { occurrences, guests } = await seed(database.url, sockets / ROOM_SIZE, sockets);
     const port = await freePort();
-    node = await startRealtime(database.url, port, "bench-node");
+    node = await startRealtime(database.localUrl, port, "bench-node");
     const loads = [];
     const makeLoad = (rooms) => {
       load = new Load({

@@ -124,6 +124,8 @@ process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
 
 let databaseUrl = env.DATABASE_URL;
+// What web and realtime are given: the embedded server's Unix socket when there is one (cheaper per statement).
+let appDatabaseUrl = env.DATABASE_URL;
 try {
   if (databaseUrl) {
     say(`Using PostgreSQL at ${redactUrl(databaseUrl)}`);
@@ -143,6 +145,7 @@ try {
       avoidPorts: [env.PORT, env.REALTIME_PORT],
     });
     databaseUrl = database.url;
+    appDatabaseUrl = database.localUrl;
     say(
       `${database.initialised ? "Created" : "Started"} embedded PostgreSQL on 127.0.0.1:${database.port} (data in ${shortPath(path.join(dataDir, "pg"))})`,
     );
@@ -279,7 +282,7 @@ const common = {
   // deployment posture (Secure cookies, HSTS, SMTP required), which plain
   // http://localhost cannot meet, so it is only set when asked for.
   NODE_ENV: dev ? "development" : env.NODE_ENV,
-  DATABASE_URL: databaseUrl,
+  DATABASE_URL: appDatabaseUrl,
   HOST: env.HOST,
   LOG_LEVEL: env.LOG_LEVEL,
   ORG_TIMEZONE: env.ORG_TIMEZONE,

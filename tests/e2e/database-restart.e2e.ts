@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { descendants, removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
@@ -34,6 +36,34 @@ function postmaster(): number {
   throw new Error("no postgres process found below the launcher");
 }
 
+/**
+ * Connections to the embedded server over its Unix socket (client_port -1 in pg_stat_activity): web's and
+ * realtime's. Asked over TCP with the launcher's password, as a tool would.
+ */
+async function socketConnections(): Promise<number> {
+  const port = /embedded PostgreSQL on 127\.0\.0\.1:(\d+)/.exec(app.output())?.[1];
+  if (!port) throw new Error(`the launcher did not say where PostgreSQL is:\n${app.output()}`);
+  const password = readFileSync(path.join(dataDir, "pg-password"), "utf8").trim();
+  const client = new pg.Client({
+    host: "127.0.0.1",
+    port: Number(port),
+    user: "postgres",
+    password,
+    database: "offshift",
+  });
+  await client.connect();
+  try {
+    // (The launcher's own short "does it answer" checks use TCP, as tools do.)
+    const { rows } = await client.query<{ unix: string }>(
+      `SELECT count(*) AS unix FROM pg_stat_activity
+        WHERE backend_type = 'client backend' AND datname = 'offshift' AND client_port = -1`,
+    );
+    return Number(rows[0]!.unix);
+  } finally {
+    await client.end();
+  }
+}
+
 const status = async (url: string) => {
   try {
     return (await fetch(url, { signal: AbortSignal.timeout(3000) })).status;
@@ -53,6 +83,8 @@ describe("the embedded PostgreSQL is killed mid-use", () => {
     expect(await page.getByTestId("guest-as").textContent()).toBe("Still Here");
     expect(await status(`${app.url}/readyz`)).toBe(200);
     expect(await status(`${app.realtimeUrl}/readyz`)).toBe(200);
+    // Web and realtime talk to the embedded server through its Unix socket (cheaper per statement than TCP).
+    await expect.poll(socketConnections, { timeout: 10_000, interval: 250 }).toBeGreaterThanOrEqual(2);
 
     const first = postmaster();
     const killedAt = Date.now();
@@ -89,5 +121,7 @@ describe("the embedded PostgreSQL is killed mid-use", () => {
     // The guest saved before the kill is still there.
     await page.reload();
     expect(await page.getByTestId("guest-as").textContent()).toBe("Still Here");
+    // The restarted server has its socket again (a killed server leaves its old one behind), and the apps use it.
+    await expect.poll(socketConnections, { timeout: 10_000, interval: 250 }).toBeGreaterThanOrEqual(2);
   });
 });

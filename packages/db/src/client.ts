@@ -1,6 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient, type Prisma } from "./generated/prisma/client.js";
+import { Pipelines, type Queryable } from "./pipeline.js";
 
 declare const dbBrand: unique symbol;
 declare const txBrand: unique symbol;
@@ -55,13 +56,14 @@ export function client(db: DbOrTx): ClientOrTx {
 }
 
 const pools = new WeakMap<object, pg.Pool>();
+const pipelines = new WeakMap<object, Pipelines>();
 
 /**
  * A Prisma client on the pg driver adapter (no native query engine). The
  * client runs on one `pg.Pool` that it owns; hot paths that need plain SQL
  * share that pool through `poolOf(db)` so a process holds one pool, sized once.
  */
-export function createDb(databaseUrl: string, options: { maxConnections?: number } = {}): Db {
+export function createDb(databaseUrl: string, options: { maxConnections?: number; pipelines?: number } = {}): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 10 });
   // A connection lost while idle (the database restarted) leaves the pool and is replaced on next use;
   // queries that were running fail to their callers. Unheard, the pool's error would end the process.
@@ -72,12 +74,13 @@ export function createDb(databaseUrl: string, options: { maxConnections?: number
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const prisma = new PrismaClient({ adapter });
   pools.set(prisma, pool);
+  pipelines.set(prisma, new Pipelines({ connectionString: databaseUrl }, options.pipelines ?? 2));
   return prisma as unknown as Db;
 }
 
 /** Ends a handle made by `createDb`: its connections close; it must not be used after. */
 export async function closeDb(db: Db): Promise<void> {
-  await client(db).$disconnect();
+  await Promise.all([client(db).$disconnect(), pipelines.get(db)?.end()]);
 }
 
 /**
@@ -88,6 +91,16 @@ export function poolOf(db: Db): pg.Pool {
   const pool = pools.get(db);
   if (!pool) throw new Error("poolOf: this client was not made by createDb");
   return pool;
+}
+
+/**
+ * The pipelined connections beside the pool (see pipeline.ts), for the
+ * realtime hot path's short single statements (package-internal). Ended by `closeDb(db)`.
+ */
+export function hotPathOf(db: Db): Queryable {
+  const pipeline = pipelines.get(db);
+  if (!pipeline) throw new Error("hotPathOf: this client was not made by createDb");
+  return pipeline;
 }
 
 /** Whether the database answers a trivial query within `timeoutMs` (readiness checks). */

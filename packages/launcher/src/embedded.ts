@@ -3,7 +3,14 @@ import { fileURLToPath } from "node:url";
 import type { EmbeddedMessage, EmbeddedRequest } from "./embedded-server.js";
 
 export interface EmbeddedPostgresHandle {
+  /** Over loopback TCP: for migrations and tools (Prisma's schema engine, psql). */
   url: string;
+  /**
+   * For the apps on this machine (node-postgres): through the server's Unix
+   * socket in its own folder, cheaper per statement than TCP; `url` when the
+   * folder's path is too long for a socket.
+   */
+  localUrl: string;
   port: number;
   /** True when this start created a new cluster. */
   initialised: boolean;
@@ -42,6 +49,7 @@ export function startEmbeddedPostgres(req: EmbeddedRequest): Promise<EmbeddedPos
       }
       resolve({
         url: message.url,
+        localUrl: message.localUrl,
         port: message.port,
         initialised: message.initialised,
         pid: child.pid!,

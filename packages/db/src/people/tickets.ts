@@ -1,4 +1,4 @@
-import { type Db, poolOf } from "../client.js";
+import { type Db, hotPathOf } from "../client.js";
 import { ROOM_IDENTITY_COLUMNS, roomIdentityFrom, roomIdentityParams, type RoomIdentity } from "../room/live.js";
 
 /** Marks a socket ticket as used; true the first time, false on any replay (admitTicket without the identity). */
@@ -34,7 +34,7 @@ export async function admitTicket(db: Db, ticket: TicketToAdmit): Promise<Ticket
 export async function admitTickets(db: Db, tickets: readonly TicketToAdmit[]): Promise<TicketAdmission[]> {
   if (tickets.length === 0) return [];
   const params = tickets.map((t) => roomIdentityParams(t.actor));
-  const { rows } = await poolOf(db).query<{
+  const { rows } = await hotPathOf(db).query<{
     i: string;
     fresh: boolean;
     guestName: string | null;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { RoomCommand } from "@offshift/core";
-import { poolOf } from "../client.js";
+import { hotPathOf } from "../client.js";
 import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { createSeries } from "../dropins/series.js";
@@ -71,7 +71,7 @@ describe("the live room's hot path", () => {
     const cache = new LiveRoomCache();
     const run = on(nodeA, cache, occ);
     expect(await run(worker(2), joinCmd(occ.id), -5)).toMatchObject({ ok: true });
-    const query = vi.spyOn(poolOf(nodeA), "query");
+    const query = vi.spyOn(hotPathOf(nodeA), "query");
     try {
       expect(await run(worker(2), chat("first line"), -4)).toMatchObject({ ok: true, changed: true });
       expect(await run(worker(2), hand(true), -4)).toMatchObject({ ok: true, changed: true });

@@ -14,7 +14,8 @@ import {
 } from "@offshift/core";
 import { createHash } from "node:crypto";
 import type pg from "pg";
-import { poolOf, type Db } from "../client.js";
+import { hotPathOf, type Db } from "../client.js";
+import type { Queryable } from "../pipeline.js";
 
 /**
  * The live room's hot path: one command, one round trip to PostgreSQL in the
@@ -147,7 +148,7 @@ export function prepared(text: string, values: unknown[]): pg.QueryConfig {
 }
 
 /** The room's context, state and version in one round trip. */
-export async function readLiveRoomTruth(pool: pg.Pool, occurrenceId: string): Promise<LiveRoomTruth | null> {
+export async function readLiveRoomTruth(pool: Queryable, occurrenceId: string): Promise<LiveRoomTruth | null> {
   if (!UUID.test(occurrenceId)) return null;
   const row = (await pool.query<TruthRow>(prepared(READ_TRUTH, [occurrenceId]))).rows[0];
   if (!row) return null;
@@ -205,7 +206,7 @@ export async function roomCommand(
     presence?: { socketId: string; nodeId: string };
   },
 ): Promise<RoomCommandResult> {
-  const pool = poolOf(db);
+  const pool = hotPathOf(db);
   const { occurrenceId, command, now, cache } = input;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const cached = attempt === 0 ? cache?.get(occurrenceId) : undefined;
@@ -338,7 +339,7 @@ class Statement {
  * whether it was written.
  */
 async function writeRoom(
-  pool: pg.Pool,
+  pool: Queryable,
   truth: LiveRoomTruth,
   change: {
     state: LiveRoomState;

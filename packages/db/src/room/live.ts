@@ -8,7 +8,7 @@ import {
   guestChannel,
   personChannel,
 } from "@offshift/core";
-import { client, type Db, poolOf, type Tx, type TxClient } from "../client.js";
+import { client, type Db, hotPathOf, type Tx, type TxClient } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import {
   AUTO_END_AFTER_MINUTES,
@@ -118,7 +118,7 @@ export async function endLiveRoomIn(txHandle: Tx, occurrenceId: string, byPerson
 
 /** Side-chat lines after `afterSeq` (at most the buffer), for a reconnecting client. */
 export async function chatSince(db: Db, occurrenceId: string, afterSeq: number) {
-  const { rows } = await poolOf(db).query<{ seq: number; memberId: string; name: string; text: string; at: Date }>(
+  const { rows } = await hotPathOf(db).query<{ seq: number; memberId: string; name: string; text: string; at: Date }>(
     prepared(
       `SELECT "seq", "memberId", "name", "text", "at" FROM "RoomChatLine"
        WHERE "occurrenceId" = $1::uuid AND "seq" > $2::int ORDER BY "seq" LIMIT $3::int`,
@@ -130,7 +130,7 @@ export async function chatSince(db: Db, occurrenceId: string, afterSeq: number) 
 
 /** The current snapshot (for a client that syncs without changing anything). */
 export async function readLiveRoom(db: Db, occurrenceId: string): Promise<RoomSnapshot | null> {
-  const { rows } = await poolOf(db).query<{ state: LiveRoomState; version: number }>(
+  const { rows } = await hotPathOf(db).query<{ state: LiveRoomState; version: number }>(
     `SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = $1::uuid`,
     [occurrenceId],
   );
@@ -142,7 +142,7 @@ export async function touchRoomPresence(
   db: Db,
   input: { socketId: string; occurrenceId: string; memberId: string; nodeId: string; now: Date },
 ): Promise<void> {
-  await poolOf(db).query(
+  await hotPathOf(db).query(
     `INSERT INTO "RoomPresence" ("socketId", "occurrenceId", "memberId", "nodeId", "heartbeatAt")
      VALUES ($1, $2::uuid, $3, $4, $5)
      ON CONFLICT ("socketId") DO UPDATE SET "heartbeatAt" = EXCLUDED."heartbeatAt", "nodeId" = EXCLUDED."nodeId"`,
@@ -151,7 +151,7 @@ export async function touchRoomPresence(
 }
 
 export async function dropRoomPresence(db: Db, socketId: string): Promise<void> {
-  await poolOf(db).query(`DELETE FROM "RoomPresence" WHERE "socketId" = $1`, [socketId]);
+  await hotPathOf(db).query(`DELETE FROM "RoomPresence" WHERE "socketId" = $1`, [socketId]);
 }
 
 /**
@@ -163,12 +163,12 @@ export async function dropVouchedPresence(
   input: { occurrenceId: string } & ({ socketId: string } | { prefix: string }),
 ): Promise<void> {
   if ("socketId" in input)
-    await poolOf(db).query(`DELETE FROM "RoomPresence" WHERE "occurrenceId" = $1::uuid AND "socketId" = $2`, [
+    await hotPathOf(db).query(`DELETE FROM "RoomPresence" WHERE "occurrenceId" = $1::uuid AND "socketId" = $2`, [
       input.occurrenceId,
       input.socketId,
     ]);
   else
-    await poolOf(db).query(
+    await hotPathOf(db).query(
       `DELETE FROM "RoomPresence" WHERE "occurrenceId" = $1::uuid AND starts_with("socketId", $2)`,
       [input.occurrenceId, input.prefix],
     );
@@ -228,7 +228,7 @@ export async function dropAbsentMember(
   db: Db,
   input: { occurrenceId: string; memberId: string; now: Date },
 ): Promise<RoomSnapshot | null> {
-  const pool = poolOf(db);
+  const pool = hotPathOf(db);
   for (let attempt = 0; attempt < 5; attempt++) {
     const { rows } = await pool.query<{ state: LiveRoomState; version: number }>(
       `SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = $1::uuid`,
@@ -359,7 +359,7 @@ export function roomIdentityFrom(
 export async function roomIdentity(db: Db, actor: RoomActor): Promise<RoomIdentity | null> {
   // Once per socket, if its handshake did not read it already: plain SQL on the shared pool.
   if (actor.kind === "visitor") return null;
-  const { rows } = await poolOf(db).query<{ guestName: string | null; personName: string | null }>(
+  const { rows } = await hotPathOf(db).query<{ guestName: string | null; personName: string | null }>(
     `SELECT ${ROOM_IDENTITY_COLUMNS("$1", "$2")}`,
     roomIdentityParams(actor),
   );

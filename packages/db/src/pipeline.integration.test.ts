@@ -1,0 +1,83 @@
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { Pipelines } from "./pipeline.js";
+import { useTestDatabase } from "./testing/per-file.js";
+
+const database = useTestDatabase("pipeline");
+
+const open: Pipelines[] = [];
+const pipelines = (width: number, applicationName = `pipeline-${Math.random().toString(36).slice(2)}`) => {
+  const p = new Pipelines({ connectionString: database.url(), application_name: applicationName }, width);
+  open.push(p);
+  return { p, applicationName };
+};
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((p) => p.end()));
+});
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: database.url() });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+const backends = (applicationName: string) =>
+  admin(async (c) =>
+    (
+      await c.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1 ORDER BY pid", [
+        applicationName,
+      ])
+    ).rows.map((r) => r.pid),
+  );
+
+describe("Pipelines", () => {
+  it("answers many statements sent at once, each with its own answer, on no more connections than its width", async () => {
+    const { p, applicationName } = pipelines(2);
+    const named = (i: number) => ({ name: "pipeline_echo", text: "SELECT $1::int * 2 AS x", values: [i] });
+    // A named statement sent many times before its first answer is prepared once per connection, not refused.
+    const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => p.query<{ x: number }>(named(i))));
+    expect(answers.map((a) => a.rows[0]!.x)).toEqual(Array.from({ length: 300 }, (_, i) => i * 2));
+    expect((await backends(applicationName)).length).toBe(2);
+  });
+
+  it("a statement that fails fails alone: those before and after it on the connection are answered", async () => {
+    const { p } = pipelines(1);
+    const results = await Promise.allSettled([
+      p.query("SELECT 1 AS x"),
+      p.query("SELECT 1 / 0 AS x"),
+      p.query("SELECT 3 AS x"),
+    ]);
+    expect(results[0]).toMatchObject({ status: "fulfilled" });
+    expect(results[1]).toMatchObject({ status: "rejected", reason: { code: "22012" } });
+    expect(results[2]).toMatchObject({ status: "fulfilled", value: { rows: [{ x: 3 }] } });
+  });
+
+  it("a connection the server ends fails what was in flight on it, and the next statement gets a new one", async () => {
+    const { p, applicationName } = pipelines(1);
+    await p.query("SELECT 1");
+    const [pid] = await backends(applicationName);
+    const inFlight = p.query("SELECT pg_sleep(5)").then(
+      () => null,
+      (err: unknown) => err,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    await admin((c) => c.query("SELECT pg_terminate_backend($1)", [pid]));
+    expect(await inFlight).toBeInstanceOf(Error);
+    // Replaced on the next query, and the process is still here (no unhandled 'error').
+    expect((await p.query<{ x: number }>("SELECT 7 AS x")).rows[0]!.x).toBe(7);
+    const now = await backends(applicationName);
+    expect(now).toHaveLength(1);
+    expect(now[0]).not.toBe(pid);
+  });
+
+  it("refuses statements once ended", async () => {
+    const { p } = pipelines(1);
+    await p.query("SELECT 1");
+    await p.end();
+    await expect(p.query("SELECT 1")).rejects.toThrow(/closed/);
+  });
+});

@@ -1,0 +1,84 @@
+import pg from "pg";
+
+/** What the hot path asks of a connection: `query`, as `pg.Pool` and `pg.Client` have it. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    config: pg.QueryConfig | string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * A few connections in PostgreSQL's pipeline mode (node-postgres `pipeline:
+ * true`), for the realtime hot path's single statements: a query is sent at
+ * once, without waiting for the one before it on the same connection to be
+ * answered, and the server answers them in order. Each statement is still its
+ * own transaction (each carries its own Sync, so one that fails fails alone).
+ *
+ * Why: on a busy node every room command, join and chat read used to take a
+ * pooled connection for one short statement, one write and one wake-up of a
+ * server process each. Pipelined, statements that arrive together share the
+ * wake-ups on both sides, and no statement waits for a free connection.
+ * Only short, single statements belong here: a slow one holds up those sent
+ * after it on its connection. Transactions use the pool.
+ *
+ * A connection that fails (the server restarted, a network drop) fails what
+ * was in flight on it to its callers and is replaced on the next query.
+ */
+export class Pipelines implements Queryable {
+  readonly #config: pg.ClientConfig;
+  readonly #slots: { client: Promise<pg.Client> | null; pending: number }[];
+  #ended = false;
+
+  constructor(config: pg.ClientConfig, width = 2) {
+    if (!Number.isInteger(width) || width < 1) throw new RangeError("Pipelines: width must be a positive integer");
+    this.#config = config;
+    this.#slots = Array.from({ length: width }, () => ({ client: null, pending: 0 }));
+  }
+
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    config: pg.QueryConfig | string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    if (this.#ended) throw new Error("Pipelines: the database handle was closed");
+    // The connection with the least in flight: a slow statement on one does not hold up the rest.
+    const slot = this.#slots.reduce((best, s) => (s.pending < best.pending ? s : best));
+    slot.pending += 1;
+    try {
+      const client = await this.#connected(slot);
+      return await client.query<R>(config as pg.QueryConfig, values);
+    } finally {
+      slot.pending -= 1;
+    }
+  }
+
+  #connected(slot: { client: Promise<pg.Client> | null }): Promise<pg.Client> {
+    if (slot.client) return slot.client;
+    const client = new pg.Client({ ...this.#config, pipeline: true } as pg.ClientConfig);
+    const forget = () => {
+      if (slot.client === made) slot.client = null;
+    };
+    // A lost connection fails its queries to their callers; it must never end the process.
+    client.on("error", forget);
+    client.on("end", forget);
+    const made: Promise<pg.Client> = client.connect().then(
+      () => client,
+      (err: unknown) => {
+        forget();
+        throw err;
+      },
+    );
+    slot.client = made;
+    return made;
+  }
+
+  /** Ends every connection (after what is in flight is answered). */
+  async end(): Promise<void> {
+    this.#ended = true;
+    const open = this.#slots.map((s) => s.client);
+    for (const s of this.#slots) s.client = null;
+    await Promise.all(
+      open.map(async (c) => (c ? (await c.catch(() => null))?.end().catch(() => undefined) : undefined)),
+    );
+  }
+}
