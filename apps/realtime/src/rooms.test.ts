@@ -264,6 +264,13 @@ describe("live room over Socket.IO, across two realtime nodes", () => {
     // A client that saw line 2 gets only what it missed.
     const missed = await send(owl, "room:sync", { afterChatSeq: 2 });
     expect(missed.ok && missed.data!.chat!.map((l) => l.text)).toEqual(["said after Sam left"]);
+    // A line said on the other node is in the next sync from this one (its room is read afresh), and a
+    // client that has every line is sent none.
+    expect(await send(maria, "room:chat", { text: "said on the other node" })).toMatchObject({ ok: true });
+    const caughtUp = await send(owl, "room:sync", { afterChatSeq: 3 });
+    expect(caughtUp.ok && caughtUp.data!.chat!.map((l) => l.text)).toEqual(["said on the other node"]);
+    const upToDate = await send(owl, "room:sync", { afterChatSeq: 4 });
+    expect(upToDate.ok && upToDate.data!.chat).toEqual([]);
   });
 
   it("rate limits a socket that floods", async () => {

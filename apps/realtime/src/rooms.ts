@@ -72,6 +72,8 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
 
   // Read with the ticket at the handshake (server.ts); looked up on the first command otherwise.
   let identity = socket.data.roomIdentity;
+  // Who this socket is in the room it last acted in (an HMAC, so worked out once, not on every command).
+  let alias: { occurrenceId: string; memberId: string } | undefined;
 
   registerCommands(socket, {
     names: ROOM_COMMANDS,
@@ -113,7 +115,9 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
           // Who this socket is does not change while it is connected (a suspension disconnects it).
           identity ??= await roomIdentity(db, socket.data.actor);
           if (!identity) return error("forbidden", "Choose a nickname to join.");
-          memberId = memberAlias(deps.aliasSecret, occurrenceId, identity.key);
+          if (alias?.occurrenceId !== occurrenceId)
+            alias = { occurrenceId, memberId: memberAlias(deps.aliasSecret, occurrenceId, identity.key) };
+          memberId = alias.memberId;
           // Whoever may run this session (its facilitators, a coordinator stepping in) is seated as one of them.
           const facilitator =
             !!identity.personId && can(socket.data.actor, "room.moderate", { facilitatorIds: context.facilitatorIds });
@@ -158,9 +162,12 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
       // need not wait for them: the socket is already in the room's channel, so a line sent meanwhile arrives
       // live as well (the browser keeps each line once, by its number), and patches wait for this answer.
       const after = command.name === "room:sync" ? command.payload.afterChatSeq : 0;
+      // The room as just written or read says which line was said last: with none after `after` (nobody has
+      // said anything yet, or a sync that has them all) there is nothing to read.
+      const chatToRead = wantsChat && result.snapshot.chatSeq > after;
       return async () => {
         const [chat, audio] = await Promise.all([
-          wantsChat ? chatSince(db, occurrenceId, after) : undefined,
+          chatToRead ? chatSince(db, occurrenceId, after) : wantsChat ? [] : undefined,
           wantsAudio ? deps.audio.joinInfo(occurrenceId, me) : undefined,
         ]);
         return { ok: true, data: { ...data, ...(chat ? { chat } : {}), ...(audio ? { audio } : {}) } };

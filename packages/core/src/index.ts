@@ -35,6 +35,7 @@ export * from "./rota/quiet.js";
 export * from "./room/commands.js";
 export * from "./room/state.js";
 export * from "./room/patch.js";
+export * from "./room/same.js";
 export * from "./room/audio.js";
 export * from "./room/alias.js";
 export * from "./talk/schema.js";

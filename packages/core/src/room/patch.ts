@@ -1,3 +1,4 @@
+import { sameJson as same } from "./same.js";
 import type { RoomSnapshot } from "./state.js";
 
 /**
@@ -23,7 +24,6 @@ export interface RoomPatch {
 }
 
 type Member = RoomSnapshot["members"][number];
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The patch that turns `prev` into `next` (both snapshots of one room). */
 export function roomPatch(prev: RoomSnapshot, next: RoomSnapshot): RoomPatch {

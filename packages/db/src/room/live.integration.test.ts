@@ -103,6 +103,18 @@ describe("live room state in PostgreSQL", () => {
     expect(all).toHaveLength(CHAT_BUFFER);
     expect(all.at(-1)).toMatchObject({ seq: CHAT_BUFFER + 5, text: `line ${CHAT_BUFFER + 4}`, name: "Owl 2" });
     expect(await chatSince(db, ctx.occurrenceId, CHAT_BUFFER + 3)).toHaveLength(2);
+    // Each line said takes out the one that falls out of the buffer: exactly the buffer is kept.
+    const prisma = testPrisma(db);
+    expect(await prisma.roomChatLine.count({ where: { occurrenceId: ctx.occurrenceId } })).toBe(CHAT_BUFFER);
+    // A line left from before (kept by an older version) never pushes the newest out of a replay.
+    await prisma.roomChatLine.create({
+      data: { occurrenceId: ctx.occurrenceId, seq: 0, memberId: "m_old", name: "Old", text: "stale", at: new Date() },
+    });
+    const replay = await chatSince(db, ctx.occurrenceId, -1);
+    expect(replay).toHaveLength(CHAT_BUFFER);
+    expect(replay[0]!.seq).toBe(6);
+    expect(replay.at(-1)!.seq).toBe(CHAT_BUFFER + 5);
+    await prisma.roomChatLine.deleteMany({ where: { occurrenceId: ctx.occurrenceId, seq: 0 } });
   });
 
   it("survives a restart: another client (another node) sees the same room", async () => {

@@ -116,12 +116,13 @@ export async function endLiveRoomIn(txHandle: Tx, occurrenceId: string, byPerson
   return true;
 }
 
-/** Side-chat lines after `afterSeq` (at most the buffer), for a reconnecting client. */
+/** Side-chat lines after `afterSeq` (the newest, at most the buffer), for a reconnecting client. */
 export async function chatSince(db: Db, occurrenceId: string, afterSeq: number) {
   const { rows } = await hotPathOf(db).query<{ seq: number; memberId: string; name: string; text: string; at: Date }>(
     prepared(
-      `SELECT "seq", "memberId", "name", "text", "at" FROM "RoomChatLine"
-       WHERE "occurrenceId" = $1::uuid AND "seq" > $2::int ORDER BY "seq" LIMIT $3::int`,
+      `SELECT * FROM (SELECT "seq", "memberId", "name", "text", "at" FROM "RoomChatLine"
+         WHERE "occurrenceId" = $1::uuid AND "seq" > $2::int ORDER BY "seq" DESC LIMIT $3::int) AS newest
+       ORDER BY "seq"`,
       [occurrenceId, afterSeq, CHAT_BUFFER],
     ),
   );
