@@ -4,8 +4,9 @@
 // inside the per-socket limits of 20 commands and 5 chat lines per 10 s).
 //
 // Ours: ONE realtime node (apps/realtime/dist/main.js) as its own process,
-// against a throwaway embedded PostgreSQL, with real tickets (issueTicket,
-// consumed once), room:join, and every command run under the room's row lock.
+// against a throwaway embedded PostgreSQL (reached over its Unix socket, as
+// `npm start` gives it to the apps), with real tickets (issueTicket, consumed
+// once), room:join, and every command written to PostgreSQL before its ack.
 // Bare: a bare Socket.IO server (realtime-bare-server.mjs: no adapter, no
 // database, no auth) doing the same fan-out with the same payloads.
 //
@@ -26,7 +27,7 @@
 // node flags to the realtime process (e.g. --cpu-prof --cpu-prof-dir=/tmp/rt-prof).
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,8 +66,14 @@ async function startProcess(args, env, ready, what) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  child.stdout.on("data", (d) => (out = (out + d).slice(-20_000)));
-  child.stderr.on("data", (d) => (out = (out + d).slice(-20_000)));
+  // REALTIME_BENCH_NODE_LOG=/path keeps everything the processes print (e.g. with NODE_ARGS="--trace-gc").
+  const keep = process.env.REALTIME_BENCH_NODE_LOG;
+  const take = (d) => {
+    out = (out + d).slice(-20_000);
+    if (keep) appendFileSync(keep, d);
+  };
+  child.stdout.on("data", take);
+  child.stderr.on("data", take);
   const deadline = Date.now() + 60_000;
   for (;;) {
     const r = await ready(out);

@@ -205,8 +205,12 @@ describe("live room state in PostgreSQL", () => {
       nodeId: "node-b",
       now: at(10),
     });
+    // Not yet stale (everyone joined within the window): nobody is taken out.
+    expect(await reapStaleMembers(db, at(10), 24 * 3600_000)).toEqual([]);
     const changed = await reapStaleMembers(db, at(10), 30_000);
     expect(changed).toEqual([ctx.occurrenceId]);
+    // Once they are out, the next pass finds nobody.
+    expect(await reapStaleMembers(db, at(10), 30_000)).toEqual([]);
     // The facilitator had no live socket either, so only the stayer remains.
     expect((await readLiveRoom(db, ctx.occurrenceId))!.members.map((m) => m.id)).toEqual([stayer.id]);
   });

@@ -8,7 +8,7 @@ import {
   guestChannel,
   personChannel,
 } from "@offshift/core";
-import { client, type Db, hotPathOf, type Tx, type TxClient } from "../client.js";
+import { client, type Db, hotPathOf, poolOf, type Tx, type TxClient } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import {
   AUTO_END_AFTER_MINUTES,
@@ -273,19 +273,21 @@ export async function reapStaleMembers(handle: Db, now: Date, staleMs: number): 
   const db = client(handle);
   const cutoff = new Date(now.getTime() - staleMs);
   await db.roomPresence.deleteMany({ where: { heartbeatAt: { lt: cutoff } } });
-  const rooms = await db.liveRoom.findMany({ select: { occurrenceId: true, state: true } });
+  // A first look without the lock, in one statement: the rooms with a member who joined over `staleMs` ago
+  // and has no presence row. Most rooms have nobody to take out, and locking (or even reading) them all
+  // every few seconds made the node's busiest rooms wait (a tick read every room and its presence, one
+  // room after another).
+  const { rows: rooms } = await poolOf(handle).query<{ occurrenceId: string }>(
+    `SELECT DISTINCT r."occurrenceId" FROM "LiveRoom" r
+       CROSS JOIN LATERAL jsonb_array_elements(r."state"->'members') AS m(member)
+      WHERE r."state"->>'phase' <> 'ended'
+        AND (m.member->>'joinedAt')::bigint < $1::bigint
+        AND NOT EXISTS (SELECT 1 FROM "RoomPresence" p
+                         WHERE p."occurrenceId" = r."occurrenceId" AND p."memberId" = m.member->>'id')`,
+    [now.getTime() - staleMs],
+  );
   const changed: string[] = [];
   for (const room of rooms) {
-    const quick = room.state as unknown as LiveRoomState;
-    if (quick.phase === "ended" || quick.members.length === 0) continue;
-    // A first look without the lock: most rooms have nobody to take out, and
-    // locking them all every few seconds would queue everyone's commands.
-    const seen = new Set(
-      (await db.roomPresence.findMany({ where: { occurrenceId: room.occurrenceId }, select: { memberId: true } })).map(
-        (p) => p.memberId,
-      ),
-    );
-    if (quick.members.every((m) => seen.has(m.id) || now.getTime() - m.joinedAt <= staleMs)) continue;
     const left = await db.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
         SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${room.occurrenceId}::uuid FOR NO KEY UPDATE`;
