@@ -176,7 +176,7 @@ async function stepUp(
   makeLoad,
   pid,
   extraCpu,
-  { block = true, steps: wanted = STEPS, stop = true, aftermath = false } = {},
+  { block = true, steps: wanted = STEPS, stop = true, aftermath = false, metricsUrl } = {},
 ) {
   if (!block)
     return stepUpFrom(name, makeLoad(0), pid, extraCpu, wanted, {
@@ -184,6 +184,7 @@ async function stepUp(
       memoryPerSocketKiB: NaN,
       stop,
       aftermath,
+      metricsUrl,
     });
   // Connect rate and memory first, while the heap is not yet churned by load: one room's
   // traffic warms the server, then a block of sockets joins at once with no traffic.
@@ -218,10 +219,34 @@ async function stepUp(
     memoryPerSocketKiB,
     stop,
     aftermath,
+    metricsUrl,
   });
 }
 
-async function stepUpFrom(name, load, pid, extraCpu, wanted, { connectRate, memoryPerSocketKiB, stop, aftermath }) {
+/**
+ * The longest the node's event loop was held up since the last call (its
+ * /metrics: prom-client's event-loop delay histogram, reset on every read),
+ * in ms; null without metrics. Tells a stall in the node from one in PostgreSQL.
+ */
+async function loopLagMaxMs(metricsUrl) {
+  if (!metricsUrl) return null;
+  try {
+    const text = await (await fetch(metricsUrl)).text();
+    const m = /^offshift_realtime_nodejs_eventloop_lag_max_seconds\s+([0-9.e+-]+)/m.exec(text);
+    return m ? Number(m[1]) * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function stepUpFrom(
+  name,
+  load,
+  pid,
+  extraCpu,
+  wanted,
+  { connectRate, memoryPerSocketKiB, stop, aftermath, metricsUrl },
+) {
   const steps = [];
   for (const target of wanted) {
     const added = target - load.clients.length;
@@ -229,7 +254,9 @@ async function stepUpFrom(name, load, pid, extraCpu, wanted, { connectRate, memo
     await sleep(500);
     const rss = rssOf(pid);
     const probe = () => ({ server: cpuOf(pid), extra: extraCpu?.() ?? 0 });
+    await loopLagMaxMs(metricsUrl);
     const t = await load.traffic({ warmupMs: WARMUP_MS, measureMs: MEASURE_MS, probe });
+    const nodeLag = await loopLagMaxMs(metricsUrl);
     const serverCpu = (t.after.server - t.before.server) / t.seconds;
     const extra = (t.after.extra - t.before.extra) / t.seconds;
     const errors = Object.entries(t.acks.errors)
@@ -253,7 +280,8 @@ async function stepUpFrom(name, load, pid, extraCpu, wanted, { connectRate, memo
         `CPU server ${(serverCpu * 100).toFixed(0)}%${extraCpu ? ` postgres ${(extra * 100).toFixed(0)}%` : ""} ` +
         `load generator ${(t.loadCpu * 100).toFixed(0)}% (loop lag p99 ${t.loopLagP99.toFixed(0)} ms), ` +
         `ack errors ${t.acks.errors && errors ? errors : 0}, busy (retried) ${t.acks.busyRetries ?? 0}, lost ${t.lost}, ` +
-        `resyncs ${t.resyncs}`,
+        `resyncs ${t.resyncs}` +
+        (nodeLag === null ? "" : `, node's loop held up at most ${nodeLag.toFixed(0)} ms`),
     );
     if (t.loopLagP99 > 25) log(`  (the load generator's event loop lagged: part of this latency is the generator)`);
     if (stop && !(t.p99 <= TARGET_P99_MS) && target >= REFERENCE && !process.env.REALTIME_BENCH_NO_STOP) break;
@@ -421,7 +449,10 @@ async function runOurs() {
     };
     const pgPid = database.pid;
     // The step-up stops at the first step over the target (about twice what it holds): then the aftermath.
-    const result = await stepUp("ours", makeLoad, node.child.pid, () => treeCpuSeconds(pgPid), { aftermath: true });
+    const result = await stepUp("ours", makeLoad, node.child.pid, () => treeCpuSeconds(pgPid), {
+      aftermath: true,
+      metricsUrl: `http://127.0.0.1:${port}/metrics`,
+    });
     if (DIAG)
       await statementsPerCommand(
         database.url,
