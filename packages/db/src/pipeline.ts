@@ -44,15 +44,29 @@ export class Pipelines implements Queryable {
     // The connection with the least in flight: a slow statement on one does not hold up the rest.
     const slot = this.#slots.reduce((best, s) => (s.pending < best.pending ? s : best));
     slot.pending += 1;
+    let client: pg.Client | undefined;
     try {
-      const client = await this.#connected(slot);
+      client = await this.#connected(slot);
       return await client.query<R>(config as pg.QueryConfig, values);
+    } catch (err) {
+      // The connection itself failed (the server ended it, a reset): the next statement must not be sent
+      // on it before its own 'end' arrives. A statement's own error (severity ERROR) leaves it in use.
+      const severity = (err as { severity?: string } | null)?.severity;
+      if (client && severity !== "ERROR" && severity !== "NOTICE") this.#forget(slot, client);
+      throw err;
     } finally {
       slot.pending -= 1;
     }
   }
 
+  readonly #made = new WeakMap<pg.Client, Promise<pg.Client>>();
+
+  #forget(slot: { client: Promise<pg.Client> | null }, client: pg.Client): void {
+    if (slot.client && slot.client === this.#made.get(client)) slot.client = null;
+  }
+
   #connected(slot: { client: Promise<pg.Client> | null }): Promise<pg.Client> {
+    if (this.#ended) return Promise.reject(new Error("Pipelines: the database handle was closed"));
     if (slot.client) return slot.client;
     const client = new pg.Client({ ...this.#config, pipeline: true } as pg.ClientConfig);
     const forget = () => {
@@ -68,6 +82,7 @@ export class Pipelines implements Queryable {
         throw err;
       },
     );
+    this.#made.set(client, made);
     slot.client = made;
     return made;
   }
