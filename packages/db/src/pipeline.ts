@@ -8,6 +8,22 @@ export interface Queryable {
   ): Promise<pg.QueryResult<R>>;
 }
 
+/** One connection's place: the connection (connecting or open), the client behind it, what is in flight on it. */
+interface Slot {
+  client: Promise<pg.Client> | null;
+  current: pg.Client | null;
+  pending: number;
+}
+
+/** The slot's connection is `client` no more (it failed or ended), so the next statement opens a new one. */
+function forget(slot: Slot, client: pg.Client): void {
+  if (slot.current !== client) return;
+  slot.current = null;
+  slot.client = null;
+}
+
+const closed = () => new Error("Pipelines: the database handle was closed");
+
 /**
  * A few connections in PostgreSQL's pipeline mode (node-postgres `pipeline:
  * true`), for the realtime hot path's single statements: a query is sent at
@@ -27,20 +43,20 @@ export interface Queryable {
  */
 export class Pipelines implements Queryable {
   readonly #config: pg.ClientConfig;
-  readonly #slots: { client: Promise<pg.Client> | null; pending: number }[];
+  readonly #slots: Slot[];
   #ended = false;
 
   constructor(config: pg.ClientConfig, width = 2) {
     if (!Number.isInteger(width) || width < 1) throw new RangeError("Pipelines: width must be a positive integer");
     this.#config = config;
-    this.#slots = Array.from({ length: width }, () => ({ client: null, pending: 0 }));
+    this.#slots = Array.from({ length: width }, () => ({ client: null, current: null, pending: 0 }));
   }
 
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     config: pg.QueryConfig | string,
     values?: unknown[],
   ): Promise<pg.QueryResult<R>> {
-    if (this.#ended) throw new Error("Pipelines: the database handle was closed");
+    if (this.#ended) throw closed();
     // The connection with the least in flight: a slow statement on one does not hold up the rest.
     const slot = this.#slots.reduce((best, s) => (s.pending < best.pending ? s : best));
     slot.pending += 1;
@@ -52,46 +68,39 @@ export class Pipelines implements Queryable {
       // The connection itself failed (the server ended it, a reset): the next statement must not be sent
       // on it before its own 'end' arrives. A statement's own error (severity ERROR) leaves it in use.
       const severity = (err as { severity?: string } | null)?.severity;
-      if (client && severity !== "ERROR" && severity !== "NOTICE") this.#forget(slot, client);
+      if (client && severity !== "ERROR" && severity !== "NOTICE") forget(slot, client);
       throw err;
     } finally {
       slot.pending -= 1;
     }
   }
 
-  readonly #made = new WeakMap<pg.Client, Promise<pg.Client>>();
-
-  #forget(slot: { client: Promise<pg.Client> | null }, client: pg.Client): void {
-    if (slot.client && slot.client === this.#made.get(client)) slot.client = null;
-  }
-
-  #connected(slot: { client: Promise<pg.Client> | null }): Promise<pg.Client> {
-    if (this.#ended) return Promise.reject(new Error("Pipelines: the database handle was closed"));
+  #connected(slot: Slot): Promise<pg.Client> {
+    if (this.#ended) return Promise.reject(closed());
     if (slot.client) return slot.client;
     const client = new pg.Client({ ...this.#config, pipeline: true } as pg.ClientConfig);
-    const forget = () => {
-      if (slot.client === made) slot.client = null;
-    };
     // A lost connection fails its queries to their callers; it must never end the process.
-    client.on("error", forget);
-    client.on("end", forget);
-    const made: Promise<pg.Client> = client.connect().then(
+    client.on("error", () => forget(slot, client));
+    client.on("end", () => forget(slot, client));
+    slot.current = client;
+    slot.client = client.connect().then(
       () => client,
       (err: unknown) => {
-        forget();
+        forget(slot, client);
         throw err;
       },
     );
-    this.#made.set(client, made);
-    slot.client = made;
-    return made;
+    return slot.client;
   }
 
   /** Ends every connection (after what is in flight is answered). */
   async end(): Promise<void> {
     this.#ended = true;
     const open = this.#slots.map((s) => s.client);
-    for (const s of this.#slots) s.client = null;
+    for (const s of this.#slots) {
+      s.client = null;
+      s.current = null;
+    }
     await Promise.all(
       open.map(async (c) => (c ? (await c.catch(() => null))?.end().catch(() => undefined) : undefined)),
     );
