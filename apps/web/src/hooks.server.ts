@@ -12,7 +12,7 @@ import { GUEST_COOKIE } from "$lib/server/guest.js";
 import { env } from "$lib/server/env.js";
 import { logger } from "$lib/server/logger.js";
 import { compressResponse } from "$lib/server/compress.js";
-import { keepTonight, keptTonight, tonightGeneration, visitorTonightKey } from "$lib/server/tonight-page.js";
+import { keepTonight, keptTonight, tonightMark, visitorTonightKey } from "$lib/server/tonight-page.js";
 
 // Parse the environment at start-up, not on the first request.
 if (!building) env();
@@ -93,7 +93,8 @@ export const handle: Handle = async ({ event, resolve }) => {
     const page = keptTonight(tonightKey, newCookies);
     if (page) return page;
   }
-  const generation = tonightKey ? tonightGeneration() : 0;
+  // Taken before the page is made: it is kept as of then (tonight-page.ts).
+  const mark = tonightKey ? tonightMark() : null;
   const response =
     !building && isAuthPath(event.url.toString(), auth().options)
       ? await authResponse(event.request)
@@ -116,7 +117,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   if (env().NODE_ENV === "production")
     response.headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   const sent = await compressResponse(event.request, response);
-  return tonightKey ? keepTonight(tonightKey, generation, sent) : sent;
+  return tonightKey && mark ? keepTonight(tonightKey, mark, sent) : sent;
 };
 
 /** Sign-in requests are a few hundred bytes; anything near this is not one. */

@@ -16,9 +16,9 @@ import { dropInChanges } from "./tonight.js";
  */
 interface Kept {
   generation: number;
-  /** The page's clock when it was made (ms). */
+  /** The page's clock when it was begun (ms). */
   from: number;
-  /** performance.now() when it was made. */
+  /** performance.now() when it was begun. */
   madeAt: number;
   status: number;
   headers: [string, string][];
@@ -50,18 +50,29 @@ export function keptTonight(key: string, setCookies: readonly string[]): Respons
   return new Response(bytes(k.body), { status: k.status, headers });
 }
 
-/** The change count to take before making the page (see `keepTonight`). */
-export const tonightGeneration = (): number => dropInChanges();
+/**
+ * What to take before making the page (see `keepTonight`): the change count, and
+ * the page's clock (and the real time). All before: a page is kept as what it was made from, never
+ * as of a later moment. (Taking the clock once the page was made kept a page
+ * begun at 19:00 as a 21:52 page when the clock moved while it was being made,
+ * and served it as current: Tonight at 21:52 without "Starting soon".)
+ */
+export type TonightMark = Pick<Kept, "generation" | "from" | "madeAt">;
+export const tonightMark = (): TonightMark => ({
+  generation: dropInChanges(),
+  from: clockNow().getTime(),
+  madeAt: performance.now(),
+});
 
 /**
- * Keeps a finished 200 response for this key, made at `generation` (taken
- * before it was made), and returns it to send. Its cookies are not kept.
+ * Keeps a finished 200 response for this key, made from what `mark` (taken
+ * before it was made) says, and returns it to send. Its cookies are not kept.
  */
-export async function keepTonight(key: string, generation: number, response: Response): Promise<Response> {
+export async function keepTonight(key: string, mark: TonightMark, response: Response): Promise<Response> {
   if (response.status !== 200 || !response.body) return response;
   const body = Buffer.from(await response.arrayBuffer());
   const headers = [...response.headers].filter(([name]) => name.toLowerCase() !== "set-cookie");
-  kept.set(key, { generation, from: clockNow().getTime(), madeAt: performance.now(), status: 200, headers, body });
+  kept.set(key, { ...mark, status: 200, headers, body });
   return new Response(bytes(body), {
     status: response.status,
     statusText: response.statusText,
