@@ -1,5 +1,6 @@
+import net from "node:net";
 import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Pipelines } from "./pipeline.js";
 import { useTestDatabase } from "./testing/per-file.js";
 
@@ -42,6 +43,23 @@ describe("Pipelines", () => {
     const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => p.query<{ x: number }>(named(i))));
     expect(answers.map((a) => a.rows[0]!.x)).toEqual(Array.from({ length: 300 }, (_, i) => i * 2));
     expect((await backends(applicationName)).length).toBe(2);
+  });
+
+  it("sends the statements of one turn of the event loop in one write per connection", async () => {
+    const { p } = pipelines(2);
+    await Promise.all([p.query("SELECT 1"), p.query("SELECT 1")]); // both connections open
+    // Every write to any socket in this process while the burst goes out (nothing else is talking).
+    const writev = vi.spyOn(net.Socket.prototype as unknown as { _writev: () => void }, "_writev");
+    const write = vi.spyOn(net.Socket.prototype as unknown as { _write: () => void }, "_write");
+    try {
+      const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => p.query("SELECT $1::int AS x", [i])));
+      expect(answers.map((a) => a.rows[0]!.x)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      // One system call per connection (each statement is 4 messages: 200 writes unheld).
+      expect(writev.mock.calls.length + write.mock.calls.length).toBe(2);
+    } finally {
+      writev.mockRestore();
+      write.mockRestore();
+    }
   });
 
   it("a statement that fails fails alone: those before and after it on the connection are answered", async () => {

@@ -13,7 +13,12 @@ interface Slot {
   client: Promise<pg.Client> | null;
   current: pg.Client | null;
   pending: number;
+  /** Statements are being held on this connection until the end of the event loop's turn (see `#send`). */
+  corked: boolean;
 }
+
+/** node-postgres's socket to the server: not in its typings. */
+type WithStream = { connection?: { stream?: { cork?: () => void; uncork?: () => void } } };
 
 /** The slot's connection is `client` no more (it failed or ended), so the next statement opens a new one. */
 function forget(slot: Slot, client: pg.Client): void {
@@ -49,7 +54,7 @@ export class Pipelines implements Queryable {
   constructor(config: pg.ClientConfig, width = 2) {
     if (!Number.isInteger(width) || width < 1) throw new RangeError("Pipelines: width must be a positive integer");
     this.#config = config;
-    this.#slots = Array.from({ length: width }, () => ({ client: null, current: null, pending: 0 }));
+    this.#slots = Array.from({ length: width }, () => ({ client: null, current: null, pending: 0, corked: false }));
   }
 
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -63,6 +68,7 @@ export class Pipelines implements Queryable {
     let client: pg.Client | undefined;
     try {
       client = await this.#connected(slot);
+      this.#hold(slot, client);
       return await client.query<R>(config as pg.QueryConfig, values);
     } catch (err) {
       // The connection itself failed (the server ended it, a reset): the next statement must not be sent
@@ -73,6 +79,27 @@ export class Pipelines implements Queryable {
     } finally {
       slot.pending -= 1;
     }
+  }
+
+  /**
+   * Holds what is sent on this connection until the event loop has run every
+   * callback that is ready now (`setImmediate`), then sends it all in one
+   * write. A burst (48 sockets joining at once: their tickets, the rooms'
+   * writes) then costs one system call and one wake-up of the server process
+   * per turn of the loop, not one per statement: in a profile of the connect
+   * burst, those writes were a third of the node's time. A statement waits
+   * at most for the rest of the loop's current turn.
+   */
+  #hold(slot: Slot, client: pg.Client): void {
+    if (slot.corked) return;
+    const stream = (client as unknown as WithStream).connection?.stream;
+    if (!stream?.cork || !stream.uncork) return;
+    stream.cork();
+    slot.corked = true;
+    setImmediate(() => {
+      slot.corked = false;
+      stream.uncork!();
+    });
   }
 
   #connected(slot: Slot): Promise<pg.Client> {
