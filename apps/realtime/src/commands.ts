@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { BUSY_MESSAGE } from "@offshift/core";
 import type { Socket as IoSocket } from "socket.io";
-import { BUSY, type CommandGate } from "./gate.js";
+import { BUSY, type CommandGate, type Together } from "./gate.js";
 import type { socketLimits } from "./limits.js";
 
 type Limits = ReturnType<typeof socketLimits>;
@@ -31,6 +31,11 @@ export function registerCommands<Name extends string, Command, Reply>(
      * in arrival order (a room's); `{ failure }` answers without running.
      */
     key: (command: Command) => string | { failure: Ack<never> };
+    /**
+     * How a command may share a turn with those of its kind queued right behind
+     * it for the same key (the gate's `Together`), or null to run alone.
+     */
+    together?: (command: Command, name: Name) => Together<Ack<Reply> | (() => Promise<Ack<Reply>>)> | null;
     gate: CommandGate;
     kind: "room" | "talk";
     /**
@@ -57,7 +62,8 @@ export function registerCommands<Name extends string, Command, Reply>(
         if (!parsed.ok) return reply({ ok: false, error: parsed.error });
         const key = spec.key(parsed.command);
         if (typeof key !== "string") return reply(key.failure);
-        const outcome = spec.gate.run(key, spec.kind, () => spec.run(parsed.command, name));
+        const together = spec.together?.(parsed.command, name) ?? undefined;
+        const outcome = spec.gate.run(key, spec.kind, () => spec.run(parsed.command, name), together);
         if (outcome === BUSY) {
           // Nothing was done: the retry the browser makes must not count against this person's budget.
           await limits.commands.reward(socket.id, 1);

@@ -78,6 +78,73 @@ describe("CommandGate", () => {
     expect(await next).toBe("next");
   });
 
+  it("hands those of a kind queued right behind a running command to one turn, in arrival order", async () => {
+    const gate = new CommandGate({ perNode: 10, perKey: 10 });
+    const log: string[] = [];
+    const first = held(log, "first");
+    const turns: string[][] = [];
+    const together = (item: string) => ({
+      tag: "join",
+      item,
+      runAll: async (items: unknown[]) => {
+        turns.push(items as string[]);
+        return (items as string[]).map((i) => `answer ${i}`);
+      },
+    });
+    const alone = (name: string) => async () => {
+      turns.push([name]);
+      return `answer ${name}`;
+    };
+    const answers = [
+      gate.run("a", "room", first.work), // holds the room's turn while the rest arrive
+      gate.run("a", "room", alone("j1"), together("j1")),
+      gate.run("a", "room", alone("j2"), together("j2")),
+      gate.run("a", "room", alone("j3"), together("j3")),
+      gate.run("a", "room", alone("chat")), // not of the kind: its own turn, and the end of the run of joins
+      gate.run("a", "room", alone("j4"), together("j4")),
+      gate.run("b", "room", alone("b1"), together("b1")), // another room's: never with room a's
+    ];
+    await eventually(
+      async () => log.length,
+      (n) => n === 1,
+    );
+    first.finish();
+    expect(await Promise.all(answers)).toEqual([
+      "first",
+      "answer j1",
+      "answer j2",
+      "answer j3",
+      "answer chat",
+      "answer j4",
+      "answer b1",
+    ]);
+    expect(turns).toEqual([["b1"], ["j1", "j2", "j3"], ["chat"], ["j4"]]);
+    await eventually(
+      async () => gate.admitted,
+      (n) => n === 0,
+    );
+  });
+
+  it("a turn that fails fails each command in it, and the next turn still runs", async () => {
+    const gate = new CommandGate({ perNode: 10, perKey: 10 });
+    const log: string[] = [];
+    const first = held(log, "first");
+    const failing = {
+      tag: "join",
+      item: null,
+      runAll: async () => {
+        throw new Error("database went away");
+      },
+    };
+    const runs = [gate.run("a", "room", first.work), gate.run("a", "room", async () => "x", failing)];
+    runs.push(gate.run("a", "room", async () => "y", failing) as Promise<string>);
+    const after = gate.run("a", "room", async () => "after");
+    first.finish();
+    await expect(runs[1]).rejects.toThrow("database went away");
+    await expect(runs[2]).rejects.toThrow("database went away");
+    expect(await after).toBe("after");
+  });
+
   it("refuses limits that are not positive integers", () => {
     expect(() => new CommandGate({ perKey: 0 })).toThrow(/perKey/);
     expect(() => new CommandGate({ perNode: 1.5 })).toThrow(/perNode/);

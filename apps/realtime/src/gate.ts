@@ -22,17 +22,47 @@ export interface GateLimits {
 export const DEFAULT_GATE_LIMITS: GateLimits = { perNode: 128, perKey: 16 };
 
 /**
+ * How a command may run together with others of its kind waiting for the same
+ * key: commands with the same `tag` that are next in line for their key, one
+ * after another, are handed to one `runAll` (the first one's) with their
+ * `item`s in arrival order, which answers each in the same order.
+ */
+export interface Together<T> {
+  tag: string;
+  item: unknown;
+  runAll: (items: unknown[]) => Promise<T[]>;
+}
+
+interface Waiting {
+  work: () => Promise<unknown>;
+  together: Together<unknown> | undefined;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+  started: number;
+}
+
+interface KeyQueue {
+  waiting: Waiting[];
+  running: boolean;
+  admitted: number;
+}
+
+/**
  * Admission for socket commands. Commands for one key (a room, a call) run one
  * at a time in arrival order on this node, so they queue here rather than on a
  * PostgreSQL row lock while holding one of the few pooled connections; and
  * when too much is waiting (for the key or the whole node) a command is
  * refused at once with BUSY instead of waiting until something times out.
  * Nothing refused has run, so the caller may simply try again.
+ *
+ * Commands that say how (`Together`) run as one turn with those of their kind
+ * queued right behind them: a room's joins when a session starts and everyone
+ * arrives at once are decided and written together.
  */
 export class CommandGate {
   readonly #limits: GateLimits;
   readonly #metrics: Metrics | undefined;
-  readonly #keys = new Map<string, { tail: Promise<unknown>; admitted: number }>();
+  readonly #keys = new Map<string, KeyQueue>();
   #admitted = 0;
 
   constructor(limits: Partial<GateLimits> = {}, metrics?: Metrics) {
@@ -47,8 +77,8 @@ export class CommandGate {
     return this.#admitted;
   }
 
-  run<T>(key: string, kind: "room" | "talk", work: () => Promise<T>): Promise<T> | typeof BUSY {
-    const queue = this.#keys.get(key) ?? { tail: Promise.resolve(), admitted: 0 };
+  run<T>(key: string, kind: "room" | "talk", work: () => Promise<T>, together?: Together<T>): Promise<T> | typeof BUSY {
+    const queue = this.#keys.get(key) ?? { waiting: [], running: false, admitted: 0 };
     if (this.#admitted >= this.#limits.perNode || queue.admitted >= this.#limits.perKey) {
       this.#metrics?.commandsBusy.inc({ kind });
       return BUSY;
@@ -58,19 +88,60 @@ export class CommandGate {
     this.#admitted += 1;
     this.#metrics?.commandsInFlight.set(this.#admitted);
     const started = performance.now();
-    const result = queue.tail.then(work);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    queue.tail = settled;
-    void settled.then(() => {
+    const result = new Promise<T>((resolve, reject) => {
+      queue.waiting.push({
+        work,
+        together: together as Together<unknown> | undefined,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        started,
+      });
+    });
+    const settled = () => {
       queue.admitted -= 1;
       this.#admitted -= 1;
-      if (queue.admitted === 0) this.#keys.delete(key);
       this.#metrics?.commandsInFlight.set(this.#admitted);
       this.#metrics?.commandSeconds.observe({ kind }, (performance.now() - started) / 1000);
-    });
+      this.#forgetIfIdle(key, queue);
+    };
+    result.then(settled, settled);
+    if (!queue.running) void this.#drain(key, queue);
     return result;
+  }
+
+  /** Runs the key's turns one after another until nothing is waiting. */
+  async #drain(key: string, queue: KeyQueue): Promise<void> {
+    queue.running = true;
+    // The turn starts after the caller has its promise (as chaining on a settled promise did).
+    await Promise.resolve();
+    for (let turn = this.#nextTurn(queue); turn.length > 0; turn = this.#nextTurn(queue)) {
+      const first = turn[0]!;
+      try {
+        if (turn.length === 1) first.resolve(await first.work());
+        else {
+          const answers = await first.together!.runAll(turn.map((w) => w.together!.item));
+          turn.forEach((w, i) => w.resolve(answers[i]));
+        }
+      } catch (err) {
+        for (const w of turn) w.reject(err);
+      }
+    }
+    queue.running = false;
+    this.#forgetIfIdle(key, queue);
+  }
+
+  /** A key with nothing admitted is forgotten (rooms come and go). */
+  #forgetIfIdle(key: string, queue: KeyQueue): void {
+    if (queue.admitted === 0 && !queue.running && this.#keys.get(key) === queue) this.#keys.delete(key);
+  }
+
+  /** The next in line, with those of its kind right behind it when it runs together. */
+  #nextTurn(queue: KeyQueue): Waiting[] {
+    const first = queue.waiting.shift();
+    if (!first) return [];
+    const turn = [first];
+    const tag = first.together?.tag;
+    while (tag !== undefined && queue.waiting[0]?.together?.tag === tag) turn.push(queue.waiting.shift()!);
+    return turn;
   }
 }

@@ -10,6 +10,7 @@ import {
   type ClientToServerEvents,
   type InterServerEvents,
   type RoomAck,
+  type RoomCommand,
   type RoomError,
   type RoomReply,
   type RoomSnapshot,
@@ -30,9 +31,11 @@ import {
   reapStaleMembers,
   reconcilePresenceRows,
   roomIdentity,
-  roomCommand,
+  roomCommands,
   touchRoomPresence,
   type Authorised,
+  type RoomCommandResult,
+  type RoomContext,
 } from "@offshift/db";
 import type { Socket as IoSocket } from "socket.io";
 import { LIVEKIT_PRESENCE_PREFIX, memberAlias } from "./identities.js";
@@ -75,6 +78,42 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
   // Who this socket is in the room it last acted in (an HMAC, so worked out once, not on every command).
   let alias: { occurrenceId: string; memberId: string } | undefined;
 
+  /** This socket's part in a room's turn: who it is (worked out by `authorize`) and what it asked. */
+  const turnItem = (command: RoomCommand, name: string): RoomTurnItem => {
+    const item: RoomTurnItem = {
+      socket,
+      command,
+      memberId: "",
+      authorize: async (context): Promise<Authorised> => {
+        const action = name.startsWith("mod:") ? "room.moderate" : "dropin.join";
+        if (!can(socket.data.actor, action, { facilitatorIds: context.facilitatorIds }))
+          return error(
+            "forbidden",
+            action === "room.moderate" ? "Only this session's facilitators can do that." : "Choose a nickname to join.",
+          );
+        // Who this socket is does not change while it is connected (a suspension disconnects it).
+        identity ??= await roomIdentity(db, socket.data.actor);
+        if (!identity) return error("forbidden", "Choose a nickname to join.");
+        if (alias?.occurrenceId !== context.occurrenceId)
+          alias = {
+            occurrenceId: context.occurrenceId,
+            memberId: memberAlias(deps.aliasSecret, context.occurrenceId, identity.key),
+          };
+        item.memberId = alias.memberId;
+        // Whoever may run this session (its facilitators, a coordinator stepping in) is seated as one of them.
+        const facilitator =
+          !!identity.personId && can(socket.data.actor, "room.moderate", { facilitatorIds: context.facilitatorIds });
+        return {
+          ok: true,
+          actor: { id: item.memberId, name: identity.name, facilitator, personId: identity.personId },
+        };
+      },
+    };
+    return item;
+  };
+  const roomOf = (command: RoomCommand) =>
+    command.name === "room:join" ? command.payload.occurrenceId : socket.data.room!.occurrenceId;
+
   registerCommands(socket, {
     names: ROOM_COMMANDS,
     limits,
@@ -88,90 +127,23 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
         return { failure: error("invalid", "Leave the other session first.") };
       return id;
     },
+    // Commands waiting for the room's turn are decided and written as one (everyone arriving at 22:00).
+    together: (command, name) => {
+      if (command.name === "room:audio-token") return null;
+      const occurrenceId = roomOf(command);
+      return {
+        tag: "room",
+        item: turnItem(command, name),
+        runAll: (items) => runRoomTurn(deps, occurrenceId, items as RoomTurnItem[]),
+      };
+    },
     gate: deps.gate,
     kind: "room",
     logger,
-    run: async (command, name): Promise<RoomAck<RoomReply> | (() => Promise<RoomAck<RoomReply>>)> => {
-      const occurrenceId = command.name === "room:join" ? command.payload.occurrenceId : socket.data.room!.occurrenceId;
-      const now = deps.now();
+    run: async (command, name) => {
+      const occurrenceId = roomOf(command);
       if (command.name === "room:audio-token") return audioToken(socket, deps, occurrenceId);
-      let memberId = "";
-      const result = await roomCommand(db, {
-        occurrenceId,
-        command,
-        now,
-        cache: deps.roomCache,
-        maxMembers: deps.audio.maxMembers,
-        presence: { socketId: socket.id, nodeId: deps.nodeId },
-        authorize: async (context): Promise<Authorised> => {
-          const action = name.startsWith("mod:") ? "room.moderate" : "dropin.join";
-          if (!can(socket.data.actor, action, { facilitatorIds: context.facilitatorIds }))
-            return error(
-              "forbidden",
-              action === "room.moderate"
-                ? "Only this session's facilitators can do that."
-                : "Choose a nickname to join.",
-            );
-          // Who this socket is does not change while it is connected (a suspension disconnects it).
-          identity ??= await roomIdentity(db, socket.data.actor);
-          if (!identity) return error("forbidden", "Choose a nickname to join.");
-          if (alias?.occurrenceId !== occurrenceId)
-            alias = { occurrenceId, memberId: memberAlias(deps.aliasSecret, occurrenceId, identity.key) };
-          memberId = alias.memberId;
-          // Whoever may run this session (its facilitators, a coordinator stepping in) is seated as one of them.
-          const facilitator =
-            !!identity.personId && can(socket.data.actor, "room.moderate", { facilitatorIds: context.facilitatorIds });
-          return {
-            ok: true,
-            actor: { id: memberId, name: identity.name, facilitator, personId: identity.personId },
-          };
-        },
-      });
-      if (!result.ok) return result;
-
-      const channel = roomChannel(occurrenceId);
-      if (command.name === "room:join") {
-        socket.data.room = { occurrenceId, memberId };
-        await socket.join([channel, memberChannel(occurrenceId, memberId)]);
-        // Written with the join when it changed the room; a rejoin into the same seat records it here.
-        if (!result.changed)
-          await touchRoomPresence(db, { socketId: socket.id, occurrenceId, memberId, nodeId: deps.nodeId, now });
-      } else if (command.name === "room:leave") {
-        socket.data.room = undefined;
-        await socket.leave(channel);
-        await socket.leave(memberChannel(occurrenceId, memberId));
-        await dropRoomPresence(db, socket.id);
-      }
-      dispatchRoomEffects(deps, occurrenceId, result.effects);
-      // The change, not the whole room: members at the previous version apply it, others resync.
-      // This socket has the new room in its answer; its other sockets and everyone else get the patch.
-      if (result.changed) {
-        socket.to(channel).emit("room:patch", roomPatch(result.previous, result.snapshot));
-        announceOccupancy(deps, occurrenceId, result.previous, result.snapshot);
-      }
-      const me = result.snapshot.members.find((m) => m.id === memberId);
-      // Listening only, then speaking after all: the audio server gives them the microphone back.
-      if (command.name === "room:mute" && !command.payload.muted && result.changed)
-        void restorePublish(deps, occurrenceId, memberId);
-      if (command.name === "mod:end") process.nextTick(() => io.in(channel).socketsLeave(channel));
-      const wantsChat = command.name === "room:join" || command.name === "room:sync";
-      const wantsAudio = command.name === "room:join" && me;
-      const data = { snapshot: result.snapshot, memberId };
-      if (!wantsChat && !wantsAudio) return { ok: true, data };
-      // The recent chat and the audio token are read after the room's turn, so the next command for the room
-      // need not wait for them: the socket is already in the room's channel, so a line sent meanwhile arrives
-      // live as well (the browser keeps each line once, by its number), and patches wait for this answer.
-      const after = command.name === "room:sync" ? command.payload.afterChatSeq : 0;
-      // The room as just written or read says which line was said last: with none after `after` (nobody has
-      // said anything yet, or a sync that has them all) there is nothing to read.
-      const chatToRead = wantsChat && result.snapshot.chatSeq > after;
-      return async () => {
-        const [chat, audio] = await Promise.all([
-          chatToRead ? chatSince(db, occurrenceId, after) : wantsChat ? [] : undefined,
-          wantsAudio ? deps.audio.joinInfo(occurrenceId, me) : undefined,
-        ]);
-        return { ok: true, data: { ...data, ...(chat ? { chat } : {}), ...(audio ? { audio } : {}) } };
-      };
+      return (await runRoomTurn(deps, occurrenceId, [turnItem(command, name)]))[0]!;
     },
   });
 
@@ -211,6 +183,112 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
       announceOccupancy(deps, room.occurrenceId, null, snapshot);
     })().catch(() => undefined);
   });
+}
+
+/** One socket's command in a room's turn (see `runRoomTurn`). */
+interface RoomTurnItem {
+  socket: Socket;
+  command: RoomCommand;
+  authorize: (context: RoomContext) => Promise<Authorised>;
+  /** Who the socket is in this room: set by `authorize`. */
+  memberId: string;
+}
+
+type RoomAnswer = RoomAck<RoomReply> | (() => Promise<RoomAck<RoomReply>>);
+
+/**
+ * A room's turn: one command, or several that were waiting for the room (the
+ * gate hands over those queued together), decided in arrival order and written
+ * as one (db's roomCommands). Each socket gets its own answer with the room as
+ * it is after the turn; everyone else in the room gets one patch for the whole
+ * turn, made before the joiners enter the room's channel.
+ */
+async function runRoomTurn(deps: NodeDeps, occurrenceId: string, items: RoomTurnItem[]): Promise<RoomAnswer[]> {
+  const { db, io } = deps;
+  const now = deps.now();
+  const results = await roomCommands(db, {
+    occurrenceId,
+    now,
+    cache: deps.roomCache,
+    maxMembers: deps.audio.maxMembers,
+    items: items.map((item) => ({
+      command: item.command,
+      authorize: item.authorize,
+      presence: { socketId: item.socket.id, nodeId: deps.nodeId },
+    })),
+  });
+  // Each socket's own part first (its channels and presence, its effects: a removed member is out of the
+  // room's channel before the change goes out), in arrival order.
+  for (const [i, item] of items.entries()) await settleRoomCommand(deps, occurrenceId, item, results[i]!, now);
+  // The change, not the whole room: members at the previous version apply it, others resync. The sockets
+  // in this turn have the new room in their answers; their other sockets and everyone else get the patch.
+  const changed = results.find((r) => r.ok && r.changed);
+  if (changed?.ok) {
+    io.to(roomChannel(occurrenceId))
+      .except(items.map((i) => i.socket.id))
+      .emit("room:patch", roomPatch(changed.previous, changed.snapshot));
+    announceOccupancy(deps, occurrenceId, changed.previous, changed.snapshot);
+  }
+  return items.map((item, i) => answerRoomCommand(deps, occurrenceId, item, results[i]!));
+}
+
+/** One socket's command once its turn is written: its channels and presence, and its effects. */
+async function settleRoomCommand(
+  deps: NodeDeps,
+  occurrenceId: string,
+  { socket, command, memberId }: RoomTurnItem,
+  result: RoomCommandResult,
+  now: Date,
+): Promise<void> {
+  if (!result.ok) return;
+  const { db, io } = deps;
+  const channel = roomChannel(occurrenceId);
+  if (command.name === "room:join") {
+    socket.data.room = { occurrenceId, memberId };
+    await socket.join([channel, memberChannel(occurrenceId, memberId)]);
+    // Written with the join when it changed the room; a rejoin into the same seat records it here.
+    if (!result.changed)
+      await touchRoomPresence(db, { socketId: socket.id, occurrenceId, memberId, nodeId: deps.nodeId, now });
+  } else if (command.name === "room:leave") {
+    socket.data.room = undefined;
+    await socket.leave(channel);
+    await socket.leave(memberChannel(occurrenceId, memberId));
+    await dropRoomPresence(db, socket.id);
+  }
+  dispatchRoomEffects(deps, occurrenceId, result.effects);
+  // Listening only, then speaking after all: the audio server gives them the microphone back.
+  if (command.name === "room:mute" && !command.payload.muted && result.changed)
+    void restorePublish(deps, occurrenceId, memberId);
+  if (command.name === "mod:end") process.nextTick(() => io.in(channel).socketsLeave(channel));
+}
+
+/** One socket's answer: the room after the turn, and for a join or a sync the recent chat and audio. */
+function answerRoomCommand(
+  deps: NodeDeps,
+  occurrenceId: string,
+  { command, memberId }: RoomTurnItem,
+  result: RoomCommandResult,
+): RoomAnswer {
+  if (!result.ok) return result;
+  const me = result.snapshot.members.find((m) => m.id === memberId);
+  const wantsChat = command.name === "room:join" || command.name === "room:sync";
+  const wantsAudio = command.name === "room:join" && me;
+  const data = { snapshot: result.snapshot, memberId };
+  if (!wantsChat && !wantsAudio) return { ok: true, data };
+  // The recent chat and the audio token are read after the room's turn, so the next command for the room
+  // need not wait for them: the socket is already in the room's channel, so a line sent meanwhile arrives
+  // live as well (the browser keeps each line once, by its number), and patches wait for this answer.
+  const after = command.name === "room:sync" ? command.payload.afterChatSeq : 0;
+  // The room as just written or read says which line was said last: with none after `after` (nobody has
+  // said anything yet, or a sync that has them all) there is nothing to read.
+  const chatToRead = wantsChat && result.snapshot.chatSeq > after;
+  return async () => {
+    const [chat, audio] = await Promise.all([
+      chatToRead ? chatSince(deps.db, occurrenceId, after) : wantsChat ? [] : undefined,
+      wantsAudio ? deps.audio.joinInfo(occurrenceId, me) : undefined,
+    ]);
+    return { ok: true, data: { ...data, ...(chat ? { chat } : {}), ...(audio ? { audio } : {}) } };
+  };
 }
 
 /** Seated workers and facilitators, locked, phase: what Tonight's places and notices read from a room. */

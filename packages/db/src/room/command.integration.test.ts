@@ -5,7 +5,7 @@ import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { createSeries } from "../dropins/series.js";
 import { nightRecurrence, nightSeries } from "../testing/series-fixture.js";
-import { LiveRoomCache, roomCommand, type RoomActorIn, type RoomContext } from "./command.js";
+import { LiveRoomCache, roomCommand, roomCommands, type RoomActorIn, type RoomContext } from "./command.js";
 import { chatSince, readLiveRoom } from "./live.js";
 
 // The hot path as two realtime nodes run it: each with its own client and cache, one database.
@@ -35,7 +35,7 @@ beforeAll(async () => {
     where: { seriesId: made.seriesId },
     orderBy: { startsAt: "asc" },
     select: { id: true, startsAt: true },
-    take: 4,
+    take: 5,
   });
   // The first three are open (a facilitator pressed "Open the room"): hands and chat are for live rooms.
   for (const occ of occurrences.slice(0, 3))
@@ -135,6 +135,60 @@ describe("the live room's hot path", () => {
     expect(kept.map((l) => l.text).sort()).toEqual([...fromA, ...fromB].sort());
     expect(kept.map((l) => l.seq)).toEqual(kept.map((_, i) => i + 1));
     expect(fromA.length + fromB.length).toBeGreaterThan(50); // busy is the rare exception, not the rule
+  });
+
+  it("decides several commands for one room in order and writes them as one: one statement, one version", async () => {
+    const occ = occurrences[4]!;
+    const cache = new LiveRoomCache();
+    expect(await on(nodeA, cache, occ)(worker(2), joinCmd(occ.id), -6)).toMatchObject({ ok: true });
+    const before = (await readLiveRoom(nodeA, occ.id))!;
+    const joining = (n: number) => ({
+      command: joinCmd(occ.id),
+      authorize: () => ({ ok: true, actor: worker(n) }) as const,
+      presence: { socketId: `socket-${n}`, nodeId: "node-a" },
+    });
+    const query = vi.spyOn(hotPathOf(nodeA), "query");
+    try {
+      // Everyone arriving at once, decided against the cached room: one write for the three.
+      const results = await roomCommands(nodeA, {
+        occurrenceId: occ.id,
+        now: minutes(occ, -5),
+        cache,
+        items: [3, 4, 5].map(joining),
+      });
+      expect(query).toHaveBeenCalledTimes(1);
+      for (const r of results) {
+        if (!r.ok) throw new Error(r.error.message);
+        expect(r.changed).toBe(true);
+        expect(r.previous).toEqual(before); // the one patch members get goes from here…
+        expect(r.snapshot.version).toBe(before.version + 1); // …to here, with everyone in it
+        expect(r.snapshot.members.map((m) => m.id)).toEqual([2, 3, 4, 5].map(alias));
+      }
+      expect(results.map((r) => r.ok && r.actor.id)).toEqual([3, 4, 5].map(alias));
+    } finally {
+      query.mockRestore();
+    }
+    expect(await readLiveRoom(nodeB, occ.id)).toMatchObject({ version: before.version + 1 });
+    const present = await nodeA.roomPresence.findMany({
+      where: { occurrenceId: occ.id },
+      orderBy: { socketId: "asc" },
+    });
+    expect(present.map((p) => [p.socketId, p.memberId])).toEqual([3, 4, 5].map((n) => [`socket-${n}`, alias(n)]));
+
+    // One refused in the middle (not allowed in, decided from a fresh read) is answered alone; the rest go in.
+    const refused = {
+      command: joinCmd(occ.id),
+      authorize: () => ({ ok: false, error: { code: "forbidden", message: "Choose a nickname to join." } }) as const,
+    };
+    const mixed = await roomCommands(nodeA, {
+      occurrenceId: occ.id,
+      now: minutes(occ, -4),
+      cache,
+      items: [joining(6), refused, joining(7)],
+    });
+    expect(mixed.map((r) => (r.ok ? r.actor.id : r.error.code))).toEqual([alias(6), "forbidden", alias(7)]);
+    expect((await readLiveRoom(nodeA, occ.id))!.members.map((m) => m.id)).toEqual([2, 3, 4, 5, 6, 7].map(alias));
+    expect((await readLiveRoom(nodeA, occ.id))!.version).toBe(before.version + 2);
   });
 
   it("a handover or an opening from the page is seen before the next write: the old facilitator is refused", async () => {

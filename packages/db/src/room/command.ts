@@ -184,68 +184,114 @@ export type RoomCommandResult =
     }
   | { ok: false; error: RoomError };
 
+/** One command in a batch: who sends it is known only to its `authorize`. */
+export interface RoomCommandItem {
+  command: RoomCommand;
+  authorize: (context: RoomContext) => Authorised | Promise<Authorised>;
+  /** The joining socket, recorded as present with the join (room:join only). */
+  presence?: { socketId: string; nodeId: string };
+}
+
+interface RoomCommandOptions {
+  occurrenceId: string;
+  now: Date;
+  cache?: LiveRoomCache;
+  /**
+   * Most members (facilitators included) the room's audio can carry: the
+   * embedded mesh's cap. Core keeps places in it for facilitators; a worker's
+   * join beyond the rest is refused as `full` with this message.
+   */
+  maxMembers?: { count: number; message: string };
+}
+
 /**
  * Runs one room command: authorised against the room's context by the
  * caller's `authorize`, decided by core's rules, written at once with its
  * side effects (see the note at the top of this file).
  */
-export async function roomCommand(
+export async function roomCommand(db: Db, input: RoomCommandOptions & RoomCommandItem): Promise<RoomCommandResult> {
+  const { command, authorize, presence, ...room } = input;
+  return (await roomCommands(db, { ...room, items: [{ command, authorize, ...(presence ? { presence } : {}) }] }))[0]!;
+}
+
+/**
+ * Runs several commands for one room as one: each is authorised and decided
+ * by core's rules in order, against the room as the ones before it left it,
+ * and all that change it are written in one statement (one version), with
+ * every side effect and the joiners' presence. A batch of joins (a drop-in
+ * starting: everyone arriving at once) then costs the database one write, and
+ * the room's members one patch, instead of one each.
+ *
+ * Each answer is the command's own: its refusal, or its effects with the room
+ * before the batch (`previous`) and after it (`snapshot`, the same for all):
+ * the patch between the two is the one change members are sent. Nothing of a
+ * batch is written unless all of it is; if the room changed elsewhere the
+ * whole batch is decided again from a fresh read.
+ */
+export async function roomCommands(
   db: Db,
-  input: {
-    occurrenceId: string;
-    command: RoomCommand;
-    now: Date;
-    authorize: (context: RoomContext) => Authorised | Promise<Authorised>;
-    cache?: LiveRoomCache;
-    /**
-     * Most members (facilitators included) the room's audio can carry: the
-     * embedded mesh's cap. Core keeps places in it for facilitators; a worker's
-     * join beyond the rest is refused as `full` with this message.
-     */
-    maxMembers?: { count: number; message: string };
-    /** The joining socket, recorded as present with the join (room:join only). */
-    presence?: { socketId: string; nodeId: string };
-  },
-): Promise<RoomCommandResult> {
+  input: RoomCommandOptions & { items: readonly RoomCommandItem[] },
+): Promise<RoomCommandResult[]> {
   const pool = hotPathOf(db);
-  const { occurrenceId, command, now, cache } = input;
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+  const { occurrenceId, items, now, cache } = input;
+  const all = (result: RoomCommandResult) => items.map(() => result);
+  attempts: for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const cached = attempt === 0 ? cache?.get(occurrenceId) : undefined;
     const truth = cached ?? (await readLiveRoomTruth(pool, occurrenceId));
     if (!truth) {
       cache?.forget(occurrenceId);
-      return { ok: false, error: { code: "not_found", message: "That session could not be found." } };
+      return all({ ok: false, error: { code: "not_found", message: "That session could not be found." } });
     }
     const fresh = !cached;
-    const authorised = await input.authorize(truth.context);
-    if (!authorised.ok) {
-      if (!fresh) continue; // who runs the session may have changed since it was cached
-      cache?.set(truth);
-      return authorised;
+    // Each command in turn, against the room as the ones before it left it.
+    let state = truth.state;
+    let writes = false;
+    let opensBy: { personId: string | null } | null = null;
+    const effects: { effect: RoomEffect; by: string | null }[] = [];
+    const presences = new Map<string, { socketId: string; nodeId: string; memberId: string }>();
+    const outcomes: ({ ok: true; actor: RoomActorIn; effects: RoomEffect[] } | { ok: false; error: RoomError })[] = [];
+    for (const item of items) {
+      const authorised = await item.authorize(truth.context);
+      if (!authorised.ok) {
+        if (!fresh) continue attempts; // who runs the session may have changed since it was cached
+        outcomes.push(authorised);
+        continue;
+      }
+      const actor = authorised.actor;
+      const decided = decide({ ...truth, state }, actor, item.command, now, input.maxMembers);
+      const changes = decided.autoEnded || (decided.ok && (decided.changed || decided.effects.length > 0));
+      // A refusal or "nothing to do" is only given from a fresh read.
+      if (!changes && !fresh) continue attempts;
+      state = decided.state;
+      writes ||= changes;
+      if (decided.autoEnded) effects.push({ effect: { kind: "ended" }, by: null });
+      if (!decided.ok) {
+        outcomes.push({ ok: false, error: decided.error });
+        continue;
+      }
+      for (const effect of decided.effects) effects.push({ effect, by: actor.personId });
+      if (item.command.name === "mod:open" && !truth.context.openedAt) opensBy ??= { personId: actor.personId };
+      if (item.command.name === "room:join" && item.presence)
+        presences.set(item.presence.socketId, { ...item.presence, memberId: actor.id });
+      outcomes.push({ ok: true, actor, effects: decided.effects });
     }
-    const actor = authorised.actor;
-    const decided = decide(truth, actor, command, now, input.maxMembers);
-    const writes = decided.autoEnded || (decided.ok && (decided.changed || decided.effects.length > 0));
+    const previous = roomSnapshot(truth.state, truth.version);
+    const answer = (snapshot: RoomSnapshot, changed: boolean) =>
+      outcomes.map((o): RoomCommandResult =>
+        o.ok ? { ...o, ok: true, snapshot, previous, changed, context: truth.context } : { ok: false, error: o.error },
+      );
     if (!writes) {
-      if (!fresh) continue; // a refusal or "nothing to do" is only given from a fresh read
       cache?.set(truth);
-      if (!decided.ok) return { ok: false, error: decided.error };
-      const snapshot = roomSnapshot(truth.state, truth.version);
-      return { ok: true, snapshot, previous: snapshot, effects: [], changed: false, context: truth.context, actor };
+      return answer(previous, false);
     }
-    const opens = decided.ok && command.name === "mod:open" && !truth.context.openedAt;
     const version = truth.version + 1;
     const written = await writeRoom(pool, truth, {
-      state: decided.state,
+      state,
       version,
       now,
-      effects: [
-        ...(decided.autoEnded ? [{ effect: { kind: "ended" } as const, by: null }] : []),
-        ...(decided.ok ? decided.effects.map((effect) => ({ effect, by: actor.personId })) : []),
-      ],
-      opensBy: opens ? { personId: actor.personId } : null,
-      presence: decided.ok && command.name === "room:join" ? (input.presence ?? null) : null,
-      actor,
+      effects,
+      opensBy,
+      presences: [...presences.values()],
     });
     if (!written) {
       cache?.forget(occurrenceId); // changed elsewhere: read it again and decide again
@@ -253,20 +299,11 @@ export async function roomCommand(
       continue;
     }
     // Opening changes the occurrence (its fingerprint): the next command reads it again.
-    if (opens) cache?.forget(occurrenceId);
-    else cache?.set({ ...truth, state: decided.state, version, stored: true });
-    if (!decided.ok) return { ok: false, error: decided.error };
-    return {
-      ok: true,
-      snapshot: roomSnapshot(decided.state, version),
-      previous: roomSnapshot(truth.state, truth.version),
-      effects: decided.effects,
-      changed: true,
-      context: truth.context,
-      actor,
-    };
+    if (opensBy) cache?.forget(occurrenceId);
+    else cache?.set({ ...truth, state, version, stored: true });
+    return answer(roomSnapshot(state, version), true);
   }
-  return { ok: false, error: { code: "busy", message: BUSY_MESSAGE } };
+  return all({ ok: false, error: { code: "busy", message: BUSY_MESSAGE } });
 }
 
 type Decision =
@@ -348,8 +385,8 @@ async function writeRoom(
     now: Date;
     effects: { effect: RoomEffect; by: string | null }[];
     opensBy: { personId: string | null } | null;
-    presence: { socketId: string; nodeId: string } | null;
-    actor: RoomActorIn;
+    /** Sockets that joined with this write (each socket once). */
+    presences: { socketId: string; nodeId: string; memberId: string }[];
   },
 ): Promise<boolean> {
   const st = new Statement();
@@ -400,9 +437,13 @@ async function writeRoom(
         "facilitatorId" = coalesce(${by}::uuid, "facilitatorId"), "updatedAt" = ${at}
       WHERE "id" = ${id}::uuid AND "openedAt" IS NULL AND ${guarded}`);
   }
-  if (change.presence) {
+  if (change.presences.length > 0) {
+    // One statement text for any number of joiners (the hot path's statements are prepared by their text).
+    const list = (key: "socketId" | "memberId" | "nodeId") => st.p(change.presences.map((p) => p[key]));
     st.add(`INSERT INTO "RoomPresence" ("socketId", "occurrenceId", "memberId", "nodeId", "heartbeatAt")
-      SELECT ${st.p(change.presence.socketId)}, ${id}::uuid, ${st.p(change.actor.id)}, ${st.p(change.presence.nodeId)}, ${at} FROM up
+      SELECT j."socketId", ${id}::uuid, j."memberId", j."nodeId", ${at}
+        FROM unnest(${list("socketId")}::text[], ${list("memberId")}::text[], ${list("nodeId")}::text[])
+          AS j("socketId", "memberId", "nodeId"), up
       ON CONFLICT ("socketId") DO UPDATE SET "occurrenceId" = EXCLUDED."occurrenceId",
         "memberId" = EXCLUDED."memberId", "nodeId" = EXCLUDED."nodeId", "heartbeatAt" = EXCLUDED."heartbeatAt"`);
   }
