@@ -131,6 +131,10 @@ export class Load {
       socket.once("connect_error", (err) => reject(new Error(`connect refused: ${err.message}`)));
     });
     this.sent++;
+    // As the browser does, patches that arrive before the join's answer are kept for when it comes.
+    const early = [];
+    const keepEarly = (patch) => early.push(patch);
+    socket.on("room:patch", keepEarly);
     // As the browser does: `busy` means nothing was done, so the join is sent again shortly.
     let ack;
     for (let attempt = 1; ; attempt++) {
@@ -187,7 +191,9 @@ export class Load {
     };
     c.take(ack.data.snapshot);
     socket.on("room:state", (snap) => c.take(snap));
+    socket.off("room:patch", keepEarly);
     socket.on("room:patch", (patch) => settled(patches.receive(c.snapshot, patch)));
+    for (const patch of early) settled(patches.receive(c.snapshot, patch));
     room.members.push(c);
     this.clients.push(c);
     this.buckets[c.i % SLOTS].push(c);
