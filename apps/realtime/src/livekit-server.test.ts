@@ -1,9 +1,16 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AccessToken, RoomServiceClient, WebhookReceiver } from "livekit-server-sdk";
-import { LiveKitServerError, findLiveKitServer, prepareLiveKitServer } from "@offshift/launcher";
+import {
+  LiveKitServerError,
+  PICKED_PORTS,
+  findLiveKitServer,
+  freePort,
+  prepareLiveKitServer,
+} from "@offshift/launcher";
 import { liveKitServerForTests, prepareTestLiveKit, type TestLiveKit } from "@offshift/db/testing";
 
 // The test harness itself, against the real server: generated keys, loopback
@@ -67,6 +74,24 @@ describe.skipIf(!bin)("the real LiveKit server on loopback", () => {
       body: "{}",
     });
     expect(res.status).toBe(200);
+  });
+
+  it("takes its ports where the system never hands one out by itself (listen(0), outgoing connections)", async () => {
+    const [low] = (await readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8").catch(() => "32768"))
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    expect(PICKED_PORTS.to).toBeLessThanOrEqual(low!);
+    // Every port the launcher and the tests pick (the apps', the embedded PostgreSQL's), and LiveKit's.
+    const picked = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+    for (const port of picked) expect([port >= PICKED_PORTS.from, port < PICKED_PORTS.to]).toEqual([true, true]);
+    const config = await readFile(path.join(path.dirname(lk.logFile), "livekit.yaml"), "utf8");
+    const ports = [...config.matchAll(/(?:^|\s)(?:port|tcp_port|udp_port): (\d+)/g)].map((m) => Number(m[1]));
+    expect(ports.length).toBeGreaterThanOrEqual(2);
+    for (const port of ports.filter((p) => p !== 0)) {
+      expect(port).toBeGreaterThanOrEqual(PICKED_PORTS.from);
+      expect(port).toBeLessThan(PICKED_PORTS.to);
+    }
   });
 });
 

@@ -79,9 +79,7 @@ async function run(req: EmbeddedRequest): Promise<EmbeddedPostgres> {
 
   let port = req.port;
   if (port === 0) {
-    // The OS may hand back a port another process is about to bind.
-    do port = await freePort();
-    while (req.avoidPorts?.includes(port));
+    port = await freePort("127.0.0.1", req.avoidPorts ?? []);
   } else if (!(await portFree(port)))
     throw new Error(`EMBEDDED_PG_PORT ${port} is already in use. Pick another port or leave it unset for a free one.`);
 

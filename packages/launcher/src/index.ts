@@ -2,7 +2,7 @@ export { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./embedded.j
 export { migrateDeploy, runPrismaCli } from "./migrate.js";
 export { waitForDatabase, canConnect, redactUrl } from "./wait.js";
 export { repoRoot } from "./paths.js";
-export { freePort, portFree } from "./ports.js";
+export { PICKED_PORTS, freePort, portFree } from "./ports.js";
 export { readClock } from "./clock.js";
 export {
   LIVEKIT_SERVER_HOW_TO,

@@ -83,8 +83,8 @@ function udpPortFree(port: number, host: string): Promise<boolean> {
 /** A port free for both TCP and UDP on host (the SFU's signal/TCP ports and its UDP mux). */
 async function freeTcpAndUdpPort(host: string, avoid: number[]): Promise<number> {
   for (let i = 0; i < 50; i++) {
-    const port = await freePort(host);
-    if (!avoid.includes(port) && (await udpPortFree(port, host))) return port;
+    const port = await freePort(host, avoid);
+    if (await udpPortFree(port, host)) return port;
   }
   throw new LiveKitServerError("Could not find a free port for the LiveKit server on loopback.");
 }
