@@ -79,3 +79,19 @@ export function registerCommands<Name extends string, Command, Reply>(
     });
   }
 }
+
+/**
+ * The node's own work on a room or call, in the key's turn beside its commands
+ * (a disconnected member leaving): never refused as busy, because there is
+ * nobody to tell to try again, and still counted by the gate while it waits.
+ * Those of a kind waiting together share a turn, as commands do.
+ */
+export function runInTurn<T>(
+  gate: CommandGate,
+  key: string,
+  kind: "room" | "talk",
+  work: () => Promise<T>,
+  together?: Together<T>,
+): Promise<T> {
+  return gate.run(key, kind, work, together, { always: true }) as Promise<T>;
+}

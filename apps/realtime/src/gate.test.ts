@@ -68,6 +68,26 @@ describe("CommandGate", () => {
     expect(text).toContain('offshift_realtime_command_seconds_count{kind="talk"} 1');
   });
 
+  it("the node's own work (a disconnected member leaving) is never refused, runs in the room's order, and counts", async () => {
+    const gate = new CommandGate({ perNode: 2, perKey: 2 });
+    const log: string[] = [];
+    const hs = [held(log, "a1"), held(log, "a2")];
+    const admitted = hs.map((h) => gate.run("a", "room", h.work) as Promise<string>);
+    expect(gate.run("a", "room", async () => "a3")).toBe(BUSY);
+    const leave = gate.run("a", "room", async () => (log.push("leave"), "left"), undefined, { always: true });
+    expect(leave).not.toBe(BUSY);
+    expect(gate.admitted).toBe(3);
+    // While it waits, a command from someone else is still refused: the node is over its limit.
+    expect(gate.run("b", "room", async () => "b1")).toBe(BUSY);
+    for (const h of hs) h.finish();
+    expect(await Promise.all([...admitted, leave])).toEqual(["a1", "a2", "left"]);
+    expect(log.indexOf("end a2")).toBeLessThan(log.indexOf("leave"));
+    await eventually(
+      async () => gate.admitted,
+      (n) => n === 0,
+    );
+  });
+
   it("a command that fails does not hold up the next one", async () => {
     const gate = new CommandGate({ perNode: 4, perKey: 4 });
     const failing = gate.run("a", "room", async () => {

@@ -58,6 +58,10 @@ interface KeyQueue {
  * Commands that say how (`Together`) run as one turn with those of their kind
  * queued right behind them: a room's joins when a session starts and everyone
  * arrives at once are decided and written together.
+ *
+ * `always` is for the node's own work on a key that nobody can be told to
+ * retry (a disconnected member leaving): it is never refused, and it still
+ * counts as admitted while it waits.
  */
 export class CommandGate {
   readonly #limits: GateLimits;
@@ -77,9 +81,16 @@ export class CommandGate {
     return this.#admitted;
   }
 
-  run<T>(key: string, kind: "room" | "talk", work: () => Promise<T>, together?: Together<T>): Promise<T> | typeof BUSY {
+  run<T>(
+    key: string,
+    kind: "room" | "talk",
+    work: () => Promise<T>,
+    together?: Together<T>,
+    options: { always?: boolean } = {},
+  ): Promise<T> | typeof BUSY {
     const queue = this.#keys.get(key) ?? { waiting: [], running: false, admitted: 0 };
-    if (this.#admitted >= this.#limits.perNode || queue.admitted >= this.#limits.perKey) {
+    const full = this.#admitted >= this.#limits.perNode || queue.admitted >= this.#limits.perKey;
+    if (full && !options.always) {
       this.#metrics?.commandsBusy.inc({ kind });
       return BUSY;
     }

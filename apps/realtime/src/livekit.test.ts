@@ -1,4 +1,5 @@
 import { SignJWT } from "jose";
+import pg from "pg";
 import { TokenVerifier, TrackType, type ClaimGrants, type RoomServiceClient } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
@@ -44,6 +45,7 @@ const bin = liveKitServerForTests("LiveKit realtime tests");
 
 let db: TestPrisma;
 let drop: () => Promise<void>;
+let databaseUrl: string;
 let lk: TestLiveKit | undefined;
 let rooms: RoomServiceClient;
 let liveKitNode: RealtimeServer | undefined;
@@ -59,6 +61,7 @@ const { sockets, measured } = kit;
 beforeAll(async () => {
   const t = await createTestDatabase(inject("pgAdminUrl"), "livekit");
   drop = t.drop;
+  databaseUrl = t.url;
   db = testPrisma(createDb(t.url));
   ({ facilitatorId, facilitator, guests } = await facilitatorAndGuests(db, [
     "Night Owl",
@@ -96,6 +99,9 @@ afterAll(async () => {
 }, 60_000);
 
 const peer = kit.peer;
+/** Commands (and leaves) the LiveKit node's gate holds now, from its /metrics. */
+const inFlight = async () =>
+  Number(/offshift_realtime_commands_in_flight (\d+)/.exec(await (await fetch(`${liveKitHttp}/metrics`)).text())?.[1]);
 const socketFor = (actor: Actor) => connectedSocket(liveKitHttp, actor, sockets);
 const claims = (audio: RoomAudio | undefined): Promise<ClaimGrants> =>
   new TokenVerifier(lk!.apiKey, lk!.apiSecret).verify(liveKitToken(audio).token);
@@ -513,6 +519,49 @@ describe.skipIf(!bin)("a full drop-in on LiveKit (beyond the mesh's six)", () =>
     expect(await sendRoom(late, "room:join", { occurrenceId })).toMatchObject({ ok: false, error: { code: "full" } });
     await Promise.all([leadPeer, ...workers].map((p) => p.close()));
   }, 90_000);
+});
+
+describe.skipIf(!bin)("a drop-in on LiveKit whose tabs all close at once", () => {
+  it("those waiting for the room's turn leave in one change, never refused, and nobody is left behind", async () => {
+    const occurrenceId = await createOccurrence(db, facilitatorId, 12);
+    const lead = await socketFor(facilitator);
+    const leadJoin = joined(await sendRoom(lead, "room:join", { occurrenceId }));
+    expect(await sendRoom(lead, "mod:open")).toMatchObject({ ok: true });
+    const workers: Client[] = [];
+    for (const guest of guests.slice(0, 12)) {
+      const s = await socketFor(guest);
+      joined(await sendRoom(s, "room:join", { occurrenceId }));
+      workers.push(s);
+    }
+    const before = (await readLiveRoom(db, occurrenceId))!;
+    expect(before.members).toHaveLength(13);
+
+    // The room's row is held elsewhere, so the first leave's write waits; the other eleven queue behind it
+    // (each alone, they raced one another for the room's version). The node's gate, with its default
+    // limits, counts them all.
+    const holder = new pg.Client({ connectionString: databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query(`SELECT 1 FROM "LiveRoom" WHERE "occurrenceId" = $1::uuid FOR UPDATE`, [occurrenceId]);
+      for (const w of workers) w.disconnect();
+      await timeUntil(inFlight, (n) => n === 12, 10_000, "twelve leaves waiting for the room");
+    } finally {
+      await holder.query("COMMIT").catch(() => undefined);
+      await holder.end();
+    }
+    await timeUntil(
+      async () => (await readLiveRoom(db, occurrenceId))!.members.length,
+      (n) => n === 1,
+      10_000,
+      "everyone but the facilitator out",
+    );
+    const after = (await readLiveRoom(db, occurrenceId))!;
+    expect(after.members.map((m) => m.id)).toEqual([leadJoin.memberId]);
+    // Two changes for twelve leaves: the first, then the eleven that waited for it.
+    expect(after.version).toBe(before.version + 2);
+    expect(await inFlight()).toBe(0);
+  }, 60_000);
 });
 
 describe("mesh audio (no LiveKit configured)", () => {

@@ -23,6 +23,7 @@ import {
 import {
   chatSince,
   dropAbsentMember,
+  dropAbsentMembers,
   dropRoomPresence,
   endOverdueRooms,
   heartbeatRoomNode,
@@ -41,7 +42,8 @@ import type { Socket as IoSocket } from "socket.io";
 import { LIVEKIT_PRESENCE_PREFIX, memberAlias } from "./identities.js";
 
 export { memberAlias };
-import { registerCommands } from "./commands.js";
+import { registerCommands, runInTurn } from "./commands.js";
+import type { Together } from "./gate.js";
 import { dispatchRoomEffects } from "./effects.js";
 import { SIGNALS_RATE_LIMITED, socketLimits } from "./limits.js";
 import type { NodeDeps, RealtimeIo } from "./deps.js";
@@ -177,10 +179,33 @@ export function registerRoomHandlers(socket: Socket, deps: NodeDeps): void {
       // With LiveKit a member is present while their socket or their audio connection is: with both
       // gone (a closed tab) they leave now. The mesh keeps its grace: the reaper takes them later.
       if (deps.audio.kind !== "livekit") return;
-      const snapshot = await dropAbsentMember(db, { ...room, now: deps.now() });
-      if (!snapshot) return;
-      io.to(roomChannel(room.occurrenceId)).emit("room:state", snapshot);
-      announceOccupancy(deps, room.occurrenceId, null, snapshot);
+      // In the room's turn, never refused: when a session ends everyone's tab closes at once, and each
+      // leave written on its own raced the others for the room's version (about four tries each).
+      // Those waiting together leave in one change.
+      const { occurrenceId } = room;
+      const leave: Together<void> = {
+        tag: "absent",
+        item: room.memberId,
+        runAll: async (memberIds) => {
+          const snapshot = await dropAbsentMembers(db, {
+            occurrenceId,
+            memberIds: memberIds as string[],
+            now: deps.now(),
+          });
+          if (snapshot) {
+            io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
+            announceOccupancy(deps, occurrenceId, null, snapshot);
+          }
+          return memberIds.map(() => undefined);
+        },
+      };
+      await runInTurn(
+        deps.gate,
+        occurrenceId,
+        "room",
+        () => leave.runAll([room.memberId]).then(() => undefined),
+        leave,
+      );
     })().catch(() => undefined);
   });
 }
@@ -399,9 +424,8 @@ export function startRoomKeeper(deps: NodeDeps, options: { everyMs?: number; sta
     try {
       const now = deps.now();
       await heartbeatRoomNode(deps.db, deps.nodeId, now);
-      for (const occurrenceId of await reapStaleMembers(deps.db, now, staleMs)) {
-        const snapshot = await readLiveRoom(deps.db, occurrenceId);
-        if (snapshot) deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
+      for (const { occurrenceId, snapshot } of await reapStaleMembers(deps.db, now, staleMs)) {
+        deps.io.to(roomChannel(occurrenceId)).emit("room:state", snapshot);
         announceOccupancy(deps, occurrenceId, null, snapshot);
       }
       await reconcileAudioPresence(deps, now);

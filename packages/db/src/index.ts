@@ -71,6 +71,7 @@ export {
   dropRoomPresence,
   dropVouchedPresence,
   dropAbsentMember,
+  dropAbsentMembers,
   reconcilePresenceRows,
   presenceRowsLike,
   heartbeatRoomNode,

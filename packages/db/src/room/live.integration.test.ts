@@ -12,6 +12,7 @@ import {
   endOverdueRooms,
   chatSince,
   dropAbsentMember,
+  dropAbsentMembers,
   dropRoomPresence,
   dropVouchedPresence,
   loadRoomContext,
@@ -208,11 +209,14 @@ describe("live room state in PostgreSQL", () => {
     // Not yet stale (everyone joined within the window): nobody is taken out.
     expect(await reapStaleMembers(db, at(10), 24 * 3600_000)).toEqual([]);
     const changed = await reapStaleMembers(db, at(10), 30_000);
-    expect(changed).toEqual([ctx.occurrenceId]);
+    // One change for everyone taken out, and the snapshot to send is the room as stored.
+    const stored = (await readLiveRoom(db, ctx.occurrenceId))!;
+    expect(changed).toEqual([{ occurrenceId: ctx.occurrenceId, snapshot: stored }]);
+    expect(stored.version).toBe(snap.version + 1);
     // Once they are out, the next pass finds nobody.
     expect(await reapStaleMembers(db, at(10), 30_000)).toEqual([]);
     // The facilitator had no live socket either, so only the stayer remains.
-    expect((await readLiveRoom(db, ctx.occurrenceId))!.members.map((m) => m.id)).toEqual([stayer.id]);
+    expect(stored.members.map((m) => m.id)).toEqual([stayer.id]);
   });
 
   it("a member whose every connection went leaves at once; another server's rows are refreshed or dropped as it says", async () => {
@@ -255,6 +259,19 @@ describe("live room state in PostgreSQL", () => {
     await dropRoomPresence(db, "s-new");
     expect(await dropAbsentMember(db, { occurrenceId: ctx.occurrenceId, memberId: stayer.id, now: at(13) })).toBeNull();
     expect((await readLiveRoom(db, ctx.occurrenceId))!.members.map((m) => m.id)).toEqual([stayer.id]);
+
+    // Several at once (a room's disconnects waiting for its turn): whoever is present keeps the seat, the
+    // rest leave in one change.
+    expect(await run(lead, joinCmd(), at(13))).toMatchObject({ ok: true });
+    const both = (await readLiveRoom(db, ctx.occurrenceId))!;
+    expect(both.members.map((m) => m.id).sort()).toEqual([facilitator.id, stayer.id].sort());
+    const one = await dropAbsentMembers(db, {
+      occurrenceId: ctx.occurrenceId,
+      memberIds: [stayer.id, facilitator.id],
+      now: at(13),
+    });
+    expect(one).toMatchObject({ version: both.version + 1 });
+    expect(one!.members.map((m) => m.id)).toEqual([stayer.id]);
 
     // The audio server says one participant left, then that its room finished: only its rows in this room go.
     const otherId = (await db.dropInOccurrence.findFirstOrThrow({ where: { id: { not: ctx.occurrenceId } } })).id;

@@ -10,6 +10,7 @@ import {
 } from "@offshift/core";
 import { client, type Db, hotPathOf, poolOf, type Tx, type TxClient } from "../client.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import type { Queryable } from "../pipeline.js";
 import {
   AUTO_END_AFTER_MINUTES,
   CHAT_BUFFER,
@@ -221,46 +222,79 @@ export async function presenceRowsLike(handle: Db, prefix: string): Promise<Map<
 /**
  * A member whose every connection just went (their audio server's
  * participant_left, their last socket's disconnect) leaves the room now,
- * rather than at the reaper's next pass. No lock is held: the leave is written
- * only if the room is still at the version read and no presence row of theirs
- * exists at that moment (a reconnect's join writes its presence with its own
- * version change, so one of the two sees the other and decides again).
- * Returns the new snapshot when they were taken out, else null.
+ * rather than at the reaper's next pass. Returns the new snapshot when they
+ * were taken out, else null (see `takeOutAbsent`).
  */
 export async function dropAbsentMember(
   db: Db,
   input: { occurrenceId: string; memberId: string; now: Date },
 ): Promise<RoomSnapshot | null> {
-  const pool = hotPathOf(db);
+  return dropAbsentMembers(db, { occurrenceId: input.occurrenceId, memberIds: [input.memberId], now: input.now });
+}
+
+/** The same for several members of one room at once (a room's disconnects waiting for its turn): one change. */
+export async function dropAbsentMembers(
+  db: Db,
+  input: { occurrenceId: string; memberIds: readonly string[]; now: Date },
+): Promise<RoomSnapshot | null> {
+  const ids = new Set(input.memberIds);
+  return takeOutAbsent(hotPathOf(db), input.occurrenceId, input.now, (m) => ids.has(m.id));
+}
+
+/**
+ * Takes the room's members that `absent` picks out, and that have no presence
+ * row at the moment of the write, out of the room in one change. No lock is
+ * held: the change is written only if the room is still at the version read
+ * and none of them has a presence row (a reconnect's join writes its presence
+ * with its own version change, so one of the two sees the other and decides
+ * again); whoever turns out to be present keeps their seat and the rest are
+ * decided again. Returns the new snapshot, or null when nobody was taken out.
+ */
+async function takeOutAbsent(
+  pool: Queryable,
+  occurrenceId: string,
+  now: Date,
+  absent: (m: LiveRoomState["members"][number]) => boolean,
+): Promise<RoomSnapshot | null> {
+  const staying = new Set<string>();
   for (let attempt = 0; attempt < 5; attempt++) {
     const { rows } = await pool.query<{ state: LiveRoomState; version: number }>(
       `SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = $1::uuid`,
-      [input.occurrenceId],
+      [occurrenceId],
     );
     const row = rows[0];
-    const m = row?.state.members.find((x) => x.id === input.memberId);
-    if (!row || !m || row.state.phase === "ended") return null;
-    const r = applyRoomCommand(
-      row.state,
-      { id: m.id, name: m.name, facilitator: m.facilitator },
-      { name: "room:leave", payload: {} },
-      input.now.getTime(),
-    );
-    if (!r.ok) return null;
-    const written = await pool.query<{ present: boolean; written: boolean }>(
+    if (!row || row.state.phase === "ended") return null;
+    let s = row.state;
+    const gone: string[] = [];
+    for (const m of row.state.members) {
+      if (staying.has(m.id) || !absent(m)) continue;
+      const r = applyRoomCommand(
+        s,
+        { id: m.id, name: m.name, facilitator: m.facilitator },
+        { name: "room:leave", payload: {} },
+        now.getTime(),
+      );
+      if (!r.ok) continue;
+      s = r.state;
+      gone.push(m.id);
+    }
+    if (gone.length === 0) return null;
+    const written = await pool.query<{ present: string[]; written: boolean }>(
       `WITH present AS (
-         SELECT EXISTS (SELECT 1 FROM "RoomPresence" WHERE "occurrenceId" = $1::uuid AND "memberId" = $2) AS "present"
+         SELECT COALESCE(array_agg(DISTINCT "memberId"), '{}') AS "ids" FROM "RoomPresence"
+          WHERE "occurrenceId" = $1::uuid AND "memberId" = ANY($2::text[])
        ), up AS (
          UPDATE "LiveRoom" SET "state" = $3::jsonb, "version" = $4::int + 1, "updatedAt" = $5
-         WHERE "occurrenceId" = $1::uuid AND "version" = $4::int AND NOT (SELECT "present" FROM present)
+         WHERE "occurrenceId" = $1::uuid AND "version" = $4::int AND cardinality((SELECT "ids" FROM present)) = 0
          RETURNING 1
        )
-       SELECT (SELECT "present" FROM present) AS "present", EXISTS (SELECT 1 FROM up) AS "written"`,
-      [input.occurrenceId, input.memberId, JSON.stringify(r.state), row.version, input.now],
+       SELECT (SELECT "ids" FROM present) AS "present", EXISTS (SELECT 1 FROM up) AS "written"`,
+      [occurrenceId, gone, JSON.stringify(s), row.version, now],
     );
     const { present, written: done } = written.rows[0]!;
-    if (done) return roomSnapshot(r.state, row.version + 1);
-    if (present) return null; // a socket or audio connection of theirs is alive: they keep the seat
+    if (done) return roomSnapshot(s, row.version + 1);
+    // A socket or audio connection of theirs is alive: they keep the seat.
+    for (const id of present) staying.add(id);
   }
   return null;
 }
@@ -269,16 +303,19 @@ export async function dropAbsentMember(
  * Members with no live socket anywhere (every presence row older than
  * `staleMs`, or none) leave their rooms: a crashed node's clients either
  * reconnected elsewhere (fresh presence) or are gone. Returns the rooms that
- * changed so their new snapshots can be sent.
+ * changed, with their new snapshots to send. Plain statements, no lock held
+ * (see `takeOutAbsent`): every node runs this every few seconds.
  */
-export async function reapStaleMembers(handle: Db, now: Date, staleMs: number): Promise<string[]> {
-  const db = client(handle);
-  const cutoff = new Date(now.getTime() - staleMs);
-  await db.roomPresence.deleteMany({ where: { heartbeatAt: { lt: cutoff } } });
-  // A first look without the lock, in one statement: the rooms with a member who joined over `staleMs` ago
-  // and has no presence row. Most rooms have nobody to take out, and locking (or even reading) them all
-  // every few seconds made the node's busiest rooms wait (a tick read every room and its presence, one
-  // room after another).
+export async function reapStaleMembers(
+  handle: Db,
+  now: Date,
+  staleMs: number,
+): Promise<{ occurrenceId: string; snapshot: RoomSnapshot }[]> {
+  const cutoff = now.getTime() - staleMs;
+  await poolOf(handle).query(`DELETE FROM "RoomPresence" WHERE "heartbeatAt" < $1`, [new Date(cutoff)]);
+  // A first look in one statement: the rooms with a member who joined over `staleMs` ago and has no
+  // presence row. Most rooms have nobody to take out, and reading them all every few seconds made the
+  // node's busiest rooms wait.
   const { rows: rooms } = await poolOf(handle).query<{ occurrenceId: string }>(
     `SELECT DISTINCT r."occurrenceId" FROM "LiveRoom" r
        CROSS JOIN LATERAL jsonb_array_elements(r."state"->'members') AS m(member)
@@ -286,38 +323,12 @@ export async function reapStaleMembers(handle: Db, now: Date, staleMs: number): 
         AND (m.member->>'joinedAt')::bigint < $1::bigint
         AND NOT EXISTS (SELECT 1 FROM "RoomPresence" p
                          WHERE p."occurrenceId" = r."occurrenceId" AND p."memberId" = m.member->>'id')`,
-    [now.getTime() - staleMs],
+    [cutoff],
   );
-  const changed: string[] = [];
-  for (const room of rooms) {
-    const left = await db.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<{ state: LiveRoomState; version: number }[]>`
-        SELECT "state", "version" FROM "LiveRoom" WHERE "occurrenceId" = ${room.occurrenceId}::uuid FOR NO KEY UPDATE`;
-      // Presence is read under the room lock: someone who just reconnected stays.
-      const present = new Set(
-        (
-          await tx.roomPresence.findMany({ where: { occurrenceId: room.occurrenceId }, select: { memberId: true } })
-        ).map((p) => p.memberId),
-      );
-      let s = rows[0]!.state;
-      const gone = s.members.filter((m) => !present.has(m.id) && now.getTime() - m.joinedAt > staleMs);
-      if (gone.length === 0) return false;
-      for (const m of gone) {
-        const r = applyRoomCommand(
-          s,
-          { id: m.id, name: m.name, facilitator: m.facilitator },
-          { name: "room:leave", payload: {} },
-          now.getTime(),
-        );
-        if (r.ok) s = r.state;
-      }
-      await tx.liveRoom.update({
-        where: { occurrenceId: room.occurrenceId },
-        data: { state: s as unknown as Prisma.InputJsonValue, version: rows[0]!.version + 1 },
-      });
-      return true;
-    });
-    if (left) changed.push(room.occurrenceId);
+  const changed: { occurrenceId: string; snapshot: RoomSnapshot }[] = [];
+  for (const { occurrenceId } of rooms) {
+    const snapshot = await takeOutAbsent(hotPathOf(handle), occurrenceId, now, (m) => m.joinedAt < cutoff);
+    if (snapshot) changed.push({ occurrenceId, snapshot });
   }
   return changed;
 }
@@ -373,8 +384,7 @@ export async function roomIdentity(db: Db, actor: RoomActor): Promise<RoomIdenti
 
 /** Every presence row of this node is alive (one query per heartbeat, whatever the number of sockets). */
 export async function heartbeatRoomNode(handle: Db, nodeId: string, now: Date): Promise<void> {
-  const db = client(handle);
-  await db.roomPresence.updateMany({ where: { nodeId }, data: { heartbeatAt: now } });
+  await poolOf(handle).query(`UPDATE "RoomPresence" SET "heartbeatAt" = $2 WHERE "nodeId" = $1`, [nodeId, now]);
 }
 
 /**
@@ -384,10 +394,12 @@ export async function heartbeatRoomNode(handle: Db, nodeId: string, now: Date): 
 export async function endOverdueRooms(handle: Db, now: Date): Promise<string[]> {
   const db = client(handle);
   const cutoff = new Date(now.getTime() - AUTO_END_AFTER_MINUTES * 60_000);
-  const overdue = await db.liveRoom.findMany({
-    where: { occurrence: { endsAt: { lt: cutoff } }, NOT: { state: { path: ["phase"], equals: "ended" } } },
-    select: { occurrenceId: true },
-  });
+  // A first look in one plain statement (every node, every few seconds; most of the time there are none).
+  const { rows: overdue } = await poolOf(handle).query<{ occurrenceId: string }>(
+    `SELECT r."occurrenceId" FROM "LiveRoom" r JOIN "DropInOccurrence" o ON o."id" = r."occurrenceId"
+      WHERE o."endsAt" < $1 AND r."state"->>'phase' IS DISTINCT FROM 'ended'`,
+    [cutoff],
+  );
   const closed: string[] = [];
   for (const { occurrenceId } of overdue) {
     const done = await db.$transaction(async (tx) => {
