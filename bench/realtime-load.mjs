@@ -88,6 +88,14 @@ export class Load {
     this.ackRtt = [];
     this.acks = { ok: 0, errors: {}, busyRetries: 0 };
     this.lost = 0;
+    // Hand changes the member changed again before the first was answered (it was still being retried
+    // after `busy`): never acknowledged, so not lost; the newer change decides the hand.
+    this.superseded = 0;
+    // Hand changes acknowledged and changed again by the member before everyone had seen them: the newer
+    // change carries the hand's state and is itself followed to everyone (patches arrive in order, and a
+    // gap means a fresh snapshot), so the older one can no longer be told apart. Counted, not timed.
+    this.overtaken = 0;
+    this.unanswered = 0;
     this.resyncs = 0; // patches that did not follow what a client held: it fetched the whole room
   }
 
@@ -217,14 +225,26 @@ export class Load {
     this.inflight++;
     let attempt = 0;
     let send;
+    const gen = step === 0 ? 0 : (c.handGen = (c.handGen ?? 0) + 1);
     const onAck = (ack) => {
       // As the browser does (apps/web/src/lib/ack.ts): `busy` means nothing was done; send it again shortly.
       if (ack?.error?.code === "busy" && ++attempt <= BUSY_RETRIES) {
         if (measured) this.acks.busyRetries++;
-        setTimeout(send, busyRetryDelay(attempt, Math.random()));
+        setTimeout(
+          () => {
+            // As the browser does for settings: a hand change still waiting to be sent again gives way to a newer one.
+            if (step !== 0 && c.handGen !== gen) {
+              this.inflight--;
+              return;
+            }
+            send();
+          },
+          busyRetryDelay(attempt, Math.random()),
+        );
         return;
       }
       this.inflight--;
+      entry.answered = ack?.ok ? "ok" : "refused";
       if (ack?.ok && ack.data?.snapshot) c.take(ack.data.snapshot);
       if (!ack?.ok) {
         // Refused (and the sender told so): nothing will fan out, so it is not waited for or counted lost.
@@ -236,15 +256,24 @@ export class Load {
       if (ack?.ok) this.acks.ok++;
       else this.ackError(ack?.error?.code ?? "unknown");
     };
+    let entry;
     if (step === 0) {
       // One chat line every 3 s per participant: under the 5-per-10 s chat limit.
       const text = `${c.i}.${n}`;
-      room.pendingChat.set(text, { t0, need, got: 0, sender: c, measured });
+      entry = { t0, need, got: 0, sender: c, measured, answered: null };
+      room.pendingChat.set(text, entry);
       send = () => c.socket.emit("room:chat", { text }, onAck);
     } else {
       const raised = step === 1;
-      if (room.pendingHand.get(c.memberId)?.measured) this.lost++; // the last change never reached everyone
-      room.pendingHand.set(c.memberId, { t0, need, got: 0, seen: 0, raised, sender: c, measured });
+      const last = room.pendingHand.get(c.memberId);
+      if (last?.measured) {
+        // Acknowledged and not yet seen by everyone when it was changed again: overtaken (see resetCounters).
+        // Not answered yet: it was being retried after `busy`, never acknowledged.
+        if (last.answered === "ok") this.overtaken++;
+        else this.superseded++;
+      }
+      entry = { t0, need, got: 0, seen: 0, raised, sender: c, measured, answered: null };
+      room.pendingHand.set(c.memberId, entry);
       send = () => c.socket.emit("room:hand", { raised }, onAck);
     }
     send();
@@ -275,15 +304,28 @@ export class Load {
     const after = probe();
     lag.disable();
     clearInterval(timer);
-    // Let the last measured actions arrive (or be counted lost).
-    const deadline = performance.now() + 3000;
+    // Let the last measured actions be answered (those refused `busy` are still being retried; a saturated
+    // node drains its backlog), then arrive: what was acknowledged and never reached everyone 3 s after
+    // the last answer, or was never answered, is lost. Late is not lost: it counts in the latency.
     const pendingMeasured = () =>
       this.rooms.reduce(
         (n, r) => n + [...r.pendingChat.values(), ...r.pendingHand.values()].filter((e) => e.measured).length,
         0,
       );
+    await this.idle(30_000);
+    const deadline = performance.now() + 3000;
     while (pendingMeasured() > 0 && performance.now() < deadline) await sleep(50);
-    this.lost += pendingMeasured();
+    for (const r of this.rooms)
+      for (const e of [...r.pendingChat.values(), ...r.pendingHand.values()]) {
+        if (!e.measured) continue;
+        this.lost++;
+        if (e.answered === null) this.unanswered++;
+        console.error(
+          "raised" in e
+            ? `hand raised=${e.raised} senderSees=${e.sender.snapshot?.hands.includes(e.sender.memberId)} got=${e.got}/${e.need}`
+            : `chat got=${e.got}/${e.need}`,
+        );
+      }
     for (const r of this.rooms) {
       r.pendingChat.clear();
       r.pendingHand.clear();
@@ -307,6 +349,9 @@ export class Load {
       ackP50: percentile(sAck, 50),
       ackP99: percentile(sAck, 99),
       lost: this.lost,
+      superseded: this.superseded,
+      overtaken: this.overtaken,
+      unanswered: this.unanswered,
       resyncs: this.resyncs,
       acks: { ...this.acks, errors: { ...this.acks.errors } },
       seconds,

@@ -15,7 +15,10 @@
 //   - fan-out latency: from a member's emit until EVERY other member in the
 //     room has the room:chat line (chat) or the room:state showing the hand
 //     change (hand raise/lower); p50/p99 compared at 48 sockets (4 rooms);
-//     a delivery still missing 3 s after the window counts as 10 s,
+//     a delivery lost counts as 10 s: acknowledged `ok` and still not seen by everyone 3 s after
+//     the last answer (commands refused `busy` are retried, as the browser does, and waited for),
+//     or never answered; a hand changed again before everyone saw the last change is counted apart
+//     (its newer change is followed instead),
 //   - sockets one node holds with p99 fan-out <= 50 ms (the last step under it),
 //   - acks with errors (should be 0).
 // Before the step-up, after one room's traffic has warmed the server, 384 sockets connect 48 at a time:
@@ -279,7 +282,8 @@ async function stepUpFrom(
         `RSS ${(rss / 1024).toFixed(0)} MiB, ` +
         `CPU server ${(serverCpu * 100).toFixed(0)}%${extraCpu ? ` postgres ${(extra * 100).toFixed(0)}%` : ""} ` +
         `load generator ${(t.loadCpu * 100).toFixed(0)}% (loop lag p99 ${t.loopLagP99.toFixed(0)} ms), ` +
-        `ack errors ${t.acks.errors && errors ? errors : 0}, busy (retried) ${t.acks.busyRetries ?? 0}, lost ${t.lost}, ` +
+        `ack errors ${t.acks.errors && errors ? errors : 0}, busy (retried) ${t.acks.busyRetries ?? 0}, lost ${t.lost} (never answered ${t.unanswered}), ` +
+        `hand changed again: before its answer ${t.superseded}, answered but not yet seen by all ${t.overtaken}, ` +
         `resyncs ${t.resyncs}` +
         (nodeLag === null ? "" : `, node's loop held up at most ${nodeLag.toFixed(0)} ms`),
     );

@@ -1,6 +1,9 @@
 import type { Socket } from "socket.io-client";
 import { MESH_FULL_MESSAGE, PATCH_GAP_MS, RoomPatches, STILL_BUSY_MESSAGE } from "@offshift/core/browser";
-import { emitWithRetry } from "$lib/ack.js";
+import { SUPERSEDED, emitWithRetry } from "$lib/ack.js";
+
+/** Commands that set something (a hand, the microphone, a status, the lock): only the latest one counts. */
+const LATEST_ONLY = ["room:hand", "room:mute", "room:status", "mod:lock"];
 import type {
   ClientToServerEvents,
   RoomAck,
@@ -260,7 +263,10 @@ export class RoomClient {
   }
 
   async #send(event: string, payload: unknown): Promise<RoomReply | null> {
-    const reply = await emitWithRetry<RoomAck<RoomReply>>(this.#socket as Socket, event, payload);
+    // Settings where only the latest counts: one still being retried after `busy` gives way to a newer one.
+    const latestOnly = LATEST_ONLY.includes(event) ? event : undefined;
+    const reply = await emitWithRetry<RoomAck<RoomReply>>(this.#socket as Socket, event, payload, 10_000, latestOnly);
+    if (reply === SUPERSEDED) return null; // the newer one answers for it
     if (!reply) {
       this.error = "No answer from the server. Check your connection; we will keep trying.";
       return null;
