@@ -42,12 +42,26 @@ afterAll(async () => {
 /** Delivers `data` to this origin's service worker as a push service would (CDP ServiceWorker.deliverPushMessage). */
 async function deliverPush(data: unknown) {
   const cdp = await context.newCDPSession(page);
-  const registration = new Promise<string>((resolve) =>
+  // The registration for this origin's scope that is not being deleted and whose worker is activated (a busy
+  // machine can still be listing a registration on its way out: a push sent there is shown by nobody).
+  const live = new Set<string>();
+  const activated = new Set<string>();
+  const registration = new Promise<string>((resolve) => {
+    const settle = () => {
+      for (const id of live) if (activated.has(id)) resolve(id);
+    };
     cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
-      const r = registrations.find((x: { scopeURL: string }) => x.scopeURL === `${app.url}/`);
-      if (r) resolve(r.registrationId);
-    }),
-  );
+      for (const r of registrations as { registrationId: string; scopeURL: string; isDeleted: boolean }[])
+        if (r.scopeURL === `${app.url}/` && !r.isDeleted) live.add(r.registrationId);
+        else live.delete(r.registrationId);
+      settle();
+    });
+    cdp.on("ServiceWorker.workerVersionUpdated", ({ versions }) => {
+      for (const v of versions as { registrationId: string; status: string }[])
+        if (v.status === "activated") activated.add(v.registrationId);
+      settle();
+    });
+  });
   await cdp.send("ServiceWorker.enable");
   const registrationId = await registration;
   await cdp.send("ServiceWorker.deliverPushMessage", {
