@@ -42,27 +42,32 @@ afterAll(async () => {
 /** Delivers `data` to this origin's service worker as a push service would (CDP ServiceWorker.deliverPushMessage). */
 async function deliverPush(data: unknown) {
   const cdp = await context.newCDPSession(page);
-  // The registration for this origin's scope that is not being deleted and whose worker is activated (a busy
-  // machine can still be listing a registration on its way out: a push sent there is shown by nobody).
+  // The registration for this origin's scope that is not being deleted, with its worker activated and
+  // running: started first, so the push is not handed to a worker on its way up (in two full e2e runs the
+  // first push of this file was shown by nobody, though it passed alone; that is the likeliest reason).
+  const scopeURL = `${app.url}/`;
   const live = new Set<string>();
-  const activated = new Set<string>();
+  const running = new Set<string>();
   const registration = new Promise<string>((resolve) => {
     const settle = () => {
-      for (const id of live) if (activated.has(id)) resolve(id);
+      for (const id of live) if (running.has(id)) resolve(id);
     };
     cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
       for (const r of registrations as { registrationId: string; scopeURL: string; isDeleted: boolean }[])
-        if (r.scopeURL === `${app.url}/` && !r.isDeleted) live.add(r.registrationId);
+        if (r.scopeURL === scopeURL && !r.isDeleted) live.add(r.registrationId);
         else live.delete(r.registrationId);
       settle();
     });
     cdp.on("ServiceWorker.workerVersionUpdated", ({ versions }) => {
-      for (const v of versions as { registrationId: string; status: string }[])
-        if (v.status === "activated") activated.add(v.registrationId);
+      for (const v of versions as { registrationId: string; status: string; runningStatus: string }[])
+        if (v.status !== "activated") continue;
+        else if (v.runningStatus === "running") running.add(v.registrationId);
+        else running.delete(v.registrationId);
       settle();
     });
   });
   await cdp.send("ServiceWorker.enable");
+  await cdp.send("ServiceWorker.startWorker", { scopeURL });
   const registrationId = await registration;
   await cdp.send("ServiceWorker.deliverPushMessage", {
     origin: app.url,
