@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page, Worker } from "playwright-core";
 import { removeDir, startApp, tempDir, type RunningApp } from "../support/app.js";
 import { launchProfileBrowser, seriousA11yViolations, waitForServiceWorker } from "../support/browser.js";
 import { londonDay } from "../support/clock.js";
@@ -39,12 +39,22 @@ afterAll(async () => {
   removeDir(dataDir);
 });
 
-/** Delivers `data` to this origin's service worker as a push service would (CDP ServiceWorker.deliverPushMessage). */
-async function deliverPush(data: unknown) {
+/**
+ * Delivers `data` to this origin's service worker as a push service would (CDP
+ * ServiceWorker.deliverPushMessage) and waits until the worker has handled it: the push
+ * event seen and, when `shows` is given, that notification's showNotification settled.
+ *
+ * Only then may the test read getNotifications(). Chromium's getNotifications() drops,
+ * and deletes from its database, any notification created before the call that the
+ * platform does not list as on screen yet (platform_notification_context_impl.cc,
+ * DoReadAllNotificationDataForServiceWorkerRegistration). Polling it while the worker is
+ * between the write and the display erased the notification for good: on a busy machine
+ * the first push of this file, or the one after the two dropped pushes, was then "shown
+ * by nobody" (three full CI runs).
+ */
+async function deliverPush(data: unknown, shows?: string) {
   const cdp = await context.newCDPSession(page);
-  // The registration for this origin's scope that is not being deleted, with its worker activated and
-  // running: started first, so the push is not handed to a worker on its way up (in two full e2e runs the
-  // first push of this file was shown by nobody, though it passed alone; that is the likeliest reason).
+  // The registration for this origin's scope that is not being deleted, with its worker activated and running.
   const scopeURL = `${app.url}/`;
   const live = new Set<string>();
   const running = new Set<string>();
@@ -69,14 +79,57 @@ async function deliverPush(data: unknown) {
   await cdp.send("ServiceWorker.enable");
   await cdp.send("ServiceWorker.startWorker", { scopeURL });
   const registrationId = await registration;
-  await cdp.send("ServiceWorker.deliverPushMessage", {
-    origin: app.url,
-    registrationId,
-    data: JSON.stringify(data),
-  });
+  const worker = await runningWorker();
+  const payload = JSON.stringify(data);
+  await worker.evaluate(watchPushes);
+  await cdp.send("ServiceWorker.deliverPushMessage", { origin: app.url, registrationId, data: payload });
   await cdp.detach();
+  const seen = () => worker.evaluate(() => (globalThis as unknown as { __seen: Seen }).__seen);
+  await expect
+    .poll(async () => (await seen()).pushes, { message: "the worker never received the push" })
+    .toContain(payload);
+  if (shows !== undefined)
+    await expect
+      .poll(async () => (await seen()).shown, { message: "the worker never finished showing it" })
+      .toContain(shows);
 }
 
+interface Seen {
+  pushes: (string | null)[];
+  shown: string[];
+}
+
+/** The app's service worker as Playwright sees it, once it runs. */
+async function runningWorker(): Promise<Worker> {
+  const url = `${app.url}/service-worker.js`;
+  await expect
+    .poll(() => context.serviceWorkers().some((w) => w.url() === url), { message: "no running service worker" })
+    .toBe(true);
+  return context.serviceWorkers().find((w) => w.url() === url)!;
+}
+
+/**
+ * Evaluated in the worker (test instrumentation only, added once per worker start): records each push
+ * event's payload, and each title whose showNotification has settled. The app's own push handler, added
+ * when the worker's script ran, still does the work; this listens beside it.
+ */
+function watchPushes() {
+  const scope = globalThis as unknown as {
+    __seen?: Seen;
+    addEventListener(type: "push", listener: (event: { data: { text(): string } | null }) => void): void;
+  };
+  if (scope.__seen) return;
+  const seen: Seen = { pushes: [], shown: [] };
+  scope.__seen = seen;
+  scope.addEventListener("push", (event) => seen.pushes.push(event.data?.text() ?? null));
+  const show = ServiceWorkerRegistration.prototype.showNotification;
+  ServiceWorkerRegistration.prototype.showNotification = async function (title, options) {
+    await show.call(this, title, options);
+    seen.shown.push(title);
+  };
+}
+
+/** What this registration lists as shown; read only after deliverPush has waited for the worker. */
 const shown = () =>
   page.evaluate(async () =>
     (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({
@@ -89,10 +142,13 @@ const shown = () =>
 
 describe("Web Push in the browser", () => {
   it("the service worker shows a pushed notification with its discreet text and where a tap goes", async () => {
-    await deliverPush({ title: "It's your turn", body: "Tap to open.", tag: "talk", url: "/talk/call/abc" });
-    await expect
-      .poll(shown)
-      .toEqual([{ title: "It's your turn", body: "Tap to open.", tag: "talk", data: { url: "/talk/call/abc" } }]);
+    await deliverPush(
+      { title: "It's your turn", body: "Tap to open.", tag: "talk", url: "/talk/call/abc" },
+      "It's your turn",
+    );
+    expect(await shown()).toEqual([
+      { title: "It's your turn", body: "Tap to open.", tag: "talk", data: { url: "/talk/call/abc" } },
+    ]);
     const text = JSON.stringify(await shown()).toLowerCase();
     for (const word of ["offshift", "volunteer", "support", "talk to"]) expect(text).not.toContain(word);
   });
@@ -104,8 +160,11 @@ describe("Web Push in the browser", () => {
     await deliverPush({ title: "Win a prize", body: "x", tag: "x", url: "https://elsewhere.example/" });
     await deliverPush({ nonsense: true });
     // The first real push after them is the only one shown: the two before were dropped, not queued.
-    await deliverPush({ title: "New request", body: "Open within 30 s.", tag: "offer", url: "/volunteer/on-call" });
-    await expect.poll(async () => (await shown()).map((n) => n.title)).toEqual(["New request"]);
+    await deliverPush(
+      { title: "New request", body: "Open within 30 s.", tag: "offer", url: "/volunteer/on-call" },
+      "New request",
+    );
+    expect((await shown()).map((n) => n.title)).toEqual(["New request"]);
   });
 
   it("/talk offers notifications on this device in plain words, with no serious accessibility problems", async () => {
