@@ -342,6 +342,8 @@ export class Load {
       sockets: this.clients.length,
       actions: this.ackRtt.length,
       deliveries: all.length,
+      /** Every delivery's fan-out in ms (lost ones as LOST_MS), sorted: for pooling windows. */
+      samples: sAll,
       p50: percentile(sAll, 50),
       p99: percentile(sAll, 99),
       chatP99: percentile(sChat, 99),
@@ -375,6 +377,7 @@ export class Load {
    * the returned stop() is not called; stop() resolves with its acks by code.
    */
   flood(c, perSecond = 200) {
+    const aside = c.flooding; // set aside already (see afterOverload): stays so after the flood
     c.flooding = true;
     const codes = {};
     let raised = false;
@@ -388,7 +391,7 @@ export class Load {
     return async () => {
       clearInterval(timer);
       await sleep(500);
-      c.flooding = false;
+      c.flooding = aside;
       return codes;
     };
   }
