@@ -320,11 +320,6 @@ export class Load {
         if (!e.measured) continue;
         this.lost++;
         if (e.answered === null) this.unanswered++;
-        console.error(
-          "raised" in e
-            ? `hand raised=${e.raised} senderSees=${e.sender.snapshot?.hands.includes(e.sender.memberId)} got=${e.got}/${e.need}`
-            : `chat got=${e.got}/${e.need}`,
-        );
       }
     for (const r of this.rooms) {
       r.pendingChat.clear();

@@ -54,26 +54,12 @@ afterAll(async () => {
  */
 async function deliverPush(data: unknown, shows?: string) {
   const cdp = await context.newCDPSession(page);
-  // The registration for this origin's scope that is not being deleted, with its worker activated and running.
+  // The registration for this origin's scope that is not being deleted; its worker is started below.
   const scopeURL = `${app.url}/`;
-  const live = new Set<string>();
-  const running = new Set<string>();
   const registration = new Promise<string>((resolve) => {
-    const settle = () => {
-      for (const id of live) if (running.has(id)) resolve(id);
-    };
     cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
       for (const r of registrations as { registrationId: string; scopeURL: string; isDeleted: boolean }[])
-        if (r.scopeURL === scopeURL && !r.isDeleted) live.add(r.registrationId);
-        else live.delete(r.registrationId);
-      settle();
-    });
-    cdp.on("ServiceWorker.workerVersionUpdated", ({ versions }) => {
-      for (const v of versions as { registrationId: string; status: string; runningStatus: string }[])
-        if (v.status !== "activated") continue;
-        else if (v.runningStatus === "running") running.add(v.registrationId);
-        else running.delete(v.registrationId);
-      settle();
+        if (r.scopeURL === scopeURL && !r.isDeleted) resolve(r.registrationId);
     });
   });
   await cdp.send("ServiceWorker.enable");

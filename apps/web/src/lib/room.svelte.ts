@@ -1,9 +1,6 @@
 import type { Socket } from "socket.io-client";
 import { MESH_FULL_MESSAGE, PATCH_GAP_MS, RoomPatches, STILL_BUSY_MESSAGE } from "@offshift/core/browser";
 import { SUPERSEDED, emitWithRetry } from "$lib/ack.js";
-
-/** Commands that set something (a hand, the microphone, a status, the lock): only the latest one counts. */
-const LATEST_ONLY = ["room:hand", "room:mute", "room:status", "mod:lock"];
 import type {
   ClientToServerEvents,
   RoomAck,
@@ -18,6 +15,9 @@ import { AudioLink } from "$lib/audio/audio-link.svelte.js";
 import { LiveKitTransport } from "$lib/audio/livekit.js";
 import { RelaySignaller } from "$lib/audio/relay-signaller.js";
 import { isAudioJoinError, type AudioSnapshot } from "$lib/audio/transport.js";
+
+/** Commands that set something (a hand, the microphone, a status, the lock): only the latest one counts. */
+const LATEST_ONLY = ["room:hand", "room:mute", "room:status", "mod:lock"];
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
