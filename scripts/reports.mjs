@@ -39,6 +39,30 @@ export function sumReports(dir, names) {
         });
       }
     }
+    // What failed outside any test (scripts/outside-reporter.mjs): each unhandled error, and each
+    // failed hook in a file whose report shows no failed test, counts as one failure.
+    const failedFiles = new Set(
+      (r.testResults ?? [])
+        .filter(
+          (f) =>
+            f.status === "failed" &&
+            (f.assertionResults.length === 0 || f.assertionResults.some((t) => t.status === "failed")),
+        )
+        .map((f) => path.relative(process.cwd(), f.name)),
+    );
+    const outsideFile = path.join(dir, `${name}.outside.json`);
+    const outside = existsSync(outsideFile) ? JSON.parse(readFileSync(outsideFile, "utf8")) : [];
+    for (const e of outside) {
+      const where = e.where ? path.relative(process.cwd(), e.where) : "";
+      if (e.kind.startsWith("Failed") && failedFiles.has(where)) continue;
+      total.failed += 1;
+      total.failures.push({
+        suite: name,
+        where: where || "(no test file)",
+        title: `(${e.kind}${e.during ? `, during "${e.during}"` : ""})`,
+        message: [`${e.name}: ${e.message}`, ...e.stack.slice(0, 3)].join(" | ").slice(0, 600),
+      });
+    }
   }
   return total;
 }

@@ -1,4 +1,8 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+// Writes what failed outside any test (unhandled errors, failed hooks) for scripts/reports.mjs.
+const outsideReporter = fileURLToPath(new URL("../../scripts/outside-reporter.mjs", import.meta.url));
 
 // Where the JSON report goes (scripts/test.mjs sums them; the shifted-clock run writes its own).
 const reports = process.env.OFFSHIFT_REPORTS_DIR ?? "../../.reports";
@@ -12,7 +16,11 @@ export default defineConfig({
   test: {
     // Property tests are CPU-bound: generous on a busy 2-core machine.
     testTimeout: 60_000,
-    reporters: ["default", ["json", { outputFile: `${reports}/core.json` }]],
+    reporters: [
+      "default",
+      ["json", { outputFile: `${reports}/core.json` }],
+      [outsideReporter, { outputFile: `${reports}/core.outside.json` }],
+    ],
     projects: [
       { extends: true, test: { name: "core", include: ["src/**/*.test.ts"] } },
       { extends: true, test: { name: "TZ=UTC", include: zoneSensitive, env: { TZ: "UTC" } } },

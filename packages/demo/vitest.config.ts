@@ -1,4 +1,8 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+// Writes what failed outside any test (unhandled errors, failed hooks) for scripts/reports.mjs.
+const outsideReporter = fileURLToPath(new URL("../../scripts/outside-reporter.mjs", import.meta.url));
 
 // Where the JSON report goes (scripts/test.mjs sums them; the shifted-clock run writes its own).
 const reports = process.env.OFFSHIFT_REPORTS_DIR ?? "../../.reports";
@@ -9,6 +13,10 @@ export default defineConfig({
     globalSetup: ["@offshift/db/testing/global-setup"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    reporters: ["default", ["json", { outputFile: `${reports}/demo.json` }]],
+    reporters: [
+      "default",
+      ["json", { outputFile: `${reports}/demo.json` }],
+      [outsideReporter, { outputFile: `${reports}/demo.outside.json` }],
+    ],
   },
 });
