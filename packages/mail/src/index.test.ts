@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createMailSender, type OutgoingMail } from "./index.js";
 import { startSmtpSink } from "./testing.js";
 
@@ -102,5 +103,53 @@ describe("createMailSender without SMTP_URL", () => {
       "database unreachable",
     );
     expect(logged).toEqual([]);
+  });
+});
+
+describe("the test SMTP sink", () => {
+  it("a client that resets its connection mid-message leaves the sink running and the test process whole", async () => {
+    const sink = await startSmtpSink();
+    const warned: string[] = [];
+    const warn = vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => void warned.push(args.join(" ")));
+    try {
+      const { port } = new URL(sink.url);
+      const socket = net.connect(Number(port), "127.0.0.1");
+      let heard = "";
+      socket.on("data", (d) => (heard += d.toString()));
+      const until = async (code: string) => {
+        const from = heard.length;
+        await expect.poll(() => heard.slice(from)).toMatch(new RegExp(`^${code} `, "m"));
+      };
+      await until("220");
+      // Inside a transaction (a sender given), where smtp-server re-emits a socket error on the server:
+      // as when the app is stopped while it is sending.
+      for (const [line, code] of [
+        ["EHLO client.test", "250"],
+        ["MAIL FROM:<a@test.example>", "250"],
+        ["RCPT TO:<b@test.example>", "250"],
+        ["DATA", "354"],
+      ]) {
+        socket.write(`${line}\r\n`);
+        await until(code!);
+      }
+      socket.resetAndDestroy();
+      await expect.poll(() => warned.join("\n")).toMatch(/SMTP sink: .*ECONNRESET/);
+
+      // The sink still takes mail.
+      const sender = createMailSender({
+        smtpUrl: sink.url,
+        from: "x@test.example",
+        keep: async () => {},
+        log: { info() {} },
+        logLinks: false,
+      });
+      await sender.send({ to: "after@test.example", subject: "after the reset", text: "still here" });
+      sender.close();
+      expect((await sink.waitFor("after@test.example", /after the reset/)).text).toBe("still here\n");
+      expect(sink.mail.map((m) => m.to)).toEqual(["after@test.example"]);
+    } finally {
+      warn.mockRestore();
+      await sink.stop();
+    }
   });
 });

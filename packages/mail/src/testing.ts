@@ -40,6 +40,9 @@ export async function startSmtpSink(): Promise<{
         .catch(callback);
     },
   });
+  // smtp-server re-emits a connection's socket error on the server (a client reset mid-message, as when
+  // the app is stopped while it sends); with no listener that would end the test process.
+  server.on("error", (error) => console.warn(`SMTP sink: ${error.message}`));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
