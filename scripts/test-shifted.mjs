@@ -60,5 +60,7 @@ recordOutside(reports, outside);
 console.log("");
 for (const line of outsideLines(outside, "shifted ")) console.log(line);
 if (total.missing.length) console.log(`Test reports missing: ${total.missing.join(", ")}`);
-console.log(`Shifted clock (${shift}): ${summaryLine({ ...total, failed: total.failed + outside.length })}`);
+console.log(
+  `Shifted clock (${shift}): ${summaryLine({ ...total, failed: total.failed + outside.length + total.missing.length })}`,
+);
 process.exit(status !== 0 || total.failed > 0 || total.missing.length > 0 ? 1 : 0);

@@ -37,5 +37,6 @@ if (turbo.status !== 0) console.log("Some tasks failed (lint, type check or test
 const outside = turbo.status !== 0 && failed === 0 && missing.length === 0 ? ["npm test"] : [];
 recordOutside(reports, outside);
 for (const line of outsideLines(outside)) console.log(line);
-console.log(summaryLine({ passed, failed: failed + outside.length, skipped }));
+// A suite whose report is missing (its config did not load, it crashed) counts as one failure too.
+console.log(summaryLine({ passed, failed: failed + outside.length + missing.length, skipped }));
 process.exit(turbo.status !== 0 || failed > 0 || missing.length > 0 ? 1 : 0);

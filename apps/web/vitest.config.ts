@@ -1,5 +1,4 @@
 import { fileURLToPath } from "node:url";
-import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // Writes what failed outside any test (unhandled errors, failed hooks) for scripts/reports.mjs.
