@@ -52,6 +52,12 @@ const MEMORY_BLOCK = 384; // sockets connected at once, traffic stopped, for con
 const FLOOD_PAIRS = 3; // quiet and flooded windows, alternating, for the flood ratio
 const CONNECT_BLOCKS = 3; // blocks joined, one after another; the connect rate is their median
 const TARGET_P99_MS = 50;
+/** The p-th percentile of values in any order (realtime-load's percentile takes them sorted). */
+const percentileOf = (values, p) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
 const RECOVERED_P99_MS = 25;
 const WARMUP_MS = 3000;
 const MEASURE_MS = 5000;
@@ -228,10 +234,7 @@ async function stepUp(
     await again.close();
     await sleep(2000);
   }
-  const connectRate = percentile(
-    [...rates].sort((a, b) => a - b),
-    50,
-  );
+  const connectRate = percentileOf(rates, 50);
   log(
     `${name}: connect rate ${Math.round(connectRate)}/s, the median of ${rates.map((r) => Math.round(r)).join(", ")}/s`,
   );
@@ -375,13 +378,8 @@ async function afterOverload(name, load) {
     floodLost += f.lost;
   }
   flooder.flooding = false;
-  const pooledP99 = (samples) =>
-    percentile(
-      samples.sort((a, b) => a - b),
-      99,
-    );
-  const quietP99 = pooledP99(quiet);
-  const floodP99 = pooledP99(flooded);
+  const quietP99 = percentileOf(quiet, 99);
+  const floodP99 = percentileOf(flooded, 99);
   log(
     `${name}: one member flooding ~200 commands/s (acks ${JSON.stringify(floodAcks)}): others' fan-out p99 ` +
       `${floodP99.toFixed(1)} ms vs ${quietP99.toFixed(1)} ms quiet (${FLOOD_PAIRS} windows of each, alternating: ` +

@@ -19,9 +19,12 @@ export function sumReports(dir, names) {
     total.failed += (r.testResults ?? []).filter(
       (t) => t.status === "failed" && t.assertionResults.length === 0,
     ).length;
+    // Files whose failure a line below already names: a hook's error there is not counted again.
+    const failedFiles = new Set();
     for (const file of r.testResults ?? []) {
       const where = path.relative(process.cwd(), file.name);
       if (file.status === "failed" && file.assertionResults.length === 0) {
+        failedFiles.add(where);
         total.failures.push({
           suite: name,
           where,
@@ -31,6 +34,7 @@ export function sumReports(dir, names) {
       }
       for (const t of file.assertionResults ?? []) {
         if (t.status !== "failed") continue;
+        failedFiles.add(where);
         total.failures.push({
           suite: name,
           where,
@@ -41,15 +45,6 @@ export function sumReports(dir, names) {
     }
     // What failed outside any test (scripts/outside-reporter.mjs): each unhandled error, and each
     // failed hook in a file whose report shows no failed test, counts as one failure.
-    const failedFiles = new Set(
-      (r.testResults ?? [])
-        .filter(
-          (f) =>
-            f.status === "failed" &&
-            (f.assertionResults.length === 0 || f.assertionResults.some((t) => t.status === "failed")),
-        )
-        .map((f) => path.relative(process.cwd(), f.name)),
-    );
     const outsideFile = path.join(dir, `${name}.outside.json`);
     const outside = existsSync(outsideFile) ? JSON.parse(readFileSync(outsideFile, "utf8")) : [];
     for (const e of outside) {
