@@ -1,6 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-export function createMetrics() {
+/** Counts kept elsewhere (the database package's), read when /metrics is scraped. */
+export interface MetricSources {
+  roomWrites?: () => { statements: number; rooms: number };
+}
+
+export function createMetrics(sources: MetricSources = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "offshift_realtime_" });
   return {
@@ -38,6 +43,28 @@ export function createMetrics() {
       labelNames: ["kind"],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
+    }),
+    roomWriteStatements: new Counter({
+      name: "offshift_realtime_room_write_statements_total",
+      help: "Statements that wrote everyday room changes (hands, chat, joins); each carries the rooms decided in one turn of the event loop",
+      registers: [registry],
+      collect() {
+        const counts = sources.roomWrites?.();
+        if (!counts) return;
+        this.reset();
+        this.inc(counts.statements);
+      },
+    }),
+    roomWrites: new Counter({
+      name: "offshift_realtime_room_writes_total",
+      help: "Room changes written by those statements (divided by them: rooms per statement)",
+      registers: [registry],
+      collect() {
+        const counts = sources.roomWrites?.();
+        if (!counts) return;
+        this.reset();
+        this.inc(counts.rooms);
+      },
     }),
     databaseUp: new Gauge({
       name: "offshift_realtime_database_up",

@@ -81,5 +81,10 @@ describe("a room's turn", () => {
     );
     expect(follower.held!.members.map((m) => m.name)).toEqual(seated);
     expect([follower.applied, follower.resyncs]).toEqual([2, 0]);
+    // /metrics counts the writes: Maria's join, the first guest's, the four's (one room each, each its own turn).
+    const metrics = await (await fetch(`${node.url}/metrics`)).text();
+    const count = (name: string) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(metrics)?.[1]);
+    expect(count("offshift_realtime_room_write_statements_total")).toBe(3);
+    expect(count("offshift_realtime_room_writes_total")).toBe(3);
   });
 });

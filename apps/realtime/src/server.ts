@@ -14,7 +14,15 @@ import {
   verifyTicket,
 } from "@offshift/core";
 import DataLoader from "dataloader";
-import { LiveRoomCache, admitTickets, closeDb, createDb, type TicketAdmission, type TicketToAdmit } from "@offshift/db";
+import {
+  LiveRoomCache,
+  admitTickets,
+  closeDb,
+  createDb,
+  roomWriteCounts,
+  type TicketAdmission,
+  type TicketToAdmit,
+} from "@offshift/db";
 import {
   createLiveKitBackend,
   liveKitWebhookRouter,
@@ -69,7 +77,6 @@ const READY_CHECK_TIMEOUT_MS = 2000;
 
 export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
   const { logger, nodeId } = options;
-  const metrics = createMetrics();
   const startedAt = Date.now();
 
   const pool = new pg.Pool({
@@ -85,8 +92,10 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     client.on("error", (err) => logger.warn({ err: err.message }, "database client error")),
   );
 
-  // Room commands are one statement each; ten connections keep the gate's 128 admitted commands moving.
+  // Room commands are one statement each (everyday ones of a busy moment share one: db's RoomWrites); ten
+  // connections keep the gate's 128 admitted commands moving.
   const db = createDb(options.databaseUrl, { maxConnections: 10 });
+  const metrics = createMetrics({ roomWrites: () => roomWriteCounts(db) });
 
   const app = express();
   app.disable("x-powered-by");

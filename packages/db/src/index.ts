@@ -81,6 +81,7 @@ export {
   type RoomIdentity,
   roomCommand,
   roomCommands,
+  roomWriteCounts,
   LiveRoomCache,
   CHAT_BUFFER,
   AUTO_END_AFTER_MINUTES,

@@ -62,6 +62,27 @@ describe("Pipelines", () => {
     }
   });
 
+  it("sends a statement told not to wait (hold: false) before the turn of the event loop ends", async () => {
+    const { p } = pipelines(1);
+    await p.query("SELECT 1"); // the connection is open
+    const write = vi.spyOn(net.Socket.prototype as unknown as { _write: () => void }, "_write");
+    const writev = vi.spyOn(net.Socket.prototype as unknown as { _writev: () => void }, "_writev");
+    const writes = () => write.mock.calls.length + writev.mock.calls.length;
+    try {
+      // What had been written when this turn of the loop ended (this callback runs before the held ones').
+      let atTurnEnd = -1;
+      setImmediate(() => (atTurnEnd = writes()));
+      const now = p.query("SELECT 2 AS x", undefined, { hold: false });
+      const held = p.query("SELECT 3 AS x");
+      expect([(await now).rows[0].x, (await held).rows[0].x]).toEqual([2, 3]);
+      expect(atTurnEnd).toBe(1);
+      expect(writes()).toBe(2);
+    } finally {
+      writev.mockRestore();
+      write.mockRestore();
+    }
+  });
+
   it("a statement that fails fails alone: those before and after it on the connection are answered", async () => {
     const { p } = pipelines(1);
     const results = await Promise.allSettled([

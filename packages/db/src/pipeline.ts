@@ -57,9 +57,15 @@ export class Pipelines implements Queryable {
     this.#slots = Array.from({ length: width }, () => ({ client: null, current: null, pending: 0, corked: false }));
   }
 
+  /**
+   * `hold: false` sends at once, for a caller that already waited for the
+   * end of the loop's turn (room writes, see RoomWrites): held again, its
+   * statement would wait for the next turn's.
+   */
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     config: pg.QueryConfig | string,
     values?: unknown[],
+    options: { hold?: boolean } = {},
   ): Promise<pg.QueryResult<R>> {
     if (this.#ended) throw closed();
     // The connection with the least in flight: a slow statement on one does not hold up the rest.
@@ -68,7 +74,7 @@ export class Pipelines implements Queryable {
     let client: pg.Client | undefined;
     try {
       client = await this.#connected(slot);
-      this.#hold(slot, client);
+      if (options.hold !== false) this.#hold(slot, client);
       return await client.query<R>(config as pg.QueryConfig, values);
     } catch (err) {
       // The connection itself failed (the server ended it, a reset): the next statement must not be sent

@@ -5,7 +5,14 @@ import { type TestPrisma } from "../testing/prisma.js";
 import { useTestDatabase } from "../testing/per-file.js";
 import { createSeries } from "../dropins/series.js";
 import { nightRecurrence, nightSeries } from "../testing/series-fixture.js";
-import { LiveRoomCache, roomCommand, roomCommands, type RoomActorIn, type RoomContext } from "./command.js";
+import {
+  LiveRoomCache,
+  roomCommand,
+  roomCommands,
+  roomWritesOf,
+  type RoomActorIn,
+  type RoomContext,
+} from "./command.js";
 import { chatSince, readLiveRoom } from "./live.js";
 
 // The hot path as two realtime nodes run it: each with its own client and cache, one database.
@@ -35,10 +42,11 @@ beforeAll(async () => {
     where: { seriesId: made.seriesId },
     orderBy: { startsAt: "asc" },
     select: { id: true, startsAt: true },
-    take: 5,
+    take: 8,
   });
-  // The first three are open (a facilitator pressed "Open the room"): hands and chat are for live rooms.
-  for (const occ of occurrences.slice(0, 3))
+  // The first three and the last three are open (a facilitator pressed "Open the room"): hands and chat are for live rooms.
+  if (occurrences.length < 8) throw new Error("the series should have eight nights to test with");
+  for (const occ of [...occurrences.slice(0, 3), ...occurrences.slice(5, 8)])
     await nodeA.dropInOccurrence.update({ where: { id: occ.id }, data: { openedAt: minutes(occ, -9) } });
 });
 const alias = (n: number) => `m_${String(n).padStart(16, "0")}`;
@@ -206,5 +214,113 @@ describe("the live room's hot path", () => {
       error: { code: "forbidden" },
     });
     expect((await readLiveRoom(nodeA, occ.id))!.locked).toBe(false);
+  });
+});
+
+describe("many rooms' everyday writes, one statement", () => {
+  // Rooms 5-7: each test seats worker 2 in them first, on node A (whose cache then holds them).
+  const rooms = () => occurrences.slice(5, 8);
+  const seated = async (cache: LiveRoomCache) => {
+    for (const occ of rooms()) {
+      const r = await on(nodeA, cache, occ)(worker(2), joinCmd(occ.id), -5);
+      if (!r.ok) throw new Error(r.error.message);
+    }
+  };
+  const versions = async () => Promise.all(rooms().map(async (occ) => (await readLiveRoom(nodeB, occ.id))!.version));
+  // Chat in the first and third rooms, a hand in the second (up, then down, then up…): both kinds in one statement.
+  let handUp = false;
+  const act = (occ: { id: string; startsAt: Date }, i: number, cache: LiveRoomCache, text = `line ${i}`) =>
+    on(nodeA, cache, occ)(worker(2), i % 2 === 0 ? chat(text) : hand((handUp = !handUp)), -4);
+
+  it("writes the rooms decided in one turn of the event loop with one statement, each with its own change", async () => {
+    const cache = new LiveRoomCache();
+    await seated(cache);
+    const before = await versions();
+    const writes = roomWritesOf(hotPathOf(nodeA));
+    const sent = { ...writes.sent };
+    const query = vi.spyOn(hotPathOf(nodeA), "query");
+    let results;
+    try {
+      results = await Promise.all(rooms().map((occ, i) => act(occ, i, cache)));
+      expect(query).toHaveBeenCalledTimes(1);
+    } finally {
+      query.mockRestore();
+    }
+    expect(writes.sent).toEqual({ statements: sent.statements + 1, rooms: sent.rooms + 3 });
+    for (const [i, r] of results.entries()) {
+      if (!r.ok) throw new Error(r.error.message);
+      expect(r.changed).toBe(true);
+      expect(r.snapshot.version).toBe(before[i]! + 1);
+    }
+    expect(await versions()).toEqual(before.map((v) => v + 1));
+    const [a, b, c] = rooms();
+    expect((await chatSince(nodeB, a!.id, 0)).map((l) => [l.seq, l.text, l.name])).toEqual([[1, "line 0", "Owl 2"]]);
+    expect((await chatSince(nodeB, c!.id, 0)).map((l) => [l.seq, l.text])).toEqual([[1, "line 2"]]);
+    expect((await readLiveRoom(nodeB, b!.id))!.hands).toEqual([alias(2)]);
+    expect((await readLiveRoom(nodeB, a!.id))!.chatSeq).toBe(1);
+  });
+
+  it("a room another node wrote meanwhile loses alone and is decided again; the rest of the statement stands", async () => {
+    const cache = new LiveRoomCache();
+    await seated(cache);
+    const [first] = rooms();
+    // Node B takes a chat line in the first room: node A's cache of it is now behind.
+    expect(await on(nodeB, new LiveRoomCache(), first!)(worker(3), joinCmd(first!.id), -5)).toMatchObject({ ok: true });
+    expect(await on(nodeB, new LiveRoomCache(), first!)(worker(3), chat("from B"), -5)).toMatchObject({ ok: true });
+    const seq = (await readLiveRoom(nodeB, first!.id))!.chatSeq;
+    const before = await versions();
+    const writes = roomWritesOf(hotPathOf(nodeA));
+    const sent = { ...writes.sent };
+    const results = await Promise.all(rooms().map((occ, i) => act(occ, i, cache, `again ${i}`)));
+    expect(results.map((r) => r.ok)).toEqual([true, true, true]);
+    // The statement of three wrote two; the first room, read again, went in a statement of its own.
+    expect(writes.sent).toEqual({ statements: sent.statements + 2, rooms: sent.rooms + 4 });
+    expect(await versions()).toEqual(before.map((v) => v + 1));
+    const lines = await chatSince(nodeB, first!.id, 0);
+    expect(lines.slice(-2).map((l) => [l.seq, l.text])).toEqual([
+      [seq, "from B"],
+      [seq + 1, "again 0"],
+    ]);
+    expect((await readLiveRoom(nodeB, first!.id))!.members.map((m) => m.id).sort()).toEqual([alias(2), alias(3)]);
+  });
+
+  it("a write that fails fails alone: the statement is sent again room by room, and only that room hears it", async () => {
+    const cache = new LiveRoomCache();
+    await seated(cache);
+    const [first, , third] = rooms();
+    // A line already stored where the third room's next line will go (as if written behind the room's back).
+    const next = (await readLiveRoom(nodeB, third!.id))!.chatSeq + 1;
+    await nodeB.roomChatLine.create({
+      data: { occurrenceId: third!.id, seq: next, memberId: alias(9), name: "Ghost", text: "in the way", at: created },
+    });
+    const before = await versions();
+    const writes = roomWritesOf(hotPathOf(nodeA));
+    const sent = { ...writes.sent };
+    const results = await Promise.allSettled(rooms().map((occ, i) => act(occ, i, cache, `third try ${i}`)));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected"]);
+    expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/duplicate key/);
+    // One statement of three that failed, then each room alone.
+    expect(writes.sent).toEqual({ statements: sent.statements + 4, rooms: sent.rooms + 6 });
+    const after = await versions();
+    expect(after).toEqual(before.map((v, i) => (i === 2 ? v : v + 1)));
+    expect((await chatSince(nodeB, first!.id, 0)).at(-1)!.text).toBe("third try 0");
+    expect((await chatSince(nodeB, third!.id, 0)).at(-1)!.text).toBe("in the way");
+    cache.forget(third!.id);
+  });
+
+  it("two writes of one room in one turn (outside the realtime gate) are never both taken: both land, one after the other", async () => {
+    const cache = new LiveRoomCache();
+    await seated(cache);
+    const [, second] = rooms();
+    const run = on(nodeA, cache, second!);
+    expect(await run(worker(4), joinCmd(second!.id), -5)).toMatchObject({ ok: true });
+    expect(await run(worker(2), hand(false), -5)).toMatchObject({ ok: true });
+    const before = (await readLiveRoom(nodeB, second!.id))!.version;
+    // Both decided on the same cached version.
+    const results = await Promise.all([run(worker(2), hand(true), -4), run(worker(4), hand(true), -4)]);
+    expect(results.map((r) => r.ok && r.snapshot.version).sort()).toEqual([before + 1, before + 2]);
+    const room = (await readLiveRoom(nodeB, second!.id))!;
+    expect(room.version).toBe(before + 2);
+    expect([...room.hands].sort()).toEqual([alias(2), alias(4)]);
   });
 });

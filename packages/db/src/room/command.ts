@@ -16,7 +16,7 @@ import {
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { hotPathOf, type Db } from "../client.js";
-import type { Queryable } from "../pipeline.js";
+import { Pipelines, type Queryable } from "../pipeline.js";
 
 /**
  * The live room's hot path: one command, one round trip to PostgreSQL in the
@@ -371,24 +371,32 @@ class Statement {
   }
 }
 
+/** A room's change as decided: what `writeRoom` writes if the room is still as it was read. */
+interface RoomChange {
+  state: LiveRoomState;
+  version: number;
+  now: Date;
+  effects: { effect: RoomEffect; by: string | null }[];
+  opensBy: { personId: string | null } | null;
+  /** Sockets that joined with this write (each socket once). */
+  presences: { socketId: string; nodeId: string; memberId: string }[];
+}
+
 /**
- * Writes the room's new state and side effects in one statement, if the room
- * is still at `truth.version` and the occurrence reads as it did. Returns
- * whether it was written.
+ * Writes the room's new state and side effects, if the room is still at
+ * `truth.version` and the occurrence reads as it did. Returns whether it was
+ * written. The everyday change (a hand, a chat line, a join: nothing but the
+ * state, chat lines and presence) goes out with other rooms' changes of the
+ * same moment as one statement (see `RoomWrites`); the rare ones (removing,
+ * muting, ending, a safeguarding flag, opening) are written on their own.
  */
-async function writeRoom(
-  pool: Queryable,
-  truth: LiveRoomTruth,
-  change: {
-    state: LiveRoomState;
-    version: number;
-    now: Date;
-    effects: { effect: RoomEffect; by: string | null }[];
-    opensBy: { personId: string | null } | null;
-    /** Sockets that joined with this write (each socket once). */
-    presences: { socketId: string; nodeId: string; memberId: string }[];
-  },
-): Promise<boolean> {
+function writeRoom(pool: Queryable, truth: LiveRoomTruth, change: RoomChange): Promise<boolean> {
+  const everyday = !change.opensBy && change.effects.every(({ effect }) => effect.kind === "chat");
+  return everyday ? roomWritesOf(pool).write(truth, change) : writeRoomAlone(pool, truth, change);
+}
+
+/** Writes one room's change in one statement of CTEs, each guarded by the room's write. */
+async function writeRoomAlone(pool: Queryable, truth: LiveRoomTruth, change: RoomChange): Promise<boolean> {
   const st = new Statement();
   const id = st.p(truth.context.occurrenceId);
   const { now } = change;
@@ -466,4 +474,213 @@ async function writeRoom(
     SELECT "version" FROM up`;
   const result = await pool.query(prepared(sql, st.params));
   return result.rowCount === 1;
+}
+
+/** Most rooms written by one statement: a larger burst goes out as several. */
+export const ROOM_WRITES_PER_STATEMENT = 64;
+
+interface QueuedWrite {
+  truth: LiveRoomTruth;
+  change: RoomChange;
+  resolve: (written: boolean) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The everyday room writes of one turn of the event loop, as one statement.
+ *
+ * A busy node decides many rooms' commands in the same turn (a burst of
+ * socket reads), and each used to be its own statement: its own transaction,
+ * executor start and commit in PostgreSQL, its own messages to build and
+ * parse here. Queued until the loop has run every callback that is ready
+ * (`setImmediate`), they are sent as one statement whose rows are the rooms:
+ * each room is still written only if it is at the version it was decided on
+ * and its occurrence reads as it did, and its chat lines and presence are
+ * written with it or not at all. One statement is one transaction, so the
+ * batch commits together; which rooms it wrote comes back as rows, and a room
+ * that lost (another node wrote it first) is decided again by its caller, as
+ * before. A quiet node sends batches of one, a turn of the loop later than it
+ * would have: no timer, no waiting for company.
+ *
+ * If the statement fails (a deadlock with another node's batch, a chat line
+ * that clashes), nothing of it was written, so each room's write is sent
+ * again on its own and only a room whose own write fails hears the error.
+ */
+export class RoomWrites {
+  readonly #send: (config: pg.QueryConfig) => Promise<pg.QueryResult<{ id: string }>>;
+  #queue: QueuedWrite[] = [];
+  #scheduled = false;
+  /** Statements sent and rooms they carried (for tests and the bench's notes). */
+  readonly sent = { statements: 0, rooms: 0 };
+
+  constructor(pool: Queryable) {
+    // Sent when the turn ends, so not held for the next one (see Pipelines).
+    this.#send =
+      pool instanceof Pipelines
+        ? (config) => pool.query(config, undefined, { hold: false })
+        : (config) => pool.query(config);
+  }
+
+  write(truth: LiveRoomTruth, change: RoomChange): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ truth, change, resolve, reject });
+      if (this.#scheduled) return;
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    let queue = this.#queue;
+    this.#queue = [];
+    // A room at most once per statement: two writes of it (callers outside the realtime gate) were decided
+    // on the same version, so at most one may be written; the other goes in another statement, where the
+    // version guard judges it as it would any other node's.
+    while (queue.length > 0) {
+      const batch: QueuedWrite[] = [];
+      const later: QueuedWrite[] = [];
+      const rooms = new Set<string>();
+      for (const w of queue) {
+        const id = w.truth.context.occurrenceId;
+        if (batch.length < ROOM_WRITES_PER_STATEMENT && !rooms.has(id)) {
+          rooms.add(id);
+          batch.push(w);
+        } else later.push(w);
+      }
+      void this.#write(batch);
+      queue = later;
+    }
+  }
+
+  async #write(batch: QueuedWrite[]): Promise<void> {
+    try {
+      const written = await this.#statement(batch);
+      for (const w of batch) w.resolve(written.has(w.truth.context.occurrenceId));
+    } catch (err) {
+      if (batch.length === 1) return batch[0]!.reject(err);
+      // Nothing of the batch was written: each room on its own, so one room's failure stays its own.
+      await Promise.all(batch.map((w) => this.#write([w])));
+    }
+  }
+
+  /** One statement for the batch; answers the rooms it wrote. */
+  async #statement(batch: QueuedWrite[]): Promise<Set<string>> {
+    this.sent.statements += 1;
+    this.sent.rooms += batch.length;
+    // Rooms in one order on every node, so two nodes' batches take their rows' locks in the same order.
+    const rooms = [...batch].sort((a, b) => (a.truth.context.occurrenceId < b.truth.context.occurrenceId ? -1 : 1));
+    const chat: { id: string; seq: number; from: string; name: string; text: string; at: Date }[] = [];
+    const joins: { id: string; socketId: string; memberId: string; nodeId: string; at: Date }[] = [];
+    for (const { truth, change } of rooms) {
+      const id = truth.context.occurrenceId;
+      for (const { effect } of change.effects)
+        if (effect.kind === "chat")
+          chat.push({
+            id,
+            seq: effect.seq,
+            from: effect.from,
+            name: effect.name.slice(0, 40),
+            text: effect.text,
+            at: new Date(effect.at),
+          });
+      for (const p of change.presences) joins.push({ id, ...p, at: change.now });
+    }
+    const column = <T, K extends keyof T>(rows: T[], key: K) => rows.map((r) => r[key]);
+    const roomRows = rooms.map(({ truth, change }) => ({
+      id: truth.context.occurrenceId,
+      fingerprint: truth.fingerprint,
+      stored: truth.stored,
+      from: truth.version,
+      to: change.version,
+      state: JSON.stringify(change.state),
+      at: change.now,
+    }));
+    const result = await this.#send(
+      prepared(WRITE_ROOMS, [
+        column(roomRows, "id"),
+        column(roomRows, "fingerprint"),
+        column(roomRows, "stored"),
+        column(roomRows, "from"),
+        column(roomRows, "to"),
+        column(roomRows, "state"),
+        column(roomRows, "at"),
+        column(chat, "id"),
+        column(chat, "seq"),
+        column(chat, "from"),
+        column(chat, "name"),
+        column(chat, "text"),
+        column(chat, "at"),
+        column(joins, "id"),
+        column(joins, "socketId"),
+        column(joins, "memberId"),
+        column(joins, "nodeId"),
+        column(joins, "at"),
+      ]),
+    );
+    return new Set(result.rows.map((r) => r.id));
+  }
+}
+
+/**
+ * Many rooms' everyday changes, one row each (the same guards and side
+ * effects as `writeRoomAlone`, for rooms whose only effects are chat lines
+ * and joiners' presence). One text for any batch, so it is prepared once.
+ */
+const WRITE_ROOMS = `
+  WITH w AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::int[], $5::int[], $6::jsonb[], $7::timestamptz[])
+      AS w("id", "fingerprint", "stored", "from", "to", "state", "at")
+  ), ctx AS (
+    SELECT w."id" FROM w
+      JOIN "DropInOccurrence" o ON o."id" = w."id"
+      JOIN "DropInSeries" s ON s."id" = o."seriesId"
+    WHERE ${FINGERPRINT} = w."fingerprint"
+  ), updated AS (
+    UPDATE "LiveRoom" r SET "state" = w."state", "version" = w."to", "updatedAt" = w."at"
+      FROM w
+    WHERE r."occurrenceId" = w."id" AND w."stored" AND r."version" = w."from" AND w."id" IN (SELECT "id" FROM ctx)
+    RETURNING r."occurrenceId" AS "id"
+  ), created AS (
+    INSERT INTO "LiveRoom" ("occurrenceId", "state", "version", "updatedAt")
+      SELECT w."id", w."state", w."to", w."at" FROM w WHERE NOT w."stored" AND w."id" IN (SELECT "id" FROM ctx)
+    ON CONFLICT ("occurrenceId") DO NOTHING RETURNING "occurrenceId" AS "id"
+  ), up AS (
+    SELECT "id" FROM updated UNION ALL SELECT "id" FROM created
+  ), said AS (
+    SELECT * FROM unnest($8::uuid[], $9::int[], $10::text[], $11::text[], $12::text[], $13::timestamptz[])
+      AS c("id", "seq", "memberId", "name", "text", "at")
+    WHERE c."id" IN (SELECT "id" FROM up)
+  ), lines AS (
+    INSERT INTO "RoomChatLine" ("occurrenceId", "seq", "memberId", "name", "text", "at")
+      SELECT "id", "seq", "memberId", "name", "text", "at" FROM said
+  ), dropped AS (
+    -- The one line each new line pushes out of the buffer (see writeRoomAlone).
+    DELETE FROM "RoomChatLine" l USING said
+    WHERE l."occurrenceId" = said."id" AND l."seq" = said."seq" - ${CHAT_BUFFER}
+  ), joined AS (
+    INSERT INTO "RoomPresence" ("socketId", "occurrenceId", "memberId", "nodeId", "heartbeatAt")
+      SELECT j."socketId", j."id", j."memberId", j."nodeId", j."at"
+        FROM unnest($14::uuid[], $15::text[], $16::text[], $17::text[], $18::timestamptz[])
+          AS j("id", "socketId", "memberId", "nodeId", "at")
+      WHERE j."id" IN (SELECT "id" FROM up)
+    ON CONFLICT ("socketId") DO UPDATE SET "occurrenceId" = EXCLUDED."occurrenceId",
+      "memberId" = EXCLUDED."memberId", "nodeId" = EXCLUDED."nodeId", "heartbeatAt" = EXCLUDED."heartbeatAt"
+  )
+  SELECT "id" FROM up`;
+
+/**
+ * Everyday room writes a handle has sent so far: the statements, and the
+ * rooms they carried (their ratio is how many rooms share a statement). For /metrics.
+ */
+export function roomWriteCounts(db: Db): { statements: number; rooms: number } {
+  return { ...roomWritesOf(hotPathOf(db)).sent };
+}
+
+const roomWrites = new WeakMap<Queryable, RoomWrites>();
+/** The batcher for a handle's hot path (one per `Pipelines`). */
+export function roomWritesOf(pool: Queryable): RoomWrites {
+  let writes = roomWrites.get(pool);
+  if (!writes) roomWrites.set(pool, (writes = new RoomWrites(pool)));
+  return writes;
 }

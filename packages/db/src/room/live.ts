@@ -28,6 +28,7 @@ export {
   readLiveRoomTruth,
   roomCommand,
   roomCommands,
+  roomWriteCounts,
   type Authorised,
   type RoomActorIn,
   type RoomCommandItem,
