@@ -250,16 +250,25 @@ async function stepUp(
 }
 
 /**
- * The longest the node's event loop was held up since the last call (its
- * /metrics: prom-client's event-loop delay histogram, reset on every read),
- * in ms; null without metrics. Tells a stall in the node from one in PostgreSQL.
+ * The node's /metrics, or null without them: `lagMs`, the longest its event
+ * loop was held up since the last call (prom-client's event-loop delay
+ * histogram, reset on every read; tells a stall in the node from one in
+ * PostgreSQL), and the room write statements and rooms they wrote so far.
  */
-async function loopLagMaxMs(metricsUrl) {
+async function nodeMetrics(metricsUrl) {
   if (!metricsUrl) return null;
   try {
     const text = await (await fetch(metricsUrl)).text();
-    const m = /^offshift_realtime_nodejs_eventloop_lag_max_seconds\s+([0-9.e+-]+)/m.exec(text);
-    return m ? Number(m[1]) * 1000 : null;
+    const value = (name) => {
+      const m = new RegExp(`^${name}\\s+([0-9.e+-]+)`, "m").exec(text);
+      return m ? Number(m[1]) : null;
+    };
+    const lag = value("offshift_realtime_nodejs_eventloop_lag_max_seconds");
+    return {
+      lagMs: lag === null ? null : lag * 1000,
+      statements: value("offshift_realtime_room_write_statements_total"),
+      rooms: value("offshift_realtime_room_writes_total"),
+    };
   } catch {
     return null;
   }
@@ -280,12 +289,18 @@ async function stepUpFrom(
     await sleep(500);
     const rss = rssOf(pid);
     const probe = () => ({ server: cpuOf(pid), extra: extraCpu?.() ?? 0 });
-    await loopLagMaxMs(metricsUrl);
+    const writesBefore = await nodeMetrics(metricsUrl);
     // The reference step is compared with bare: measured three times as long (~720 deliveries at 48
     // sockets, not ~240, whose p99 is about the third-worst: its ratio to bare ran 1.3-2.1x on one day).
     const measureMs = target === REFERENCE ? 3 * MEASURE_MS : MEASURE_MS;
     const t = await load.traffic({ warmupMs: WARMUP_MS, measureMs, probe });
-    const nodeLag = await loopLagMaxMs(metricsUrl);
+    const writesAfter = await nodeMetrics(metricsUrl);
+    const nodeLag = writesAfter?.lagMs ?? null;
+    // Rooms per room-write statement over the window (the node batches a turn's writes: db's RoomWrites).
+    const roomsPerStatement =
+      writesAfter?.statements > writesBefore?.statements
+        ? (writesAfter.rooms - writesBefore.rooms) / (writesAfter.statements - writesBefore.statements)
+        : null;
     const serverCpu = (t.after.server - t.before.server) / t.seconds;
     const extra = (t.after.extra - t.before.extra) / t.seconds;
     const errors = Object.entries(t.acks.errors)
@@ -311,7 +326,8 @@ async function stepUpFrom(
         `ack errors ${t.acks.errors && errors ? errors : 0}, busy (retried) ${t.acks.busyRetries ?? 0}, lost ${t.lost} (never answered ${t.unanswered}), ` +
         `hand changed again: before its answer ${t.superseded}, answered but not yet seen by all ${t.overtaken}, ` +
         `resyncs ${t.resyncs}` +
-        (nodeLag === null ? "" : `, node's loop held up at most ${nodeLag.toFixed(0)} ms`),
+        (nodeLag === null ? "" : `, node's loop held up at most ${nodeLag.toFixed(0)} ms`) +
+        (roomsPerStatement === null ? "" : `, ${roomsPerStatement.toFixed(1)} rooms per write statement`),
     );
     if (t.loopLagP99 > 25) log(`  (the load generator's event loop lagged: part of this latency is the generator)`);
     if (stop && !(t.p99 <= TARGET_P99_MS) && target >= REFERENCE && !process.env.REALTIME_BENCH_NO_STOP) break;

@@ -74,7 +74,7 @@ describe("Pipelines", () => {
       setImmediate(() => (atTurnEnd = writes()));
       const now = p.query("SELECT 2 AS x", undefined, { hold: false });
       const held = p.query("SELECT 3 AS x");
-      expect([(await now).rows[0].x, (await held).rows[0].x]).toEqual([2, 3]);
+      expect([(await now).rows[0]!.x, (await held).rows[0]!.x]).toEqual([2, 3]);
       expect(atTurnEnd).toBe(1);
       expect(writes()).toBe(2);
     } finally {
