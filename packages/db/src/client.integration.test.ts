@@ -1,6 +1,6 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { closeDb, createDb, poolOf } from "./client.js";
+import { client, closeDb, createDb, poolOf } from "./client.js";
 import { useTestDatabase } from "./testing/per-file.js";
 
 const database = useTestDatabase("client");
@@ -25,6 +25,24 @@ describe("createDb", () => {
     } finally {
       await admin.end();
       await closeDb(db);
+    }
+  });
+
+  it("a query that comes after closeDb fails, and leaves no connection open behind it", async () => {
+    const db = createDb(database.url());
+    expect(await client(db).person.count()).toBe(0); // the pool holds a connection
+    await closeDb(db);
+    // As a socket's leave still in flight while a node stops: it must not open a pool nobody will end.
+    await expect(client(db).person.count()).rejects.toThrow();
+    const admin = new pg.Client({ connectionString: database.url() });
+    await admin.connect();
+    try {
+      const others = await admin.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+      );
+      expect(others.rows[0].n).toBe(0);
+    } finally {
+      await admin.end();
     }
   });
 });

@@ -71,7 +71,11 @@ export function createDb(databaseUrl: string, options: { maxConnections?: number
   // The same for a connection lost while checked out between statements (a transaction's, a
   // stop's last query): its holder hears it as its own query failing, never as a process-ending error.
   pool.on("connect", (connection) => connection.on("error", () => undefined));
-  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+  // The pool is ended by closeDb, not by Prisma: Prisma's adapter, told to end it on $disconnect, forgets
+  // it, and a query that comes in after (a socket's leave still in flight while a node stops) made a new,
+  // unmanaged pool that nothing ended: its connections outlived the node and were cut off with the
+  // database (found as an uncaught "terminating connection" in a test). Now such a query fails.
+  const adapter = new PrismaPg(pool, { disposeExternalPool: false });
   const prisma = new PrismaClient({ adapter });
   pools.set(prisma, pool);
   pipelines.set(prisma, new Pipelines({ connectionString: databaseUrl }, options.pipelines ?? 2));
@@ -81,6 +85,8 @@ export function createDb(databaseUrl: string, options: { maxConnections?: number
 /** Ends a handle made by `createDb`: its connections close; it must not be used after. */
 export async function closeDb(db: Db): Promise<void> {
   await Promise.all([client(db).$disconnect(), pipelines.get(db)?.end()]);
+  const pool = pools.get(db);
+  if (pool && !pool.ending) await pool.end();
 }
 
 /**

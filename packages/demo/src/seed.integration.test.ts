@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { createDb, listUpcomingOccurrences } from "@offshift/db";
+import { closeDb, createDb, listUpcomingOccurrences } from "@offshift/db";
 import { createTestDatabase, testPrisma } from "@offshift/db/testing";
 import { seedDemoData } from "./seed.js";
 
@@ -20,7 +20,7 @@ describe("seedDemoData", () => {
       expect(gaps.length).toBeLessThan(slots.length);
       expect(await seedDb.person.count()).toBe(7);
     } finally {
-      await seedDb.$disconnect();
+      await closeDb(seedDb);
       await t.drop();
     }
   });

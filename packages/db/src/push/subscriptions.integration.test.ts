@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Actor, PushSubscriptionInput } from "@offshift/core";
-import { createDb } from "../client.js";
+import { closeDb, createDb } from "../client.js";
 import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { createGuest } from "../people/guests.js";
@@ -24,7 +24,7 @@ beforeAll(async () => {
   db = testPrisma(createDb(t.url));
 });
 afterAll(async () => {
-  await db.$disconnect();
+  await closeDb(db);
   await drop();
 });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { RoomCommand } from "@offshift/core";
-import { createDb } from "../client.js";
+import { closeDb, createDb } from "../client.js";
 import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { cancelOccurrence, createSeries } from "../dropins/series.js";
@@ -55,7 +55,7 @@ beforeAll(async () => {
   ctx = (await loadRoomContext(db, first.id))!;
 });
 afterAll(async () => {
-  await db.$disconnect();
+  await closeDb(db);
   await drop();
 });
 
@@ -123,7 +123,7 @@ describe("live room state in PostgreSQL", () => {
     try {
       expect((await readLiveRoom(other, ctx.occurrenceId))!.members.map((m) => m.name)).toContain("Owl 2");
     } finally {
-      await other.$disconnect();
+      await closeDb(other);
     }
   });
 

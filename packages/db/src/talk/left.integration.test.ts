@@ -1,6 +1,6 @@
 import { PRESENCE_STALE_MS, WORKER_GRACE_MS } from "@offshift/core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb } from "../client.js";
+import { closeDb, createDb } from "../client.js";
 import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { namedGuests } from "../testing/guests.js";
@@ -28,8 +28,8 @@ beforeAll(async () => {
   nodeB = testPrisma(createDb(t.url));
 });
 afterAll(async () => {
-  await db.$disconnect();
-  await nodeB.$disconnect();
+  await closeDb(db);
+  await closeDb(nodeB);
   await drop();
 });
 afterEach(async () => {

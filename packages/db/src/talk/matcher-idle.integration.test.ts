@@ -1,6 +1,6 @@
 import { AD_HOC_ON_CALL_MS, PRESENCE_STALE_MS, WORKER_GRACE_MS } from "@offshift/core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb, poolOf, type Db } from "../client.js";
+import { closeDb, createDb, poolOf, type Db } from "../client.js";
 import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { namedGuests } from "../testing/guests.js";
@@ -27,7 +27,7 @@ beforeAll(async () => {
   db = testPrisma(handle);
 });
 afterAll(async () => {
-  await db.$disconnect();
+  await closeDb(db);
   await drop();
 });
 // Each case starts from an empty line (and whatever hangs off its rows).

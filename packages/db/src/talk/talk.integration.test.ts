@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb } from "../client.js";
+import { closeDb, createDb } from "../client.js";
 import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { namedGuests } from "../testing/guests.js";
@@ -22,8 +22,8 @@ beforeAll(async () => {
   other = testPrisma(createDb(t.url));
 });
 afterAll(async () => {
-  await db.$disconnect();
-  await other.$disconnect();
+  await closeDb(db);
+  await closeDb(other);
   await drop();
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDb } from "../client.js";
+import { closeDb, createDb } from "../client.js";
 import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { namedGuests } from "../testing/guests.js";
@@ -19,7 +19,7 @@ beforeAll(async () => {
   db = testPrisma(createDb(t.url));
 });
 afterAll(async () => {
-  await db.$disconnect();
+  await closeDb(db);
   await drop();
 });
 

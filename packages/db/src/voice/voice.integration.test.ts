@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Actor, Role } from "@offshift/core";
-import { createDb } from "../client.js";
+import { closeDb, createDb } from "../client.js";
 import { testPrisma, type TestPrisma } from "../testing/prisma.js";
 import { createTestDatabase } from "../testing/index.js";
 import { erasePerson } from "../people/account.js";
@@ -80,7 +80,7 @@ beforeAll(async () => {
   coordinator = (await person(["COORDINATOR"])).actor;
 });
 afterAll(async () => {
-  await db.$disconnect();
+  await closeDb(db);
   await drop();
 });
 
