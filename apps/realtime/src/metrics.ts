@@ -8,6 +8,19 @@ export interface MetricSources {
 export function createMetrics(sources: MetricSources = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "offshift_realtime_" });
+  /** A counter whose total is kept elsewhere, read when /metrics is scraped (left alone when unknown). */
+  const countedElsewhere = (name: string, help: string, read: () => number | undefined) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const total = read();
+        if (total === undefined) return;
+        this.reset();
+        this.inc(total);
+      },
+    });
   return {
     registry,
     socketsConnected: new Gauge({
@@ -44,28 +57,16 @@ export function createMetrics(sources: MetricSources = {}) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    roomWriteStatements: new Counter({
-      name: "offshift_realtime_room_write_statements_total",
-      help: "Statements that wrote everyday room changes (hands, chat, joins); each carries the rooms decided in one turn of the event loop",
-      registers: [registry],
-      collect() {
-        const counts = sources.roomWrites?.();
-        if (!counts) return;
-        this.reset();
-        this.inc(counts.statements);
-      },
-    }),
-    roomWrites: new Counter({
-      name: "offshift_realtime_room_writes_total",
-      help: "Room changes written by those statements (divided by them: rooms per statement)",
-      registers: [registry],
-      collect() {
-        const counts = sources.roomWrites?.();
-        if (!counts) return;
-        this.reset();
-        this.inc(counts.rooms);
-      },
-    }),
+    roomWriteStatements: countedElsewhere(
+      "offshift_realtime_room_write_statements_total",
+      "Statements that wrote everyday room changes (hands, chat, joins); each carries the rooms decided in one turn of the event loop",
+      () => sources.roomWrites?.().statements,
+    ),
+    roomWrites: countedElsewhere(
+      "offshift_realtime_room_writes_total",
+      "Room changes written by those statements (divided by them: rooms per statement)",
+      () => sources.roomWrites?.().rooms,
+    ),
     databaseUp: new Gauge({
       name: "offshift_realtime_database_up",
       help: "1 when the last readiness check reached PostgreSQL, else 0",
